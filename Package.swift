@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "lvzhi",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lvzhi", targets: ["lvzhi"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // libxml2 through a system-library shim (streaming xmlTextReader only).
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
+        ),
+        // Shared value types: exact decimal points, dates, symbols, diagnostics, messages.
+        .target(name: "LvzhiCore"),
+        // Rule files: YAML → validated, compiled rule set.
+        .target(name: "LvzhiRules", dependencies: ["LvzhiCore", "Yams"]),
+        // Ingest: CSV and XML readers, validation, dedupe, rejects.
+        .target(name: "LvzhiIngest", dependencies: ["LvzhiCore", "CLibXML2"]),
+        // Scoring and grading: points, caps, ledger, ranks, grades.
+        .target(name: "LvzhiScoring", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest"]),
+        // Reports: scores.json, scores.csv, rejects.csv, report.html.
+        .target(name: "LvzhiReport", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring"]),
+        // The thin command-line layer.
+        .executableTarget(
+            name: "lvzhi",
+            dependencies: [
+                "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LvzhiTests",
+            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LvzhiEndToEndTests",
+            dependencies: ["LvzhiCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

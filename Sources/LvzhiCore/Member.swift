@@ -1,0 +1,70 @@
+/// One person being scored: a row of the member roster.
+public struct Member: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var sector: String
+    public var committee: String
+    public var role: String
+    public var group: String
+    public var party: String
+    public var joined: Day?
+    public var left: Day?
+    /// Whether the member takes part in ranking (主席 and 不计分人员 usually do not).
+    public var ranked: Bool
+    public var source: SourceLocation
+
+    public init(id: String, name: String, sector: String = "", committee: String = "", role: String = "",
+                group: String = "", party: String = "", joined: Day? = nil, left: Day? = nil,
+                ranked: Bool = true, source: SourceLocation) {
+        self.id = id
+        self.name = name
+        self.sector = sector
+        self.committee = committee
+        self.role = role
+        self.group = group
+        self.party = party
+        self.joined = joined
+        self.left = left
+        self.ranked = ranked
+        self.source = source
+    }
+
+    /// True when the member joined after the period began or left before it ended.
+    public func servedPartOf(_ period: Period) -> Bool {
+        if let j = joined, j > period.start { return true }
+        if let l = left, l < period.end { return true }
+        return false
+    }
+}
+
+/// The values a rule file accepts for each activity kind. Records outside it are rejected.
+public struct Vocabulary: Sendable, Equatable {
+    public struct Kind: Sendable, Equatable {
+        public var name: String
+        /// Allowed statuses; `nil` accepts any (including none).
+        public var statuses: [String]?
+        /// Allowed roles; `nil` accepts any.
+        public var roles: [String]?
+        /// Allowed levels; `nil` accepts any.
+        public var levels: [String]?
+        public init(name: String, statuses: [String]? = nil, roles: [String]? = nil, levels: [String]? = nil) {
+            self.name = name
+            self.statuses = statuses
+            self.roles = roles
+            self.levels = levels
+        }
+    }
+
+    public var kinds: [String: Kind]
+    /// Allowed marks; `nil` accepts any.
+    public var marks: [String]?
+
+    public init(kinds: [Kind] = [], marks: [String]? = nil) {
+        var map: [String: Kind] = [:]
+        for k in kinds { map[k.name] = k }
+        self.kinds = map
+        self.marks = marks
+    }
+
+    public var isEmpty: Bool { kinds.isEmpty }
+}

@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LvzhiCore
+
+/// One row of a CSV file, valid only inside the callback that receives it.
+public struct CSVRow: ~Copyable {
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+    @usableFromInline let ends: UnsafeBufferPointer<Int>
+    /// The 1-based line on which the row starts.
+    public let line: Int
+
+    public var count: Int { ends.count }
+
+    /// The bytes of field `i` (quotes removed, doubled quotes collapsed).
+    @inlinable
+    public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = i == 0 ? 0 : ends[i - 1]
+        return UnsafeBufferPointer(rebasing: bytes[start..<ends[i]])
+    }
+
+    /// Field `i` as text, or `nil` when it is not valid UTF-8.
+    @inlinable
+    public func string(_ i: Int) -> String? {
+        String(validating: field(i), as: UTF8.self)
+    }
+
+    /// True when every field is empty (a blank line, or a row of commas).
+    public var isBlank: Bool { ends.last.map { $0 == 0 } ?? true }
+}
+
+/// A streaming RFC 4180 reader: quoted fields with commas, doubled quotes and newlines,
+/// CRLF or LF line ends, an optional UTF-8 byte-order mark. Reads the file in fixed-size
+/// chunks, so memory does not grow with the file.
+public struct CSVReader {
+    public static let maxFieldBytes = 1 << 20
+    public static let maxFields = 1024
+
+    public let path: String
+    public init(path: String) { self.path = path }
+
+    /// Calls `body` for each row, in order.
+    /// - Throws: ``IngestError`` when the file cannot be read or its quoting is broken.
+    public func forEachRow(_ body: (borrowing CSVRow) throws -> Void) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+
+        let chunkSize = 1 << 20
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        defer { chunk.deallocate() }
+
+        var field: [UInt8] = []
+        field.reserveCapacity(4096)
+        var ends: [Int] = []
+        ends.reserveCapacity(32)
+
+        enum State { case fieldStart, unquoted, quoted, quoteInQuoted, afterCR }
+        var state = State.fieldStart
+        var line = 1
+        var rowLine = 1
+        var quoteLine = 1
+        var firstChunk = true
+        var rowHasContent = false
+
+        func emitRow() throws {
+            ends.append(field.count)
+            if ends.count > Self.maxFields {
+                throw IngestError.malformedCSV(path: path, line: rowLine, reason: .tooManyFields(Self.maxFields))
+            }
+            try field.withUnsafeBufferPointer { fb in
+                try ends.withUnsafeBufferPointer { eb in
+                    try body(CSVRow(bytes: fb, ends: eb, line: rowLine))
+                }
+            }
+            field.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            rowHasContent = false
+        }
+
+        while true {
+            let n = read(fd, chunk, chunkSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            var i = 0
+            if firstChunk {
+                firstChunk = false
+                if n >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { i = 3 }
+            }
+            while i < n {
+                let b = chunk[i]
+                switch state {
+                case .afterCR:
+                    state = .fieldStart
+                    if b == 0x0A { i += 1; continue }
+                    fallthrough
+                case .fieldStart:
+                    if b == 0x22 { // "
+                        state = .quoted
+                        quoteLine = line
+                        rowHasContent = true
+                    } else if b == 0x2C { // ,
+                        ends.append(field.count)
+                        rowHasContent = true
+                    } else if b == 0x0A || b == 0x0D {
+                        if rowHasContent || !ends.isEmpty { try emitRow() }
+                        line += 1
+                        rowLine = line
+                        if b == 0x0D { state = .afterCR }
+                    } else {
+                        field.append(b)
+                        state = .unquoted
+                        rowHasContent = true
+                    }
+                    i += 1
+                case .unquoted:
+                    // Fast path: copy the run of ordinary bytes at once.
+                    var j = i
+                    while j < n {
+                        let c = chunk[j]
+                        if c == 0x2C || c == 0x0A || c == 0x0D { break }
+                        j += 1
+                    }
+                    if j > i {
+                        field.append(contentsOf: UnsafeBufferPointer(start: chunk + i, count: j - i))
+                        if field.count - (ends.last ?? 0) > Self.maxFieldBytes {
+                            throw IngestError.malformedCSV(path: path, line: rowLine, reason: .fieldTooLong(Self.maxFieldBytes))
+                        }
+                    }
+                    i = j
+                    if i < n {
+                        let c = chunk[i]
+                        if c == 0x2C {
+                            ends.append(field.count)
+                            state = .fieldStart
+                        } else {
+                            try emitRow()
+                            line += 1
+                            rowLine = line
+                            state = c == 0x0D ? .afterCR : .fieldStart
+                        }
+                        i += 1
+                    }
+                case .quoted:
+                    var j = i
+                    while j < n {
+                        let c = chunk[j]
+                        if c == 0x22 { break }
+                        if c == 0x0A { line += 1 }
+                        j += 1
+                    }
+                    if j > i {
+                        field.append(contentsOf: UnsafeBufferPointer(start: chunk + i, count: j - i))
+                        if field.count - (ends.last ?? 0) > Self.maxFieldBytes {
+                            throw IngestError.malformedCSV(path: path, line: quoteLine, reason: .fieldTooLong(Self.maxFieldBytes))
+                        }
+                    }
+                    i = j
+                    if i < n { state = .quoteInQuoted; i += 1 }
+                case .quoteInQuoted:
+                    if b == 0x22 {
+                        field.append(0x22)
+                        state = .quoted
+                    } else if b == 0x2C {
+                        ends.append(field.count)
+                        state = .fieldStart
+                    } else if b == 0x0A || b == 0x0D {
+                        try emitRow()
+                        line += 1
+                        rowLine = line
+                        state = b == 0x0D ? .afterCR : .fieldStart
+                    } else {
+                        throw IngestError.malformedCSV(path: path, line: line, reason: .textAfterClosingQuote)
+                    }
+                    i += 1
+                }
+            }
+        }
+        switch state {
+        case .quoted:
+            throw IngestError.malformedCSV(path: path, line: quoteLine, reason: .unterminatedQuote)
+        case .unquoted, .quoteInQuoted:
+            try emitRow()
+        case .fieldStart:
+            if rowHasContent || !ends.isEmpty { try emitRow() }
+        case .afterCR:
+            break
+        }
+    }
+}

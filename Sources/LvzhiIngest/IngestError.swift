@@ -1,0 +1,208 @@
+import LvzhiCore
+
+/// A problem that stops a whole input file from being read (as opposed to a ``Reject``,
+/// which refuses one record and carries on).
+public enum IngestError: Error, Sendable, Equatable {
+    public enum CSVProblem: Sendable, Equatable {
+        case unterminatedQuote
+        case textAfterClosingQuote
+        case fieldTooLong(Int)
+        case tooManyFields(Int)
+    }
+
+    case unreadable(path: String, reason: String)
+    case malformedCSV(path: String, line: Int, reason: CSVProblem)
+    case malformedXML(path: String, line: Int, reason: String)
+    case forbiddenXML(path: String, line: Int, what: String)
+    case missingColumns(path: String, columns: [String])
+    case unknownColumn(path: String, column: String, suggestion: String?)
+    case duplicateColumn(path: String, column: String)
+    case emptyFile(path: String)
+    case unsupportedFormat(path: String)
+    case noMembers(path: String)
+
+    /// A stable identifier for documentation and tools.
+    public var id: String {
+        switch self {
+        case .unreadable: "I001"
+        case .malformedCSV: "I002"
+        case .malformedXML: "I003"
+        case .forbiddenXML: "I004"
+        case .missingColumns: "I005"
+        case .unknownColumn: "I006"
+        case .duplicateColumn: "I007"
+        case .emptyFile: "I008"
+        case .unsupportedFormat: "I009"
+        case .noMembers: "I010"
+        }
+    }
+
+    public var location: SourceLocation? {
+        switch self {
+        case .malformedCSV(let p, let l, _), .malformedXML(let p, let l, _), .forbiddenXML(let p, let l, _):
+            SourceLocation(file: p, line: l)
+        case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
+            SourceLocation(file: p, line: 1)
+        case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p):
+            SourceLocation(file: p, line: 0)
+        }
+    }
+
+    public var diagnostic: Diagnostic {
+        let loc = location.flatMap { $0.line > 0 ? $0 : nil }
+        switch self {
+        case .unreadable(let p, let r):
+            return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(r)", en: "cannot read input file \(p): \(r)",
+                              hintZh: "请检查路径和权限。", hintEn: "Check the path and permissions.")
+        case .malformedCSV(_, _, let problem):
+            switch problem {
+            case .unterminatedQuote:
+                return Diagnostic(id: id, location: loc, zh: "CSV 引号未闭合：从这一行开始的带引号字段直到文件结尾都没有结束",
+                                  en: "unterminated quote: the quoted field starting on this line never ends",
+                                  hintZh: "文件可能被截断，或字段中的双引号没有写成两个双引号（\"\"）。",
+                                  hintEn: "The file may be truncated, or a quote inside a field was not doubled (\"\").")
+            case .textAfterClosingQuote:
+                return Diagnostic(id: id, location: loc, zh: "CSV 格式错误：右引号后面紧跟了其他字符",
+                                  en: "malformed CSV: text right after a closing quote",
+                                  hintZh: "字段内的双引号要写成两个双引号（\"\"），整个字段再用双引号括起来。",
+                                  hintEn: "Double any quote inside a field (\"\") and quote the whole field.")
+            case .fieldTooLong(let n):
+                return Diagnostic(id: id, location: loc, zh: "CSV 字段超过 \(n) 字节的上限", en: "CSV field longer than the \(n)-byte limit",
+                                  hintZh: "文件可能损坏，或引号未闭合。", hintEn: "The file may be damaged or have an unterminated quote.")
+            case .tooManyFields(let n):
+                return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 个字段", en: "CSV row with more than \(n) fields")
+            }
+        case .malformedXML(_, _, let r):
+            return Diagnostic(id: id, location: loc, zh: "XML 格式错误：\(r)", en: "malformed XML: \(r)",
+                              hintZh: "文件可能被截断或不是合法的 XML；可用 xmllint 检查。",
+                              hintEn: "The file may be truncated or not well-formed; xmllint can show where.")
+        case .forbiddenXML(_, _, let what):
+            return Diagnostic(id: id, location: loc, zh: "出于安全原因拒绝读取：\(what)", en: "refused for safety: \(what)",
+                              hintZh: "规范 XML 导出不允许 DOCTYPE、实体声明或过深的嵌套。",
+                              hintEn: "Canonical XML exports may not contain a DOCTYPE, entity declarations or deep nesting.")
+        case .missingColumns(_, let cols):
+            return Diagnostic(id: id, location: loc, zh: "缺少必需的列：\(cols.joined(separator: "、"))",
+                              en: "missing required columns: \(cols.joined(separator: ", "))",
+                              hintZh: "第一行应为表头，列名可用英文（如 member_id）或中文（如 委员编号）。",
+                              hintEn: "The first row must be a header, in English (member_id) or Chinese (委员编号).")
+        case .unknownColumn(_, let c, let s):
+            return Diagnostic(id: id, location: loc, zh: "未知的列名“\(c)”", en: "unknown column '\(c)'",
+                              hintZh: s.map { "是否想写“\($0)”？其他格式的导出请使用映射文件。" } ?? "其他格式的导出请使用映射文件。",
+                              hintEn: s.map { "did you mean '\($0)'? Other layouts need a mapping file." } ?? "Other layouts need a mapping file.")
+        case .duplicateColumn(_, let c):
+            return Diagnostic(id: id, location: loc, zh: "列“\(c)”出现了两次", en: "column '\(c)' appears twice")
+        case .emptyFile(let p):
+            return Diagnostic(id: id, location: nil, zh: "输入文件 \(p) 为空（没有表头）", en: "input file \(p) is empty (no header)")
+        case .unsupportedFormat(let p):
+            return Diagnostic(id: id, location: nil, zh: "无法识别的文件类型：\(p)", en: "unrecognised file type: \(p)",
+                              hintZh: "支持 .csv 和 .xml 文件。", hintEn: "Supported: .csv and .xml files.")
+        case .noMembers(let p):
+            return Diagnostic(id: id, location: nil, zh: "名册 \(p) 中没有有效的委员", en: "the roster \(p) holds no valid member")
+        }
+    }
+}
+
+/// Why a record was refused. Every refused record is written to `rejects.csv`.
+public enum RejectReason: Sendable, Hashable {
+    case missingField(String)
+    case invalidUTF8(String)
+    case badDate(String)
+    case badQuantity(String)
+    case unknownMember
+    case unknownKind(suggestion: String?)
+    case unknownValue(field: String, allowed: [String], suggestion: String?)
+    case unknownMark(suggestion: String?)
+    case tooManyMarks
+    case outsidePeriod(Period)
+    case beforeJoined(Day)
+    case afterLeft(Day)
+    case duplicate(first: SourceLocation)
+    case duplicateMember(first: SourceLocation)
+    case wrongFieldCount(expected: Int, got: Int)
+    case unknownElement(String)
+    case unknownAttribute(String)
+    case badFlag(String)
+
+    /// A stable code for grouping in the reconciliation.
+    public var code: String {
+        switch self {
+        case .missingField: "missing-field"
+        case .invalidUTF8: "invalid-utf8"
+        case .badDate: "bad-date"
+        case .badQuantity: "bad-quantity"
+        case .unknownMember: "unknown-member"
+        case .unknownKind: "unknown-kind"
+        case .unknownValue(let f, _, _): "unknown-\(f)"
+        case .unknownMark: "unknown-mark"
+        case .tooManyMarks: "too-many-marks"
+        case .outsidePeriod: "outside-period"
+        case .beforeJoined: "before-joined"
+        case .afterLeft: "after-left"
+        case .duplicate: "duplicate"
+        case .duplicateMember: "duplicate-member"
+        case .wrongFieldCount: "field-count"
+        case .unknownElement: "unknown-element"
+        case .unknownAttribute: "unknown-attribute"
+        case .badFlag: "bad-flag"
+        }
+    }
+
+    public func message(_ lang: Language) -> String {
+        switch self {
+        case .missingField(let f): return lang.pick("缺少必填字段 \(f)", "missing required field \(f)")
+        case .invalidUTF8(let f): return lang.pick("字段 \(f) 不是有效的 UTF-8 文本", "field \(f) is not valid UTF-8")
+        case .badDate(let f): return lang.pick("\(f) 不是有效日期（应为 YYYY-MM-DD）", "\(f) is not a valid date (YYYY-MM-DD)")
+        case .badQuantity(let f): return lang.pick("\(f) 应为不小于 0 的数字（最多四位小数）", "\(f) must be a number ≥ 0 with at most four decimals")
+        case .unknownMember: return lang.pick("名册中没有这个委员编号", "no member with this id in the roster")
+        case .unknownKind(let s):
+            return lang.pick("规则文件未声明这种活动类型" + (s.map { "（是否为“\($0)”？）" } ?? ""),
+                             "kind not declared in the rule file" + (s.map { " (did you mean '\($0)'?)" } ?? ""))
+        case .unknownValue(let f, let allowed, let s):
+            let a = allowed.map { $0.isEmpty ? lang.pick("（空）", "(empty)") : $0 }
+            return lang.pick("该活动类型不接受这个\(Self.zhField(f))" + (s.map { "（是否为“\($0)”？）" } ?? "") + "；可用：\(a.joined(separator: "、"))",
+                             "this kind does not accept this \(f)" + (s.map { " (did you mean '\($0)'?)" } ?? "") + "; allowed: \(a.joined(separator: ", "))")
+        case .unknownMark(let s):
+            return lang.pick("规则文件未声明这个标记" + (s.map { "（是否为“\($0)”？）" } ?? ""),
+                             "mark not declared in the rule file" + (s.map { " (did you mean '\($0)'?)" } ?? ""))
+        case .tooManyMarks: return lang.pick("标记种类超过 64 种", "more than 64 distinct marks")
+        case .outsidePeriod(let p): return lang.pick("日期不在考核期间 \(p) 内", "date outside the period \(p)")
+        case .beforeJoined(let d): return lang.pick("日期早于该委员任职日期 \(d)", "dated before the member joined on \(d)")
+        case .afterLeft(let d): return lang.pick("日期晚于该委员离任日期 \(d)", "dated after the member left on \(d)")
+        case .duplicate(let first): return lang.pick("记录编号重复，已按首次出现（\(first)）计分", "duplicate activity_id; counted once, as first seen at \(first)")
+        case .duplicateMember(let first): return lang.pick("委员编号重复，已采用首次出现（\(first)）", "duplicate member_id; the first (\(first)) is used")
+        case .wrongFieldCount(let e, let g): return lang.pick("列数不符：表头有 \(e) 列，这一行有 \(g) 列", "wrong number of fields: header has \(e), row has \(g)")
+        case .unknownElement(let e): return lang.pick("未知的 XML 元素 <\(e)>", "unknown XML element <\(e)>")
+        case .unknownAttribute(let a): return lang.pick("未知的 XML 属性 \(a)", "unknown XML attribute \(a)")
+        case .badFlag(let f): return lang.pick("\(f) 应为 是/否", "\(f) must be yes/no (是/否)")
+        }
+    }
+
+    static func zhField(_ f: String) -> String {
+        switch f {
+        case "status": "状态"
+        case "role": "角色"
+        case "level": "级别"
+        default: f
+        }
+    }
+}
+
+/// A refused record: where it was, what it held, and why it was refused.
+public struct Reject: Sendable, Hashable {
+    public var location: SourceLocation
+    public var recordID: String
+    public var memberID: String
+    /// The canonical field at fault (empty when the whole record is at fault).
+    public var field: String
+    public var value: String
+    public var reason: RejectReason
+
+    public init(location: SourceLocation, recordID: String, memberID: String, field: String, value: String, reason: RejectReason) {
+        self.location = location
+        self.recordID = recordID
+        self.memberID = memberID
+        self.field = field
+        self.value = value
+        self.reason = reason
+    }
+}

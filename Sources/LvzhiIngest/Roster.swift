@@ -1,0 +1,149 @@
+import LvzhiCore
+
+/// Reads the member roster (canonical CSV or XML).
+public enum RosterReader {
+    public struct Result: Sendable {
+        public var members: [Member]
+        public var rejects: [Reject]
+        public var rowsRead: Int
+    }
+
+    /// - Throws: ``IngestError`` when the file cannot be read at all.
+    public static func read(path: String) throws -> Result {
+        var members: [Member] = []
+        var rejects: [Reject] = []
+        var seen: [String: SourceLocation] = [:]
+        var rows = 0
+
+        func accept(_ values: [String], line: Int) {
+            rows += 1
+            let loc = SourceLocation(file: path, line: line)
+            let id = values[MemberField.memberID.rawValue].trimmingSpaces
+            let name = values[MemberField.name.rawValue].trimmingSpaces
+            func reject(_ field: MemberField?, _ value: String, _ reason: RejectReason) {
+                rejects.append(Reject(location: loc, recordID: "", memberID: id, field: field?.key ?? "", value: value, reason: reason))
+            }
+            if id.isEmpty { return reject(.memberID, "", .missingField(MemberField.memberID.key)) }
+            if name.isEmpty { return reject(.name, "", .missingField(MemberField.name.key)) }
+            if let first = seen[id] { return reject(.memberID, id, .duplicateMember(first: first)) }
+            var dates: [Day?] = [nil, nil]
+            for (i, f) in [MemberField.joined, .left].enumerated() {
+                let v = values[f.rawValue].trimmingSpaces
+                if v.isEmpty { continue }
+                guard let d = Day(iso: v) else { return reject(f, v, .badDate(f.key)) }
+                dates[i] = d
+            }
+            let rankedText = values[MemberField.ranked.rawValue].trimmingSpaces
+            guard let ranked = parseFlag(rankedText) else { return reject(.ranked, rankedText, .badFlag(MemberField.ranked.key)) }
+            seen[id] = loc
+            members.append(Member(
+                id: id, name: name,
+                sector: values[MemberField.sector.rawValue].trimmingSpaces,
+                committee: values[MemberField.committee.rawValue].trimmingSpaces,
+                role: values[MemberField.role.rawValue].trimmingSpaces,
+                group: values[MemberField.group.rawValue].trimmingSpaces,
+                party: values[MemberField.party.rawValue].trimmingSpaces,
+                joined: dates[0], left: dates[1], ranked: ranked, source: loc))
+        }
+
+        switch InputFormat(path: path) {
+        case .csv:
+            var columns: [Int?]? = nil
+            var width = 0
+            try CSVReader(path: path).forEachRow { row in
+                guard let cols = columns else {
+                    columns = try headerMap(row, path: path, fields: MemberField.allCases.map { ($0.key, $0.chinese) },
+                                            required: [MemberField.memberID.rawValue, MemberField.name.rawValue])
+                    width = row.count
+                    return
+                }
+                if row.isBlank { return }
+                var values = [String](repeating: "", count: MemberField.allCases.count)
+                if row.count != width {
+                    rows += 1
+                    rejects.append(Reject(location: SourceLocation(file: path, line: row.line), recordID: "",
+                                          memberID: "", field: "", value: "", reason: .wrongFieldCount(expected: width, got: row.count)))
+                    return
+                }
+                for (f, c) in cols.enumerated() {
+                    guard let c else { continue }
+                    guard let s = row.string(c) else {
+                        rows += 1
+                        rejects.append(Reject(location: SourceLocation(file: path, line: row.line), recordID: "", memberID: "",
+                                              field: MemberField.allCases[f].key, value: "", reason: .invalidUTF8(MemberField.allCases[f].key)))
+                        return
+                    }
+                    values[f] = s
+                }
+                accept(values, line: row.line)
+            }
+            if columns == nil { throw IngestError.emptyFile(path: path) }
+        case .xml:
+            try XMLRecordReader(path: path).forEachElement { el in
+                switch el.name {
+                case "lvzhi", "members", "activities", "activity": return
+                case "member": break
+                default:
+                    rows += 1
+                    rejects.append(Reject(location: SourceLocation(file: path, line: el.line), recordID: "", memberID: "",
+                                          field: "", value: el.name, reason: .unknownElement(el.name)))
+                    return
+                }
+                var values = [String](repeating: "", count: MemberField.allCases.count)
+                for (n, v) in el.attributes {
+                    guard let f = MemberField.allCases.first(where: { $0.key == n }) else {
+                        rows += 1
+                        rejects.append(Reject(location: SourceLocation(file: path, line: el.line), recordID: "", memberID: "",
+                                              field: n, value: v, reason: .unknownAttribute(n)))
+                        return
+                    }
+                    values[f.rawValue] = v
+                }
+                accept(values, line: el.line)
+            }
+        case nil:
+            throw IngestError.unsupportedFormat(path: path)
+        }
+        if members.isEmpty { throw IngestError.noMembers(path: path) }
+        return Result(members: members, rejects: rejects, rowsRead: rows)
+    }
+
+    static func parseFlag(_ s: String) -> Bool? {
+        switch s.lowercased() {
+        case "", "是", "true", "yes", "y", "1", "排名": return true
+        case "否", "false", "no", "n", "0", "不排名": return false
+        default: return nil
+        }
+    }
+}
+
+/// The kind of an input file, by extension.
+public enum InputFormat: Sendable {
+    case csv, xml
+    public init?(path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") { self = .csv }
+        else if lower.hasSuffix(".xml") { self = .xml }
+        else { return nil }
+    }
+}
+
+/// Maps a header row onto canonical field positions: result[field] = column index.
+func headerMap(_ row: borrowing CSVRow, path: String, fields: [(key: String, chinese: String)], required: [Int]) throws -> [Int?] {
+    var map = [Int?](repeating: nil, count: fields.count)
+    for c in 0..<row.count {
+        let raw = row.string(c) ?? ""
+        let h = raw.trimmingSpaces
+        if h.isEmpty { continue }
+        let lower = h.lowercased()
+        guard let f = fields.firstIndex(where: { $0.key == lower || $0.chinese == h }) else {
+            let guess = closest(h, in: fields.map(\.chinese) + fields.map(\.key))
+            throw IngestError.unknownColumn(path: path, column: h, suggestion: guess)
+        }
+        if map[f] != nil { throw IngestError.duplicateColumn(path: path, column: h) }
+        map[f] = c
+    }
+    let missing = required.filter { map[$0] == nil }.map { "\(fields[$0].key)（\(fields[$0].chinese)）" }
+    if !missing.isEmpty { throw IngestError.missingColumns(path: path, columns: missing) }
+    return map
+}

@@ -1,0 +1,38 @@
+import Foundation
+import LvzhiCore
+import LvzhiScoring
+
+/// Writes every output of a run into one folder.
+public enum ReportSet {
+    /// Writes report.html, scores.csv, scores.json and rejects.csv; returns their paths.
+    public static func write(_ s: RunSummary, to dir: String, lang: Language) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        let outputs: [(String, ByteBuffer)] = [
+            ("report.html", HTMLReport.render(s, lang: lang)),
+            ("scores.csv", ScoresCSV.render(s, lang: lang)),
+            ("scores.json", ScoresJSON.render(s, lang: lang)),
+            ("rejects.csv", ScoresCSV.renderRejects(s.run.rejects, lang: lang)),
+        ]
+        for (name, buffer) in outputs { try buffer.write(to: path(name)) }
+        return outputs.map { path($0.0) }
+    }
+
+    /// The short summary printed at the end of a run.
+    public static func consoleSummary(_ s: RunSummary, lang: Language, written: [String]) -> String {
+        let run = s.run
+        var lines: [String] = []
+        lines.append(lang.pick("\(run.rules.name) \(run.rules.version)，考核期间 \(run.period)",
+                               "\(run.rules.name) \(run.rules.version), period \(run.period)"))
+        lines.append(lang.pick("读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条（其中 \(run.recordsUnmatched) 条无适用规则），拒收 \(run.rejects.count) 条",
+                               "records read \(s.recordsRead): scored \(run.recordsScored) (\(run.recordsUnmatched) matched no rule), rejected \(run.rejects.count)"))
+        for r in s.rejectsByReason {
+            lines.append("  - \(r.example): \(r.count)")
+        }
+        let grades = run.rules.grades.enumerated().map { i, g in "\(g.color)（\(g.name)）\(run.gradeCounts[i])" }
+        lines.append(lang.pick("委员 \(run.members.count) 人：", "members \(run.members.count): ") + grades.joined(separator: lang.pick("，", ", ")))
+        lines.append(lang.pick("输出：", "outputs:"))
+        for w in written { lines.append("  \(w)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,78 @@
+import LvzhiCore
+import LvzhiIngest
+import LvzhiRules
+import LvzhiScoring
+
+/// The one derivation of a run that every output format is written from, so that the CSV,
+/// the JSON and the HTML can never disagree.
+public struct RunSummary: Sendable {
+    public struct Row: Sendable {
+        public var member: Member
+        public var score: Points
+        public var rank: Int?
+        public var grade: Grade
+        public var gradeIndex: Int
+        public var categoryPoints: [Points]
+        public var vetoReasons: [String]
+        public var partialPeriod: Bool
+        public var records: Int
+        /// Index into ``ScoreRun/results``.
+        public var resultIndex: Int
+    }
+
+    public var run: ScoreRun
+    public var rows: [Row]
+    public var generatedAt: String
+    public var toolVersion: String
+    public var recordsRead: Int
+    public var rejectsByReason: [(code: String, count: Int, example: String)]
+
+    public init(run: ScoreRun, generatedAt: String, toolVersion: String, lang: Language) {
+        self.run = run
+        self.generatedAt = generatedAt
+        self.toolVersion = toolVersion
+        rows = run.results.enumerated().map { i, r in
+            Row(member: run.members[r.member], score: r.score, rank: r.rank, grade: run.rules.grades[r.grade],
+                gradeIndex: r.grade, categoryPoints: r.categoryPoints,
+                vetoReasons: r.vetoes.map { run.rules.vetoes[$0.veto].name },
+                partialPeriod: r.partialPeriod, records: r.records, resultIndex: i)
+        }
+        recordsRead = run.files.reduce(0) { $0 + $1.read }
+        var counts: [String: (Int, String)] = [:]
+        for r in run.rejects {
+            let c = r.reason.code
+            counts[c, default: (0, r.reason.message(lang))].0 += 1
+        }
+        rejectsByReason = counts.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.code < $1.code }
+    }
+
+    public static func describe(_ note: LedgerEntry.Note, rules: RuleSet, lang: Language) -> String {
+        switch note {
+        case .full: return ""
+        case .ruleCapped(let cap): return lang.pick("已达本项上限 \(cap) 分", "rule cap \(cap) reached")
+        case .countLimited(let max): return lang.pick("超过本项最多计 \(max) 次", "beyond the rule's limit of \(max) records")
+        case .noRule: return lang.pick("无适用规则，计 0 分", "no rule applies; 0 points")
+        case .veto(let v): return lang.pick("否决项：\(rules.vetoes[v].name)", "veto: \(rules.vetoes[v].name)")
+        case .categoryCapped(let cap): return lang.pick("类别封顶 \(cap) 分", "category capped at \(cap)")
+        case .categoryFloored(let floor): return lang.pick("类别扣分以 \(floor) 分为限", "category deductions stop at \(floor)")
+        case .base: return lang.pick("基础分", "base score")
+        case .scoreCapped(let max): return lang.pick("总分上限 \(max) 分", "total capped at \(max)")
+        case .scoreFloored(let min): return lang.pick("总分下限 \(min) 分", "total floored at \(min)")
+        }
+    }
+
+    public static func noteCode(_ note: LedgerEntry.Note) -> String {
+        switch note {
+        case .full: "full"
+        case .ruleCapped: "rule_capped"
+        case .countLimited: "count_limited"
+        case .noRule: "no_rule"
+        case .veto: "veto"
+        case .categoryCapped: "category_capped"
+        case .categoryFloored: "category_floored"
+        case .base: "base"
+        case .scoreCapped: "score_capped"
+        case .scoreFloored: "score_floored"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import LvzhiCore
+
+/// One line of a member's ledger: which rule gave which record how many points, or an
+/// adjustment (a category cap, a score bound, a veto) that explains the total.
+public struct LedgerEntry: Sendable, Equatable {
+    public enum Note: Sendable, Equatable {
+        /// The rule's points in full.
+        case full
+        /// Cut to fit the rule's cap (`cap` points per member and period).
+        case ruleCapped(cap: Points)
+        /// Not counted: the rule already counted `max` records for this member.
+        case countLimited(max: Int)
+        /// The record matched no rule: kept, at zero points.
+        case noRule
+        /// The record triggered a veto.
+        case veto(Int)
+        /// The category total was cut to its cap.
+        case categoryCapped(cap: Points)
+        /// The category total was raised to its floor (deductions stop there).
+        case categoryFloored(floor: Points)
+        /// The base score.
+        case base
+        /// The total was cut to the score's maximum.
+        case scoreCapped(max: Points)
+        /// The total was raised to the score's minimum.
+        case scoreFloored(min: Points)
+    }
+
+    /// Index of the record in the store, or -1 for adjustments that belong to no record.
+    public var record: Int32
+    /// Index of the rule that fired, or -1.
+    public var rule: Int32
+    /// Index of the category, or -1 for whole-score lines.
+    public var category: Int32
+    /// Points awarded (negative for deductions and cuts).
+    public var points: Points
+    /// Points the rule would give before caps and limits.
+    public var nominal: Points
+    public var note: Note
+
+    public init(record: Int32, rule: Int32, category: Int32, points: Points, nominal: Points, note: Note) {
+        self.record = record
+        self.rule = rule
+        self.category = category
+        self.points = points
+        self.nominal = nominal
+        self.note = note
+    }
+}
+
+/// One member's result.
+public struct MemberScore: Sendable {
+    /// Index into the roster.
+    public var member: Int
+    public var score: Points
+    /// Points per category, in the rule file's category order, after caps and floors.
+    public var categoryPoints: [Points]
+    /// Competition rank among ranked members (ties share a rank); `nil` if not ranked.
+    public var rank: Int?
+    /// Index of the grade (0 = best).
+    public var grade: Int
+    /// The vetoes that applied: (veto index, record index).
+    public var vetoes: [(veto: Int, record: Int32)]
+    /// Records of this member that were scored (including zero-point ones).
+    public var records: Int
+    /// Records that matched no rule.
+    public var unmatched: Int
+    public var ledger: [LedgerEntry]
+    /// Joined or left during the period.
+    public var partialPeriod: Bool
+}

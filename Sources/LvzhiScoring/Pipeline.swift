@@ -1,0 +1,68 @@
+import Foundation
+import LvzhiCore
+import LvzhiIngest
+import LvzhiRules
+
+/// Runs ingest and scoring for one set of inputs.
+public enum ScoringPipeline {
+    public enum Failure: Error, Sendable {
+        case rules(RuleFileError)
+        case input(IngestError)
+        case noPeriod
+        case badPeriod(String)
+    }
+
+    /// Expands folders into the CSV and XML files they hold (recursively), sorted by path, so
+    /// the run does not depend on the order the shell or the file system lists them in.
+    public static func expandInputs(_ paths: [String]) throws(IngestError) -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw .unreadable(path: p, reason: "No such file or directory")
+            }
+            if isDir.boolValue {
+                guard let e = fm.enumerator(atPath: p) else { throw .unreadable(path: p, reason: "cannot list folder") }
+                var found: [String] = []
+                while let rel = e.nextObject() as? String {
+                    let full = (p as NSString).appendingPathComponent(rel)
+                    if InputFormat(path: full) != nil { found.append(full) }
+                }
+                out += found
+            } else {
+                guard InputFormat(path: p) != nil else { throw .unsupportedFormat(path: p) }
+                out.append(p)
+            }
+        }
+        return Array(Set(out)).sorted()
+    }
+
+    /// Loads the rules, reads the roster and every activity file, and scores.
+    public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
+                           period periodSpec: String?) throws(Failure) -> ScoreRun {
+        let rules: RuleSet
+        do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
+        let period: Period
+        if let spec = periodSpec {
+            guard let p = Period(spec: spec) else { throw .badPeriod(spec) }
+            period = p
+        } else if let p = rules.period {
+            period = p
+        } else {
+            throw .noPeriod
+        }
+        do {
+            let files = try expandInputs(activities)
+            let roster = try RosterReader.read(path: membersPath)
+            var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
+                                            memberRows: roster.rowsRead, period: period, vocabulary: rules.vocabulary)
+            for f in files where f != membersPath { try ingestor.read(path: f) }
+            return Scorer.score(ingestor.finish(), rules: rules, period: period)
+        } catch let e as IngestError {
+            throw .input(e)
+        } catch {
+            throw .input(.unreadable(path: membersPath, reason: "\(error)"))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Testing
+@testable import LvzhiCore
+
+@Suite struct PointsTests {
+    @Test(arguments: [("2", 20_000), ("-1.5", -15_000), ("+0.25", 2_500), ("3.", 30_000), ("0.0001", 1), (" 7 ", 70_000)])
+    func parses(text: String, raw: Int64) {
+        #expect(Points(parsing: text)?.raw == raw)
+    }
+
+    @Test(arguments: ["", "abc", "1.23456", "1e3", "--1", "1,5", ".", "99999999999"])
+    func rejects(text: String) {
+        #expect(Points(parsing: text) == nil)
+    }
+
+    @Test func printsWithoutTrailingZeros() {
+        #expect(Points(parsing: "2.50")!.description == "2.5")
+        #expect(Points(parsing: "-0.05")!.description == "-0.05")
+        #expect(Points(7).description == "7")
+        #expect(Points.zero.description == "0")
+    }
+
+    @Test func multipliesAndDividesExactly() {
+        #expect((Points(parsing: "1.5")! * Points(3)).description == "4.5")
+        #expect((Points(parsing: "0.1")! * Points(parsing: "0.1")!).description == "0.01")
+        #expect(Points(1).divided(by: 4).description == "0.25")
+        // One third rounds half away from zero at four places.
+        #expect(Points(1).divided(by: 3).description == "0.3333")
+        #expect(Points(2).divided(by: 3).description == "0.6667")
+        #expect(Points(-2).divided(by: 3).description == "-0.6667")
+    }
+
+    @Test func sumsAreExact() {
+        var total = Points.zero
+        for _ in 0..<10 { total += Points(parsing: "0.1")! }
+        #expect(total == Points(1))
+    }
+}
+
+@Suite struct DayTests {
+    @Test func roundTrips() {
+        for text in ["1970-01-01", "2024-02-29", "2025-12-31", "2000-03-01", "1999-12-31"] {
+            #expect(Day(iso: text)?.description == text)
+        }
+        #expect(Day(iso: "1970-01-02")?.ordinal == 1)
+    }
+
+    @Test(arguments: ["2025-02-30", "2025-13-01", "2023-02-29", "2025/01/01", "25-01-01", "2025-1-1", "", "2025-01-01T00"])
+    func rejectsInvalid(text: String) {
+        #expect(Day(iso: text) == nil)
+    }
+
+    @Test func periods() {
+        let y = Period(spec: "2025")!
+        #expect(y.start.description == "2025-01-01" && y.end.description == "2025-12-31")
+        let q = Period(spec: "2024-Q1")!
+        #expect(q.end.description == "2024-03-31")
+        let c = Period(spec: "2024-12-01..2025-11-30")!
+        #expect(c.contains(Day(iso: "2025-01-05")!))
+        #expect(!c.contains(Day(iso: "2025-12-01")!))
+        #expect(Period(spec: "2025-Q5") == nil)
+        #expect(Period(spec: "2025-12-01..2025-01-01") == nil)
+    }
+}
+
+@Suite struct DiagnosticTests {
+    @Test func rendersCaretUnderWideCharacters() {
+        let d = Diagnostic(id: "R070", location: SourceLocation(file: "r.yaml", line: 2, column: 9),
+                           zh: "未知", en: "unknown", hintZh: "是否想写“提案”？", hintEn: "did you mean '提案'?")
+        let text = d.render(.zh, source: "a: 1\nkind: 提按x\n")
+        #expect(text.contains("r.yaml:2:9: 错误: [R070] 未知"))
+        #expect(text.contains(" 2 | kind: 提按x"))
+        // "kind: " is 6 columns, "提按" 4 more: the caret sits under "x".
+        #expect(text.contains("   | " + String(repeating: " ", count: 10) + "^"))
+        #expect(text.contains("提示: 是否想写“提案”？"))
+    }
+
+    @Test func suggestsClosest() {
+        #expect(closest("提按", in: ["提案", "社情民意"]) == "提案")
+        #expect(closest("xyz", in: ["提案"]) == nil)
+    }
+}
