@@ -1,32 +1,103 @@
-/// Interns short strings (kinds, statuses, roles, levels, refs) as dense integer ids so that
-/// records stay small and rule matching compares integers.
+/// Interns short strings (kinds, statuses, roles, levels, refs, member ids) as dense integer
+/// ids so that records stay small and rule matching compares integers.
+///
+/// Looks values up by their UTF-8 bytes (an open-addressing table with FNV-1a hashing), so the
+/// ingest hot path never builds a `String` for a value it has seen before.
+/// - Complexity: O(length) expected per lookup.
 public struct SymbolTable: Sendable {
     public private(set) var strings: [String] = [""]
-    private var ids: [String: Int32] = ["": 0]
+    private var keyBytes: [UInt8] = []
+    private var keyStart: [Int] = [0]
+    private var keyEnd: [Int] = [0]
+    /// Slots hold id + 1 (0 = empty).
+    private var slots: [Int32] = [Int32](repeating: 0, count: 64)
+    private var hashes: [UInt32] = [0]
 
-    public init() {}
+    public init() {
+        let h = Self.hash(UnsafeBufferPointer(start: nil, count: 0))
+        hashes[0] = h
+        insertSlot(id: 0, hash: h)
+    }
 
     /// The id for the empty string.
     public static let empty: Int32 = 0
 
-    @inlinable
+    public subscript(id: Int32) -> String { strings[Int(id)] }
+    public var count: Int { strings.count }
+
     public mutating func intern(_ s: String) -> Int32 {
-        if let id = lookup(s) { return id }
-        return add(s)
+        var s = s
+        return s.withUTF8 { intern(bytes: $0) }
     }
 
-    public func lookup(_ s: String) -> Int32? { ids[s] }
+    public func lookup(_ s: String) -> Int32? {
+        var s = s
+        return s.withUTF8 { lookup(bytes: $0) }
+    }
 
-    @usableFromInline
-    mutating func add(_ s: String) -> Int32 {
+    /// The id of `bytes` (which must be valid UTF-8), adding it if new.
+    public mutating func intern(bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let h = Self.hash(bytes)
+        if let id = find(bytes, hash: h) { return id }
         let id = Int32(strings.count)
-        strings.append(s)
-        ids[s] = id
+        strings.append(String(decoding: bytes, as: UTF8.self))
+        keyStart.append(keyBytes.count)
+        keyBytes.append(contentsOf: bytes)
+        keyEnd.append(keyBytes.count)
+        hashes.append(h)
+        if strings.count * 2 > slots.count { grow() } else { insertSlot(id: id, hash: h) }
         return id
     }
 
-    public subscript(id: Int32) -> String { strings[Int(id)] }
-    public var count: Int { strings.count }
+    public func lookup(bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        find(bytes, hash: Self.hash(bytes))
+    }
+
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int32? {
+        let mask = slots.count - 1
+        var i = Int(h) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            keyBytes.withUnsafeBufferPointer { keys in
+                while true {
+                    let s = slots[i]
+                    if s == 0 { return nil }
+                    let id = Int(s - 1)
+                    if hashes[id] == h {
+                        let start = keyStart[id], end = keyEnd[id]
+                        if end - start == bytes.count {
+                            var equal = true
+                            var k = 0
+                            while k < bytes.count {
+                                if keys[start + k] != bytes[k] { equal = false; break }
+                                k += 1
+                            }
+                            if equal { return Int32(id) }
+                        }
+                    }
+                    i = (i + 1) & mask
+                }
+            }
+        }
+    }
+
+    private mutating func insertSlot(id: Int32, hash h: UInt32) {
+        let mask = slots.count - 1
+        var i = Int(h) & mask
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = id + 1
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        for id in 0..<strings.count { insertSlot(id: Int32(id), hash: hashes[id]) }
+    }
+
+    @inline(__always)
+    public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var h: UInt32 = 2_166_136_261
+        for b in bytes { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return h
+    }
 }
 
 /// A set of up to 64 marks (重点, 优秀, …) as a bit mask over a mark table.
@@ -51,18 +122,73 @@ public struct StringArena: Sendable {
     public private(set) var bytes: [UInt8] = []
     public init() {}
 
-    public mutating func append<C: Collection>(_ b: C) -> Ref where C.Element == UInt8 {
+    /// The most bytes the arena can hold (offsets are 32-bit).
+    public static let capacityLimit = Int(UInt32.max)
+
+    public mutating func append(_ b: UnsafeBufferPointer<UInt8>) -> Ref {
         let offset = UInt32(bytes.count)
         bytes.append(contentsOf: b)
         return Ref(offset: offset, length: UInt32(b.count))
     }
 
-    public mutating func append(_ s: String) -> Ref { append(s.utf8) }
+    public mutating func append(_ s: String) -> Ref {
+        var s = s
+        return s.withUTF8 { append($0) }
+    }
 
     public subscript(ref: Ref) -> String {
         if ref.length == 0 { return "" }
         return bytes.withUnsafeBufferPointer { buf in
             String(decoding: UnsafeBufferPointer(rebasing: buf[Int(ref.offset)..<Int(ref.offset + ref.length)]), as: UTF8.self)
         }
+    }
+
+    /// Whether the bytes at `ref` equal `other`.
+    public func equals(_ ref: Ref, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard Int(ref.length) == other.count else { return false }
+        return bytes.withUnsafeBufferPointer { buf in
+            var k = 0
+            let base = Int(ref.offset)
+            while k < other.count {
+                if buf[base + k] != other[k] { return false }
+                k += 1
+            }
+            return true
+        }
+    }
+}
+
+/// UTF-8 validation with an ASCII fast path.
+public enum UTF8Check {
+    /// True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b0 = bytes[i]
+            if b0 < 0x80 { i += 1; continue }
+            if b0 < 0xC2 { return false }
+            if b0 < 0xE0 {
+                guard i + 1 < n, bytes[i + 1] & 0xC0 == 0x80 else { return false }
+                i += 2
+            } else if b0 < 0xF0 {
+                guard i + 2 < n else { return false }
+                let b1 = bytes[i + 1], b2 = bytes[i + 2]
+                guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return false }
+                if b0 == 0xE0 && b1 < 0xA0 { return false }
+                if b0 == 0xED && b1 >= 0xA0 { return false }
+                i += 3
+            } else if b0 < 0xF5 {
+                guard i + 3 < n else { return false }
+                let b1 = bytes[i + 1], b2 = bytes[i + 2], b3 = bytes[i + 3]
+                guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80, b3 & 0xC0 == 0x80 else { return false }
+                if b0 == 0xF0 && b1 < 0x90 { return false }
+                if b0 == 0xF4 && b1 >= 0x90 { return false }
+                i += 4
+            } else {
+                return false
+            }
+        }
+        return true
     }
 }

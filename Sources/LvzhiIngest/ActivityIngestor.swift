@@ -7,9 +7,12 @@ public struct FileReport: Sendable, Equatable {
     public var read: Int = 0
     public var accepted: Int = 0
     public var rejected: Int = 0
-    public init(path: String, format: String) {
+    /// True for the member roster, false for activity files.
+    public var isRoster: Bool
+    public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
+        self.isRoster = isRoster
     }
 }
 
@@ -32,8 +35,10 @@ public struct ActivityIngestor {
     public private(set) var rejects: [Reject]
     public private(set) var files: [FileReport] = []
 
-    private var memberIndex: [String: Int32] = [:]
-    private var seenIDs: [String: (file: Int32, line: Int32)] = [:]
+    /// Member ids interned in roster order: symbol id n ↔ member n − 1.
+    private var memberIDs = SymbolTable()
+    /// Accepted activity ids: open-addressing table of record index + 1 (0 = empty).
+    private var idSlots = [Int32](repeating: 0, count: 1 << 16)
     private struct KindCheck {
         var statuses: Set<Int32>?
         var roles: Set<Int32>?
@@ -41,6 +46,13 @@ public struct ActivityIngestor {
     }
     private var kindChecks: [Int32: KindCheck] = [:]
     private var markIndex: [String: Int] = [:]
+    /// Attribute and header names → canonical field.
+    private static let fieldNames: SymbolTable = {
+        var t = SymbolTable()
+        for f in ActivityField.allCases { _ = t.intern(f.key) }
+        return t
+    }()
+    private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
 
     public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
                 period: Period, vocabulary: Vocabulary) {
@@ -49,13 +61,13 @@ public struct ActivityIngestor {
         self.vocabulary = vocabulary
         self.rejects = memberRejects
         if let memberFile {
-            var r = FileReport(path: memberFile, format: InputFormat(path: memberFile) == .xml ? "xml" : "csv")
+            var r = FileReport(path: memberFile, format: InputFormat(path: memberFile) == .xml ? "xml" : "csv", isRoster: true)
             r.read = memberRows
             r.accepted = members.count
             r.rejected = memberRejects.count
             files.append(r)
         }
-        for (i, m) in members.enumerated() { memberIndex[m.id] = Int32(i) }
+        for m in members { _ = memberIDs.intern(m.id) }
         for name in vocabulary.kinds.keys.sorted() {
             let k = vocabulary.kinds[name]!
             let id = store.symbols.intern(name)
@@ -99,8 +111,8 @@ public struct ActivityIngestor {
     private mutating func readCSV(path: String, fileIndex: Int32) throws {
         var columns: [Int?]? = nil
         var width = 0
-        var values = [String](repeating: "", count: ActivityField.allCases.count)
         let fieldCount = ActivityField.allCases.count
+        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         try CSVReader(path: path).forEachRow { row in
             guard let cols = columns else {
                 columns = try headerMap(row, path: path, fields: ActivityField.allCases.map { ($0.key, $0.chinese) },
@@ -116,41 +128,39 @@ public struct ActivityIngestor {
                 return
             }
             for f in 0..<fieldCount {
-                guard let c = cols[f] else { values[f] = ""; continue }
-                guard let s = row.string(c) else {
-                    let key = ActivityField.allCases[f].key
-                    reject(path, row.line, id: values[0], member: "", field: key, value: "", .invalidUTF8(key))
-                    return
-                }
-                values[f] = s
+                slices[f] = cols[f].map { row.field($0) } ?? empty
             }
-            accept(values, fileIndex: fileIndex, path: path, line: row.line)
+            accept(fileIndex: fileIndex, path: path, line: row.line)
         }
         if columns == nil { throw IngestError.emptyFile(path: path) }
     }
 
     private mutating func readXML(path: String, fileIndex: Int32) throws {
-        var values = [String](repeating: "", count: ActivityField.allCases.count)
-        try XMLRecordReader(path: path).forEachElement { el in
-            switch el.name {
-            case "lvzhi", "members", "activities", "member": return
-            case "activity": break
-            default:
+        let fieldCount = ActivityField.allCases.count
+        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        try XMLRecordReader(path: path).forEachElementView { el in
+            if el.nameIs("activity") {
+                // handled below
+            } else if el.nameIs("lvzhi") || el.nameIs("activities") || el.nameIs("members") || el.nameIs("member") {
+                return
+            } else {
                 files[files.count - 1].read += 1
-                reject(path, el.line, id: "", member: "", field: "", value: el.name, .unknownElement(el.name))
+                let name = el.nameString
+                reject(path, el.line, id: "", member: "", field: "", value: name, .unknownElement(name))
                 return
             }
             files[files.count - 1].read += 1
-            for f in 0..<values.count { values[f] = "" }
-            for (n, v) in el.attributes {
-                guard let f = ActivityField.allCases.first(where: { $0.key == n }) else {
-                    reject(path, el.line, id: el.attributes.first { $0.name == "activity_id" }?.value ?? "", member: "",
-                           field: n, value: v, .unknownAttribute(n))
+            for f in 0..<fieldCount { slices[f] = empty }
+            for i in 0..<el.attributeCount {
+                guard let id = Self.fieldNames.lookup(bytes: el.attributeName(i)), id > 0 else {
+                    let n = String(decoding: el.attributeName(i), as: UTF8.self)
+                    reject(path, el.line, id: "", member: "", field: n, value: String(decoding: el.attributeValue(i), as: UTF8.self),
+                           .unknownAttribute(n))
                     return
                 }
-                values[f.rawValue] = v
+                slices[Int(id) - 1] = el.attributeValue(i)
             }
-            accept(values, fileIndex: fileIndex, path: path, line: el.line)
+            accept(fileIndex: fileIndex, path: path, line: el.line)
         }
     }
 
@@ -162,86 +172,133 @@ public struct ActivityIngestor {
                               field: field, value: value, reason: reason))
     }
 
-    private mutating func accept(_ raw: [String], fileIndex: Int32, path: String, line: Int) {
-        @inline(__always) func v(_ f: ActivityField) -> String {
-            let s = raw[f.rawValue]
-            // Fast path: most values carry no surrounding space.
-            if let first = s.utf8.first, let last = s.utf8.last, first > 0x20, last > 0x20, first != 0xE3 { return s }
-            return s.trimmingSpaces
+    /// The value of field `f` of the current record without surrounding spaces (ASCII and U+3000).
+    @inline(__always)
+    private func value(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
+        Self.trim(slices[f.rawValue])
+    }
+
+    static func trim(_ b: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let base = b.baseAddress, b.count > 0 else { return b }
+        var lo = 0, hi = b.count
+        while true {
+            if lo < hi, base[lo] == 0x20 || base[lo] == 0x09 || base[lo] == 0x0A || base[lo] == 0x0D { lo += 1; continue }
+            if lo + 3 <= hi, base[lo] == 0xE3, base[lo + 1] == 0x80, base[lo + 2] == 0x80 { lo += 3; continue }
+            break
         }
-        let id = v(.activityID)
-        let memberID = v(.memberID)
-        func no(_ f: ActivityField?, _ value: String, _ reason: RejectReason) {
-            reject(path, line, id: id, member: memberID, field: f?.key ?? "", value: value, reason)
+        while true {
+            if hi > lo, base[hi - 1] == 0x20 || base[hi - 1] == 0x09 || base[hi - 1] == 0x0A || base[hi - 1] == 0x0D { hi -= 1; continue }
+            if hi - 3 >= lo, base[hi - 3] == 0xE3, base[hi - 2] == 0x80, base[hi - 1] == 0x80 { hi -= 3; continue }
+            break
         }
-        if id.isEmpty { return no(.activityID, "", .missingField(ActivityField.activityID.key)) }
-        if memberID.isEmpty { return no(.memberID, "", .missingField(ActivityField.memberID.key)) }
-        guard let member = memberIndex[memberID] else { return no(.memberID, memberID, .unknownMember) }
-        let dateText = v(.date)
-        if dateText.isEmpty { return no(.date, "", .missingField(ActivityField.date.key)) }
-        guard let date = Day.parseISO(Array(dateText.utf8)) else { return no(.date, dateText, .badDate(ActivityField.date.key)) }
-        let kindText = v(.kind)
-        if kindText.isEmpty { return no(.kind, "", .missingField(ActivityField.kind.key)) }
-        let kind = store.symbols.intern(kindText)
+        return UnsafeBufferPointer(start: base + lo, count: hi - lo)
+    }
+
+    @inline(__always)
+    private func text(_ b: UnsafeBufferPointer<UInt8>) -> String { String(decoding: b, as: UTF8.self) }
+
+    private mutating func accept(fileIndex: Int32, path: String, line: Int) {
+        // Every value must be valid UTF-8 before it is stored or compared.
+        for f in ActivityField.allCases where !UTF8Check.isValid(slices[f.rawValue]) {
+            let idBytes = value(.activityID)
+            let id = UTF8Check.isValid(idBytes) ? text(idBytes) : ""
+            return reject(path, line, id: id, member: "", field: f.key, value: "", .invalidUTF8(f.key))
+        }
+        let idBytes = value(.activityID)
+        let memberBytes = value(.memberID)
+        func no(_ f: ActivityField?, _ value: UnsafeBufferPointer<UInt8>, _ reason: RejectReason) {
+            reject(path, line, id: text(idBytes), member: text(memberBytes), field: f?.key ?? "", value: text(value), reason)
+        }
+        let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
+        if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
+        guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
+            return no(.memberID, memberBytes, .unknownMember)
+        }
+        let member = memberSymbol - 1
+        let dateBytes = value(.date)
+        if dateBytes.isEmpty { return no(.date, none, .missingField(ActivityField.date.key)) }
+        guard let date = Day.parseISO(dateBytes) else { return no(.date, dateBytes, .badDate(ActivityField.date.key)) }
+        let kindBytes = value(.kind)
+        if kindBytes.isEmpty { return no(.kind, none, .missingField(ActivityField.kind.key)) }
+        let kind = store.symbols.intern(bytes: kindBytes)
         let check = kindChecks[kind]
         if !vocabulary.isEmpty, check == nil {
-            return no(.kind, kindText, .unknownKind(suggestion: closest(kindText, in: vocabulary.kinds.keys.sorted())))
+            return no(.kind, kindBytes, .unknownKind(suggestion: closest(text(kindBytes), in: vocabulary.kinds.keys.sorted())))
         }
-        let status = store.symbols.intern(v(.status))
-        let role = store.symbols.intern(v(.role))
-        let level = store.symbols.intern(v(.level))
+        let status = store.symbols.intern(bytes: value(.status))
+        let role = store.symbols.intern(bytes: value(.role))
+        let level = store.symbols.intern(bytes: value(.level))
         if let check {
-            let k = vocabulary.kinds[kindText]!
-            if let allowed = check.statuses, !allowed.contains(status) {
-                return no(.status, v(.status), .unknownValue(field: "status", allowed: k.statuses ?? [], suggestion: closest(v(.status), in: k.statuses ?? [])))
-            }
-            if let allowed = check.roles, !allowed.contains(role) {
-                return no(.role, v(.role), .unknownValue(field: "role", allowed: k.roles ?? [], suggestion: closest(v(.role), in: k.roles ?? [])))
-            }
-            if let allowed = check.levels, !allowed.contains(level) {
-                return no(.level, v(.level), .unknownValue(field: "level", allowed: k.levels ?? [], suggestion: closest(v(.level), in: k.levels ?? [])))
+            let k = vocabulary.kinds[store.symbols[kind]]!
+            for (field, id, allowed, list) in [(ActivityField.status, status, check.statuses, k.statuses),
+                                               (.role, role, check.roles, k.roles), (.level, level, check.levels, k.levels)] {
+                if let allowed, !allowed.contains(id) {
+                    let v = store.symbols[id]
+                    return no(field, value(field), .unknownValue(field: field.key, allowed: list ?? [], suggestion: closest(v, in: list ?? [])))
+                }
             }
         }
         var quantity = Points.one
-        let qText = v(.quantity)
-        if !qText.isEmpty {
-            guard let q = Points.parse(qText.utf8), !q.isNegative, q.raw <= 1_000_000 * Points.scale else {
-                return no(.quantity, qText, .badQuantity(ActivityField.quantity.key))
+        let qBytes = value(.quantity)
+        if !qBytes.isEmpty {
+            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= 1_000_000 * Points.scale else {
+                return no(.quantity, qBytes, .badQuantity(ActivityField.quantity.key))
             }
             quantity = q
         }
         var marks = MarkSet()
-        let marksText = v(.marks)
-        if !marksText.isEmpty {
-            for part in marksText.split(whereSeparator: { ";；、|,，".contains($0) }) {
+        let marksBytes = value(.marks)
+        if !marksBytes.isEmpty {
+            for part in text(marksBytes).split(whereSeparator: { ";；、|,，".contains($0) }) {
                 let m = part.trimmingSpaces
                 if m.isEmpty { continue }
                 if let i = markIndex[m] { marks.insert(i); continue }
                 if vocabulary.marks != nil {
-                    return no(.marks, m, .unknownMark(suggestion: closest(m, in: vocabulary.marks ?? [])))
+                    return no(.marks, marksBytes, .unknownMark(suggestion: closest(m, in: vocabulary.marks ?? [])))
                 }
-                guard store.marks.count < 64 else { return no(.marks, m, .tooManyMarks) }
+                guard store.marks.count < 64 else { return no(.marks, marksBytes, .tooManyMarks) }
                 markIndex[m] = store.marks.count
                 marks.insert(store.marks.count)
                 store.marks.append(m)
             }
         }
-        if !period.contains(date) { return no(.date, dateText, .outsidePeriod(period)) }
+        if !period.contains(date) { return no(.date, dateBytes, .outsidePeriod(period)) }
         let who = members[Int(member)]
-        if let j = who.joined, date < j { return no(.date, dateText, .beforeJoined(j)) }
-        if let l = who.left, date > l { return no(.date, dateText, .afterLeft(l)) }
-        if let first = seenIDs[id] {
-            return no(.activityID, id, .duplicate(first: SourceLocation(file: store.files[Int(first.file)], line: Int(first.line))))
+        if let j = who.joined, date < j { return no(.date, dateBytes, .beforeJoined(j)) }
+        if let l = who.left, date > l { return no(.date, dateBytes, .afterLeft(l)) }
+        // Count each activity id once: a repeat is rejected, naming where it was first seen.
+        let hash = SymbolTable.hash(idBytes)
+        var slot = Int(hash) & (idSlots.count - 1)
+        while idSlots[slot] != 0 {
+            let first = store.records[Int(idSlots[slot] - 1)]
+            if store.arena.equals(first.id, idBytes) {
+                return no(.activityID, idBytes, .duplicate(first: store.location(of: first)))
+            }
+            slot = (slot + 1) & (idSlots.count - 1)
         }
-        seenIDs[id] = (fileIndex, Int32(line))
-        let refText = v(.ref)
-        let ref = refText.isEmpty ? SymbolTable.empty : store.symbols.intern(refText)
-        let titleText = raw[ActivityField.title.rawValue]
-        let idRef = store.arena.append(id)
-        let titleRef = store.arena.append(titleText)
+        let refBytes = value(.ref)
+        let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
+        let idRef = store.arena.append(idBytes)
+        let titleRef = store.arena.append(slices[ActivityField.title.rawValue])
         store.records.append(Activity(member: member, date: date, kind: kind, status: status, role: role, level: level,
                                       ref: ref, marks: marks, quantity: quantity, id: idRef, title: titleRef,
                                       file: fileIndex, line: Int32(line)))
+        idSlots[slot] = Int32(store.records.count)
+        if store.records.count * 2 > idSlots.count { growIDs() }
         files[files.count - 1].accepted += 1
+    }
+
+    private mutating func growIDs() {
+        idSlots = [Int32](repeating: 0, count: idSlots.count * 2)
+        let mask = idSlots.count - 1
+        store.arena.bytes.withUnsafeBufferPointer { bytes in
+            for (i, r) in store.records.enumerated() {
+                let b = UnsafeBufferPointer(rebasing: bytes[Int(r.id.offset)..<Int(r.id.offset + r.id.length)])
+                var slot = Int(SymbolTable.hash(b)) & mask
+                while idSlots[slot] != 0 { slot = (slot + 1) & mask }
+                idSlots[slot] = Int32(i + 1)
+            }
+        }
     }
 }

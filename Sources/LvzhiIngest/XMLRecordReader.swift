@@ -1,8 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CLibXML2
 import LvzhiCore
 
-/// An element of a canonical XML export with its attributes, valid inside the callback.
-public struct XMLRecord {
+/// An element of an XML file with its attributes as UTF-8 bytes; valid only inside the
+/// callback that receives it.
+public struct XMLElementView: ~Copyable {
+    /// The element's local name.
+    public let name: UnsafeBufferPointer<UInt8>
+    public let line: Int
+    public let depth: Int
+    @usableFromInline let names: [UnsafeBufferPointer<UInt8>]
+    @usableFromInline let values: [UnsafeBufferPointer<UInt8>]
+
+    public var attributeCount: Int { names.count }
+    public func attributeName(_ i: Int) -> UnsafeBufferPointer<UInt8> { names[i] }
+    public func attributeValue(_ i: Int) -> UnsafeBufferPointer<UInt8> { values[i] }
+
+    public var nameString: String { String(decoding: name, as: UTF8.self) }
+
+    public func nameIs(_ s: StaticString) -> Bool {
+        guard s.utf8CodeUnitCount == name.count else { return false }
+        let p = s.utf8Start
+        for i in 0..<name.count where p[i] != name[i] { return false }
+        return true
+    }
+}
+
+/// An element with its attributes as text (for small files such as the roster, and tests).
+public struct XMLRecord: Sendable {
     public var name: String
     public var attributes: [(name: String, value: String)]
     public var line: Int
@@ -23,9 +52,20 @@ public struct XMLRecordReader {
         var line = 0
     }
 
-    /// Calls `body` for every element, in document order.
-    /// - Throws: ``IngestError`` on malformed or forbidden XML.
+    /// Calls `body` for every element, in document order, with its attributes as text.
     public func forEachElement(_ body: (XMLRecord) throws -> Void) throws {
+        try forEachElementView { v in
+            var attrs: [(String, String)] = []
+            for i in 0..<v.attributeCount {
+                attrs.append((String(decoding: v.attributeName(i), as: UTF8.self), String(decoding: v.attributeValue(i), as: UTF8.self)))
+            }
+            try body(XMLRecord(name: v.nameString, attributes: attrs, line: v.line, depth: v.depth))
+        }
+    }
+
+    /// Calls `body` for every element, in document order, without building strings.
+    /// - Throws: ``IngestError`` on malformed or forbidden XML.
+    public func forEachElementView(_ body: (borrowing XMLElementView) throws -> Void) throws {
         // NONET: no network. No NOENT (entities are not substituted), no DTDLOAD, no DTDATTR,
         // no XINCLUDE, no HUGE (libxml2's default size limits stay on).
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
@@ -40,7 +80,7 @@ public struct XMLRecordReader {
         xmlTextReaderSetStructuredErrorHandler(reader, { ctx, error in
             guard let ctx, let error else { return }
             let box = Unmanaged<ErrorBox>.fromOpaque(ctx).takeUnretainedValue()
-            // Keep the first fatal or error-level message.
+            // Keep the first error-level message.
             if box.message == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue {
                 var m = error.pointee.message.map { String(cString: $0) } ?? "unknown error"
                 while m.hasSuffix("\n") { m.removeLast() }
@@ -48,6 +88,16 @@ public struct XMLRecordReader {
                 box.line = Int(error.pointee.line)
             }
         }, unmanaged.toOpaque())
+
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(4096)
+        var valueRanges: [(Int, Int)] = []
+        var names: [UnsafeBufferPointer<UInt8>] = []
+
+        func bytes(_ p: UnsafePointer<xmlChar>?) -> UnsafeBufferPointer<UInt8> {
+            guard let p else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)))
+        }
 
         while true {
             let r = xmlTextReaderRead(reader)
@@ -70,22 +120,27 @@ public struct XMLRecordReader {
                 if depth > Self.maxDepth {
                     throw IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(Self.maxDepth)")
                 }
-                let name = xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? ""
-                var attributes: [(String, String)] = []
+                // Names come from the parser's dictionary and stay valid; values are copied.
+                let name = bytes(xmlTextReaderConstLocalName(reader))
+                scratch.removeAll(keepingCapacity: true)
+                valueRanges.removeAll(keepingCapacity: true)
+                names.removeAll(keepingCapacity: true)
                 if xmlTextReaderHasAttributes(reader) == 1, xmlTextReaderMoveToFirstAttribute(reader) == 1 {
                     repeat {
-                        let n = xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? ""
                         // Namespace declarations (xmlns, xmlns:x) and xsi:* are not data.
-                        let isNamespace = xmlTextReaderIsNamespaceDecl(reader) == 1
-                        let prefix = xmlTextReaderConstPrefix(reader).map { String(cString: $0) }
-                        if !isNamespace, prefix != "xsi" {
-                            let v = xmlTextReaderConstValue(reader).map { String(cString: $0) } ?? ""
-                            attributes.append((n, v))
-                        }
+                        if xmlTextReaderIsNamespaceDecl(reader) == 1 { continue }
+                        if let prefix = xmlTextReaderConstPrefix(reader), strcmp(UnsafeRawPointer(prefix).assumingMemoryBound(to: CChar.self), "xsi") == 0 { continue }
+                        names.append(bytes(xmlTextReaderConstLocalName(reader)))
+                        let start = scratch.count
+                        scratch.append(contentsOf: bytes(xmlTextReaderConstValue(reader)))
+                        valueRanges.append((start, scratch.count))
                     } while xmlTextReaderMoveToNextAttribute(reader) == 1
                     xmlTextReaderMoveToElement(reader)
                 }
-                try body(XMLRecord(name: name, attributes: attributes, line: line, depth: depth))
+                try scratch.withUnsafeBufferPointer { buf in
+                    let values = valueRanges.map { UnsafeBufferPointer(rebasing: buf[$0.0..<$0.1]) }
+                    try body(XMLElementView(name: name, line: line, depth: depth, names: names, values: values))
+                }
             default:
                 break
             }

@@ -1,20 +1,100 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A growable UTF-8 output buffer; writers append to it and save it once.
-public struct ByteBuffer: Sendable {
+/// A growable UTF-8 output buffer. In memory by default; ``ByteBuffer/streaming(to:)`` makes
+/// one that drains to a temporary file beside the target every megabyte and renames it into
+/// place on ``finish()``, so large outputs never sit in memory whole and a failed run never
+/// leaves a half-written file under the final name.
+public struct ByteBuffer {
     public var bytes: [UInt8] = []
+    private var sink: FileSink?
+    private static let drainThreshold = 1 << 20
+
     public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
-    @inlinable public mutating func append(_ s: String) {
+    /// A buffer that streams into `path` (through `path` + a temporary suffix).
+    public static func streaming(to path: String) throws -> ByteBuffer {
+        var b = ByteBuffer(capacity: drainThreshold + (1 << 16))
+        b.sink = try FileSink(path: path)
+        return b
+    }
+
+    public mutating func append(_ s: String) {
         var s = s
         s.withUTF8 { bytes.append(contentsOf: $0) }
+        drainIfNeeded()
     }
-    @inlinable public mutating func append(_ b: UInt8) { bytes.append(b) }
-    public mutating func append(contentsOf b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+    public mutating func append(_ b: UInt8) { bytes.append(b) }
+    public mutating func append(contentsOf b: some Sequence<UInt8>) {
+        bytes.append(contentsOf: b)
+        drainIfNeeded()
+    }
 
-    /// Writes the buffer to `path`, replacing the file atomically.
+    public mutating func drainIfNeeded() {
+        if bytes.count >= Self.drainThreshold { drain() }
+    }
+
+    mutating func drain() {
+        guard let sink else { return }
+        sink.write(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Completes a streaming buffer: writes what is left and renames the file into place.
+    public mutating func finish() throws {
+        guard let sink else { return }
+        sink.write(bytes)
+        bytes.removeAll()
+        try sink.close()
+        self.sink = nil
+    }
+
+    /// Writes an in-memory buffer to `path`, replacing the file atomically.
     public func write(to path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+/// A file written under a temporary name and renamed over the target when closed.
+final class FileSink {
+    let path: String
+    let temp: String
+    var file: UnsafeMutablePointer<FILE>?
+    var failed: Int32 = 0
+
+    init(path: String) throws {
+        self.path = path
+        self.temp = path + ".tmp-\(getpid())"
+        guard let f = fopen(temp, "wb") else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+        }
+        file = f
+    }
+
+    func write(_ bytes: [UInt8]) {
+        guard let file, !bytes.isEmpty, failed == 0 else { return }
+        let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        if n != bytes.count { failed = errno == 0 ? EIO : errno }
+    }
+
+    func close() throws {
+        if let file, fclose(file) != 0, failed == 0 { failed = errno }
+        file = nil
+        if failed != 0 {
+            unlink(temp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(failed))])
+        }
+        if rename(temp, path) != 0 {
+            let e = errno
+            unlink(temp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(e))])
+        }
+    }
+
+    deinit {
+        if let file { fclose(file); unlink(temp) }
     }
 }
 
@@ -62,9 +142,10 @@ public enum Escape {
 /// Writes RFC 4180 CSV: fields quoted when they hold a comma, quote, CR or LF; text cells that
 /// a spreadsheet would run as a formula (= + - @, tab, CR) are prefixed with an apostrophe.
 public struct CSVWriter {
-    public var buffer = ByteBuffer()
-    public init(bom: Bool = true) {
-        if bom { buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+    public var buffer: ByteBuffer
+    public init(bom: Bool = true, into buffer: ByteBuffer = ByteBuffer()) {
+        self.buffer = buffer
+        if bom { self.buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
     }
 
     /// A text cell (neutralised against formula injection).
@@ -76,22 +157,30 @@ public struct CSVWriter {
     private mutating func field(_ s: String) {
         if !atRowStart { buffer.append(0x2C) }
         atRowStart = false
-        let needsQuotes = s.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-        if needsQuotes {
-            buffer.append(0x22)
-            for b in s.utf8 {
-                if b == 0x22 { buffer.append(0x22) }
-                buffer.append(b)
+        var s = s
+        s.withUTF8 { utf8 in
+            var needsQuotes = false
+            for b in utf8 where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
+                needsQuotes = true
+                break
             }
-            buffer.append(0x22)
-        } else {
-            buffer.append(s)
+            if needsQuotes {
+                buffer.append(0x22)
+                for b in utf8 {
+                    if b == 0x22 { buffer.append(0x22) }
+                    buffer.append(b)
+                }
+                buffer.append(0x22)
+            } else {
+                buffer.bytes.append(contentsOf: utf8)
+            }
         }
     }
 
     public mutating func endRow() {
         buffer.append(0x0D)
         buffer.append(0x0A)
+        buffer.drainIfNeeded()
         atRowStart = true
     }
 

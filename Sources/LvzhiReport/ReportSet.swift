@@ -4,18 +4,26 @@ import LvzhiScoring
 
 /// Writes every output of a run into one folder.
 public enum ReportSet {
-    /// Writes report.html, scores.csv, scores.json and rejects.csv; returns their paths.
+    /// The files every run writes, in the order they are written.
+    public static let outputNames = ["report.html", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"]
+
+    /// Writes report.html, scores.csv, scores.json, ledger.csv and rejects.csv; returns their paths.
+    /// Each file is streamed under a temporary name and renamed into place when complete.
     public static func write(_ s: RunSummary, to dir: String, lang: Language) throws -> [String] {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
-        let outputs: [(String, ByteBuffer)] = [
-            ("report.html", HTMLReport.render(s, lang: lang)),
-            ("scores.csv", ScoresCSV.render(s, lang: lang)),
-            ("scores.json", ScoresJSON.render(s, lang: lang)),
-            ("rejects.csv", ScoresCSV.renderRejects(s.run.rejects, lang: lang)),
-        ]
-        for (name, buffer) in outputs { try buffer.write(to: path(name)) }
-        return outputs.map { path($0.0) }
+        for name in outputNames {
+            var b = try ByteBuffer.streaming(to: path(name))
+            switch name {
+            case "report.html": b.append(contentsOf: HTMLReport.render(s, lang: lang).bytes)
+            case "scores.csv": b = ScoresCSV.render(s, lang: lang, into: b)
+            case "scores.json": ScoresJSON.render(s, lang: lang, into: &b)
+            case "ledger.csv": b = LedgerCSV.render(s, lang: lang, into: b)
+            default: b = ScoresCSV.renderRejects(s.run.rejects, lang: lang, into: b)
+            }
+            try b.finish()
+        }
+        return outputNames.map(path)
     }
 
     /// The short summary printed at the end of a run.

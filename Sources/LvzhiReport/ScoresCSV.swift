@@ -4,8 +4,8 @@ import LvzhiScoring
 
 /// Writes `scores.csv` (UTF-8 with BOM for Excel/WPS) and `rejects.csv`.
 public enum ScoresCSV {
-    public static func render(_ s: RunSummary, lang: Language) -> ByteBuffer {
-        var w = CSVWriter(bom: true)
+    public static func render(_ s: RunSummary, lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
+        var w = CSVWriter(bom: true, into: buffer)
         let rules = s.run.rules
         var header = lang == .zh
             ? ["委员编号", "姓名", "界别", "专委会", "职务", "总分", "排名", "等次", "颜色"]
@@ -27,8 +27,8 @@ public enum ScoresCSV {
         return w.buffer
     }
 
-    public static func renderRejects(_ rejects: [Reject], lang: Language) -> ByteBuffer {
-        var w = CSVWriter(bom: true)
+    public static func renderRejects(_ rejects: [Reject], lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
+        var w = CSVWriter(bom: true, into: buffer)
         w.row(lang == .zh ? ["文件", "行", "记录编号", "委员编号", "字段", "值", "原因代码", "原因"]
                           : ["file", "line", "activity_id", "member_id", "field", "value", "code", "reason"])
         let sorted = rejects.sorted { a, b in
@@ -38,6 +38,56 @@ public enum ScoresCSV {
             w.text(r.location.file); w.number(String(r.location.line)); w.text(r.recordID); w.text(r.memberID)
             w.text(r.field); w.text(r.value); w.text(r.reason.code); w.text(r.reason.message(lang))
             w.endRow()
+        }
+        return w.buffer
+    }
+}
+
+/// Writes `ledger.csv`: every ledger line of every member, in rank order — which rule gave
+/// which record how many points, and every cap, floor and veto that explains a total.
+public enum LedgerCSV {
+    public static func render(_ s: RunSummary, lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
+        var w = CSVWriter(bom: true, into: buffer)
+        w.row(lang == .zh
+            ? ["委员编号", "姓名", "记录编号", "日期", "类型", "状态", "角色", "级别", "标题", "规则编号", "规则", "类别", "得分", "规则分值", "说明代码", "说明", "来源"]
+            : ["member_id", "name", "activity_id", "date", "kind", "status", "role", "level", "title", "rule_id", "rule", "category", "points", "nominal", "note", "explanation", "source"])
+        let run = s.run
+        let store = run.store
+        let rules = run.rules
+        var explanations: [String: String] = [:]
+        for row in s.rows {
+            let result = run.results[row.resultIndex]
+            for e in result.ledger {
+                w.text(row.member.id); w.text(row.member.name)
+                if e.record >= 0 {
+                    let a = store.records[Int(e.record)]
+                    w.text(store.id(of: a)); w.text(a.date.description)
+                    w.text(store.symbols[a.kind]); w.text(store.symbols[a.status]); w.text(store.symbols[a.role]); w.text(store.symbols[a.level])
+                    w.text(store.title(of: a))
+                } else {
+                    for _ in 0..<7 { w.text("") }
+                }
+                if e.rule >= 0 {
+                    let r = rules.rules[Int(e.rule)]
+                    w.text(r.id); w.text(r.name)
+                } else {
+                    w.text(""); w.text("")
+                }
+                w.text(e.category >= 0 ? rules.categories[Int(e.category)].name : "")
+                w.number(e.points.description); w.number(e.nominal.description)
+                let code = RunSummary.noteCode(e.note)
+                w.text(code)
+                if case .full = e.note { w.text("") } else {
+                    let key = "\(e.note)"
+                    if let cached = explanations[key] { w.text(cached) } else {
+                        let text = RunSummary.describe(e.note, rules: rules, lang: lang)
+                        explanations[key] = text
+                        w.text(text)
+                    }
+                }
+                w.text(e.record >= 0 ? store.location(of: store.records[Int(e.record)]).description : "")
+                w.endRow()
+            }
         }
         return w.buffer
     }

@@ -4,12 +4,18 @@ import LvzhiRules
 import LvzhiScoring
 
 /// Writes `scores.json`: the run's metadata, then a `members` array (rank order) with each
-/// member's score, rank, grade, colour, category points and full ledger.
+/// member's score, rank, grade, colour and category points. The ledger lines behind each
+/// score are in `ledger.csv`.
 public enum ScoresJSON {
     public static func render(_ s: RunSummary, lang: Language) -> ByteBuffer {
+        var o = ByteBuffer()
+        render(s, lang: lang, into: &o)
+        return o
+    }
+
+    public static func render(_ s: RunSummary, lang: Language, into o: inout ByteBuffer) {
         let run = s.run
         let rules = run.rules
-        var o = ByteBuffer(capacity: 1 << 20)
         func key(_ k: String) { Escape.json(k, into: &o); o.append(0x3A) }
         func str(_ v: String) { Escape.json(v, into: &o) }
         func optPoints(_ p: Points?) { o.append(p.map(\.description) ?? "null") }
@@ -66,7 +72,7 @@ public enum ScoresJSON {
         }
         o.append("\n],\n")
 
-        let store = run.store
+        key("ledger_file"); str("ledger.csv"); o.append(",\n")
         key("members"); o.append("[")
         for (i, row) in s.rows.enumerated() {
             let m = row.member
@@ -97,31 +103,10 @@ public enum ScoresJSON {
             key("joined"); if let j = m.joined { str(j.description) } else { o.append("null") }; o.append(",")
             key("left"); if let l = m.left { str(l.description) } else { o.append("null") }; o.append(",")
             key("records"); o.append(String(row.records)); o.append(",")
-            key("ledger"); o.append("[")
-            for (k, e) in result.ledger.enumerated() {
-                if k > 0 { o.append(",") }
-                o.append("\n  {")
-                if e.record >= 0 {
-                    let a = store.records[Int(e.record)]
-                    key("activity_id"); str(store.id(of: a)); o.append(",")
-                    key("date"); str(a.date.description); o.append(",")
-                    key("kind"); str(store.symbols[a.kind]); o.append(",")
-                    key("status"); str(store.symbols[a.status]); o.append(",")
-                    key("title"); str(store.title(of: a)); o.append(",")
-                    key("source"); str(store.location(of: a).description); o.append(",")
-                }
-                key("rule"); if e.rule >= 0 { str(rules.rules[Int(e.rule)].id) } else { o.append("null") }; o.append(",")
-                key("category"); if e.category >= 0 { str(rules.categories[Int(e.category)].id) } else { o.append("null") }; o.append(",")
-                key("points"); o.append(e.points.description); o.append(",")
-                key("nominal"); o.append(e.nominal.description); o.append(",")
-                key("note"); str(RunSummary.noteCode(e.note))
-                let text = RunSummary.describe(e.note, rules: rules, lang: lang)
-                if !text.isEmpty { o.append(","); key("explanation"); str(text) }
-                o.append("}")
-            }
-            o.append("]}")
+            key("records_unmatched"); o.append(String(result.unmatched))
+            o.append("}")
+            o.drainIfNeeded()
         }
         o.append("\n]\n}\n")
-        return o
     }
 }

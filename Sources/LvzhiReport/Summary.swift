@@ -37,7 +37,7 @@ public struct RunSummary: Sendable {
                 vetoReasons: r.vetoes.map { run.rules.vetoes[$0.veto].name },
                 partialPeriod: r.partialPeriod, records: r.records, resultIndex: i)
         }
-        recordsRead = run.files.reduce(0) { $0 + $1.read }
+        recordsRead = run.files.filter { !$0.isRoster }.reduce(0) { $0 + $1.read }
         var counts: [String: (Int, String)] = [:]
         for r in run.rejects {
             let c = r.reason.code

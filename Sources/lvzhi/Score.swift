@@ -35,6 +35,14 @@ struct Score: ParsableCommand {
 
     @OptionGroup var language: LanguageOption
 
+    func validate() throws {
+        if let period, Period(spec: period) == nil {
+            throw ValidationError(language.language.pick(
+                "无法识别的考核期间“\(period)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
+                "unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+        }
+    }
+
     func run() throws {
         let lang = language.language
         let run: ScoreRun
