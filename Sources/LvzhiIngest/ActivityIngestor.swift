@@ -44,14 +44,9 @@ public struct ActivityIngestor {
         var roles: Set<Int32>?
         var levels: Set<Int32>?
     }
-    private var kindChecks: [Int32: KindCheck] = [:]
+    /// Indexed by kind symbol id; `nil` for values that are not declared kinds.
+    private var kindChecks: [KindCheck?] = []
     private var markIndex: [String: Int] = [:]
-    /// Attribute and header names → canonical field.
-    private static let fieldNames: SymbolTable = {
-        var t = SymbolTable()
-        for f in ActivityField.allCases { _ = t.intern(f.key) }
-        return t
-    }()
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
 
     public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
@@ -75,7 +70,8 @@ public struct ActivityIngestor {
             if let s = k.statuses { check.statuses = Set(s.map { store.symbols.intern($0) }) }
             if let r = k.roles { check.roles = Set(r.map { store.symbols.intern($0) }) }
             if let l = k.levels { check.levels = Set(l.map { store.symbols.intern($0) }) }
-            kindChecks[id] = check
+            if kindChecks.count <= Int(id) { kindChecks += Array(repeating: nil, count: Int(id) + 1 - kindChecks.count) }
+            kindChecks[Int(id)] = check
         }
         if let marks = vocabulary.marks {
             for m in marks where markIndex[m] == nil {
@@ -93,10 +89,10 @@ public struct ActivityIngestor {
         switch InputFormat(path: path) {
         case .csv:
             files.append(FileReport(path: path, format: "csv"))
-            try readCSV(path: path, fileIndex: fileIndex)
+            try readPiped(path: path, format: .csv, fileIndex: fileIndex)
         case .xml:
             files.append(FileReport(path: path, format: "xml"))
-            try readXML(path: path, fileIndex: fileIndex)
+            try readPiped(path: path, format: .xml, fileIndex: fileIndex)
         case nil:
             throw IngestError.unsupportedFormat(path: path)
         }
@@ -108,59 +104,34 @@ public struct ActivityIngestor {
 
     // MARK: - Readers
 
-    private mutating func readCSV(path: String, fileIndex: Int32) throws {
-        var columns: [Int?]? = nil
-        var width = 0
-        let fieldCount = ActivityField.allCases.count
-        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-        try CSVReader(path: path).forEachRow { row in
-            guard let cols = columns else {
-                columns = try headerMap(row, path: path, fields: ActivityField.allCases.map { ($0.key, $0.chinese) },
-                                        required: ActivityField.allCases.filter(\.isRequired).map(\.rawValue))
-                width = row.count
-                return
-            }
-            if row.isBlank { return }
-            files[files.count - 1].read += 1
-            if row.count != width {
-                let id = cols[0].flatMap { $0 < row.count ? row.string($0) : nil } ?? ""
-                reject(path, row.line, id: id, member: "", field: "", value: "", .wrongFieldCount(expected: width, got: row.count))
-                return
-            }
-            for f in 0..<fieldCount {
-                slices[f] = cols[f].map { row.field($0) } ?? empty
-            }
-            accept(fileIndex: fileIndex, path: path, line: row.line)
-        }
-        if columns == nil { throw IngestError.emptyFile(path: path) }
-    }
-
-    private mutating func readXML(path: String, fileIndex: Int32) throws {
-        let fieldCount = ActivityField.allCases.count
-        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-        try XMLRecordReader(path: path).forEachElementView { el in
-            if el.nameIs("activity") {
-                // handled below
-            } else if el.nameIs("lvzhi") || el.nameIs("activities") || el.nameIs("members") || el.nameIs("member") {
-                return
-            } else {
-                files[files.count - 1].read += 1
-                let name = el.nameString
-                reject(path, el.line, id: "", member: "", field: "", value: name, .unknownElement(name))
-                return
-            }
-            files[files.count - 1].read += 1
-            for f in 0..<fieldCount { slices[f] = empty }
-            for i in 0..<el.attributeCount {
-                guard let id = Self.fieldNames.lookup(bytes: el.attributeName(i)), id > 0 else {
-                    let n = String(decoding: el.attributeName(i), as: UTF8.self)
-                    reject(path, el.line, id: "", member: "", field: n, value: String(decoding: el.attributeValue(i), as: UTF8.self),
-                           .unknownAttribute(n))
-                    return
+    /// Reads the file on a background thread while this one validates what it hands over.
+    private mutating func readPiped(path: String, format: InputFormat, fileIndex: Int32) throws {
+        let channel = RawReader.start(path: path, format: format)
+        let fieldCount = RawBatch.fieldCount
+        while let batch = try channel.take() {
+            batch.bytes.withUnsafeBufferPointer { bytes in
+                for r in 0..<batch.count {
+                    let line = Int(batch.lines[r])
+                    files[files.count - 1].read += 1
+                    if let issue = batch.issues[r] {
+                        switch issue {
+                        case .unknownElement(let name):
+                            reject(path, line, id: "", member: "", field: "", value: name, .unknownElement(name))
+                        case .unknownAttribute(let name, let value, let id):
+                            reject(path, line, id: id, member: "", field: name, value: value, .unknownAttribute(name))
+                        case .wrongFieldCount(let expected, let got, let id):
+                            reject(path, line, id: id, member: "", field: "", value: "", .wrongFieldCount(expected: expected, got: got))
+                        }
+                        continue
+                    }
+                    let base = r * fieldCount * 2
+                    for f in 0..<fieldCount {
+                        let lo = Int(batch.bounds[base + 2 * f]), hi = Int(batch.bounds[base + 2 * f + 1])
+                        slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+                    }
+                    accept(fileIndex: fileIndex, path: path, line: line)
                 }
-                slices[Int(id) - 1] = el.attributeValue(i)
             }
-            accept(fileIndex: fileIndex, path: path, line: el.line)
         }
     }
 
@@ -209,6 +180,12 @@ public struct ActivityIngestor {
         func no(_ f: ActivityField?, _ value: UnsafeBufferPointer<UInt8>, _ reason: RejectReason) {
             reject(path, line, id: text(idBytes), member: text(memberBytes), field: f?.key ?? "", value: text(value), reason)
         }
+        func noValue(_ field: ActivityField, kind: Int32) {
+            let k = vocabulary.kinds[store.symbols[kind]]!
+            let list = (field == .status ? k.statuses : field == .role ? k.roles : k.levels) ?? []
+            let v = text(value(field))
+            no(field, value(field), .unknownValue(field: field.key, allowed: list, suggestion: closest(v, in: list)))
+        }
         let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
@@ -222,7 +199,7 @@ public struct ActivityIngestor {
         let kindBytes = value(.kind)
         if kindBytes.isEmpty { return no(.kind, none, .missingField(ActivityField.kind.key)) }
         let kind = store.symbols.intern(bytes: kindBytes)
-        let check = kindChecks[kind]
+        let check = Int(kind) < kindChecks.count ? kindChecks[Int(kind)] : nil
         if !vocabulary.isEmpty, check == nil {
             return no(.kind, kindBytes, .unknownKind(suggestion: closest(text(kindBytes), in: vocabulary.kinds.keys.sorted())))
         }
@@ -230,14 +207,9 @@ public struct ActivityIngestor {
         let role = store.symbols.intern(bytes: value(.role))
         let level = store.symbols.intern(bytes: value(.level))
         if let check {
-            let k = vocabulary.kinds[store.symbols[kind]]!
-            for (field, id, allowed, list) in [(ActivityField.status, status, check.statuses, k.statuses),
-                                               (.role, role, check.roles, k.roles), (.level, level, check.levels, k.levels)] {
-                if let allowed, !allowed.contains(id) {
-                    let v = store.symbols[id]
-                    return no(field, value(field), .unknownValue(field: field.key, allowed: list ?? [], suggestion: closest(v, in: list ?? [])))
-                }
-            }
+            if let allowed = check.statuses, !allowed.contains(status) { return noValue(.status, kind: kind) }
+            if let allowed = check.roles, !allowed.contains(role) { return noValue(.role, kind: kind) }
+            if let allowed = check.levels, !allowed.contains(level) { return noValue(.level, kind: kind) }
         }
         var quantity = Points.one
         let qBytes = value(.quantity)

@@ -18,7 +18,7 @@ public enum ReportSet {
             case "report.html": b.append(contentsOf: HTMLReport.render(s, lang: lang).bytes)
             case "scores.csv": b = ScoresCSV.render(s, lang: lang, into: b)
             case "scores.json": ScoresJSON.render(s, lang: lang, into: &b)
-            case "ledger.csv": b = LedgerCSV.render(s, lang: lang, into: b)
+            case "ledger.csv": LedgerCSV.renderParallel(s, lang: lang, into: &b)
             default: b = ScoresCSV.renderRejects(s.run.rejects, lang: lang, into: b)
             }
             try b.finish()

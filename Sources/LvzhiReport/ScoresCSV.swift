@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import LvzhiCore
 import LvzhiIngest
 import LvzhiScoring
@@ -46,16 +48,26 @@ public enum ScoresCSV {
 /// Writes `ledger.csv`: every ledger line of every member, in rank order — which rule gave
 /// which record how many points, and every cap, floor and veto that explains a total.
 public enum LedgerCSV {
+    public static func header(_ lang: Language) -> [String] {
+        lang == .zh
+            ? ["委员编号", "姓名", "记录编号", "日期", "类型", "状态", "角色", "级别", "标题", "规则编号", "规则", "类别", "得分", "规则分值", "说明代码", "说明", "来源"]
+            : ["member_id", "name", "activity_id", "date", "kind", "status", "role", "level", "title", "rule_id", "rule", "category", "points", "nominal", "note", "explanation", "source"]
+    }
+
     public static func render(_ s: RunSummary, lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
         var w = CSVWriter(bom: true, into: buffer)
-        w.row(lang == .zh
-            ? ["委员编号", "姓名", "记录编号", "日期", "类型", "状态", "角色", "级别", "标题", "规则编号", "规则", "类别", "得分", "规则分值", "说明代码", "说明", "来源"]
-            : ["member_id", "name", "activity_id", "date", "kind", "status", "role", "level", "title", "rule_id", "rule", "category", "points", "nominal", "note", "explanation", "source"])
+        w.row(header(lang))
+        renderRows(s, rows: s.rows.indices, lang: lang, into: &w)
+        return w.buffer
+    }
+
+    /// Renders the ledger of the summary rows `rows` (no header).
+    public static func renderRows(_ s: RunSummary, rows: Range<Int>, lang: Language, into w: inout CSVWriter) {
         let run = s.run
         let store = run.store
         let rules = run.rules
         var explanations: [String: String] = [:]
-        for row in s.rows {
+        for row in s.rows[rows] {
             let result = run.results[row.resultIndex]
             for e in result.ledger {
                 w.text(row.member.id); w.text(row.member.name)
@@ -75,8 +87,7 @@ public enum LedgerCSV {
                 }
                 w.text(e.category >= 0 ? rules.categories[Int(e.category)].name : "")
                 w.number(e.points.description); w.number(e.nominal.description)
-                let code = RunSummary.noteCode(e.note)
-                w.text(code)
+                w.text(RunSummary.noteCode(e.note))
                 if case .full = e.note { w.text("") } else {
                     let key = "\(e.note)"
                     if let cached = explanations[key] { w.text(cached) } else {
@@ -89,6 +100,39 @@ public enum LedgerCSV {
                 w.endRow()
             }
         }
-        return w.buffer
     }
+
+    /// Streams the ledger into `buffer`, rendering windows of members on all cores while keeping
+    /// rank order; memory stays bounded by the window size.
+    public static func renderParallel(_ s: RunSummary, lang: Language, into buffer: inout ByteBuffer) {
+        var head = CSVWriter(bom: true)
+        head.row(header(lang))
+        buffer.append(contentsOf: head.buffer.bytes)
+        let window = 256
+        let lanes = 2
+        var start = 0
+        while start < s.rows.count {
+            let ranges = (0..<lanes).map { lane -> Range<Int> in
+                let lo = min(s.rows.count, start + lane * window)
+                return lo..<min(s.rows.count, lo + window)
+            }
+            let parts = ParallelSlots<[UInt8]>(count: lanes)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                var w = CSVWriter(bom: false, into: ByteBuffer(capacity: 1 << 18))
+                renderRows(s, rows: ranges[lane], lang: lang, into: &w)
+                parts.set(lane, w.buffer.bytes)
+            }
+            for lane in 0..<lanes { buffer.append(contentsOf: parts.get(lane)) }
+            start += lanes * window
+        }
+    }
+}
+
+/// Result slots filled by concurrent workers, each slot written by exactly one of them.
+final class ParallelSlots<T>: @unchecked Sendable {
+    private var values: [T?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: T) { lock.lock(); values[i] = v; lock.unlock() }
+    func get(_ i: Int) -> T { lock.lock(); defer { lock.unlock() }; return values[i]! }
 }

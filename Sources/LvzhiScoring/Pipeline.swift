@@ -40,7 +40,7 @@ public enum ScoringPipeline {
 
     /// Loads the rules, reads the roster and every activity file, and scores.
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
-                           period periodSpec: String?) throws(Failure) -> ScoreRun {
+                           period periodSpec: String?, timings: PhaseTimings? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
         let period: Period
@@ -58,11 +58,30 @@ public enum ScoringPipeline {
             var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
                                             memberRows: roster.rowsRead, period: period, vocabulary: rules.vocabulary)
             for f in files where f != membersPath { try ingestor.read(path: f) }
-            return Scorer.score(ingestor.finish(), rules: rules, period: period)
+            timings?.mark("ingest")
+            let run = Scorer.score(ingestor.finish(), rules: rules, period: period)
+            timings?.mark("score")
+            return run
         } catch let e as IngestError {
             throw .input(e)
         } catch {
             throw .input(.unreadable(path: membersPath, reason: "\(error)"))
         }
+    }
+}
+
+/// Wall-clock time per phase, printed with `LVZHI_TIMING=1` (for benchmarks).
+public final class PhaseTimings: @unchecked Sendable {
+    private var last = ContinuousClock.now
+    public private(set) var phases: [(String, Duration)] = []
+    public init() {}
+    public func mark(_ name: String) {
+        let now = ContinuousClock.now
+        phases.append((name, now - last))
+        last = now
+    }
+    public var report: String {
+        phases.map { "\($0.0) \(String(format: "%.3f", Double($0.1.components.attoseconds) / 1e18 + Double($0.1.components.seconds))) s" }
+            .joined(separator: ", ")
     }
 }

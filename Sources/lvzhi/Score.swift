@@ -45,9 +45,10 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let lang = language.language
+        let timings = ProcessInfo.processInfo.environment["LVZHI_TIMING"] == "1" ? PhaseTimings() : nil
         let run: ScoreRun
         do {
-            run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: period)
+            run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: period, timings: timings)
         } catch {
             switch error {
             case .rules(let e):
@@ -76,6 +77,10 @@ struct Score: ParsableCommand {
             throw ExitCode(Exit.badInput)
         }
 
+        if let timings {
+            timings.mark("write")
+            printErr("timing: " + timings.report)
+        }
         if !quiet {
             print(ReportSet.consoleSummary(summary, lang: lang, written: written))
         }

@@ -1,0 +1,177 @@
+import Foundation
+import LvzhiCore
+
+/// Something the reader thread found wrong with a record before validation.
+enum RawIssue: Sendable {
+    case unknownElement(String)
+    case unknownAttribute(name: String, value: String, id: String)
+    case wrongFieldCount(expected: Int, got: Int, id: String)
+}
+
+/// A batch of raw activity records, as bytes, travelling from the reader thread to the
+/// validating thread. Field `f` of record `r` is `bytes[bounds[2*(r*F+f)] ..< bounds[2*(r*F+f)+1]]`.
+final class RawBatch: @unchecked Sendable {
+    static let fieldCount = ActivityField.allCases.count
+    static let capacity = 4096
+
+    var bytes: [UInt8] = []
+    var bounds: [Int32] = []
+    var lines: [Int32] = []
+    var issues: [Int: RawIssue] = [:]
+
+    init() {
+        bytes.reserveCapacity(Self.capacity * 160)
+        bounds.reserveCapacity(Self.capacity * Self.fieldCount * 2)
+        lines.reserveCapacity(Self.capacity)
+    }
+
+    var count: Int { lines.count }
+    var isFull: Bool { lines.count >= Self.capacity }
+
+    /// Starts a record; its fields are empty until set.
+    func begin(line: Int) {
+        lines.append(Int32(line))
+        let at = Int32(bytes.count)
+        for _ in 0..<Self.fieldCount { bounds.append(at); bounds.append(at) }
+    }
+
+    func set(field: Int, _ value: UnsafeBufferPointer<UInt8>) {
+        let base = (lines.count - 1) * Self.fieldCount * 2 + field * 2
+        bounds[base] = Int32(bytes.count)
+        bytes.append(contentsOf: value)
+        bounds[base + 1] = Int32(bytes.count)
+    }
+
+    func flag(_ issue: RawIssue) { issues[lines.count - 1] = issue }
+}
+
+/// A bounded hand-over of batches between one producer and one consumer thread.
+final class BatchChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [RawBatch] = []
+    private var closed = false
+    private var failure: Error?
+    private let limit: Int
+
+    init(limit: Int = 4) { self.limit = limit }
+
+    func put(_ b: RawBatch) {
+        condition.lock()
+        while queue.count >= limit && !closed { condition.wait() }
+        queue.append(b)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func close(error: Error? = nil) {
+        condition.lock()
+        closed = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, `nil` at the end; rethrows the producer's error after its last batch.
+    func take() throws -> RawBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !closed { condition.wait() }
+        if !queue.isEmpty {
+            let b = queue.removeFirst()
+            condition.broadcast()
+            return b
+        }
+        if let failure { throw failure }
+        return nil
+    }
+}
+
+/// Reads an activity file on a background thread into raw batches.
+enum RawReader {
+    static let fieldNames: SymbolTable = {
+        var t = SymbolTable()
+        for f in ActivityField.allCases { _ = t.intern(f.key) }
+        return t
+    }()
+
+    /// Starts reading `path` and returns the channel its batches arrive on.
+    static func start(path: String, format: InputFormat) -> BatchChannel {
+        let channel = BatchChannel()
+        let thread = Thread {
+            do {
+                switch format {
+                case .csv: try readCSV(path: path, into: channel)
+                case .xml: try readXML(path: path, into: channel)
+                }
+                channel.close()
+            } catch {
+                channel.close(error: error)
+            }
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+        return channel
+    }
+
+    static func readCSV(path: String, into channel: BatchChannel) throws {
+        var columns: [Int?]? = nil
+        var width = 0
+        var batch = RawBatch()
+        let fieldCount = RawBatch.fieldCount
+        try CSVReader(path: path).forEachRow { row in
+            guard let cols = columns else {
+                columns = try headerMap(row, path: path, fields: ActivityField.allCases.map { ($0.key, $0.chinese) },
+                                        required: ActivityField.allCases.filter(\.isRequired).map(\.rawValue))
+                width = row.count
+                return
+            }
+            if row.isBlank { return }
+            batch.begin(line: row.line)
+            if row.count != width {
+                let id = cols[0].flatMap { $0 < row.count ? row.string($0) : nil } ?? ""
+                batch.flag(.wrongFieldCount(expected: width, got: row.count, id: id))
+            } else {
+                for f in 0..<fieldCount {
+                    if let c = cols[f] { batch.set(field: f, row.field(c)) }
+                }
+            }
+            if batch.isFull {
+                channel.put(batch)
+                batch = RawBatch()
+            }
+        }
+        if columns == nil { throw IngestError.emptyFile(path: path) }
+        channel.put(batch)
+    }
+
+    static func readXML(path: String, into channel: BatchChannel) throws {
+        var batch = RawBatch()
+        try XMLRecordReader(path: path).forEachElementView { el in
+            if el.nameIs("activity") {
+                batch.begin(line: el.line)
+                for i in 0..<el.attributeCount {
+                    guard let id = fieldNames.lookup(bytes: el.attributeName(i)), id > 0 else {
+                        var recordID = ""
+                        for k in 0..<el.attributeCount where fieldNames.lookup(bytes: el.attributeName(k)) == 1 {
+                            recordID = String(decoding: el.attributeValue(k), as: UTF8.self)
+                        }
+                        batch.flag(.unknownAttribute(name: String(decoding: el.attributeName(i), as: UTF8.self),
+                                                     value: String(decoding: el.attributeValue(i), as: UTF8.self), id: recordID))
+                        break
+                    }
+                    batch.set(field: Int(id) - 1, el.attributeValue(i))
+                }
+            } else if el.nameIs("lvzhi") || el.nameIs("activities") || el.nameIs("members") || el.nameIs("member") {
+                return
+            } else {
+                batch.begin(line: el.line)
+                batch.flag(.unknownElement(el.nameString))
+            }
+            if batch.isFull {
+                channel.put(batch)
+                batch = RawBatch()
+            }
+        }
+        channel.put(batch)
+    }
+}
