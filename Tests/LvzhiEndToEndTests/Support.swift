@@ -10,7 +10,7 @@ let lvzhiBinary: String = {
     return packageRoot + "/.build/debug/lvzhi"
 }()
 
-struct RunResult {
+struct RunResult: Sendable {
     var status: Int32
     var stdout: String
     var stderr: String
@@ -43,7 +43,7 @@ struct BinaryMissing: Error, CustomStringConvertible {
     var description: String { "lvzhi binary not found at \(path): run `swift build` first or set LVZHI_BIN" }
 }
 
-final class Scratch {
+final class Scratch: Sendable {
     let path: String
     init() {
         path = NSTemporaryDirectory() + "lvzhi-e2e-" + UUID().uuidString

@@ -225,3 +225,23 @@ import Testing
         #expect(roster.members[3].ranked == false)
     }
 }
+
+@Suite struct SchemaTests {
+    let schema = packageRoot + "/Schemas/lvzhi-export.xsd"
+
+    @Test(arguments: ["Samples/activities/opinions.xml", "Samples/activities/activities.xml"])
+    func samplesValidateAgainstTheSchema(file: String) {
+        #expect(XMLSchemaValidator.validate(file: packageRoot + "/" + file, schema: schema) == [])
+    }
+
+    @Test func schemaRejectsAMissingRequiredAttribute() {
+        let s = Scratch()
+        let p = s.write("bad.xml", """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <lvzhi version="1"><activities><activity activity_id="A1" date="2025-01-01" kind="提案"/></activities></lvzhi>
+        """)
+        let errors = XMLSchemaValidator.validate(file: p, schema: schema)
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("member_id") == true)
+    }
+}
