@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
     ],
     targets: [
         // libxml2 through a system-library shim (streaming xmlTextReader only).
@@ -19,7 +21,7 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
         // Shared value types: exact decimal points, dates, symbols, diagnostics, messages.
-        .target(name: "LvzhiCore"),
+        .target(name: "LvzhiCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Rule files: YAML → validated, compiled rule set.
         .target(name: "LvzhiRules", dependencies: ["LvzhiCore", "Yams"]),
         // Ingest: CSV and XML readers, validation, dedupe, rejects.
@@ -27,7 +29,10 @@ let package = Package(
         // Scoring and grading: points, caps, ledger, ranks, grades.
         .target(name: "LvzhiScoring", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest"]),
         // Reports: scores.json, scores.csv, rejects.csv, report.html.
-        .target(name: "LvzhiReport", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring"]),
+        .target(name: "LvzhiReport", dependencies: [
+            "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // The thin command-line layer.
         .executableTarget(
             name: "lvzhi",

@@ -147,12 +147,18 @@ public enum RejectReason: Sendable, Hashable {
         }
     }
 
+    /// The Chinese name of a canonical field with its key, e.g. “日期（date）”.
+    static func label(_ key: String) -> String {
+        let zh = ActivityField.allCases.first { $0.key == key }?.chinese ?? MemberField.allCases.first { $0.key == key }?.chinese
+        return zh.map { "\($0)（\(key)）" } ?? key
+    }
+
     public func message(_ lang: Language) -> String {
         switch self {
-        case .missingField(let f): return lang.pick("缺少必填字段 \(f)", "missing required field \(f)")
-        case .invalidUTF8(let f): return lang.pick("字段 \(f) 不是有效的 UTF-8 文本", "field \(f) is not valid UTF-8")
-        case .badDate(let f): return lang.pick("\(f) 不是有效日期（应为 YYYY-MM-DD）", "\(f) is not a valid date (YYYY-MM-DD)")
-        case .badQuantity(let f): return lang.pick("\(f) 应为不小于 0 的数字（最多四位小数）", "\(f) must be a number ≥ 0 with at most four decimals")
+        case .missingField(let f): return lang.pick("缺少必填字段\(Self.label(f))", "missing required field \(f)")
+        case .invalidUTF8(let f): return lang.pick("字段\(Self.label(f))不是有效的 UTF-8 文本（文件编码可能不是 UTF-8）", "field \(f) is not valid UTF-8 (the file may not be UTF-8 encoded)")
+        case .badDate(let f): return lang.pick("\(Self.label(f))不是有效日期，应写作 YYYY-MM-DD（如 2025-03-05）", "\(f) is not a valid date; write YYYY-MM-DD (e.g. 2025-03-05)")
+        case .badQuantity(let f): return lang.pick("\(Self.label(f))应为不小于 0 的数字（最多四位小数）", "\(f) must be a number ≥ 0 with at most four decimals")
         case .unknownMember: return lang.pick("名册中没有这个委员编号", "no member with this id in the roster")
         case .unknownKind(let s):
             return lang.pick("规则文件未声明这种活动类型" + (s.map { "（是否为“\($0)”？）" } ?? ""),
@@ -173,7 +179,7 @@ public enum RejectReason: Sendable, Hashable {
         case .wrongFieldCount(let e, let g): return lang.pick("列数不符：表头有 \(e) 列，这一行有 \(g) 列", "wrong number of fields: header has \(e), row has \(g)")
         case .unknownElement(let e): return lang.pick("未知的 XML 元素 <\(e)>", "unknown XML element <\(e)>")
         case .unknownAttribute(let a): return lang.pick("未知的 XML 属性 \(a)", "unknown XML attribute \(a)")
-        case .badFlag(let f): return lang.pick("\(f) 应为 是/否", "\(f) must be yes/no (是/否)")
+        case .badFlag(let f): return lang.pick("\(Self.label(f))应为 是 或 否", "\(f) must be yes/no (是/否)")
         }
     }
 
