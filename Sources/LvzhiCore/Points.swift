@@ -100,7 +100,8 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
         return Points(raw: Self.roundedDivide(raw, Int64(count)))
     }
 
-    static func roundedDivide(_ n: Int64, _ d: Int64) -> Int64 {
+    /// `n / d` rounded half away from zero.
+    public static func roundedDivide(_ n: Int64, _ d: Int64) -> Int64 {
         let q = n / d
         let r = n % d
         if r == 0 { return q }

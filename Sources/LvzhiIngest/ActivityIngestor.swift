@@ -34,6 +34,10 @@ public struct ActivityIngestor {
     public private(set) var store = ActivityStore()
     public private(set) var rejects: [Reject]
     public private(set) var files: [FileReport] = []
+    /// Called with the number of activity records read so far, after every batch of a few
+    /// thousand records (progress bars).
+    public var progress: ((_ recordsRead: Int) -> Void)?
+    private var recordsRead = 0
 
     /// Member ids interned in roster order: symbol id n ↔ member n − 1.
     private var memberIDs = SymbolTable()
@@ -98,6 +102,31 @@ public struct ActivityIngestor {
         }
     }
 
+    /// Validates and stores one record given as text (rule-file test cases, corrections).
+    /// `values` is keyed by canonical field; absent fields are empty. `location` is where the
+    /// record was written, for rejects and the ledger.
+    public mutating func add(record values: [ActivityField: String], location: SourceLocation) {
+        var fileIndex = store.files.firstIndex(of: location.file).map(Int32.init)
+        if fileIndex == nil {
+            fileIndex = Int32(store.files.count)
+            store.files.append(location.file)
+            files.append(FileReport(path: location.file, format: "yaml"))
+        }
+        let report = files.firstIndex { $0.path == location.file }!
+        // Keep this file's report last while validating so counts land on it.
+        if report != files.count - 1 { files.append(files.remove(at: report)) }
+        files[files.count - 1].read += 1
+        var storage: [[UInt8]] = ActivityField.allCases.map { Array((values[$0] ?? "").utf8) }
+        func run(_ i: Int) {
+            if i == storage.count { return accept(fileIndex: fileIndex!, path: location.file, line: location.line) }
+            storage[i].withUnsafeBufferPointer { b in
+                slices[i] = b
+                run(i + 1)
+            }
+        }
+        run(0)
+    }
+
     public func finish() -> IngestResult {
         IngestResult(members: members, store: store, rejects: rejects, files: files)
     }
@@ -132,6 +161,8 @@ public struct ActivityIngestor {
                     accept(fileIndex: fileIndex, path: path, line: line)
                 }
             }
+            recordsRead += batch.count
+            progress?(recordsRead)
         }
     }
 

@@ -58,6 +58,13 @@ public struct RunSummary: Sendable {
         case .base: return lang.pick("基础分", "base score")
         case .scoreCapped(let max): return lang.pick("总分上限 \(max) 分", "total capped at \(max)")
         case .scoreFloored(let min): return lang.pick("总分下限 \(min) 分", "total floored at \(min)")
+        case .coauthorShare(let n): return lang.pick("\(n) 人共同完成，按分配方式计分", "shared by \(n) members")
+        case .notCredited(let max): return lang.pick("本项每件最多计 \(max) 人，未计入", "not credited: at most \(max) members per item")
+        case .notLead: return lang.pick("本项仅计第一提案人", "only the lead author scores")
+        case .skipped(let first): return lang.pick("前 \(first) 次不计分", "the first \(first) are not counted")
+        case .exclusiveDropped(let g): return lang.pick("与“\(rules.exclusive[g].name)”取高，不重复计分", "not counted: the higher of '\(rules.exclusive[g].name)' counts")
+        case .requirementMissed(let q): return lang.pick("未达到最低要求：\(rules.requirements[q].name)", "minimum requirement not met: \(rules.requirements[q].name)")
+        case .prorated(let served, let days): return lang.pick("期间内任职 \(served) 天（共 \(days) 天），按比例折算", "served \(served) of \(days) days; scaled")
         }
     }
 
@@ -73,6 +80,13 @@ public struct RunSummary: Sendable {
         case .base: "base"
         case .scoreCapped: "score_capped"
         case .scoreFloored: "score_floored"
+        case .coauthorShare: "coauthor_share"
+        case .notCredited: "not_credited"
+        case .notLead: "not_lead"
+        case .skipped: "skipped"
+        case .exclusiveDropped: "exclusive_dropped"
+        case .requirementMissed: "requirement_missed"
+        case .prorated: "prorated"
         }
     }
 }

@@ -140,6 +140,11 @@ struct RuleFileParser {
 
     // MARK: - Sections
 
+    /// Files already being read up the `extends` chain (cycle detection).
+    var chain: [String] = []
+    /// The folder `extends` may not leave (the folder of the first rule file).
+    var rulesRoot: String?
+
     mutating func parse() -> RuleSet? {
         let root: Node?
         do {
@@ -166,62 +171,68 @@ struct RuleFileParser {
             error("R004", nil, zh: "规则文件为空", en: "rule file is empty")
             return nil
         }
-        let top = ["lvzhi", "name", "version", "period", "score", "kinds", "marks", "categories", "rules", "vetoes", "grades"]
+        let top = ["lvzhi", "name", "version", "period", "extends", "score", "kinds", "marks", "categories", "rules", "exclusive",
+                   "requirements", "vetoes", "grades", "grading", "cases"]
         guard let items = entries(root, "规则文件", allowed: top) else { return nil }
         var byKey: [String: (Node, Node)] = [:]
         for e in items { byKey[e.key] = (e.keyNode, e.value) }
 
-        var formatVersion = 1
+        // A rule file may build on a base file (a city template) and override parts of it.
+        var r = RuleSet(name: "", version: "", path: path, categories: [], rules: [], grades: [])
+        var inherited = false
+        if let (_, v) = byKey["extends"], let rel = string(v, "extends") {
+            guard let base = loadBase(rel, node: v) else { return nil }
+            r = base
+            r.path = path
+            r.extends = base.path
+            inherited = true
+        }
+
         if let (_, v) = byKey["lvzhi"] {
             if let i = int(v, "lvzhi"), i != 1 {
                 error("R020", v, zh: "不支持的规则文件格式版本 \(i)", en: "unsupported rule-file format version \(i)",
                       hintZh: "本版本的 lvzhi 读取格式 1（lvzhi: 1）。", hintEn: "This lvzhi reads format 1 (lvzhi: 1).")
-            } else { formatVersion = 1 }
+            }
         } else {
             error("R021", root, zh: "缺少格式版本 lvzhi: 1", en: "missing format version 'lvzhi: 1'",
                   hintZh: "在文件开头加一行 lvzhi: 1", hintEn: "add 'lvzhi: 1' at the top")
         }
-        var name = ""
-        if let (_, v) = byKey["name"] { name = string(v, "name") ?? "" }
-        else { error("R022", root, zh: "缺少规则名称 name", en: "missing 'name'") }
-        var version = ""
-        if let (_, v) = byKey["version"] { version = string(v, "version") ?? "" }
+        r.formatVersion = 1
+        if let (_, v) = byKey["name"] { r.name = string(v, "name") ?? "" }
+        else if !inherited { error("R022", root, zh: "缺少规则名称 name", en: "missing 'name'") }
+        if let (_, v) = byKey["version"] { r.version = string(v, "version") ?? "" }
 
-        var period: Period?
         if let (_, v) = byKey["period"], let s = string(v, "period") {
-            period = Period(spec: s)
-            if period == nil {
+            r.period = Period(spec: s)
+            if r.period == nil {
                 error("R023", v, zh: "无法识别的考核期间“\(s)”", en: "unrecognised period '\(s)'",
                       hintZh: "写作 2025、2025-Q1 或 2024-12-01..2025-11-30", hintEn: "write 2025, 2025-Q1 or 2024-12-01..2025-11-30")
             }
         }
 
-        var base = Points.zero, minScore: Points?, maxScore: Points?
-        if let (_, v) = byKey["score"], let es = entries(v, "score", allowed: ["base", "min", "max"]) {
+        if let (_, v) = byKey["score"], let es = entries(v, "score", allowed: ["base", "base_by_role", "min", "max"]) {
             for e in es {
                 switch e.key {
-                case "base": base = points(e.value, "score.base") ?? .zero
-                case "min": minScore = points(e.value, "score.min")
-                case "max": maxScore = points(e.value, "score.max")
+                case "base": r.base = points(e.value, "score.base") ?? .zero
+                case "min": r.minScore = isNull(e.value) ? nil : points(e.value, "score.min")
+                case "max": r.maxScore = isNull(e.value) ? nil : points(e.value, "score.max")
+                case "base_by_role":
+                    if let roles = entries(e.value, "score.base_by_role", allowed: []) {
+                        for role in roles { if let p = points(role.value, "score.base_by_role.\(role.key)") { r.baseByRole[role.key] = p } }
+                    }
                 default: break
                 }
             }
-            if let lo = minScore, let hi = maxScore, lo > hi {
+            if let lo = r.minScore, let hi = r.maxScore, lo > hi {
                 error("R024", v, zh: "score.min（\(lo)）大于 score.max（\(hi)）", en: "score.min (\(lo)) is greater than score.max (\(hi))")
             }
         }
 
-        var vocabulary = Vocabulary()
-        var kindNodes: [String: Node] = [:]
         if let (_, v) = byKey["kinds"], let es = entries(v, "kinds", allowed: []) {
-            var kinds: [Vocabulary.Kind] = []
+            var kinds = Array(r.vocabulary.kinds.values).sorted { $0.name < $1.name }
             for e in es {
-                kindNodes[e.key] = e.keyNode
                 var k = Vocabulary.Kind(name: e.key)
-                if case .scalar(let s) = e.value, s.string.isEmpty || s.string == "~" || s.string == "null" {
-                    kinds.append(k); continue
-                }
-                if let fields = entries(e.value, "kinds.\(e.key)", allowed: ["statuses", "roles", "levels"]) {
+                if !isNull(e.value), let fields = entries(e.value, "kinds.\(e.key)", allowed: ["statuses", "roles", "levels"]) {
                     for f in fields {
                         let list = strings(f.value, "kinds.\(e.key).\(f.key)")
                         switch f.key {
@@ -232,15 +243,17 @@ struct RuleFileParser {
                         }
                     }
                 }
+                kinds.removeAll { $0.name == k.name }
                 kinds.append(k)
             }
-            vocabulary = Vocabulary(kinds: kinds)
+            let marks = r.vocabulary.marks
+            r.vocabulary = Vocabulary(kinds: kinds, marks: marks)
         }
-        if let (_, v) = byKey["marks"] { vocabulary.marks = strings(v, "marks") }
+        if let (_, v) = byKey["marks"] { r.vocabulary.marks = strings(v, "marks") }
 
-        var categories: [Category] = []
         if let (keyNode, v) = byKey["categories"] {
             if case .sequence(let seq) = v {
+                var seen: Set<String> = []
                 for item in seq {
                     guard let es = entries(item, "categories[]", allowed: ["id", "name", "cap", "floor"]) else { continue }
                     var c = Category(id: "", name: "", location: loc(item))
@@ -249,94 +262,79 @@ struct RuleFileParser {
                         switch e.key {
                         case "id": c.id = string(e.value, "category.id") ?? ""; idNode = e.value
                         case "name": c.name = string(e.value, "category.name") ?? ""
-                        case "cap": c.cap = points(e.value, "category.cap")
-                        case "floor": c.floor = points(e.value, "category.floor")
+                        case "cap": c.cap = isNull(e.value) ? nil : points(e.value, "category.cap")
+                        case "floor": c.floor = isNull(e.value) ? nil : points(e.value, "category.floor")
                         default: break
                         }
                     }
                     if c.id.isEmpty { error("R030", item, zh: "类别缺少 id", en: "category without an id"); continue }
-                    if categories.contains(where: { $0.id == c.id }) {
+                    if !seen.insert(c.id).inserted {
                         error("R031", idNode, zh: "类别 id“\(c.id)”重复", en: "duplicate category id '\(c.id)'")
                         continue
                     }
-                    if c.name.isEmpty { c.name = c.id }
+                    if c.name.isEmpty { c.name = r.categoryIndex(id: c.id).map { r.categories[$0].name } ?? c.id }
                     if let cap = c.cap, let floor = c.floor, floor > cap {
                         error("R032", item, zh: "类别“\(c.id)”的下限 floor 大于上限 cap", en: "category '\(c.id)' has floor above cap")
                     }
-                    categories.append(c)
+                    if let i = r.categoryIndex(id: c.id) { r.categories[i] = c } else { r.categories.append(c) }
                 }
             } else {
                 error("R033", keyNode, zh: "categories 应为列表", en: "'categories' must be a list")
             }
         }
-        if categories.isEmpty {
+        if r.categories.isEmpty {
             error("R034", byKey["categories"]?.0 ?? root, zh: "至少需要一个考核类别 categories", en: "at least one category is required")
         }
 
-        var grades: [Grade] = []
         if let (keyNode, v) = byKey["grades"] {
             if case .sequence(let seq) = v {
-                for (i, item) in seq.enumerated() {
-                    guard let es = entries(item, "grades[]", allowed: ["name", "color", "hex", "min"]) else { continue }
-                    var g = Grade(name: "", color: "", hex: "#888888", min: nil)
-                    var minNode: Node?
-                    for e in es {
-                        switch e.key {
-                        case "name": g.name = string(e.value, "grade.name") ?? ""
-                        case "color": g.color = string(e.value, "grade.color") ?? ""
-                        case "hex":
-                            let h = string(e.value, "grade.hex") ?? ""
-                            if Self.isHexColor(h) { g.hex = h.lowercased() } else {
-                                error("R040", e.value, zh: "颜色值“\(h)”应写作 #rrggbb", en: "colour '\(h)' must be written #rrggbb")
-                            }
-                        case "min": g.min = points(e.value, "grade.min"); minNode = e.value
-                        default: break
-                        }
-                    }
-                    if g.name.isEmpty { error("R041", item, zh: "等次缺少名称 name", en: "grade without a name"); continue }
-                    if g.color.isEmpty { g.color = g.name }
-                    if grades.contains(where: { $0.name == g.name }) {
-                        error("R042", item, zh: "等次名称“\(g.name)”重复", en: "duplicate grade name '\(g.name)'")
-                    }
-                    let isLast = i == seq.count - 1
-                    if isLast, g.min != nil {
-                        error("R043", minNode, zh: "最后一个等次不应设 min（低于上一等次门槛的都归入它）",
-                              en: "the last grade must not have 'min' (it takes every score below the previous threshold)",
-                              hintZh: "删除最后一个等次的 min。", hintEn: "remove 'min' from the last grade.")
-                    } else if !isLast, g.min == nil {
-                        error("R044", item, zh: "等次“\(g.name)”缺少分数门槛 min", en: "grade '\(g.name)' needs a threshold 'min'")
-                    }
-                    if let m = g.min, let prev = grades.last?.min, m >= prev {
-                        error("R045", minNode, zh: "等次门槛应从高到低排列：“\(g.name)”的 min \(m) 不低于上一等次的 \(prev)",
-                              en: "grade thresholds must decrease: '\(g.name)' min \(m) is not below the previous \(prev)")
-                    }
-                    grades.append(g)
-                }
+                r.grades = parseGrades(Array(seq))
             } else {
                 error("R046", keyNode, zh: "grades 应为列表", en: "'grades' must be a list")
             }
         }
-        if grades.count < 2 {
+        if r.grades.count < 2 {
             error("R047", byKey["grades"]?.0 ?? root, zh: "至少需要两个等次 grades", en: "at least two grades are required")
         }
 
-        var rules: [Rule] = []
         if let (keyNode, v) = byKey["rules"] {
             if case .sequence(let seq) = v {
+                var seen: Set<String> = []
                 for item in seq {
-                    if let r = parseRule(item, categories: categories, vocabulary: vocabulary, kindNodes: kindNodes),
-                       !rules.contains(where: { $0.id == r.id }) {
-                        rules.append(r)
-                    } else if let r = parseRuleID(item), rules.contains(where: { $0.id == r }) {
-                        error("R051", item, zh: "规则 id“\(r)”重复", en: "duplicate rule id '\(r)'")
+                    guard let rule = parseRule(item, categories: r.categories, vocabulary: r.vocabulary, kindNodes: [:]) else { continue }
+                    if !seen.insert(rule.id).inserted {
+                        error("R051", item, zh: "规则 id“\(rule.id)”重复", en: "duplicate rule id '\(rule.id)'")
+                        continue
                     }
+                    if let i = r.ruleIndex(id: rule.id) { r.rules[i] = rule } else { r.rules.append(rule) }
                 }
             } else {
                 error("R050", keyNode, zh: "rules 应为列表", en: "'rules' must be a list")
             }
         }
 
-        var vetoes: [Veto] = []
+        if let (keyNode, v) = byKey["exclusive"] {
+            if case .sequence(let seq) = v {
+                for item in seq {
+                    guard let g = parseExclusive(item, rules: r.rules) else { continue }
+                    if let i = r.exclusive.firstIndex(where: { $0.id == g.id }) { r.exclusive[i] = g } else { r.exclusive.append(g) }
+                }
+            } else {
+                error("R080", keyNode, zh: "exclusive 应为列表", en: "'exclusive' must be a list")
+            }
+        }
+
+        if let (keyNode, v) = byKey["requirements"] {
+            if case .sequence(let seq) = v {
+                for item in seq {
+                    guard let q = parseRequirement(item, grades: r.grades, vocabulary: r.vocabulary) else { continue }
+                    if let i = r.requirements.firstIndex(where: { $0.id == q.id }) { r.requirements[i] = q } else { r.requirements.append(q) }
+                }
+            } else {
+                error("R090", keyNode, zh: "requirements 应为列表", en: "'requirements' must be a list")
+            }
+        }
+
         if let (keyNode, v) = byKey["vetoes"] {
             if case .sequence(let seq) = v {
                 for item in seq {
@@ -346,31 +344,276 @@ struct RuleFileParser {
                         switch e.key {
                         case "id": id = string(e.value, "veto.id") ?? ""
                         case "name": name = string(e.value, "veto.name") ?? ""
-                        case "when": when = parseCondition(e.value, vocabulary: vocabulary) ?? Condition()
-                        case "grade":
-                            if let g = string(e.value, "veto.grade") {
-                                grade = grades.firstIndex { $0.name == g }
-                                if grade == nil {
-                                    error("R060", e.value, zh: "否决项指向未定义的等次“\(g)”", en: "veto names an undefined grade '\(g)'",
-                                          hintZh: closest(g, in: grades.map(\.name)).map { "是否想写“\($0)”？" },
-                                          hintEn: closest(g, in: grades.map(\.name)).map { "did you mean '\($0)'?" })
-                                }
-                            }
+                        case "when": when = parseCondition(e.value, vocabulary: r.vocabulary) ?? Condition()
+                        case "grade": grade = gradeRef(e.value, grades: r.grades, what: "veto.grade")
                         default: break
                         }
                     }
                     if id.isEmpty { error("R061", item, zh: "否决项缺少 id", en: "veto without an id"); continue }
-                    vetoes.append(Veto(id: id, name: name.isEmpty ? id : name, when: when,
-                                       grade: grade ?? max(0, grades.count - 1), location: loc(item)))
+                    let veto = Veto(id: id, name: name.isEmpty ? id : name, when: when,
+                                    grade: grade ?? max(0, r.grades.count - 1), location: loc(item))
+                    if let i = r.vetoes.firstIndex(where: { $0.id == id }) { r.vetoes[i] = veto } else { r.vetoes.append(veto) }
                 }
             } else {
                 error("R062", keyNode, zh: "vetoes 应为列表", en: "'vetoes' must be a list")
             }
         }
 
-        return RuleSet(formatVersion: formatVersion, name: name, version: version, path: path, period: period,
-                       base: base, minScore: minScore, maxScore: maxScore, vocabulary: vocabulary,
-                       categories: categories, rules: rules, vetoes: vetoes, grades: grades)
+        if let (_, v) = byKey["grading"], let es = entries(v, "grading", allowed: ["scope", "partial_period"]) {
+            for e in es {
+                guard let s = string(e.value, "grading.\(e.key)") else { continue }
+                switch e.key {
+                case "scope":
+                    if let sc = Grading.Scope(rawValue: s) { r.grading.scope = sc } else {
+                        error("R100", e.value, zh: "排名范围 scope 只能是 all、sector（界别）、committee（专委会）、role（职务）或 group（活动组）",
+                              en: "scope must be all, sector, committee, role or group")
+                    }
+                case "partial_period":
+                    if let pp = Grading.PartialPolicy(rawValue: s) { r.grading.partial = pp } else {
+                        error("R101", e.value, zh: "partial_period 只能是 flag（标注）、exclude_from_ranking（不参加排名）或 prorate（按任职天数折算）",
+                              en: "partial_period must be flag, exclude_from_ranking or prorate")
+                    }
+                default: break
+                }
+            }
+        }
+        return r
+    }
+
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node else { return false }
+        return s.string.isEmpty || s.string == "~" || s.string == "null"
+    }
+
+    /// Loads the base file named by `extends`, which must lie inside the rules folder.
+    mutating func loadBase(_ rel: String, node: Node) -> RuleSet? {
+        let dir = (path as NSString).deletingLastPathComponent
+        let root = rulesRoot ?? URL(fileURLWithPath: dir.isEmpty ? "." : dir).resolvingSymlinksInPath().path
+        let candidate = rel.hasPrefix("/") ? rel : (dir.isEmpty ? rel : dir + "/" + rel)
+        let resolved = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path
+        guard resolved == root || resolved.hasPrefix(root + "/") else {
+            error("R025", node, zh: "extends 只能引用规则文件夹（\(root)）内的文件：“\(rel)”",
+                  en: "extends may only name files inside the rules folder (\(root)): '\(rel)'",
+                  hintZh: "把基础方案放进同一文件夹，并写相对路径，如 extends: city.yaml",
+                  hintEn: "put the base file in the same folder and use a relative path, e.g. extends: city.yaml")
+            return nil
+        }
+        if chain.contains(resolved) || chain.count > 8 {
+            error("R026", node, zh: "extends 形成了循环引用：\((chain + [resolved]).joined(separator: " → "))",
+                  en: "extends forms a cycle: \((chain + [resolved]).joined(separator: " → "))")
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
+            error("R027", node, zh: "无法读取基础规则文件“\(rel)”", en: "cannot read base rule file '\(rel)'")
+            return nil
+        }
+        var sub = RuleFileParser(path: candidate, text: text)
+        sub.chain = chain + [URL(fileURLWithPath: path).resolvingSymlinksInPath().path, resolved]
+        sub.rulesRoot = root
+        let base = sub.parse()
+        // The base file's own problems are reported against the base file.
+        diagnostics += sub.diagnostics.map { d in
+            var d = d
+            if d.location == nil { d.location = SourceLocation(file: candidate, line: 1) }
+            return d
+        }
+        if sub.diagnostics.contains(where: { $0.severity == .error }) { return nil }
+        return base
+    }
+
+    mutating func gradeRef(_ node: Node, grades: [Grade], what: String) -> Int? {
+        guard let g = string(node, what) else { return nil }
+        if let i = grades.firstIndex(where: { $0.name == g }) { return i }
+        error("R060", node, zh: "引用了未定义的等次“\(g)”", en: "names an undefined grade '\(g)'",
+              hintZh: closest(g, in: grades.map(\.name)).map { "是否想写“\($0)”？" } ?? "可用的等次：\(grades.map(\.name).joined(separator: "、"))",
+              hintEn: closest(g, in: grades.map(\.name)).map { "did you mean '\($0)'?" } ?? "grades: \(grades.map(\.name).joined(separator: ", "))")
+        return nil
+    }
+
+    mutating func share(_ node: Node, what: String) -> Share? {
+        guard let s = string(node, what) else { return nil }
+        if s.hasSuffix("%"), let p = Points(parsing: s.dropLast()), p > .zero, p <= Points(100) { return .percent(p) }
+        if let n = Int(s), n > 0 { return .count(n) }
+        error("R104", node, zh: "\(what) 应写作百分比（如 10%）或人数（如 5），实际为“\(s)”",
+              en: "\(what) must be a percentage (10%) or a count (5), got '\(s)'")
+        return nil
+    }
+
+    mutating func parseGrades(_ seq: [Node]) -> [Grade] {
+        var grades: [Grade] = []
+        var nodes: [Node] = []
+        for item in seq {
+            guard let es = entries(item, "grades[]", allowed: ["name", "color", "hex", "min", "top", "bottom"]) else { continue }
+            var g = Grade(name: "", color: "", hex: "#888888", min: nil)
+            for e in es {
+                switch e.key {
+                case "name": g.name = string(e.value, "grade.name") ?? ""
+                case "color": g.color = string(e.value, "grade.color") ?? ""
+                case "hex":
+                    let h = string(e.value, "grade.hex") ?? ""
+                    if Self.isHexColor(h) { g.hex = h.lowercased() } else {
+                        error("R040", e.value, zh: "颜色值“\(h)”应写作 #rrggbb", en: "colour '\(h)' must be written #rrggbb")
+                    }
+                case "min": g.min = points(e.value, "grade.min")
+                case "top": g.top = share(e.value, what: "grade.top")
+                case "bottom": g.bottom = share(e.value, what: "grade.bottom")
+                default: break
+                }
+            }
+            if g.name.isEmpty { error("R041", item, zh: "等次缺少名称 name", en: "grade without a name"); continue }
+            if g.color.isEmpty { g.color = g.name }
+            if grades.contains(where: { $0.name == g.name }) {
+                error("R042", item, zh: "等次名称“\(g.name)”重复", en: "duplicate grade name '\(g.name)'")
+            }
+            grades.append(g)
+            nodes.append(item)
+        }
+        let quota = grades.contains { $0.top != nil || $0.bottom != nil }
+        if quota {
+            // Quota grading: top grades first (cumulative shares, increasing), one remainder grade,
+            // bottom grades last (cumulative from the worst, decreasing towards the end).
+            var phase = 0 // 0 top, 1 remainder seen, 2 bottom
+            var remainders = 0
+            var lastTop: Share?
+            for (i, g) in grades.enumerated() {
+                if g.min != nil {
+                    error("R048", nodes[i], zh: "按名额评定时等次不能再设分数门槛 min（“\(g.name)”）",
+                          en: "grades assigned by quota cannot also have 'min' ('\(g.name)')",
+                          hintZh: "用 top（前若干名或百分比）和 bottom（后若干名或百分比），并留一个等次不设两者以容纳其余委员。",
+                          hintEn: "use top/bottom shares and leave one grade without either for everyone else.")
+                }
+                if let t = g.top {
+                    if phase != 0 {
+                        error("R049", nodes[i], zh: "设 top 的等次应排在最前面（“\(g.name)”）", en: "grades with 'top' must come first ('\(g.name)')")
+                    }
+                    if let lt = lastTop, t.of(10_000) <= lt.of(10_000) {
+                        error("R049", nodes[i], zh: "top 按累计计算，应逐级增大：“\(g.name)”的 \(t) 不大于上一等次的 \(lt)",
+                              en: "top shares are cumulative and must increase: '\(g.name)' \(t) is not above \(lt)")
+                    }
+                    lastTop = t
+                } else if g.bottom != nil {
+                    phase = 2
+                } else {
+                    if phase == 2 {
+                        error("R049", nodes[i], zh: "不设 top/bottom 的等次应位于 top 等次和 bottom 等次之间（“\(g.name)”）",
+                              en: "the remainder grade must sit between the top and bottom grades ('\(g.name)')")
+                    }
+                    phase = 1
+                    remainders += 1
+                }
+            }
+            if remainders != 1 {
+                error("R049", nodes.first, zh: "按名额评定时应恰有一个等次不设 top/bottom，用来容纳其余委员（现有 \(remainders) 个）",
+                      en: "quota grading needs exactly one grade without top/bottom for everyone else (found \(remainders))")
+            }
+            return grades
+        }
+        for (i, g) in grades.enumerated() {
+            let isLast = i == grades.count - 1
+            if isLast, g.min != nil {
+                error("R043", nodes[i], zh: "最后一个等次不应设 min（低于上一等次门槛的都归入它）",
+                      en: "the last grade must not have 'min' (it takes every score below the previous threshold)",
+                      hintZh: "删除最后一个等次的 min。", hintEn: "remove 'min' from the last grade.")
+            } else if !isLast, g.min == nil {
+                error("R044", nodes[i], zh: "等次“\(g.name)”缺少分数门槛 min", en: "grade '\(g.name)' needs a threshold 'min'")
+            }
+            if i > 0, let m = g.min, let prev = grades[i - 1].min, m >= prev {
+                error("R045", nodes[i], zh: "等次门槛应从高到低排列：“\(g.name)”的 min \(m) 不低于上一等次的 \(prev)",
+                      en: "grade thresholds must decrease: '\(g.name)' min \(m) is not below the previous \(prev)")
+            }
+        }
+        return grades
+    }
+
+    mutating func parseExclusive(_ item: Node, rules: [Rule]) -> ExclusiveGroup? {
+        guard let es = entries(item, "exclusive[]", allowed: ["id", "name", "rules", "per"]) else { return nil }
+        var id = "", name = "", members: [Int] = [], scope = ExclusiveGroup.Scope.member
+        for e in es {
+            switch e.key {
+            case "id": id = string(e.value, "exclusive.id") ?? ""
+            case "name": name = string(e.value, "exclusive.name") ?? ""
+            case "per":
+                if let s = string(e.value, "exclusive.per") {
+                    if let sc = ExclusiveGroup.Scope(rawValue: s) { scope = sc } else {
+                        error("R081", e.value, zh: "per 只能是 member（每位委员取高）或 ref（同一件提案或信息取高）",
+                              en: "'per' must be member or ref")
+                    }
+                }
+            case "rules":
+                let nodes: [Node]
+                if case .sequence(let s) = e.value { nodes = Array(s) } else { nodes = [e.value] }
+                for n in nodes {
+                    guard let rid = string(n, "exclusive.rules") else { continue }
+                    if let i = rules.firstIndex(where: { $0.id == rid }) { members.append(i) } else {
+                        let guess = closest(rid, in: rules.map(\.id))
+                        error("R082", n, zh: "exclusive 引用了未定义的规则“\(rid)”", en: "exclusive names an undefined rule '\(rid)'",
+                              hintZh: guess.map { "是否想写“\($0)”？" }, hintEn: guess.map { "did you mean '\($0)'?" })
+                    }
+                }
+            default: break
+            }
+        }
+        if id.isEmpty { error("R083", item, zh: "exclusive 分组缺少 id", en: "exclusive group without an id"); return nil }
+        if members.count < 2 {
+            error("R084", item, zh: "exclusive 分组“\(id)”至少要列出两条规则", en: "exclusive group '\(id)' needs at least two rules")
+            return nil
+        }
+        return ExclusiveGroup(id: id, name: name.isEmpty ? id : name, rules: members, scope: scope, location: loc(item))
+    }
+
+    mutating func parseRequirement(_ item: Node, grades: [Grade], vocabulary: Vocabulary) -> Requirement? {
+        guard let es = entries(item, "requirements[]", allowed: ["id", "name", "when", "min", "count", "applies_to", "effect"]) else { return nil }
+        var id = "", name = "", when: Condition?, min = Points.one, byQuantity = false, applies: Condition?, effect: Requirement.Effect?
+        for e in es {
+            switch e.key {
+            case "id": id = string(e.value, "requirement.id") ?? ""
+            case "name": name = string(e.value, "requirement.name") ?? ""
+            case "when": when = parseCondition(e.value, vocabulary: vocabulary)
+            case "min": min = points(e.value, "requirement.min") ?? .one
+            case "count":
+                if let s = string(e.value, "requirement.count") {
+                    switch s {
+                    case "records": byQuantity = false
+                    case "quantity": byQuantity = true
+                    default: error("R091", e.value, zh: "count 只能是 records（按条数）或 quantity（按数量，如半天数）",
+                                   en: "'count' must be records or quantity")
+                    }
+                }
+            case "applies_to": applies = parseCondition(e.value, vocabulary: vocabulary)
+            case "effect":
+                guard let fx = entries(e.value, "requirement.effect", allowed: ["cap_grade", "grade", "deduct", "flag"]) else { continue }
+                if fx.count != 1 {
+                    error("R092", e.value, zh: "effect 只能写一种后果：cap_grade、grade、deduct 或 flag",
+                          en: "effect takes exactly one of cap_grade, grade, deduct, flag")
+                }
+                for f in fx {
+                    switch f.key {
+                    case "cap_grade": if let g = gradeRef(f.value, grades: grades, what: "effect.cap_grade") { effect = .capGrade(g) }
+                    case "grade": if let g = gradeRef(f.value, grades: grades, what: "effect.grade") { effect = .forceGrade(g) }
+                    case "deduct":
+                        if let p = points(f.value, "effect.deduct") {
+                            if p.isNegative {
+                                error("R093", f.value, zh: "deduct 写正数，表示扣多少分", en: "'deduct' takes a positive number of points")
+                            } else { effect = .deduct(p) }
+                        }
+                    default: effect = .flag
+                    }
+                }
+            default: break
+            }
+        }
+        if id.isEmpty { error("R094", item, zh: "最低要求缺少 id", en: "requirement without an id"); return nil }
+        guard let when else {
+            error("R095", item, zh: "最低要求“\(id)”缺少条件 when", en: "requirement '\(id)' has no 'when'")
+            return nil
+        }
+        guard let effect else {
+            error("R096", item, zh: "最低要求“\(id)”缺少后果 effect（cap_grade、grade、deduct 或 flag）",
+                  en: "requirement '\(id)' has no 'effect' (cap_grade, grade, deduct or flag)")
+            return nil
+        }
+        return Requirement(id: id, name: name.isEmpty ? id : name, when: when, min: min, byQuantity: byQuantity,
+                           appliesTo: applies, effect: effect, location: loc(item))
     }
 
     func parseRuleID(_ node: Node) -> String? {
@@ -379,9 +622,10 @@ struct RuleFileParser {
     }
 
     mutating func parseRule(_ item: Node, categories: [Category], vocabulary: Vocabulary, kindNodes: [String: Node]) -> Rule? {
-        guard let es = entries(item, "rules[]", allowed: ["id", "name", "category", "when", "points", "per", "cap", "max_count"]) else { return nil }
+        guard let es = entries(item, "rules[]", allowed: ["id", "name", "category", "when", "points", "per", "cap", "max_count",
+                                                          "once", "skip_first", "split"]) else { return nil }
         var id = "", name = "", category: Int?, when: Condition?, pts: Points?, basis = PointsBasis.record
-        var cap: Points?, maxCount: Int?
+        var cap: Points?, maxCount: Int?, skipFirst: Int?, split: CoauthorSplit?
         for e in es {
             switch e.key {
             case "id": id = string(e.value, "rule.id") ?? ""
@@ -412,6 +656,14 @@ struct RuleFileParser {
                           en: "rule cap must be positive (for deductions it limits the amount deducted)")
                 }
             case "max_count": maxCount = int(e.value, "rule.max_count")
+            case "once":
+                if let b = string(e.value, "rule.once") {
+                    if ["true", "yes", "是"].contains(b) { maxCount = 1 } else if !["false", "no", "否"].contains(b) {
+                        error("R059", e.value, zh: "once 应为 true 或 false", en: "'once' must be true or false")
+                    }
+                }
+            case "skip_first": skipFirst = int(e.value, "rule.skip_first")
+            case "split": split = parseSplit(e.value)
             default: break
             }
         }
@@ -427,12 +679,52 @@ struct RuleFileParser {
                   hintZh: "例如 when: {kind: 提案, status: 立案}", hintEn: "e.g. when: {kind: 提案, status: 立案}")
         }
         guard let category, let when, let pts else { return nil }
-        return Rule(id: id, name: name.isEmpty ? id : name, category: category, when: when, points: pts,
-                    basis: basis, cap: cap, maxCount: maxCount, location: loc(item))
+        var rule = Rule(id: id, name: name.isEmpty ? id : name, category: category, when: when, points: pts,
+                        basis: basis, cap: cap, maxCount: maxCount, location: loc(item))
+        rule.skipFirst = skipFirst
+        rule.split = split
+        return rule
+    }
+
+    mutating func parseSplit(_ node: Node) -> CoauthorSplit? {
+        guard let es = entries(node, "split", allowed: ["policy", "fraction", "lead_role", "max_credited"]) else { return nil }
+        var split = CoauthorSplit(policy: .full)
+        var hasPolicy = false
+        for e in es {
+            switch e.key {
+            case "policy":
+                if let s = string(e.value, "split.policy") {
+                    if let p = CoauthorSplit.Policy(rawValue: s) { split.policy = p; hasPolicy = true } else {
+                        error("R085", e.value, zh: "未知的分配方式“\(s)”", en: "unknown split policy '\(s)'",
+                              hintZh: "可用：lead_only（仅第一提案人）、lead_half（第一提案人一半，其余平分另一半）、equal（平分）、fraction（每人按比例）、full（每人全额）",
+                              hintEn: "use lead_only, lead_half, equal, fraction or full")
+                    }
+                }
+            case "fraction":
+                if let f = points(e.value, "split.fraction") {
+                    if f <= .zero || f > .one {
+                        error("R086", e.value, zh: "fraction 应在 0 和 1 之间（如 0.5）", en: "'fraction' must be between 0 and 1 (e.g. 0.5)")
+                    } else { split.fraction = f }
+                }
+            case "lead_role": split.leadRoles = strings(e.value, "split.lead_role") ?? split.leadRoles
+            case "max_credited": split.maxCredited = int(e.value, "split.max_credited")
+            default: break
+            }
+        }
+        if !hasPolicy {
+            error("R087", node, zh: "split 缺少分配方式 policy", en: "'split' needs a 'policy'")
+            return nil
+        }
+        if split.policy == .fraction, split.fraction == nil {
+            error("R088", node, zh: "policy: fraction 需要写 fraction（如 0.5）", en: "policy fraction needs 'fraction' (e.g. 0.5)")
+            return nil
+        }
+        return split
     }
 
     mutating func parseCondition(_ node: Node, vocabulary: Vocabulary) -> Condition? {
-        guard let es = entries(node, "when", allowed: ["kind", "status", "role", "level", "marks", "member_role"]) else { return nil }
+        guard let es = entries(node, "when", allowed: ["kind", "status", "role", "level", "marks", "member_role", "member_sector",
+                                                       "member_committee", "member_group", "member_party", "expr"]) else { return nil }
         var c = Condition()
         var kindValueNodes: [Node] = []
         for e in es {
@@ -446,6 +738,16 @@ struct RuleFileParser {
             case "level": c.levels = list
             case "marks": c.marks = list ?? []
             case "member_role": c.memberRoles = list
+            case "member_sector": c.memberSectors = list
+            case "member_committee": c.memberCommittees = list
+            case "member_group": c.memberGroups = list
+            case "member_party": c.memberParties = list
+            case "expr":
+                c.expression = list?.first
+                if let m = e.value.mark { c.expressionLocation = SourceLocation(file: path, line: m.line, column: m.column) }
+                error("R079", e.value, zh: "本版本尚不支持表达式条件 expr", en: "expression conditions (expr) are not supported by this version",
+                      hintZh: "请改用 kind、status、role、level、marks 和 member_* 字段匹配。",
+                      hintEn: "use kind, status, role, level, marks and member_* matching instead.")
             default: break
             }
         }

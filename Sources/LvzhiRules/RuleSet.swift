@@ -20,6 +20,16 @@ public struct RuleSet: Sendable {
     public var vetoes: [Veto]
     /// Best grade first; every grade but the last has a threshold.
     public var grades: [Grade]
+    /// A different base score per member role (职务), e.g. 委员 100, 常委 120.
+    public var baseByRole: [String: Points] = [:]
+    /// "The higher of A and B, not both" groups.
+    public var exclusive: [ExclusiveGroup] = []
+    /// Minimum requirements (三个一, 六个一 …).
+    public var requirements: [Requirement] = []
+    /// Ranking scope, quotas and the treatment of members who served part of the period.
+    public var grading = Grading()
+    /// The base file this one extends, as resolved.
+    public var extends: String?
 
     public init(formatVersion: Int = 1, name: String, version: String, path: String, period: Period? = nil,
                 base: Points = .zero, minScore: Points? = nil, maxScore: Points? = nil,
@@ -41,6 +51,13 @@ public struct RuleSet: Sendable {
     }
 
     public func categoryIndex(id: String) -> Int? { categories.firstIndex { $0.id == id } }
+    public func ruleIndex(id: String) -> Int? { rules.firstIndex { $0.id == id } }
+
+    /// The base score of a member with this role.
+    public func base(forRole role: String) -> Points { baseByRole[role] ?? base }
+
+    /// True when some grade is assigned by rank quota rather than by score band.
+    public var usesQuotas: Bool { grades.contains { $0.top != nil || $0.bottom != nil } }
     public func gradeIndex(name: String) -> Int? { grades.firstIndex { $0.name == name } }
 }
 
@@ -73,6 +90,18 @@ public struct Condition: Sendable, Equatable {
     public var marks: [String]
     /// The member's role (职务), e.g. 常委.
     public var memberRoles: [String]?
+    /// The member's 界别.
+    public var memberSectors: [String]?
+    /// The member's 专委会.
+    public var memberCommittees: [String]?
+    /// The member's activity group (活动组).
+    public var memberGroups: [String]?
+    /// The member's party (党派).
+    public var memberParties: [String]?
+    /// An expression for what field matching cannot say (see docs/rules.md).
+    public var expression: String?
+    /// Where the expression starts in the rule file.
+    public var expressionLocation: SourceLocation?
 
     public init(kinds: [String]? = nil, statuses: [String]? = nil, roles: [String]? = nil, levels: [String]? = nil,
                 marks: [String] = [], memberRoles: [String]? = nil) {
@@ -105,6 +134,10 @@ public struct Rule: Sendable, Equatable {
     public var cap: Points?
     /// The most records this rule counts for one member in the period.
     public var maxCount: Int?
+    /// The first N matching records of a member score nothing (e.g. two leave requests are free).
+    public var skipFirst: Int?
+    /// How points are shared between the members credited with one item (same `ref`).
+    public var split: CoauthorSplit?
     public var location: SourceLocation?
 
     public init(id: String, name: String, category: Int, when: Condition, points: Points,
@@ -144,13 +177,150 @@ public struct Grade: Sendable, Equatable {
     public var color: String
     /// `#rrggbb`.
     public var hex: String
-    /// The lowest score in this grade; `nil` for the last grade.
+    /// The lowest score in this grade; `nil` for the last grade and for quota grades.
     public var min: Points?
+    /// Quota: the best-ranked share of members in each ranking scope get this grade.
+    public var top: Share?
+    /// Quota: the worst-ranked share of members in each ranking scope get this grade.
+    public var bottom: Share?
 
-    public init(name: String, color: String, hex: String, min: Points?) {
+    public init(name: String, color: String, hex: String, min: Points?, top: Share? = nil, bottom: Share? = nil) {
         self.name = name
         self.color = color
         self.hex = hex
         self.min = min
+        self.top = top
+        self.bottom = bottom
+    }
+}
+
+/// A number of members: a percentage of those ranked in the scope, or a count.
+public enum Share: Sendable, Equatable, CustomStringConvertible {
+    case percent(Points)
+    case count(Int)
+
+    /// How many of `n` members the share covers (percentages round down).
+    public func of(_ n: Int) -> Int {
+        switch self {
+        case .count(let c): return min(c, n)
+        case .percent(let p): return Int((Int64(n) * p.raw) / (100 * Points.scale))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .percent(let p): "\(p)%"
+        case .count(let c): "\(c)"
+        }
+    }
+}
+
+/// How the points of one item (a co-signed proposal, a joint report) are shared among the
+/// members credited with it. Records of the same item share a `ref`.
+public struct CoauthorSplit: Sendable, Equatable {
+    public enum Policy: String, Sendable {
+        /// Only the lead scores (延边: 第一提案人 only).
+        case leadOnly = "lead_only"
+        /// The lead gets half; the others share the other half equally.
+        case leadHalf = "lead_half"
+        /// Everyone gets an equal share.
+        case equal
+        /// Everyone gets points × fraction when the item has more than one author.
+        case fraction
+        /// Everyone gets the full points (only `max_credited` applies).
+        case full
+    }
+    public var policy: Policy
+    /// For `fraction`.
+    public var fraction: Points?
+    /// The role that marks the lead (default 第一提案人).
+    public var leadRoles: [String]
+    /// At most this many members are credited per item: the lead first, then by activity id.
+    public var maxCredited: Int?
+
+    public init(policy: Policy, fraction: Points? = nil, leadRoles: [String] = ["第一提案人"], maxCredited: Int? = nil) {
+        self.policy = policy
+        self.fraction = fraction
+        self.leadRoles = leadRoles
+        self.maxCredited = maxCredited
+    }
+}
+
+/// "The higher of A and B, not both": of the listed rules only the one that gives most counts,
+/// per member (e.g. individual vs joint proposals) or per item (`ref`, e.g. an adoption ladder
+/// scored either/or, or a proposal converted into 社情民意).
+public struct ExclusiveGroup: Sendable, Equatable {
+    public enum Scope: String, Sendable { case member, ref }
+    public var id: String
+    public var name: String
+    public var rules: [Int]
+    public var scope: Scope
+    public var location: SourceLocation?
+
+    public init(id: String, name: String, rules: [Int], scope: Scope, location: SourceLocation? = nil) {
+        self.id = id
+        self.name = name
+        self.rules = rules
+        self.scope = scope
+        self.location = location
+    }
+}
+
+/// A minimum requirement (三个一 …): at least `min` matching records (or quantity) in the period.
+public struct Requirement: Sendable, Equatable {
+    public enum Effect: Sendable, Equatable {
+        /// The member's grade is at best this one.
+        case capGrade(Int)
+        /// The member gets this grade whatever the points.
+        case forceGrade(Int)
+        /// Points are deducted from the total.
+        case deduct(Points)
+        /// Only flagged in the reports.
+        case flag
+    }
+    public var id: String
+    public var name: String
+    public var when: Condition
+    public var min: Points
+    /// Count quantities (half-days) instead of records.
+    public var byQuantity: Bool
+    /// Only members matching this apply (e.g. member_role: 常委).
+    public var appliesTo: Condition?
+    public var effect: Effect
+    public var location: SourceLocation?
+
+    public init(id: String, name: String, when: Condition, min: Points, byQuantity: Bool = false,
+                appliesTo: Condition? = nil, effect: Effect, location: SourceLocation? = nil) {
+        self.id = id
+        self.name = name
+        self.when = when
+        self.min = min
+        self.byQuantity = byQuantity
+        self.appliesTo = appliesTo
+        self.effect = effect
+        self.location = location
+    }
+}
+
+/// Ranking and grading options.
+public struct Grading: Sendable, Equatable {
+    /// Who is ranked against whom.
+    public enum Scope: String, Sendable {
+        case all, sector, committee, role, group
+    }
+    /// What to do with members who joined or left during the period.
+    public enum PartialPolicy: String, Sendable {
+        /// Score as is and flag in the reports.
+        case flag
+        /// Score and grade, but leave out of ranking and quotas.
+        case exclude = "exclude_from_ranking"
+        /// Scale the total by period days / days served (bounded by score.max).
+        case prorate
+    }
+    public var scope: Scope = .all
+    public var partial: PartialPolicy = .flag
+    public init(scope: Scope = .all, partial: PartialPolicy = .flag) {
+        self.scope = scope
+        self.partial = partial
     }
 }

@@ -12,6 +12,10 @@ struct CompiledCondition: Sendable {
     /// A required mark that no record carries: the condition can never match.
     var impossible: Bool
     var memberRoles: [Int32]?
+    var memberSectors: [Int32]?
+    var memberCommittees: [Int32]?
+    var memberGroups: [Int32]?
+    var memberParties: [Int32]?
 
     init(_ c: Condition, symbols: inout SymbolTable, marks markTable: [String]) {
         func ids(_ list: [String]?) -> [Int32]? { list.map { $0.map { symbols.intern($0) } } }
@@ -20,6 +24,10 @@ struct CompiledCondition: Sendable {
         roles = ids(c.roles)
         levels = ids(c.levels)
         memberRoles = ids(c.memberRoles)
+        memberSectors = ids(c.memberSectors)
+        memberCommittees = ids(c.memberCommittees)
+        memberGroups = ids(c.memberGroups)
+        memberParties = ids(c.memberParties)
         var set = MarkSet()
         var impossible = false
         for m in c.marks {
@@ -30,32 +38,55 @@ struct CompiledCondition: Sendable {
     }
 
     @inline(__always)
-    func matches(_ a: Activity, memberRole: Int32) -> Bool {
+    func matches(_ a: Activity, member m: MemberSymbols) -> Bool {
         if impossible { return false }
         if let k = kinds, !k.contains(a.kind) { return false }
         if let s = statuses, !s.contains(a.status) { return false }
         if let r = roles, !r.contains(a.role) { return false }
         if let l = levels, !l.contains(a.level) { return false }
         if !a.marks.isSuperset(of: marks) { return false }
-        if let mr = memberRoles, !mr.contains(memberRole) { return false }
+        return matchesMember(m)
+    }
+
+    /// Only the member-field part of the condition.
+    @inline(__always)
+    func matchesMember(_ m: MemberSymbols) -> Bool {
+        if let x = memberRoles, !x.contains(m.role) { return false }
+        if let x = memberSectors, !x.contains(m.sector) { return false }
+        if let x = memberCommittees, !x.contains(m.committee) { return false }
+        if let x = memberGroups, !x.contains(m.group) { return false }
+        if let x = memberParties, !x.contains(m.party) { return false }
         return true
     }
+}
+
+/// A member's fields as symbols, for matching member conditions.
+struct MemberSymbols: Sendable {
+    var role: Int32
+    var sector: Int32
+    var committee: Int32
+    var group: Int32
+    var party: Int32
 }
 
 /// The rule set compiled against one run's symbol table, with rules indexed by kind.
 struct CompiledRules: Sendable {
     var rules: [CompiledCondition]
     var vetoes: [CompiledCondition]
+    var requirements: [CompiledCondition]
+    var requirementScopes: [CompiledCondition?]
     /// Rules whose condition names the kind, by kind id; in file order.
     var byKind: [Int32: [Int]]
     /// Rules that do not name a kind (apply to every record).
     var anyKind: [Int]
-    /// The member's role as a symbol, by member index.
-    var memberRoles: [Int32]
+    /// The member's fields as symbols, by member index.
+    var members: [MemberSymbols]
 
     init(_ set: RuleSet, symbols: inout SymbolTable, marks: [String], members: [Member]) {
         rules = set.rules.map { CompiledCondition($0.when, symbols: &symbols, marks: marks) }
         vetoes = set.vetoes.map { CompiledCondition($0.when, symbols: &symbols, marks: marks) }
+        requirements = set.requirements.map { CompiledCondition($0.when, symbols: &symbols, marks: marks) }
+        requirementScopes = set.requirements.map { r in r.appliesTo.map { CompiledCondition($0, symbols: &symbols, marks: marks) } }
         byKind = [:]
         anyKind = []
         for (i, r) in rules.enumerated() {
@@ -64,7 +95,10 @@ struct CompiledRules: Sendable {
         if !anyKind.isEmpty {
             for k in byKind.keys { byKind[k] = (byKind[k]! + anyKind).sorted() }
         }
-        memberRoles = members.map { symbols.intern($0.role) }
+        self.members = members.map { m in
+            MemberSymbols(role: symbols.intern(m.role), sector: symbols.intern(m.sector), committee: symbols.intern(m.committee),
+                          group: symbols.intern(m.group), party: symbols.intern(m.party))
+        }
     }
 
     @inline(__always)

@@ -14,6 +14,20 @@ public struct LedgerEntry: Sendable, Equatable {
         case noRule
         /// The record triggered a veto.
         case veto(Int)
+        /// Shared with co-authors: `authors` members are credited with the item.
+        case coauthorShare(authors: Int)
+        /// Not credited: the item already credits `max` members.
+        case notCredited(max: Int)
+        /// Not credited: only the lead author scores for this rule.
+        case notLead
+        /// Not counted: the first `first` matching records are free.
+        case skipped(first: Int)
+        /// Not counted: a higher-scoring rule of the same exclusive group counted instead.
+        case exclusiveDropped(group: Int)
+        /// A minimum requirement was not met (index into the rule set's requirements).
+        case requirementMissed(Int)
+        /// The total was scaled for a member who served `served` of the period's `days` days.
+        case prorated(served: Int, days: Int)
         /// The category total was cut to its cap.
         case categoryCapped(cap: Points)
         /// The category total was raised to its floor (deductions stop there).
@@ -61,6 +75,14 @@ public struct MemberScore: Sendable {
     public var grade: Int
     /// The vetoes that applied: (veto index, record index).
     public var vetoes: [(veto: Int, record: Int32)]
+    /// Minimum requirements not met (indices into the rule set's requirements).
+    public var missedRequirements: [Int]
+    /// The grade the points alone would give, before requirements and vetoes.
+    public var bandGrade: Int
+    /// The ranking scope the member was ranked in ("" for the whole body).
+    public var rankScope: String
+    /// Members ranked in that scope.
+    public var rankedInScope: Int
     /// Records of this member that were scored (including zero-point ones).
     public var records: Int
     /// Records that matched no rule.

@@ -38,9 +38,11 @@ public enum ScoringPipeline {
         return Array(Set(out)).sorted()
     }
 
-    /// Loads the rules, reads the roster and every activity file, and scores.
+    /// Loads the rules, reads the roster and every activity file, and scores. `progress` is
+    /// called while reading with the activity files done, their number, and the records read.
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
-                           period periodSpec: String?, timings: PhaseTimings? = nil) throws(Failure) -> ScoreRun {
+                           period periodSpec: String?, timings: PhaseTimings? = nil,
+                           progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
         let period: Period
@@ -57,7 +59,16 @@ public enum ScoringPipeline {
             let roster = try RosterReader.read(path: membersPath)
             var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
                                             memberRows: roster.rowsRead, period: period, vocabulary: rules.vocabulary)
-            for f in files where f != membersPath { try ingestor.read(path: f) }
+            let inputs = files.filter { $0 != membersPath }
+            var done = 0, records = 0
+            if let progress {
+                ingestor.progress = { n in records = n; progress(done, inputs.count, n) }
+            }
+            for f in inputs {
+                try ingestor.read(path: f)
+                done += 1
+                progress?(done, inputs.count, records)
+            }
             timings?.mark("ingest")
             let run = Scorer.score(ingestor.finish(), rules: rules, period: period)
             timings?.mark("score")

@@ -23,8 +23,9 @@ public struct ScoreRun: Sendable {
 /// Applies a rule set to ingested records.
 ///
 /// The result does not depend on the order of the input: each member's records are taken in
-/// (date, activity id) order, which decides which record a cap cuts; ties in score are broken
-/// by member id for display and share a rank.
+/// (date, activity id) order, which decides which record a cap cuts; co-authors of one item
+/// are ordered lead first, then by activity id; ties in score are broken by member id for
+/// display and share a rank.
 public enum Scorer {
     public static func score(_ ingest: IngestResult, rules: RuleSet, period: Period) -> ScoreRun {
         var store = ingest.store
@@ -43,14 +44,14 @@ public enum Scorer {
             fill[Int(r.member)] += 1
         }
 
+        let shares = SplitShares(rules: rules, compiled: compiled, store: store)
         let memberStarts = starts
         let memberOrder = order
         var results = [MemberScore?](repeating: nil, count: memberCount)
         let arena = store.arena
         let chunks = max(1, min(memberCount, 64))
         results.withUnsafeMutableBufferPointer { out in
-            let outBase = out.baseAddress!
-            nonisolated(unsafe) let outPtr = outBase
+            nonisolated(unsafe) let outPtr = out.baseAddress!
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let lo = chunk * memberCount / chunks
                 let hi = (chunk + 1) * memberCount / chunks
@@ -58,24 +59,17 @@ public enum Scorer {
                 for m in lo..<hi {
                     var mine = Array(memberOrder[memberStarts[m]..<memberStarts[m + 1]])
                     sortRecords(&mine, records: records, arena: arena)
-                    outPtr[m] = scoreMember(m, records: mine, all: records, compiled: compiled, rules: rules,
+                    outPtr[m] = scoreMember(m, records: mine, all: records, compiled: compiled, shares: shares, rules: rules,
                                             member: ingest.members[m], period: period, state: &state)
                 }
             }
         }
 
         var scored = results.map { $0! }
-        // Rank: competition ranking ("1224") among ranked members.
+        Grader.rankAndGrade(&scored, members: ingest.members, rules: rules)
         scored.sort { a, b in
             if a.score != b.score { return a.score > b.score }
             return ingest.members[a.member].id < ingest.members[b.member].id
-        }
-        var rank = 0, seen = 0
-        var last: Points?
-        for i in scored.indices where ingest.members[scored[i].member].ranked {
-            seen += 1
-            if scored[i].score != last { rank = seen; last = scored[i].score }
-            scored[i].rank = rank
         }
         var counts = [Int](repeating: 0, count: rules.grades.count)
         for s in scored { counts[s.grade] += 1 }
@@ -89,33 +83,39 @@ public enum Scorer {
             idx.sort { x, y in
                 let a = records[Int(x)], b = records[Int(y)]
                 if a.date != b.date { return a.date < b.date }
-                let la = Int(a.id.length), lb = Int(b.id.length)
-                let n = min(la, lb)
-                let pa = bytes.baseAddress! + Int(a.id.offset), pb = bytes.baseAddress! + Int(b.id.offset)
-                for k in 0..<n where pa[k] != pb[k] { return pa[k] < pb[k] }
-                return la < lb
+                return compareIDs(a, b, bytes) < 0
             }
         }
+    }
+
+    static func compareIDs(_ a: Activity, _ b: Activity, _ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let la = Int(a.id.length), lb = Int(b.id.length)
+        let pa = bytes.baseAddress! + Int(a.id.offset), pb = bytes.baseAddress! + Int(b.id.offset)
+        for k in 0..<min(la, lb) where pa[k] != pb[k] { return pa[k] < pb[k] ? -1 : 1 }
+        return la - lb
     }
 
     struct MemberState {
         var ruleTotals: [Points]
         var ruleCounts: [Int]
+        var ruleSeen: [Int]
         var categoryTotals: [Points]
         init(ruleCount: Int, categoryCount: Int) {
             ruleTotals = [Points](repeating: .zero, count: ruleCount)
             ruleCounts = [Int](repeating: 0, count: ruleCount)
+            ruleSeen = [Int](repeating: 0, count: ruleCount)
             categoryTotals = [Points](repeating: .zero, count: categoryCount)
         }
         mutating func reset() {
-            for i in ruleTotals.indices { ruleTotals[i] = .zero; ruleCounts[i] = 0 }
+            for i in ruleTotals.indices { ruleTotals[i] = .zero; ruleCounts[i] = 0; ruleSeen[i] = 0 }
             for i in categoryTotals.indices { categoryTotals[i] = .zero }
         }
     }
 
-    static func scoreMember(_ m: Int, records idx: [Int32], all: [Activity], compiled: CompiledRules, rules: RuleSet,
-                            member: Member, period: Period, state: inout MemberState) -> MemberScore {
+    static func scoreMember(_ m: Int, records idx: [Int32], all: [Activity], compiled: CompiledRules, shares: SplitShares,
+                            rules: RuleSet, member: Member, period: Period, state: inout MemberState) -> MemberScore {
         state.reset()
+        let who = compiled.members[m]
         var ledger: [LedgerEntry] = []
         ledger.reserveCapacity(idx.count + 4)
         var vetoes: [(veto: Int, record: Int32)] = []
@@ -123,30 +123,42 @@ public enum Scorer {
         for ri in idx {
             let rec = all[Int(ri)]
             var matched = false
-            for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, memberRole: compiled.memberRoles[m]) {
+            for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who) {
                 matched = true
                 let rule = rules.rules[r]
                 let nominal = rule.basis == .quantity ? rule.points * rec.quantity : rule.points
                 var awarded = nominal
                 var note = LedgerEntry.Note.full
+                state.ruleSeen[r] += 1
+                if let skip = rule.skipFirst, state.ruleSeen[r] <= skip {
+                    ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
+                                              points: .zero, nominal: nominal, note: .skipped(first: skip)))
+                    continue
+                }
                 if let maxCount = rule.maxCount, state.ruleCounts[r] >= maxCount {
-                    awarded = .zero
-                    note = .countLimited(max: maxCount)
-                } else if let cap = rule.cap {
+                    ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
+                                              points: .zero, nominal: nominal, note: .countLimited(max: maxCount)))
+                    continue
+                }
+                if rule.split != nil, let share = shares.share(rule: r, record: ri) {
+                    awarded = share.apply(nominal)
+                    note = share.note
+                }
+                if let cap = rule.cap {
                     let used = state.ruleTotals[r].raw.magnitude
                     let remaining = cap.raw.magnitude > used ? Int64(cap.raw.magnitude - used) : 0
-                    if nominal.raw.magnitude > UInt64(remaining) {
-                        awarded = Points(raw: nominal.isNegative ? -remaining : remaining)
+                    if awarded.raw.magnitude > UInt64(remaining) {
+                        awarded = Points(raw: awarded.isNegative ? -remaining : remaining)
                         note = .ruleCapped(cap: cap)
                     }
                 }
-                if case .countLimited = note {} else { state.ruleCounts[r] += 1 }
+                state.ruleCounts[r] += 1
                 state.ruleTotals[r] += awarded
                 state.categoryTotals[rule.category] += awarded
                 ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
                                           points: awarded, nominal: nominal, note: note))
             }
-            for (v, veto) in compiled.vetoes.enumerated() where veto.matches(rec, memberRole: compiled.memberRoles[m]) {
+            for (v, veto) in compiled.vetoes.enumerated() where veto.matches(rec, member: who) {
                 matched = true
                 vetoes.append((v, ri))
                 ledger.append(LedgerEntry(record: ri, rule: -1, category: -1, points: .zero, nominal: .zero, note: .veto(v)))
@@ -156,10 +168,31 @@ public enum Scorer {
                 ledger.append(LedgerEntry(record: ri, rule: -1, category: -1, points: .zero, nominal: .zero, note: .noRule))
             }
         }
+
+        applyExclusiveGroups(rules: rules, all: all, ledger: &ledger, state: &state)
+
+        // Minimum requirements.
+        var missed: [Int] = []
+        var total = rules.base(forRole: member.role)
+        var adjustments: [LedgerEntry] = []
+        for (q, req) in rules.requirements.enumerated() {
+            if let scope = compiled.requirementScopes[q], !scope.matchesMember(who) { continue }
+            var have = Points.zero
+            for ri in idx where compiled.requirements[q].matches(all[Int(ri)], member: who) {
+                have += req.byQuantity ? all[Int(ri)].quantity : .one
+            }
+            if have >= req.min { continue }
+            missed.append(q)
+            if case .deduct(let p) = req.effect {
+                adjustments.append(LedgerEntry(record: -1, rule: -1, category: -1, points: -p, nominal: have, note: .requirementMissed(q)))
+            } else {
+                adjustments.append(LedgerEntry(record: -1, rule: -1, category: -1, points: .zero, nominal: have, note: .requirementMissed(q)))
+            }
+        }
+
         var categoryPoints = state.categoryTotals
-        var total = rules.base
-        if !rules.base.isZero {
-            ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: rules.base, nominal: rules.base, note: .base))
+        if !total.isZero {
+            ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: total, nominal: total, note: .base))
         }
         for (c, category) in rules.categories.enumerated() {
             let raw = categoryPoints[c]
@@ -174,6 +207,22 @@ public enum Scorer {
             }
             total += categoryPoints[c]
         }
+        for a in adjustments {
+            ledger.append(a)
+            total += a.points
+        }
+        let partial = member.servedPartOf(period)
+        if partial, rules.grading.partial == .prorate {
+            let from = max(period.start, member.joined ?? period.start)
+            let to = min(period.end, member.left ?? period.end)
+            let served = max(1, Int(to.ordinal - from.ordinal) + 1)
+            if served < period.days {
+                let scaled = Points(raw: Points.roundedDivide(total.raw * Int64(period.days), Int64(served)))
+                ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: scaled - total, nominal: total,
+                                          note: .prorated(served: served, days: period.days)))
+                total = scaled
+            }
+        }
         if let hi = rules.maxScore, total > hi {
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: hi - total, nominal: total, note: .scoreCapped(max: hi)))
             total = hi
@@ -181,10 +230,45 @@ public enum Scorer {
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: lo - total, nominal: total, note: .scoreFloored(min: lo)))
             total = lo
         }
-        var grade = rules.grades.firstIndex { g in g.min.map { total >= $0 } ?? true } ?? rules.grades.count - 1
-        for (v, _) in vetoes { grade = max(grade, rules.vetoes[v].grade) }
-        return MemberScore(member: m, score: total, categoryPoints: categoryPoints, rank: nil, grade: grade,
-                           vetoes: vetoes, records: idx.count, unmatched: unmatched, ledger: ledger,
-                           partialPeriod: member.servedPartOf(period))
+        return MemberScore(member: m, score: total, categoryPoints: categoryPoints, rank: nil, grade: 0,
+                           vetoes: vetoes, missedRequirements: missed, bandGrade: 0, rankScope: "", rankedInScope: 0,
+                           records: idx.count, unmatched: unmatched, ledger: ledger, partialPeriod: partial)
+    }
+
+    /// "The higher of A and B, not both": keeps the best rule of each group (per member or per
+    /// item) and zeroes the others' ledger lines.
+    static func applyExclusiveGroups(rules: RuleSet, all: [Activity], ledger: inout [LedgerEntry], state: inout MemberState) {
+        for (g, group) in rules.exclusive.enumerated() {
+            let inGroup = Set(group.rules)
+            var drop: [Int] = []
+            switch group.scope {
+            case .member:
+                // The rule with the largest total counts (ties: the one listed first).
+                var best = group.rules[0]
+                for r in group.rules where state.ruleTotals[r] > state.ruleTotals[best] { best = r }
+                for (i, e) in ledger.enumerated() where e.rule >= 0 && inGroup.contains(Int(e.rule)) && Int(e.rule) != best {
+                    drop.append(i)
+                }
+            case .ref:
+                // Per item (ref): the single largest line counts (ties: the earliest).
+                var bestByRef: [Int32: Int] = [:]
+                for (i, e) in ledger.enumerated() where e.rule >= 0 && e.record >= 0 && inGroup.contains(Int(e.rule)) {
+                    let ref = all[Int(e.record)].ref
+                    if ref == SymbolTable.empty { continue }
+                    if let b = bestByRef[ref] {
+                        if e.points > ledger[b].points { drop.append(b); bestByRef[ref] = i } else { drop.append(i) }
+                    } else {
+                        bestByRef[ref] = i
+                    }
+                }
+            }
+            for i in drop where !ledger[i].points.isZero || ledger[i].note != .exclusiveDropped(group: g) {
+                let e = ledger[i]
+                state.ruleTotals[Int(e.rule)] -= e.points
+                state.categoryTotals[Int(e.category)] -= e.points
+                ledger[i].points = .zero
+                ledger[i].note = .exclusiveDropped(group: g)
+            }
+        }
     }
 }

@@ -1,0 +1,79 @@
+import LvzhiCore
+import LvzhiRules
+
+/// Ranks members within their scope and gives each a grade: by score band or by rank quota,
+/// then minimum requirements and vetoes.
+enum Grader {
+    static func scopeKey(_ m: Member, _ scope: Grading.Scope) -> String {
+        switch scope {
+        case .all: ""
+        case .sector: m.sector
+        case .committee: m.committee.split(whereSeparator: { ";；、,，".contains($0) }).first.map(String.init) ?? ""
+        case .role: m.role
+        case .group: m.group
+        }
+    }
+
+    static func rankAndGrade(_ results: inout [MemberScore], members: [Member], rules: RuleSet) {
+        let scope = rules.grading.scope
+        var byScope: [String: [Int]] = [:]
+        for (i, r) in results.enumerated() {
+            let m = members[r.member]
+            results[i].rankScope = scopeKey(m, scope)
+            let excluded = !m.ranked || (r.partialPeriod && rules.grading.partial == .exclude)
+            if !excluded { byScope[results[i].rankScope, default: []].append(i) }
+        }
+        // Competition ranking ("1224") within each scope, best score first; ties share a rank.
+        var reverseRank: [Int: Int] = [:]
+        for (_, var idx) in byScope {
+            idx.sort { a, b in
+                if results[a].score != results[b].score { return results[a].score > results[b].score }
+                return members[results[a].member].id < members[results[b].member].id
+            }
+            var rank = 0
+            for (pos, i) in idx.enumerated() {
+                if pos == 0 || results[i].score != results[idx[pos - 1]].score { rank = pos + 1 }
+                results[i].rank = rank
+                results[i].rankedInScope = idx.count
+            }
+            // Rank from the bottom, for bottom quotas (ties share too).
+            var back = 0
+            for (pos, i) in idx.reversed().enumerated() {
+                let prev = pos == 0 ? nil : idx.reversed()[pos - 1]
+                if prev == nil || results[i].score != results[prev!].score { back = pos + 1 }
+                reverseRank[i] = back
+            }
+        }
+
+        let grades = rules.grades
+        let remainder = grades.firstIndex { $0.min == nil && $0.top == nil && $0.bottom == nil } ?? grades.count - 1
+        for i in results.indices {
+            var g: Int
+            if rules.usesQuotas {
+                g = remainder
+                if let rank = results[i].rank {
+                    let n = results[i].rankedInScope
+                    // Top grades are cumulative from the best; bottom grades from the worst.
+                    if let t = grades.firstIndex(where: { $0.top.map { rank <= $0.of(n) } ?? false }) {
+                        g = t
+                    } else if let b = grades.lastIndex(where: { $0.bottom.map { (reverseRank[i] ?? .max) <= $0.of(n) } ?? false }) {
+                        g = b
+                    }
+                }
+            } else {
+                let score = results[i].score
+                g = grades.firstIndex { gr in gr.min.map { score >= $0 } ?? true } ?? grades.count - 1
+            }
+            results[i].bandGrade = g
+            for q in results[i].missedRequirements {
+                switch rules.requirements[q].effect {
+                case .forceGrade(let f): g = f
+                case .capGrade(let c): g = max(g, c)
+                case .deduct, .flag: break
+                }
+            }
+            for (v, _) in results[i].vetoes { g = max(g, rules.vetoes[v].grade) }
+            results[i].grade = g
+        }
+    }
+}
