@@ -527,7 +527,7 @@ struct RuleFileParser {
 
     mutating func parseExclusive(_ item: Node, rules: [Rule]) -> ExclusiveGroup? {
         guard let es = entries(item, "exclusive[]", allowed: ["id", "name", "rules", "per"]) else { return nil }
-        var id = "", name = "", members: [Int] = [], scope = ExclusiveGroup.Scope.member
+        var id = "", name = "", members: [[Int]] = [], scope = ExclusiveGroup.Scope.member
         for e in es {
             switch e.key {
             case "id": id = string(e.value, "exclusive.id") ?? ""
@@ -543,22 +543,33 @@ struct RuleFileParser {
                 let nodes: [Node]
                 if case .sequence(let s) = e.value { nodes = Array(s) } else { nodes = [e.value] }
                 for n in nodes {
-                    guard let rid = string(n, "exclusive.rules") else { continue }
-                    if let i = rules.firstIndex(where: { $0.id == rid }) { members.append(i) } else {
-                        let guess = closest(rid, in: rules.map(\.id))
-                        error("R082", n, zh: "exclusive 引用了未定义的规则“\(rid)”", en: "exclusive names an undefined rule '\(rid)'",
-                              hintZh: guess.map { "是否想写“\($0)”？" }, hintEn: guess.map { "did you mean '\($0)'?" })
+                    // An alternative is one rule id or a list of rule ids counted together.
+                    let ids: [Node]
+                    if case .sequence(let inner) = n { ids = Array(inner) } else { ids = [n] }
+                    var alternative: [Int] = []
+                    for idNode in ids {
+                        guard let rid = string(idNode, "exclusive.rules") else { continue }
+                        if let i = rules.firstIndex(where: { $0.id == rid }) {
+                            if members.contains(where: { $0.contains(i) }) || alternative.contains(i) {
+                                error("R089", idNode, zh: "规则“\(rid)”在同一 exclusive 分组中出现了两次", en: "rule '\(rid)' appears twice in one exclusive group")
+                            } else { alternative.append(i) }
+                        } else {
+                            let guess = closest(rid, in: rules.map(\.id))
+                            error("R082", idNode, zh: "exclusive 引用了未定义的规则“\(rid)”", en: "exclusive names an undefined rule '\(rid)'",
+                                  hintZh: guess.map { "是否想写“\($0)”？" }, hintEn: guess.map { "did you mean '\($0)'?" })
+                        }
                     }
+                    if !alternative.isEmpty { members.append(alternative) }
                 }
             default: break
             }
         }
         if id.isEmpty { error("R083", item, zh: "exclusive 分组缺少 id", en: "exclusive group without an id"); return nil }
         if members.count < 2 {
-            error("R084", item, zh: "exclusive 分组“\(id)”至少要列出两条规则", en: "exclusive group '\(id)' needs at least two rules")
+            error("R084", item, zh: "exclusive 分组“\(id)”至少要列出两个互斥项", en: "exclusive group '\(id)' needs at least two alternatives")
             return nil
         }
-        return ExclusiveGroup(id: id, name: name.isEmpty ? id : name, rules: members, scope: scope, location: loc(item))
+        return ExclusiveGroup(id: id, name: name.isEmpty ? id : name, alternatives: members, scope: scope, location: loc(item))
     }
 
     mutating func parseRequirement(_ item: Node, grades: [Grade], vocabulary: Vocabulary) -> Requirement? {

@@ -246,21 +246,25 @@ public struct CoauthorSplit: Sendable, Equatable {
     }
 }
 
-/// "The higher of A and B, not both": of the listed rules only the one that gives most counts,
-/// per member (e.g. individual vs joint proposals) or per item (`ref`, e.g. an adoption ladder
-/// scored either/or, or a proposal converted into 社情民意).
+/// "The higher of A and B, not both": of the listed alternatives only the one that gives most
+/// counts, per member (e.g. lead-author rules vs participant rules) or per item (`ref`, e.g. an
+/// adoption ladder scored either/or, or a proposal converted into 社情民意). Each alternative is
+/// one rule or a set of rules whose points are added together.
 public struct ExclusiveGroup: Sendable, Equatable {
     public enum Scope: String, Sendable { case member, ref }
     public var id: String
     public var name: String
-    public var rules: [Int]
+    public var alternatives: [[Int]]
     public var scope: Scope
     public var location: SourceLocation?
 
-    public init(id: String, name: String, rules: [Int], scope: Scope, location: SourceLocation? = nil) {
+    /// Every rule in the group.
+    public var rules: [Int] { alternatives.flatMap { $0 } }
+
+    public init(id: String, name: String, alternatives: [[Int]], scope: Scope, location: SourceLocation? = nil) {
         self.id = id
         self.name = name
-        self.rules = rules
+        self.alternatives = alternatives
         self.scope = scope
         self.location = location
     }

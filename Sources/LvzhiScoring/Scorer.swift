@@ -243,10 +243,12 @@ public enum Scorer {
             var drop: [Int] = []
             switch group.scope {
             case .member:
-                // The rule with the largest total counts (ties: the one listed first).
-                var best = group.rules[0]
-                for r in group.rules where state.ruleTotals[r] > state.ruleTotals[best] { best = r }
-                for (i, e) in ledger.enumerated() where e.rule >= 0 && inGroup.contains(Int(e.rule)) && Int(e.rule) != best {
+                // The alternative with the largest total counts (ties: the one listed first).
+                func total(_ alt: [Int]) -> Points { alt.reduce(.zero) { $0 + state.ruleTotals[$1] } }
+                var best = group.alternatives[0]
+                for alt in group.alternatives.dropFirst() where total(alt) > total(best) { best = alt }
+                let keep = Set(best)
+                for (i, e) in ledger.enumerated() where e.rule >= 0 && inGroup.contains(Int(e.rule)) && !keep.contains(Int(e.rule)) {
                     drop.append(i)
                 }
             case .ref:
