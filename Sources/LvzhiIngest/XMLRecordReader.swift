@@ -93,6 +93,7 @@ public struct XMLRecordReader {
         scratch.reserveCapacity(4096)
         var valueRanges: [(Int, Int)] = []
         var names: [UnsafeBufferPointer<UInt8>] = []
+        var values: [UnsafeBufferPointer<UInt8>] = []
 
         func bytes(_ p: UnsafePointer<xmlChar>?) -> UnsafeBufferPointer<UInt8> {
             guard let p else { return UnsafeBufferPointer(start: nil, count: 0) }
@@ -138,7 +139,8 @@ public struct XMLRecordReader {
                     xmlTextReaderMoveToElement(reader)
                 }
                 try scratch.withUnsafeBufferPointer { buf in
-                    let values = valueRanges.map { UnsafeBufferPointer(rebasing: buf[$0.0..<$0.1]) }
+                    values.removeAll(keepingCapacity: true)
+                    for r in valueRanges { values.append(UnsafeBufferPointer(rebasing: buf[r.0..<r.1])) }
                     try body(XMLElementView(name: name, line: line, depth: depth, names: names, values: values))
                 }
             default:

@@ -1,0 +1,188 @@
+import LvzhiCore
+import LvzhiRules
+
+/// 二、五色图: every member a cell in their grade's colour, grouped by 界别.
+extension HTMLWriter {
+    /// Members of one 界别, best first.
+    struct SectorGroup {
+        var name: String
+        var rows: [Int]
+        var gradeCounts: [Int]
+    }
+
+    /// Groups in a stable order: most members first, then by name; inside a group by score
+    /// (highest first), then member id.
+    func sectorGroups() -> [SectorGroup] {
+        var index: [String: Int] = [:]
+        var groups: [SectorGroup] = []
+        for (i, row) in s.rows.enumerated() {
+            let key = row.member.sector
+            if let g = index[key] {
+                groups[g].rows.append(i)
+            } else {
+                index[key] = groups.count
+                groups.append(SectorGroup(name: key, rows: [i], gradeCounts: []))
+            }
+        }
+        for g in groups.indices {
+            var counts = [Int](repeating: 0, count: grades.count)
+            for r in groups[g].rows where s.rows[r].gradeIndex < counts.count { counts[s.rows[r].gradeIndex] += 1 }
+            groups[g].gradeCounts = counts
+            groups[g].rows.sort { a, b in
+                let x = s.rows[a], y = s.rows[b]
+                if x.score != y.score { return x.score > y.score }
+                return x.member.id < y.member.id
+            }
+        }
+        groups.sort { a, b in
+            if a.rows.count != b.rows.count { return a.rows.count > b.rows.count }
+            // Unnamed sector last among equals; then by name, bytewise.
+            if a.name.isEmpty != b.name.isEmpty { return b.name.isEmpty }
+            return Array(a.name.utf8).lexicographicallyPrecedes(Array(b.name.utf8))
+        }
+        return groups
+    }
+
+    /// Marks shown on a member's cell and in the table.
+    func marks(_ row: RunSummary.Row) -> String {
+        var m = ""
+        if !row.vetoReasons.isEmpty { m += "※" }
+        if row.partialPeriod { m += "▲" }
+        if row.rank == nil { m += "○" }
+        return m
+    }
+
+    mutating func chart() {
+        raw("<section class=\"chart\" id=\"chart\">\n<h2>\(t("二、五色图", "2. Five-colour chart"))</h2>\n")
+        let leadText = t("每格为一名委员，按所得等次着色，标注姓名和总分；按界别分组，组内按总分从高到低排列。", "One cell per member, coloured by grade, with name and total score; grouped by sector, highest score first within each sector.")
+        raw("<p class=\"lead\">\(leadText)</p>\n")
+        let groups = sectorGroups()
+        if groups.isEmpty {
+            raw("<p class=\"empty\">\(t("没有委员。", "No members."))</p>\n</section>\n")
+            return
+        }
+
+        // A table so that the legend (its head) repeats on every printed page of the chart.
+        raw("<table class=\"wuse\">\n<colgroup><col class=\"c-sector\"><col></colgroup>\n<thead><tr><td colspan=\"2\">")
+        chipLegend()
+        raw("</td></tr></thead>\n<tbody>\n")
+        for g in groups {
+            raw("<tr><th scope=\"row\"><span class=\"sname\">")
+            text(g.name.isEmpty ? t("（未填界别）", "(no sector)") : g.name)
+            raw("</span><span class=\"scount\">\(t("\(g.rows.count) 人", "\(g.rows.count) members"))</span>")
+            miniBar(g.gradeCounts, total: g.rows.count)
+            raw("</th><td><div class=\"cells\">")
+            for r in g.rows { cell(s.rows[r]) }
+            raw("</div></td></tr>\n")
+        }
+        raw("</tbody>\n</table>\n")
+        markNotes()
+        raw("</section>\n")
+    }
+
+    /// The compact legend on top of the chart: one chip per grade with threshold and count.
+    mutating func chipLegend() {
+        let total = gradeTotal
+        raw("<div class=\"chips\">")
+        for (i, g) in grades.enumerated() {
+            let n = i < s.run.gradeCounts.count ? s.run.gradeCounts[i] : 0
+            raw("<span class=\"chip\"><span class=\"sw k\(i)\"></span><b>")
+            text(g.color)
+            raw("</b> ")
+            text(g.name)
+            raw(" <span class=\"thr\">")
+            text(threshold(i))
+            raw("</span> <span class=\"cnt\">· \(t("\(n) 人", "\(n)")) · \(Format.percent(n, of: total))</span></span>")
+        }
+        raw("</div>")
+        raw("<div class=\"keys\">\(t("※ 有否决事项　▲ 考核期间内任职不满全期　○ 不参与排名", "※ veto applied　▲ served part of the period　○ not ranked"))</div>")
+    }
+
+    /// A thin stacked bar of a sector's grade shares.
+    mutating func miniBar(_ counts: [Int], total: Int) {
+        raw("<span class=\"mini\" aria-hidden=\"true\">")
+        for (i, n) in counts.enumerated() where n > 0 {
+            raw("<span class=\"k\(i)\" style=\"width:\(Format.percent(n, of: total))\"></span>")
+        }
+        raw("</span>")
+    }
+
+    mutating func cell(_ row: RunSummary.Row) {
+        let m = row.member
+        let width = Format.displayWidth(m.name)
+        let size = width <= 8 ? "" : width <= 12 ? " l" : " xl"
+        let gi = row.gradeIndex
+        raw("<div class=\"m g\(gi)\(size)\" title=\"")
+        // Tooltip: id and name / sector and role / score, rank, grade / veto or partial period.
+        text(m.id); raw(" "); text(m.name); raw("&#10;")
+        if !m.sector.isEmpty || !m.role.isEmpty {
+            text([m.sector, m.role].filter { !$0.isEmpty }.joined(separator: " · ")); raw("&#10;")
+        }
+        raw(t("总分 ", "Score ")); text(row.score.description)
+        raw(" · ")
+        if let rank = row.rank { raw(t("第 \(rank) 名", "rank \(rank)")) } else { raw(t("不参与排名", "not ranked")) }
+        raw(" · "); text(grades[gi].name); raw(t("（", " (")); text(grades[gi].color); raw(t("）", ")"))
+        for v in row.vetoReasons { raw("&#10;※ "); raw(t("否决：", "veto: ")); text(v) }
+        if row.partialPeriod { raw("&#10;▲ "); text(partialText(m)) }
+        raw("\"><span class=\"n\">")
+        text(m.name)
+        raw("</span><span class=\"s\">")
+        text(row.score.description)
+        raw("</span>")
+        let mk = marks(row)
+        if !mk.isEmpty { raw("<i>\(mk)</i>") }
+        raw("</div>")
+    }
+
+    /// "自 2025-04-01 任职；2025-09-30 离任"
+    func partialText(_ m: Member) -> String {
+        var parts: [String] = []
+        let period = s.run.period
+        if let j = m.joined, j > period.start { parts.append(t("\(j) 起任职", "joined \(j)")) }
+        if let l = m.left, l < period.end { parts.append(t("\(l) 离任", "left \(l)")) }
+        if parts.isEmpty { return t("任职不满全期", "served part of the period") }
+        return parts.joined(separator: t("，", ", "))
+    }
+
+    /// Under the chart: what the marks mean, and who carries them.
+    mutating func markNotes() {
+        let vetoed = s.rows.filter { !$0.vetoReasons.isEmpty }
+        let partial = s.rows.filter(\.partialPeriod)
+        let unranked = s.rows.filter { $0.rank == nil }
+        raw("<div class=\"marknotes\">\n")
+        raw("<p><b>※</b> \(t("有否决事项：按否决规定定等，不论分数。", "Veto applied: graded by the veto, whatever the score."))")
+        listMembers(vetoed) { w, row in
+            w.raw("（")
+            w.text(row.vetoReasons.joined(separator: w.t("；", "; ")))
+            w.raw("）")
+        }
+        raw("</p>\n<p><b>▲</b> \(t("考核期间内新任或离任，任职不满全期。", "Joined or left during the period."))")
+        listMembers(partial) { w, row in
+            w.raw("（")
+            w.text(w.partialText(row.member))
+            w.raw("）")
+        }
+        raw("</p>\n<p><b>○</b> \(t("不参与排名（如主席、不计分人员），照常计分定等。", "Not ranked (e.g. the chair); scored and graded as usual."))")
+        listMembers(unranked) { _, _ in }
+        raw("</p>\n</div>\n")
+    }
+
+    private mutating func listMembers(_ rows: [RunSummary.Row], detail: (inout HTMLWriter, RunSummary.Row) -> Void) {
+        if rows.isEmpty {
+            raw(" <span class=\"muted\">\(t("本次无。", "None in this run."))</span>")
+            return
+        }
+        raw(" <span class=\"who\">")
+        for (i, row) in rows.enumerated() {
+            if i > 0 { raw(t("、", "; ")) }
+            raw("<span class=\"nb\">")
+            text(row.member.name)
+            raw(" <span class=\"id\">")
+            text(row.member.id)
+            raw("</span>")
+            detail(&self, row)
+            raw("</span>")
+        }
+        raw("</span>")
+    }
+}

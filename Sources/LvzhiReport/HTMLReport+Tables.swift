@@ -1,0 +1,144 @@
+import LvzhiCore
+import LvzhiIngest
+import LvzhiRules
+import LvzhiScoring
+
+/// 三、得分排名表 and 四、数据核对.
+extension HTMLWriter {
+    // MARK: - 三、得分排名表
+
+    mutating func ranking() {
+        let categories = s.run.rules.categories
+        raw("<section class=\"ranking\" id=\"ranking\">\n<h2>\(t("三、得分排名表", "3. Ranked scores"))</h2>\n")
+        let leadText = t("按总分从高到低排列，同分同名次；各类别得分为封顶、保底后的分数。", "Highest score first; equal scores share a rank. Category points are after caps and floors.")
+        raw("<p class=\"lead\">\(leadText)</p>\n")
+        raw("<table class=\"rank\">\n<thead><tr>")
+        raw("<th class=\"r\">\(t("排名", "Rank"))</th><th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th>")
+        raw("<th>\(t("界别", "Sector"))</th><th>\(t("专委会", "Committee"))</th><th>\(t("职务", "Role"))</th>")
+        for c in categories {
+            // Short names on one line; longer ones wrapped onto two (or three) even lines.
+            let chars = (Format.displayWidth(c.name) + 1) / 2
+            if chars <= 5 {
+                raw("<th class=\"r cat\">")
+            } else {
+                let perLine = chars <= 12 ? (chars + 1) / 2 : (chars + 2) / 3
+                raw("<th class=\"r cat wrap\" style=\"min-width:calc(\(perLine)em + 14px)\">")
+            }
+            text(c.name)
+            raw("</th>")
+        }
+        raw("<th class=\"r tot\">\(t("总分", "Total"))</th><th>\(t("等次", "Grade"))</th><th class=\"notes\">\(t("备注", "Notes"))</th>")
+        raw("</tr></thead>\n<tbody>\n")
+        for row in s.rows { rankRow(row, categoryCount: categories.count) }
+        raw("</tbody>\n</table>\n")
+        if s.rows.isEmpty { raw("<p class=\"empty\">\(t("没有委员。", "No members."))</p>\n") }
+        raw("</section>\n")
+    }
+
+    private mutating func rankRow(_ row: RunSummary.Row, categoryCount: Int) {
+        let m = row.member
+        let gi = row.gradeIndex
+        raw("<tr><td class=\"r\">")
+        if let rank = row.rank { raw(String(rank)) } else { raw("—") }
+        raw("</td><td class=\"nm\">")
+        text(m.name)
+        let mk = marks(row)
+        if !mk.isEmpty { raw("<sup>\(mk)</sup>") }
+        raw("</td><td class=\"id\">")
+        text(m.id)
+        raw("</td><td class=\"tx\">")
+        text(m.sector)
+        raw("</td><td class=\"tx\">")
+        text(m.committee)
+        raw("</td><td class=\"tx\">")
+        text(m.role)
+        raw("</td>")
+        for c in 0..<categoryCount {
+            let p = c < row.categoryPoints.count ? row.categoryPoints[c] : .zero
+            raw(p.isZero ? "<td class=\"r z\">" : p.isNegative ? "<td class=\"r neg\">" : "<td class=\"r\">")
+            text(p.description)
+            raw("</td>")
+        }
+        raw("<td class=\"r tot\">")
+        text(row.score.description)
+        raw("</td><td class=\"gd t\(gi)\"><span class=\"sw k\(gi)\"></span>")
+        text(grades[gi].name)
+        raw("</td><td class=\"notes\">")
+        var notes: [String] = []
+        for v in row.vetoReasons { notes.append(t("否决：", "veto: ") + v) }
+        if row.partialPeriod { notes.append(partialText(m)) }
+        if row.rank == nil { notes.append(t("不参与排名", "not ranked")) }
+        text(notes.joined(separator: t("；", "; ")))
+        raw("</td></tr>\n")
+        o.drainIfNeeded()
+    }
+
+    // MARK: - 四、数据核对
+
+    mutating func reconciliation() {
+        let run = s.run
+        let activityFiles = run.files.filter { !$0.isRoster }
+        let read = activityFiles.reduce(0) { $0 + $1.read }
+        let accepted = activityFiles.reduce(0) { $0 + $1.accepted }
+        let rejected = activityFiles.reduce(0) { $0 + $1.rejected }
+        let rosterRejected = run.files.filter(\.isRoster).reduce(0) { $0 + $1.rejected }
+
+        raw("<section class=\"recon\" id=\"recon\">\n<h2>\(t("四、数据核对", "4. Reconciliation"))</h2>\n")
+        raw("<div class=\"stats\">")
+        reconStat(t("读取活动记录", "Activity records read"), read)
+        reconStat(t("计分", "Scored"), run.recordsScored)
+        reconStat(t("其中无适用规则（计 0 分）", "of which matched no rule (0 points)"), run.recordsUnmatched)
+        reconStat(t("拒收", "Rejected"), rejected)
+        if rosterRejected > 0 { reconStat(t("名册拒收", "Roster rows rejected"), rosterRejected) }
+        raw("</div>\n")
+
+        let balanced = read == accepted + rejected && accepted == run.recordsScored
+        if balanced {
+            raw("<p class=\"check ok\">✓ ")
+            raw(t("读取 \(read) 条 = 计分 \(accepted) 条 + 拒收 \(rejected) 条：每条输入记录都已计分或写入 rejects.csv。", "Read \(read) = scored \(accepted) + rejected \(rejected): every input record was scored or written to rejects.csv."))
+        } else {
+            raw("<p class=\"check bad\">⚠ ")
+            raw(t("记录数不平衡：读取 \(read) 条，接受 \(accepted) 条，计分 \(run.recordsScored) 条，拒收 \(rejected) 条。请核对输入文件后重新运行。",
+                  "Counts do not balance: read \(read), accepted \(accepted), scored \(run.recordsScored), rejected \(rejected). Check the inputs and run again."))
+        }
+        raw("</p>\n")
+
+        raw("<div class=\"split even\">\n<div>\n<h3>\(t("输入文件", "Input files"))</h3>\n")
+        raw("<table class=\"plain\">\n<thead><tr><th>\(t("文件", "File"))</th><th>\(t("内容", "Content"))</th><th>\(t("格式", "Format"))</th>")
+        raw("<th class=\"r\">\(t("读取", "Read"))</th><th class=\"r\">\(t("接受", "Accepted"))</th><th class=\"r\">\(t("拒收", "Rejected"))</th></tr></thead>\n<tbody>\n")
+        for f in run.files {
+            raw("<tr><td class=\"path\">")
+            text(f.path)
+            raw("</td><td>\(f.isRoster ? t("委员名册", "roster") : t("活动记录", "activities"))</td><td>")
+            text(f.format.uppercased())
+            raw("</td><td class=\"r\">\(f.read)</td><td class=\"r\">\(f.accepted)</td>")
+            raw("<td class=\"r\(f.rejected > 0 ? " warnnum" : "")\">\(f.rejected)</td></tr>\n")
+        }
+        raw("<tr class=\"total\"><td colspan=\"3\">\(t("活动记录合计", "Activity files, total"))</td>")
+        raw("<td class=\"r\">\(read)</td><td class=\"r\">\(accepted)</td><td class=\"r\">\(rejected)</td></tr>\n")
+        raw("</tbody>\n</table>\n</div>\n<div>\n<h3>\(t("拒收原因", "Rejections by reason"))</h3>\n")
+        if s.rejectsByReason.isEmpty {
+            raw("<p class=\"muted\">\(t("没有拒收记录。", "No record was rejected."))</p>\n")
+        } else {
+            raw("<table class=\"plain\">\n<thead><tr><th>\(t("原因（示例）", "Reason (example)"))</th><th>\(t("代码", "Code"))</th><th class=\"r\">\(t("条数", "Count"))</th></tr></thead>\n<tbody>\n")
+            var total = 0
+            for r in s.rejectsByReason {
+                total += r.count
+                raw("<tr><td>")
+                text(r.example)
+                raw("</td><td class=\"code\">")
+                text(r.code)
+                raw("</td><td class=\"r\">\(r.count)</td></tr>\n")
+            }
+            raw("<tr class=\"total\"><td colspan=\"2\">\(t("合计", "Total"))</td><td class=\"r\">\(total)</td></tr>\n")
+            raw("</tbody>\n</table>\n")
+            let noteText = t("每条拒收记录的文件、行号、值和原因见 rejects.csv；修正后重新运行即可计入。", "rejects.csv lists each rejected record with file, line, value and reason; fix them and run again to count them.")
+            raw("<p class=\"note\">\(noteText)</p>\n")
+        }
+        raw("</div>\n</div>\n</section>\n")
+    }
+
+    private mutating func reconStat(_ key: String, _ value: Int) {
+        raw("<div class=\"stat\"><div class=\"k\">\(key)</div><div class=\"v\">\(value)</div></div>")
+    }
+}
