@@ -590,7 +590,7 @@ struct RuleFileParser {
                                    en: "'count' must be records or quantity")
                     }
                 }
-            case "applies_to": applies = parseCondition(e.value, vocabulary: vocabulary)
+            case "applies_to": applies = parseCondition(e.value, vocabulary: vocabulary, scope: .member)
             case "effect":
                 guard let fx = entries(e.value, "requirement.effect", allowed: ["cap_grade", "grade", "deduct", "flag"]) else { continue }
                 if fx.count != 1 {
@@ -733,7 +733,7 @@ struct RuleFileParser {
         return split
     }
 
-    mutating func parseCondition(_ node: Node, vocabulary: Vocabulary) -> Condition? {
+    mutating func parseCondition(_ node: Node, vocabulary: Vocabulary, scope: ExpressionScope = .record) -> Condition? {
         guard let es = entries(node, "when", allowed: ["kind", "status", "role", "level", "marks", "member_role", "member_sector",
                                                        "member_committee", "member_group", "member_party", "expr"]) else { return nil }
         var c = Condition()
@@ -754,12 +754,13 @@ struct RuleFileParser {
             case "member_group": c.memberGroups = list
             case "member_party": c.memberParties = list
             case "expr":
-                c.expression = list?.first
-                if let m = e.value.mark { c.expressionLocation = SourceLocation(file: path, line: m.line, column: m.column) }
-                error("R079", e.value, zh: "本版本尚不支持表达式条件 expr", en: "expression conditions (expr) are not supported by this version",
-                      hintZh: "请改用 kind、status、role、level、marks 和 member_* 字段匹配。",
-                      hintEn: "use kind, status, role, level, marks and member_* matching instead.")
-            default: break
+                guard case .scalar(let scalar) = e.value else {
+                    error("R075", e.value, zh: "expr 应为一个表达式文字", en: "'expr' must be a single expression")
+                    continue
+                }
+                c.expression = scalar.string
+                c.expressionScope = scope
+                compileExpression(scalar, scope: scope, vocabulary: vocabulary)            default: break
             }
         }
         // Check values against the declared vocabulary, so a typo is caught before any data is read.
@@ -783,6 +784,31 @@ struct RuleFileParser {
             }
         }
         return c
+    }
+
+    /// Type-checks an expression before any data is read, reporting its errors at their place in
+    /// the rule file.
+    mutating func compileExpression(_ scalar: Node.Scalar, scope: ExpressionScope, vocabulary: Vocabulary) {
+        do {
+            _ = try RuleExpression.compile(scalar.string, options: ExpressionOptions(scope: scope, result: .bool, vocabulary: vocabulary))
+        } catch {
+            let mark = scalar.mark
+            var start = SourceLocation(file: path, line: mark?.line ?? 1, column: mark?.column ?? 1)
+            var indentation = 0
+            switch scalar.style {
+            case .singleQuoted, .doubleQuoted:
+                start.column = (start.column ?? 1) + 1
+            case .literal, .folded:
+                // The text starts on the next line, at the block's indentation.
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let next = start.line < lines.count ? lines[start.line] : ""
+                indentation = next.prefix { $0 == " " }.count
+                start = SourceLocation(file: path, line: start.line + 1, column: indentation + 1)
+            default:
+                break
+            }
+            for e in error.errors { diagnostics.append(e.diagnostic(from: start, indentation: indentation)) }
+        }
     }
 
     mutating func checkValues(_ values: [String]?, field: String, label: (String, String), kinds: [String],

@@ -98,8 +98,11 @@ public struct Condition: Sendable, Equatable {
     public var memberGroups: [String]?
     /// The member's party (党派).
     public var memberParties: [String]?
-    /// An expression for what field matching cannot say (see docs/rules.md).
+    /// An expression for what field matching cannot say (see docs/rules.md), checked when the
+    /// rule file is read.
     public var expression: String?
+    /// Record-level (rules, vetoes, requirement conditions) or member-level (`applies_to`).
+    public var expressionScope: ExpressionScope = .record
     /// Where the expression starts in the rule file.
     public var expressionLocation: SourceLocation?
 

@@ -16,8 +16,10 @@ struct CompiledCondition: Sendable {
     var memberCommittees: [Int32]?
     var memberGroups: [Int32]?
     var memberParties: [Int32]?
+    /// Index into ``CompiledRules/expressions`` (and the member's frames), or -1.
+    var expression: Int = -1
 
-    init(_ c: Condition, symbols: inout SymbolTable, marks markTable: [String]) {
+    init(_ c: Condition, symbols: inout SymbolTable, marks markTable: [String], expressions: inout ExpressionTable) {
         func ids(_ list: [String]?) -> [Int32]? { list.map { $0.map { symbols.intern($0) } } }
         kinds = ids(c.kinds)
         statuses = ids(c.statuses)
@@ -35,22 +37,37 @@ struct CompiledCondition: Sendable {
         }
         self.marks = set
         self.impossible = impossible
+        if let text = c.expression {
+            let (index, required) = expressions.add(text, scope: c.expressionScope, symbols: &symbols, marks: markTable)
+            expression = index
+            // An expression that insists on kinds lets the rule be indexed by kind.
+            if kinds == nil, let required { kinds = required.map { symbols.intern($0) } }
+        }
     }
 
     @inline(__always)
-    func matches(_ a: Activity, member m: MemberSymbols) -> Bool {
+    func matches(_ a: Activity, member m: MemberSymbols, context: ExpressionContext) -> Bool {
         if impossible { return false }
         if let k = kinds, !k.contains(a.kind) { return false }
         if let s = statuses, !s.contains(a.status) { return false }
         if let r = roles, !r.contains(a.role) { return false }
         if let l = levels, !l.contains(a.level) { return false }
         if !a.marks.isSuperset(of: marks) { return false }
-        return matchesMember(m)
+        if !matchesMemberFields(m) { return false }
+        if expression >= 0 { return context.isTrue(expression, record: a) }
+        return true
     }
 
-    /// Only the member-field part of the condition.
+    /// Only the member part of the condition (member fields and a member-level expression).
     @inline(__always)
-    func matchesMember(_ m: MemberSymbols) -> Bool {
+    func matchesMember(_ m: MemberSymbols, context: ExpressionContext) -> Bool {
+        if !matchesMemberFields(m) { return false }
+        if expression >= 0 { return context.isTrue(expression) }
+        return true
+    }
+
+    @inline(__always)
+    func matchesMemberFields(_ m: MemberSymbols) -> Bool {
         if let x = memberRoles, !x.contains(m.role) { return false }
         if let x = memberSectors, !x.contains(m.sector) { return false }
         if let x = memberCommittees, !x.contains(m.committee) { return false }
@@ -82,11 +99,18 @@ struct CompiledRules: Sendable {
     /// The member's fields as symbols, by member index.
     var members: [MemberSymbols]
 
-    init(_ set: RuleSet, symbols: inout SymbolTable, marks: [String], members: [Member]) {
-        rules = set.rules.map { CompiledCondition($0.when, symbols: &symbols, marks: marks) }
-        vetoes = set.vetoes.map { CompiledCondition($0.when, symbols: &symbols, marks: marks) }
-        requirements = set.requirements.map { CompiledCondition($0.when, symbols: &symbols, marks: marks) }
-        requirementScopes = set.requirements.map { r in r.appliesTo.map { CompiledCondition($0, symbols: &symbols, marks: marks) } }
+    /// The run's bound expressions; each member gets one frame per expression.
+    var expressions: [BoundExpression]
+
+    init(_ set: RuleSet, symbols: inout SymbolTable, marks: [String], members: [Member], arena: StringArena, period: Period) {
+        var table = ExpressionTable(arena: arena, period: period)
+        rules = set.rules.map { CompiledCondition($0.when, symbols: &symbols, marks: marks, expressions: &table) }
+        vetoes = set.vetoes.map { CompiledCondition($0.when, symbols: &symbols, marks: marks, expressions: &table) }
+        requirements = set.requirements.map { CompiledCondition($0.when, symbols: &symbols, marks: marks, expressions: &table) }
+        requirementScopes = set.requirements.map { r in
+            r.appliesTo.map { CompiledCondition($0, symbols: &symbols, marks: marks, expressions: &table) }
+        }
+        expressions = table.bound
         byKind = [:]
         anyKind = []
         for (i, r) in rules.enumerated() {
@@ -103,4 +127,56 @@ struct CompiledRules: Sendable {
 
     @inline(__always)
     func candidates(kind: Int32) -> [Int] { byKind[kind] ?? anyKind }
+}
+
+/// Collects the expressions of a rule set, binding each to the run's tables once.
+struct ExpressionTable {
+    let arena: StringArena
+    let period: Period
+    var bound: [BoundExpression] = []
+
+    mutating func add(_ text: String, scope: ExpressionScope, symbols: inout SymbolTable, marks: [String]) -> (Int, [String]?) {
+        // Checked when the rule file was read; a failure here would be a defect.
+        guard let checked = try? RuleExpression.compile(text, options: ExpressionOptions(scope: scope, result: .bool)) else {
+            preconditionFailure("expression passed the rule-file check but does not compile: \(text)")
+        }
+        bound.append(checked.bind(symbols: &symbols, marks: marks, arena: arena, period: period))
+        return (bound.count - 1, scope == .record ? checked.requiredKinds : nil)
+    }
+}
+
+/// One member's expression frames (aggregates computed once per member).
+struct ExpressionContext {
+    let expressions: [BoundExpression]
+    let frames: [ExpressionFrame]
+
+    static let none = ExpressionContext(expressions: [], frames: [])
+
+    init(expressions: [BoundExpression], frames: [ExpressionFrame]) {
+        self.expressions = expressions
+        self.frames = frames
+    }
+
+    init(compiled: CompiledRules, member: Member, records: [Int32], all: [Activity]) {
+        expressions = compiled.expressions
+        frames = compiled.expressions.map { e in
+            e.usesAggregates ? e.frame(member: member, records: records.lazy.map { ExpressionRecord(all[Int($0)]) }) : e.frame(member: member)
+        }
+    }
+
+    @inline(__always)
+    func isTrue(_ i: Int, record a: Activity) -> Bool {
+        expressions[i].isTrue(for: ExpressionRecord(a), in: frames[i])
+    }
+
+    func isTrue(_ i: Int) -> Bool {
+        expressions[i].scope == .member ? expressions[i].isTrue(in: frames[i]) : false
+    }
+}
+
+extension ExpressionRecord {
+    init(_ a: Activity) {
+        self.init(date: a.date, kind: a.kind, status: a.status, role: a.role, level: a.level, ref: a.ref,
+                  marks: a.marks, quantity: a.quantity, id: a.id, title: a.title)
+    }
 }

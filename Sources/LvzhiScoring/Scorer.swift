@@ -29,7 +29,8 @@ public struct ScoreRun: Sendable {
 public enum Scorer {
     public static func score(_ ingest: IngestResult, rules: RuleSet, period: Period) -> ScoreRun {
         var store = ingest.store
-        let compiled = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members)
+        let compiled = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members,
+                                     arena: store.arena, period: period)
         let records = store.records
         let memberCount = ingest.members.count
 
@@ -44,9 +45,11 @@ public enum Scorer {
             fill[Int(r.member)] += 1
         }
 
-        let shares = SplitShares(rules: rules, compiled: compiled, store: store)
         let memberStarts = starts
         let memberOrder = order
+        let shares = SplitShares(rules: rules, compiled: compiled, store: store, members: ingest.members) { m in
+            Array(memberOrder[memberStarts[m]..<memberStarts[m + 1]])
+        }
         var results = [MemberScore?](repeating: nil, count: memberCount)
         let arena = store.arena
         let chunks = max(1, min(memberCount, 64))
@@ -116,6 +119,8 @@ public enum Scorer {
                             rules: RuleSet, member: Member, period: Period, state: inout MemberState) -> MemberScore {
         state.reset()
         let who = compiled.members[m]
+        let context = compiled.expressions.isEmpty ? ExpressionContext.none
+            : ExpressionContext(compiled: compiled, member: member, records: idx, all: all)
         var ledger: [LedgerEntry] = []
         ledger.reserveCapacity(idx.count + 4)
         var vetoes: [(veto: Int, record: Int32)] = []
@@ -123,7 +128,7 @@ public enum Scorer {
         for ri in idx {
             let rec = all[Int(ri)]
             var matched = false
-            for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who) {
+            for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who, context: context) {
                 matched = true
                 let rule = rules.rules[r]
                 let nominal = rule.basis == .quantity ? rule.points * rec.quantity : rule.points
@@ -158,7 +163,7 @@ public enum Scorer {
                 ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
                                           points: awarded, nominal: nominal, note: note))
             }
-            for (v, veto) in compiled.vetoes.enumerated() where veto.matches(rec, member: who) {
+            for (v, veto) in compiled.vetoes.enumerated() where veto.matches(rec, member: who, context: context) {
                 matched = true
                 vetoes.append((v, ri))
                 ledger.append(LedgerEntry(record: ri, rule: -1, category: -1, points: .zero, nominal: .zero, note: .veto(v)))
@@ -176,9 +181,9 @@ public enum Scorer {
         var total = rules.base(forRole: member.role)
         var adjustments: [LedgerEntry] = []
         for (q, req) in rules.requirements.enumerated() {
-            if let scope = compiled.requirementScopes[q], !scope.matchesMember(who) { continue }
+            if let scope = compiled.requirementScopes[q], !scope.matchesMember(who, context: context) { continue }
             var have = Points.zero
-            for ri in idx where compiled.requirements[q].matches(all[Int(ri)], member: who) {
+            for ri in idx where compiled.requirements[q].matches(all[Int(ri)], member: who, context: context) {
                 have += req.byQuantity ? all[Int(ri)].quantity : .one
             }
             if have >= req.min { continue }

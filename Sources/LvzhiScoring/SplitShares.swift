@@ -21,16 +21,25 @@ struct SplitShares: Sendable {
 
     func share(rule: Int, record: Int32) -> Share? { shares[Int64(rule) << 32 | Int64(record)] }
 
-    init(rules: RuleSet, compiled: CompiledRules, store: ActivityStore) {
+    init(rules: RuleSet, compiled: CompiledRules, store: ActivityStore, members: [Member], recordsOf: (Int) -> [Int32]) {
         let splitRules = rules.rules.indices.filter { rules.rules[$0].split != nil }
         guard !splitRules.isEmpty else { return }
         let records = store.records
+        // Expression frames per member, built only for members that have records under a split rule.
+        var contexts: [Int32: ExpressionContext] = [:]
+        func context(_ m: Int32) -> ExpressionContext {
+            if compiled.expressions.isEmpty { return .none }
+            if let c = contexts[m] { return c }
+            let c = ExpressionContext(compiled: compiled, member: members[Int(m)], records: recordsOf(Int(m)), all: records)
+            contexts[m] = c
+            return c
+        }
         for r in splitRules {
             let split = rules.rules[r].split!
             let leadRoles = Set(split.leadRoles.compactMap { store.symbols.lookup($0) })
             var groups: [Int32: [Int32]] = [:]
             var solo: [Int32] = []
-            for (i, rec) in records.enumerated() where compiled.rules[r].matches(rec, member: compiled.members[Int(rec.member)]) {
+            for (i, rec) in records.enumerated() where compiled.rules[r].matches(rec, member: compiled.members[Int(rec.member)], context: context(rec.member)) {
                 if rec.ref == SymbolTable.empty { solo.append(Int32(i)) } else { groups[rec.ref, default: []].append(Int32(i)) }
             }
             for i in solo { assign(r, [i], split: split, leadRoles: leadRoles, records: records) }

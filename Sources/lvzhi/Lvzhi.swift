@@ -16,7 +16,7 @@ struct Lvzhi: ParsableCommand {
           70  内部错误 (internal error)
         """,
         version: LvzhiVersion.current,
-        subcommands: [Score.self, Check.self],
+        subcommands: [Score.self, Check.self, TestCommand.self, Explain.self, Render.self],
         defaultSubcommand: nil
     )
 }

@@ -301,3 +301,54 @@ enum RunSummaryText {
         }.joined(separator: ";")
     }
 }
+
+@Suite struct RuleExpressionIntegrationTests {
+    let base = RuleLanguageTests.head + """
+    categories: [{id: p, name: 提案}, {id: m, name: 会议}]
+    rules:
+      - {id: plenary, category: m, when: {kind: 全体会议, status: 出席}, points: 2, per: quantity}
+      # A proposal filed in the second half of the year by someone with at least two filed proposals.
+      - id: late
+        category: p
+        when: {expr: 'kind == "提案" and status == "立案" and month(date) >= 7 and count(kind == "提案" and status == "立案") >= 2'}
+        points: 5
+    requirements:
+      - id: three
+        name: 三个一
+        when: {kind: 全体会议}
+        applies_to: {expr: 'member.role != "主席"'}
+        effect: {deduct: 1}
+
+    """ + RuleLanguageTests.bands
+
+    @Test func expressionsSelectRecordsAndMembers() throws {
+        let t = RuleLanguageTests()
+        let (_, by) = try t.run(base, members: [.init(id: "A"), .init(id: "B"), .init(id: "C", role: "主席")], records: [
+            "1,A,2025-03-01,提案,立案,第一提案人,,P1", "2,A,2025-08-01,提案,立案,第一提案人,,P2",
+            "3,B,2025-08-01,提案,立案,第一提案人,,P3",
+            "4,C,2025-08-01,提案,立案,第一提案人,,P4", "5,C,2025-09-01,提案,立案,第一提案人,,P5",
+        ])
+        // A: only P2 is late and A has two filed → 5; no plenary → −1 → 4.
+        #expect(by["A"]!.score == Points(4))
+        // B: one filed proposal only → 0; no plenary → −1, floored at… no floor: −1.
+        #expect(by["B"]!.score == Points(-1))
+        // C (主席): two late proposals × 5 = 10, the requirement does not apply.
+        #expect(by["C"]!.score == Points(10))
+    }
+
+    @Test func expressionErrorsPointIntoTheRuleFile() {
+        let yaml = base.replacingOccurrences(of: "month(date) >= 7", with: "month(date) >= \"七\"")
+        do {
+            _ = try RuleFileLoader.parse(yaml, path: "e.yaml")
+            Issue.record("accepted a type error")
+        } catch {
+            let d = error.diagnostics
+            #expect(d.map(\.id) == ["E014"])
+            // Line of the expr scalar; the column points inside the quoted expression.
+            #expect(d.first?.location?.line == 16)
+            #expect((d.first?.location?.column ?? 0) > 20)
+            let text = error.render(.zh)
+            #expect(text.contains("e.yaml:16:"))
+        }
+    }
+}

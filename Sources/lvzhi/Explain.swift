@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import LvzhiCore
+import LvzhiReport
+import LvzhiRules
+import LvzhiScoring
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "在终端显示一位委员的计分明细 (show one member's ledger in the terminal).",
+        discussion: """
+        重新评分，然后列出该委员的每条记录、适用的规则、应得与实得分、封顶或扣分的原因和记录来源（文件:行）。
+        Re-scores, then lists the member's every record, the rule that fired, nominal and awarded
+        points, why they were capped or deducted, and where the record came from (file:line).
+        """
+    )
+
+    @Option(help: "委员编号或姓名 (member id, or name).")
+    var member: String
+
+    @Option(help: "规则文件 (rule file, YAML).")
+    var rules: String
+
+    @Option(help: "委员名册 (member roster, CSV or XML).")
+    var members: String
+
+    @Option(parsing: .upToNextOption, help: "活动记录文件或文件夹，可多个 (activity files or folders).")
+    var activities: [String]
+
+    @Option(help: "考核期间，覆盖规则文件中的设置 (period: 2025, 2025-Q1 or 2024-12-01..2025-11-30).")
+    var period: String?
+
+    @OptionGroup var language: LanguageOption
+
+    func run() throws {
+        let lang = language.language
+        let run: ScoreRun
+        do {
+            run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: period)
+        } catch {
+            throw pipelineExit(error, lang: lang)
+        }
+        let index = try resultIndex(in: run, lang: lang)
+        let text = LedgerText(run: run, lang: lang, color: stdoutIsTerminal())
+        print(text.render(run.results[index]))
+    }
+
+    /// The result for `--member`: an id, or a name held by exactly one member.
+    func resultIndex(in run: ScoreRun, lang: Language) throws -> Int {
+        let wanted = member.trimmingSpaces
+        if let i = run.results.firstIndex(where: { run.members[$0.member].id == wanted }) { return i }
+        let named = run.results.indices.filter { run.members[run.results[$0].member].name == wanted }
+            .sorted { run.members[run.results[$0].member].id < run.members[run.results[$1].member].id }
+        if named.count == 1 { return named[0] }
+        func label(_ m: Member) -> String { lang.pick("\(m.id)（\(m.name)）", "\(m.id) (\(m.name))") }
+        if named.count > 1 {
+            let ids = named.map { label(run.members[run.results[$0].member]) }
+            printErr(lang.pick("错误: 有 \(named.count) 位委员名为“\(wanted)”：\(ids.joined(separator: "、"))，请用委员编号指定",
+                               "error: \(named.count) members are named '\(wanted)': \(ids.joined(separator: ", ")); give the member id"))
+            throw ExitCode(Exit.usage)
+        }
+        var guesses: [String] = []
+        if let id = closest(wanted, in: run.members.map(\.id)), let m = run.members.first(where: { $0.id == id }) {
+            guesses.append(label(m))
+        }
+        for m in run.members.sorted(by: { $0.id < $1.id }) where !wanted.isEmpty && m.id.hasPrefix(wanted) && guesses.count < 5 {
+            if !guesses.contains(label(m)) { guesses.append(label(m)) }
+        }
+        if let name = closest(wanted, in: run.members.map(\.name)) {
+            for m in run.members where m.name == name && !guesses.contains(label(m)) { guesses.append(label(m)) }
+        }
+        var message = lang.pick("错误: 名册 \(members) 中没有委员“\(wanted)”（按编号和姓名查找）",
+                                "error: no member '\(wanted)' in \(members) (looked up by id and by name)")
+        if !guesses.isEmpty {
+            message += "\n  " + lang.pick("提示: 是否想找 \(guesses.joined(separator: "、"))？", "hint: did you mean \(guesses.joined(separator: ", "))?")
+        }
+        printErr(message)
+        throw ExitCode(Exit.usage)
+    }
+}
+
+/// The exit for a pipeline failure, after printing it (shared by commands that score).
+func pipelineExit(_ error: ScoringPipeline.Failure, lang: Language) -> ExitCode {
+    switch error {
+    case .rules(let e):
+        printErr(e.render(lang))
+        return ExitCode(Exit.badRules)
+    case .input(let e):
+        printErr(e.diagnostic.render(lang))
+        return ExitCode(Exit.badInput)
+    case .noPeriod:
+        printErr(lang.pick("错误: 规则文件没有写考核期间 period，请用 --period 指定（如 --period 2025）",
+                           "error: the rule file names no period; pass --period (e.g. --period 2025)"))
+        return ExitCode(Exit.usage)
+    case .badPeriod(let s):
+        printErr(lang.pick("错误: 无法识别的考核期间“\(s)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
+                           "error: unrecognised period '\(s)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+        return ExitCode(Exit.usage)
+    }
+}
+
+/// True when standard output is a terminal and `NO_COLOR` is not set (no-color.org).
+func stdoutIsTerminal() -> Bool {
+    isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+}
