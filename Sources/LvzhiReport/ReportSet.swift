@@ -5,14 +5,19 @@ import LvzhiScoring
 /// Writes every output of a run into one folder.
 public enum ReportSet {
     /// The files every run writes, in the order they are written.
-    public static let outputNames = ["report.html", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"]
+    public static let outputNames = ["report.html", "scores.xlsx", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"]
 
-    /// Writes report.html, scores.csv, scores.json, ledger.csv and rejects.csv; returns their paths.
-    /// Each file is streamed under a temporary name and renamed into place when complete.
-    public static func write(_ s: RunSummary, to dir: String, lang: Language) throws -> [String] {
+    /// Writes report.html, scores.xlsx, scores.csv, scores.json, ledger.csv and rejects.csv (or only the
+    /// outputs named in `only`); returns their paths. Each file is streamed under a temporary
+    /// name and renamed into place when complete. The score command writes into a staging
+    /// folder that is swapped into place as a whole (LvzhiJob's `OutputFolder`).
+    public static func write(_ s: RunSummary, to dir: String, lang: Language, only: [String]? = nil) throws -> [String] {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
-        for name in outputNames {
+        let selected = outputNames.filter { only?.contains($0) ?? true }
+        for name in selected {
+            // The workbook is a ZIP package written through its own temporary file.
+            if name == "scores.xlsx" { try Workbook.write(s, lang: lang, to: path(name)); continue }
             var b = try ByteBuffer.streaming(to: path(name))
             switch name {
             case "report.html": b.append(contentsOf: HTMLReport.render(s, lang: lang).bytes)
@@ -23,7 +28,7 @@ public enum ReportSet {
             }
             try b.finish()
         }
-        return outputNames.map(path)
+        return selected.map(path)
     }
 
     /// The short summary printed at the end of a run.

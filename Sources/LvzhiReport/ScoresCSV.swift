@@ -2,48 +2,85 @@ import Dispatch
 import Foundation
 import LvzhiCore
 import LvzhiIngest
+import LvzhiRules
 import LvzhiScoring
 
 /// Writes `scores.csv` (UTF-8 with BOM for Excel/WPS) and `rejects.csv`.
 public enum ScoresCSV {
     public static func render(_ s: RunSummary, lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
         var w = CSVWriter(bom: true, into: buffer)
-        let rules = s.run.rules
+        w.row(header(s, lang: lang))
+        for r in s.rows { renderRow(r, lang: lang, into: &w) }
+        return w.buffer
+    }
+
+    /// The columns of scores.csv (and of the workbook's 汇总 sheet).
+    public static func header(_ s: RunSummary, lang: Language) -> [String] {
         var header = lang == .zh
             ? ["委员编号", "姓名", "界别", "专委会", "职务", "总分", "排名", "等次", "颜色"]
             : ["member_id", "name", "sector", "committee", "role", "score", "rank", "grade", "color"]
-        header += rules.categories.map { lang == .zh ? $0.name : $0.id }
+        header += s.run.rules.categories.map { lang == .zh ? $0.name : $0.id }
         header += lang == .zh ? ["否决事项", "期间内任职变动", "记录数"] : ["vetoes", "partial_period", "records"]
-        w.row(header)
-        for r in s.rows {
-            w.text(r.member.id); w.text(r.member.name); w.text(r.member.sector); w.text(r.member.committee); w.text(r.member.role)
-            w.number(r.score.description)
-            w.number(r.rank.map(String.init) ?? "")
-            w.text(r.grade.name); w.text(r.grade.color)
-            for p in r.categoryPoints { w.number(p.description) }
-            w.text(r.vetoReasons.joined(separator: "；"))
-            w.text(r.partialPeriod ? lang.pick("是", "yes") : "")
-            w.number(String(r.records))
-            w.endRow()
-        }
-        return w.buffer
+        return header
+    }
+
+    /// One member's row: the cells of scores.csv and of the workbook's 汇总 sheet.
+    public static func renderRow<W: TableSink>(_ r: RunSummary.Row, lang: Language, into w: inout W) {
+        w.text(r.member.id); w.text(r.member.name); w.text(r.member.sector); w.text(r.member.committee); w.text(r.member.role)
+        w.number(r.score.description)
+        w.number(r.rank.map(String.init) ?? "")
+        w.grade(r.grade.name, index: r.gradeIndex); w.text(r.grade.color)
+        for p in r.categoryPoints { w.number(p.description) }
+        w.text(r.vetoReasons.joined(separator: "；"))
+        w.text(r.partialPeriod ? lang.pick("是", "yes") : "")
+        w.number(String(r.records))
+        w.endRow()
     }
 
     public static func renderRejects(_ rejects: [Reject], lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
         var w = CSVWriter(bom: true, into: buffer)
-        w.row(lang == .zh ? ["文件", "行", "记录编号", "委员编号", "字段", "值", "原因代码", "原因"]
-                          : ["file", "line", "activity_id", "member_id", "field", "value", "code", "reason"])
-        let sorted = rejects.sorted { a, b in
-            a.location.file != b.location.file ? a.location.file < b.location.file : a.location.line < b.location.line
-        }
-        for r in sorted {
-            w.text(r.location.file); w.number(String(r.location.line)); w.text(r.recordID); w.text(r.memberID)
-            w.text(r.field); w.text(r.value); w.text(r.reason.code); w.text(r.reason.message(lang))
-            w.endRow()
-        }
+        w.row(rejectsHeader(lang))
+        for r in sortedRejects(rejects) { renderReject(r, lang: lang, into: &w) }
         return w.buffer
     }
+
+    /// The columns of rejects.csv (and of the workbook's 问题数据 sheet).
+    public static func rejectsHeader(_ lang: Language) -> [String] {
+        lang == .zh ? ["文件", "行", "记录编号", "委员编号", "字段", "值", "原因代码", "原因"]
+                    : ["file", "line", "activity_id", "member_id", "field", "value", "code", "reason"]
+    }
+
+    /// Rejects in the order they are listed: by file, then line.
+    public static func sortedRejects(_ rejects: [Reject]) -> [Reject] {
+        rejects.sorted { a, b in
+            a.location.file != b.location.file ? a.location.file < b.location.file : a.location.line < b.location.line
+        }
+    }
+
+    public static func renderReject<W: TableSink>(_ r: Reject, lang: Language, into w: inout W) {
+        w.text(r.location.file); w.number(String(r.location.line)); w.text(r.recordID); w.text(r.memberID)
+        w.text(r.field); w.text(r.value); w.text(r.reason.code); w.text(r.reason.message(lang))
+        w.endRow()
+    }
 }
+
+/// Where the rows of a table go: a CSV file or a worksheet. The CSV files and the workbook
+/// are written by the same row functions, so their values cannot disagree.
+public protocol TableSink {
+    /// A text cell (neutralised against formula injection by the sink).
+    mutating func text(_ s: String)
+    /// A number cell (exact decimal text); empty for none.
+    mutating func number(_ s: String)
+    /// A grade's name; worksheets fill the cell with the grade's colour.
+    mutating func grade(_ name: String, index: Int)
+    mutating func endRow()
+}
+
+extension TableSink {
+    public mutating func grade(_ name: String, index: Int) { text(name) }
+}
+
+extension CSVWriter: TableSink {}
 
 /// Writes `ledger.csv`: every ledger line of every member, in rank order — which rule gave
 /// which record how many points, and every cap, floor and veto that explains a total.
@@ -62,43 +99,55 @@ public enum LedgerCSV {
     }
 
     /// Renders the ledger of the summary rows `rows` (no header).
-    public static func renderRows(_ s: RunSummary, rows: Range<Int>, lang: Language, into w: inout CSVWriter) {
-        let run = s.run
-        let store = run.store
-        let rules = run.rules
-        var explanations: [String: String] = [:]
+    public static func renderRows<W: TableSink>(_ s: RunSummary, rows: Range<Int>, lang: Language, into w: inout W) {
+        var explanations = NoteTexts()
         for row in s.rows[rows] {
-            let result = run.results[row.resultIndex]
-            for e in result.ledger {
-                w.text(row.member.id); w.text(row.member.name)
-                if e.record >= 0 {
-                    let a = store.records[Int(e.record)]
-                    w.text(store.id(of: a)); w.text(a.date.description)
-                    w.text(store.symbols[a.kind]); w.text(store.symbols[a.status]); w.text(store.symbols[a.role]); w.text(store.symbols[a.level])
-                    w.text(store.title(of: a))
-                } else {
-                    for _ in 0..<7 { w.text("") }
-                }
-                if e.rule >= 0 {
-                    let r = rules.rules[Int(e.rule)]
-                    w.text(r.id); w.text(r.name)
-                } else {
-                    w.text(""); w.text("")
-                }
-                w.text(e.category >= 0 ? rules.categories[Int(e.category)].name : "")
-                w.number(e.points.description); w.number(e.nominal.description)
-                w.text(RunSummary.noteCode(e.note))
-                if case .full = e.note { w.text("") } else {
-                    let key = "\(e.note)"
-                    if let cached = explanations[key] { w.text(cached) } else {
-                        let text = RunSummary.describe(e.note, rules: rules, lang: lang)
-                        explanations[key] = text
-                        w.text(text)
-                    }
-                }
-                w.text(e.record >= 0 ? store.location(of: store.records[Int(e.record)]).description : "")
-                w.endRow()
+            for e in s.run.results[row.resultIndex].ledger {
+                renderLine(s, row: row, entry: e, lang: lang, explanations: &explanations, into: &w)
             }
+        }
+    }
+
+    /// Renders one ledger line of the member in `row`. `explanations` caches the notes' texts.
+    public static func renderLine<W: TableSink>(_ s: RunSummary, row: RunSummary.Row, entry e: LedgerEntry, lang: Language,
+                                                explanations: inout NoteTexts, into w: inout W) {
+        let store = s.run.store
+        let rules = s.run.rules
+        w.text(row.member.id); w.text(row.member.name)
+        if e.record >= 0 {
+            let a = store.records[Int(e.record)]
+            w.text(store.id(of: a)); w.text(a.date.description)
+            w.text(store.symbols[a.kind]); w.text(store.symbols[a.status]); w.text(store.symbols[a.role]); w.text(store.symbols[a.level])
+            w.text(store.title(of: a))
+        } else {
+            for _ in 0..<7 { w.text("") }
+        }
+        if e.rule >= 0 {
+            let r = rules.rules[Int(e.rule)]
+            w.text(r.id); w.text(r.name)
+        } else {
+            w.text(""); w.text("")
+        }
+        w.text(e.category >= 0 ? rules.categories[Int(e.category)].name : "")
+        w.number(e.points.description); w.number(e.nominal.description)
+        w.text(RunSummary.noteCode(e.note))
+        if case .full = e.note { w.text("") } else { w.text(explanations.text(e.note, rules: rules, lang: lang)) }
+        w.text(e.record >= 0 ? store.location(of: store.records[Int(e.record)]).description : "")
+        w.endRow()
+    }
+
+    /// The texts of ledger notes, remembered per note code: consecutive lines mostly repeat a
+    /// note, and building the text (or a key from the note's description) every time is slow.
+    public struct NoteTexts {
+        private var last: [String: (note: LedgerEntry.Note, text: String)] = [:]
+        public init() {}
+
+        public mutating func text(_ note: LedgerEntry.Note, rules: RuleSet, lang: Language) -> String {
+            let code = RunSummary.noteCode(note)
+            if let hit = last[code], hit.note == note { return hit.text }
+            let text = RunSummary.describe(note, rules: rules, lang: lang)
+            last[code] = (note, text)
+            return text
         }
     }
 

@@ -1,0 +1,324 @@
+import LvzhiCore
+
+/// SpreadsheetML text: escaping, XML 1.0 sanitising, cell references and display widths.
+enum SpreadsheetText {
+    /// Appends `s` as XML character data: `& < >` escaped (and `"` when `attribute`),
+    /// characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) dropped,
+    /// and `_xHHHH_`, which Excel reads as an escaped character, protected as `_x005F_xHHHH_`.
+    static func appendEscaped(_ s: String, attribute: Bool = false, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendEscaped($0, attribute: attribute, to: &out) }
+    }
+
+    static func appendEscaped(_ u: UnsafeBufferPointer<UInt8>, attribute: Bool = false, to out: inout [UInt8]) {
+        var clean = true
+        for b in u where b < 0x20 || b == 0x26 || b == 0x3C || b == 0x3E || b == 0x5F || b == 0xEF || (attribute && b == 0x22) {
+            clean = false
+            break
+        }
+        if clean { out.append(contentsOf: u); return }
+        var i = 0
+        let n = u.count
+        while i < n {
+            let b = u[i]
+            switch b {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x22 where attribute: out.append(contentsOf: "&quot;".utf8)
+            case 0x09, 0x0A:
+                if attribute { out.append(contentsOf: (b == 0x09 ? "&#9;" : "&#10;").utf8) } else { out.append(b) }
+            case 0x0D: out.append(contentsOf: "&#13;".utf8)
+            case 0..<0x20: break
+            case 0xEF where i + 2 < n && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF):
+                i += 2  // U+FFFE, U+FFFF
+            case 0x5F where isEscapeSequence(u, at: i):
+                out.append(contentsOf: "_x005F_".utf8)
+            default: out.append(b)
+            }
+            i += 1
+        }
+    }
+
+    /// `_x` four hex digits `_` starting at `i`.
+    private static func isEscapeSequence(_ u: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        guard i + 6 < u.count, u[i + 1] == UInt8(ascii: "x"), u[i + 6] == 0x5F else { return false }
+        for j in i + 2...i + 5 {
+            switch u[j] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): continue
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Text as a cell holds it: characters XML 1.0 forbids dropped, then neutralised against
+    /// formula injection exactly as in the CSV files.
+    static func cellText(_ s: String) -> String {
+        guard hasForbiddenCharacters(s) else { return CSVWriter.neutralise(s) }
+        var clean = String.UnicodeScalarView()
+        for c in s.unicodeScalars {
+            switch c.value {
+            case 0x09, 0x0A, 0x0D: clean.append(c)
+            case 0..<0x20, 0xFFFE, 0xFFFF: continue
+            default: clean.append(c)
+            }
+        }
+        return CSVWriter.neutralise(String(clean))
+    }
+
+    /// True when `s` needs neither cleaning nor neutralising: ``cellText(_:)`` would return it as is.
+    static func isCellText(_ s: String) -> Bool {
+        guard let first = s.utf8.first else { return true }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: return false
+        default: return !hasForbiddenCharacters(s)
+        }
+    }
+
+    /// Whether `s` holds a character XML 1.0 forbids.
+    static func hasForbiddenCharacters(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { u in
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
+                if b == 0xEF && i + 2 < u.count && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF) { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
+    /// Whether `<t>` needs `xml:space="preserve"` (leading or trailing white space).
+    static func needsPreserve(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { needsPreserve($0) }
+    }
+
+    static func needsPreserve(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let f = u.first, let l = u.last else { return false }
+        func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        return ws(f) || ws(l)
+    }
+
+    /// `A`, `B`, … `Z`, `AA`, … for the 0-based column `i`.
+    static func columnName(_ i: Int) -> String {
+        var n = i + 1
+        var letters: [UInt8] = []
+        while n > 0 {
+            n -= 1
+            letters.append(UInt8(65 + n % 26))
+            n /= 26
+        }
+        return String(decoding: letters.reversed(), as: UTF8.self)
+    }
+
+    /// `A1`-style reference of a 0-based column and 1-based row.
+    static func ref(column: Int, row: Int) -> String { columnName(column) + String(row) }
+
+    /// Width in "half-width" columns: East Asian wide and full-width characters count two.
+    static func displayWidth(_ s: String) -> Int {
+        var s = s
+        return s.withUTF8 { displayWidth($0) }
+    }
+
+    static func displayWidth(_ u: UnsafeBufferPointer<UInt8>) -> Int {
+        var w = 0
+        var i = 0
+        let n = u.count
+        while i < n {
+            let b = u[i]
+            var scalar: UInt32
+            var length: Int
+            switch b {
+            case 0..<0x80: w += 1; i += 1; continue
+            case 0xC0..<0xE0: length = 2; scalar = UInt32(b & 0x1F)
+            case 0xE0..<0xF0: length = 3; scalar = UInt32(b & 0x0F)
+            case 0xF0..<0xF8: length = 4; scalar = UInt32(b & 0x07)
+            default: w += 1; i += 1; continue
+            }
+            var j = 1
+            while j < length && i + j < n { scalar = scalar << 6 | UInt32(u[i + j] & 0x3F); j += 1 }
+            i += length
+            switch scalar {
+            case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+                 0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+                 0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+                w += 2
+            default:
+                w += 1
+            }
+        }
+        return w
+    }
+}
+
+/// The shared-string table (`xl/sharedStrings.xml`) of the sheets that grow with the number
+/// of members. Sheets that grow with the number of records use inline strings instead, so
+/// that memory stays bounded while they are streamed.
+struct SharedStrings {
+    private(set) var strings: [String] = []
+    private var index: [String: Int] = [:]
+    private(set) var references = 0
+
+    mutating func id(_ s: String) -> Int {
+        references += 1
+        if let i = index[s] { return i }
+        index[s] = strings.count
+        strings.append(s)
+        return strings.count - 1
+    }
+
+    func xml() -> [UInt8] {
+        var out: [UInt8] = []
+        out.append(contentsOf: WorkbookXML.declaration.utf8)
+        out.append(contentsOf: "<sst xmlns=\"\(WorkbookXML.mainNS)\" count=\"\(references)\" uniqueCount=\"\(strings.count)\">\n".utf8)
+        for s in strings {
+            out.append(contentsOf: SpreadsheetText.needsPreserve(s) ? "<si><t xml:space=\"preserve\">".utf8 : "<si><t>".utf8)
+            SpreadsheetText.appendEscaped(s, to: &out)
+            out.append(contentsOf: "</t></si>\n".utf8)
+        }
+        out.append(contentsOf: "</sst>".utf8)
+        return out
+    }
+}
+
+/// Writes the `<row>` and `<c>` elements of one worksheet's `<sheetData>`. Rows and columns
+/// are counted as cells arrive, so the row functions shared with the CSV files drive it.
+struct SheetXML: TableSink {
+    var out: [UInt8] = []
+    /// The 1-based row being written.
+    private(set) var row: Int
+    /// The 0-based column of the next cell.
+    private(set) var column = 0
+    private var rowOpen = false
+    private var rowDigits: [UInt8] = []
+    private var columnNames: [[UInt8]] = []
+    /// When set, text goes to this shared-string table; otherwise cells carry inline strings.
+    var shared: SharedStrings?
+    /// Record display widths per column (for `<cols>`).
+    var measuring = true
+    private(set) var widths: [Int] = []
+    /// The style of text and number cells written through ``TableSink``.
+    var textStyle = 0
+    var numberStyle = 0
+    /// Grade `i`'s cell gets style `gradeStyleBase + i`; nil leaves grade cells plain.
+    var gradeStyleBase: Int?
+
+    init(firstRow: Int = 1, shared: SharedStrings? = nil) {
+        row = firstRow
+        self.shared = shared
+    }
+
+    // MARK: TableSink
+
+    mutating func text(_ s: String) { text(s, style: textStyle) }
+    mutating func number(_ s: String) { number(s, style: numberStyle) }
+    mutating func grade(_ name: String, index: Int) { text(name, style: gradeStyleBase.map { $0 + index } ?? textStyle) }
+
+    mutating func endRow() {
+        if rowOpen { out.append(contentsOf: Bytes.rowClose) }
+        rowOpen = false
+        row += 1
+        column = 0
+    }
+
+    // MARK: Cells
+
+    /// A text cell, cleaned and neutralised (``SpreadsheetText/cellText(_:)``); an empty text
+    /// leaves the cell out.
+    mutating func text(_ raw: String, style: Int) {
+        if raw.isEmpty { column += 1; return }
+        if SpreadsheetText.isCellText(raw) { emit(raw, style: style) } else { emit(SpreadsheetText.cellText(raw), style: style) }
+    }
+
+    /// Writes text that is already clean and neutralised.
+    private mutating func emit(_ s: String, style: Int) {
+        if var table = shared {
+            if measuring { measure(SpreadsheetText.displayWidth(s)) }
+            shared = nil  // keep the table uniquely referenced while it grows
+            let id = table.id(s)
+            shared = table
+            open(style: style, type: Bytes.typeShared)
+            out.append(contentsOf: Bytes.vOpen)
+            out.append(contentsOf: String(id).utf8)
+            out.append(contentsOf: Bytes.vCloseCell)
+        } else {
+            var s = s
+            s.withUTF8 { u in
+                if measuring { measure(SpreadsheetText.displayWidth(u)) }
+                open(style: style, type: Bytes.typeInline)
+                out.append(contentsOf: SpreadsheetText.needsPreserve(u) ? Bytes.inlineOpenPreserve : Bytes.inlineOpen)
+                SpreadsheetText.appendEscaped(u, to: &out)
+                out.append(contentsOf: Bytes.inlineClose)
+            }
+        }
+        column += 1
+    }
+
+    /// A number cell from exact decimal text (``Points/description`` or an integer); an empty
+    /// text leaves the cell out.
+    mutating func number(_ s: String, style: Int) {
+        guard !s.isEmpty else { column += 1; return }
+        if measuring { measure(s.utf8.count) }
+        open(style: style, type: Bytes.typeNumber)
+        out.append(contentsOf: Bytes.vOpen)
+        out.append(contentsOf: s.utf8)
+        out.append(contentsOf: Bytes.vCloseCell)
+        column += 1
+    }
+
+    mutating func number(_ n: Int, style: Int = 0) { number(String(n), style: style) }
+
+    /// Leaves `n` cells empty.
+    mutating func skip(_ n: Int = 1) { column += n }
+
+    /// Writes `cells` as text in `style` and ends the row.
+    mutating func row(_ cells: [String], style: Int) {
+        for c in cells { text(c, style: style) }
+        endRow()
+    }
+
+    private mutating func measure(_ w: Int) {
+        while widths.count <= column { widths.append(0) }
+        if w > widths[column] { widths[column] = w }
+    }
+
+    private mutating func open(style: Int, type: [UInt8]) {
+        if !rowOpen {
+            rowDigits = Array(String(row).utf8)
+            out.append(contentsOf: Bytes.rowOpen)
+            out.append(contentsOf: rowDigits)
+            out.append(contentsOf: Bytes.tagEnd)
+            rowOpen = true
+        }
+        while columnNames.count <= column { columnNames.append(Array(SpreadsheetText.columnName(columnNames.count).utf8)) }
+        out.append(contentsOf: Bytes.cellOpen)
+        out.append(contentsOf: columnNames[column])
+        out.append(contentsOf: rowDigits)
+        if style != 0 {
+            out.append(contentsOf: Bytes.style)
+            out.append(contentsOf: String(style).utf8)
+        }
+        out.append(contentsOf: type)
+    }
+
+    /// The markup, as bytes (appending arrays is a copy; appending a literal's UTF-8 view is a loop).
+    private enum Bytes {
+        static let rowOpen = Array("<row r=\"".utf8)
+        static let tagEnd = Array("\">".utf8)
+        static let rowClose = Array("</row>\n".utf8)
+        static let cellOpen = Array("<c r=\"".utf8)
+        static let style = Array("\" s=\"".utf8)
+        static let typeShared = Array("\" t=\"s\">".utf8)
+        static let typeInline = Array("\" t=\"inlineStr\">".utf8)
+        static let typeNumber = Array("\" t=\"n\">".utf8)
+        static let vOpen = Array("<v>".utf8)
+        static let vCloseCell = Array("</v></c>".utf8)
+        static let inlineOpen = Array("<is><t>".utf8)
+        static let inlineOpenPreserve = Array("<is><t xml:space=\"preserve\">".utf8)
+        static let inlineClose = Array("</t></is></c>".utf8)
+    }
+}

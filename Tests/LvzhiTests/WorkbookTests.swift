@@ -1,0 +1,457 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import ZIPFoundation
+@testable import LvzhiCore
+@testable import LvzhiIngest
+@testable import LvzhiRules
+@testable import LvzhiScoring
+@testable import LvzhiReport
+
+/// scores.xlsx: golden parts, numeric cells, neutralised text, deterministic bytes, and the
+/// values read back from the package equal to scores.csv, ledger.csv and rejects.csv.
+///
+/// Re-record the golden parts after an intended change with
+/// `LVZHI_RECORD_GOLDEN=1 swift test --filter WorkbookTests`; a re-recording run fails on
+/// purpose, so it can never pass silently. Run again without it.
+@Suite struct WorkbookTests {
+    static let header = "activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title\n"
+    /// Titles and values that a spreadsheet would run or mangle.
+    static let activities = """
+    A1,M1,2025-01-08,全体会议,出席,,,,4,,"=HYPERLINK(""http://x"",""点我"")"
+    A2,M1,2025-03-01,提案,立案,第一提案人,,P1,,重点,+1 提案一
+    A3,M2,2025-03-01,提案,立案,联名提案人,,P1,,重点,-2 提案一
+    A4,M1,2025-04-01,提案,立案,第一提案人,,P2,,,@SUM(A1)
+    A5,M1,2025-05-02,界别活动,参加,,,,,,"<b>&amp;</b> 1 < 2 _x0041_"
+    A6,M1,2025-05-03,界别活动,参加,,,,,,"控制\u{01}字符\u{0B}与"" 引号"
+    A7,M2,2025-01-08,全体会议,缺席,,,,3,,"  前后空格  "
+    A8,M3,2025-08-08,界别活动,参加,,,,,,"\t制表符开头"
+    A9,M1,2025-06-01,违纪,,,,,,,违反纪律
+    A10,M2,2025-06-02,=cmd|' /C calc'!A0,,,,,,,未知类型
+    A11,M9,2025-06-03,界别活动,参加,,,,,,无此委员
+
+    """
+
+    static func summary(lang: Language = .zh) throws -> RunSummary {
+        let s = Scratch()
+        let roster = try RosterReader.read(path: s.write("m.csv", testMembersCSV))
+        let r = try testRules()
+        var ing = ActivityIngestor(members: roster.members, period: r.period!, vocabulary: r.vocabulary)
+        try ing.read(path: s.write("a.csv", header + activities))
+        let run = Scorer.score(ing.finish(), rules: r, period: r.period!)
+        return RunSummary(run: run, generatedAt: "2026-01-01T08:00:00+08:00", toolVersion: "test", lang: lang)
+    }
+
+    static func part(_ parts: [(name: String, bytes: [UInt8])], _ name: String) throws -> String {
+        let p = try #require(parts.first { $0.name == name }, "no part \(name)")
+        return String(decoding: p.bytes, as: UTF8.self)
+    }
+
+    // MARK: Golden parts
+
+    static var recording: Bool { ProcessInfo.processInfo.environment["LVZHI_RECORD_GOLDEN"] == "1" }
+    static let goldenDir = packageRoot + "/Tests/LvzhiTests/Fixtures/golden"
+
+    /// Compares `actual` with the golden file `name` (or rewrites it when recording, and fails).
+    static func golden(_ actual: String, _ name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let path = goldenDir + "/" + name
+        if recording {
+            try? FileManager.default.createDirectory(atPath: goldenDir, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: path, contents: Data(actual.utf8))
+            Issue.record("re-recorded \(path); run again without LVZHI_RECORD_GOLDEN=1", sourceLocation: sourceLocation)
+            return
+        }
+        guard let expected = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
+            Issue.record("missing \(path): record it with LVZHI_RECORD_GOLDEN=1", sourceLocation: sourceLocation)
+            return
+        }
+        guard actual != expected else { return }
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let i = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
+        Issue.record("""
+            \(path) is stale at line \(i + 1):
+              expected: \(i < e.count ? String(e[i]) : "<end>")
+              actual:   \(i < a.count ? String(a[i]) : "<end>")
+            re-record with LVZHI_RECORD_GOLDEN=1 if the change is intended
+            """, sourceLocation: sourceLocation)
+    }
+
+    @Test func goldenParts() throws {
+        let parts = Workbook.parts(try Self.summary(), lang: .zh)
+        Self.golden(try Self.part(parts, "[Content_Types].xml"), "workbook-content-types.xml")
+        Self.golden(try Self.part(parts, "xl/workbook.xml"), "workbook-workbook.xml")
+        Self.golden(try Self.part(parts, "xl/styles.xml"), "workbook-styles.xml")
+        Self.golden(try Self.part(parts, "xl/worksheets/sheet1.xml"), "workbook-summary-sheet.xml")
+        Self.golden(try Self.part(parts, "xl/sharedStrings.xml"), "workbook-shared-strings.xml")
+    }
+
+    @Test func packageHasEveryPart() throws {
+        let names = Workbook.parts(try Self.summary(), lang: .zh).map(\.name)
+        #expect(names == ["[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml",
+                          "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedStrings.xml",
+                          "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml"])
+    }
+
+    @Test func everyPartIsWellFormedXML() throws {
+        for p in Workbook.parts(try Self.summary(), lang: .zh) {
+            let parser = XMLParser(data: Data(p.bytes))
+            #expect(parser.parse(), "\(p.name): \(parser.parserError.map { "\($0)" } ?? "")")
+        }
+    }
+
+    @Test func sheetNamesAndHeadersFollowTheLanguage() throws {
+        let zh = Workbook.parts(try Self.summary(), lang: .zh)
+        let en = Workbook.parts(try Self.summary(lang: .en), lang: .en)
+        func names(_ parts: [(name: String, bytes: [UInt8])]) throws -> [String] {
+            try Self.part(parts, "xl/workbook.xml").matches(of: /<sheet name="([^"]*)"/).map { String($0.1) }
+        }
+        #expect(try names(zh) == ["汇总", "五色图", "明细", "问题数据"])
+        #expect(try names(en) == ["Summary", "Chart", "Ledger", "Rejects"])
+        let book = try SheetBook(parts: en)
+        #expect(book.rows("xl/worksheets/sheet1.xml").first?.prefix(3) == ["member_id", "name", "sector"])
+        #expect(book.rows("xl/worksheets/sheet3.xml").first == LedgerCSV.header(.en))
+        #expect(book.rows("xl/worksheets/sheet4.xml").first == ScoresCSV.rejectsHeader(.en))
+        #expect(try Self.part(en, "docProps/core.xml").contains("<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-01-01T08:00:00+08:00</dcterms:created>"))
+    }
+
+    // MARK: Cells
+
+    @Test func numbersAreNumericCells() throws {
+        let s = try Self.summary()
+        let book = try SheetBook(parts: Workbook.parts(s, lang: .zh))
+        let cells = book.cells("xl/worksheets/sheet1.xml")
+        let categories = s.run.rules.categories.count
+        // Score, rank, the categories and the record count are numbers; the rest is text.
+        let numeric = Set([5, 6] + (9..<9 + categories).map { $0 } + [9 + categories + 2])
+        for (i, row) in s.rows.enumerated() {
+            let r = i + 2
+            #expect(cells["F\(r)"]?.type == "n" && cells["F\(r)"]?.value == row.score.description)
+            #expect(cells["G\(r)"].map { $0.type == "n" && $0.value == row.rank.map(String.init) } ?? (row.rank == nil))
+            for c in 0..<9 + categories + 3 {
+                guard let cell = cells[SpreadsheetText.ref(column: c, row: r)] else { continue }
+                #expect(cell.type == (numeric.contains(c) ? "n" : "s"), "column \(c) row \(r)")
+            }
+        }
+        // The ledger's points are numbers, negative ones included.
+        let ledger = book.cells("xl/worksheets/sheet3.xml")
+        let points = ledger.filter { $0.key.hasPrefix("M") && $0.key != "M1" }
+        #expect(!points.isEmpty && points.values.allSatisfy { $0.type == "n" && Decimal(string: $0.value) != nil })
+        #expect(points.values.contains { $0.value.hasPrefix("-") })
+    }
+
+    @Test func gradeCellsAreFilledInTheGradeColour() throws {
+        let s = try Self.summary()
+        let parts = Workbook.parts(s, lang: .zh)
+        let styles = try Self.part(parts, "xl/styles.xml")
+        for g in s.run.rules.grades {
+            #expect(styles.contains("<fgColor rgb=\"FF\(g.hex.dropFirst().uppercased())\"/>"), "\(g.name)")
+        }
+        let cells = try SheetBook(parts: parts).cells("xl/worksheets/sheet1.xml")
+        for (i, row) in s.rows.enumerated() {
+            #expect(cells["H\(i + 2)"]?.style == CellStyle.gradeBase + row.gradeIndex)
+        }
+        // Dark text on the yellow, white on the green and the red.
+        #expect(WorkbookXML.fill(s.run.rules.grades[1]).darkText)
+        #expect(!WorkbookXML.fill(s.run.rules.grades[0]).darkText && !WorkbookXML.fill(s.run.rules.grades[2]).darkText)
+    }
+
+    @Test func formulaLikeTextIsNeutralisedAndCleaned() throws {
+        let s = try Self.summary()
+        let parts = Workbook.parts(s, lang: .zh)
+        let book = try SheetBook(parts: parts)
+        let titles = Set(book.rows("xl/worksheets/sheet3.xml").map { $0.count > 8 ? $0[8] : "" })
+        #expect(titles.contains("'=HYPERLINK(\"http://x\",\"点我\")"))
+        #expect(titles.contains("'+1 提案一"))
+        #expect(titles.contains("'-2 提案一"))
+        #expect(titles.contains("'@SUM(A1)"))
+        #expect(titles.contains("'\t制表符开头"))
+        #expect(titles.contains("<b>&amp;</b> 1 < 2 _x0041_"))
+        #expect(titles.contains("控制字符与\" 引号"))
+        #expect(titles.contains("  前后空格  "))
+        let rejects = book.rows("xl/worksheets/sheet4.xml")
+        #expect(rejects.contains { $0.contains("'=cmd|' /C calc'!A0") })
+        // Raw XML: escaped, `_xHHHH_` protected, white space preserved, no control characters.
+        let ledger = try Self.part(parts, "xl/worksheets/sheet3.xml")
+        #expect(ledger.contains("&lt;b&gt;&amp;amp;&lt;/b&gt; 1 &lt; 2 _x005F_x0041_"))
+        #expect(ledger.contains("<t xml:space=\"preserve\">  前后空格  </t>"))
+        #expect(!ledger.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" && $0 != "\n" })
+    }
+
+    @Test func escapingAndWidths() {
+        func esc(_ s: String) -> String {
+            var out: [UInt8] = []
+            SpreadsheetText.appendEscaped(s, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(esc("a&b<c>d\"e") == "a&amp;b&lt;c&gt;d\"e")
+        #expect(esc("x\u{0}\u{8}\u{B}\u{C}\u{1F}\u{FFFE}\u{FFFF}y") == "xy")
+        #expect(esc("a\tb\nc\rd") == "a\tb\nc&#13;d")
+        #expect(esc("_x0041_ _xZZZZ_ _x12_") == "_x005F_x0041_ _xZZZZ_ _x12_")
+        #expect(esc("（全角），") == "（全角），")
+        #expect(SpreadsheetText.cellText("\u{1}=1") == "'=1")
+        #expect(SpreadsheetText.cellText("普通") == "普通")
+        #expect(SpreadsheetText.displayWidth("政协ab") == 6)
+        #expect(SpreadsheetText.columnName(0) == "A" && SpreadsheetText.columnName(25) == "Z")
+        #expect(SpreadsheetText.columnName(26) == "AA" && SpreadsheetText.columnName(16_383) == "XFD")
+        #expect(Book.share(1, of: 3) == "0.3333" && Book.share(2, of: 3) == "0.6667" && Book.share(3, of: 3) == "1")
+    }
+
+    @Test func chartGroupsMembersBySectorInTheirColours() throws {
+        let s = try Self.summary()
+        let book = try SheetBook(parts: Workbook.parts(s, lang: .zh))
+        let rows = book.rows("xl/worksheets/sheet2.xml")
+        let cells = book.cells("xl/worksheets/sheet2.xml")
+        // 经济界 (M1, M2) and 教育界 (M3, M4): two members each, by name bytewise.
+        #expect(rows[1].prefix(2) == ["教育界", "2"])
+        #expect(rows[2].prefix(2) == ["经济界", "2"])
+        for (r, sector) in [(2, "教育界"), (3, "经济界")] {
+            let members = s.rows.filter { $0.member.sector == sector }.sorted { $0.score > $1.score }
+            for (i, m) in members.enumerated() {
+                let cell = try #require(cells[SpreadsheetText.ref(column: 2 + i, row: r)])
+                #expect(book.text(cell) == m.member.name)
+                #expect(cell.style == CellStyle.gradeBase + m.gradeIndex)
+            }
+        }
+        // The legend counts every member once.
+        let legend = rows.drop { $0.first != "颜色" }.dropFirst()
+        #expect(legend.count == s.run.rules.grades.count + 1)
+        #expect(legend.last?[2] == String(s.rows.count))
+        #expect(legend.dropLast().map { Int($0[2])! }.reduce(0, +) == s.rows.count)
+    }
+
+    // MARK: The package
+
+    @Test func deterministicBytes() throws {
+        let s = try Self.summary()
+        let scratch = Scratch()
+        let a = scratch.path + "/a.xlsx", b = scratch.path + "/b.xlsx"
+        try Workbook.write(s, lang: .zh, to: a)
+        try Workbook.write(s, lang: .zh, to: b)
+        let x = try #require(FileManager.default.contents(atPath: a))
+        #expect(x == FileManager.default.contents(atPath: b))
+        #expect(x.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]))
+        #expect(Workbook.parts(s, lang: .zh).map(\.bytes) == Workbook.parts(s, lang: .zh).map(\.bytes))
+        // No temporary file is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == ["a.xlsx", "b.xlsx"])
+    }
+
+    /// Unzips the workbook with ZIPFoundation and reads every table back through the shared
+    /// strings and inline strings: the values are those of scores.csv, ledger.csv and rejects.csv.
+    @Test(arguments: [Language.zh, .en])
+    func valuesReadBackEqualTheCSVFiles(lang: Language) throws {
+        let s = try Self.summary(lang: lang)
+        let scratch = Scratch()
+        let path = scratch.path + "/scores.xlsx"
+        try Workbook.write(s, lang: lang, to: path)
+        let book = try SheetBook(xlsx: path)
+        #expect(book.rows("xl/worksheets/sheet1.xml") == CSV.rows(ScoresCSV.render(s, lang: lang).bytes))
+        // XML 1.0 cannot carry control characters: the ledger's titles have theirs dropped.
+        #expect(book.rows("xl/worksheets/sheet3.xml") == CSV.rows(LedgerCSV.render(s, lang: lang).bytes, droppingControls: true))
+        #expect(book.rows("xl/worksheets/sheet4.xml") == CSV.rows(ScoresCSV.renderRejects(s.run.rejects, lang: lang).bytes))
+        // What was zipped is what parts() renders.
+        for p in Workbook.parts(s, lang: lang) {
+            #expect(book.parts[p.name] == Data(p.bytes), "\(p.name)")
+        }
+    }
+
+    /// Past Excel's row limit the ledger continues on 明细2, 明细3 …, announced on 汇总 and
+    /// beside each ledger sheet's header; together the sheets hold ledger.csv's rows in order.
+    @Test func ledgerContinuesOnFurtherSheets() throws {
+        let s = try Self.summary()
+        let ledgerLines = s.rows.reduce(0) { $0 + s.run.results[$1.resultIndex].ledger.count }
+        let rowLimit = 5  // a header and four ledger lines per sheet
+        let sheets = (ledgerLines + 3) / 4
+        #expect(sheets >= 3)
+        let scratch = Scratch()
+        let path = scratch.path + "/scores.xlsx"
+        try Workbook.write(s, lang: .zh, to: path, rowLimit: rowLimit)
+        let book = try SheetBook(xlsx: path)
+        let workbook = String(decoding: try #require(book.parts["xl/workbook.xml"]), as: UTF8.self)
+        let names = workbook.matches(of: /<sheet name="([^"]*)"/).map { String($0.1) }
+        #expect(names == ["汇总", "五色图", "明细"] + (2...sheets).map { "明细\($0)" } + ["问题数据"])
+        var rows: [[String]] = []
+        for k in 0..<sheets {
+            let sheet = book.rows("xl/worksheets/sheet\(3 + k).xml")
+            #expect(Array(sheet[0].prefix(17)) == LedgerCSV.header(.zh))
+            #expect(sheet[0].last?.hasPrefix("第 \(k + 1) 张，共 \(sheets) 张：明细、明细2") == true)
+            #expect(sheet.count <= rowLimit)
+            rows += sheet.dropFirst()
+        }
+        #expect([LedgerCSV.header(.zh)] + rows == CSV.rows(LedgerCSV.render(s, lang: .zh).bytes, droppingControls: true))
+        // The two rejects fit on one sheet; the note sits below the summary table after a blank row.
+        let summary = book.rows("xl/worksheets/sheet1.xml")
+        #expect(summary.count == 1 + s.rows.count + 1)
+        #expect(summary.last?.first?.hasPrefix("注：明细共 \(ledgerLines) 行") == true)
+        // The streamed entries have the bytes parts() renders with the same limit.
+        for p in Workbook.parts(s, lang: .zh, rowLimit: rowLimit) {
+            #expect(book.parts[p.name] == Data(p.bytes), "\(p.name)")
+        }
+    }
+}
+
+// MARK: - Reading the package back
+
+/// A minimal SpreadsheetML reader: shared strings, inline strings and numbers per cell.
+struct SheetBook {
+    struct Cell {
+        var type: String
+        var value: String
+        var style: Int
+    }
+
+    var parts: [String: Data] = [:]
+    var shared: [String] = []
+
+    init(xlsx path: String) throws {
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        var read: [String: Data] = [:]
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            read[entry.path] = data
+        }
+        try self.init(parts: read)
+    }
+
+    init(parts list: [(name: String, bytes: [UInt8])]) throws {
+        var map: [String: Data] = [:]
+        for p in list { map[p.name] = Data(p.bytes) }
+        try self.init(parts: map)
+    }
+
+    init(parts: [String: Data]) throws {
+        self.parts = parts
+        let sst = CellReader(data: try #require(parts["xl/sharedStrings.xml"]))
+        shared = sst.strings
+    }
+
+    func cells(_ name: String) -> [String: Cell] {
+        guard let data = parts[name] else { return [:] }
+        return CellReader(data: data).cells
+    }
+
+    /// A cell's value as text (shared strings resolved, `_xHHHH_` decoded as Excel does).
+    func text(_ c: Cell) -> String {
+        let raw = c.type == "s" ? shared[Int(c.value)!] : c.value
+        return Self.decodeEscapes(raw)
+    }
+
+    /// The sheet as rows of text, empty cells filled, each row as wide as its last cell.
+    func rows(_ name: String) -> [[String]] {
+        var grid: [Int: [Int: String]] = [:]
+        for (ref, c) in cells(name) {
+            let (col, row) = Self.split(ref)
+            grid[row, default: [:]][col] = text(c)
+        }
+        guard let last = grid.keys.max() else { return [] }
+        // Rows that hold nothing at all are left out, like the blank line CSV does not have.
+        return (1...last).compactMap { r in
+            guard let row = grid[r], let width = row.keys.max() else { return nil }
+            return (0...width).map { row[$0] ?? "" }
+        }
+    }
+
+    static func split(_ ref: String) -> (column: Int, row: Int) {
+        var col = 0
+        var digits = ""
+        for ch in ref.unicodeScalars {
+            if ch.value >= 65 && ch.value <= 90 { col = col * 26 + Int(ch.value - 64) } else { digits.unicodeScalars.append(ch) }
+        }
+        return (col - 1, Int(digits)!)
+    }
+
+    static func decodeEscapes(_ s: String) -> String {
+        s.replacing(/_x([0-9A-Fa-f]{4})_/) { m in String(UnicodeScalar(UInt32(m.1, radix: 16)!)!) }
+    }
+}
+
+/// Collects `<c>` cells (reference, type, style, value) and `<si>` strings with XMLParser.
+final class CellReader: NSObject, XMLParserDelegate {
+    var cells: [String: SheetBook.Cell] = [:]
+    var strings: [String] = []
+    private var current: (ref: String, cell: SheetBook.Cell)?
+    private var text = ""
+    private var inText = false
+
+    init(data: Data) {
+        super.init()
+        let parser = XMLParser(data: data)
+        parser.delegate = self
+        _ = parser.parse()
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        switch name {
+        case "c":
+            current = (attributes["r"] ?? "", SheetBook.Cell(type: attributes["t"] ?? "n", value: "", style: Int(attributes["s"] ?? "0")!))
+        case "si": text = ""
+        case "v", "t":
+            inText = true
+            if current != nil { text = "" }
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if inText { text += string }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        switch name {
+        case "v", "t": inText = false
+        case "si": strings.append(text)
+        case "c":
+            if var c = current {
+                c.cell.value = text
+                cells[c.ref] = c.cell
+            }
+            current = nil
+            text = ""
+        default: break
+        }
+    }
+}
+
+/// RFC 4180 rows of a CSV file (BOM skipped).
+enum CSV {
+    static func rows(_ bytes: [UInt8], droppingControls: Bool = false) -> [[String]] {
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var chars = Array(text.unicodeScalars)[...]
+        while let c = chars.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if chars.first == "\"" { field.unicodeScalars.append(c); chars.removeFirst() } else { quoted = false }
+                } else {
+                    field.unicodeScalars.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"": quoted = true
+            case ",": row.append(field); field = ""
+            case "\r": continue
+            case "\n": row.append(field); rows.append(row); row = []; field = ""
+            default: field.unicodeScalars.append(c)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        // Like the sheet reader: trailing empty cells do not exist in a sheet.
+        return rows.map { r in
+            var r = r
+            if droppingControls {
+                r = r.map { String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" })) }
+            }
+            while r.last == "" { r.removeLast() }
+            return r
+        }
+    }
+}
