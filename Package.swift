@@ -33,17 +33,19 @@ let package = Package(
             "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // Unattended runs: job files, atomic output folders, run lock, manifest, log, signals.
+        .target(name: "LvzhiJob", dependencies: ["LvzhiCore", "Yams"]),
         // The thin command-line layer.
         .executableTarget(
             name: "lvzhi",
             dependencies: [
-                "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport",
+                "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "LvzhiTests",
-            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport",
+            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob",
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]
         ),

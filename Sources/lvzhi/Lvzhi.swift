@@ -8,12 +8,19 @@ struct Lvzhi: ParsableCommand {
         abstract: "政协委员履职考核评分与五色图报告工具 (CPPCC duty-performance scoring and five-colour reports).",
         discussion: """
         退出码 (exit codes):
-          0   成功 (success; rejected records are listed in rejects.csv)
-          1   有被拒收的记录且使用了 --strict (rejected records under --strict)
+          0   成功，或 --if-changed 时无变化而跳过 (success; rejected records are listed in
+              rejects.csv; also a run skipped by --if-changed)
+          1   有被拒收的记录且使用了 --strict，或超过 --max-rejects N / N%
+              (rejected records under --strict, or more than --max-rejects)
           2   规则文件有错误 (rule file errors)
-          3   输入文件无法读取或格式错误 (unreadable or malformed input)
-          64  命令行用法错误 (usage error)
+          3   输入文件无法读取或格式错误，或输出无法写入 (unreadable or malformed input,
+              or outputs that cannot be written)
+          64  命令行或任务文件用法错误 (usage or job-file error)
           70  内部错误 (internal error)
+          75  另一次运行正在写同一输出文件夹，且 --lock fail (another run holds the output
+              folder's lock under --lock fail; try again later)
+          130 / 143 / 129  被 SIGINT / SIGTERM / SIGHUP 中止，原有输出未改动
+              (stopped by a signal; previous outputs untouched)
         """,
         version: LvzhiVersion.current,
         subcommands: [Score.self, Check.self, TestCommand.self, Explain.self, Render.self],
@@ -33,6 +40,10 @@ enum Exit {
     static let badInput: Int32 = 3
     static let usage: Int32 = 64
     static let internalError: Int32 = 70
+    /// Another run holds the output folder's lock (`--lock fail`); EX_TEMPFAIL.
+    static let locked: Int32 = 75
+    /// Stopped by a signal: 128 + the signal number (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+    static func signaled(_ sig: Int32) -> Int32 { 128 + sig }
 }
 
 struct LanguageOption: ParsableArguments {

@@ -38,6 +38,31 @@ func lvzhi(_ arguments: [String], environment: [String: String] = [:]) throws ->
     return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
+/// Starts the built binary without waiting for it (signal and lock tests). Its stdout goes
+/// nowhere; its stderr goes to `stderrPath` when given.
+func startLvzhi(_ arguments: [String], environment: [String: String] = [:], stderrPath: String? = nil) throws -> Process {
+    guard FileManager.default.isExecutableFile(atPath: lvzhiBinary) else {
+        throw BinaryMissing(path: lvzhiBinary)
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: lvzhiBinary)
+    p.arguments = arguments
+    p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    p.standardInput = FileHandle.nullDevice
+    p.standardOutput = FileHandle.nullDevice
+    if let stderrPath {
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: stderrPath)
+    } else {
+        p.standardError = FileHandle.nullDevice
+    }
+    try p.run()
+    return p
+}
+
 struct BinaryMissing: Error, CustomStringConvertible {
     var path: String
     var description: String { "lvzhi binary not found at \(path): run `swift build` first or set LVZHI_BIN" }
@@ -55,7 +80,7 @@ final class Scratch: Sendable {
     func write(_ name: String, _ text: String) -> String {
         let p = file(name)
         try! FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
         return p
     }
     func read(_ name: String) -> String { (try? String(contentsOfFile: file(name), encoding: .utf8)) ?? "" }

@@ -1,0 +1,305 @@
+import Foundation
+import LvzhiCore
+import Yams
+
+/// A job file: the settings of an unattended `lvzhi score` run, in YAML.
+///
+/// ```yaml
+/// rules: ../Rules/fengjie.yaml
+/// members: exports/members.csv
+/// activities: [exports/*.csv, exports/xml/]
+/// out: /srv/lvzhi/2025
+/// max_rejects: 2%
+/// ```
+/// Relative paths are resolved against the job file's folder; glob patterns in `activities`
+/// are expanded (sorted). Unknown keys are errors with their line and column.
+public struct JobFile: Sendable {
+    /// The job file's path, as given.
+    public var path: String
+    /// The settings the file holds, paths resolved.
+    public var settings: ScoreSettings
+
+    /// The keys a job file may hold.
+    public static let keys = ["rules", "members", "activities", "period", "out", "formats", "lang", "strict",
+                              "max_rejects", "history", "lock", "log", "quiet", "if_changed"]
+
+    /// Reads and checks the job file at `path`.
+    /// - Parameter outputs: the output file names that `formats` may name.
+    public static func load(path: String, outputs: [String]) throws(JobFileError) -> JobFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw JobFileError(path: path, source: nil, diagnostics: [Diagnostic(
+                id: "J001", location: nil,
+                zh: "无法读取任务文件 \(path)", en: "cannot read job file \(path)",
+                hintZh: "请检查路径是否正确、文件是否存在且可读。", hintEn: "Check that the path exists and is readable.")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw JobFileError(path: path, source: nil, diagnostics: [Diagnostic(
+                id: "J002", location: SourceLocation(file: path, line: 1),
+                zh: "任务文件不是有效的 UTF-8 文本", en: "job file is not valid UTF-8",
+                hintZh: "请用 UTF-8 编码另存任务文件。", hintEn: "Save the job file as UTF-8.")])
+        }
+        return try parse(text, path: path, outputs: outputs)
+    }
+
+    /// Parses job-file text. Relative paths resolve against `baseDirectory` (by default the
+    /// folder of `path`).
+    public static func parse(_ text: String, path: String, baseDirectory: String? = nil,
+                             outputs: [String]) throws(JobFileError) -> JobFile {
+        var p = JobFileParser(path: path, text: text, base: baseDirectory ?? JobPaths.directory(of: path), outputs: outputs)
+        let settings = p.parse()
+        if !p.diagnostics.contains(where: { $0.severity == .error }) {
+            return JobFile(path: path, settings: settings)
+        }
+        throw JobFileError(path: path, source: text, diagnostics: p.diagnostics)
+    }
+}
+
+/// All the problems found in one job file.
+public struct JobFileError: Error, Sendable {
+    public var path: String
+    public var source: String?
+    public var diagnostics: [Diagnostic]
+
+    /// True when the only problems are inputs that do not exist (a glob matching nothing):
+    /// an input error rather than a mistake in the job file.
+    public var isInputError: Bool {
+        !diagnostics.isEmpty && diagnostics.allSatisfy { $0.id == JobFileParser.noMatchID }
+    }
+
+    public func render(_ lang: Language) -> String {
+        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
+    }
+}
+
+struct JobFileParser {
+    static let noMatchID = "J030"
+    let path: String
+    let text: String
+    let base: String
+    let outputs: [String]
+    var diagnostics: [Diagnostic] = []
+
+    func loc(_ node: Node?) -> SourceLocation? {
+        guard let m = node?.mark else { return SourceLocation(file: path, line: 1) }
+        return SourceLocation(file: path, line: m.line, column: m.column)
+    }
+
+    mutating func error(_ id: String, _ node: Node?, zh: String, en: String, hintZh: String? = nil, hintEn: String? = nil) {
+        diagnostics.append(Diagnostic(id: id, location: loc(node), zh: zh, en: en, hintZh: hintZh, hintEn: hintEn))
+    }
+
+    static func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node else { return false }
+        return s.style == .plain && (s.string.isEmpty || s.string == "~" || s.string == "null" || s.string == "Null" || s.string == "NULL")
+    }
+
+    mutating func string(_ node: Node, _ key: String) -> String? {
+        if case .alias = node {
+            error("J013", node, zh: "任务文件不支持 YAML 别名（*）", en: "YAML aliases (*) are not supported in job files")
+            return nil
+        }
+        guard let s = node.scalar?.string else {
+            error("J014", node, zh: "\(key) 应为一个文字值", en: "'\(key)' must be a single value")
+            return nil
+        }
+        return s
+    }
+
+    /// A single value or a list of values.
+    mutating func strings(_ node: Node, _ key: String) -> [(String, Node)]? {
+        if case .sequence(let seq) = node {
+            var out: [(String, Node)] = []
+            for item in seq { if let s = string(item, key) { out.append((s, item)) } }
+            return out
+        }
+        if let s = string(node, key) { return [(s, node)] }
+        return nil
+    }
+
+    mutating func bool(_ node: Node, _ key: String) -> Bool? {
+        guard let s = string(node, key) else { return nil }
+        switch s.lowercased() {
+        case "true", "yes", "on", "是": return true
+        case "false", "no", "off", "否": return false
+        default:
+            error("J023", node, zh: "\(key) 应为 true 或 false，实际为“\(s)”", en: "'\(key)' must be true or false, got '\(s)'")
+            return nil
+        }
+    }
+
+    mutating func path(_ node: Node, _ key: String) -> String? {
+        guard let s = string(node, key) else { return nil }
+        let t = s.trimmingSpaces
+        if t.isEmpty {
+            error("J016", node, zh: "\(key) 的路径为空", en: "'\(key)' is an empty path")
+            return nil
+        }
+        return JobPaths.resolve(t, against: base)
+    }
+
+    /// Where `key:` is written for the second time (for the duplicate-key error, which the
+    /// YAML library reports without a position).
+    func secondOccurrence(of key: String) -> SourceLocation {
+        var seen = 0
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let indent = line.prefix { $0 == " " }.count
+            let rest = line.dropFirst(indent)
+            if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
+                seen += 1
+                if seen == 2 { return SourceLocation(file: path, line: i + 1, column: indent + 1) }
+            }
+        }
+        return SourceLocation(file: path, line: 1)
+    }
+
+    mutating func parse() -> ScoreSettings {
+        var settings = ScoreSettings()
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let e as YamlError {
+            var line = 1, column = 1
+            var problem = "\(e)"
+            switch e {
+            case .scanner(_, let p, let mark, _), .parser(_, let p, let mark, _), .composer(_, let p, let mark, _):
+                line = mark.line; column = mark.column; problem = p
+            case .duplicatedKeysInMapping(let keys, _):
+                for key in keys.sorted() {
+                    diagnostics.append(Diagnostic(id: "J012", location: secondOccurrence(of: key),
+                                                  zh: "任务文件中键“\(key)”重复", en: "duplicate key '\(key)' in the job file",
+                                                  hintZh: "每个键只写一次；命令行选项可以覆盖任务文件中的值。",
+                                                  hintEn: "Write each key once; command-line options can override the job file."))
+                }
+                return settings
+            default: break
+            }
+            diagnostics.append(Diagnostic(id: "J003", location: SourceLocation(file: path, line: line, column: column),
+                                          zh: "YAML 语法错误：\(problem)", en: "YAML syntax error: \(problem)",
+                                          hintZh: "检查缩进（只能用空格）、冒号后的空格和成对的引号、括号。",
+                                          hintEn: "Check indentation (spaces only), a space after each colon, and matching quotes and brackets."))
+            return settings
+        } catch {
+            diagnostics.append(Diagnostic(id: "J003", location: SourceLocation(file: path, line: 1),
+                                          zh: "YAML 语法错误：\(error)", en: "YAML syntax error: \(error)"))
+            return settings
+        }
+        guard let root else {
+            error("J004", nil, zh: "任务文件为空", en: "job file is empty",
+                  hintZh: "至少写明 rules、members、activities 和 out。", hintEn: "Give at least rules, members, activities and out.")
+            return settings
+        }
+        guard case .mapping(let mapping) = root else {
+            error("J010", root, zh: "任务文件应为键值映射（key: value）", en: "a job file must be a mapping (key: value)")
+            return settings
+        }
+        let allowed = JobFile.keys
+        var seen: Set<String> = []
+        for (k, v) in mapping {
+            guard let key = k.scalar?.string else {
+                error("J010", k, zh: "任务文件的键必须是文字", en: "job-file keys must be plain text")
+                continue
+            }
+            guard allowed.contains(key) else {
+                let guess = closest(key, in: allowed)
+                error("J011", k, zh: "任务文件中有未知的键“\(key)”", en: "unknown key '\(key)' in the job file",
+                      hintZh: (guess.map { "是否想写“\($0)”？" } ?? "") + "可用的键：\(allowed.joined(separator: "、"))",
+                      hintEn: (guess.map { "did you mean '\($0)'? " } ?? "") + "allowed keys: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            guard seen.insert(key).inserted else {
+                error("J012", k, zh: "任务文件中键“\(key)”重复", en: "duplicate key '\(key)' in the job file")
+                continue
+            }
+            if Self.isNull(v) { continue }   // `key:` with no value leaves the setting unset
+            switch key {
+            case "rules": settings.rules = path(v, key)
+            case "members": settings.members = path(v, key)
+            case "out": settings.out = path(v, key)
+            case "history": settings.history = path(v, key)
+            case "log": settings.log = path(v, key)
+            case "activities":
+                if let list = strings(v, key) { settings.activities = activities(list) }
+            case "period":
+                if let s = string(v, key) {
+                    if Period(spec: s) == nil {
+                        error("J020", v, zh: "无法识别的考核期间“\(s)”", en: "unrecognised period '\(s)'",
+                              hintZh: "写作 2025、2025-Q1 或 2024-12-01..2025-11-30", hintEn: "write 2025, 2025-Q1 or 2024-12-01..2025-11-30")
+                    } else {
+                        settings.period = s.trimmingSpaces
+                    }
+                }
+            case "formats":
+                if let list = strings(v, key) { settings.formats = formats(list) }
+            case "lang":
+                if let s = string(v, key) {
+                    if let l = Language(rawValue: s.trimmingSpaces) { settings.lang = l } else {
+                        error("J022", v, zh: "lang 只能是 zh 或 en，实际为“\(s)”", en: "'lang' must be zh or en, got '\(s)'")
+                    }
+                }
+            case "strict": settings.strict = bool(v, key)
+            case "quiet": settings.quiet = bool(v, key)
+            case "if_changed": settings.ifChanged = bool(v, key)
+            case "max_rejects":
+                if let s = string(v, key) {
+                    if let limit = RejectLimit(parsing: s) { settings.maxRejects = limit } else {
+                        error("J024", v, zh: "max_rejects 应为非负整数 N 或百分比 N%，实际为“\(s)”",
+                              en: "'max_rejects' must be a count N or a percentage N%, got '\(s)'",
+                              hintZh: "例如 max_rejects: 10 或 max_rejects: 2.5%", hintEn: "e.g. max_rejects: 10 or max_rejects: 2.5%")
+                    }
+                }
+            case "lock":
+                if let s = string(v, key) {
+                    if let m = LockMode(rawValue: s.trimmingSpaces) { settings.lock = m } else {
+                        error("J025", v, zh: "lock 只能是 wait（等待上一次运行结束）或 fail（立即退出），实际为“\(s)”",
+                              en: "'lock' must be wait or fail, got '\(s)'",
+                              hintZh: closest(s, in: ["wait", "fail"]).map { "是否想写“\($0)”？" },
+                              hintEn: closest(s, in: ["wait", "fail"]).map { "did you mean '\($0)'?" })
+                    }
+                }
+            default: break
+            }
+        }
+        return settings
+    }
+
+    /// Resolves every entry against the job file's folder and expands glob patterns.
+    mutating func activities(_ list: [(String, Node)]) -> [String] {
+        var out: [String] = []
+        for (raw, node) in list {
+            let s = raw.trimmingSpaces
+            if s.isEmpty {
+                error("J016", node, zh: "activities 中有空路径", en: "empty path in 'activities'")
+                continue
+            }
+            guard JobPaths.isPattern(s) else {
+                out.append(JobPaths.resolve(s, against: base))
+                continue
+            }
+            let pattern = s.hasPrefix("/") || base == "." ? s : JobPaths.escapePattern(base) + "/" + s
+            let matches = JobPaths.expand(pattern: pattern).map(JobPaths.normalize)
+            if matches.isEmpty {
+                error(Self.noMatchID, node, zh: "没有文件与“\(s)”匹配", en: "no file matches '\(s)'",
+                      hintZh: "相对路径从任务文件所在的文件夹（\(base)）算起；检查导出文件是否已经放到位。",
+                      hintEn: "Relative paths start at the job file's folder (\(base)); check that the exports are in place.")
+            }
+            out += matches
+        }
+        return out
+    }
+
+    mutating func formats(_ list: [(String, Node)]) -> [String] {
+        var out: [String] = []
+        let tokens = OutputFormats.tokens(available: outputs)
+        for (s, node) in list {
+            if let name = OutputFormats.resolve(s, available: outputs) {
+                if !out.contains(name) { out.append(name) }
+            } else {
+                let guess = closest(s.lowercased(), in: tokens)
+                error("J021", node, zh: "未知的输出格式“\(s)”", en: "unknown output format '\(s)'",
+                      hintZh: (guess.map { "是否想写“\($0)”？" } ?? "") + "可用的格式：\(tokens.joined(separator: "、"))",
+                      hintEn: (guess.map { "did you mean '\($0)'? " } ?? "") + "formats: \(tokens.joined(separator: ", "))")
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import LvzhiCore
+
+/// `--log FILE`: plain lines appended to a file, each starting with the local time and the
+/// process id (`2025-12-31T02:30:00+08:00 [4242] 开始 …`). Every line goes out in one
+/// write(2) on a file opened with O_APPEND, so lines of overlapping runs never interleave
+/// mid-line, and a run killed at any point leaves only whole lines behind.
+public final class RunLog: @unchecked Sendable {
+    public let path: String
+    private let fd: Int32
+    private let mutex = NSLock()
+    private let formatter: ISO8601DateFormatter
+
+    public struct OpenFailure: Error, Sendable {
+        public var path: String
+        public var reason: String
+    }
+
+    public init(path: String) throws(OpenFailure) {
+        self.path = path
+        let dir = JobPaths.directory(of: path)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw OpenFailure(path: path, reason: String(cString: strerror(errno))) }
+        formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone.current
+        formatter.formatOptions = [.withInternetDateTime]
+    }
+
+    /// Appends `text`; a text of several lines becomes several timestamped lines.
+    public func line(_ text: String) {
+        mutex.lock()
+        defer { mutex.unlock() }
+        let prefix = "\(formatter.string(from: Date())) [\(getpid())] "
+        var out = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            out += prefix + line + "\n"
+        }
+        let bytes = Array(out.utf8)
+        _ = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    deinit { close(fd) }
+}
+
+/// The progress bar shown on stderr when it is a terminal: records read and files done,
+/// redrawn at most ten times a second, erased when the run finishes.
+public final class ProgressMeter: @unchecked Sendable {
+    public let enabled: Bool
+    private let lang: Language
+    private var last = ContinuousClock.now - .seconds(1)
+    private var shown = false
+
+    public init(enabled: Bool, lang: Language) {
+        self.enabled = enabled
+        self.lang = lang
+    }
+
+    /// Call as often as you like; draws when 100 ms have passed (or `force`).
+    public func update(filesDone: Int, filesTotal: Int, records: Int, force: Bool = false) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        guard force || now - last >= .milliseconds(100) else { return }
+        last = now
+        let width = 24
+        let filled = filesTotal > 0 ? min(width, filesDone * width / filesTotal) : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let n = Self.grouped(records)
+        let text = lang.pick("读取中 [\(bar)] 文件 \(filesDone)/\(filesTotal)，记录 \(n) 条",
+                             "reading [\(bar)] files \(filesDone)/\(filesTotal), records \(n)")
+        emit("\r\u{1B}[2K" + text)
+        shown = true
+    }
+
+    /// A one-off status (`正在写入报告…`) in place of the bar.
+    public func status(_ text: String) {
+        guard enabled else { return }
+        emit("\r\u{1B}[2K" + text)
+        shown = true
+    }
+
+    /// Erases the bar.
+    public func finish() {
+        guard enabled, shown else { return }
+        emit("\r\u{1B}[2K")
+        shown = false
+    }
+
+    private func emit(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0, (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
+    }
+}
