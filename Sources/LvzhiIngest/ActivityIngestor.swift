@@ -116,7 +116,7 @@ public struct ActivityIngestor {
         // Keep this file's report last while validating so counts land on it.
         if report != files.count - 1 { files.append(files.remove(at: report)) }
         files[files.count - 1].read += 1
-        var storage: [[UInt8]] = ActivityField.allCases.map { Array((values[$0] ?? "").utf8) }
+        let storage: [[UInt8]] = ActivityField.allCases.map { Array((values[$0] ?? "").utf8) }
         func run(_ i: Int) {
             if i == storage.count { return accept(fileIndex: fileIndex!, path: location.file, line: location.line) }
             storage[i].withUnsafeBufferPointer { b in
