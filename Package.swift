@@ -22,8 +22,10 @@ let package = Package(
         ),
         // Shared value types: exact decimal points, dates, symbols, diagnostics, messages.
         .target(name: "LvzhiCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Position-aware reading of YAML documents (rule files, job files, mappings).
+        .target(name: "LvzhiYAML", dependencies: ["LvzhiCore", "Yams"]),
         // Rule files: YAML → validated, compiled rule set.
-        .target(name: "LvzhiRules", dependencies: ["LvzhiCore", "Yams"]),
+        .target(name: "LvzhiRules", dependencies: ["LvzhiCore", "LvzhiYAML", "Yams"]),
         // Ingest: CSV and XML readers, validation, dedupe, rejects.
         .target(name: "LvzhiIngest", dependencies: ["LvzhiCore", "CLibXML2"]),
         // Scoring and grading: points, caps, ledger, ranks, grades.
@@ -34,7 +36,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Unattended runs: job files, atomic output folders, run lock, manifest, log, signals.
-        .target(name: "LvzhiJob", dependencies: ["LvzhiCore", "Yams"]),
+        .target(name: "LvzhiJob", dependencies: ["LvzhiCore", "LvzhiYAML", "Yams"]),
         // The thin command-line layer.
         .executableTarget(
             name: "lvzhi",

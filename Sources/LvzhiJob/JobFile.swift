@@ -1,5 +1,6 @@
 import Foundation
 import LvzhiCore
+import LvzhiYAML
 import Yams
 
 /// A job file: the settings of an unattended `lvzhi score` run, in YAML.
@@ -71,7 +72,7 @@ public struct JobFileError: Error, Sendable {
     }
 }
 
-struct JobFileParser {
+struct JobFileParser: YAMLDocumentParser {
     static let noMatchID = "J030"
     let path: String
     let text: String
@@ -79,34 +80,12 @@ struct JobFileParser {
     let outputs: [String]
     var diagnostics: [Diagnostic] = []
 
-    func loc(_ node: Node?) -> SourceLocation? {
-        guard let m = node?.mark else { return SourceLocation(file: path, line: 1) }
-        return SourceLocation(file: path, line: m.line, column: m.column)
-    }
-
-    mutating func error(_ id: String, _ node: Node?, zh: String, en: String, hintZh: String? = nil, hintEn: String? = nil) {
-        diagnostics.append(Diagnostic(id: id, location: loc(node), zh: zh, en: en, hintZh: hintZh, hintEn: hintEn))
-    }
-
-    static func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let s) = node else { return false }
-        return s.style == .plain && (s.string.isEmpty || s.string == "~" || s.string == "null" || s.string == "Null" || s.string == "NULL")
-    }
-
-    mutating func string(_ node: Node, _ key: String) -> String? {
-        if case .alias = node {
-            error("J013", node, zh: "任务文件不支持 YAML 别名（*）", en: "YAML aliases (*) are not supported in job files")
-            return nil
-        }
-        guard let s = node.scalar?.string else {
-            error("J014", node, zh: "\(key) 应为一个文字值", en: "'\(key)' must be a single value")
-            return nil
-        }
-        return s
-    }
+    static let yamlIDs = YAMLDiagnosticIDs(syntax: "J003", empty: "J004", notMapping: "J010", unknownKey: "J011",
+                                           duplicateKey: "J012", alias: "J013", notScalar: "J014", badNumber: "J014",
+                                           badInteger: "J014", badFlag: "J023")
 
     /// A single value or a list of values.
-    mutating func strings(_ node: Node, _ key: String) -> [(String, Node)]? {
+    mutating func stringsWithNodes(_ node: Node, _ key: String) -> [(String, Node)]? {
         if case .sequence(let seq) = node {
             var out: [(String, Node)] = []
             for item in seq { if let s = string(item, key) { out.append((s, item)) } }
@@ -114,17 +93,6 @@ struct JobFileParser {
         }
         if let s = string(node, key) { return [(s, node)] }
         return nil
-    }
-
-    mutating func bool(_ node: Node, _ key: String) -> Bool? {
-        guard let s = string(node, key) else { return nil }
-        switch s.lowercased() {
-        case "true", "yes", "on", "是": return true
-        case "false", "no", "off", "否": return false
-        default:
-            error("J023", node, zh: "\(key) 应为 true 或 false，实际为“\(s)”", en: "'\(key)' must be true or false, got '\(s)'")
-            return nil
-        }
     }
 
     mutating func path(_ node: Node, _ key: String) -> String? {
@@ -137,80 +105,13 @@ struct JobFileParser {
         return JobPaths.resolve(t, against: base)
     }
 
-    /// Where `key:` is written for the second time (for the duplicate-key error, which the
-    /// YAML library reports without a position).
-    func secondOccurrence(of key: String) -> SourceLocation {
-        var seen = 0
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let indent = line.prefix { $0 == " " }.count
-            let rest = line.dropFirst(indent)
-            if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
-                seen += 1
-                if seen == 2 { return SourceLocation(file: path, line: i + 1, column: indent + 1) }
-            }
-        }
-        return SourceLocation(file: path, line: 1)
-    }
-
     mutating func parse() -> ScoreSettings {
         var settings = ScoreSettings()
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let e as YamlError {
-            var line = 1, column = 1
-            var problem = "\(e)"
-            switch e {
-            case .scanner(_, let p, let mark, _), .parser(_, let p, let mark, _), .composer(_, let p, let mark, _):
-                line = mark.line; column = mark.column; problem = p
-            case .duplicatedKeysInMapping(let keys, _):
-                for key in keys.sorted() {
-                    diagnostics.append(Diagnostic(id: "J012", location: secondOccurrence(of: key),
-                                                  zh: "任务文件中键“\(key)”重复", en: "duplicate key '\(key)' in the job file",
-                                                  hintZh: "每个键只写一次；命令行选项可以覆盖任务文件中的值。",
-                                                  hintEn: "Write each key once; command-line options can override the job file."))
-                }
-                return settings
-            default: break
-            }
-            diagnostics.append(Diagnostic(id: "J003", location: SourceLocation(file: path, line: line, column: column),
-                                          zh: "YAML 语法错误：\(problem)", en: "YAML syntax error: \(problem)",
-                                          hintZh: "检查缩进（只能用空格）、冒号后的空格和成对的引号、括号。",
-                                          hintEn: "Check indentation (spaces only), a space after each colon, and matching quotes and brackets."))
-            return settings
-        } catch {
-            diagnostics.append(Diagnostic(id: "J003", location: SourceLocation(file: path, line: 1),
-                                          zh: "YAML 语法错误：\(error)", en: "YAML syntax error: \(error)"))
-            return settings
-        }
-        guard let root else {
-            error("J004", nil, zh: "任务文件为空", en: "job file is empty",
-                  hintZh: "至少写明 rules、members、activities 和 out。", hintEn: "Give at least rules, members, activities and out.")
-            return settings
-        }
-        guard case .mapping(let mapping) = root else {
-            error("J010", root, zh: "任务文件应为键值映射（key: value）", en: "a job file must be a mapping (key: value)")
-            return settings
-        }
-        let allowed = JobFile.keys
-        var seen: Set<String> = []
-        for (k, v) in mapping {
-            guard let key = k.scalar?.string else {
-                error("J010", k, zh: "任务文件的键必须是文字", en: "job-file keys must be plain text")
-                continue
-            }
-            guard allowed.contains(key) else {
-                let guess = closest(key, in: allowed)
-                error("J011", k, zh: "任务文件中有未知的键“\(key)”", en: "unknown key '\(key)' in the job file",
-                      hintZh: (guess.map { "是否想写“\($0)”？" } ?? "") + "可用的键：\(allowed.joined(separator: "、"))",
-                      hintEn: (guess.map { "did you mean '\($0)'? " } ?? "") + "allowed keys: \(allowed.joined(separator: ", "))")
-                continue
-            }
-            guard seen.insert(key).inserted else {
-                error("J012", k, zh: "任务文件中键“\(key)”重复", en: "duplicate key '\(key)' in the job file")
-                continue
-            }
-            if Self.isNull(v) { continue }   // `key:` with no value leaves the setting unset
+        guard let root = compose(emptyHintZh: "至少写明 rules、members、activities 和 out。",
+                                 emptyHintEn: "Give at least rules, members, activities and out.") else { return settings }
+        guard let items = entries(root, "任务文件", en: "the job file", allowed: JobFile.keys) else { return settings }
+        for (key, _, v) in items {
+            if isNull(v) { continue }   // `key:` with no value leaves the setting unset
             switch key {
             case "rules": settings.rules = path(v, key)
             case "members": settings.members = path(v, key)
@@ -218,7 +119,7 @@ struct JobFileParser {
             case "history": settings.history = path(v, key)
             case "log": settings.log = path(v, key)
             case "activities":
-                if let list = strings(v, key) { settings.activities = activities(list) }
+                if let list = stringsWithNodes(v, key) { settings.activities = activities(list) }
             case "period":
                 if let s = string(v, key) {
                     if Period(spec: s) == nil {
@@ -229,7 +130,7 @@ struct JobFileParser {
                     }
                 }
             case "formats":
-                if let list = strings(v, key) { settings.formats = formats(list) }
+                if let list = stringsWithNodes(v, key) { settings.formats = formats(list) }
             case "lang":
                 if let s = string(v, key) {
                     if let l = Language(rawValue: s.trimmingSpaces) { settings.lang = l } else {

@@ -1,4 +1,5 @@
 import LvzhiCore
+import LvzhiYAML
 import Yams
 
 /// A test case written inside a rule file under `cases:`: a few members, their records, and
@@ -80,10 +81,16 @@ public enum RuleCases {
 }
 
 /// The `cases:` parser: the style of ``RuleFileParser``, with its own diagnostic ids.
-struct CaseParser {
+struct CaseParser: YAMLDocumentParser {
     let path: String
     let rules: RuleSet
     var diagnostics: [Diagnostic] = []
+    /// Cases are read from a node of an already-composed rule file.
+    var text: String { "" }
+
+    static let yamlIDs = YAMLDiagnosticIDs(syntax: "T020", empty: "T020", notMapping: "T020", unknownKey: "T021",
+                                           duplicateKey: "T022", alias: "T020", notScalar: "T020", badNumber: "T024",
+                                           badInteger: "T024", badFlag: "T024")
 
     static let caseKeys = ["name", "period", "members", "records", "expect", "expect_rejects"]
     static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed"]
@@ -98,38 +105,7 @@ struct CaseParser {
         return SourceLocation(file: path, line: m.line, column: m.column)
     }
 
-    mutating func error(_ id: String, _ node: Node, zh: String, en: String, hintZh: String? = nil, hintEn: String? = nil) {
-        diagnostics.append(Diagnostic(id: id, location: loc(node), zh: zh, en: en, hintZh: hintZh, hintEn: hintEn))
-    }
-
     // MARK: - Typed access
-
-    /// The entries of a mapping; keys are checked by `known` (nil = any key), unknown and
-    /// repeated keys are reported (T021, T022).
-    mutating func entries(_ node: Node, _ what: String, allowed: [String]?) -> [(key: String, keyNode: Node, value: Node)]? {
-        guard case .mapping(let mapping) = node else {
-            error("T020", node, zh: "\(what) 应为键值映射（key: value）", en: "\(what) must be a mapping (key: value)")
-            return nil
-        }
-        var out: [(String, Node, Node)] = []
-        var seen: Set<String> = []
-        for (k, v) in mapping {
-            guard let key = k.scalar?.string else {
-                error("T020", k, zh: "\(what) 的键必须是文字", en: "keys of \(what) must be plain text")
-                continue
-            }
-            if let allowed, !allowed.contains(key) {
-                unknownKey(key, k, what, allowed: allowed)
-                continue
-            }
-            if !seen.insert(key).inserted {
-                error("T022", k, zh: "\(what) 中键“\(key)”重复", en: "duplicate key '\(key)' in \(what)")
-                continue
-            }
-            out.append((key, k, v))
-        }
-        return out
-    }
 
     mutating func unknownKey(_ key: String, _ node: Node, _ what: String, allowed: [String]) {
         let guess = closest(key, in: allowed)
@@ -146,38 +122,6 @@ struct CaseParser {
         }
         if s.style == .plain, ["~", "null", "Null", "NULL"].contains(s.string) { return "" }
         return s.string
-    }
-
-    /// A single value or a list of values.
-    mutating func strings(_ node: Node, _ what: String) -> [String]? {
-        if case .sequence(let seq) = node {
-            var out: [String] = []
-            for item in seq {
-                guard let s = string(item, what) else { return nil }
-                out.append(s)
-            }
-            return out
-        }
-        return string(node, what).map { [$0] }
-    }
-
-    mutating func points(_ node: Node, _ what: String) -> Points? {
-        guard let s = string(node, what) else { return nil }
-        guard let p = Points(parsing: s) else {
-            error("T024", node, zh: "\(what) 应为数字（最多四位小数），实际为“\(s)”",
-                  en: "\(what) must be a number with at most four decimals, got '\(s)'")
-            return nil
-        }
-        return p
-    }
-
-    mutating func count(_ node: Node, _ what: String) -> Int? {
-        guard let s = string(node, what) else { return nil }
-        guard let i = Int(s), i >= 0 else {
-            error("T024", node, zh: "\(what) 应为非负整数，实际为“\(s)”", en: "\(what) must be a non-negative integer, got '\(s)'")
-            return nil
-        }
-        return i
     }
 
     static func flag(_ s: String) -> Bool? {
@@ -236,7 +180,7 @@ struct CaseParser {
                 members = parseMembers(e.value)
             case "records": records = parseRecords(e.value, caseIndex: index)
             case "expect": expectNode = e.value
-            case "expect_rejects": if let n = count(e.value, "expect_rejects") { expectRejects = (n, loc(e.value)) }
+            case "expect_rejects": if let n = int(e.value, "expect_rejects") { expectRejects = (n, loc(e.value)) }
             default: break
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LvzhiCore
+import LvzhiYAML
 import Yams
 
 /// Reads a rule file (YAML) into a ``RuleSet``, collecting every problem it finds as a
@@ -43,99 +44,18 @@ public struct RuleFileError: Error, Sendable {
     }
 }
 
-struct RuleFileParser {
+struct RuleFileParser: YAMLDocumentParser {
     let path: String
     let text: String
     var diagnostics: [Diagnostic] = []
 
+    static let yamlIDs = YAMLDiagnosticIDs(syntax: "R003", empty: "R004", notMapping: "R010", unknownKey: "R011",
+                                           duplicateKey: "R012", alias: "R013", notScalar: "R014", badNumber: "R015",
+                                           badInteger: "R016", badFlag: "R059")
+
     init(path: String, text: String) {
         self.path = path
         self.text = text
-    }
-
-    // MARK: - Diagnostics helpers
-
-    func loc(_ node: Node?) -> SourceLocation? {
-        guard let m = node?.mark else { return SourceLocation(file: path, line: 1) }
-        return SourceLocation(file: path, line: m.line, column: m.column)
-    }
-
-    mutating func error(_ id: String, _ node: Node?, zh: String, en: String, hintZh: String? = nil, hintEn: String? = nil) {
-        diagnostics.append(Diagnostic(id: id, location: loc(node), zh: zh, en: en, hintZh: hintZh, hintEn: hintEn))
-    }
-
-    // MARK: - Typed access
-
-    /// The entries of a mapping, reporting keys that are not in `allowed`.
-    mutating func entries(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
-        guard case .mapping(let mapping) = node else {
-            error("R010", node, zh: "\(what) 应为键值映射（key: value）", en: "\(what) must be a mapping (key: value)")
-            return nil
-        }
-        var out: [(String, Node, Node)] = []
-        var seen: Set<String> = []
-        for (k, v) in mapping {
-            guard let key = k.scalar?.string else {
-                error("R010", k, zh: "\(what) 的键必须是文字", en: "keys of \(what) must be plain text")
-                continue
-            }
-            if !allowed.isEmpty, !allowed.contains(key) {
-                let guess = closest(key, in: allowed)
-                error("R011", k, zh: "\(what) 中有未知的键“\(key)”", en: "unknown key '\(key)' in \(what)",
-                      hintZh: guess.map { "是否想写“\($0)”？可用的键：\(allowed.joined(separator: "、"))" } ?? "可用的键：\(allowed.joined(separator: "、"))",
-                      hintEn: guess.map { "did you mean '\($0)'? allowed keys: \(allowed.joined(separator: ", "))" } ?? "allowed keys: \(allowed.joined(separator: ", "))")
-                continue
-            }
-            if !seen.insert(key).inserted {
-                error("R012", k, zh: "\(what) 中键“\(key)”重复", en: "duplicate key '\(key)' in \(what)")
-                continue
-            }
-            out.append((key, k, v))
-        }
-        return out
-    }
-
-    mutating func string(_ node: Node, _ what: String) -> String? {
-        if case .alias = node {
-            error("R013", node, zh: "规则文件不支持 YAML 别名（*）", en: "YAML aliases (*) are not supported in rule files")
-            return nil
-        }
-        guard let s = node.scalar?.string else {
-            error("R014", node, zh: "\(what) 应为一个文字值", en: "\(what) must be a single value")
-            return nil
-        }
-        return s
-    }
-
-    mutating func points(_ node: Node, _ what: String) -> Points? {
-        guard let s = string(node, what) else { return nil }
-        guard let p = Points(parsing: s) else {
-            error("R015", node, zh: "\(what) 应为数字（最多四位小数），实际为“\(s)”",
-                  en: "\(what) must be a number with at most four decimals, got '\(s)'",
-                  hintZh: "例如 2、-1.5、0.25", hintEn: "e.g. 2, -1.5, 0.25")
-            return nil
-        }
-        return p
-    }
-
-    mutating func int(_ node: Node, _ what: String) -> Int? {
-        guard let s = string(node, what) else { return nil }
-        guard let i = Int(s), i >= 0 else {
-            error("R016", node, zh: "\(what) 应为非负整数，实际为“\(s)”", en: "\(what) must be a non-negative integer, got '\(s)'")
-            return nil
-        }
-        return i
-    }
-
-    /// A single value or a list of values.
-    mutating func strings(_ node: Node, _ what: String) -> [String]? {
-        if case .sequence(let seq) = node {
-            var out: [String] = []
-            for item in seq { if let s = string(item, what) { out.append(s) } }
-            return out
-        }
-        if let s = string(node, what) { return [s] }
-        return nil
     }
 
     // MARK: - Sections
@@ -146,34 +66,11 @@ struct RuleFileParser {
     var rulesRoot: String?
 
     mutating func parse() -> RuleSet? {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let e as YamlError {
-            var line = 1, column = 1
-            var problem = "\(e)"
-            switch e {
-            case .scanner(_, let p, let mark, _), .parser(_, let p, let mark, _):
-                line = mark.line; column = mark.column; problem = p
-            default: break
-            }
-            diagnostics.append(Diagnostic(id: "R003", location: SourceLocation(file: path, line: line, column: column),
-                                          zh: "YAML 语法错误：\(problem)", en: "YAML syntax error: \(problem)",
-                                          hintZh: "检查缩进（只能用空格）、冒号后的空格和成对的引号、括号。",
-                                          hintEn: "Check indentation (spaces only), a space after each colon, and matching quotes and brackets."))
-            return nil
-        } catch {
-            diagnostics.append(Diagnostic(id: "R003", location: SourceLocation(file: path, line: 1),
-                                          zh: "YAML 语法错误：\(error)", en: "YAML syntax error: \(error)"))
-            return nil
-        }
-        guard let root else {
-            error("R004", nil, zh: "规则文件为空", en: "rule file is empty")
-            return nil
-        }
+        guard let root = compose(emptyHintZh: "规则文件至少要有 lvzhi、name、categories、rules 和 grades。",
+                                 emptyHintEn: "A rule file needs at least lvzhi, name, categories, rules and grades.") else { return nil }
         let top = ["lvzhi", "name", "version", "period", "extends", "score", "kinds", "marks", "categories", "rules", "exclusive",
                    "requirements", "vetoes", "grades", "grading", "cases"]
-        guard let items = entries(root, "规则文件", allowed: top) else { return nil }
+        guard let items = entries(root, "规则文件", en: "the rule file", allowed: top) else { return nil }
         var byKey: [String: (Node, Node)] = [:]
         for e in items { byKey[e.key] = (e.keyNode, e.value) }
 
@@ -217,7 +114,7 @@ struct RuleFileParser {
                 case "min": r.minScore = isNull(e.value) ? nil : points(e.value, "score.min")
                 case "max": r.maxScore = isNull(e.value) ? nil : points(e.value, "score.max")
                 case "base_by_role":
-                    if let roles = entries(e.value, "score.base_by_role", allowed: []) {
+                    if let roles = entries(e.value, "score.base_by_role", allowed: nil) {
                         for role in roles { if let p = points(role.value, "score.base_by_role.\(role.key)") { r.baseByRole[role.key] = p } }
                     }
                 default: break
@@ -228,7 +125,7 @@ struct RuleFileParser {
             }
         }
 
-        if let (_, v) = byKey["kinds"], let es = entries(v, "kinds", allowed: []) {
+        if let (_, v) = byKey["kinds"], let es = entries(v, "kinds", allowed: nil) {
             var kinds = Array(r.vocabulary.kinds.values).sorted { $0.name < $1.name }
             for e in es {
                 var k = Vocabulary.Kind(name: e.key)
@@ -378,11 +275,6 @@ struct RuleFileParser {
             }
         }
         return r
-    }
-
-    func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let s) = node else { return false }
-        return s.string.isEmpty || s.string == "~" || s.string == "null"
     }
 
     /// Loads the base file named by `extends`, which must lie inside the rules folder.
@@ -668,11 +560,7 @@ struct RuleFileParser {
                 }
             case "max_count": maxCount = int(e.value, "rule.max_count")
             case "once":
-                if let b = string(e.value, "rule.once") {
-                    if ["true", "yes", "是"].contains(b) { maxCount = 1 } else if !["false", "no", "否"].contains(b) {
-                        error("R059", e.value, zh: "once 应为 true 或 false", en: "'once' must be true or false")
-                    }
-                }
+                if let once = bool(e.value, "rule.once"), once { maxCount = 1 }
             case "skip_first": skipFirst = int(e.value, "rule.skip_first")
             case "split": split = parseSplit(e.value)
             default: break

@@ -21,7 +21,7 @@ final class Scratch {
     func write(_ name: String, bytes: [UInt8]) -> String {
         let p = (path as NSString).appendingPathComponent(name)
         try! FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 }
