@@ -27,7 +27,7 @@ let package = Package(
         // Rule files: YAML → validated, compiled rule set.
         .target(name: "LvzhiRules", dependencies: ["LvzhiCore", "LvzhiYAML", "Yams"]),
         // Ingest: CSV and XML readers, validation, dedupe, rejects.
-        .target(name: "LvzhiIngest", dependencies: ["LvzhiCore", "CLibXML2"]),
+        .target(name: "LvzhiIngest", dependencies: ["LvzhiCore", "LvzhiYAML", "CLibXML2", "Yams"]),
         // Scoring and grading: points, caps, ledger, ranks, grades.
         .target(name: "LvzhiScoring", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest"]),
         // Reports: scores.json, scores.csv, rejects.csv, report.html.

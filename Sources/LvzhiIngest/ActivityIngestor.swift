@@ -43,6 +43,8 @@ public struct ActivityIngestor {
     private var memberIDs = SymbolTable()
     /// Accepted activity ids: open-addressing table of record index + 1 (0 = empty).
     private var idSlots = [Int32](repeating: 0, count: 1 << 16)
+    /// Roster names → ids, built the first time a mapped file names members.
+    private var names: NameIndex?
     private struct KindCheck {
         var statuses: Set<Int32>?
         var roles: Set<Int32>?
@@ -87,9 +89,17 @@ public struct ActivityIngestor {
 
     /// Reads one activity file (CSV or XML).
     /// - Throws: ``IngestError`` when the file cannot be read as a whole.
-    public mutating func read(path: String) throws {
+    public mutating func read(path: String, mapping: Mapping? = nil) throws {
         let fileIndex = Int32(store.files.count)
         store.files.append(path)
+        if let mapping {
+            guard InputFormat(path: path) == .csv else {
+                throw IngestError.unsupportedMapped(path: path, mapping: mapping.path)
+            }
+            if names == nil { names = NameIndex(members: members) }
+            files.append(FileReport(path: path, format: "csv"))
+            return try readPiped(path: path, format: .csv, fileIndex: fileIndex, mapping: mapping)
+        }
         switch InputFormat(path: path) {
         case .csv:
             files.append(FileReport(path: path, format: "csv"))
@@ -134,8 +144,8 @@ public struct ActivityIngestor {
     // MARK: - Readers
 
     /// Reads the file on a background thread while this one validates what it hands over.
-    private mutating func readPiped(path: String, format: InputFormat, fileIndex: Int32) throws {
-        let channel = RawReader.start(path: path, format: format)
+    private mutating func readPiped(path: String, format: InputFormat, fileIndex: Int32, mapping: Mapping? = nil) throws {
+        let channel = RawReader.start(path: path, format: format, mapping: mapping, names: names)
         let fieldCount = RawBatch.fieldCount
         while let batch = try channel.take() {
             batch.bytes.withUnsafeBufferPointer { bytes in
@@ -150,6 +160,8 @@ public struct ActivityIngestor {
                             reject(path, line, id: id, member: "", field: name, value: value, .unknownAttribute(name))
                         case .wrongFieldCount(let expected, let got, let id):
                             reject(path, line, id: id, member: "", field: "", value: "", .wrongFieldCount(expected: expected, got: got))
+                        case .rejected(let reason, let field, let value, let id, let member):
+                            reject(path, line, id: id, member: member, field: field, value: value, reason)
                         }
                         continue
                     }
@@ -226,7 +238,7 @@ public struct ActivityIngestor {
         let member = memberSymbol - 1
         let dateBytes = value(.date)
         if dateBytes.isEmpty { return no(.date, none, .missingField(ActivityField.date.key)) }
-        guard let date = Day.parseISO(dateBytes) else { return no(.date, dateBytes, .badDate(ActivityField.date.key)) }
+        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else { return no(.date, dateBytes, .badDate(ActivityField.date.key)) }
         let kindBytes = value(.kind)
         if kindBytes.isEmpty { return no(.kind, none, .missingField(ActivityField.kind.key)) }
         let kind = store.symbols.intern(bytes: kindBytes)
@@ -270,17 +282,28 @@ public struct ActivityIngestor {
         let who = members[Int(member)]
         if let j = who.joined, date < j { return no(.date, dateBytes, .beforeJoined(j)) }
         if let l = who.left, date > l { return no(.date, dateBytes, .afterLeft(l)) }
-        // Count each activity id once: a repeat is rejected, naming where it was first seen.
+        let refBytes = value(.ref)
+        // Count each activity id once: a repeat is rejected, naming where it was first seen;
+        // a repeat with different content is a conflict, naming both places. The first
+        // record's content is in the store already, so the comparison costs no memory and
+        // nothing on the path of records that are not repeats.
         let hash = SymbolTable.hash(idBytes)
         var slot = Int(hash) & (idSlots.count - 1)
         while idSlots[slot] != 0 {
-            let first = store.records[Int(idSlots[slot] - 1)]
+            let firstIndex = Int(idSlots[slot] - 1)
+            let first = store.records[firstIndex]
             if store.arena.equals(first.id, idBytes) {
+                let sameRef = refBytes.isEmpty ? first.ref == SymbolTable.empty : store.symbols.lookup(bytes: refBytes) == first.ref
+                let same = first.member == member && first.date == date && first.kind == kind && first.status == status
+                    && first.role == role && first.level == level && first.marks == marks && first.quantity == quantity
+                    && sameRef && store.arena.equals(first.title, slices[ActivityField.title.rawValue])
+                if !same {
+                    return no(.activityID, idBytes, .duplicateConflict(first: store.location(of: first)))
+                }
                 return no(.activityID, idBytes, .duplicate(first: store.location(of: first)))
             }
             slot = (slot + 1) & (idSlots.count - 1)
         }
-        let refBytes = value(.ref)
         let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
         let idRef = store.arena.append(idBytes)
         let titleRef = store.arena.append(slices[ActivityField.title.rawValue])

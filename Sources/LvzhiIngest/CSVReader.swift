@@ -39,7 +39,12 @@ public struct CSVReader {
     public static let maxFields = 1024
 
     public let path: String
-    public init(path: String) { self.path = path }
+    /// The file's text encoding; ``TextEncoding/auto`` detects UTF-8, UTF-16 with BOM and GB18030.
+    public let encoding: TextEncoding
+    public init(path: String, encoding: TextEncoding = .auto) {
+        self.path = path
+        self.encoding = encoding
+    }
 
     /// Calls `body` for each row, in order.
     /// - Throws: ``IngestError`` when the file cannot be read or its quoting is broken.
@@ -51,6 +56,7 @@ public struct CSVReader {
         let chunkSize = 1 << 20
         let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
         defer { chunk.deallocate() }
+        let source = DecodingSource(path: path, fd: fd, encoding: encoding)
 
         var field: [UInt8] = []
         field.reserveCapacity(4096)
@@ -81,11 +87,7 @@ public struct CSVReader {
         }
 
         while true {
-            let n = read(fd, chunk, chunkSize)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
+            let n = try source.next(into: chunk, capacity: chunkSize)
             if n == 0 { break }
             var i = 0
             if firstChunk {

@@ -20,6 +20,16 @@ public enum IngestError: Error, Sendable, Equatable {
     case emptyFile(path: String)
     case unsupportedFormat(path: String)
     case noMembers(path: String)
+    /// Bytes that do not decode in the file's encoding, at a byte offset (0-based) and line.
+    case undecodable(path: String, offset: Int, line: Int, encoding: String)
+    /// A column of a mapped file that its mapping does not mention.
+    case unmappedColumn(path: String, column: String, mapping: String)
+    /// Columns a mapping names that the file does not have.
+    case missingMappedColumns(path: String, columns: [String], mapping: String)
+    /// More than one mapping names the same input file.
+    case ambiguousMapping(path: String, mappings: [String])
+    /// The mapping names an input kind this version cannot map (mapped XML, say).
+    case unsupportedMapped(path: String, mapping: String)
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -34,6 +44,11 @@ public enum IngestError: Error, Sendable, Equatable {
         case .emptyFile: "I008"
         case .unsupportedFormat: "I009"
         case .noMembers: "I010"
+        case .undecodable: "I011"
+        case .unmappedColumn: "I012"
+        case .missingMappedColumns: "I013"
+        case .ambiguousMapping: "I014"
+        case .unsupportedMapped: "I015"
         }
     }
 
@@ -43,8 +58,13 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
-        case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p):
+        case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
+             .ambiguousMapping(let p, _), .unsupportedMapped(let p, _):
             SourceLocation(file: p, line: 0)
+        case .undecodable(let p, _, let l, _):
+            SourceLocation(file: p, line: l)
+        case .unmappedColumn(let p, _, _), .missingMappedColumns(let p, _, _):
+            SourceLocation(file: p, line: 1)
         }
     }
 
@@ -98,6 +118,29 @@ public enum IngestError: Error, Sendable, Equatable {
                               hintZh: "支持 .csv 和 .xml 文件。", hintEn: "Supported: .csv and .xml files.")
         case .noMembers(let p):
             return Diagnostic(id: id, location: nil, zh: "名册 \(p) 中没有有效的委员", en: "the roster \(p) holds no valid member")
+        case .undecodable(_, let offset, _, let enc):
+            return Diagnostic(id: id, location: loc, zh: "第 \(offset) 字节处的内容不是有效的 \(enc) 文本，无法解码（没有读取这个文件的其余部分）",
+                              en: "bytes at offset \(offset) are not valid \(enc) text and cannot be decoded (the rest of this file was not read)",
+                              hintZh: "文件可能已损坏或被截断，或编码不是 \(enc)：在映射文件中用 encoding 写明编码（utf-8、utf-16、gb18030、gbk），或用 WPS/Excel 另存为“CSV UTF-8”。",
+                              hintEn: "The file may be damaged or truncated, or not \(enc): declare the encoding in the mapping (utf-8, utf-16, gb18030, gbk), or save it again as CSV UTF-8.")
+        case .unmappedColumn(_, let c, let m):
+            return Diagnostic(id: id, location: loc, zh: "映射文件 \(m) 没有说明列“\(c)”", en: "the mapping \(m) does not say what column '\(c)' holds",
+                              hintZh: "在映射文件的 columns 中写明它对应的字段，不需要的列写作“\(c): skip”。",
+                              hintEn: "Map it under columns, or write '\(c): skip' for a column to ignore.")
+        case .missingMappedColumns(_, let cols, let m):
+            return Diagnostic(id: id, location: loc, zh: "映射文件 \(m) 中的列在这个文件中不存在：\(cols.joined(separator: "、"))",
+                              en: "columns named in the mapping \(m) are not in this file: \(cols.joined(separator: ", "))",
+                              hintZh: "检查表头是否与映射文件 columns 中的写法完全一致，或这个映射是否适用于这个文件（files）。",
+                              hintEn: "Check that the header matches the mapping's columns exactly, and that the mapping's files should name this file.")
+        case .ambiguousMapping(let p, let ms):
+            return Diagnostic(id: id, location: nil, zh: "文件 \(p) 同时符合多个映射文件：\(ms.joined(separator: "、"))",
+                              en: "file \(p) is named by several mapping files: \(ms.joined(separator: ", "))",
+                              hintZh: "修改这些映射文件的 files，让每个文件只对应一个映射。", hintEn: "Narrow their files patterns so each file has one mapping.")
+        case .unsupportedMapped(let p, let m):
+            return Diagnostic(id: id, location: nil, zh: "映射文件 \(m) 适用于 \(p)，但目前映射只支持 CSV 文件",
+                              en: "mapping \(m) names \(p), but mappings support CSV files only for now",
+                              hintZh: "把导出另存为 CSV，或把 XML 转换为规范格式（Schemas/lvzhi-export.xsd）。",
+                              hintEn: "Save the export as CSV, or convert the XML to the canonical format (Schemas/lvzhi-export.xsd).")
         }
     }
 }
@@ -122,6 +165,14 @@ public enum RejectReason: Sendable, Hashable {
     case unknownElement(String)
     case unknownAttribute(String)
     case badFlag(String)
+    /// Same activity id as an accepted record, but different content.
+    case duplicateConflict(first: SourceLocation)
+    /// A member name that several roster entries share.
+    case ambiguousName(candidates: [String])
+    /// A member name not in the roster.
+    case unknownName
+    /// The same person twice in one list cell.
+    case repeatedPerson
 
     /// A stable code for grouping in the reconciliation.
     public var code: String {
@@ -144,6 +195,10 @@ public enum RejectReason: Sendable, Hashable {
         case .unknownElement: "unknown-element"
         case .unknownAttribute: "unknown-attribute"
         case .badFlag: "bad-flag"
+        case .duplicateConflict: "duplicate-conflict"
+        case .ambiguousName: "ambiguous-name"
+        case .unknownName: "unknown-name"
+        case .repeatedPerson: "repeated-person"
         }
     }
 
@@ -180,6 +235,14 @@ public enum RejectReason: Sendable, Hashable {
         case .unknownElement(let e): return lang.pick("未知的 XML 元素 <\(e)>", "unknown XML element <\(e)>")
         case .unknownAttribute(let a): return lang.pick("未知的 XML 属性 \(a)", "unknown XML attribute \(a)")
         case .badFlag(let f): return lang.pick("\(Self.label(f))应为 是 或 否", "\(f) must be yes/no (是/否)")
+        case .duplicateConflict(let first):
+            return lang.pick("记录编号与 \(first) 的记录相同但内容不同，两条都需核对；已按首次出现计分，这一条未计分",
+                             "same activity_id as the record at \(first) but different content; check both — the first was scored, this one was not")
+        case .ambiguousName(let ids):
+            return lang.pick("名册中有 \(ids.count) 位委员同名（\(ids.joined(separator: "、"))），无法确定是谁；请在导出中改用委员编号",
+                             "\(ids.count) members share this name (\(ids.joined(separator: ", "))); cannot tell which — use the member id in the export")
+        case .unknownName: return lang.pick("名册中没有这个姓名的委员", "no member with this name in the roster")
+        case .repeatedPerson: return lang.pick("同一人在名单中出现了两次，只计一次", "the same person is listed twice in one cell; counted once")
         }
     }
 

@@ -6,6 +6,8 @@ enum RawIssue: Sendable {
     case unknownElement(String)
     case unknownAttribute(name: String, value: String, id: String)
     case wrongFieldCount(expected: Int, got: Int, id: String)
+    /// Refused while mapping a foreign export (a name not in the roster, say).
+    case rejected(reason: RejectReason, field: String, value: String, id: String, member: String)
 }
 
 /// A batch of raw activity records, as bytes, travelling from the reader thread to the
@@ -40,6 +42,11 @@ final class RawBatch: @unchecked Sendable {
         bounds[base] = Int32(bytes.count)
         bytes.append(contentsOf: value)
         bounds[base + 1] = Int32(bytes.count)
+    }
+
+    func set(field: Int, string: String) {
+        var s = string
+        s.withUTF8 { set(field: field, $0) }
     }
 
     func flag(_ issue: RawIssue) { issues[lines.count - 1] = issue }
@@ -95,10 +102,15 @@ enum RawReader {
     }()
 
     /// Starts reading `path` and returns the channel its batches arrive on.
-    static func start(path: String, format: InputFormat) -> BatchChannel {
+    static func start(path: String, format: InputFormat, mapping: Mapping? = nil, names: NameIndex? = nil) -> BatchChannel {
         let channel = BatchChannel()
         let thread = Thread {
             do {
+                if let mapping {
+                    try readMappedCSV(path: path, mapping: mapping, names: names ?? NameIndex(members: []), into: channel)
+                    channel.close()
+                    return
+                }
                 switch format {
                 case .csv: try readCSV(path: path, into: channel)
                 case .xml: try readXML(path: path, into: channel)

@@ -41,7 +41,7 @@ public enum ScoringPipeline {
     /// Loads the rules, reads the roster and every activity file, and scores. `progress` is
     /// called while reading with the activity files done, their number, and the records read.
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
-                           period periodSpec: String?, timings: PhaseTimings? = nil,
+                           period periodSpec: String?, mappings: [Mapping] = [], timings: PhaseTimings? = nil,
                            progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
@@ -65,7 +65,7 @@ public enum ScoringPipeline {
                 ingestor.progress = { n in records = n; progress(done, inputs.count, n) }
             }
             for f in inputs {
-                try ingestor.read(path: f)
+                try ingestor.read(path: f, mapping: try Mapping.select(for: f, from: mappings))
                 done += 1
                 progress?(done, inputs.count, records)
             }

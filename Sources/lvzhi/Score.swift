@@ -38,6 +38,9 @@ struct Score: ParsableCommand {
     @Option(help: "输出文件夹 (output folder).")
     var out: String?
 
+    @Option(parsing: .upToNextOption, help: "映射文件（YAML），可多个，读取其他格式的导出；见 docs/mapping.md (mapping files for foreign exports).")
+    var mapping: [String] = []
+
     @Option(help: "考核期间，覆盖规则文件中的设置：2025、2025-Q1 或 2024-12-01..2025-11-30 (period).")
     var period: String?
 
@@ -138,6 +141,7 @@ struct Score: ParsableCommand {
         }
         let runner = try ScoreRunner(settings: settings, rules: rules, members: members, activities: activities, out: out,
                                      lang: lang, pinnedTime: runTime)
+        runner.mappings = try MappingOption.load(mapping, lang: lang)
         try runner.run()
     }
 }
@@ -168,6 +172,8 @@ final class ScoreRunner: @unchecked Sendable {
     let folder: OutputFolder
     let meter: ProgressMeter
     let pinnedTime: Date?
+    /// Mapping files for foreign exports (`--mapping`).
+    var mappings: [Mapping] = []
     let started = ContinuousClock.now
     /// Output file names this run writes (rejects.csv always).
     let selected: [String]
@@ -300,7 +306,7 @@ final class ScoreRunner: @unchecked Sendable {
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
-                                          timings: timings) { [meter] done, total, records in
+                                          mappings: mappings, timings: timings) { [meter] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
             }
         } catch {

@@ -1,0 +1,137 @@
+import Foundation
+import LvzhiCore
+
+/// How an office's own export maps onto lvzhi's canonical activity fields: which column holds
+/// which field, how free-text values translate, which fields are the same for the whole file,
+/// and which cell lists several members. Loaded from a YAML mapping file
+/// (see `docs/mapping.md`) by ``MappingLoader``.
+///
+/// ```yaml
+/// mapping: 1
+/// files: ["proposals-*.csv"]
+/// columns: {提案号: activity_id, 提交日期: date, 提案人: {field: member_name, list: true, roles: [第一提案人, 联名提案人]}}
+/// constants: {kind: 提案}
+/// values: {status: {已立案: 立案, 未立案: 不立案}}
+/// ```
+public struct Mapping: Sendable, Equatable {
+    /// Where a source column goes.
+    public enum Target: Sendable, Hashable {
+        case field(ActivityField)
+        /// The member's name, resolved through the roster (unique names only).
+        case memberName
+        /// Read and deliberately ignored.
+        case skip
+    }
+
+    /// A cell that names several members (“张三、李四 王五”): one record per person, the first
+    /// as lead.
+    public struct PeopleList: Sendable, Equatable {
+        public var column: String
+        /// Role of the first person and of every other one; `nil` keeps the mapped role.
+        public var leadRole: String?
+        public var otherRole: String?
+    }
+
+    /// What one source value becomes: a replacement for its own field and values for others.
+    public struct Translation: Sendable, Equatable {
+        public var fields: [ActivityField: String]
+        public init(fields: [ActivityField: String]) { self.fields = fields }
+    }
+
+    public var path: String
+    public var name: String?
+    /// File patterns (globs) this mapping applies to; without a `/`, matched against the file
+    /// name, otherwise against the path relative to the mapping file's folder.
+    public var files: [String]
+    public var encoding: TextEncoding
+    /// Numbers in the date column are Excel serial day numbers (1900 date system).
+    public var excelDates: Bool
+    /// Source column header → target, in the order written.
+    public var columns: [(header: String, target: Target)]
+    public var people: PeopleList?
+    public var constants: [ActivityField: String]
+    /// Field → normalised source value → translation.
+    public var values: [ActivityField: [String: Translation]]
+
+    public static func == (a: Mapping, b: Mapping) -> Bool {
+        a.path == b.path && a.name == b.name && a.files == b.files && a.encoding == b.encoding && a.excelDates == b.excelDates
+            && a.columns.elementsEqual(b.columns, by: { $0.header == $1.header && $0.target == $1.target })
+            && a.people == b.people && a.constants == b.constants && a.values == b.values
+    }
+
+    /// True when this mapping names `file` (a path as given on the command line).
+    public func applies(to file: String) -> Bool {
+        let base = (file as NSString).lastPathComponent
+        let folder = ((path as NSString).deletingLastPathComponent as NSString).standardizingPath
+        let full = (file as NSString).standardizingPath
+        let absolute = full.hasPrefix("/") ? full : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(full)
+        for pattern in files {
+            if !pattern.contains("/") {
+                if fnmatch(pattern, base, 0) == 0 { return true }
+                continue
+            }
+            let p = pattern.hasPrefix("/") ? pattern : (folder as NSString).appendingPathComponent(pattern)
+            let pAbs = p.hasPrefix("/") ? p : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p)
+            if fnmatch((pAbs as NSString).standardizingPath, absolute, FNM_PATHNAME) == 0 { return true }
+        }
+        return false
+    }
+
+    /// Values are compared after trimming and with full-width brackets folded to ASCII, so
+    /// “采用（单篇）” and “采用(单篇)” are the same value.
+    public static func normalise(_ s: String) -> String {
+        var out = s.trimmingSpaces
+        if out.contains(where: { "（）".contains($0) }) {
+            out = out.replacingOccurrences(of: "（", with: "(").replacingOccurrences(of: "）", with: ")")
+        }
+        return out
+    }
+
+    /// Splits a list cell on 、 , ， ; ； spaces (ASCII and ideographic) and line breaks.
+    public static func splitList(_ s: String) -> [String] {
+        s.split(whereSeparator: { "、,，;；\n\r\t \u{3000}".contains($0) }).map(String.init)
+    }
+}
+
+/// A text encoding of an input file.
+public enum TextEncoding: String, Sendable, CaseIterable {
+    /// UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 when the start of the file is
+    /// not UTF-8 but is valid GB18030.
+    case auto
+    case utf8 = "utf-8"
+    case utf16 = "utf-16"
+    case gb18030
+    case gbk
+
+    public init?(spelling: String) {
+        switch spelling.lowercased().replacingOccurrences(of: "_", with: "-") {
+        case "auto", "自动": self = .auto
+        case "utf-8", "utf8": self = .utf8
+        case "utf-16", "utf16": self = .utf16
+        case "gb18030": self = .gb18030
+        case "gbk", "gb2312", "cp936": self = .gbk
+        default: return nil
+        }
+    }
+}
+
+/// Problems in a mapping file, each with its line and column.
+public struct MappingError: Error, Sendable {
+    public var path: String
+    public var source: String?
+    public var diagnostics: [Diagnostic]
+
+    public func render(_ lang: Language) -> String {
+        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
+    }
+}
+
+extension Mapping {
+    /// The one mapping among `mappings` that names `file`, `nil` when none does.
+    /// - Throws: ``IngestError/ambiguousMapping(path:mappings:)`` when several do.
+    public static func select(for file: String, from mappings: [Mapping]) throws(IngestError) -> Mapping? {
+        let matching = mappings.filter { $0.applies(to: file) }
+        if matching.count > 1 { throw .ambiguousMapping(path: file, mappings: matching.map(\.path)) }
+        return matching.first
+    }
+}

@@ -1,0 +1,49 @@
+// libFuzzer harness for the CSV reader, the streaming decoder and the mapping layer.
+// Built by Tests/Fuzz/run (not part of `swift build`): the input's first byte picks the
+// encoding, the rest is a CSV file read through a fixed proposal mapping (names, a list
+// column, vocabularies, Excel dates) and, separately, as a plain CSV file. Any crash, hang
+// or sanitizer report is a bug; thrown IngestErrors are fine.
+import Foundation
+import LvzhiCore
+
+let fuzzMapping = Mapping(
+    path: "/fuzz/m.yaml", name: nil, files: ["*.csv"], encoding: .auto, excelDates: true,
+    columns: [("提案号", .field(.activityID)), ("日期", .field(.date)), ("提案人", .memberName),
+              ("状态", .field(.status)), ("备注", .skip)],
+    people: Mapping.PeopleList(column: "提案人", leadRole: "第一提案人", otherRole: "联名提案人"),
+    constants: [.kind: "提案"],
+    values: [.status: ["已立案": Mapping.Translation(fields: [.status: "立案"]),
+                       "立案(重点)": Mapping.Translation(fields: [.status: "立案", .marks: "重点"])]])
+let fuzzNames = NameIndex(members: [
+    Member(id: "M1", name: "张三", sector: "", committee: "", role: "", group: "", party: "", joined: nil, left: nil,
+           ranked: true, source: SourceLocation(file: "m", line: 2)),
+    Member(id: "M2", name: "王芳", sector: "", committee: "", role: "", group: "", party: "", joined: nil, left: nil,
+           ranked: true, source: SourceLocation(file: "m", line: 3)),
+    Member(id: "M3", name: "王芳", sector: "", committee: "", role: "", group: "", party: "", joined: nil, left: nil,
+           ranked: true, source: SourceLocation(file: "m", line: 4)),
+])
+let fuzzPath = NSTemporaryDirectory() + "lvzhi-fuzz-\(getpid()).csv"
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    guard size > 0 else { return 0 }
+    let encodings: [TextEncoding] = [.auto, .utf8, .utf16, .gb18030, .gbk]
+    var mapping = fuzzMapping
+    mapping.encoding = encodings[Int(data[0]) % encodings.count]
+    FileManager.default.createFile(atPath: fuzzPath, contents: Data(bytes: data + 1, count: size - 1))
+    _ = try? CSVReader(path: fuzzPath, encoding: mapping.encoding).forEachRow { row in
+        for i in 0..<row.count { _ = row.string(i) }
+    }
+    let channel = BatchChannel()
+    _ = try? RawReader.readMappedCSV(path: fuzzPath, mapping: mapping, names: fuzzNames, into: channel)
+    channel.close()
+    while let b = try? channel.take() {
+        for r in 0..<b.count where b.issues[r] == nil {
+            let base = r * RawBatch.fieldCount * 2
+            let date = b.bytes[Int(b.bounds[base + 4])..<Int(b.bounds[base + 5])]
+            _ = Array(date).withUnsafeBufferPointer { DateText.parse($0, excel: true) }
+        }
+    }
+    _ = Mapping.splitList(String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self))
+    return 0
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Runs the built binary on Samples/foreign: two foreign exports read through their mapping
+/// files alongside the canonical Samples/activities (as scripts/demo does).
+@Suite struct ForeignExportTests {
+    static let mappings = ["--mapping", "Samples/foreign/proposals.mapping.yaml", "Samples/foreign/opinions.mapping.yaml"]
+    static let inputs = ["--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv",
+                         "--activities", "Samples/activities", "Samples/foreign"]
+
+    @Test func scoresForeignExportsAlongsideTheCanonicalFiles() throws {
+        let s = Scratch()
+        let r = try lvzhi(["score"] + Self.inputs + Self.mappings + ["--out", s.file("out")],
+                          environment: ["SOURCE_DATE_EPOCH": "1767225600"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // 8250 canonical rows + 123 records from the two foreign files (list cells expanded).
+        #expect(r.stdout.contains("读取记录 8373 条：计分 8363 条"), "\(r.stdout)")
+        let rejects = s.read("out/rejects.csv")
+        #expect(rejects.contains("TA2025-008#2") && rejects.contains("李怡旭") && rejects.contains("M0101"))
+        #expect(rejects.contains("TA2025-024#2") && rejects.contains("欧阳不在"))
+        #expect(rejects.contains("XX2025-018") && rejects.contains("转有关部门参考"))
+        let ledger = s.read("out/ledger.csv")
+        #expect(ledger.contains("TA2025-001#4"), "co-signers from one list cell are scored")
+        #expect(ledger.contains("XX2025-001"), "GB18030 rows with Excel serial dates are scored")
+    }
+
+    @Test func validatePrintsTheReconciliation() throws {
+        let r = try lvzhi(["validate"] + Self.inputs + Self.mappings)
+        #expect(r.status == 1, "records were rejected: \(r.stderr)")
+        #expect(r.stdout.contains("读取记录 8373 条：接受 8363 条，拒收 10 条"), "\(r.stdout)")
+        #expect(r.stdout.contains("未知的状态：已采用(单篇) × 1、转有关部门参考 × 1"))
+        #expect(r.stdout.contains("名册中没有的委员：M0999 × 1、欧阳不在 × 1"))
+        #expect(r.stdout.contains("映射 Samples/foreign/opinions.mapping.yaml 适用于：Samples/foreign/opinions-gb18030.csv"))
+        let en = try lvzhi(["validate"] + Self.inputs + Self.mappings + ["--lang", "en"])
+        #expect(en.stdout.contains("records read 8373: 8363 accepted, 10 rejected"))
+        #expect(en.stdout.contains("ambiguous-name 1"))
+    }
+
+    @Test func validateCleanCanonicalFileExitsZero() throws {
+        let s = Scratch()
+        let a = s.write("a.csv", "activity_id,member_id,date,kind,status\nZ1,M0002,2025-03-05,全体会议,出席\n")
+        let r = try lvzhi(["validate", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities", a])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("没有任何记录的委员：299 人"))
+    }
+
+    @Test func foreignExportWithoutItsMappingIsRefusedWithAHint() throws {
+        let s = Scratch()
+        let r = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv",
+                           "--activities", "Samples/foreign/platform-proposals.csv", "--out", s.file("out")])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("platform-proposals.csv:1") && r.stderr.contains("映射文件"))
+    }
+
+    @Test func brokenMappingFileNamesLineAndColumn() throws {
+        let s = Scratch()
+        let m = s.write("m.yaml", "mapping: 1\nfiles: [platform-proposals.csv]\ncolumns:\n  提案号: activity_id\n  提交时间: datum\n")
+        let r = try lvzhi(["validate"] + Self.inputs + ["--mapping", m])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("m.yaml:5:9") && r.stderr.contains("[M020]") && r.stderr.contains("datum"), "\(r.stderr)")
+        let en = try lvzhi(["score"] + Self.inputs + ["--mapping", m, "--out", s.file("out"), "--lang", "en"])
+        #expect(en.status == 3 && en.stderr.contains("unknown field 'datum'"))
+    }
+
+    @Test func validateChecksXMLAgainstTheSchema() throws {
+        let s = Scratch()
+        let x = s.write("bad.xml", "<?xml version=\"1.0\"?>\n<lvzhi version=\"1\"><activities>\n<activity activity_id=\"Z1\" member_id=\"M0002\" date=\"2025-03-05\" kind=\"全体会议\" colour=\"red\"/>\n</activities></lvzhi>\n")
+        let r = try lvzhi(["validate", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities", x])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("[I016]") && r.stderr.contains("colour"), "\(r.stderr)")
+    }
+}
