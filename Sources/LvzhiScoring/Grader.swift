@@ -37,10 +37,10 @@ enum Grader {
                 results[i].rankedInScope = idx.count
             }
             // Rank from the bottom, for bottom quotas (ties share too).
+            let worstFirst = Array(idx.reversed())
             var back = 0
-            for (pos, i) in idx.reversed().enumerated() {
-                let prev = pos == 0 ? nil : idx.reversed()[pos - 1]
-                if prev == nil || results[i].score != results[prev!].score { back = pos + 1 }
+            for (pos, i) in worstFirst.enumerated() {
+                if pos == 0 || results[i].score != results[worstFirst[pos - 1]].score { back = pos + 1 }
                 reverseRank[i] = back
             }
         }
