@@ -16,10 +16,10 @@ final class RawBatch: @unchecked Sendable {
     static let fieldCount = ActivityField.allCases.count
     static let capacity = 4096
 
-    var bytes: [UInt8] = []
-    var bounds: [Int32] = []
-    var lines: [Int32] = []
-    var issues: [Int: RawIssue] = [:]
+    @exclusivity(unchecked) var bytes: [UInt8] = []
+    @exclusivity(unchecked) var bounds: [Int32] = []
+    @exclusivity(unchecked) var lines: [Int32] = []
+    @exclusivity(unchecked) var issues: [Int: RawIssue] = [:]
 
     init() {
         bytes.reserveCapacity(Self.capacity * 160)

@@ -48,8 +48,8 @@ public struct XMLRecordReader {
     public init(path: String) { self.path = path }
 
     final class ErrorBox {
-        var message: String?
-        var line = 0
+        @exclusivity(unchecked) var message: String?
+        @exclusivity(unchecked) var line = 0
     }
 
     /// Calls `body` for every element, in document order, with its attributes as text.

@@ -101,6 +101,9 @@ struct CompiledRules: Sendable {
 
     /// The run's bound expressions; each member gets one frame per expression.
     var expressions: [BoundExpression]
+    /// What scoring needs of each rule, without the rule's strings and lists (copying a whole
+    /// ``Rule`` per matching record cost a dozen reference-count operations).
+    var params: [RuleParams]
 
     init(_ set: RuleSet, symbols: inout SymbolTable, marks: [String], members: [Member], arena: StringArena, period: Period) {
         var table = ExpressionTable(arena: arena, period: period)
@@ -111,6 +114,10 @@ struct CompiledRules: Sendable {
             r.appliesTo.map { CompiledCondition($0, symbols: &symbols, marks: marks, expressions: &table) }
         }
         expressions = table.bound
+        params = set.rules.map { r in
+            RuleParams(category: r.category, points: r.points, basis: r.basis, cap: r.cap, maxCount: r.maxCount,
+                       skipFirst: r.skipFirst, hasSplit: r.split != nil)
+        }
         byKind = [:]
         anyKind = []
         for (i, r) in rules.enumerated() {
@@ -179,4 +186,15 @@ extension ExpressionRecord {
         self.init(date: a.date, kind: a.kind, status: a.status, role: a.role, level: a.level, ref: a.ref,
                   marks: a.marks, quantity: a.quantity, id: a.id, title: a.title)
     }
+}
+
+/// The numbers of a rule that the scoring loop reads.
+struct RuleParams: Sendable {
+    var category: Int
+    var points: Points
+    var basis: PointsBasis
+    var cap: Points?
+    var maxCount: Int?
+    var skipFirst: Int?
+    var hasSplit: Bool
 }

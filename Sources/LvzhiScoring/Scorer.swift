@@ -130,7 +130,7 @@ public enum Scorer {
             var matched = false
             for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who, context: context) {
                 matched = true
-                let rule = rules.rules[r]
+                let rule = compiled.params[r]
                 let nominal = rule.basis == .quantity ? rule.points * rec.quantity : rule.points
                 var awarded = nominal
                 var note = LedgerEntry.Note.full
@@ -145,7 +145,7 @@ public enum Scorer {
                                               points: .zero, nominal: nominal, note: .countLimited(max: maxCount)))
                     continue
                 }
-                if rule.split != nil, let share = shares.share(rule: r, record: ri) {
+                if rule.hasSplit, let share = shares.share(rule: r, record: ri) {
                     awarded = share.apply(nominal)
                     note = share.note
                 }
