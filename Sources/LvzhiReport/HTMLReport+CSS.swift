@@ -22,12 +22,14 @@ code,.path,.code{font-family:"Noto Sans Mono CJK SC","DejaVu Sans Mono",Consolas
 .masthead .kicker{margin:0 0 4px;color:var(--accent);font-size:13px;letter-spacing:.08em}
 .masthead h1{font-size:26px;display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 14px}
 .masthead h1 .ttl{color:var(--accent)}
-.meta{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:0;margin:16px 0 0;border:1px solid var(--rule);border-radius:6px;overflow:hidden}
-.meta div{padding:7px 12px;border-right:1px solid var(--rule);border-bottom:1px solid var(--rule)}
-.meta div:nth-child(3n){border-right:0}
-.meta div:nth-last-child(-n+3){border-bottom:0}
+.meta{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:1px;margin:16px 0 0;border:1px solid var(--rule);border-radius:6px;overflow:hidden;background:var(--rule)}
+.meta div{padding:7px 12px;background:#fff}
+.meta div.wide{grid-column:span 2}
 .meta dt{font-size:11.5px;color:var(--muted)}
 .meta dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+.meta .ver{font-weight:400;color:var(--muted);margin-left:6px;white-space:nowrap}
+.meta code.hash{font-size:12px;font-weight:400;letter-spacing:.01em;word-break:break-all}
+.meta .base{display:block;font-weight:400;font-size:12px;color:var(--muted)}
 .toc{display:flex;flex-wrap:wrap;gap:6px 22px;margin:16px 0 0;font-size:13px}
 .toc a{color:var(--accent);text-decoration:none}
 .toc a:hover{text-decoration:underline}
@@ -89,6 +91,17 @@ table.wuse{width:100%;table-layout:fixed}
 .m.xl .s{margin-top:0}
 .m .s{display:block;font-size:11px;opacity:.92;margin-top:1px}
 .m i{position:absolute;top:1px;right:3px;font-style:normal;font-size:10px;line-height:1.2}
+a.m{display:block;text-decoration:none}
+a.m:hover{outline:2px solid var(--ink);outline-offset:1px}
+.by{position:absolute;opacity:0;width:1px;height:1px;margin:0;pointer-events:none}
+.bytabs{display:flex;gap:0;margin:0 0 10px;border-bottom:2px solid var(--rule)}
+.bytabs label{cursor:pointer;padding:5px 16px 6px;font-size:13.5px;color:var(--muted);border:1px solid transparent;border-bottom:0;border-radius:6px 6px 0 0;margin-bottom:-2px;user-select:none}
+.bytabs label:hover{color:var(--ink);background:var(--soft)}
+.bytabs label .n{display:inline-block;margin-left:6px;font-size:11px;color:var(--faint);font-weight:400}
+#by-sector:checked~.bytabs label[for=by-sector],#by-committee:checked~.bytabs label[for=by-committee],#by-role:checked~.bytabs label[for=by-role]{color:var(--ink);font-weight:700;background:#fff;border-color:var(--rule);border-bottom:2px solid #fff}
+#by-sector:focus-visible~.bytabs label[for=by-sector],#by-committee:focus-visible~.bytabs label[for=by-committee],#by-role:focus-visible~.bytabs label[for=by-role]{outline:2px solid var(--accent);outline-offset:-2px}
+.byview{display:none}
+#by-sector:checked~.v-sector,#by-committee:checked~.v-committee,#by-role:checked~.v-role{display:block}
 .marknotes{margin-top:14px;font-size:12.5px;color:var(--ink);border-top:1px solid var(--rule);padding-top:8px}
 .marknotes p{margin:4px 0}
 .marknotes .nb{white-space:nowrap}
@@ -111,6 +124,46 @@ table.rank{width:100%;font-size:12.5px;line-height:1.35}
 .rank td.tot,.rank th.tot{font-weight:700;border-left:1px solid #d5dae1}
 .rank td.gd{white-space:nowrap;font-weight:600}
 .rank td.notes{font-size:11.5px;color:var(--muted);min-width:8em;line-height:1.3}
+
+.rank td.nm a,.plain td.nm a{color:inherit;text-decoration:none;border-bottom:1px dotted #9aa3af}
+.rank td.nm a:hover,.plain td.nm a:hover{color:var(--accent)}
+.ranking h3{margin-top:22px}
+.scopes{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:10px 22px;align-items:start}
+table.scope caption{text-align:left;font-weight:700;font-size:13.5px;padding:4px 0 3px}
+table.scope caption span{font-weight:400;color:var(--muted);font-size:12px;margin-left:6px}
+.plain td.b,.plain td.r.b{font-weight:700}
+.plain td.nm{font-weight:600;white-space:nowrap}
+.plain td.nm sup{font-weight:400;color:var(--accent)}
+.plain td.id{color:var(--muted);white-space:nowrap}
+.plain td.gd{white-space:nowrap}
+
+/* averages */
+.scroll{overflow-x:auto}
+table.avg{font-size:12.5px}
+.avg th{vertical-align:bottom}
+.avg th .cap{display:block;font-weight:400;font-size:10.5px;color:var(--faint)}
+.avg td.neg{color:var(--bad)}
+.avg td.tot,.avg th.tot{border-left:1px solid #d5dae1;font-weight:700}
+.avg tr.total td{background:var(--soft)}
+
+/* lists */
+.lists h3 .cnt{font-weight:400;color:var(--muted);font-size:12.5px;margin-left:6px}
+table.act{margin-bottom:6px;width:auto;min-width:66%}
+.act td,.act th{padding-right:18px}
+.act th.wide{width:42%}
+
+/* appendix: the 考核细则 as RuleBook renders it */
+.rulebook{max-width:900px;font-size:13.5px}
+.rulebook h2{font-size:17px;border:0;margin:10px 0 4px;padding:0;text-align:center}
+.rulebook h3{font-size:15px;margin:16px 0 6px}
+.rulebook h4{font-size:14px;margin:10px 0 4px}
+.rulebook p{margin:4px 0}
+.rulebook ol,.rulebook ul{margin:4px 0;padding-left:26px}
+.rulebook li{margin:1px 0}
+.rulebook table{border-collapse:collapse;margin:6px 0;font-size:13px}
+.rulebook th,.rulebook td{border:1px solid var(--rule);padding:4px 10px;text-align:left}
+.rulebook th{background:var(--soft);font-weight:600}
+.rulebook .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;box-shadow:inset 0 0 0 1px rgba(0,0,0,.15)}
 
 /* reconciliation */
 .check{padding:8px 12px;border-radius:6px;font-size:13px;margin:8px 0 4px}
@@ -147,7 +200,22 @@ svg.hist{max-width:170mm}
 .stats{grid-template-columns:repeat(6,1fr);gap:6px}
 .stat{padding:5px 8px}
 .stat .v{font-size:16pt}
-.chart,.recon{break-before:page}
+.chart,.recon,.averages,.lists,.appendix{break-before:page}
+.bytabs,.by{display:none}
+.byview{display:none!important}
+.byview.v-sector{display:block!important}
+a.m{color:inherit}
+.scopes{grid-template-columns:repeat(3,minmax(0,1fr));gap:2mm 6mm}
+table.scope{break-inside:avoid;font-size:8.5pt}
+table.scope td,table.scope th{padding:1.5px 4px}
+.scroll{overflow:visible}
+.averages{page:wide}
+table.avg{font-size:8.5pt;width:100%}
+.avg td,.avg th{padding:2px 5px}
+.rank td.nm a,.plain td.nm a{border:0}
+.rulebook{max-width:none;font-size:10pt}
+.rulebook h3,.rulebook h4{break-after:avoid}
+.rulebook li,.rulebook tr{break-inside:avoid}
 .ranking{page:wide;break-before:page}
 .wuse col.c-sector{width:26mm}
 .cells{grid-template-columns:repeat(auto-fill,minmax(18.5mm,1fr));gap:1.2mm}

@@ -1,22 +1,61 @@
+import Foundation
 import LvzhiCore
 import LvzhiRules
 
-/// 二、五色图: every member a cell in their grade's colour, grouped by 界别.
+/// 二、五色图: every member a cell in their grade's colour, grouped by 界别, 专委会 or 职务.
+///
+/// The three groupings are all in the page; CSS-only radio buttons choose the one shown (no
+/// script needed), and print always shows the grouping by 界别.
 extension HTMLWriter {
-    /// Members of one 界别, best first.
+    /// Members of one group (a 界别, 专委会 or 职务), best first.
     struct SectorGroup {
         var name: String
         var rows: [Int]
         var gradeCounts: [Int]
     }
 
-    /// Groups in a stable order: most members first, then by name; inside a group by score
-    /// (highest first), then member id.
-    func sectorGroups() -> [SectorGroup] {
+    /// The ways the chart can be grouped.
+    enum Grouping: CaseIterable {
+        case sector, committee, role
+
+        var id: String {
+            switch self {
+            case .sector: "sector"
+            case .committee: "committee"
+            case .role: "role"
+            }
+        }
+
+        /// The group a member belongs to: for 专委会 the first one listed, as in ranking.
+        func key(_ m: Member) -> String {
+            switch self {
+            case .sector: m.sector
+            case .committee: HTMLWriter.firstCommittee(m.committee)
+            case .role: m.role
+            }
+        }
+    }
+
+    /// The first of several 专委会 written in one cell (`经济委员会；提案委员会`), trimmed.
+    static func firstCommittee(_ text: String) -> String {
+        let first = text.split(whereSeparator: { ";；、,，".contains($0) }).first.map(String.init) ?? ""
+        return first.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Offices list 职务 from the top down; other roles follow by size.
+    static let roleOrder = ["主席", "副主席", "秘书长", "副秘书长", "常委", "委员"]
+
+    /// Groups members by 界别 in a stable order: most members first, then by name.
+    func sectorGroups() -> [SectorGroup] { groups(.sector) }
+
+    /// Groups in a stable order: for 职务 the usual order of office, otherwise (and for other
+    /// roles) most members first, then by name; inside a group by score (highest first), then
+    /// member id.
+    func groups(_ grouping: Grouping) -> [SectorGroup] {
         var index: [String: Int] = [:]
         var groups: [SectorGroup] = []
         for (i, row) in s.rows.enumerated() {
-            let key = row.member.sector
+            let key = grouping.key(row.member)
             if let g = index[key] {
                 groups[g].rows.append(i)
             } else {
@@ -34,13 +73,32 @@ extension HTMLWriter {
                 return x.member.id < y.member.id
             }
         }
+        let order = grouping == .role ? Self.roleOrder : []
         groups.sort { a, b in
+            let oa = order.firstIndex(of: a.name) ?? order.count, ob = order.firstIndex(of: b.name) ?? order.count
+            if oa != ob { return oa < ob }
             if a.rows.count != b.rows.count { return a.rows.count > b.rows.count }
-            // Unnamed sector last among equals; then by name, bytewise.
+            // Unnamed group last among equals; then by name, bytewise.
             if a.name.isEmpty != b.name.isEmpty { return b.name.isEmpty }
             return Array(a.name.utf8).lexicographicallyPrecedes(Array(b.name.utf8))
         }
         return groups
+    }
+
+    func groupingLabel(_ g: Grouping) -> String {
+        switch g {
+        case .sector: t("按界别", "By sector")
+        case .committee: t("按专委会", "By committee")
+        case .role: t("按职务", "By role")
+        }
+    }
+
+    func unnamedGroup(_ g: Grouping) -> String {
+        switch g {
+        case .sector: t("（未填界别）", "(no sector)")
+        case .committee: t("（未填专委会）", "(no committee)")
+        case .role: t("（未填职务）", "(no role)")
+        }
     }
 
     /// Marks shown on a member's cell and in the table.
@@ -54,28 +112,41 @@ extension HTMLWriter {
 
     mutating func chart() {
         raw("<section class=\"chart\" id=\"chart\">\n<h2>\(t("二、五色图", "2. Five-colour chart"))</h2>\n")
-        let leadText = t("每格为一名委员，按所得等次着色，标注姓名和总分；按界别分组，组内按总分从高到低排列。", "One cell per member, coloured by grade, with name and total score; grouped by sector, highest score first within each sector.")
+        let leadText = t("每格为一名委员，按所得等次着色，标注姓名和总分；可按界别、专委会或职务分组（多个专委会的按第一个），组内按总分从高到低排列。打印时按界别分组。",
+                         "One cell per member, coloured by grade, with name and total score; grouped by sector, committee (the first one listed) or role, highest score first within each group. Printed by sector.")
         raw("<p class=\"lead\">\(leadText)</p>\n")
-        let groups = sectorGroups()
-        if groups.isEmpty {
+        if s.rows.isEmpty {
             raw("<p class=\"empty\">\(t("没有委员。", "No members."))</p>\n</section>\n")
             return
         }
-
-        // A table so that the legend (its head) repeats on every printed page of the chart.
-        raw("<table class=\"wuse\">\n<colgroup><col class=\"c-sector\"><col></colgroup>\n<thead><tr><td colspan=\"2\">")
-        chipLegend()
-        raw("</td></tr></thead>\n<tbody>\n")
-        for g in groups {
-            raw("<tr><th scope=\"row\"><span class=\"sname\">")
-            text(g.name.isEmpty ? t("（未填界别）", "(no sector)") : g.name)
-            raw("</span><span class=\"scount\">\(t("\(g.rows.count) 人", "\(g.rows.count) members"))</span>")
-            miniBar(g.gradeCounts, total: g.rows.count)
-            raw("</th><td><div class=\"cells\">")
-            for r in g.rows { cell(s.rows[r]) }
-            raw("</div></td></tr>\n")
+        let views = Grouping.allCases.map { ($0, groups($0)) }
+        // The radio buttons come first so that `:checked ~` can reach the tabs and the views.
+        for (g, _) in views {
+            raw("<input type=\"radio\" class=\"by\" name=\"wuse-by\" id=\"by-\(g.id)\"\(g == .sector ? " checked" : "")>")
         }
-        raw("</tbody>\n</table>\n")
+        raw("\n<div class=\"bytabs\" role=\"group\" aria-label=\"\(t("分组方式", "Group by"))\">")
+        for (g, groups) in views {
+            raw("<label for=\"by-\(g.id)\">\(groupingLabel(g))<span class=\"n\">\(groups.count)</span></label>")
+        }
+        raw("</div>\n")
+        for (g, groups) in views {
+            raw("<div class=\"byview v-\(g.id)\">\n")
+            // A table so that the legend (its head) repeats on every printed page of the chart.
+            raw("<table class=\"wuse\">\n<colgroup><col class=\"c-sector\"><col></colgroup>\n<thead><tr><td colspan=\"2\">")
+            chipLegend()
+            raw("</td></tr></thead>\n<tbody>\n")
+            for group in groups {
+                raw("<tr><th scope=\"row\"><span class=\"sname\">")
+                text(group.name.isEmpty ? unnamedGroup(g) : group.name)
+                raw("</span><span class=\"scount\">\(t("\(group.rows.count) 人", "\(group.rows.count) members"))</span>")
+                miniBar(group.gradeCounts, total: group.rows.count)
+                raw("</th><td><div class=\"cells\">")
+                for r in group.rows { cell(s.rows[r]) }
+                raw("</div></td></tr>\n")
+                o.drainIfNeeded()
+            }
+            raw("</tbody>\n</table>\n</div>\n")
+        }
         markNotes()
         raw("</section>\n")
     }
@@ -112,7 +183,10 @@ extension HTMLWriter {
         let width = Format.displayWidth(m.name)
         let size = width <= 8 ? "" : width <= 12 ? " l" : " xl"
         let gi = row.gradeIndex
-        raw("<div class=\"m g\(gi)\(size)\" title=\"")
+        let tag = memberPages == nil ? "div" : "a"
+        raw("<\(tag) class=\"m g\(gi)\(size)\"")
+        if let memberPages { raw(" href=\"\(esc(memberPages))#\(MemberPages.anchor(m.id))\"") }
+        raw(" title=\"")
         // Tooltip: id and name / sector and role / score, rank, grade / veto or partial period.
         text(m.id); raw(" "); text(m.name); raw("&#10;")
         if !m.sector.isEmpty || !m.role.isEmpty {
@@ -131,7 +205,7 @@ extension HTMLWriter {
         raw("</span>")
         let mk = marks(row)
         if !mk.isEmpty { raw("<i>\(mk)</i>") }
-        raw("</div>")
+        raw("</\(tag)>")
     }
 
     /// "自 2025-04-01 任职；2025-09-30 离任"

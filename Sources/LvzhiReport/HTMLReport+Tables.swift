@@ -3,17 +3,41 @@ import LvzhiIngest
 import LvzhiRules
 import LvzhiScoring
 
-/// 三、得分排名表 and 四、数据核对.
+/// 四、得分排名 and 六、数据核对.
 extension HTMLWriter {
-    // MARK: - 三、得分排名表
+    // MARK: - 四、得分排名
+
+    /// Competition ranks ("1224") over all ranked members, whatever the ranking scope, by row.
+    func overallRanks() -> [Int?] {
+        var out = [Int?](repeating: nil, count: s.rows.count)
+        var pos = 0, rank = 0
+        var last: Points?
+        for (i, row) in s.rows.enumerated() where row.rank != nil {
+            pos += 1
+            if last != row.score { rank = pos; last = row.score }
+            out[i] = rank
+        }
+        return out
+    }
 
     mutating func ranking() {
         let categories = s.run.rules.categories
-        raw("<section class=\"ranking\" id=\"ranking\">\n<h2>\(t("三、得分排名表", "3. Ranked scores"))</h2>\n")
-        let leadText = t("按总分从高到低排列，同分同名次；各类别得分为封顶、保底后的分数。", "Highest score first; equal scores share a rank. Category points are after caps and floors.")
+        let scope = s.run.rules.grading.scope
+        let overall = overallRanks()
+        raw("<section class=\"ranking\" id=\"ranking\">\n<h2>\(t("四、得分排名", "4. Rankings"))</h2>\n")
+        raw("<h3>\(t("（一）总排名", "4.1 All members"))</h3>\n")
+        let leadText = scope == .all
+            ? t("按总分从高到低排列，同分同名次；各类别得分为封顶、保底后的分数。", "Highest score first; equal scores share a rank. Category points are after caps and floors.")
+            : t("按总分从高到低排列，同分同名次；本办法按\(scopeName(scope))分组排名和评定，“\(scopeName(scope))内”一栏为组内名次。各类别得分为封顶、保底后的分数。",
+                "Highest score first; equal scores share a rank. These rules rank and grade within each \(scopeName(scope)); that rank is in its own column. Category points are after caps and floors.")
         raw("<p class=\"lead\">\(leadText)</p>\n")
         raw("<table class=\"rank\">\n<thead><tr>")
-        raw("<th class=\"r\">\(t("排名", "Rank"))</th><th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th>")
+        if scope == .all {
+            raw("<th class=\"r\">\(t("排名", "Rank"))</th>")
+        } else {
+            raw("<th class=\"r\">\(t("总排名", "Overall"))</th><th class=\"r\">\(t("\(scopeName(scope))内", "In \(scopeName(scope))"))</th>")
+        }
+        raw("<th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th>")
         raw("<th>\(t("界别", "Sector"))</th><th>\(t("专委会", "Committee"))</th><th>\(t("职务", "Role"))</th>")
         for c in categories {
             // Short names on one line; longer ones wrapped onto two (or three) even lines.
@@ -29,19 +53,45 @@ extension HTMLWriter {
         }
         raw("<th class=\"r tot\">\(t("总分", "Total"))</th><th>\(t("等次", "Grade"))</th><th class=\"notes\">\(t("备注", "Notes"))</th>")
         raw("</tr></thead>\n<tbody>\n")
-        for row in s.rows { rankRow(row, categoryCount: categories.count) }
+        for (i, row) in s.rows.enumerated() {
+            rankRow(row, overall: scope == .all ? nil : .some(overall[i]), categoryCount: categories.count)
+        }
         raw("</tbody>\n</table>\n")
         if s.rows.isEmpty { raw("<p class=\"empty\">\(t("没有委员。", "No members."))</p>\n") }
+
+        if scope == .all {
+            sectorTopFive(overall: overall)
+        } else {
+            scopeTables(scope, overall: overall)
+        }
         raw("</section>\n")
     }
 
-    private mutating func rankRow(_ row: RunSummary.Row, categoryCount: Int) {
+    /// A member's name, linked to their page when member pages are written.
+    mutating func memberName(_ m: Member) {
+        if let memberPages {
+            raw("<a href=\"\(esc(memberPages))#\(MemberPages.anchor(m.id))\">")
+            text(m.name)
+            raw("</a>")
+        } else {
+            text(m.name)
+        }
+    }
+
+    /// `overall` is nil when the whole body is one ranking scope (the rank column is the rank).
+    private mutating func rankRow(_ row: RunSummary.Row, overall: Int??, categoryCount: Int) {
         let m = row.member
         let gi = row.gradeIndex
-        raw("<tr><td class=\"r\">")
+        raw("<tr>")
+        if let overall {
+            raw("<td class=\"r\">")
+            if let o = overall { raw(String(o)) } else { raw("—") }
+            raw("</td>")
+        }
+        raw("<td class=\"r\">")
         if let rank = row.rank { raw(String(rank)) } else { raw("—") }
         raw("</td><td class=\"nm\">")
-        text(m.name)
+        memberName(m)
         let mk = marks(row)
         if !mk.isEmpty { raw("<sup>\(mk)</sup>") }
         raw("</td><td class=\"id\">")
@@ -73,7 +123,90 @@ extension HTMLWriter {
         o.drainIfNeeded()
     }
 
-    // MARK: - 四、数据核对
+    /// The ranking within each scope (职务, 界别 …): one compact table per group.
+    private mutating func scopeTables(_ scope: Grading.Scope, overall: [Int?]) {
+        raw("<h3>\(t("（二）按\(scopeName(scope))分组排名", "4.2 Ranked within each \(scopeName(scope))"))</h3>\n")
+        raw("<p class=\"lead\">\(t("等次按各组内的名次或分数评定；不参与排名的委员不列入。", "Grades are decided within each group; members who are not ranked are left out."))</p>\n")
+        var index: [String: Int] = [:]
+        var groups: [(name: String, rows: [Int])] = []
+        for (i, row) in s.rows.enumerated() where row.rank != nil {
+            let key = s.run.results[row.resultIndex].rankScope
+            if let g = index[key] { groups[g].rows.append(i) } else {
+                index[key] = groups.count
+                groups.append((key, [i]))
+            }
+        }
+        let order = scope == .role ? Self.roleOrder : []
+        groups.sort { a, b in
+            let oa = order.firstIndex(of: a.name) ?? order.count, ob = order.firstIndex(of: b.name) ?? order.count
+            if oa != ob { return oa < ob }
+            if a.rows.count != b.rows.count { return a.rows.count > b.rows.count }
+            return Array(a.name.utf8).lexicographicallyPrecedes(Array(b.name.utf8))
+        }
+        if groups.isEmpty { raw("<p class=\"empty\">\(t("没有参与排名的委员。", "No ranked members."))</p>\n") }
+        raw("<div class=\"scopes\">\n")
+        for g in groups {
+            raw("<table class=\"plain scope\">\n<caption>")
+            text(g.name.isEmpty ? t("（未填\(scopeName(scope))）", "(no \(scopeName(scope)))") : g.name)
+            raw(" <span>\(t("\(g.rows.count) 人参与排名", "\(g.rows.count) ranked"))</span></caption>\n")
+            raw("<thead><tr><th class=\"r\">\(t("名次", "Rank"))</th><th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th><th>\(t("界别", "Sector"))</th>")
+            raw("<th class=\"r\">\(t("总分", "Total"))</th><th class=\"r\">\(t("总排名", "Overall"))</th><th>\(t("等次", "Grade"))</th></tr></thead>\n<tbody>\n")
+            for i in g.rows { compactRow(i, rank: s.rows[i].rank, overall: overall[i]) }
+            raw("</tbody>\n</table>\n")
+        }
+        raw("</div>\n")
+    }
+
+    /// Each 界别's five best (ties at fifth place included), as 广州 publishes them.
+    private mutating func sectorTopFive(overall: [Int?]) {
+        raw("<h3>\(t("（二）各界别前五名", "4.2 Each sector's top five"))</h3>\n")
+        raw("<p class=\"lead\">\(t("各界别参与排名的委员按总分排列的前五名（同分并列的一并列出）；“名次”为界别内名次。", "The five best-scoring ranked members of each sector (ties at fifth place included); the rank is within the sector."))</p>\n")
+        raw("<div class=\"scopes\">\n")
+        var any = false
+        for g in sectorGroups() {
+            var top: [(row: Int, rank: Int)] = []
+            var pos = 0, rank = 0
+            var last: Points?
+            for i in g.rows where s.rows[i].rank != nil {
+                pos += 1
+                if last != s.rows[i].score { rank = pos; last = s.rows[i].score }
+                if rank > 5 { break }
+                top.append((i, rank))
+            }
+            if top.isEmpty { continue }
+            any = true
+            raw("<table class=\"plain scope\">\n<caption>")
+            text(g.name.isEmpty ? t("（未填界别）", "(no sector)") : g.name)
+            raw(" <span>\(t("\(g.rows.count) 人", "\(g.rows.count) members"))</span></caption>\n")
+            raw("<thead><tr><th class=\"r\">\(t("名次", "Rank"))</th><th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th><th>\(t("职务", "Role"))</th>")
+            raw("<th class=\"r\">\(t("总分", "Total"))</th><th class=\"r\">\(t("总排名", "Overall"))</th><th>\(t("等次", "Grade"))</th></tr></thead>\n<tbody>\n")
+            for (i, r) in top { compactRow(i, rank: r, overall: overall[i], roleColumn: true) }
+            raw("</tbody>\n</table>\n")
+        }
+        raw("</div>\n")
+        if !any { raw("<p class=\"empty\">\(t("没有参与排名的委员。", "No ranked members."))</p>\n") }
+    }
+
+    private mutating func compactRow(_ i: Int, rank: Int?, overall: Int?, roleColumn: Bool = false) {
+        let row = s.rows[i]
+        let gi = row.gradeIndex
+        raw("<tr><td class=\"r\">\(rank.map(String.init) ?? "—")</td><td class=\"nm\">")
+        memberName(row.member)
+        let mk = marks(row)
+        if !mk.isEmpty { raw("<sup>\(mk)</sup>") }
+        raw("</td><td class=\"id\">")
+        text(row.member.id)
+        raw("</td><td>")
+        text(roleColumn ? row.member.role : row.member.sector)
+        raw("</td><td class=\"r b\">")
+        text(row.score.description)
+        raw("</td><td class=\"r\">\(overall.map(String.init) ?? "—")</td><td class=\"gd\"><span class=\"sw k\(gi)\"></span>")
+        text(grades[gi].name)
+        raw("</td></tr>\n")
+        o.drainIfNeeded()
+    }
+
+    // MARK: - 六、数据核对
 
     mutating func reconciliation() {
         let run = s.run
@@ -83,7 +216,7 @@ extension HTMLWriter {
         let rejected = activityFiles.reduce(0) { $0 + $1.rejected }
         let rosterRejected = run.files.filter(\.isRoster).reduce(0) { $0 + $1.rejected }
 
-        raw("<section class=\"recon\" id=\"recon\">\n<h2>\(t("四、数据核对", "4. Reconciliation"))</h2>\n")
+        raw("<section class=\"recon\" id=\"recon\">\n<h2>\(t("六、数据核对", "6. Reconciliation"))</h2>\n")
         raw("<div class=\"stats\">")
         reconStat(t("读取活动记录", "Activity records read"), read)
         reconStat(t("计分", "Scored"), run.recordsScored)

@@ -5,7 +5,7 @@ import LvzhiScoring
 /// Writes every output of a run into one folder.
 public enum ReportSet {
     /// The files every run writes, in the order they are written.
-    public static let outputNames = ["report.html", "scores.xlsx", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"]
+    public static let outputNames = ["report.html", "members.html", "scores.xlsx", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"]
 
     /// Writes report.html, scores.xlsx, scores.csv, scores.json, ledger.csv and rejects.csv (or only the
     /// outputs named in `only`); returns their paths. Each file is streamed under a temporary
@@ -20,7 +20,8 @@ public enum ReportSet {
             if name == "scores.xlsx" { try Workbook.write(s, lang: lang, to: path(name)); continue }
             var b = try ByteBuffer.streaming(to: path(name))
             switch name {
-            case "report.html": b.append(contentsOf: HTMLReport.render(s, lang: lang).bytes)
+            case "report.html": HTMLReport.render(s, lang: lang, memberPages: selected.contains(MemberPages.fileName) ? MemberPages.fileName : nil, into: &b)
+            case MemberPages.fileName: MemberPages.render(s, lang: lang, into: &b)
             case "scores.csv": b = ScoresCSV.render(s, lang: lang, into: b)
             case "scores.json": ScoresJSON.render(s, lang: lang, into: &b)
             case "ledger.csv": LedgerCSV.renderParallel(s, lang: lang, into: &b)

@@ -25,12 +25,18 @@ public struct RunSummary: Sendable {
     public var generatedAt: String
     public var toolVersion: String
     public var recordsRead: Int
+    /// SHA-256 of the rule file (lowercase hex; empty when it cannot be read), and of the
+    /// base file it `extends`, if any: shown in the report header next to name and version.
+    public var rulesHash: String
+    public var extendsHash: String?
     public var rejectsByReason: [(code: String, count: Int, example: String)]
 
     public init(run: ScoreRun, generatedAt: String, toolVersion: String, lang: Language) {
         self.run = run
         self.generatedAt = generatedAt
         self.toolVersion = toolVersion
+        rulesHash = ContentHash.sha256(file: run.rules.path) ?? ""
+        extendsHash = run.rules.extends.map { ContentHash.sha256(file: $0) ?? "" }
         rows = run.results.enumerated().map { i, r in
             Row(member: run.members[r.member], score: r.score, rank: r.rank, grade: run.rules.grades[r.grade],
                 gradeIndex: r.grade, categoryPoints: r.categoryPoints,

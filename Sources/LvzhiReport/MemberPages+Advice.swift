@@ -1,0 +1,375 @@
+import LvzhiCore
+import LvzhiRules
+import LvzhiScoring
+
+/// The distance to the next colour on a member's page, and the cheapest ways to get there
+/// within the caps.
+///
+/// - Band grading: the points missing to the next grade's `min` (through prorating and the
+///   score bounds), then the rules that can still add points — their category below its cap,
+///   the rule below its own `cap` and `max_count` — best points per record first, each with
+///   the records it takes; when no single rule is enough, a combination, filled greedily.
+/// - Quota grading: the rank needed (top share of the grade above, or out of the bottom share
+///   of the member's grade) and the score that would give it today.
+/// - Vetoes decide the grade whatever the points, and a missed requirement may hold the grade
+///   down: both are said plainly instead of a points target.
+///
+/// Suggestions are the rules a member can act on: positive points, no marks or levels (those
+/// are outcomes others decide, e.g. 重点, 市级采用), no expressions, the member's 职务/界别/…
+/// allowed, and scored by at least one member of the same 职务 in this run. Estimates use the
+/// rules' nominal points; co-author splits and "higher of" groups can make them smaller.
+extension MemberPageWriter {
+    struct Way {
+        var rule: Int
+        /// Points per record (or per unit, for rules scored by quantity).
+        var unit: Points
+        /// Records (or units) to add.
+        var count: Int
+        /// Points they add to the total before prorating.
+        var gain: Points
+        /// Whether this alone closes the gap.
+        var closes: Bool
+    }
+
+    mutating func nextGrade(_ row: RunSummary.Row, _ r: MemberScore) {
+        let g = r.grade
+        guard !grades.isEmpty else { return }
+        if g == 0 {
+            raw("<p class=\"goal best\"><span class=\"sw k0\"></span>")
+            text(t("已是最高等次：\(grades[0].name)（\(grades[0].color)）", "Already the best grade: \(grades[0].name) (\(grades[0].color))"))
+            if !rules.usesQuotas, let min = grades[0].min, r.score >= min {
+                text(t("，高出分数线 \(r.score - min) 分。", ", \(r.score - min) above the threshold."))
+            } else {
+                text(t("。", "."))
+            }
+            raw("</p>\n")
+            return
+        }
+        let target = g - 1
+        let tg = grades[target]
+
+        // A veto decides the grade whatever the points.
+        let vetoGrade = r.vetoes.map { rules.vetoes[$0.veto].grade }.max()
+        if let vg = vetoGrade, vg > target {
+            let names = r.vetoes.map { rules.vetoes[$0.veto].name }
+            raw("<p class=\"stop\">")
+            text(t("有否决事项（\(names.joined(separator: "；"))），等次定为\(grades[vg].name)；否决事项，分数不改变等次。",
+                   "Veto (\(names.joined(separator: "; "))): graded \(grades[vg].name) whatever the points; more points do not change the grade."))
+            raw("</p>\n")
+            return
+        }
+
+        raw("<p class=\"goal\">\(t("下一等次", "Next")) <span class=\"sw k\(target)\"></span><b>")
+        text(t("\(tg.color) · \(tg.name)", "\(tg.color) · \(tg.name)"))
+        raw("</b>")
+        if !rules.usesQuotas, let min = tg.min { text(t("（≥ \(min) 分）", " (≥ \(min))")) }
+        raw("</p>\n")
+
+        // Requirements that hold the grade down whatever the points.
+        var blockers: [(q: Int, have: Points)] = []
+        var deductions: [(q: Int, have: Points, points: Points)] = []
+        for q in r.missedRequirements where q < rules.requirements.count {
+            var have = Points.zero
+            for e in r.ledger where e.record < 0 { if case .requirementMissed(q) = e.note { have = e.nominal } }
+            switch rules.requirements[q].effect {
+            case .capGrade(let c) where c > target: blockers.append((q, have))
+            case .forceGrade(let f) where f > target: blockers.append((q, have))
+            case .deduct(let p): deductions.append((q, have, p))
+            default: break
+            }
+        }
+
+        // The final score that gives the next grade.
+        var threshold: Points?
+        var strict = false
+        if rules.usesQuotas {
+            guard r.rank != nil else {
+                raw("<p class=\"stop\">")
+                text(t("不参与排名：按名额评定时，等次不随分数变化。", "Not ranked: under quota grading the grade does not follow the points."))
+                raw("</p>\n")
+                return
+            }
+            if r.bandGrade > target {
+                let quota = quotaThreshold(r, current: g, target: target)
+                threshold = quota.score
+                strict = quota.strict
+                raw("<p>")
+                text(quota.text)
+                raw("</p>\n")
+            }
+        } else if r.bandGrade > target {
+            threshold = tg.min
+        }
+
+        if !blockers.isEmpty {
+            raw("<p class=\"need\">")
+            text(threshold == nil ? t("分数已够\(tg.name)，但须先达到最低要求：", "The points are enough for \(tg.name), but first meet:")
+                                  : t("须先达到最低要求：", "First meet:"))
+            raw("</p>\n<ul class=\"ways\">\n")
+            for (q, have) in blockers {
+                let req = rules.requirements[q]
+                raw("<li>")
+                text(t("\(req.name)（已有 \(have)，还差 \(req.min - have)）", "\(req.name) (have \(have), \(req.min - have) short)"))
+                raw("</li>\n")
+            }
+            raw("</ul>\n")
+        }
+
+        if let threshold {
+            guard let gap0 = rawGap(to: threshold, r) else {
+                raw("<p class=\"stop\">")
+                text(t("总分上限 \(rules.maxScore ?? .zero) 分低于所需分数，无法达到。", "The score's maximum is below what is needed."))
+                raw("</p>\n")
+                return
+            }
+            let gap = strict ? gap0 + Points(raw: 1) : gap0
+            let shown = threshold - r.score
+            raw("<p class=\"need\">")
+            if strict {
+                raw(t("还差 <b>\(HTMLWriter.escPoints(shown))</b> 分以上", "More than <b>\(HTMLWriter.escPoints(shown))</b> points short"))
+            } else {
+                raw(t("还差 <b>\(HTMLWriter.escPoints(shown))</b> 分", "<b>\(HTMLWriter.escPoints(shown))</b> points short"))
+            }
+            if gap0 != shown {
+                text(t("（按在任天数折算前为 \(gap0) 分）", " (\(gap0) before scaling to the days served)"))
+            }
+            raw(t("。", "."))
+            raw("</p>\n")
+            ways(gap, r, member: row.member)
+        }
+
+        for (q, have, p) in deductions {
+            let req = rules.requirements[q]
+            raw("<p class=\"tip\">")
+            text(t("另：达到最低要求“\(req.name)”（已有 \(have)，还差 \(req.min - have)）可免扣 \(p) 分。",
+                   "Also: meeting '\(req.name)' (have \(have), \(req.min - have) short) removes the \(p)-point deduction."))
+            raw("</p>\n")
+        }
+    }
+
+    /// The final score that gives the grade above under quota grading, with the explanation.
+    func quotaThreshold(_ r: MemberScore, current g: Int, target: Int) -> (score: Points?, strict: Bool, text: String) {
+        let n = r.rankedInScope
+        let within = r.rankScope.isEmpty || rules.grading.scope == .all ? t("全体", "all members") : r.rankScope
+        var others = ctx.scopeScores[r.rankScope] ?? []
+        // Leave the member's own score out: the others' scores decide where they would land.
+        var lo = 0, hi = others.count
+        while lo < hi { let mid = (lo + hi) / 2; if others[mid] < r.score { lo = mid + 1 } else { hi = mid } }
+        if lo < others.count && others[lo] == r.score { others.remove(at: lo) }
+        let tg = grades[target]
+        if let top = tg.top {
+            let k = top.of(n)
+            guard k > 0 else {
+                return (nil, false, t("按名额，\(within)中\(tg.name)名额为 0 名。", "By quota, \(within) has no places for \(tg.name)."))
+            }
+            guard others.count >= k else { return (nil, false, "") }
+            let s = others[others.count - k]
+            let share = shareText(top, n)
+            return (s, false, t("按名额，\(within)前 \(k) 名\(share)为\(tg.name)：须进入前 \(k) 名，目前第 \(k) 名为 \(s) 分。他人分数变化时所需分数随之变化。",
+                                "By quota, the top \(k) of \(within)\(share) are \(tg.name): you need rank \(k) or better; rank \(k) has \(s) points today. The points needed move with the others' scores."))
+        }
+        if let bottom = grades[g].bottom {
+            let k = bottom.of(n)
+            guard k > 0, others.count >= k else { return (nil, false, "") }
+            let s = others[k - 1]
+            let share = shareText(bottom, n)
+            return (s, true, t("按名额，\(within)后 \(k) 名\(share)为\(grades[g].name)：须排在倒数第 \(k) 名之前，即超过目前倒数第 \(k) 名的 \(s) 分。他人分数变化时所需分数随之变化。",
+                               "By quota, the bottom \(k) of \(within)\(share) are \(grades[g].name): you need to pass the member \(k)th from the bottom, who has \(s) points today. The points needed move with the others' scores."))
+        }
+        return (nil, false, "")
+    }
+
+    /// “（共 253 人的 30%）” for a percentage; nothing for a count.
+    func shareText(_ share: Share, _ n: Int) -> String {
+        guard case .percent = share else { return "" }
+        return t("（共 \(n) 人的 \(share)）", " (\(share) of \(n))")
+    }
+
+    /// Points the categories must add (before prorating and score bounds) to reach `threshold`;
+    /// nil when the score's maximum is below it.
+    func rawGap(to threshold: Points, _ r: MemberScore) -> Points? {
+        if let max = rules.maxScore, threshold > max { return nil }
+        var bounds = Points.zero
+        var prorate: (served: Int, days: Int, before: Points)?
+        for e in r.ledger where e.record < 0 {
+            switch e.note {
+            case .scoreCapped, .scoreFloored: bounds += e.points
+            case .prorated(let served, let days): prorate = (served, days, e.nominal)
+            default: break
+            }
+        }
+        if let p = prorate, p.days > 0 {
+            // before' × days / served ≥ threshold.
+            let n = threshold.raw * Int64(p.served)
+            let need = n >= 0 ? (n + Int64(p.days) - 1) / Int64(p.days) : n / Int64(p.days)
+            return Points(raw: need) - p.before
+        }
+        return threshold - (r.score - bounds)
+    }
+
+    /// Lists the ways to add `gap` points within the caps.
+    mutating func ways(_ gap: Points, _ r: MemberScore, member m: Member) {
+        let ruleCount = rules.rules.count
+        var total = [Points](repeating: .zero, count: ruleCount)
+        var counted = [Int](repeating: 0, count: ruleCount)
+        var seen = [Int](repeating: 0, count: ruleCount)
+        var catRaw = [Points](repeating: .zero, count: rules.categories.count)
+        for e in r.ledger where e.rule >= 0 && Int(e.rule) < ruleCount {
+            let i = Int(e.rule)
+            seen[i] += 1
+            switch e.note {
+            case .skipped, .countLimited: break
+            default: counted[i] += 1
+            }
+            total[i] += e.points
+            if e.record >= 0 && e.category >= 0 && Int(e.category) < catRaw.count { catRaw[Int(e.category)] += e.points }
+        }
+        let categories = rules.categories
+        func clamp(_ c: Int, _ v: Points) -> Points {
+            if let cap = categories[c].cap, v > cap { return cap }
+            if let floor = categories[c].floor, v < floor { return floor }
+            return v
+        }
+        /// Points the category adds when the rule adds `x` (nil: without limit).
+        func gain(_ c: Int, _ raw: Points, _ x: Points?) -> Points? {
+            guard let x else { return categories[c].cap.map { max(.zero, $0 - clamp(c, raw)) } }
+            return clamp(c, raw + x) - clamp(c, raw)
+        }
+        /// What the rule must add for the category to add `g`.
+        func rawFor(_ c: Int, _ raw: Points, _ g: Points) -> Points { clamp(c, raw) + g - raw }
+        func ceilDiv(_ a: Points, _ b: Points) -> Int { a.raw <= 0 ? 0 : Int((a.raw + b.raw - 1) / b.raw) }
+
+        let used = ctx.rulesUsedByRole[m.role]
+        struct Candidate { var rule: Int; var unit: Points; var room: Points?; var free: Int }
+        var candidates: [Candidate] = []
+        for (i, rule) in rules.rules.enumerated() {
+            guard rule.points.raw > 0, rule.when.marks.isEmpty, (rule.when.levels ?? []).isEmpty, rule.when.expression == nil,
+                  used?[i] ?? false, MemberConditions.match(rule.when, m) else { continue }
+            var room: Points?
+            if let cap = rule.cap { room = max(.zero, cap - total[i]) }
+            if let mc = rule.maxCount {
+                let byCount = Points(raw: Int64(max(0, mc - counted[i])) * rule.points.raw)
+                room = room.map { min($0, byCount) } ?? byCount
+            }
+            candidates.append(Candidate(rule: i, unit: rule.points, room: room, free: max(0, (rule.skipFirst ?? 0) - seen[i])))
+        }
+
+        // Each rule alone.
+        var alone: [(way: Way, best: Points?)] = []
+        for cand in candidates {
+            let c = rules.rules[cand.rule].category
+            let best = gain(c, catRaw[c], cand.room)
+            if let b = best, b.raw <= 0 { continue }
+            if best == nil || best! >= gap {
+                let n = cand.free + ceilDiv(rawFor(c, catRaw[c], gap), cand.unit)
+                alone.append((Way(rule: cand.rule, unit: cand.unit, count: n, gain: gap, closes: true), best))
+            } else {
+                let n = cand.free + ceilDiv(rawFor(c, catRaw[c], best!), cand.unit)
+                alone.append((Way(rule: cand.rule, unit: cand.unit, count: n, gain: best!, closes: false), best))
+            }
+        }
+        alone.sort { a, b in
+            if a.way.unit != b.way.unit { return a.way.unit > b.way.unit }
+            if a.way.closes != b.way.closes { return a.way.closes }
+            if a.way.count != b.way.count { return a.way.count < b.way.count }
+            return a.way.rule < b.way.rule
+        }
+        if alone.isEmpty {
+            raw("<p class=\"stop\">")
+            text(t("各类别和计分项目已到上限（或没有本人职务可得分的项目），增加记录不能再提高分数。",
+                   "Every category and rule that members in this role score with is at its cap: more records will not add points."))
+            raw("</p>\n")
+            return
+        }
+
+        // A combination when no rule alone is enough, filled best points per record first.
+        var plan: [Way] = []
+        var left = gap
+        if !alone.contains(where: { $0.way.closes }) {
+            var raws = catRaw
+            for (w, _) in alone where left.raw > 0 {
+                guard let cand = candidates.first(where: { $0.rule == w.rule }) else { continue }
+                let c = rules.rules[w.rule].category
+                let best = gain(c, raws[c], cand.room).map { min($0, left) } ?? left
+                guard best.raw > 0 else { continue }
+                let x = rawFor(c, raws[c], best)
+                let n = ceilDiv(x, cand.unit)
+                var added = Points(raw: Int64(n) * cand.unit.raw)
+                if let room = cand.room { added = min(added, room) }
+                let got = gain(c, raws[c], added) ?? added
+                raws[c] += added
+                left -= got
+                plan.append(Way(rule: w.rule, unit: cand.unit, count: cand.free + n, gain: got, closes: false))
+            }
+        }
+
+        raw("<ul class=\"ways\">\n")
+        for (w, _) in alone.prefix(5) {
+            raw(w.closes ? "<li class=\"ok\">" : "<li>")
+            text(wayText(w))
+            raw("</li>\n")
+        }
+        raw("</ul>\n")
+        if !plan.isEmpty {
+            raw("<p class=\"plan\">")
+            if left.raw > 0 {
+                text(t("在各项上限之内最多还可得 \(gap - left) 分，不足以达到下一等次（还差 \(left) 分）。",
+                       "Within the caps at most \(gap - left) more points are possible: not enough for the next grade (\(left) short)."))
+            } else {
+                text(t("组合：", "Combined: ") + plan.map { compactWay($0) }.joined(separator: t(" ＋ ", " + ")) + t("。", "."))
+            }
+            raw("</p>\n")
+        }
+        raw("<p class=\"fine\">")
+        text(t("按每次得分从高到低列出，已计入本项和本类上限；只列本人职务的委员得过分的项目。按规则名义分值估算，联名分摊、取高等规定可能使实际得分更少。",
+               "Best points per record first, within the rules' and categories' caps; only rules members in this role scored with. Nominal points: co-author splits and 'higher of' rules can make them smaller."))
+        raw("</p>\n")
+    }
+
+    /// The rule's name without a trailing “（每半天）”, and the counting unit: (出席全体会议, 半天).
+    static func subjectAndMeasure(_ rule: Rule) -> (subject: String, measure: String) {
+        var name = rule.name.trimmingSpaces
+        for (open, close) in [("（", "）"), ("(", ")")] as [(Character, Character)] where name.last == close {
+            guard let o = name.lastIndex(of: open) else { continue }
+            let inner = String(name[name.index(after: o)..<name.index(before: name.endIndex)]).trimmingSpaces
+            if inner.hasPrefix("每") {
+                let measure = String(inner.dropFirst())
+                name = String(name[..<o]).trimmingSpaces
+                return (name, measure)
+            }
+        }
+        let kinds = rule.when.kinds ?? []
+        if rule.basis == .quantity { return (name, "单位") }
+        if !kinds.isEmpty, kinds.allSatisfy({ $0.contains("提案") || $0.contains("议案") }) { return (name, "件") }
+        if !kinds.isEmpty, kinds.allSatisfy({ $0.contains("社情民意") || $0.contains("信息") }) { return (name, "条") }
+        if !kinds.isEmpty, kinds.allSatisfy({ $0.contains("报告") || $0.contains("文章") }) { return (name, "篇") }
+        return (name, "次")
+    }
+
+    /// “2 个半天”, “1 次”.
+    func countText(_ n: Int, _ measure: String) -> String {
+        let single = measure.count == 1 && measure != "天"
+        return single ? "\(n) \(measure)" : "\(n) 个\(measure)"
+    }
+
+    /// “出席全体会议：再 2 个半天（每半天 2 分），即可达到”.
+    func wayText(_ w: Way) -> String {
+        let rule = rules.rules[w.rule]
+        let (subject, measure) = ctx.ruleSubjects[w.rule]
+        if lang == .en {
+            let each = rule.basis == .quantity ? "per unit" : "each"
+            return "\(subject): \(w.count) more (\(w.unit) points \(each))" + (w.closes ? " — enough" : ", \(w.gain) points at most (cap)")
+        }
+        return "\(subject)：再 \(countText(w.count, measure))（每\(measure) \(w.unit) 分）" + (w.closes ? "，即可达到" : "，最多可得 \(w.gain) 分（已到上限）")
+    }
+
+    func compactWay(_ w: Way) -> String {
+        let (subject, measure) = ctx.ruleSubjects[w.rule]
+        return lang == .en ? "\(subject) × \(w.count)" : "\(subject) \(countText(w.count, measure))"
+    }
+}
+
+extension HTMLWriter {
+    /// Points as escaped text (numbers need no escaping, but keep the habit).
+    static func escPoints(_ p: Points) -> String { Escape.html(p.description) }
+}
