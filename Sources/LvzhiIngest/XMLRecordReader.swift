@@ -63,6 +63,17 @@ public struct XMLRecordReader {
         }
     }
 
+    /// `xmlns`, `xmlns:…` and `xsi:…` attribute names.
+    static func isNamespaceOrSchema(_ q: UnsafeBufferPointer<UInt8>) -> Bool {
+        func starts(_ p: StaticString) -> Bool {
+            guard q.count >= p.utf8CodeUnitCount else { return false }
+            for i in 0..<p.utf8CodeUnitCount where q[i] != p.utf8Start[i] { return false }
+            return true
+        }
+        if starts("xsi:") { return true }
+        return starts("xmlns") && (q.count == 5 || q[5] == 0x3A)
+    }
+
     /// Calls `body` for every element, in document order, without building strings.
     /// - Throws: ``IngestError`` on malformed or forbidden XML.
     public func forEachElementView(_ body: (borrowing XMLElementView) throws -> Void) throws {
@@ -129,9 +140,15 @@ public struct XMLRecordReader {
                 if xmlTextReaderHasAttributes(reader) == 1, xmlTextReaderMoveToFirstAttribute(reader) == 1 {
                     repeat {
                         // Namespace declarations (xmlns, xmlns:x) and xsi:* are not data.
-                        if xmlTextReaderIsNamespaceDecl(reader) == 1 { continue }
-                        if let prefix = xmlTextReaderConstPrefix(reader), strcmp(UnsafeRawPointer(prefix).assumingMemoryBound(to: CChar.self), "xsi") == 0 { continue }
-                        names.append(bytes(xmlTextReaderConstLocalName(reader)))
+                        // One call for the qualified name: namespace declarations (xmlns, xmlns:x)
+                        // and xsi:* attributes are not data; a prefixed name keeps its local part.
+                        let qualified = bytes(xmlTextReaderConstName(reader))
+                        if Self.isNamespaceOrSchema(qualified) { continue }
+                        if let colon = qualified.firstIndex(of: 0x3A) {
+                            names.append(UnsafeBufferPointer(rebasing: qualified[(colon + 1)...]))
+                        } else {
+                            names.append(qualified)
+                        }
                         let start = scratch.count
                         scratch.append(contentsOf: bytes(xmlTextReaderConstValue(reader)))
                         valueRanges.append((start, scratch.count))
