@@ -158,11 +158,22 @@ enum RawReader {
 
     static func readXML(path: String, into channel: BatchChannel) throws {
         var batch = RawBatch()
+        // libxml2 interns names in its dictionary, so the same attribute name arrives at the
+        // same address every time: remember address → field instead of hashing the name.
+        var known: [(name: UnsafePointer<UInt8>, count: Int, id: Int32)] = []
+        func fieldID(_ name: UnsafeBufferPointer<UInt8>) -> Int32? {
+            if let base = name.baseAddress {
+                for k in known where k.name == base && k.count == name.count { return k.id }
+            }
+            guard let id = fieldNames.lookup(bytes: name) else { return nil }
+            if let base = name.baseAddress, known.count < 64 { known.append((base, name.count, id)) }
+            return id
+        }
         try XMLRecordReader(path: path).forEachElementView { el in
             if el.nameIs("activity") {
                 batch.begin(line: el.line)
                 for i in 0..<el.attributeCount {
-                    guard let id = fieldNames.lookup(bytes: el.attributeName(i)), id > 0 else {
+                    guard let id = fieldID(el.attributeName(i)), id > 0 else {
                         var recordID = ""
                         for k in 0..<el.attributeCount where fieldNames.lookup(bytes: el.attributeName(k)) == 1 {
                             recordID = String(decoding: el.attributeValue(k), as: UTF8.self)
