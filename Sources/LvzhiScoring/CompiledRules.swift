@@ -167,13 +167,13 @@ struct ExpressionContext {
     init(compiled: CompiledRules, member: Member, records: [Int32], all: [Activity]) {
         expressions = compiled.expressions
         frames = compiled.expressions.map { e in
-            e.usesAggregates ? e.frame(member: member, records: records.lazy.map { ExpressionRecord(all[Int($0)]) }) : e.frame(member: member)
+            e.usesAggregates ? e.frame(member: member, records: records.lazy.map { all[Int($0)] }) : e.frame(member: member)
         }
     }
 
     @inline(__always)
     func isTrue(_ i: Int, record a: Activity) -> Bool {
-        expressions[i].isTrue(for: ExpressionRecord(a), in: frames[i])
+        expressions[i].isTrue(for: a, in: frames[i])
     }
 
     func isTrue(_ i: Int) -> Bool {
@@ -181,12 +181,6 @@ struct ExpressionContext {
     }
 }
 
-extension ExpressionRecord {
-    init(_ a: Activity) {
-        self.init(date: a.date, kind: a.kind, status: a.status, role: a.role, level: a.level, ref: a.ref,
-                  marks: a.marks, quantity: a.quantity, id: a.id, title: a.title)
-    }
-}
 
 /// The numbers of a rule that the scoring loop reads.
 struct RuleParams: Sendable {

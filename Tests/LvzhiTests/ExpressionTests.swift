@@ -6,10 +6,7 @@ import LvzhiCore
 // MARK: - Fixtures
 
 /// The fields of an activity that expressions read (the scorer has the same conversion).
-private func expressionRecord(_ a: Activity) -> ExpressionRecord {
-    ExpressionRecord(date: a.date, kind: a.kind, status: a.status, role: a.role, level: a.level, ref: a.ref,
-                     marks: a.marks, quantity: a.quantity, id: a.id, title: a.title)
-}
+private func expressionRecord(_ a: Activity) -> ExpressionRecord { a }
 
 /// A tiny ingested world: one symbol table, mark table and arena, records built like the ingestor does.
 private struct World {

@@ -123,8 +123,8 @@ public struct ExpressionOptions: Sendable {
 /// // after ingest, once per run:
 /// let bound = checked.bind(symbols: &store.symbols, marks: store.marks, arena: store.arena, period: period)
 /// // once per member, then once per record:
-/// let frame = bound.frame(member: member, records: mine.lazy.map { ExpressionRecord(store.records[Int($0)]) })
-/// if bound.isTrue(for: ExpressionRecord(record), in: frame) { … }
+/// let frame = bound.frame(member: member, records: mine.lazy.map { store.records[Int($0)] })
+/// if bound.isTrue(for: record, in: frame) { … }
 /// ```
 public enum RuleExpression {
     /// The most Unicode scalars an expression may have.

@@ -1,47 +1,13 @@
 import LvzhiCore
 
-/// The fields of one activity record that expressions can read, in the compact form the
-/// ingest layer stores (symbols are ids in the run's ``SymbolTable``, marks are bits over the
-/// run's mark table, long text lives in the run's ``StringArena``).
-///
-/// The scorer builds one from an `Activity` (LvzhiIngest) field by field:
-/// ```swift
-/// extension ExpressionRecord {
-///     init(_ a: Activity) {
-///         self.init(date: a.date, kind: a.kind, status: a.status, role: a.role, level: a.level, ref: a.ref,
-///                   marks: a.marks, quantity: a.quantity, id: a.id, title: a.title)
-///     }
-/// }
-/// ```
-public struct ExpressionRecord: Sendable, Hashable {
-    public var date: Day
-    public var kind: Int32
-    public var status: Int32
-    public var role: Int32
-    public var level: Int32
-    public var ref: Int32
-    public var marks: MarkSet
-    public var quantity: Points
-    public var id: StringArena.Ref
-    public var title: StringArena.Ref
+/// The record an expression reads: the compact ``Activity`` the ingest layer stores (symbols
+/// are ids in the run's ``SymbolTable``, marks are bits over the run's mark table, long text
+/// lives in the run's ``StringArena``).
+public typealias ExpressionRecord = Activity
 
-    public init(date: Day, kind: Int32, status: Int32 = SymbolTable.empty, role: Int32 = SymbolTable.empty,
-                level: Int32 = SymbolTable.empty, ref: Int32 = SymbolTable.empty, marks: MarkSet = MarkSet(),
-                quantity: Points = .one, id: StringArena.Ref = .none, title: StringArena.Ref = .none) {
-        self.date = date
-        self.kind = kind
-        self.status = status
-        self.role = role
-        self.level = level
-        self.ref = ref
-        self.marks = marks
-        self.quantity = quantity
-        self.id = id
-        self.title = title
-    }
-
+extension Activity {
     /// Stands in for "no record" when a member-level expression is evaluated (never read).
-    static let placeholder = ExpressionRecord(date: Day(ordinal: 0), kind: SymbolTable.empty)
+    static let placeholder = Activity(date: Day(ordinal: 0), kind: SymbolTable.empty)
 }
 
 /// A value an expression evaluates to.
