@@ -134,8 +134,8 @@ extension RuleBook {
                 return lang.pick("考核期间内新任或离任的委员，按在任期间的记录计分并评定等次，但不参加排名。",
                                  "Members who joined or left during the period are scored and graded but not ranked.")
             case .prorate:
-                return lang.pick("考核期间内新任或离任的委员，总分按在任天数占考核期间天数的比例折算。",
-                                 "The total of members who joined or left during the period is scaled by the share of the period they served.")
+                return lang.pick("考核期间内新任或离任的委员，基础分以外的得分按在任天数占考核期间天数的比例折算（除以在任比例）。",
+                                 "For members who joined or left during the period, the points above the base are divided by the share of the period they served.")
             }
         }
 

@@ -321,7 +321,7 @@ public struct Grading: Sendable, Equatable {
         case flag
         /// Score and grade, but leave out of ranking and quotas.
         case exclude = "exclude_from_ranking"
-        /// Scale the total by period days / days served (bounded by score.max).
+        /// Scale what was earned above the base by period days / days served (bounded by score.max).
         case prorate
     }
     public var scope: Scope = .all

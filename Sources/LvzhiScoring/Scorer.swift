@@ -222,7 +222,10 @@ public enum Scorer {
             let to = min(period.end, member.left ?? period.end)
             let served = max(1, Int(to.ordinal - from.ordinal) + 1)
             if served < period.days {
-                let scaled = Points(raw: Points.roundedDivide(total.raw * Int64(period.days), Int64(served)))
+                // Only what was earned is scaled; the base score is not a reward for time served.
+                let base = rules.base(forRole: member.role)
+                let earned = total - base
+                let scaled = base + Points(raw: Points.roundedDivide(earned.raw * Int64(period.days), Int64(served)))
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: scaled - total, nominal: total,
                                           note: .prorated(served: served, days: period.days)))
                 total = scaled
