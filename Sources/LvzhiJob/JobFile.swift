@@ -22,7 +22,7 @@ public struct JobFile: Sendable {
 
     /// The keys a job file may hold.
     public static let keys = ["rules", "members", "activities", "period", "out", "formats", "lang", "strict",
-                              "max_rejects", "history", "lock", "log", "quiet", "if_changed"]
+                              "max_rejects", "history", "lock", "log", "quiet", "if_changed", "mapping"]
 
     /// Reads and checks the job file at `path`.
     /// - Parameter outputs: the output file names that `formats` may name.
@@ -117,6 +117,8 @@ struct JobFileParser: YAMLDocumentParser {
             case "members": settings.members = path(v, key)
             case "out": settings.out = path(v, key)
             case "history": settings.history = path(v, key)
+            case "mapping":
+                if let list = stringsWithNodes(v, key) { settings.mappings = list.compactMap { path($0.1, key) } }
             case "log": settings.log = path(v, key)
             case "activities":
                 if let list = stringsWithNodes(v, key) { settings.activities = activities(list) }

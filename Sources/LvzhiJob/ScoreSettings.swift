@@ -21,11 +21,13 @@ public struct ScoreSettings: Sendable, Equatable {
     public var log: String?
     public var quiet: Bool?
     public var ifChanged: Bool?
+    /// Mapping files for foreign exports.
+    public var mappings: [String]?
 
     public init(rules: String? = nil, members: String? = nil, activities: [String]? = nil, period: String? = nil,
                 out: String? = nil, formats: [String]? = nil, lang: Language? = nil, strict: Bool? = nil,
                 maxRejects: RejectLimit? = nil, history: String? = nil, lock: LockMode? = nil, log: String? = nil,
-                quiet: Bool? = nil, ifChanged: Bool? = nil) {
+                quiet: Bool? = nil, ifChanged: Bool? = nil, mappings: [String]? = nil) {
         self.rules = rules
         self.members = members
         self.activities = activities
@@ -40,6 +42,7 @@ public struct ScoreSettings: Sendable, Equatable {
         self.log = log
         self.quiet = quiet
         self.ifChanged = ifChanged
+        self.mappings = mappings
     }
 
     /// These settings with every value that `other` sets replacing ours (the command line
@@ -51,7 +54,8 @@ public struct ScoreSettings: Sendable, Equatable {
                       out: other.out ?? out, formats: other.formats ?? formats, lang: other.lang ?? lang,
                       strict: other.strict ?? strict, maxRejects: other.maxRejects ?? maxRejects,
                       history: other.history ?? history, lock: other.lock ?? lock, log: other.log ?? log,
-                      quiet: other.quiet ?? quiet, ifChanged: other.ifChanged ?? ifChanged)
+                      quiet: other.quiet ?? quiet, ifChanged: other.ifChanged ?? ifChanged,
+                      mappings: other.mappings ?? mappings)
     }
 
     /// The names of the required settings that are still missing (`--rules` …).

@@ -117,7 +117,8 @@ struct Score: ParsableCommand {
                       formats: formatTokens.isEmpty ? nil : formatTokens.compactMap { OutputFormats.resolve($0, available: ReportSet.outputNames) },
                       lang: lang.flatMap(Language.init(rawValue:)), strict: strict,
                       maxRejects: maxRejects.flatMap(RejectLimit.init(parsing:)), history: history,
-                      lock: lock.flatMap(LockMode.init(rawValue:)), log: log, quiet: quiet ? true : nil, ifChanged: ifChanged)
+                      lock: lock.flatMap(LockMode.init(rawValue:)), log: log, quiet: quiet ? true : nil, ifChanged: ifChanged,
+                      mappings: mapping.isEmpty ? nil : mapping)
     }
 
     func run() throws {
@@ -141,7 +142,7 @@ struct Score: ParsableCommand {
         }
         let runner = try ScoreRunner(settings: settings, rules: rules, members: members, activities: activities, out: out,
                                      lang: lang, pinnedTime: runTime)
-        runner.mappings = try MappingOption.load(mapping, lang: lang)
+        runner.mappings = try MappingOption.load(settings.mappings ?? [], lang: lang)
         try runner.run()
     }
 }
@@ -391,8 +392,10 @@ final class ScoreRunner: @unchecked Sendable {
         if let t = pinnedTime { options["run_time"] = RunTime.text(t) }
         if settings.strict == true { options["strict"] = "true" }
         if let m = settings.maxRejects { options["max_rejects"] = m.description }
+        // Mapping files count as inputs: editing one changes what is read.
         return try? RunManifest.make(tool: LvzhiVersion.current, rules: rules, members: members,
-                                     activities: files.filter { $0 != members }, options: options, outputs: selected).get()
+                                     activities: files.filter { $0 != members } + (settings.mappings ?? []),
+                                     options: options, outputs: selected).get()
     }
 
     private func oneLineSummary(_ s: RunSummary) -> String {

@@ -19,6 +19,16 @@ private func diagnostics(_ text: String, path: String = "/jobs/job.yaml") -> [Di
 }
 
 @Suite struct JobFileTests {
+    @Test func mappingFilesResolveAgainstTheJobFolderAndTheCommandLineWins() throws {
+        let one = try parse("mapping: maps/proposals.yaml\n")
+        #expect(one.mappings == ["/jobs/maps/proposals.yaml"])
+        let two = try parse("mapping: [a.yaml, /etc/lvzhi/b.yaml]\n")
+        #expect(two.mappings == ["/jobs/a.yaml", "/etc/lvzhi/b.yaml"])
+        #expect(two.overriding(with: ScoreSettings(mappings: ["c.yaml"])).mappings == ["c.yaml"])
+        #expect(two.overriding(with: ScoreSettings()).mappings == two.mappings)
+        #expect(diagnostics("mappings: a.yaml\n").first?.hintZh?.hasPrefix("是否想写“mapping”？") == true)
+    }
+
     @Test func readsEveryKey() throws {
         let s = try parse("""
         rules: rules/fengjie.yaml
