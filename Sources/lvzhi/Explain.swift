@@ -18,25 +18,17 @@ struct Explain: ParsableCommand {
     @Option(help: "委员编号或姓名 (member id, or name).")
     var member: String
 
-    @Option(help: "规则文件 (rule file, YAML).")
-    var rules: String
-
-    @Option(help: "委员名册 (member roster, CSV or XML).")
-    var members: String
-
-    @Option(parsing: .upToNextOption, help: "活动记录文件或文件夹，可多个 (activity files or folders).")
-    var activities: [String]
-
-    @Option(help: "考核期间，覆盖规则文件中的设置 (period: 2025, 2025-Q1 or 2024-12-01..2025-11-30).")
-    var period: String?
+    @OptionGroup var inputs: InputOptions
 
     @OptionGroup var language: LanguageOption
 
     func run() throws {
         let lang = language.language
+        let mappings = try MappingOption.load(inputs.mapping, lang: lang)
         let run: ScoreRun
         do {
-            run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: period)
+            run = try ScoringPipeline.run(rules: inputs.rules, members: inputs.members, activities: inputs.activities,
+                                          period: inputs.period, mappings: mappings)
         } catch {
             throw pipelineExit(error, lang: lang)
         }
@@ -69,8 +61,8 @@ struct Explain: ParsableCommand {
         if let name = closest(wanted, in: run.members.map(\.name)) {
             for m in run.members where m.name == name && !guesses.contains(label(m)) { guesses.append(label(m)) }
         }
-        var message = lang.pick("错误: 名册 \(members) 中没有委员“\(wanted)”（按编号和姓名查找）",
-                                "error: no member '\(wanted)' in \(members) (looked up by id and by name)")
+        var message = lang.pick("错误: 名册 \(inputs.members) 中没有委员“\(wanted)”（按编号和姓名查找）",
+                                "error: no member '\(wanted)' in \(inputs.members) (looked up by id and by name)")
         if !guesses.isEmpty {
             message += "\n  " + lang.pick("提示: 是否想找 \(guesses.joined(separator: "、"))？", "hint: did you mean \(guesses.joined(separator: ", "))?")
         }

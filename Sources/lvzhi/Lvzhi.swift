@@ -58,3 +58,21 @@ struct LanguageOption: ParsableArguments {
         }
     }
 }
+
+/// The inputs of a run, shared by the commands that read exports without writing reports.
+struct InputOptions: ParsableArguments {
+    @Option(help: "规则文件 (rule file, YAML).")
+    var rules: String
+
+    @Option(help: "委员名册 (member roster, CSV or XML).")
+    var members: String
+
+    @Option(parsing: .upToNextOption, help: "活动记录文件或文件夹，可多个 (activity files or folders).")
+    var activities: [String]
+
+    @Option(parsing: .upToNextOption, help: "映射文件（YAML），可多个；每个映射文件用 files 写明适用的文件；见 docs/mapping.md (mapping files for foreign exports).")
+    var mapping: [String] = []
+
+    @Option(help: "考核期间，覆盖规则文件中的设置 (period: 2025, 2025-Q1 or 2024-12-01..2025-11-30).")
+    var period: String?
+}

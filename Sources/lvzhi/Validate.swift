@@ -18,20 +18,7 @@ struct Validate: ParsableCommand {
         """
     )
 
-    @Option(help: "规则文件，提供活动类型和状态的词表 (rule file: the vocabulary of kinds and statuses).")
-    var rules: String
-
-    @Option(help: "委员名册 (member roster, CSV or XML).")
-    var members: String
-
-    @Option(parsing: .upToNextOption, help: "活动记录文件或文件夹，可多个 (activity files or folders).")
-    var activities: [String]
-
-    @Option(parsing: .upToNextOption, help: "映射文件（YAML），可多个；每个映射文件用 files 写明适用的文件 (mapping files; each names its files).")
-    var mapping: [String] = []
-
-    @Option(help: "考核期间，覆盖规则文件中的设置 (period).")
-    var period: String?
+    @OptionGroup var inputs: InputOptions
 
     @Option(help: "XML 导出的 XSD（默认 Schemas/lvzhi-export.xsd） (the XSD for XML exports).")
     var schema: String?
@@ -40,6 +27,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let lang = language.language
+        let (rules, members, activities, mapping, period) = (inputs.rules, inputs.members, inputs.activities, inputs.mapping, inputs.period)
         let ruleSet: RuleSet
         do { ruleSet = try RuleFileLoader.load(path: rules) } catch {
             printErr(error.render(lang))
