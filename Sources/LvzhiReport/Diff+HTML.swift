@@ -31,6 +31,7 @@ extension DiffReport {
         .diff td.z{color:var(--faint)}
         .diff tr.total td{font-weight:700;border-top:1px solid var(--ink)}
         .up{color:var(--ok)}.down{color:var(--bad)}
+        .chg td{white-space:nowrap}.chg td.lc{white-space:normal}
         .lines{margin:2px 0 0;padding:0;list-style:none;font-size:12px;color:var(--muted)}
         .lines li{margin:1px 0}
         .bars span{display:inline-block;height:8px;border-radius:2px;vertical-align:middle}
@@ -94,7 +95,7 @@ extension DiffReport {
             if !c.hasLedgers {
                 h += "<p class=\"lead\">\(t("两次结果均无计分明细，只列分数和等次。", "Neither side carries ledgers: scores and grades only."))</p>\n"
             }
-            h += "<table class=\"diff\">\n<thead><tr><th>\(t("委员编号", "ID"))</th><th>\(t("姓名", "Name"))</th><th>\(t("界别", "Sector"))</th>"
+            h += "<table class=\"diff chg\">\n<thead><tr><th>\(t("委员编号", "ID"))</th><th>\(t("姓名", "Name"))</th><th>\(t("界别", "Sector"))</th>"
             h += "<th>\(t("旧等次", "Old grade"))</th><th class=\"r\">\(t("旧总分", "Old score"))</th><th>\(t("新等次", "New grade"))</th>"
             h += "<th class=\"r\">\(t("新总分", "New score"))</th><th class=\"r\">\(t("变化", "Change"))</th>"
             if c.hasLedgers { h += "<th>\(t("变化的计分明细", "Ledger lines that changed"))</th>" }
@@ -105,7 +106,7 @@ extension DiffReport {
                 h += "<td>\(gradeCell(p.new.gradeName, p.new.gradeColor, c.newGrades))</td><td class=\"r\">\(p.new.score)</td>"
                 h += "<td class=\"r\(p.delta > .zero ? " up" : p.delta < .zero ? " down" : "")\">\(signed(p.delta))</td>"
                 if c.hasLedgers {
-                    h += "<td><ul class=\"lines\">"
+                    h += "<td class=\"lc\"><ul class=\"lines\">"
                     if p.ledgerChanges.isEmpty { h += "<li>\(t("计分明细无变化（分数线或名额变化所致）", "no ledger line changed (a threshold or quota moved)"))</li>" }
                     for l in p.ledgerChanges { h += "<li>\(e(lineText(l, lang: lang)))</li>" }
                     h += "</ul></td>"
