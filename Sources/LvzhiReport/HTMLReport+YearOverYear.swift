@@ -6,6 +6,7 @@ import LvzhiScoring
 extension HTMLWriter {
     static let yearOverYearCSS = """
     .up{color:var(--ok)}.down{color:var(--bad)}
+    table.plain.yoy{width:auto;min-width:420px}
     table.yoy td.diag{font-weight:700;background:var(--soft)}
     table.yoy td.z{color:var(--faint)}
 

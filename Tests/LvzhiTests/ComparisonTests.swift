@@ -186,4 +186,44 @@ import Testing
         #expect(text.contains(lang.pick("（两次结果均无计分明细，只列分数和等次）", "(no ledgers on either side: scores and grades only)")))
         #expect(text.contains(lang.pick("仅旧：GONE", "old only: GONE")))
     }
+
+    // MARK: Golden: two rule versions on the report fixture
+
+    /// The HTMLReportTests fixture scored with its rules and with a proposed version: 优秀 from
+    /// 18 instead of 20, 合格 from 12 instead of 10, and 8 instead of 6 points for a filed proposal.
+    static func ruleVersions(lang: Language) throws -> ResultComparison {
+        let old = try HTMLReportTests.summary(lang: lang)
+        let yaml = HTMLReportTests.rulesYAML.replacingOccurrences(of: "GRADES", with: HTMLReportTests.bandGrades)
+            .replacingOccurrences(of: "min: 20}", with: "min: 18}").replacingOccurrences(of: "min: 10}", with: "min: 12}")
+            .replacingOccurrences(of: "role: 第一提案人}, points: 6}", with: "role: 第一提案人}, points: 8}")
+        let new = try HTMLReportTests.summary(lang: lang, rules: yaml)
+        return ResultComparison(old: ResultSet(run: old.run, label: "rules.yaml（测试规则 t1）", lang: lang),
+                                new: ResultSet(run: new.run, label: "rules-new.yaml（测试规则 t1 修订）", lang: lang))
+    }
+
+    @Test func goldenRuleVersionDiff() throws {
+        let c = try Self.ruleVersions(lang: .zh)
+        HTMLReportTests.golden(DiffReport.text(c, lang: .zh), "diff.txt")
+        HTMLReportTests.golden(DiffReport.json(c), "diff.json")
+        HTMLReportTests.golden(DiffReport.html(c, lang: .zh, generatedAt: "2026-01-01T08:00:00+08:00", toolVersion: "test"), "diff.html")
+        let en = try Self.ruleVersions(lang: .en)
+        HTMLReportTests.golden(DiffReport.text(en, lang: .en), "diff.en.txt")
+    }
+
+    @Test func ruleVersionFigures() throws {
+        let c = try Self.ruleVersions(lang: .zh)
+        #expect(c.hasLedgers && c.pairs.count == 8 && c.onlyOld.isEmpty && c.onlyNew.isEmpty)
+        let byID = Dictionary(uniqueKeysWithValues: c.pairs.map { ($0.id, $0) })
+        // M8: two filed proposals as lead, 10 + 12 = 22 → 10 + 16 = 26 (proposals cap 20 not reached).
+        #expect(byID["M8"]?.old.score == 22 && byID["M8"]?.new.score == 26)
+        #expect(byID["M8"]?.ledgerChanges.map(\.key.record) == ["A20", "A21"])
+        // M1: proposals 6 + 3 + 6 = 15 → 8 + 3 + 8 = 19; 27 → 31, still 不合格 (vetoed).
+        #expect(byID["M1"]?.delta == 4 && byID["M1"]?.new.gradeName == "不合格")
+        // M4 (主席, not ranked): 16 → 18 reaches the new 优秀 line exactly (lower bound included).
+        #expect(byID["M4"]?.new.score == 18 && byID["M4"]?.old.gradeName == "合格" && byID["M4"]?.new.gradeName == "优秀")
+        #expect(c.changed.map(\.id) == ["M4"])
+        #expect(c.scoreUp == 3 && c.scoreDown == 0)
+        // Nobody's category points were cut differently except where the proposal rule fired.
+        for p in c.pairs { for l in p.ledgerChanges where !l.key.record.isEmpty { #expect(l.key.rule == "lead") } }
+    }
 }
