@@ -89,7 +89,13 @@ struct Diff: ParsableCommand {
             }
             sides.append(ResultSet(run: run, label: ResultSet.ruleLabel(path: path, rules: rules, lang: lang), lang: lang))
         }
-        let comparison = ResultComparison(old: sides[0], new: sides[1])
+        try emit(ResultComparison(old: sides[0], new: sides[1]), lang: lang)
+    }
+
+    /// Prints the comparison in `--format` and writes `--html`: shared by both kinds of diff.
+    /// Two runs from history (`--history DB --runs A B`, to be wired with the store) build their
+    /// ``ResultSet``s without ledgers and call this with ``ResultComparison/init(old:new:)``.
+    func emit(_ comparison: ResultComparison, lang: Language) throws {
         if let html {
             let page = DiffReport.html(comparison, lang: lang, generatedAt: runTimestamp(pinned: RunTime.pinned(flag: runTime)),
                                        toolVersion: LvzhiVersion.current)
