@@ -146,7 +146,8 @@ public struct ResultComparison: Sendable {
         public var delta: Points { new.score - old.score }
         /// The grade's name or colour differs.
         public var gradeChanged: Bool { old.gradeName != new.gradeName || old.gradeColor != new.gradeColor }
-        /// The ledger lines that differ (empty when either side has no ledger).
+        /// The ledger lines that differ, for members whose grade or colour changed (empty
+        /// otherwise, and when either side has no ledger).
         public var ledgerChanges: [LineChange]
     }
 
@@ -224,7 +225,8 @@ public struct ResultComparison: Sendable {
             guard let n = newByID[id], let o = oldByID[id] else { continue }
             matrix[oldIndex[o.gradeName]!][newIndex[n.gradeName]!] += 1
             var p = Pair(old: o, new: n, ledgerChanges: [])
-            if let a = o.ledger, let b = n.ledger { p.ledgerChanges = Self.diffLedger(a, b) }
+            // Ledger lines are compared for the members who change grade or colour only.
+            if p.gradeChanged, let a = o.ledger, let b = n.ledger { p.ledgerChanges = Self.diffLedger(a, b) }
             pairs.append(p)
         }
         self.pairs = pairs
