@@ -59,6 +59,9 @@ extension DiffReport {
         stat(t("总分上升", "Score up"), c.scoreUp)
         stat(t("总分下降", "Score down"), c.scoreDown)
         stat(t("总分不变", "Unchanged"), same)
+        if let a = c.oldRejected, let b = c.newRejected {
+            stat(t("拒收记录（新）", "Rejected (new)"), b, t("旧 \(a) 条", "old: \(a)"), warn: a != b)
+        }
         h += "</div>\n</section>\n"
 
         h += "<section id=\"matrix\">\n<h2>\(t("二、等次变化", "2. Grade transitions"))</h2>\n"

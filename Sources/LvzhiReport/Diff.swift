@@ -40,7 +40,7 @@ extension ResultSet {
                                 categories: cats, ledger: lines)
         }
         self.init(label: label, grades: rules.grades.map { ResultSet.GradeInfo(name: $0.name, color: $0.color, hex: $0.hex, min: $0.min) },
-                  categories: rules.categories.map(\.name), members: members)
+                  categories: rules.categories.map(\.name), members: members, rejected: run.rejects.count)
     }
 
     /// "fengjie.yaml（奉节县政协履职考核办法 2025，SHA-256 3f2a9c01b7e4…）": a rule version's label.
@@ -66,6 +66,10 @@ public enum DiffReport {
         let same = c.pairs.count - c.scoreChanged
         out.append(t("委员：两边都有 \(c.pairs.count) 人，仅在旧结果中 \(c.onlyOld.count) 人，仅在新结果中 \(c.onlyNew.count) 人",
                      "members: \(c.pairs.count) on both sides, \(c.onlyOld.count) only in the old results, \(c.onlyNew.count) only in the new"))
+        if let a = c.oldRejected, let b = c.newRejected {
+            out.append(t("拒收记录：旧 \(a) 条，新 \(b) 条", "rejected records: \(a) old, \(b) new")
+                       + (a != b ? t("（两个规则文件接受的活动类型或状态不同）", " (the rule files accept different kinds or statuses)") : ""))
+        }
         out.append(t("总分：上升 \(c.scoreUp) 人，下降 \(c.scoreDown) 人，不变 \(same) 人；等次或颜色变化 \(c.changed.count) 人",
                      "scores: \(c.scoreUp) up, \(c.scoreDown) down, \(same) unchanged; \(c.changed.count) changed grade or colour"))
         out.append("")
@@ -200,6 +204,9 @@ public enum DiffReport {
         key("only_old"); o.append(String(c.onlyOld.count)); o.append(","); key("only_new"); o.append(String(c.onlyNew.count)); o.append(",")
         key("score_up"); o.append(String(c.scoreUp)); o.append(","); key("score_down"); o.append(String(c.scoreDown)); o.append(",")
         key("grade_changed"); o.append(String(c.changed.count)); o.append(","); key("ledgers"); o.append(c.hasLedgers ? "true" : "false")
+        if let a = c.oldRejected, let b = c.newRejected {
+            o.append(","); key("rejected_old"); o.append(String(a)); o.append(","); key("rejected_new"); o.append(String(b))
+        }
         o.append("},\n")
         key("matrix"); o.append("{"); key("rows"); o.append("[")
         for (i, g) in c.oldGrades.enumerated() { if i > 0 { o.append(",") }; str(g.name) }

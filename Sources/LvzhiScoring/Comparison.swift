@@ -31,12 +31,16 @@ public struct ResultSet: Sendable, Equatable {
     /// Category names in the scheme's order.
     public var categories: [String]
     public var members: [MemberResult]
+    /// Input records rejected on this side, when known (two rule versions may accept different
+    /// activity kinds, so the same inputs can lose different records).
+    public var rejected: Int?
 
-    public init(label: String, grades: [GradeInfo], categories: [String] = [], members: [MemberResult]) {
+    public init(label: String, grades: [GradeInfo], categories: [String] = [], members: [MemberResult], rejected: Int? = nil) {
         self.label = label
         self.grades = grades
         self.categories = categories
         self.members = members
+        self.rejected = rejected
     }
 
     /// The grades to show: `grades`, or when empty those the members name (by index, then name),
@@ -195,11 +199,16 @@ public struct ResultComparison: Sendable {
     public var bucketWidth: Int64
     /// Whether both sides carried ledgers (a rule-version diff) or not (two stored runs).
     public var hasLedgers: Bool
+    /// Records rejected on each side, when known.
+    public var oldRejected: Int?
+    public var newRejected: Int?
 
     /// Compares `old` with `new`. Members are matched by id; grades by name.
     public init(old: ResultSet, new: ResultSet) {
         oldLabel = old.label
         newLabel = new.label
+        oldRejected = old.rejected
+        newRejected = new.rejected
         oldGrades = old.effectiveGrades
         newGrades = new.effectiveGrades
         let oldIndex = Dictionary(oldGrades.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })

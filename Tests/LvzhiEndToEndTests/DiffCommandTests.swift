@@ -145,4 +145,25 @@ import Testing
         let usage = try lvzhi(["diff", "--old-rules", "Rules/fengjie.yaml", "--new-rules", "Rules/fengjie.yaml"] + Self.inputs + ["--format", "xml"])
         #expect(usage.status == 64 && usage.stderr.contains("--format 只能是 text 或 json"))
     }
+
+    @Test func aFourGradeSchemeAgainstAFiveGradeOne() throws {
+        let s = Scratch()
+        let before = try scored(s, "Rules/fengjie.yaml", "old")
+        let after = try scored(s, "Rules/xiangyang.yaml", "new")
+        let json = try diffJSON("Rules/fengjie.yaml", "Rules/xiangyang.yaml")
+        let m = try #require(json["matrix"] as? [String: Any])
+        #expect(m["rows"] as? [String] == ["优秀", "优良", "合格", "基本合格", "不合格"])
+        #expect(m["columns"] as? [String] == ["优秀", "称职", "基本称职", "不称职"])
+        #expect(try transitions(json) == transitions(before, after))
+        // Counts per grade on each side are those of the two score runs.
+        for (side, results) in [("old", before), ("new", after)] {
+            let grades = try #require((json[side] as? [String: Any])?["grades"] as? [[String: Any]])
+            for g in grades {
+                let name = g["name"] as! String
+                #expect(g["count"] as? Int == results.values.filter { $0.grade == name }.count, "\(side) \(name)")
+            }
+        }
+        let summary = try #require(json["summary"] as? [String: Any])
+        #expect(summary["rejected_old"] is Int && summary["rejected_new"] is Int)
+    }
 }
