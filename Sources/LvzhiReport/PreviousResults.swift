@@ -59,6 +59,22 @@ public struct PreviousResults: Sendable, Equatable {
         self.members = members
     }
 
+    /// Last period's results from one side of a comparison (e.g. a run read from the history
+    /// store), with the grades of the period before that from `before` when known.
+    public init(_ last: ResultSet, before: ResultSet? = nil) {
+        label = last.label
+        grades = last.grades
+        var earlier: [String: PreviousResults.GradeRef] = [:]
+        for m in before?.members ?? [] where earlier[m.id] == nil {
+            earlier[m.id] = GradeRef(name: m.gradeName, index: m.gradeIndex, color: m.gradeColor)
+        }
+        members = [:]
+        for m in last.members where members[m.id] == nil {
+            members[m.id] = Entry(period: last.label, score: m.score, grade: GradeRef(name: m.gradeName, index: m.gradeIndex, color: m.gradeColor),
+                                  gradeBefore: earlier[m.id], name: m.name, sector: m.sector)
+        }
+    }
+
     /// Whether `grade` was the lowest of its scheme: the last of ``grades`` when they are
     /// known, otherwise a grade named like this period's lowest grade.
     public func isLowest(_ grade: GradeRef, currentLowest: String) -> Bool {

@@ -128,4 +128,28 @@ import Testing
         let members = HTMLReportTests.html(MemberPages.render(s, lang: .zh))
         #expect(!members.contains("<b>优秀"))
     }
+
+    @Test func previousResultsFromTwoStoredRuns() throws {
+        let g = Self.grades
+        func m(_ id: String, _ score: Points, _ i: Int) -> MemberResult {
+            MemberResult(id: id, name: id, score: score, gradeName: g[i].name, gradeIndex: i, gradeColor: g[i].color)
+        }
+        let y2024 = ResultSet(label: "2024 年", grades: g, members: [m("M1", 3, 2), m("M5", 0, 2), m("M2", 25, 0)])
+        let y2023 = ResultSet(label: "2023 年", grades: g, members: [m("M1", 4, 2), m("M2", 12, 1)])
+        let p = PreviousResults(y2024, before: y2023)
+        #expect(p.label == "2024 年" && p.members.count == 3)
+        #expect(p.members["M1"]?.gradeBefore?.name == "不合格")
+        #expect(p.members["M2"]?.gradeBefore?.name == "合格")
+        #expect(p.members["M5"]?.gradeBefore == nil)
+        var s = try HTMLReportTests.summary()
+        s.attach(p, lang: .zh)
+        #expect(s.lowestTwoYearsRunning.map { s.rows[$0].member.id }.sorted() == ["M1", "M5"])
+        // Without the grade list, "lowest" is the grade named like this scheme's lowest.
+        var unnamed = p
+        unnamed.grades = []
+        unnamed.members["M5"]?.grade = .init(name: "差", index: 3, color: "红")
+        var t = try HTMLReportTests.summary()
+        t.attach(unnamed, lang: .zh)
+        #expect(t.lowestTwoYearsRunning.map { t.rows[$0].member.id } == ["M1"])
+    }
 }
