@@ -119,8 +119,19 @@ public enum DiffReport {
             for m in c.onlyOld { out.append("  " + t("仅旧：", "old only: ") + "\(m.id) \(m.name) \(m.score) \(m.gradeColor) \(m.gradeName)") }
             for m in c.onlyNew { out.append("  " + t("仅新：", "new only: ") + "\(m.id) \(m.name) \(m.score) \(m.gradeColor) \(m.gradeName)") }
         }
-        return out.joined(separator: "\n") + "\n"
+        // Names and titles come from the inputs: no control character reaches the terminal.
+        return out.map(terminalSafe).joined(separator: "\n") + "\n"
     }
+
+    /// `s` with C0/C1 control characters (escape sequences, line breaks inside a value) shown as U+FFFD.
+    static func terminalSafe(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars { out.append(isControl(u) ? "\u{FFFD}" : u) }
+        return String(out)
+    }
+
+    private static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0) }
 
     /// One changed ledger line: "变化 A0123 规则 P01：3 → 2（-1）2025-03-05 提案 …".
     static func lineText(_ l: ResultComparison.LineChange, lang: Language) -> String {

@@ -167,6 +167,7 @@ import Testing
         old.label = "<script>alert(1)</script> 2024"
         new.members[0].name = "\"/><img src=x onerror=alert(1)>"
         new.members[0].sector = "</td>&"
+        new.members[2].name = "\u{1B}[2J\u{1B}]0;title\u{07}乙\n换行"
         let c = ResultComparison(old: old, new: new)
         #expect(!c.hasLedgers)
         let html = DiffReport.html(c, lang: lang, generatedAt: "2026-01-01", toolVersion: "test")
@@ -185,6 +186,8 @@ import Testing
         let text = DiffReport.text(c, lang: lang)
         #expect(text.contains(lang.pick("（两次结果均无计分明细，只列分数和等次）", "(no ledgers on either side: scores and grades only)")))
         #expect(text.contains(lang.pick("仅旧：GONE", "old only: GONE")))
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+        #expect(!text.contains("\u{1B}") && text.contains("\u{FFFD}乙\u{FFFD}换行"))
     }
 
     // MARK: Golden: two rule versions on the report fixture
