@@ -94,6 +94,17 @@ extension HTMLWriter {
         raw(heading("约谈提醒：\(esc(grades[worst].name))（\(esc(grades[worst].color))）", "To be talked to: \(esc(grades[worst].name)) (\(esc(grades[worst].color)))", count: talk.count))
         list(talk, columns: [.rank, .name, .id, .sector, .role, .score, .why])
 
+        // Lowest grade this period and last (劝辞), only when last period's results are known.
+        if let previous = s.previous {
+            let twice = s.lowestTwoYearsRunning
+            raw(heading("连续两年\(esc(grades[worst].name))（拟劝辞）", "\(esc(grades[worst].name)) two years running (asked to resign)", count: twice.count))
+            let lowest = esc(grades[worst].name), last = esc(previous.label)
+            let why = t("本期为\(lowest)，\(last)也为最低等次的委员；按多数考核办法应予劝辞，请主席会议审定。",
+                        "In the lowest grade this period and in \(last) as well; most rules ask such members to resign, subject to the chair's meeting.")
+            raw("<p class=\"note\">\(why)</p>\n")
+            list(twice, columns: [.rank, .name, .id, .sector, .role, .score, .previous, .why])
+        }
+
         // Vetoed.
         let vetoed = s.rows.indices.filter { !s.rows[$0].vetoReasons.isEmpty }
         raw(heading("否决事项", "Vetoed", count: vetoed.count))
@@ -128,7 +139,7 @@ extension HTMLWriter {
     }
 
     enum ListColumn {
-        case rank, name, id, sector, committee, role, score, grade, bandGrade, why, vetoes, requirements, joined, left, served
+        case rank, name, id, sector, committee, role, score, grade, bandGrade, why, vetoes, requirements, joined, left, served, previous
     }
 
     private mutating func list(_ rows: [Int], columns: [ListColumn]) {
@@ -154,6 +165,7 @@ extension HTMLWriter {
             case .joined: raw("<th>\(t("任职日期", "Joined"))</th>")
             case .left: raw("<th>\(t("离任日期", "Left"))</th>")
             case .served: raw("<th>\(t("任职情况", "Service"))</th>")
+            case .previous: raw("<th>\(t("上年及前年", "Last two periods"))</th>")
             }
         }
         raw("</tr></thead>\n<tbody>\n")
@@ -182,6 +194,7 @@ extension HTMLWriter {
                 case .joined: raw("<td>\(m.joined.map { esc($0.description) } ?? "")</td>")
                 case .left: raw("<td>\(m.left.map { esc($0.description) } ?? "")</td>")
                 case .served: raw("<td>\(row.partialPeriod ? esc(partialText(m)) : t("全期在任", "whole period"))</td>")
+                case .previous: raw("<td>\(esc(previousText(row)))</td>")
                 }
             }
             raw("</tr>\n")

@@ -51,7 +51,9 @@ extension HTMLWriter {
             text(c.name)
             raw("</th>")
         }
-        raw("<th class=\"r tot\">\(t("总分", "Total"))</th><th>\(t("等次", "Grade"))</th><th class=\"notes\">\(t("备注", "Notes"))</th>")
+        raw("<th class=\"r tot\">\(t("总分", "Total"))</th><th>\(t("等次", "Grade"))</th>")
+        if s.previous != nil { raw("<th>\(t("上年等次", "Last grade"))</th><th class=\"r\">\(t("分数变化", "Change"))</th>") }
+        raw("<th class=\"notes\">\(t("备注", "Notes"))</th>")
         raw("</tr></thead>\n<tbody>\n")
         for (i, row) in s.rows.enumerated() {
             rankRow(row, overall: scope == .all ? nil : .some(overall[i]), categoryCount: categories.count)
@@ -113,7 +115,9 @@ extension HTMLWriter {
         text(row.score.description)
         raw("</td><td class=\"gd t\(gi)\"><span class=\"sw k\(gi)\"></span>")
         text(grades[gi].name)
-        raw("</td><td class=\"notes\">")
+        raw("</td>")
+        if s.previous != nil { previousCells(row) }
+        raw("<td class=\"notes\">")
         var notes: [String] = []
         for v in row.vetoReasons { notes.append(t("否决：", "veto: ") + v) }
         if row.partialPeriod { notes.append(partialText(m)) }

@@ -98,6 +98,7 @@ struct HTMLWriter {
         raw(HTMLWriter.css)
         gradeCSS()
         pageCSS()
+        if s.previous != nil { raw(HTMLWriter.yearOverYearCSS) }
         raw("</style>\n</head>\n<body>\n<main class=\"doc\">\n")
 
         masthead()
@@ -108,6 +109,7 @@ struct HTMLWriter {
         raw("<a href=\"#ranking\">\(t("四、得分排名", "4. Rankings"))</a>")
         raw("<a href=\"#lists\">\(t("五、需办理的名单", "5. Lists for follow-up"))</a>")
         raw("<a href=\"#recon\">\(t("六、数据核对", "6. Reconciliation"))</a>")
+        if s.previous != nil { raw("<a href=\"#yoy\">\(t("七、年度对比", "7. Year over year"))</a>") }
         raw("<a href=\"#rules\">\(t("附录　考核细则", "Appendix: the rules"))</a>")
         if let memberPages {
             raw("<a href=\"\(esc(memberPages))\">\(t("委员个人明细（\(esc(memberPages))）", "Member ledgers (\(esc(memberPages)))"))</a>")
@@ -120,6 +122,7 @@ struct HTMLWriter {
         ranking()
         actionLists()
         reconciliation()
+        if s.previous != nil { yearOverYear() }
         appendix()
 
         raw("<footer class=\"colophon\">")

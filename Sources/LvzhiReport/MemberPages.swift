@@ -296,6 +296,16 @@ struct MemberPageWriter {
             fact(t("任职", "Service"), served.joined(separator: t("，", ", ")) + t("（不满全期）", " (part of the period)"))
         }
         fact(t("考核期间", "Period"), "\(s.run.period.start) \(t("至", "to")) \(s.run.period.end)")
+        if let previous = s.previous {
+            if let p = row.previous, let d = row.scoreChange {
+                let change = d > .zero ? "+\(d)" : d.description
+                fact(t("上年", "Last period"), t("\(p.period) \(p.grade.color) · \(p.grade.name) \(p.score) 分；本期变化 \(change) 分",
+                                                 "\(p.period) \(p.grade.color) · \(p.grade.name) \(p.score) pts; change \(change)"))
+                if let b = p.gradeBefore { fact(t("前年", "The year before"), "\(b.color) · \(b.name)") }
+            } else {
+                fact(t("上年", "Last period"), t("\(previous.label)无结果", "no result in \(previous.label)"))
+            }
+        }
         raw("</dl>\n</div>\n<div class=\"res g\(row.gradeIndex)\">")
         raw("<div class=\"gl\">")
         text(g.color)

@@ -10,7 +10,7 @@ public enum ScoresCSV {
     public static func render(_ s: RunSummary, lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
         var w = CSVWriter(bom: true, into: buffer)
         w.row(header(s, lang: lang))
-        for r in s.rows { renderRow(r, lang: lang, into: &w) }
+        for r in s.rows { renderRow(r, lang: lang, previous: s.previous != nil, into: &w) }
         return w.buffer
     }
 
@@ -21,11 +21,16 @@ public enum ScoresCSV {
             : ["member_id", "name", "sector", "committee", "role", "score", "rank", "grade", "color"]
         header += s.run.rules.categories.map { lang == .zh ? $0.name : $0.id }
         header += lang == .zh ? ["否决事项", "期间内任职变动", "记录数"] : ["vetoes", "partial_period", "records"]
+        // Year over year, only when last period's results are known.
+        if s.previous != nil {
+            header += lang == .zh ? ["上年等次", "上年总分", "分数变化"] : ["previous_grade", "previous_score", "score_change"]
+        }
         return header
     }
 
     /// One member's row: the cells of scores.csv and of the workbook's 汇总 sheet.
-    public static func renderRow<W: TableSink>(_ r: RunSummary.Row, lang: Language, into w: inout W) {
+    /// `previous`: write the year-over-year columns (empty for a member without a previous result).
+    public static func renderRow<W: TableSink>(_ r: RunSummary.Row, lang: Language, previous: Bool = false, into w: inout W) {
         w.text(r.member.id); w.text(r.member.name); w.text(r.member.sector); w.text(r.member.committee); w.text(r.member.role)
         w.number(r.score.description)
         w.number(r.rank.map(String.init) ?? "")
@@ -34,6 +39,9 @@ public enum ScoresCSV {
         w.text(r.vetoReasons.joined(separator: "；"))
         w.text(r.partialPeriod ? lang.pick("是", "yes") : "")
         w.number(String(r.records))
+        if previous {
+            w.text(r.previous?.grade.name ?? ""); w.number(r.previous?.score.description ?? ""); w.number(r.scoreChange?.description ?? "")
+        }
         w.endRow()
     }
 

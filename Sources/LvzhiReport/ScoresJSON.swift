@@ -73,6 +73,7 @@ public enum ScoresJSON {
         o.append("\n],\n")
 
         key("ledger_file"); str("ledger.csv"); o.append(",\n")
+        if let previous = s.previous { key("previous_period"); str(previous.label); o.append(",\n") }
         key("members"); o.append("[")
         for (i, row) in s.rows.enumerated() {
             let m = row.member
@@ -104,6 +105,20 @@ public enum ScoresJSON {
             key("left"); if let l = m.left { str(l.description) } else { o.append("null") }; o.append(",")
             key("records"); o.append(String(row.records)); o.append(",")
             key("records_unmatched"); o.append(String(result.unmatched))
+            if s.previous != nil {
+                o.append(","); key("previous")
+                if let p = row.previous {
+                    o.append("{"); key("period"); str(p.period); o.append(",")
+                    key("score"); o.append(p.score.description); o.append(",")
+                    key("grade"); str(p.grade.name); o.append(",")
+                    key("color"); str(p.grade.color); o.append(",")
+                    key("score_change"); o.append(row.scoreChange!.description); o.append(",")
+                    key("grade_before"); if let b = p.gradeBefore { str(b.name) } else { o.append("null") }
+                    o.append("}")
+                } else {
+                    o.append("null")
+                }
+            }
             o.append("}")
             o.drainIfNeeded()
         }

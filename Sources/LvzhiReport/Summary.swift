@@ -18,6 +18,11 @@ public struct RunSummary: Sendable {
         public var records: Int
         /// Index into ``ScoreRun/results``.
         public var resultIndex: Int
+        /// The member's result in the previous period, when ``RunSummary/previous`` names them.
+        public var previous: PreviousResults.Entry? = nil
+
+        /// This score minus the previous one, when there is a previous result.
+        public var scoreChange: Points? { previous.map { score - $0.score } }
     }
 
     public var run: ScoreRun
@@ -30,8 +35,15 @@ public struct RunSummary: Sendable {
     public var rulesHash: String
     public var extendsHash: String?
     public var rejectsByReason: [(code: String, count: Int, example: String)]
+    /// Last period's results (from the history store), when known: the reports then show
+    /// 年度对比. `nil` leaves every output exactly as without the feature.
+    public private(set) var previous: PreviousResults?
+    /// This run compared with ``previous`` (rows: last period's grades, columns: this one's).
+    public private(set) var yearOverYear: ResultComparison?
 
-    public init(run: ScoreRun, generatedAt: String, toolVersion: String, lang: Language) {
+    /// - Parameter previous: last period's results; when given, every row with a previous
+    ///   result carries it in ``Row/previous`` and the reports add the year-over-year parts.
+    public init(run: ScoreRun, generatedAt: String, toolVersion: String, lang: Language, previous: PreviousResults? = nil) {
         self.run = run
         self.generatedAt = generatedAt
         self.toolVersion = toolVersion
@@ -50,6 +62,26 @@ public struct RunSummary: Sendable {
             counts[c, default: (0, r.reason.message(lang))].0 += 1
         }
         rejectsByReason = counts.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.code < $1.code }
+        if let previous { attach(previous, lang: lang) }
+    }
+
+    /// Sets ``previous`` and everything derived from it.
+    public mutating func attach(_ previous: PreviousResults, lang: Language) {
+        self.previous = previous
+        for i in rows.indices { rows[i].previous = previous.members[rows[i].member.id] }
+        let current = ResultSet(run: run, label: lang.pick("本期", "this period"), lang: lang, ledgers: false)
+        yearOverYear = ResultComparison(old: previous.resultSet(), new: current)
+    }
+
+    /// Rows of members in this scheme's lowest grade who were also in the lowest grade last
+    /// period (劝辞 under most 考核办法), in rank order.
+    public var lowestTwoYearsRunning: [Int] {
+        guard let previous, let lowest = run.rules.grades.last else { return [] }
+        let worst = run.rules.grades.count - 1
+        return rows.indices.filter { i in
+            guard rows[i].gradeIndex == worst, let p = rows[i].previous else { return false }
+            return previous.isLowest(p.grade, currentLowest: lowest.name)
+        }
     }
 
     public static func describe(_ note: LedgerEntry.Note, rules: RuleSet, lang: Language) -> String {

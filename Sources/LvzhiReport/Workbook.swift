@@ -266,7 +266,7 @@ struct Book {
         let header = ScoresCSV.header(s, lang: lang)
         w.row(header, style: CellStyle.header)
         w.gradeStyleBase = CellStyle.gradeBase
-        for r in s.rows { ScoresCSV.renderRow(r, lang: lang, into: &w) }
+        for r in s.rows { ScoresCSV.renderRow(r, lang: lang, previous: s.previous != nil, into: &w) }
         let tableRows = 1 + s.rows.count
         // Tables continued on further sheets are announced below the table.
         let widths = w.widths

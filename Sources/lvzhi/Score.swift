@@ -175,6 +175,9 @@ final class ScoreRunner: @unchecked Sendable {
     let pinnedTime: Date?
     /// Mapping files for foreign exports (`--mapping`).
     var mappings: [Mapping] = []
+    /// Last period's results for the year-over-year parts of the reports (filled from the
+    /// history store once it exists); `nil` leaves the outputs as they were.
+    var previous: PreviousResults?
     let started = ContinuousClock.now
     /// Output file names this run writes (rejects.csv always).
     let selected: [String]
@@ -347,7 +350,8 @@ final class ScoreRunner: @unchecked Sendable {
 
         // 6. Write everything into the staging folder, then swap it into place.
         meter.status(lang.pick("正在写入报告…", "writing reports…"))
-        let summary = RunSummary(run: run, generatedAt: runTimestamp(pinned: pinnedTime), toolVersion: LvzhiVersion.current, lang: lang)
+        let summary = RunSummary(run: run, generatedAt: runTimestamp(pinned: pinnedTime), toolVersion: LvzhiVersion.current, lang: lang,
+                                 previous: previous)
         do {
             let staging = try folder.prepare()
             _ = try ReportSet.write(summary, to: staging, lang: lang, only: selected)

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import LvzhiCore
+import LvzhiReport
+import LvzhiRules
+import LvzhiScoring
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "比较两个规则版本对同一批数据的评定结果 (compare two rule versions on the same inputs).",
+        discussion: """
+        用旧规则和新规则分别为同一份名册和活动记录评分，列出等次变化矩阵（行：旧等次，列：新等次）、
+        各等次人数、等次或颜色变化的委员及其变化的计分明细、总分分布。用于在采用新的考核办法之前，
+        看它会让去年的结果变成什么样。两个规则文件的等次可以不同（如四个等次对五个等次），按名称对应。
+        考核期间：--period，否则用新规则文件的期间，两边相同。
+        退出码：0 对比完成（无论结果是否变化——对比是一份报告）；2 任一规则文件有错误；3 输入无法读取；64 用法错误。
+        (Scores the same roster and activities with both rule files and prints the grade-transition
+        matrix, counts per grade, the members whose colour changes with the ledger lines that changed
+        for them, and the score distribution. Grades are matched by name. Exit 0 whether or not
+        anything changed; 2 rule-file errors in either file; 3 unreadable inputs; 64 usage.)
+        """
+    )
+
+    @Option(name: .customLong("old-rules"), help: "旧规则文件 (the rule file in use).")
+    var oldRules: String
+
+    @Option(name: .customLong("new-rules"), help: "新规则文件 (the proposed rule file).")
+    var newRules: String
+
+    @Option(help: "委员名册 (member roster, CSV or XML).")
+    var members: String
+
+    @Option(parsing: .upToNextOption, help: "活动记录文件或文件夹，可多个 (activity files or folders).")
+    var activities: [String]
+
+    @Option(parsing: .upToNextOption, help: "映射文件（YAML），可多个；见 docs/mapping.md (mapping files for foreign exports).")
+    var mapping: [String] = []
+
+    @Option(help: "考核期间，两边相同；默认用新规则文件的期间 (period for both sides; default: the new rule file's).")
+    var period: String?
+
+    @Option(help: "输出格式：text（默认）或 json (output format on stdout).")
+    var format: String = "text"
+
+    @Option(help: "另外写一个自包含的 HTML 对比页 (also write a self-contained HTML page).")
+    var html: String?
+
+    @Option(name: .customLong("run-time"), help: "固定 HTML 中的生成时间（ISO 8601；也可用 SOURCE_DATE_EPOCH） (pin the run time).")
+    var runTime: String?
+
+    @OptionGroup var language: LanguageOption
+
+    func validate() throws {
+        let l = language.language
+        guard format == "text" || format == "json" else {
+            throw ValidationError(l.pick("--format 只能是 text 或 json", "--format must be text or json"))
+        }
+        if let period, Period(spec: period) == nil {
+            throw ValidationError(l.pick("无法识别的考核期间“\(period)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
+                                         "unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+        }
+        if let runTime, RunTime.parse(runTime) == nil {
+            throw ValidationError(l.pick("无法识别的时间“\(runTime)”，应写作 ISO 8601，如 2025-12-31T09:00:00+08:00",
+                                         "unrecognised time '\(runTime)'; write ISO 8601, e.g. 2025-12-31T09:00:00+08:00"))
+        }
+    }
+
+    func run() throws {
+        let lang = language.language
+        // Both rule files are checked before any data is read, and every error of both is shown.
+        var loaded: [RuleSet] = []
+        var bad = false
+        for path in [oldRules, newRules] {
+            do { loaded.append(try RuleFileLoader.load(path: path)) } catch {
+                printErr(error.render(lang))
+                bad = true
+            }
+        }
+        if bad { throw ExitCode(Exit.badRules) }
+        let mappings = try MappingOption.load(mapping, lang: lang)
+        let spec = period ?? (loaded[1].period ?? loaded[0].period)?.description
+        var sides: [ResultSet] = []
+        for (path, rules) in zip([oldRules, newRules], loaded) {
+            let run: ScoreRun
+            do {
+                run = try ScoringPipeline.run(rules: path, members: members, activities: activities, period: spec, mappings: mappings)
+            } catch {
+                throw pipelineExit(error, lang: lang)
+            }
+            sides.append(ResultSet(run: run, label: ResultSet.ruleLabel(path: path, rules: rules, lang: lang), lang: lang))
+        }
+        try emit(ResultComparison(old: sides[0], new: sides[1]), lang: lang)
+    }
+
+    /// Prints the comparison in `--format` and writes `--html`: shared by both kinds of diff.
+    /// Two runs from history (`--history DB --runs A B`, to be wired with the store) build their
+    /// ``ResultSet``s without ledgers and call this with ``ResultComparison/init(old:new:)``.
+    func emit(_ comparison: ResultComparison, lang: Language) throws {
+        if let html {
+            let page = DiffReport.html(comparison, lang: lang, generatedAt: runTimestamp(pinned: RunTime.pinned(flag: runTime)),
+                                       toolVersion: LvzhiVersion.current)
+            do {
+                try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            } catch {
+                printErr(lang.pick("错误: 无法写入 \(html)：\(error.localizedDescription)", "error: cannot write \(html): \(error.localizedDescription)"))
+                throw ExitCode(Exit.badInput)
+            }
+        }
+        print(format == "json" ? DiffReport.json(comparison) : DiffReport.text(comparison, lang: lang), terminator: "")
+    }
+}
