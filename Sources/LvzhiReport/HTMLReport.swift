@@ -108,6 +108,7 @@ struct HTMLWriter {
         raw("<a href=\"#ranking\">\(t("四、得分排名", "4. Rankings"))</a>")
         raw("<a href=\"#lists\">\(t("五、需办理的名单", "5. Lists for follow-up"))</a>")
         raw("<a href=\"#recon\">\(t("六、数据核对", "6. Reconciliation"))</a>")
+        if !s.run.corrections.isEmpty { raw("<a href=\"#corrections\">\(t("七、复核记录", "7. Corrections"))</a>") }
         raw("<a href=\"#rules\">\(t("附录　考核细则", "Appendix: the rules"))</a>")
         if let memberPages {
             raw("<a href=\"\(esc(memberPages))\">\(t("委员个人明细（\(esc(memberPages))）", "Member ledgers (\(esc(memberPages)))"))</a>")
@@ -120,6 +121,7 @@ struct HTMLWriter {
         ranking()
         actionLists()
         reconciliation()
+        correctionsSection()
         appendix()
 
         raw("<footer class=\"colophon\">")

@@ -30,6 +30,13 @@ public struct RunSummary: Sendable {
     public var rulesHash: String
     public var extendsHash: String?
     public var rejectsByReason: [(code: String, count: Int, example: String)]
+    /// Record index → index into ``ScoreRun/corrections`` of the correction that added or
+    /// amended it (empty without corrections).
+    public var correctionOfRecord: [Int32: Int] = [:]
+    /// Member id → indices into ``ScoreRun/corrections`` of that member's removed records.
+    public var removedOfMember: [String: [Int]] = [:]
+    /// True when a corrections file was applied: ledgers then carry a 复核 column.
+    public var hasCorrections: Bool { !run.corrections.isEmpty }
 
     public init(run: ScoreRun, generatedAt: String, toolVersion: String, lang: Language) {
         self.run = run
@@ -48,6 +55,10 @@ public struct RunSummary: Sendable {
         for r in run.rejects {
             let c = r.reason.code
             counts[c, default: (0, r.reason.message(lang))].0 += 1
+        }
+        for (i, c) in run.corrections.enumerated() {
+            if let r = c.record { correctionOfRecord[r] = i }
+            if c.action == .remove { removedOfMember[c.memberID, default: []].append(i) }
         }
         rejectsByReason = counts.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.code < $1.code }
     }

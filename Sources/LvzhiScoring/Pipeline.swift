@@ -10,6 +10,8 @@ public enum ScoringPipeline {
         case input(IngestError)
         case noPeriod
         case badPeriod(String)
+        /// The corrections file cannot be applied to the inputs.
+        case corrections(CorrectionError)
     }
 
     /// Expands folders into the CSV and XML files they hold (recursively), sorted by path, so
@@ -38,10 +40,12 @@ public enum ScoringPipeline {
         return Array(Set(out)).sorted()
     }
 
-    /// Loads the rules, reads the roster and every activity file, and scores. `progress` is
+    /// Loads the rules, reads the roster and every activity file, applies the corrections
+    /// (复核) if any, and scores. `progress` is
     /// called while reading with the activity files done, their number, and the records read.
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
-                           period periodSpec: String?, mappings: [Mapping] = [], timings: PhaseTimings? = nil,
+                           period periodSpec: String?, mappings: [Mapping] = [], corrections: CorrectionSet? = nil,
+                           timings: PhaseTimings? = nil,
                            progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
@@ -69,12 +73,17 @@ public enum ScoringPipeline {
                 done += 1
                 progress?(done, inputs.count, records)
             }
+            if let corrections {
+                do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
+            }
             timings?.mark("ingest")
             let run = Scorer.score(ingestor.finish(), rules: rules, period: period)
             timings?.mark("score")
             return run
         } catch let e as IngestError {
             throw .input(e)
+        } catch let e as Failure {
+            throw e
         } catch {
             throw .input(.unreadable(path: membersPath, reason: "\(error)"))
         }
