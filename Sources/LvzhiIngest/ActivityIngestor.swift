@@ -425,7 +425,6 @@ extension ActivityIngestor {
                     refused(refusal, c, &diags)
                     continue
                 }
-                files[files.count - 1].accepted += 1
                 let index = store.records.count - 1
                 let after = fieldValues(of: store.records[index])
                 applied.append(AppliedCorrection(
