@@ -16,16 +16,16 @@ extension HTMLWriter {
         raw("<p>")
         text(t("对导出数据作了 \(run.corrections.count) 处复核（", "\(run.corrections.count) corrections were applied to the exports ("))
         text(counts.map { "\($0.0.label(lang)) \($0.1)" }.joined(separator: t("、", ", ")))
-        text(t("），均已计入得分；每处都写明理由和批准人，并在委员个人明细和 ledger.csv 的相应记录上注明。",
-               "), all reflected in the scores; each names its reason and approver and is marked on the record in the member ledgers and ledger.csv."))
+        text(t("），均已计入得分；每处都写明理由和批准人，并在委员个人明细和 ledger.csv 的相应记录上注明。得分和等次列出该委员不计全部复核时和计入后的结果。",
+               "), all reflected in the scores; each names its reason and approver and is marked on the record in the member ledgers and ledger.csv. The score and grade columns show the member's result without and with all corrections."))
         raw("</p>\n")
         raw("<table class=\"plain\">\n<thead><tr><th>\(t("编号", "No."))</th><th>\(t("操作", "Action"))</th><th>\(t("记录编号", "Record"))</th>")
         raw("<th>\(t("委员", "Member"))</th><th>\(t("内容（修改前→修改后）", "Change (before → after)"))</th><th>\(t("理由", "Reason"))</th>")
-        raw("<th>\(t("批准人", "Approved by"))</th><th>\(t("复核文件位置", "Source"))</th><th class=\"r\">\(t("现得分", "Score now"))</th><th>\(t("现等次", "Grade now"))</th></tr></thead>\n<tbody>\n")
+        raw("<th>\(t("批准人", "Approved by"))</th><th class=\"r\">\(t("得分（复核前→后）", "Score (before → after)"))</th><th>\(t("等次（复核前→后）", "Grade (before → after)"))</th></tr></thead>\n<tbody>\n")
         for c in run.corrections {
             raw("<tr><td class=\"id\">")
             text(c.tag(lang))
-            raw("</td><td>")
+            raw("</td><td class=\"gd\">")
             text(c.action.label(lang))
             raw("</td><td class=\"code\">")
             text(c.recordID)
@@ -40,21 +40,31 @@ extension HTMLWriter {
             }
             raw("</td><td>")
             text(changeText(c))
+            raw("<br><small class=\"path\">")
+            text(c.source.description)
+            raw("</small>")
             raw("</td><td>")
             text(c.reason)
             raw("</td><td>")
             text(c.approvedBy)
-            if let d = c.approvedOn { raw("<br><span class=\"id\">\(d)</span>") }
-            if let ticket = c.ticket {
-                raw("<br><span class=\"id\">")
-                text(t("申请编号 ", "ticket ") + ticket)
-                raw("</span>")
+            let extra = [c.approvedOn?.description, c.ticket].compactMap { $0 }
+            if !extra.isEmpty {
+                raw("<br><small>")
+                text(extra.joined(separator: " · "))
+                raw("</small>")
             }
-            raw("</td><td class=\"path\">")
-            text(c.source.description)
             raw("</td>")
             if let row = rowOf[c.memberID] {
-                raw("<td class=\"r\">\(row.score)</td><td class=\"gd\"><span class=\"sw k\(row.gradeIndex)\"></span>")
+                let before = run.uncorrected[c.memberID]
+                raw("<td class=\"r\">")
+                if let before, before.score != row.score { raw("\(before.score) → ") }
+                raw("<b>\(row.score)</b></td><td class=\"gd\">")
+                if let before, before.grade != row.gradeIndex {
+                    raw("<span class=\"sw k\(before.grade)\"></span>")
+                    text(grades[before.grade].name)
+                    raw(" → ")
+                }
+                raw("<span class=\"sw k\(row.gradeIndex)\"></span>")
                 text(row.grade.name)
                 raw("</td>")
             } else {

@@ -76,6 +76,8 @@ public enum ScoresJSON {
         o.append("\n],\n")
 
         if !run.corrections.isEmpty {
+            var rowOf: [String: RunSummary.Row] = [:]
+            for row in s.rows { rowOf[row.member.id] = row }
             key("corrections"); o.append("[")
             for (i, c) in run.corrections.enumerated() {
                 if i > 0 { o.append(",") }
@@ -98,6 +100,12 @@ public enum ScoresJSON {
                 key("ticket"); if let t = c.ticket { str(t) } else { o.append("null") }; o.append(",")
                 key("source"); str(c.source.description); o.append(",")
                 key("original"); if let g = c.original { str(g.description) } else { o.append("null") }
+                if let before = run.uncorrected[c.memberID], let after = rowOf[c.memberID] {
+                    o.append(","); key("score_before"); o.append(before.score.description)
+                    o.append(","); key("score_after"); o.append(after.score.description)
+                    o.append(","); key("grade_before"); str(rules.grades[before.grade].name)
+                    o.append(","); key("grade_after"); str(after.grade.name)
+                }
                 o.append("}")
             }
             o.append("\n],\n")

@@ -17,6 +17,9 @@ public struct ScoreRun: Sendable {
     public var gradeCounts: [Int]
     /// The corrections applied to the inputs (复核), in the corrections file's order.
     public var corrections: [AppliedCorrection] = []
+    /// For each member a correction names: the score and grade without the corrections
+    /// (keyed by member id; empty without corrections).
+    public var uncorrected: [String: CorrectionEffect] = [:]
 
     public var recordsScored: Int { store.records.count }
     public var recordsUnmatched: Int { results.reduce(0) { $0 + $1.unmatched } }

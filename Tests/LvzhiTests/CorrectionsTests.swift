@@ -145,6 +145,13 @@ import Testing
             Scorer.score(try ingest(corrections), rules: rules, period: Period(spec: "2025")!)
         }
 
+        /// Through ``ScoringPipeline`` (which also scores without the corrections).
+        func pipeline(_ corrections: String?) throws -> ScoreRun {
+            let rulesPath = scratch.write("rules.yaml", testRulesYAML)
+            let set = try corrections.map { try CorrectionLoader.load(path: scratch.write("fh.yaml", "corrections: 1\nentries:\n" + $0)) }
+            return try ScoringPipeline.run(rules: rulesPath, members: members, activities: [activities], period: nil, corrections: set)
+        }
+
         func errors(_ corrections: String) -> [Diagnostic] {
             do {
                 _ = try ingest(corrections)
@@ -327,7 +334,7 @@ import Testing
 @Suite struct CorrectionsReportTests {
     func summary(_ corrections: String?) throws -> RunSummary {
         let f = try CorrectionsApplyTests.Fixture()
-        let run = try f.score(corrections)
+        let run = try f.pipeline(corrections)
         return RunSummary(run: run, generatedAt: "2025-12-31T09:00:00+08:00", toolVersion: "test", lang: .zh)
     }
 
@@ -357,6 +364,9 @@ import Testing
         #expect(html.contains("复审&lt;立案&gt;") && !html.contains("复审<立案>"))
         for tag in ["复核#1", "复核#2", "复核#3"] { #expect(html.contains(tag)) }
         #expect(html.contains("状态: 不立案→立案"))
+        // M1 without the corrections: 2 − 5 → 0; with A2 立案: 6 + 2 − 5 = 3.
+        #expect(html.contains("<td class=\"r\">0 → <b>3</b></td>"))
+        #expect(s.run.uncorrected["M1"] == CorrectionEffect(score: 0, grade: 2))
         #expect(html.contains("复核删除"))
         // The reconciliation still balances, naming the removed record.
         #expect(html.contains("+ 复核删除 1 条"))
@@ -387,6 +397,8 @@ import Testing
         let list = object["corrections"] as! [[String: Any]]
         #expect(list.map { $0["action"] as! String } == ["amend", "remove", "add"])
         #expect(list[0]["reason"] as? String == "复审<立案>" && list[0]["ticket"] as? String == "FH-1")
+        #expect(decimalString(list[0]["score_before"]) == "0" && decimalString(list[0]["score_after"]) == "3")
+        #expect(list[0]["grade_before"] as? String == "不合格")
         #expect((list[1]["original"] as? String)?.hasSuffix("activities.csv:8") == true)
         let pages = String(decoding: MemberPages.render(s, lang: .zh).bytes, as: UTF8.self)
         #expect(pages.contains("<small class=\"corr\">复核#1 修改"))
@@ -397,4 +409,9 @@ import Testing
         let m2 = s.run.results.first { s.run.members[$0.member].id == "M2" }!
         #expect(text.render(m2).contains("经复核删除的记录（不计分）"))
     }
+}
+
+private func decimalString(_ v: Any?) -> String {
+    guard let n = v as? NSNumber else { return "nil" }
+    return n.decimalValue.description
 }
