@@ -445,7 +445,7 @@ extension ActivityIngestor {
                         let id = "\(c.activityID)#\(k)"
                         if let j = recordIndex(ofID: id), members[Int(store.records[j].member)].id == m { other = id; break }
                     }
-                    err("C043", c.fieldLocations[.memberID] ?? c.location,
+                    err("C043", c.checkLocation ?? c.location,
                         zh: "记录 \(c.activityID) 属于委员 \(before[.memberID] ?? "")，不是 \(m)",
                         en: "record \(c.activityID) belongs to member \(before[.memberID] ?? ""), not \(m)",
                         hintZh: other.map { "\(m) 的那一行记录编号是 \($0)。" } ?? "请核对记录编号和委员编号。",

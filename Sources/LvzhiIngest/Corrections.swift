@@ -48,6 +48,8 @@ public struct Correction: Sendable, Equatable {
     public var ticket: String?
     /// Where the entry starts in the corrections file.
     public var location: SourceLocation
+    /// Where the entry's own `member_id` is written (the check for `remove` and `amend`).
+    public var checkLocation: SourceLocation?
 
     public init(seq: Int, action: Action, activityID: String, memberID: String? = nil, fields: [ActivityField: String] = [:],
                 fieldLocations: [ActivityField: SourceLocation] = [:], reason: String, approvedBy: String,
@@ -304,7 +306,7 @@ struct CorrectionParser: YAMLDocumentParser {
         var id: String?, member: String?, reason: String?, approver: String?, approvedOn: Day?, ticket: String?
         var fields: [ActivityField: String] = [:]
         var locations: [ActivityField: SourceLocation] = [:]
-        var setNode: Node?, recordNode: Node?
+        var setNode: Node?, recordNode: Node?, memberNode: Node?
         for (key, _, v) in es {
             switch key {
             case "action":
@@ -319,7 +321,7 @@ struct CorrectionParser: YAMLDocumentParser {
             case "activity_id": id = nonEmpty(v, "activity_id")
             case "member_id":
                 member = nonEmpty(v, "member_id")
-                locations[.memberID] = loc(v)
+                memberNode = v
             case "set": setNode = v
             case "record": recordNode = v
             case "reason": reason = nonEmpty(v, "reason")
@@ -389,9 +391,12 @@ struct CorrectionParser: YAMLDocumentParser {
             }
         }
         guard diagnostics.count == before, let action, let id, let reason, let approver else { return nil }
-        return Correction(seq: seq, action: action, activityID: id, memberID: member, fields: fields, fieldLocations: locations,
-                          reason: reason, approvedBy: approver, approvedOn: approvedOn, ticket: ticket,
-                          location: loc(node) ?? SourceLocation(file: path, line: 1))
+        if action == .add, locations[.memberID] == nil, let memberNode { locations[.memberID] = loc(memberNode) }
+        var c = Correction(seq: seq, action: action, activityID: id, memberID: member, fields: fields, fieldLocations: locations,
+                           reason: reason, approvedBy: approver, approvedOn: approvedOn, ticket: ticket,
+                           location: loc(node) ?? SourceLocation(file: path, line: 1))
+        c.checkLocation = memberNode.flatMap { loc($0) }
+        return c
     }
 
     /// Reads `set` or `record`: canonical field (English key or Chinese name) → value.

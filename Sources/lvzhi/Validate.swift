@@ -100,15 +100,19 @@ struct Validate: ParsableCommand {
                 notRead.append(f)
             }
         }
+        var correctionsApplied = false
         if let corrections {
-            do { try ingestor.apply(corrections) } catch {
+            do {
+                try ingestor.apply(corrections)
+                correctionsApplied = true
+            } catch {
                 failed = true
                 printErr(error.render(lang))
             }
         }
         let result = ingestor.finish()
         print(Reconciliation(result).render(lang))
-        if let corrections, !failed {
+        if let corrections, correctionsApplied {
             print(CorrectionOption.summary(result.corrections, path: corrections.path, lang: lang))
             for c in result.corrections { print("  \(c.source): " + c.line(lang)) }
         }

@@ -244,6 +244,7 @@ import Testing
         let wrongMember = f.errors("  - {action: remove, activity_id: A3, member_id: M1, reason: r, approved_by: a}\n")
         #expect(wrongMember.map(\.id) == ["C043"])
         #expect(wrongMember[0].zh.contains("属于委员 M2"))
+        #expect(wrongMember[0].location?.line == 3 && wrongMember[0].location?.column == 50)
 
         // The repeat of A5 was rejected as a duplicate; the first A5 is the one corrected.
         let dupe = try f.ingest("  - {action: amend, activity_id: A5, set: {title: 调研（更正）}, reason: r, approved_by: a}\n")
