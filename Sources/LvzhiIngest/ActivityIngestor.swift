@@ -9,6 +9,10 @@ public struct FileReport: Sendable, Equatable {
     public var rejected: Int = 0
     /// True for the member roster, false for activity files.
     public var isRoster: Bool
+    /// True for the corrections file (复核): its records are the ones it adds.
+    public var isCorrections = false
+    /// Accepted records of this file that a correction removed (not scored, not rejected).
+    public var removed = 0
     public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
@@ -22,6 +26,8 @@ public struct IngestResult: Sendable {
     public var store: ActivityStore
     public var rejects: [Reject]
     public var files: [FileReport]
+    /// The corrections applied (复核), in the corrections file's order; empty without one.
+    public var corrections: [AppliedCorrection] = []
 }
 
 /// Validates activity records against the roster, the rule file's vocabulary and the period,
@@ -54,6 +60,12 @@ public struct ActivityIngestor {
     private var kindChecks: [KindCheck?] = []
     private var markIndex: [String: Int] = [:]
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
+    /// While applying corrections, a refusal is captured here instead of becoming a reject.
+    private var capturing = false
+    private var captured: Reject?
+    /// Records removed by corrections (indices into `store.records`).
+    private var removedRecords: Set<Int> = []
+    private var applied: [AppliedCorrection] = []
 
     public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
                 period: Period, vocabulary: Vocabulary) {
@@ -138,7 +150,23 @@ public struct ActivityIngestor {
     }
 
     public func finish() -> IngestResult {
-        IngestResult(members: members, store: store, rejects: rejects, files: files)
+        guard !removedRecords.isEmpty else {
+            return IngestResult(members: members, store: store, rejects: rejects, files: files, corrections: applied)
+        }
+        // Drop removed records and renumber the ones corrections point at.
+        var kept = store
+        kept.records = []
+        kept.records.reserveCapacity(store.records.count - removedRecords.count)
+        var newIndex = [Int32](repeating: -1, count: store.records.count)
+        for (i, r) in store.records.enumerated() where !removedRecords.contains(i) {
+            newIndex[i] = Int32(kept.records.count)
+            kept.records.append(r)
+        }
+        var corrections = applied
+        for i in corrections.indices {
+            if let r = corrections[i].record { corrections[i].record = newIndex[Int(r)] }
+        }
+        return IngestResult(members: members, store: kept, rejects: rejects, files: files, corrections: corrections)
     }
 
     // MARK: - Readers
@@ -181,6 +209,11 @@ public struct ActivityIngestor {
     // MARK: - Validation
 
     private mutating func reject(_ path: String, _ line: Int, id: String, member: String, field: String, value: String, _ reason: RejectReason) {
+        if capturing {
+            captured = Reject(location: SourceLocation(file: path, line: line), recordID: id, memberID: member,
+                              field: field, value: value, reason: reason)
+            return
+        }
         files[files.count - 1].rejected += 1
         rejects.append(Reject(location: SourceLocation(file: path, line: line), recordID: id, memberID: member,
                               field: field, value: value, reason: reason))
@@ -211,7 +244,9 @@ public struct ActivityIngestor {
     @inline(__always)
     private func text(_ b: UnsafeBufferPointer<UInt8>) -> String { String(decoding: b, as: UTF8.self) }
 
-    private mutating func accept(fileIndex: Int32, path: String, line: Int) {
+    /// Validates the record in `slices` and stores it; with `replacing` ≥ 0 it takes the place
+    /// of that record (same activity id) instead (an amendment).
+    private mutating func accept(fileIndex: Int32, path: String, line: Int, replacing: Int = -1) {
         // Every value must be valid UTF-8 before it is stored or compared.
         for f in ActivityField.allCases where !UTF8Check.isValid(slices[f.rawValue]) {
             let idBytes = value(.activityID)
@@ -293,6 +328,14 @@ public struct ActivityIngestor {
             let firstIndex = Int(idSlots[slot] - 1)
             let first = store.records[firstIndex]
             if store.arena.equals(first.id, idBytes) {
+                if firstIndex == replacing {
+                    let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
+                    let titleRef = store.arena.append(slices[ActivityField.title.rawValue])
+                    store.records[firstIndex] = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level,
+                                                         ref: ref, marks: marks, quantity: quantity, id: first.id, title: titleRef,
+                                                         file: first.file, line: first.line)
+                    return
+                }
                 let sameRef = refBytes.isEmpty ? first.ref == SymbolTable.empty : store.symbols.lookup(bytes: refBytes) == first.ref
                 let same = first.member == member && first.date == date && first.kind == kind && first.status == status
                     && first.role == role && first.level == level && first.marks == marks && first.quantity == quantity
@@ -326,5 +369,202 @@ public struct ActivityIngestor {
                 idSlots[slot] = Int32(i + 1)
             }
         }
+    }
+}
+
+// MARK: - Corrections (复核)
+
+extension ActivityIngestor {
+    /// Applies a corrections file on top of the records read so far: removes, amends and adds
+    /// records. Call it after the last input file and before ``finish()``.
+    ///
+    /// Removed records are neither scored nor rejected; amended records are validated again
+    /// like any other and keep their source location; added records are located at the
+    /// corrections file's line. Every applied correction is listed in
+    /// ``IngestResult/corrections``.
+    /// - Throws: ``CorrectionError`` with one diagnostic (at the corrections file's line) for
+    ///   every correction that cannot be applied: a record that is not among the accepted
+    ///   input records, one targeted twice, a member that does not match, an amendment or an
+    ///   addition that the record checks refuse, an addition whose id exists already.
+    public mutating func apply(_ set: CorrectionSet) throws(CorrectionError) {
+        var diags: [Diagnostic] = []
+        func err(_ id: String, _ loc: SourceLocation, zh: String, en: String, hintZh: String? = nil, hintEn: String? = nil) {
+            diags.append(Diagnostic(id: id, location: loc, zh: zh, en: en, hintZh: hintZh, hintEn: hintEn))
+        }
+        // The corrections file is an input like the others: its additions are read from it.
+        let fileIndex = Int32(store.files.count)
+        store.files.append(set.path)
+        var report = FileReport(path: set.path, format: "yaml")
+        report.isCorrections = true
+        files.append(report)
+        let inputRecords = store.records.count
+        var targeted: [String: Correction] = [:]
+
+        for c in set.entries {
+            if let first = targeted[c.activityID] {
+                err("C040", c.location, zh: "记录 \(c.activityID) 已由第 \(first.location.line) 行的复核#\(first.seq) 处理，同一记录只能复核一次",
+                    en: "record \(c.activityID) is already corrected by correction #\(first.seq) on line \(first.location.line); correct a record once",
+                    hintZh: "把两条合并为一条（修改可以同时改几个字段）。", hintEn: "Merge the two into one (an amendment can change several fields).")
+                continue
+            }
+            targeted[c.activityID] = c
+            let found = recordIndex(ofID: c.activityID).flatMap { $0 < inputRecords ? $0 : nil }
+            switch c.action {
+            case .add:
+                if let i = found {
+                    let at = store.location(of: store.records[i])
+                    err("C046", c.location, zh: "补录的记录编号 \(c.activityID) 在输入中已有（\(at)）",
+                        en: "the added record's id \(c.activityID) exists in the inputs already (\(at))",
+                        hintZh: "要更改这条记录请用 amend（修改）；补录请用新的记录编号。", hintEn: "Use amend to change that record, or give the new record a new id.")
+                    continue
+                }
+                var values = c.fields
+                values[.activityID] = c.activityID
+                files[files.count - 1].read += 1
+                if let refusal = validate(values, fileIndex: fileIndex, path: set.path, line: c.location.line, replacing: -1) {
+                    refused(refusal, c, &diags)
+                    continue
+                }
+                let index = store.records.count - 1
+                let after = fieldValues(of: store.records[index])
+                applied.append(AppliedCorrection(
+                    seq: c.seq, action: .add, recordID: c.activityID, memberID: after[.memberID] ?? "",
+                    changes: Self.shownFields.map { .init(field: $0, before: "", after: after[$0] ?? "") },
+                    reason: c.reason, approvedBy: c.approvedBy, approvedOn: c.approvedOn, ticket: c.ticket,
+                    source: SourceLocation(file: set.path, line: c.location.line), original: nil, record: Int32(index)))
+            case .remove, .amend:
+                guard let i = found else {
+                    notFound(c, &diags)
+                    continue
+                }
+                let record = store.records[i]
+                let before = fieldValues(of: record)
+                if let m = c.memberID, m != before[.memberID] {
+                    var other: String?
+                    for k in 2...50 {
+                        let id = "\(c.activityID)#\(k)"
+                        if let j = recordIndex(ofID: id), members[Int(store.records[j].member)].id == m { other = id; break }
+                    }
+                    err("C043", c.checkLocation ?? c.location,
+                        zh: "记录 \(c.activityID) 属于委员 \(before[.memberID] ?? "")，不是 \(m)",
+                        en: "record \(c.activityID) belongs to member \(before[.memberID] ?? ""), not \(m)",
+                        hintZh: other.map { "\(m) 的那一行记录编号是 \($0)。" } ?? "请核对记录编号和委员编号。",
+                        hintEn: other.map { "\(m)'s row has the id \($0)." } ?? "Check the activity id and the member id.")
+                    continue
+                }
+                let original = store.location(of: record)
+                if c.action == .remove {
+                    removedRecords.insert(i)
+                    if let f = files.firstIndex(where: { $0.path == original.file && !$0.isRoster }) { files[f].removed += 1 }
+                    applied.append(AppliedCorrection(
+                        seq: c.seq, action: .remove, recordID: c.activityID, memberID: before[.memberID] ?? "",
+                        changes: Self.shownFields.map { .init(field: $0, before: before[$0] ?? "", after: "") },
+                        reason: c.reason, approvedBy: c.approvedBy, approvedOn: c.approvedOn, ticket: c.ticket,
+                        source: SourceLocation(file: set.path, line: c.location.line), original: original, record: nil))
+                    continue
+                }
+                var values = before
+                for (f, v) in c.fields { values[f] = v }
+                if let refusal = validate(values, fileIndex: record.file, path: original.file, line: original.line, replacing: i) {
+                    refused(refusal, c, &diags)
+                    continue
+                }
+                let after = fieldValues(of: store.records[i])
+                let changes = Self.shownFields.compactMap { f -> AppliedCorrection.Change? in
+                    before[f] == after[f] ? nil : .init(field: f, before: before[f] ?? "", after: after[f] ?? "")
+                }
+                if changes.isEmpty {
+                    store.records[i] = record
+                    err("C045", c.location, zh: "复核#\(c.seq) 没有改变记录 \(c.activityID)：set 中的值与原记录（\(original)）相同",
+                        en: "correction #\(c.seq) does not change record \(c.activityID): set repeats the values of the record at \(original)",
+                        hintZh: "删去这条复核，或写明真正要改的值。", hintEn: "Drop this correction or give the values that should change.")
+                    continue
+                }
+                applied.append(AppliedCorrection(
+                    seq: c.seq, action: .amend, recordID: c.activityID, memberID: after[.memberID] ?? "", changes: changes,
+                    reason: c.reason, approvedBy: c.approvedBy, approvedOn: c.approvedOn, ticket: c.ticket,
+                    source: SourceLocation(file: set.path, line: c.location.line), original: original, record: Int32(i)))
+            }
+        }
+        if !diags.isEmpty { throw CorrectionError(path: set.path, source: set.source, diagnostics: diags) }
+    }
+
+    /// The fields a correction shows, in the canonical order (the id is the correction's own).
+    static let shownFields = ActivityField.allCases.filter { $0 != .activityID }
+
+    /// A record's values as text, the way an export would write them.
+    private func fieldValues(of a: Activity) -> [ActivityField: String] {
+        [.activityID: store.id(of: a), .memberID: members[Int(a.member)].id, .date: a.date.description,
+         .kind: store.symbols[a.kind], .status: store.symbols[a.status], .role: store.symbols[a.role],
+         .level: store.symbols[a.level], .ref: store.symbols[a.ref], .quantity: a.quantity.description,
+         .marks: store.markNames(a.marks).joined(separator: ";"), .title: store.title(of: a)]
+    }
+
+    /// Index of the accepted record with this activity id.
+    private func recordIndex(ofID id: String) -> Int? {
+        var bytes = Array(id.utf8)
+        return bytes.withUnsafeMutableBufferPointer { m -> Int? in
+            let b = UnsafeBufferPointer(m)
+            var slot = Int(SymbolTable.hash(b)) & (idSlots.count - 1)
+            while idSlots[slot] != 0 {
+                let i = Int(idSlots[slot] - 1)
+                if store.arena.equals(store.records[i].id, b) { return i }
+                slot = (slot + 1) & (idSlots.count - 1)
+            }
+            return nil
+        }
+    }
+
+    /// Runs the record checks on `values`; returns the refusal instead of rejecting.
+    private mutating func validate(_ values: [ActivityField: String], fileIndex: Int32, path: String, line: Int, replacing: Int) -> Reject? {
+        capturing = true
+        captured = nil
+        defer { capturing = false }
+        let storage: [[UInt8]] = ActivityField.allCases.map { Array((values[$0] ?? "").utf8) }
+        func run(_ i: Int) {
+            if i == storage.count { return accept(fileIndex: fileIndex, path: path, line: line, replacing: replacing) }
+            storage[i].withUnsafeBufferPointer { b in
+                slices[i] = b
+                run(i + 1)
+            }
+        }
+        run(0)
+        return captured
+    }
+
+    private func refused(_ r: Reject, _ c: Correction, _ diags: inout [Diagnostic]) {
+        let field = ActivityField.allCases.first { $0.key == r.field }
+        let at = field.flatMap { c.fieldLocations[$0] } ?? c.location
+        let value = r.value.isEmpty ? "" : "“\(r.value)”"
+        let what = c.action == .add ? "补录的记录" : "修改后的记录"
+        let whatEn = c.action == .add ? "the added record" : "the amended record"
+        diags.append(Diagnostic(id: "C044", location: at,
+                                zh: "复核#\(c.seq)：\(what) \(c.activityID) 不能通过检查（\(r.reason.code)）：\(value)\(r.reason.message(.zh))",
+                                en: "correction #\(c.seq): \(whatEn) \(c.activityID) fails the record checks (\(r.reason.code)): "
+                                    + (r.value.isEmpty ? "" : "'\(r.value)' ") + r.reason.message(.en),
+                                hintZh: "复核后的记录要像输入记录一样有效；请改正这里的值。",
+                                hintEn: "A corrected record must be as valid as an input record; fix the value here."))
+    }
+
+    private func notFound(_ c: Correction, _ diags: inout [Diagnostic]) {
+        if let j = rejects.first(where: { $0.recordID == c.activityID }) {
+            diags.append(Diagnostic(
+                id: "C042", location: c.location,
+                zh: "记录 \(c.activityID) 在输入中被拒收（\(j.location)，\(j.reason.code)：\(j.reason.message(.zh))），不在计分记录中，无法\(c.action.label(.zh))",
+                en: "record \(c.activityID) was rejected in the inputs (\(j.location), \(j.reason.code): \(j.reason.message(.en))) and is not among the scored records; cannot \(c.action.rawValue) it",
+                hintZh: c.action == .remove ? "被拒收的记录本来就不计分，删去这条复核即可。" : "改正导出后重新运行，或用 add（补录）以新的记录编号写出正确的记录。",
+                hintEn: c.action == .remove ? "Rejected records are not scored anyway; drop this correction." : "Fix the export and run again, or add the correct record under a new id."))
+            return
+        }
+        var hintZh = "请核对记录编号（复核只能针对输入中已接受的记录）。"
+        var hintEn = "Check the activity id (corrections apply to accepted input records)."
+        if store.records.count <= 20_000, let guess = closest(c.activityID, in: store.records.lazy.map { self.store.id(of: $0) }) {
+            hintZh = "是否想写“\(guess)”？" + hintZh
+            hintEn = "did you mean '\(guess)'? " + hintEn
+        }
+        diags.append(Diagnostic(id: "C041", location: c.location,
+                                zh: "输入中没有记录编号为 \(c.activityID) 的记录，无法\(c.action.label(.zh))",
+                                en: "no input record has the activity id \(c.activityID); cannot \(c.action.rawValue) it",
+                                hintZh: hintZh, hintEn: hintEn))
     }
 }

@@ -8,6 +8,8 @@ public struct Reconciliation: Sendable, Equatable {
     public var recordsRead = 0
     public var accepted = 0
     public var rejected = 0
+    /// Accepted records that a correction (复核) removed.
+    public var removed = 0
     /// Reject reason code → count, most frequent first.
     public var byReason: [(code: String, count: Int)] = []
     /// Values seen, with how often, for kinds and for statuses that the rule file does not accept.
@@ -24,6 +26,7 @@ public struct Reconciliation: Sendable, Equatable {
             recordsRead += f.read
             accepted += f.accepted
             rejected += f.rejected
+            removed += f.removed
         }
         var reasons: [String: Int] = [:], kinds: [String: Int] = [:], statuses: [String: Int] = [:], unknown: [String: Int] = [:]
         for j in r.rejects {
@@ -59,7 +62,8 @@ public struct Reconciliation: Sendable, Equatable {
         out.append(lang.pick("核对 / 读取的文件：\(filesRead.count) 个", "reconciliation / files read: \(filesRead.count)"))
         for f in filesRead { out.append("  \(f)") }
         out.append(lang.pick("读取记录 \(recordsRead) 条：接受 \(accepted) 条，拒收 \(rejected) 条",
-                             "records read \(recordsRead): \(accepted) accepted, \(rejected) rejected"))
+                             "records read \(recordsRead): \(accepted) accepted, \(rejected) rejected")
+                   + (removed == 0 ? "" : lang.pick("；接受的记录中经复核删除 \(removed) 条", "; \(removed) accepted records removed by corrections")))
         if !byReason.isEmpty {
             out.append(lang.pick("拒收原因：", "rejected by reason: ") + byReason.map { "\($0.code) \($0.count)" }.joined(separator: lang.pick("、", ", ")))
         }

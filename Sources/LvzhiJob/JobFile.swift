@@ -22,7 +22,8 @@ public struct JobFile: Sendable {
 
     /// The keys a job file may hold.
     public static let keys = ["rules", "members", "activities", "period", "out", "formats", "lang", "strict",
-                              "max_rejects", "history", "lock", "log", "quiet", "if_changed", "mapping"]
+                              "max_rejects", "history", "lock", "log", "quiet", "if_changed", "mapping",
+                              "corrections"]
 
     /// Reads and checks the job file at `path`.
     /// - Parameter outputs: the output file names that `formats` may name.
@@ -120,6 +121,7 @@ struct JobFileParser: YAMLDocumentParser {
             case "mapping":
                 if let list = stringsWithNodes(v, key) { settings.mappings = list.compactMap { path($0.1, key) } }
             case "log": settings.log = path(v, key)
+            case "corrections": settings.corrections = path(v, key)
             case "activities":
                 if let list = stringsWithNodes(v, key) { settings.activities = activities(list) }
             case "period":

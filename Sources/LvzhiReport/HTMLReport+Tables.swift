@@ -219,6 +219,7 @@ extension HTMLWriter {
         let accepted = activityFiles.reduce(0) { $0 + $1.accepted }
         let rejected = activityFiles.reduce(0) { $0 + $1.rejected }
         let rosterRejected = run.files.filter(\.isRoster).reduce(0) { $0 + $1.rejected }
+        let removed = activityFiles.reduce(0) { $0 + $1.removed }
 
         raw("<section class=\"recon\" id=\"recon\">\n<h2>\(t("六、数据核对", "6. Reconciliation"))</h2>\n")
         raw("<div class=\"stats\">")
@@ -227,10 +228,15 @@ extension HTMLWriter {
         reconStat(t("其中无适用规则（计 0 分）", "of which matched no rule (0 points)"), run.recordsUnmatched)
         reconStat(t("拒收", "Rejected"), rejected)
         if rosterRejected > 0 { reconStat(t("名册拒收", "Roster rows rejected"), rosterRejected) }
+        if removed > 0 { reconStat(t("复核删除", "Removed by corrections"), removed) }
         raw("</div>\n")
 
-        let balanced = read == accepted + rejected && accepted == run.recordsScored
-        if balanced {
+        let balanced = read == accepted + rejected && accepted - removed == run.recordsScored
+        if balanced, removed > 0 {
+            raw("<p class=\"check ok\">✓ ")
+            raw(t("读取 \(read) 条 = 计分 \(accepted - removed) 条 + 复核删除 \(removed) 条 + 拒收 \(rejected) 条：每条输入记录都已计分、经复核删除或写入 rejects.csv（复核见第七节）。",
+                  "Read \(read) = scored \(accepted - removed) + removed by corrections \(removed) + rejected \(rejected): every input record was scored, removed by an audited correction or written to rejects.csv (see section 7)."))
+        } else if balanced {
             raw("<p class=\"check ok\">✓ ")
             raw(t("读取 \(read) 条 = 计分 \(accepted) 条 + 拒收 \(rejected) 条：每条输入记录都已计分或写入 rejects.csv。", "Read \(read) = scored \(accepted) + rejected \(rejected): every input record was scored or written to rejects.csv."))
         } else {
@@ -246,7 +252,7 @@ extension HTMLWriter {
         for f in run.files {
             raw("<tr><td class=\"path\">")
             text(f.path)
-            raw("</td><td>\(f.isRoster ? t("委员名册", "roster") : t("活动记录", "activities"))</td><td>")
+            raw("</td><td>\(f.isRoster ? t("委员名册", "roster") : f.isCorrections ? t("复核补录", "corrections") : t("活动记录", "activities"))</td><td>")
             text(f.format.uppercased())
             raw("</td><td class=\"r\">\(f.read)</td><td class=\"r\">\(f.accepted)</td>")
             raw("<td class=\"r\(f.rejected > 0 ? " warnnum" : "")\">\(f.rejected)</td></tr>\n")

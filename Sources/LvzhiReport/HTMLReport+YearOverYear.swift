@@ -39,11 +39,16 @@ extension HTMLWriter {
         return s
     }
 
-    // MARK: - 七、年度对比
+    // MARK: - 七（或八）、年度对比
+
+    /// Section 七 of the report, or 八 when the 复核 section takes 七.
+    var yearOverYearHeading: String {
+        s.run.corrections.isEmpty ? t("七、年度对比", "7. Year over year") : t("八、年度对比", "8. Year over year")
+    }
 
     mutating func yearOverYear() {
         guard let previous = s.previous, let c = s.yearOverYear else { return }
-        raw("<section class=\"yoy\" id=\"yoy\">\n<h2>\(t("七、年度对比", "7. Year over year"))</h2>\n")
+        raw("<section class=\"yoy\" id=\"yoy\">\n<h2>\(yearOverYearHeading)</h2>\n")
         let without = s.rows.filter { $0.previous == nil }.count
         raw("<p class=\"lead\">")
         text(t("与\(previous.label)的结果对比：两期都有的委员 \(c.pairs.count) 人，其中等次变化 \(c.changed.count) 人、总分上升 \(c.scoreUp) 人、下降 \(c.scoreDown) 人；本期新增（上期无结果）\(without) 人，上期有而本期没有 \(c.onlyOld.count) 人。",

@@ -109,7 +109,8 @@ struct HTMLWriter {
         raw("<a href=\"#ranking\">\(t("四、得分排名", "4. Rankings"))</a>")
         raw("<a href=\"#lists\">\(t("五、需办理的名单", "5. Lists for follow-up"))</a>")
         raw("<a href=\"#recon\">\(t("六、数据核对", "6. Reconciliation"))</a>")
-        if s.previous != nil { raw("<a href=\"#yoy\">\(t("七、年度对比", "7. Year over year"))</a>") }
+        if !s.run.corrections.isEmpty { raw("<a href=\"#corrections\">\(t("七、复核记录", "7. Corrections"))</a>") }
+        if s.previous != nil { raw("<a href=\"#yoy\">\(yearOverYearHeading)</a>") }
         raw("<a href=\"#rules\">\(t("附录　考核细则", "Appendix: the rules"))</a>")
         if let memberPages {
             raw("<a href=\"\(esc(memberPages))\">\(t("委员个人明细（\(esc(memberPages))）", "Member ledgers (\(esc(memberPages)))"))</a>")
@@ -122,6 +123,7 @@ struct HTMLWriter {
         ranking()
         actionLists()
         reconciliation()
+        correctionsSection()
         if s.previous != nil { yearOverYear() }
         appendix()
 

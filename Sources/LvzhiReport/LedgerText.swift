@@ -25,11 +25,17 @@ public struct LedgerText {
     static let kindWidth = 28
     static let lineWidth = 78
 
+    /// Record index → the correction (复核) that added or amended it.
+    private let corrected: [Int32: Int]
+
     public init(run: ScoreRun, lang: Language, color: Bool = false, compact: Bool = false) {
         self.run = run
         self.lang = lang
         self.color = color
         self.compact = compact
+        var corrected: [Int32: Int] = [:]
+        for (i, c) in run.corrections.enumerated() { if let r = c.record { corrected[r] = i } }
+        self.corrected = corrected
     }
 
     /// The ledger of `result`, one line per string joined by newlines.
@@ -77,6 +83,15 @@ public struct LedgerText {
             lines.append("")
         }
         let member = run.members[result.member]
+        let removed = run.corrections.filter { $0.action == .remove && $0.memberID == member.id }
+        if !removed.isEmpty {
+            lines.append(paint(lang.pick("经复核删除的记录（不计分）", "Records removed by corrections (not scored)"), .bold))
+            for c in removed {
+                lines.append("  " + c.line(lang))
+                if let o = c.original { lines.append("    " + paint(lang.pick("原记录 \(o) · 复核 \(c.source)", "was \(o) · correction \(c.source)"), .dim)) }
+            }
+            lines.append("")
+        }
         let rejects = run.rejects.filter { $0.memberID == member.id }
         if !rejects.isEmpty && !compact {
             lines.append(paint(lang.pick("被拒收的记录（不计分，见 rejects.csv）", "Rejected records (not scored; see rejects.csv)"), .bold))
@@ -186,7 +201,12 @@ public struct LedgerText {
             detail.append(paint(why + nominal, .yellow))
         }
         detail.append(paint("\(store.location(of: a))", .dim))
-        return [spread(first, pts), String(repeating: " ", count: 14) + detail.joined(separator: " · ")]
+        var out = [spread(first, pts), String(repeating: " ", count: 14) + detail.joined(separator: " · ")]
+        if let c = corrected[e.record] {
+            let correction = run.corrections[c]
+            out.append(String(repeating: " ", count: 14) + paint(correction.line(lang) + " · \(correction.source)", .yellow))
+        }
+        return out
     }
 
     func total(_ r: MemberScore, adjustments: [LedgerEntry]) -> [String] {

@@ -263,6 +263,7 @@ struct MemberPageWriter {
         requirements(r, member: m)
         vetoes(r)
         unmatched(r)
+        removedRecords(m)
         rejected(m)
         raw("<footer class=\"mpf\"><a class=\"back\" href=\"#toc\">\(t("↑ 返回目录", "↑ Contents"))</a>")
         raw(t("请核对以上记录；如有遗漏或错误，请在公布前向政协办公室提出。", "Please check these records and tell the office before publication if anything is missing or wrong."))
@@ -473,6 +474,13 @@ struct MemberPageWriter {
         if hasRule { signed(e.points) }
         raw("</td><td>")
         if e.note != .full { text(RunSummary.describe(e.note, rules: rules, lang: lang)) }
+        if let c = s.correctionOfRecord[e.record] {
+            let correction = s.run.corrections[c]
+            if e.note != .full { raw("<br>") }
+            raw("<small class=\"corr\">")
+            text(correction.line(lang))
+            raw("</small>")
+        }
         raw("</td></tr>\n")
     }
 
@@ -589,6 +597,23 @@ struct MemberPageWriter {
             text(store.title(of: a))
             raw("</span></td><td class=\"loc\">")
             text("\(store.location(of: a))")
+            raw("</td></tr>\n")
+        }
+        raw("</tbody>\n</table>\n")
+    }
+
+    /// Records a correction (复核) removed: not scored, listed with the correction.
+    mutating func removedRecords(_ m: Member) {
+        guard let list = s.removedOfMember[m.id], !list.isEmpty else { return }
+        raw("<h3>\(t("经复核删除的记录（不计分）", "Records removed by corrections (not scored)"))</h3>\n<table class=\"small\">\n<tbody>\n")
+        for i in list {
+            let c = s.run.corrections[i]
+            raw("<tr><td class=\"loc\">")
+            text(c.original?.description ?? "")
+            raw("</td><td>")
+            text(c.recordID)
+            raw("</td><td>")
+            text(c.line(lang))
             raw("</td></tr>\n")
         }
         raw("</tbody>\n</table>\n")

@@ -93,15 +93,17 @@ extension CSVWriter: TableSink {}
 /// Writes `ledger.csv`: every ledger line of every member, in rank order — which rule gave
 /// which record how many points, and every cap, floor and veto that explains a total.
 public enum LedgerCSV {
-    public static func header(_ lang: Language) -> [String] {
-        lang == .zh
+    /// The columns; `corrections` adds a trailing 复核 column (only when a corrections file was applied).
+    public static func header(_ lang: Language, corrections: Bool = false) -> [String] {
+        (lang == .zh
             ? ["委员编号", "姓名", "记录编号", "日期", "类型", "状态", "角色", "级别", "标题", "规则编号", "规则", "类别", "得分", "规则分值", "说明代码", "说明", "来源"]
-            : ["member_id", "name", "activity_id", "date", "kind", "status", "role", "level", "title", "rule_id", "rule", "category", "points", "nominal", "note", "explanation", "source"]
+            : ["member_id", "name", "activity_id", "date", "kind", "status", "role", "level", "title", "rule_id", "rule", "category", "points", "nominal", "note", "explanation", "source"])
+            + (corrections ? [lang.pick("复核", "correction")] : [])
     }
 
     public static func render(_ s: RunSummary, lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
         var w = CSVWriter(bom: true, into: buffer)
-        w.row(header(lang))
+        w.row(header(lang, corrections: s.hasCorrections))
         renderRows(s, rows: s.rows.indices, lang: lang, into: &w)
         return w.buffer
     }
@@ -113,7 +115,27 @@ public enum LedgerCSV {
             for e in s.run.results[row.resultIndex].ledger {
                 renderLine(s, row: row, entry: e, lang: lang, explanations: &explanations, into: &w)
             }
+            if let removed = s.removedOfMember[row.member.id] {
+                for i in removed { renderRemoved(s, row: row, correction: s.run.corrections[i], lang: lang, into: &w) }
+            }
         }
+    }
+
+    /// A record that a correction removed: shown at zero points with the correction, so the
+    /// member's ledger still accounts for it.
+    public static func renderRemoved<W: TableSink>(_ s: RunSummary, row: RunSummary.Row, correction c: AppliedCorrection,
+                                                   lang: Language, into w: inout W) {
+        let v = Dictionary(uniqueKeysWithValues: c.changes.map { ($0.field, $0.before) })
+        w.text(row.member.id); w.text(row.member.name)
+        w.text(c.recordID)
+        for f in [ActivityField.date, .kind, .status, .role, .level, .title] { w.text(v[f] ?? "") }
+        w.text(""); w.text(""); w.text("")
+        w.number("0"); w.number("0")
+        w.text("removed")
+        w.text(lang.pick("经复核删除，不计分", "removed by a correction; not scored"))
+        w.text(c.original?.description ?? "")
+        w.text(c.line(lang))
+        w.endRow()
     }
 
     /// Renders one ledger line of the member in `row`. `explanations` caches the notes' texts.
@@ -141,6 +163,9 @@ public enum LedgerCSV {
         w.text(RunSummary.noteCode(e.note))
         if case .full = e.note { w.text("") } else { w.text(explanations.text(e.note, rules: rules, lang: lang)) }
         w.text(e.record >= 0 ? store.location(of: store.records[Int(e.record)]).description : "")
+        if s.hasCorrections {
+            w.text(e.record >= 0 ? s.correctionOfRecord[e.record].map { s.run.corrections[$0].line(lang) } ?? "" : "")
+        }
         w.endRow()
     }
 
@@ -163,7 +188,7 @@ public enum LedgerCSV {
     /// rank order; memory stays bounded by the window size.
     public static func renderParallel(_ s: RunSummary, lang: Language, into buffer: inout ByteBuffer) {
         var head = CSVWriter(bom: true)
-        head.row(header(lang))
+        head.row(header(lang, corrections: s.hasCorrections))
         buffer.append(contentsOf: head.buffer.bytes)
         let window = 256
         let lanes = 2

@@ -68,9 +68,48 @@ public enum ScoresJSON {
             if i > 0 { o.append(",") }
             o.append("\n  {"); key("path"); str(f.path); o.append(","); key("format"); str(f.format); o.append(",")
             key("read"); o.append(String(f.read)); o.append(","); key("accepted"); o.append(String(f.accepted)); o.append(",")
-            key("rejected"); o.append(String(f.rejected)); o.append("}")
+            key("rejected"); o.append(String(f.rejected))
+            if f.removed > 0 { o.append(","); key("removed"); o.append(String(f.removed)) }
+            if f.isCorrections { o.append(","); key("corrections"); o.append("true") }
+            o.append("}")
         }
         o.append("\n],\n")
+
+        if !run.corrections.isEmpty {
+            var rowOf: [String: RunSummary.Row] = [:]
+            for row in s.rows { rowOf[row.member.id] = row }
+            key("corrections"); o.append("[")
+            for (i, c) in run.corrections.enumerated() {
+                if i > 0 { o.append(",") }
+                o.append("\n  {")
+                key("seq"); o.append(String(c.seq)); o.append(",")
+                key("action"); str(c.action.rawValue); o.append(",")
+                key("activity_id"); str(c.recordID); o.append(",")
+                key("member_id"); str(c.memberID); o.append(",")
+                key("detail"); str(c.detail(lang)); o.append(",")
+                key("changes"); o.append("[")
+                for (k, ch) in c.changes.enumerated() {
+                    if k > 0 { o.append(",") }
+                    o.append("{"); key("field"); str(ch.field.key); o.append(",")
+                    key("before"); str(ch.before); o.append(","); key("after"); str(ch.after); o.append("}")
+                }
+                o.append("],")
+                key("reason"); str(c.reason); o.append(",")
+                key("approved_by"); str(c.approvedBy); o.append(",")
+                key("approved_on"); if let d = c.approvedOn { str(d.description) } else { o.append("null") }; o.append(",")
+                key("ticket"); if let t = c.ticket { str(t) } else { o.append("null") }; o.append(",")
+                key("source"); str(c.source.description); o.append(",")
+                key("original"); if let g = c.original { str(g.description) } else { o.append("null") }
+                if let before = run.uncorrected[c.memberID], let after = rowOf[c.memberID] {
+                    o.append(","); key("score_before"); o.append(before.score.description)
+                    o.append(","); key("score_after"); o.append(after.score.description)
+                    o.append(","); key("grade_before"); str(rules.grades[before.grade].name)
+                    o.append(","); key("grade_after"); str(after.grade.name)
+                }
+                o.append("}")
+            }
+            o.append("\n],\n")
+        }
 
         key("ledger_file"); str("ledger.csv"); o.append(",\n")
         if let previous = s.previous { key("previous_period"); str(previous.label); o.append(",\n") }

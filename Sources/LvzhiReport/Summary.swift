@@ -40,6 +40,13 @@ public struct RunSummary: Sendable {
     public private(set) var previous: PreviousResults?
     /// This run compared with ``previous`` (rows: last period's grades, columns: this one's).
     public private(set) var yearOverYear: ResultComparison?
+    /// Record index → index into ``ScoreRun/corrections`` of the correction that added or
+    /// amended it (empty without corrections).
+    public var correctionOfRecord: [Int32: Int] = [:]
+    /// Member id → indices into ``ScoreRun/corrections`` of that member's removed records.
+    public var removedOfMember: [String: [Int]] = [:]
+    /// True when a corrections file was applied: ledgers then carry a 复核 column.
+    public var hasCorrections: Bool { !run.corrections.isEmpty }
 
     /// - Parameter previous: last period's results; when given, every row with a previous
     ///   result carries it in ``Row/previous`` and the reports add the year-over-year parts.
@@ -60,6 +67,10 @@ public struct RunSummary: Sendable {
         for r in run.rejects {
             let c = r.reason.code
             counts[c, default: (0, r.reason.message(lang))].0 += 1
+        }
+        for (i, c) in run.corrections.enumerated() {
+            if let r = c.record { correctionOfRecord[r] = i }
+            if c.action == .remove { removedOfMember[c.memberID, default: []].append(i) }
         }
         rejectsByReason = counts.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.code < $1.code }
         if let previous { attach(previous, lang: lang) }

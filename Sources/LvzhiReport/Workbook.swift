@@ -200,6 +200,8 @@ struct Book {
     let lang: Language
     let ledger: StreamedTable
     let rejects: StreamedTable
+    /// The 复核 sheet, only when corrections were applied.
+    let corrections: StreamedTable?
     /// Every sheet's name, in order.
     private(set) var sheetNames: [String] = []
     private var memorySheets: [(layout: SheetLayout, body: [UInt8])] = []
@@ -211,11 +213,13 @@ struct Book {
         let rowsPerSheet = max(1, rowLimit - 1)
         ledger = StreamedTable.ledger(s, lang: lang, rowsPerSheet: rowsPerSheet)
         rejects = StreamedTable.rejects(s, lang: lang, rowsPerSheet: rowsPerSheet)
+        corrections = s.hasCorrections ? StreamedTable.corrections(s, lang: lang, rowsPerSheet: rowsPerSheet) : nil
         memorySheets.append(summarySheet())
         memorySheets.append(chartSheet())
         sheetNames = memorySheets.map(\.layout.name)
         sheetNames += (0..<ledger.sheetCount).map(ledger.sheetName)
         sheetNames += (0..<rejects.sheetCount).map(rejects.sheetName)
+        if let corrections { sheetNames += (0..<corrections.sheetCount).map(corrections.sheetName) }
     }
 
     func t(_ zh: String, _ en: String) -> String { lang.pick(zh, en) }
@@ -251,6 +255,7 @@ struct Book {
 
     private func streamedSheets() -> [(StreamedTable, Int)] {
         (0..<ledger.sheetCount).map { (ledger, $0) } + (0..<rejects.sheetCount).map { (rejects, $0) }
+            + (corrections.map { c in (0..<c.sheetCount).map { (c, $0) } } ?? [])
     }
 
     func layout(_ t: StreamedTable, sheet k: Int, measured m: StreamedTable.Measure) -> SheetLayout {
@@ -505,7 +510,7 @@ struct StreamedTable: Sendable {
         for r in s.rows { starts.append(starts[starts.count - 1] + s.run.results[r.resultIndex].ledger.count) }
         let total = starts[starts.count - 1]
         let lineStarts = starts
-        return StreamedTable(name: lang.pick("明细", "Ledger"), header: LedgerCSV.header(lang), rowCount: total,
+        return StreamedTable(name: lang.pick("明细", "Ledger"), header: LedgerCSV.header(lang, corrections: s.hasCorrections), rowCount: total,
                              rowsPerSheet: rowsPerSheet, lang: lang) { range, w in
             guard !range.isEmpty else { return }
             // The member holding the first row: the last start ≤ range.lowerBound.
@@ -528,6 +533,27 @@ struct StreamedTable: Sendable {
                 }
                 member += 1
                 line = 0
+            }
+        }
+    }
+
+    /// The 复核 sheet: one row per applied correction.
+    static func corrections(_ s: RunSummary, lang: Language, rowsPerSheet: Int) -> StreamedTable {
+        let header = lang == .zh
+            ? ["编号", "操作", "记录编号", "委员编号", "姓名", "内容", "理由", "批准人", "批准日期", "申请编号", "复核文件位置", "原记录位置"]
+            : ["no", "action", "activity_id", "member_id", "name", "change", "reason", "approved_by", "approved_on", "ticket", "source", "original"]
+        var byID: [String: String] = [:]
+        for m in s.run.members { byID[m.id] = m.name }
+        let names = byID
+        let all = s.run.corrections
+        return StreamedTable(name: lang.pick("复核", "Corrections"), header: header, rowCount: all.count,
+                             rowsPerSheet: rowsPerSheet, lang: lang) { range, w in
+            for c in all[range] {
+                w.number(String(c.seq)); w.text(c.action.label(lang)); w.text(c.recordID); w.text(c.memberID)
+                w.text(names[c.memberID] ?? ""); w.text(c.detail(lang)); w.text(c.reason); w.text(c.approvedBy)
+                w.text(c.approvedOn?.description ?? ""); w.text(c.ticket ?? ""); w.text(c.source.description)
+                w.text(c.original?.description ?? "")
+                w.endRow()
             }
         }
     }

@@ -10,6 +10,8 @@ public enum ScoringPipeline {
         case input(IngestError)
         case noPeriod
         case badPeriod(String)
+        /// The corrections file cannot be applied to the inputs.
+        case corrections(CorrectionError)
     }
 
     /// Expands folders into the CSV and XML files they hold (recursively), sorted by path, so
@@ -38,10 +40,12 @@ public enum ScoringPipeline {
         return Array(Set(out)).sorted()
     }
 
-    /// Loads the rules, reads the roster and every activity file, and scores. `progress` is
+    /// Loads the rules, reads the roster and every activity file, applies the corrections
+    /// (复核) if any, and scores. `progress` is
     /// called while reading with the activity files done, their number, and the records read.
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
-                           period periodSpec: String?, mappings: [Mapping] = [], timings: PhaseTimings? = nil,
+                           period periodSpec: String?, mappings: [Mapping] = [], corrections: CorrectionSet? = nil,
+                           timings: PhaseTimings? = nil,
                            progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
@@ -69,12 +73,22 @@ public enum ScoringPipeline {
                 done += 1
                 progress?(done, inputs.count, records)
             }
+            // The records as exported, kept (copy-on-write) to show what the corrections changed.
+            let asExported = corrections.map { _ in ingestor.finish() }
+            if let corrections {
+                do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
+            }
             timings?.mark("ingest")
-            let run = Scorer.score(ingestor.finish(), rules: rules, period: period)
+            var run = Scorer.score(ingestor.finish(), rules: rules, period: period)
+            if let asExported, !run.corrections.isEmpty {
+                run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: period))
+            }
             timings?.mark("score")
             return run
         } catch let e as IngestError {
             throw .input(e)
+        } catch let e as Failure {
+            throw e
         } catch {
             throw .input(.unreadable(path: membersPath, reason: "\(error)"))
         }
@@ -94,5 +108,27 @@ public final class PhaseTimings: @unchecked Sendable {
     public var report: String {
         phases.map { "\($0.0) \(String(format: "%.3f", Double($0.1.components.attoseconds) / 1e18 + Double($0.1.components.seconds))) s" }
             .joined(separator: ", ")
+    }
+}
+
+/// A member's score and grade without the corrections (复核), to show what they changed.
+public struct CorrectionEffect: Sendable, Equatable {
+    public var score: Points
+    /// Index of the grade (0 = best).
+    public var grade: Int
+
+    public init(score: Points, grade: Int) {
+        self.score = score
+        self.grade = grade
+    }
+
+    /// The uncorrected results of the members that `run`'s corrections name.
+    static func before(_ run: ScoreRun, uncorrected: ScoreRun) -> [String: CorrectionEffect] {
+        let named = Set(run.corrections.flatMap { c in [c.memberID] + c.changes.filter { $0.field == .memberID }.map(\.before) })
+        var out: [String: CorrectionEffect] = [:]
+        for r in uncorrected.results where named.contains(uncorrected.members[r.member].id) {
+            out[uncorrected.members[r.member].id] = CorrectionEffect(score: r.score, grade: r.grade)
+        }
+        return out
     }
 }

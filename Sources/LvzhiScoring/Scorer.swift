@@ -15,6 +15,11 @@ public struct ScoreRun: Sendable {
     public var results: [MemberScore]
     /// Members per grade, in grade order.
     public var gradeCounts: [Int]
+    /// The corrections applied to the inputs (复核), in the corrections file's order.
+    public var corrections: [AppliedCorrection] = []
+    /// For each member a correction names: the score and grade without the corrections
+    /// (keyed by member id; empty without corrections).
+    public var uncorrected: [String: CorrectionEffect] = [:]
 
     public var recordsScored: Int { store.records.count }
     public var recordsUnmatched: Int { results.reduce(0) { $0 + $1.unmatched } }
@@ -77,7 +82,7 @@ public enum Scorer {
         var counts = [Int](repeating: 0, count: rules.grades.count)
         for s in scored { counts[s.grade] += 1 }
         return ScoreRun(rules: rules, period: period, members: ingest.members, store: store, rejects: ingest.rejects,
-                        files: ingest.files, results: scored, gradeCounts: counts)
+                        files: ingest.files, results: scored, gradeCounts: counts, corrections: ingest.corrections)
     }
 
     /// Sorts a member's records by date, then activity id (bytewise).

@@ -25,10 +25,11 @@ struct Explain: ParsableCommand {
     func run() throws {
         let lang = language.language
         let mappings = try MappingOption.load(inputs.mapping, lang: lang)
+        let corrections = try CorrectionOption.load(inputs.corrections, lang: lang)
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: inputs.rules, members: inputs.members, activities: inputs.activities,
-                                          period: inputs.period, mappings: mappings)
+                                          period: inputs.period, mappings: mappings, corrections: corrections)
         } catch {
             throw pipelineExit(error, lang: lang)
         }
@@ -79,6 +80,9 @@ func pipelineExit(_ error: ScoringPipeline.Failure, lang: Language) -> ExitCode 
         return ExitCode(Exit.badRules)
     case .input(let e):
         printErr(e.diagnostic.render(lang))
+        return ExitCode(Exit.badInput)
+    case .corrections(let e):
+        printErr(e.render(lang))
         return ExitCode(Exit.badInput)
     case .noPeriod:
         printErr(lang.pick("错误: 规则文件没有写考核期间 period，请用 --period 指定（如 --period 2025）",

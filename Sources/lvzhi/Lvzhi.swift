@@ -1,5 +1,6 @@
 import ArgumentParser
 import LvzhiCore
+import LvzhiIngest
 
 @main
 struct Lvzhi: ParsableCommand {
@@ -75,4 +76,27 @@ struct InputOptions: ParsableArguments {
 
     @Option(help: "考核期间，覆盖规则文件中的设置 (period: 2025, 2025-Q1 or 2024-12-01..2025-11-30).")
     var period: String?
+
+    @Option(help: "复核文件（YAML）：补录、删除或修改记录，每条写明理由和批准人；见 docs/corrections.md (corrections file).")
+    var corrections: String?
+}
+
+/// Loading `--corrections` for the commands that read inputs.
+enum CorrectionOption {
+    /// - Throws: `ExitCode(3)` after printing every diagnostic when the file cannot be read or has errors.
+    static func load(_ path: String?, lang: Language) throws -> CorrectionSet? {
+        guard let path else { return nil }
+        do { return try CorrectionLoader.load(path: path) } catch {
+            printErr(error.render(lang))
+            throw ExitCode(Exit.badInput)
+        }
+    }
+
+    /// "复核 FILE：5 条（补录 1、删除 1、修改 3）".
+    static func summary(_ applied: [AppliedCorrection], path: String, lang: Language) -> String {
+        let counts = Correction.Action.allCases.map { a in (a, applied.filter { $0.action == a }.count) }.filter { $0.1 > 0 }
+        let parts = counts.map { "\($0.0.label(lang)) \($0.1)" }.joined(separator: lang.pick("、", ", "))
+        return lang.pick("复核 \(path)：\(applied.count) 条", "corrections \(path): \(applied.count)")
+            + (parts.isEmpty ? "" : lang.pick("（\(parts)）", " (\(parts))"))
+    }
 }

@@ -12,7 +12,8 @@ struct Score: ParsableCommand {
         abstract: "按规则文件为委员评分并生成报告 (score members and write the reports).",
         discussion: "输出 (outputs): " + ReportSet.outputNames.joined(separator: ", ") + "\n（rejects.csv 总是写出，formats 不能去掉它 / rejects.csv is always written）\n\n" + """
         任务文件 (job file): --job FILE 从 YAML 文件读取同样的设置，键名为 rules、members、activities、
-        period、out、formats、lang、strict、max_rejects、history、lock、log、quiet、if_changed；相对路径从
+        period、out、formats、lang、strict、max_rejects、history、lock、log、quiet、if_changed、mapping、
+        corrections；相对路径从
         任务文件所在文件夹算起，activities 可写通配符（*.csv）；命令行选项优先于任务文件。
         (the same settings from a YAML file; relative paths start at its folder; command-line options win.)
 
@@ -43,6 +44,9 @@ struct Score: ParsableCommand {
 
     @Option(help: "考核期间，覆盖规则文件中的设置：2025、2025-Q1 或 2024-12-01..2025-11-30 (period).")
     var period: String?
+
+    @Option(help: "复核文件（YAML）：补录、删除或修改记录，每条写明理由和批准人；见 docs/corrections.md (corrections file).")
+    var corrections: String?
 
     @Option(help: ArgumentHelp("只写这些输出，逗号分隔：\(OutputFormats.tokens(available: ReportSet.outputNames).joined(separator: ","))（默认全部；rejects.csv 总是写出） (outputs to write)."))
     var formats: [String] = []
@@ -118,7 +122,7 @@ struct Score: ParsableCommand {
                       lang: lang.flatMap(Language.init(rawValue:)), strict: strict,
                       maxRejects: maxRejects.flatMap(RejectLimit.init(parsing:)), history: history,
                       lock: lock.flatMap(LockMode.init(rawValue:)), log: log, quiet: quiet ? true : nil, ifChanged: ifChanged,
-                      mappings: mapping.isEmpty ? nil : mapping)
+                      mappings: mapping.isEmpty ? nil : mapping, corrections: corrections)
     }
 
     func run() throws {
@@ -306,11 +310,17 @@ final class ScoreRunner: @unchecked Sendable {
         }
 
         // 4. Read and score.
+        var corrections: CorrectionSet?
+        if let path = settings.corrections {
+            do { corrections = try CorrectionLoader.load(path: path) } catch {
+                throw fail(Exit.badInput, error.render(lang))
+            }
+        }
         let timings = ProcessInfo.processInfo.environment["LVZHI_TIMING"] == "1" ? PhaseTimings() : nil
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
-                                          mappings: mappings, timings: timings) { [meter] done, total, records in
+                                          mappings: mappings, corrections: corrections, timings: timings) { [meter] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
             }
         } catch {
@@ -319,6 +329,8 @@ final class ScoreRunner: @unchecked Sendable {
                 throw fail(Exit.badRules, e.render(lang))
             case .input(let e):
                 throw fail(Exit.badInput, e.diagnostic.render(lang))
+            case .corrections(let e):
+                throw fail(Exit.badInput, e.render(lang))
             case .noPeriod:
                 throw fail(Exit.usage, lang.pick("错误: 规则文件没有写考核期间 period，请用 --period 指定（如 --period 2025）",
                                                  "error: the rule file names no period; pass --period (e.g. --period 2025)"))
@@ -330,6 +342,10 @@ final class ScoreRunner: @unchecked Sendable {
         for f in run.files {
             log?.line(lang.pick("读取 \(f.path)：\(f.read) 条，接受 \(f.accepted) 条，拒收 \(f.rejected) 条",
                                 "read \(f.path): \(f.read) records, \(f.accepted) accepted, \(f.rejected) rejected"))
+        }
+        if let path = settings.corrections {
+            log?.line(CorrectionOption.summary(run.corrections, path: path, lang: lang))
+            for c in run.corrections { log?.line("  " + c.line(lang) + " [\(c.source)]") }
         }
 
         // 5. The exit code depends only on the run, so it is known before writing.
@@ -396,9 +412,10 @@ final class ScoreRunner: @unchecked Sendable {
         if let t = pinnedTime { options["run_time"] = RunTime.text(t) }
         if settings.strict == true { options["strict"] = "true" }
         if let m = settings.maxRejects { options["max_rejects"] = m.description }
-        // Mapping files count as inputs: editing one changes what is read.
+        // Mapping and corrections files count as inputs: editing one changes what is read.
         return try? RunManifest.make(tool: LvzhiVersion.current, rules: rules, members: members,
-                                     activities: files.filter { $0 != members } + (settings.mappings ?? []),
+                                     activities: files.filter { $0 != members } + (settings.mappings ?? [])
+                                         + (settings.corrections.map { [$0] } ?? []),
                                      options: options, outputs: selected).get()
     }
 

@@ -47,6 +47,7 @@ struct Validate: ParsableCommand {
             throw ExitCode(Exit.usage)
         }
         let mappings = try MappingOption.load(mapping, lang: lang)
+        let corrections = try CorrectionOption.load(inputs.corrections, lang: lang)
         var failed = false
         func report(_ e: IngestError) {
             failed = true
@@ -99,8 +100,22 @@ struct Validate: ParsableCommand {
                 notRead.append(f)
             }
         }
+        var correctionsApplied = false
+        if let corrections {
+            do {
+                try ingestor.apply(corrections)
+                correctionsApplied = true
+            } catch {
+                failed = true
+                printErr(error.render(lang))
+            }
+        }
         let result = ingestor.finish()
         print(Reconciliation(result).render(lang))
+        if let corrections, correctionsApplied {
+            print(CorrectionOption.summary(result.corrections, path: corrections.path, lang: lang))
+            for c in result.corrections { print("  \(c.source): " + c.line(lang)) }
+        }
         if !notRead.isEmpty {
             print(lang.pick("未能读完的文件：", "files not read to the end: ") + notRead.joined(separator: lang.pick("、", ", ")))
         }

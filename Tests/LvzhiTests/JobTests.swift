@@ -29,6 +29,15 @@ private func diagnostics(_ text: String, path: String = "/jobs/job.yaml") -> [Di
         #expect(diagnostics("mappings: a.yaml\n").first?.hintZh?.hasPrefix("是否想写“mapping”？") == true)
     }
 
+    @Test func correctionsFileResolvesAgainstTheJobFolderAndTheCommandLineWins() throws {
+        let job = try parse("corrections: 复核/2025.yaml\n")
+        #expect(job.corrections == "/jobs/复核/2025.yaml")
+        #expect(job.overriding(with: ScoreSettings(corrections: "/tmp/other.yaml")).corrections == "/tmp/other.yaml")
+        #expect(job.overriding(with: ScoreSettings()).corrections == job.corrections)
+        #expect(diagnostics("correction: a.yaml\n").first?.hintZh?.hasPrefix("是否想写“corrections”？") == true)
+        #expect(diagnostics("corrections: [a.yaml, b.yaml]\n").first?.location?.line == 1)
+    }
+
     @Test func readsEveryKey() throws {
         let s = try parse("""
         rules: rules/fengjie.yaml
