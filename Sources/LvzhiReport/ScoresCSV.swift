@@ -21,6 +21,7 @@ public enum ScoresCSV {
             : ["member_id", "name", "sector", "committee", "role", "score", "rank", "grade", "color"]
         header += s.run.rules.categories.map { lang == .zh ? $0.name : $0.id }
         header += lang == .zh ? ["否决事项", "期间内任职变动", "记录数"] : ["vetoes", "partial_period", "records"]
+        if !s.run.rules.history.isEmpty { header.append(lang.pick("跨年度处理", "flags")) }
         return header
     }
 
@@ -34,6 +35,7 @@ public enum ScoresCSV {
         w.text(r.vetoReasons.joined(separator: "；"))
         w.text(r.partialPeriod ? lang.pick("是", "yes") : "")
         w.number(String(r.records))
+        if let flags = r.flags { w.text(flags.joined(separator: "；")) }
         w.endRow()
     }
 
