@@ -38,6 +38,9 @@ struct Score: ParsableCommand {
     @Option(help: "输出文件夹 (output folder).")
     var out: String?
 
+    @Option(name: .customLong("as-of"), help: "阶段通报：只计到这一天（含）为止的记录，之后的记录不计分也不拒收；最低要求只显示进度 (year to date as of DATE, e.g. 2025-06-30).")
+    var asOf: String?
+
     @Option(parsing: .upToNextOption, help: "映射文件（YAML），可多个，读取其他格式的导出；见 docs/mapping.md (mapping files for foreign exports).")
     var mapping: [String] = []
 
@@ -88,6 +91,9 @@ struct Score: ParsableCommand {
         if let period, Period(spec: period) == nil {
             throw ValidationError(l.pick("无法识别的考核期间“\(period)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                          "unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+        }
+        if let asOf, Day(iso: asOf.trimmingSpaces) == nil {
+            throw ValidationError(l.pick("无法识别的日期 --as-of “\(asOf)”，应写作 2025-06-30", "unrecognised date --as-of '\(asOf)'; write e.g. 2025-06-30"))
         }
         if let maxRejects, RejectLimit(parsing: maxRejects) == nil {
             throw ValidationError(l.pick("--max-rejects 应为非负整数 N 或百分比 N%（如 10 或 2.5%），实际为“\(maxRejects)”",
@@ -143,6 +149,7 @@ struct Score: ParsableCommand {
         let runner = try ScoreRunner(settings: settings, rules: rules, members: members, activities: activities, out: out,
                                      lang: lang, pinnedTime: runTime)
         runner.mappings = try MappingOption.load(settings.mappings ?? [], lang: lang)
+        runner.asOf = asOf.map { $0.trimmingSpaces }
         try runner.run()
     }
 }
@@ -175,6 +182,8 @@ final class ScoreRunner: @unchecked Sendable {
     let pinnedTime: Date?
     /// Mapping files for foreign exports (`--mapping`).
     var mappings: [Mapping] = []
+    /// `--as-of`: a year-to-date 通报 up to this day (validated already).
+    var asOf: String?
     let started = ContinuousClock.now
     /// Output file names this run writes (rejects.csv always).
     let selected: [String]
@@ -307,7 +316,8 @@ final class ScoreRunner: @unchecked Sendable {
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
-                                          mappings: mappings, timings: timings) { [meter] done, total, records in
+                                          mappings: mappings, asOf: asOf.flatMap { Day(iso: $0.trimmingSpaces) },
+                                          timings: timings) { [meter] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
             }
         } catch {
@@ -322,8 +332,13 @@ final class ScoreRunner: @unchecked Sendable {
             case .badPeriod(let s):
                 throw fail(Exit.usage, lang.pick("错误: 无法识别的考核期间“\(s)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                                  "error: unrecognised period '\(s)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+            case .asOfOutsidePeriod(let d, let p):
+                throw fail(Exit.usage, lang.pick("错误: --as-of \(d) 不在考核期间 \(p.start) 至 \(p.end) 之内",
+                                                 "error: --as-of \(d) is outside the period \(p.start) to \(p.end)"))
             }
         }
+        for n in run.notices where !quiet { printErr(lang.pick("提示: ", "note: ") + n.message(lang)) }
+        for n in run.notices { log?.line(n.message(lang)) }
         for f in run.files {
             log?.line(lang.pick("读取 \(f.path)：\(f.read) 条，接受 \(f.accepted) 条，拒收 \(f.rejected) 条",
                                 "read \(f.path): \(f.read) records, \(f.accepted) accepted, \(f.rejected) rejected"))
@@ -389,6 +404,7 @@ final class ScoreRunner: @unchecked Sendable {
         guard let files = try? ScoringPipeline.expandInputs(activities) else { return nil }
         var options: [String: String] = ["lang": lang.rawValue, "outputs": selected.joined(separator: ",")]
         if let p = settings.period { options["period"] = p }
+        if let a = asOf { options["as_of"] = a.trimmingSpaces }
         if let t = pinnedTime { options["run_time"] = RunTime.text(t) }
         if settings.strict == true { options["strict"] = "true" }
         if let m = settings.maxRejects { options["max_rejects"] = m.description }
