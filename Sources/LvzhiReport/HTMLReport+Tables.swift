@@ -223,10 +223,15 @@ extension HTMLWriter {
         reconStat(t("其中无适用规则（计 0 分）", "of which matched no rule (0 points)"), run.recordsUnmatched)
         reconStat(t("拒收", "Rejected"), rejected)
         if rosterRejected > 0 { reconStat(t("名册拒收", "Roster rows rejected"), rosterRejected) }
+        if let asOf = run.asOf { reconStat(t("\(asOf) 之后（暂不计分）", "After \(asOf) (set aside)"), run.recordsAfterAsOf) }
         raw("</div>\n")
 
-        let balanced = read == accepted + rejected && accepted == run.recordsScored
-        if balanced {
+        let balanced = read == accepted + rejected && accepted == run.recordsScored + run.recordsAfterAsOf
+        if balanced, let asOf = run.asOf {
+            raw("<p class=\"check ok\">✓ ")
+            raw(t("读取 \(read) 条 = 计分 \(run.recordsScored) 条 + \(asOf) 之后暂不计分 \(run.recordsAfterAsOf) 条 + 拒收 \(rejected) 条：每条输入记录都已计分、留待以后或写入 rejects.csv。",
+                  "Read \(read) = scored \(run.recordsScored) + set aside after \(asOf) \(run.recordsAfterAsOf) + rejected \(rejected): every input record was scored, set aside for later, or written to rejects.csv."))
+        } else if balanced {
             raw("<p class=\"check ok\">✓ ")
             raw(t("读取 \(read) 条 = 计分 \(accepted) 条 + 拒收 \(rejected) 条：每条输入记录都已计分或写入 rejects.csv。", "Read \(read) = scored \(accepted) + rejected \(rejected): every input record was scored or written to rejects.csv."))
         } else {

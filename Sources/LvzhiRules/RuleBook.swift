@@ -424,7 +424,8 @@ extension RuleBook {
                 what = lang.pick("本届内累计 \(n) 个考核期（含本期）等次为\(target(g))", "graded \(target(g)) in \(n) periods of the term (this one included)")
             case .ruleCountInTerm(let r, let n):
                 let rule = rules.rules[r]
-                what = lang.pick("本届内“\(rule.name)”累计达到 \(n) 次（含本期）", "'\(rule.name)' \(n) times or more in the term (this period included)")
+                what = lang.pick("本届内“\(rule.name)”的记录累计达到 \(n) 条（含本期，一条记录算一次）",
+                                "\(n) or more records of '\(rule.name)' in the term (this period included; one record counts once)")
             }
             var effect = lang.pick("标注“\(h.effect.flag)”", "flagged '\(h.effect.flag)'")
             if let g = h.effect.grade { effect += lang.pick("，等次至多评为\(quoted(gradeName(g)))", ", graded at most \(quoted(gradeName(g)))") }
