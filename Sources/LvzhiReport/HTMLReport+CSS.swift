@@ -13,7 +13,6 @@ p{margin:6px 0}
 code,.path,.code{font-family:"Noto Sans Mono CJK SC","DejaVu Sans Mono",Consolas,monospace;font-size:.88em}
 .muted{color:var(--muted)}
 .note,.lead{color:var(--muted);font-size:12.5px}
-.notices{margin:10px 0 0;padding:8px 12px 8px 28px;background:#fff7e6;border:1px solid #f0d9a8;border-radius:4px;font-size:12.5px}
 .lead{margin:-4px 0 10px}
 .empty{color:var(--muted);font-style:italic}
 .r{text-align:right;white-space:nowrap}

@@ -202,7 +202,8 @@ struct HTMLWriter {
         raw("</dl>\n")
         if !s.run.notices.isEmpty {
             // Only when there is something to say (no history for history conditions, an as-of run …).
-            raw("<ul class=\"notices\">")
+            // Styled inline so that reports without notices keep their stylesheet byte for byte.
+            raw("<ul class=\"notices\" style=\"margin:10px 0 0;padding:8px 12px 8px 28px;background:#fff7e6;border:1px solid #f0d9a8;border-radius:4px;font-size:12.5px\">")
             for n in s.run.notices { raw("<li>"); text(n.message(lang)); raw("</li>") }
             raw("</ul>\n")
         }
