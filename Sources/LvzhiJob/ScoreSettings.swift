@@ -23,11 +23,13 @@ public struct ScoreSettings: Sendable, Equatable {
     public var ifChanged: Bool?
     /// Mapping files for foreign exports.
     public var mappings: [String]?
+    /// A year-to-date 通报 up to this day (`YYYY-MM-DD`, already checked).
+    public var asOf: String?
 
     public init(rules: String? = nil, members: String? = nil, activities: [String]? = nil, period: String? = nil,
                 out: String? = nil, formats: [String]? = nil, lang: Language? = nil, strict: Bool? = nil,
                 maxRejects: RejectLimit? = nil, history: String? = nil, lock: LockMode? = nil, log: String? = nil,
-                quiet: Bool? = nil, ifChanged: Bool? = nil, mappings: [String]? = nil) {
+                quiet: Bool? = nil, ifChanged: Bool? = nil, mappings: [String]? = nil, asOf: String? = nil) {
         self.rules = rules
         self.members = members
         self.activities = activities
@@ -43,6 +45,7 @@ public struct ScoreSettings: Sendable, Equatable {
         self.quiet = quiet
         self.ifChanged = ifChanged
         self.mappings = mappings
+        self.asOf = asOf
     }
 
     /// These settings with every value that `other` sets replacing ours (the command line
@@ -55,7 +58,7 @@ public struct ScoreSettings: Sendable, Equatable {
                       strict: other.strict ?? strict, maxRejects: other.maxRejects ?? maxRejects,
                       history: other.history ?? history, lock: other.lock ?? lock, log: other.log ?? log,
                       quiet: other.quiet ?? quiet, ifChanged: other.ifChanged ?? ifChanged,
-                      mappings: other.mappings ?? mappings)
+                      mappings: other.mappings ?? mappings, asOf: other.asOf ?? asOf)
     }
 
     /// The names of the required settings that are still missing (`--rules` …).

@@ -290,7 +290,9 @@ public enum Scorer {
                 have += req.byQuantity ? all[Int(ri)].quantity : .one
             }
             if progress {
-                // An interim 通报: the requirement is annual, so only show how far the member is.
+                // An interim 通报: the requirement is annual, so only show how far the member is
+                // (not for members who have not taken office yet by the end of the run's period).
+                if let joined = member.joined, joined > period.end { continue }
                 progressed.append(RequirementProgress(requirement: q, done: have, needed: req.min))
                 continue
             }

@@ -12,7 +12,7 @@ struct Score: ParsableCommand {
         abstract: "按规则文件为委员评分并生成报告 (score members and write the reports).",
         discussion: "输出 (outputs): " + ReportSet.outputNames.joined(separator: ", ") + "\n（rejects.csv 总是写出，formats 不能去掉它 / rejects.csv is always written）\n\n" + """
         任务文件 (job file): --job FILE 从 YAML 文件读取同样的设置，键名为 rules、members、activities、
-        period、out、formats、lang、strict、max_rejects、history、lock、log、quiet、if_changed；相对路径从
+        period、as_of、out、formats、lang、strict、max_rejects、history、lock、log、quiet、if_changed；相对路径从
         任务文件所在文件夹算起，activities 可写通配符（*.csv）；命令行选项优先于任务文件。
         (the same settings from a YAML file; relative paths start at its folder; command-line options win.)
 
@@ -124,7 +124,7 @@ struct Score: ParsableCommand {
                       lang: lang.flatMap(Language.init(rawValue:)), strict: strict,
                       maxRejects: maxRejects.flatMap(RejectLimit.init(parsing:)), history: history,
                       lock: lock.flatMap(LockMode.init(rawValue:)), log: log, quiet: quiet ? true : nil, ifChanged: ifChanged,
-                      mappings: mapping.isEmpty ? nil : mapping)
+                      mappings: mapping.isEmpty ? nil : mapping, asOf: asOf?.trimmingSpaces)
     }
 
     func run() throws {
@@ -149,7 +149,6 @@ struct Score: ParsableCommand {
         let runner = try ScoreRunner(settings: settings, rules: rules, members: members, activities: activities, out: out,
                                      lang: lang, pinnedTime: runTime)
         runner.mappings = try MappingOption.load(settings.mappings ?? [], lang: lang)
-        runner.asOf = asOf.map { $0.trimmingSpaces }
         try runner.run()
     }
 }
@@ -182,8 +181,6 @@ final class ScoreRunner: @unchecked Sendable {
     let pinnedTime: Date?
     /// Mapping files for foreign exports (`--mapping`).
     var mappings: [Mapping] = []
-    /// `--as-of`: a year-to-date 通报 up to this day (validated already).
-    var asOf: String?
     let started = ContinuousClock.now
     /// Output file names this run writes (rejects.csv always).
     let selected: [String]
@@ -316,7 +313,7 @@ final class ScoreRunner: @unchecked Sendable {
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
-                                          mappings: mappings, asOf: asOf.flatMap { Day(iso: $0.trimmingSpaces) },
+                                          mappings: mappings, asOf: settings.asOf.flatMap { Day(iso: $0) },
                                           timings: timings) { [meter] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
             }
@@ -404,7 +401,7 @@ final class ScoreRunner: @unchecked Sendable {
         guard let files = try? ScoringPipeline.expandInputs(activities) else { return nil }
         var options: [String: String] = ["lang": lang.rawValue, "outputs": selected.joined(separator: ",")]
         if let p = settings.period { options["period"] = p }
-        if let a = asOf { options["as_of"] = a.trimmingSpaces }
+        if let a = settings.asOf { options["as_of"] = a }
         if let t = pinnedTime { options["run_time"] = RunTime.text(t) }
         if settings.strict == true { options["strict"] = "true" }
         if let m = settings.maxRejects { options["max_rejects"] = m.description }

@@ -374,6 +374,9 @@ import Testing
         #expect(!m2.partialPeriod)
         // M3 joins on 2025-07-01, after the as-of date: the only member serving part of the period.
         #expect(run.results.filter(\.partialPeriod).map { run.members[$0.member].id } == ["M3"])
+        // … and has no progress to show yet, so is not listed as behind.
+        #expect(Self.result(run, "M3").progress.isEmpty)
+        #expect(Self.result(run, "M4").progress.map(\.met) == [false, false])
 
         // The same records at year end: requirements apply.
         let annual = Scorer.score(ingest, rules: rules, period: rules.period!)
