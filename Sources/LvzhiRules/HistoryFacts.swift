@@ -17,16 +17,28 @@ public struct HistoryFacts: Sendable, Equatable {
         public var score: Points?
         /// Records matched per rule id in that period (e.g. `absent-plenary: 2`).
         public var ruleCounts: [String: Int]
+        /// The member's rank in that period and how many were ranked in the member's scope, for
+        /// bottom-N conditions; nil when not ranked or not known.
+        public var rank: Int?
+        public var ranked: Int?
         /// Where the entry was written (a case in a rule file), for diagnostics.
         public var location: SourceLocation?
 
         public init(period: Period, grade: String? = nil, score: Points? = nil, ruleCounts: [String: Int] = [:],
-                    location: SourceLocation? = nil) {
+                    rank: Int? = nil, ranked: Int? = nil, location: SourceLocation? = nil) {
             self.period = period
             self.grade = grade
             self.score = score
             self.ruleCounts = ruleCounts
+            self.rank = rank
+            self.ranked = ranked
             self.location = location
+        }
+
+        /// True when the member ranked among the last `share` of that period's ranking.
+        public func inBottom(_ share: Share) -> Bool {
+            guard let rank, let ranked else { return false }
+            return HistoryFacts.inBottom(rank: rank, of: ranked, share)
         }
     }
 
@@ -38,6 +50,12 @@ public struct HistoryFacts: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { byMember.values.allSatisfy(\.isEmpty) }
+
+    /// Rank `rank` of `n` is among the last `share` (rank ≥ n − N + 1; N from the share of n).
+    public static func inBottom(rank: Int, of n: Int, _ share: Share) -> Bool {
+        let k = share.of(n)
+        return k > 0 && rank >= n - k + 1
+    }
 
     /// The member's periods that ended before `day`, without overlaps: longest first wins, then
     /// the earlier start; the result is sorted by start.

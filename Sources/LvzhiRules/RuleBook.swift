@@ -420,6 +420,14 @@ extension RuleBook {
             switch h.test {
             case .consecutiveGrade(let g, let years):
                 what = lang.pick("连续 \(years) 个考核期（含本期）等次为\(target(g))", "graded \(target(g)) in \(years) periods in a row (this one included)")
+            case .bottomConsecutive(let share, let years):
+                let last: String
+                switch share {
+                case .count(let n): last = lang.pick("后 \(n) 名", "the last \(n)")
+                case .percent(let p): last = lang.pick("后 \(p)%", "the last \(p)%")
+                }
+                what = lang.pick("连续 \(years) 个考核期（含本期）排名在\(last)（在本人的排名范围内；并列跨越界线的不计入）",
+                                 "ranked among \(last) in \(years) periods in a row (this one included; within the member's ranking scope, ties across the line excluded)")
             case .gradeInTerm(let g, let n):
                 what = lang.pick("本届内累计 \(n) 个考核期（含本期）等次为\(target(g))", "graded \(target(g)) in \(n) periods of the term (this one included)")
             case .ruleCountInTerm(let r, let n):

@@ -99,7 +99,7 @@ struct CaseParser: YAMLDocumentParser {
 
     static let caseKeys = ["name", "period", "members", "records", "history", "expect", "expect_rejects"]
     static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed", "flags"]
-    static let historyKeys = ["period", "grade", "score", "counts"]
+    static let historyKeys = ["period", "grade", "score", "counts", "rank", "ranked"]
 
     init(path: String, rules: RuleSet) {
         self.path = path
@@ -241,7 +241,7 @@ struct CaseParser: YAMLDocumentParser {
             var priors: [HistoryFacts.Prior] = []
             for item in seq {
                 guard let fields = entries(item, "history.\(e.key)[]", allowed: Self.historyKeys) else { continue }
-                var period: Period?, grade: String?, score: Points?, counts: [String: Int] = [:]
+                var period: Period?, grade: String?, score: Points?, counts: [String: Int] = [:], rank: Int?, ranked: Int?
                 for f in fields {
                     switch f.key {
                     case "period":
@@ -257,6 +257,11 @@ struct CaseParser: YAMLDocumentParser {
                             if rules.gradeIndex(name: g) != nil { grade = g } else { unknownName(g, f.value, ("等次", "grade"), rules.grades.map(\.name)) }
                         }
                     case "score": score = points(f.value, "score")
+                    case "rank", "ranked":
+                        if let n = int(f.value, f.key) {
+                            if n < 1 { error("T024", f.value, zh: "\(f.key) 应为正整数，实际为 \(n)", en: "\(f.key) must be a positive integer, got \(n)") }
+                            else if f.key == "rank" { rank = n } else { ranked = n }
+                        }
                     case "counts":
                         guard let cs = entries(f.value, "counts", allowed: nil) else { break }
                         for c in cs {
@@ -278,7 +283,12 @@ struct CaseParser: YAMLDocumentParser {
                     }
                     continue
                 }
-                priors.append(HistoryFacts.Prior(period: period, grade: grade, score: score, ruleCounts: counts, location: loc(item)))
+                if let rank, let ranked, rank > ranked {
+                    error("T024", item, zh: "名次 rank（\(rank)）大于排名人数 ranked（\(ranked)）", en: "rank (\(rank)) is greater than ranked (\(ranked))")
+                    continue
+                }
+                priors.append(HistoryFacts.Prior(period: period, grade: grade, score: score, ruleCounts: counts,
+                                                 rank: rank, ranked: ranked, location: loc(item)))
             }
             facts.byMember[e.key, default: []] += priors
         }

@@ -536,8 +536,8 @@ struct RuleFileParser: YAMLDocumentParser {
             case "name": name = string(e.value, "history.name") ?? ""
             case "when":
                 hasWhen = true
-                guard let ws = entries(e.value, "history.when", allowed: ["grade", "years", "rule", "in_term"]) else { whenBroken = true; continue }
-                var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?
+                guard let ws = entries(e.value, "history.when", allowed: ["grade", "years", "rule", "in_term", "bottom"]) else { whenBroken = true; continue }
+                var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?, bottom: Share?
                 var broken = false
                 for w in ws {
                     switch w.key {
@@ -555,6 +555,8 @@ struct RuleFileParser: YAMLDocumentParser {
                                   hintZh: guess.map { "是否想写“\($0)”？" } ?? "写 rules 中某条规则的 id",
                                   hintEn: guess.map { "did you mean '\($0)'?" } ?? "name the id of a rule under 'rules'")
                         }
+                    case "bottom":
+                        if let sh = share(w.value, what: "history.when.bottom") { bottom = sh } else { broken = true }
                     case "years", "in_term":
                         guard let n = int(w.value, "history.when.\(w.key)") else { broken = true; continue }
                         if n < 1 || n > 100 {
@@ -567,12 +569,16 @@ struct RuleFileParser: YAMLDocumentParser {
                 }
                 if broken { whenBroken = true; continue }
                 switch (gradeTest, years, rule, inTerm) {
+                case (nil, let y?, nil, nil) where bottom != nil: test = .bottomConsecutive(bottom!, years: y)
+                case (_, _, _, _) where bottom != nil: test = nil
                 case (let g?, let y?, nil, nil): test = .consecutiveGrade(g, years: y)
                 case (let g?, nil, nil, let n?): test = .gradeInTerm(g, min: n)
                 case (nil, nil, let ru?, let n?): test = .ruleCountInTerm(rule: ru, min: n)
-                default:
-                    error("R112", e.value, zh: "跨年度条件的写法应为 {grade: 等次, years: N}（连续 N 期）、{grade: 等次, in_term: N}（本届 N 期）或 {rule: 规则id, in_term: N}（本届累计 N 条）",
-                          en: "write {grade: NAME, years: N} (N periods in a row), {grade: NAME, in_term: N} (N periods in the term) or {rule: ID, in_term: N} (N records in the term)",
+                default: break
+                }
+                if test == nil {
+                    error("R112", e.value, zh: "跨年度条件的写法应为 {grade: 等次, years: N}（连续 N 期）、{grade: 等次, in_term: N}（本届 N 期）、{rule: 规则id, in_term: N}（本届累计 N 条）或 {bottom: 10 或 5%, years: N}（连续 N 期排名在后）",
+                          en: "write {grade: NAME, years: N} (N periods in a row), {grade: NAME, in_term: N} (N periods in the term), {rule: ID, in_term: N} (N records in the term) or {bottom: 10 or 5%, years: N} (bottom N periods running)",
                           hintZh: "如 when: {grade: 不合格, years: 2} 表示连续两年不合格", hintEn: "e.g. when: {grade: 不合格, years: 2} for two 不合格 in a row")
                     whenBroken = true
                 }

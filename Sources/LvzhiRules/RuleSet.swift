@@ -383,6 +383,10 @@ public struct HistoryCondition: Sendable, Equatable {
         /// Records matched by the rule (index into the rule set's rules) over the current term, this
         /// period included, number at least `min` (三次无故缺席全体会议).
         case ruleCountInTerm(rule: Int, min: Int)
+        /// Ranked among the last `share` of the ranking in this period and each of the `years − 1`
+        /// periods right before it (bottom 10 two years running). A member is among the last N when
+        /// rank ≥ ranked − N + 1, so a tie that straddles the line does not count.
+        case bottomConsecutive(Share, years: Int)
     }
     /// What happens when the condition holds.
     public struct Effect: Sendable, Equatable {
@@ -412,7 +416,7 @@ public struct HistoryCondition: Sendable, Equatable {
     /// True when the condition needs the term to be defined.
     public var needsTerm: Bool {
         switch test {
-        case .consecutiveGrade: false
+        case .consecutiveGrade, .bottomConsecutive: false
         case .gradeInTerm, .ruleCountInTerm: true
         }
     }

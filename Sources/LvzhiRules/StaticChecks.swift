@@ -59,6 +59,14 @@ public enum StaticChecks {
                                           en: "history condition '\(h.id)' holds on this period alone (in_term: 1)",
                                           hintZh: "本届两次写 in_term: 2", hintEn: "write in_term: 2 for twice in the term"))
                 }
+            case .bottomConsecutive(_, let years):
+                if years == 1 {
+                    out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
+                                          zh: "跨年度条件“\(h.id)”只看本期（years: 1），不读取往年结果",
+                                          en: "history condition '\(h.id)' looks at this period only (years: 1) and never reads earlier results",
+                                          hintZh: "连续两年写 years: 2；只看本期的后若干名用名额等次 bottom",
+                                          hintEn: "write years: 2 for two in a row; use a bottom quota grade for this period alone"))
+                }
             case .ruleCountInTerm: break
             }
             if let tested, let forced = h.effect.grade {

@@ -35,7 +35,7 @@ enum HistoryEvaluator {
             let gradeName = rules.grades[results[i].grade].name
             var hits: [HistoryHit] = []
             for (h, cond) in rules.history.enumerated() {
-                if let hit = evaluate(cond, index: h, memberID: id, gradeName: gradeName, ledger: results[i].ledger,
+                if let hit = evaluate(cond, index: h, memberID: id, gradeName: gradeName, result: results[i],
                                       rules: rules, period: period, term: term, facts: facts) {
                     hits.append(hit)
                 }
@@ -59,9 +59,21 @@ enum HistoryEvaluator {
         }
     }
 
-    static func evaluate(_ cond: HistoryCondition, index: Int, memberID: String, gradeName: String, ledger: [LedgerEntry],
+    static func evaluate(_ cond: HistoryCondition, index: Int, memberID: String, gradeName: String, result: MemberScore,
                          rules: RuleSet, period: Period, term: Period?, facts: HistoryFacts) -> HistoryHit? {
+        let ledger = result.ledger
         switch cond.test {
+        case .bottomConsecutive(let share, let years):
+            guard let rank = result.rank, HistoryFacts.inBottom(rank: rank, of: result.rankedInScope, share) else { return nil }
+            var earlier: [Period] = []
+            var cursor = period.start
+            while earlier.count < years - 1 {
+                guard let prior = facts.period(for: memberID, endingBefore: cursor, days: period.days),
+                      prior.inBottom(share) else { return nil }
+                earlier.insert(prior.period, at: 0)
+                cursor = prior.period.start
+            }
+            return HistoryHit(condition: index, count: years, current: 1, earlier: earlier)
         case .consecutiveGrade(let g, let years):
             let target = targetName(g, rules: rules)
             guard gradeName == target else { return nil }

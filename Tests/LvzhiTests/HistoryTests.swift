@@ -208,6 +208,41 @@ import Testing
         #expect(overlapping.history.first?.earlier == [Self.period("2024")])
     }
 
+    @Test func bottomTwoYearsRunning() throws {
+        let yaml = testRulesYAML + "\nhistory:\n  - {id: tail, name: 连续两年后 1 名, when: {bottom: 1, years: 2}, effect: {flag: 不再提名}}\n"
+        let rules = try RuleFileLoader.parse(yaml, path: "h.yaml")
+        #expect(rules.history[0].test == .bottomConsecutive(.count(1), years: 2))
+        let ingest = try Self.ingest(Self.rows, rules: rules)
+        // Ranked: M2 11 points (rank 1), M1 and M3 0 points (tied at rank 2 of 3). M4 is not ranked.
+        func run(_ facts: [String: [HistoryFacts.Prior]]) -> ScoreRun {
+            Scorer.score(ingest, rules: rules, period: rules.period!, options: ScoreOptions(history: HistoryFacts(byMember: facts)))
+        }
+        let last2024 = HistoryFacts.Prior(period: Self.period("2024"), rank: 50, ranked: 50)
+        let tied = run(["M1": [last2024], "M3": [last2024], "M2": [last2024], "M4": [last2024]])
+        // The tie at ranks 2–3 straddles the last place (rank ≥ 3 − 1 + 1 = 3): nobody is flagged.
+        #expect(tied.results.allSatisfy { $0.history.isEmpty })
+
+        // Drop the tie: M3 earns 1.5 points, so M1 is last alone (rank 3 of 3).
+        let ingest2 = try Self.ingest(Self.rows + "A9,M3,2025-08-01,界别活动,参加,,,,,,\n", rules: rules)
+        func run2(_ prior: HistoryFacts.Prior) -> MemberScore {
+            Self.result(Scorer.score(ingest2, rules: rules, period: rules.period!,
+                                     options: ScoreOptions(history: HistoryFacts(byMember: ["M1": [prior]]))), "M1")
+        }
+        #expect(run2(last2024).history.map(\.condition) == [0])
+        #expect(run2(.init(period: Self.period("2024"), rank: 49, ranked: 50)).history.isEmpty)
+        #expect(run2(.init(period: Self.period("2024"), grade: "不合格")).history.isEmpty) // no rank stored
+        #expect(run2(.init(period: Self.period("2023"), rank: 50, ranked: 50)).history.isEmpty) // not the year before
+
+        #expect(Self.parseErrors(testRulesYAML + "\nhistory:\n  - {id: x, when: {bottom: 10, grade: 不合格, years: 2}, effect: {flag: 劝辞}}\n")
+            .map(\.id) == ["R112"])
+        #expect(Self.parseErrors(testRulesYAML + "\nhistory:\n  - {id: x, when: {bottom: 十名, years: 2}, effect: {flag: 劝辞}}\n")
+            .map(\.id) == ["R104"])
+        #expect(HistoryFacts.inBottom(rank: 291, of: 300, .count(10)))
+        #expect(!HistoryFacts.inBottom(rank: 290, of: 300, .count(10)))
+        #expect(HistoryFacts.inBottom(rank: 286, of: 300, .percent(Points(5))))
+        #expect(!HistoryFacts.inBottom(rank: 1, of: 10, .percent(Points(5)))) // 5% of 10 is nobody
+    }
+
     @Test func historyOutputs() throws {
         let rules = try RuleFileLoader.parse(Self.historyYAML, path: "h.yaml")
         let ingest = try Self.ingest(Self.rows, rules: rules)
