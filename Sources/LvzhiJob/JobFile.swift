@@ -23,7 +23,7 @@ public struct JobFile: Sendable {
     /// The keys a job file may hold.
     public static let keys = ["rules", "members", "activities", "period", "out", "formats", "lang", "strict",
                               "max_rejects", "history", "lock", "log", "quiet", "if_changed", "mapping",
-                              "corrections"]
+                              "corrections", "as_of"]
 
     /// Reads and checks the job file at `path`.
     /// - Parameter outputs: the output file names that `formats` may name.
@@ -131,6 +131,15 @@ struct JobFileParser: YAMLDocumentParser {
                               hintZh: "写作 2025、2025-Q1 或 2024-12-01..2025-11-30", hintEn: "write 2025, 2025-Q1 or 2024-12-01..2025-11-30")
                     } else {
                         settings.period = s.trimmingSpaces
+                    }
+                }
+            case "as_of":
+                if let s = string(v, key) {
+                    if Day(iso: s.trimmingSpaces) == nil {
+                        error("J026", v, zh: "无法识别的截至日期“\(s)”", en: "unrecognised as-of date '\(s)'",
+                              hintZh: "写作 2025-06-30", hintEn: "write e.g. 2025-06-30")
+                    } else {
+                        settings.asOf = s.trimmingSpaces
                     }
                 }
             case "formats":

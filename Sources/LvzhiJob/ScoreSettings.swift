@@ -25,11 +25,14 @@ public struct ScoreSettings: Sendable, Equatable {
     public var mappings: [String]?
     /// The corrections file (复核).
     public var corrections: String?
+    /// A year-to-date 通报 up to this day (`YYYY-MM-DD`, already checked).
+    public var asOf: String?
 
     public init(rules: String? = nil, members: String? = nil, activities: [String]? = nil, period: String? = nil,
                 out: String? = nil, formats: [String]? = nil, lang: Language? = nil, strict: Bool? = nil,
                 maxRejects: RejectLimit? = nil, history: String? = nil, lock: LockMode? = nil, log: String? = nil,
-                quiet: Bool? = nil, ifChanged: Bool? = nil, mappings: [String]? = nil, corrections: String? = nil) {
+                quiet: Bool? = nil, ifChanged: Bool? = nil, mappings: [String]? = nil, corrections: String? = nil,
+                asOf: String? = nil) {
         self.rules = rules
         self.members = members
         self.activities = activities
@@ -46,6 +49,7 @@ public struct ScoreSettings: Sendable, Equatable {
         self.ifChanged = ifChanged
         self.mappings = mappings
         self.corrections = corrections
+        self.asOf = asOf
     }
 
     /// These settings with every value that `other` sets replacing ours (the command line
@@ -58,7 +62,8 @@ public struct ScoreSettings: Sendable, Equatable {
                       strict: other.strict ?? strict, maxRejects: other.maxRejects ?? maxRejects,
                       history: other.history ?? history, lock: other.lock ?? lock, log: other.log ?? log,
                       quiet: other.quiet ?? quiet, ifChanged: other.ifChanged ?? ifChanged,
-                      mappings: other.mappings ?? mappings, corrections: other.corrections ?? corrections)
+                      mappings: other.mappings ?? mappings, corrections: other.corrections ?? corrections,
+                      asOf: other.asOf ?? asOf)
     }
 
     /// The names of the required settings that are still missing (`--rules` …).

@@ -129,8 +129,33 @@ extension HTMLWriter {
         }
         list(partial, columns: [.name, .id, .sector, .role, .joined, .left, .score, .grade])
 
+        // Multi-year conditions (两年不合格, 本届缺席三次 …): only when the rule file has them.
+        if !rules.history.isEmpty {
+            let flagged = s.rows.indices.filter { !s.run.results[s.rows[$0].resultIndex].history.isEmpty }
+            raw(heading("跨年度处理（\(esc(historyFlagNames))）", "Multi-year conditions (\(esc(historyFlagNames)))", count: flagged.count))
+            if !s.run.historyAvailable {
+                raw("<p class=\"note\">\(t("本次未提供往年结果：此前各期按无记录处理，连续多年的条件不会成立，按届累计只计本期。", "No earlier results were given: earlier periods count as empty, multi-year conditions cannot hold and term counts cover this period only."))</p>\n")
+            }
+            list(flagged, columns: [.name, .id, .sector, .role, .score, .history, .grade])
+        }
+
+        // Interim 通报: progress towards the year's minimum requirements instead of penalties.
+        if s.run.isProgressRun, !rules.requirements.isEmpty {
+            let behind = s.rows.indices.filter { s.run.results[s.rows[$0].resultIndex].progress.contains { !$0.met } }
+            raw(heading("最低要求进度（通报）：尚未完成", "Minimum requirements so far (interim): not yet met", count: behind.count))
+            raw("<p class=\"note\">\(t("最低要求按全年计。本次为阶段通报，只列出完成进度，不据此封顶、改等次或扣分；年终考核时才按规定处理。", "Minimum requirements are annual. This interim report lists progress only; nothing is capped, forced or deducted until the year-end review."))</p>\n")
+            raw("<table class=\"plain act\" id=\"progress\">\n<thead><tr><th>\(t("最低要求", "Requirement"))</th><th class=\"r\">\(t("全年要求", "Needed"))</th><th class=\"r\">\(t("已完成人数", "Met"))</th><th class=\"r\">\(t("尚未完成人数", "Not yet"))</th></tr></thead>\n<tbody>\n")
+            for (q, req) in rules.requirements.enumerated() {
+                var met = 0, open = 0
+                for r in s.run.results { for p in r.progress where p.requirement == q { if p.met { met += 1 } else { open += 1 } } }
+                raw("<tr><td>"); text(req.name); raw("</td><td class=\"r\">\(esc(req.min.description))</td><td class=\"r\">\(met)</td><td class=\"r\">\(open)</td></tr>\n")
+            }
+            raw("</tbody>\n</table>\n")
+            list(behind, columns: [.name, .id, .sector, .role, .score, .progress])
+        }
+
         // Missed minimum requirements.
-        if !rules.requirements.isEmpty {
+        if !rules.requirements.isEmpty, !s.run.isProgressRun {
             let missed = s.rows.indices.filter { !s.run.results[s.rows[$0].resultIndex].missedRequirements.isEmpty }
             raw(heading("未达到最低要求", "Minimum requirements not met", count: missed.count))
             list(missed, columns: [.name, .id, .sector, .role, .score, .requirements, .grade])
@@ -140,6 +165,21 @@ extension HTMLWriter {
 
     enum ListColumn {
         case rank, name, id, sector, committee, role, score, grade, bandGrade, why, vetoes, requirements, joined, left, served, previous
+        case history, progress
+    }
+
+    /// The distinct flags of the rule file's history conditions, e.g. “劝辞”.
+    var historyFlagNames: String {
+        var out: [String] = []
+        for h in s.run.rules.history where !out.contains(h.effect.flag) { out.append(h.effect.flag) }
+        return out.joined(separator: t("、", ", "))
+    }
+
+    /// “提交提案 0/1；报送社情民意 1/2” — the requirements not yet met.
+    func progressText(_ r: MemberScore) -> String {
+        r.progress.filter { !$0.met }.map { p in
+            s.run.rules.requirements[p.requirement].name + t("（\(p.done)/\(p.needed)）", " (\(p.done)/\(p.needed))")
+        }.joined(separator: t("；", "; "))
     }
 
     private mutating func list(_ rows: [Int], columns: [ListColumn]) {
@@ -166,6 +206,8 @@ extension HTMLWriter {
             case .left: raw("<th>\(t("离任日期", "Left"))</th>")
             case .served: raw("<th>\(t("任职情况", "Service"))</th>")
             case .previous: raw("<th>\(t("上年及前年", "Last two periods"))</th>")
+            case .history: raw("<th class=\"wide\">\(t("跨年度条件", "Multi-year condition"))</th>")
+            case .progress: raw("<th class=\"wide\">\(t("尚未完成（已完成/全年要求）", "Not yet met (done/needed)"))</th>")
             }
         }
         raw("</tr></thead>\n<tbody>\n")
@@ -195,6 +237,9 @@ extension HTMLWriter {
                 case .left: raw("<td>\(m.left.map { esc($0.description) } ?? "")</td>")
                 case .served: raw("<td>\(row.partialPeriod ? esc(partialText(m)) : t("全期在任", "whole period"))</td>")
                 case .previous: raw("<td>\(esc(previousText(row)))</td>")
+                case .history:
+                    raw("<td>\(esc(result.history.map { RunSummary.describe($0, rules: s.run.rules, lang: lang) }.joined(separator: t("；", "; "))))</td>")
+                case .progress: raw("<td>\(esc(progressText(result)))</td>")
                 }
             }
             raw("</tr>\n")
@@ -215,6 +260,9 @@ extension HTMLWriter {
         for v in row.vetoReasons { why.append(t("否决：", "veto: ") + v) }
         let missed = missedText(r)
         if !missed.isEmpty { why.append(t("未达到最低要求：", "requirement not met: ") + missed) }
+        for h in r.history where s.run.rules.history[h.condition].effect.grade != nil {
+            why.append(RunSummary.describe(h, rules: s.run.rules, lang: lang))
+        }
         let band = min(max(r.bandGrade, 0), grades.count - 1)
         if band == row.gradeIndex || why.isEmpty {
             if s.run.rules.usesQuotas {

@@ -72,7 +72,9 @@ struct HTMLWriter {
 
     /// The period as text: `2025-01-01 至 2025-12-31`.
     var periodText: String {
-        "\(s.run.period.start) \(t("至", "to")) \(s.run.period.end)"
+        let base = "\(s.run.period.start) \(t("至", "to")) \(s.run.period.end)"
+        guard let full = s.run.fullPeriod else { return base }
+        return base + t("（\(full.start) 至 \(full.end) 的阶段通报）", " (interim report for \(full.start) to \(full.end))")
     }
 
     /// The threshold of grade `i`: `≥ 80`, or for the last grade `< 30`.
@@ -202,7 +204,15 @@ struct HTMLWriter {
         meta(t("生成时间", "Run at"), esc(s.generatedAt))
         meta(t("lvzhi 版本", "lvzhi version"), esc(s.toolVersion))
         meta(t("评定方式", "Grading"), esc(gradingText))
-        raw("</dl>\n</header>\n")
+        raw("</dl>\n")
+        if !s.run.notices.isEmpty {
+            // Only when there is something to say (no history for history conditions, an as-of run …).
+            // Styled inline so that reports without notices keep their stylesheet byte for byte.
+            raw("<ul class=\"notices\" style=\"margin:10px 0 0;padding:8px 12px 8px 28px;background:#fff7e6;border:1px solid #f0d9a8;border-radius:4px;font-size:12.5px\">")
+            for n in s.run.notices { raw("<li>"); text(n.message(lang)); raw("</li>") }
+            raw("</ul>\n")
+        }
+        raw("</header>\n")
     }
 
     private mutating func meta(_ key: String, _ valueHTML: String, wide: Bool = false) {

@@ -72,6 +72,19 @@ public struct LedgerText {
             }
             lines.append("")
         }
+        if !result.history.isEmpty {
+            lines.append(paint(lang.pick("跨年度条件", "Multi-year conditions"), .bold))
+            for h in result.history { lines.append("  " + paint(RunSummary.describe(h, rules: run.rules, lang: lang), .yellow)) }
+            lines.append("")
+        }
+        if run.isProgressRun, !result.progress.isEmpty {
+            lines.append(paint(lang.pick("最低要求进度（阶段通报，不扣分、不改等次）", "Minimum requirements so far (interim; no penalties)"), .bold))
+            for p in result.progress {
+                let mark = p.met ? lang.pick("✓ 已完成", "✓ met") : lang.pick("… 未完成", "… not yet")
+                lines.append("  \(mark) \(run.rules.requirements[p.requirement].name) \(p.done)/\(p.needed)")
+            }
+            lines.append("")
+        }
         if !other.isEmpty {
             lines.append(paint(lang.pick("其他计分", "Other lines"), .bold))
             for e in other { lines += record(e) }
@@ -229,6 +242,9 @@ public struct LedgerText {
             var why: [String] = []
             if !r.vetoes.isEmpty { why.append(lang.pick("否决项", "a veto")) }
             if !r.missedRequirements.isEmpty { why.append(lang.pick("未达到最低要求", "a missed requirement")) }
+            if r.history.contains(where: { rules.history[$0.condition].effect.grade != nil }) {
+                why.append(lang.pick("跨年度条件", "a multi-year condition"))
+            }
             gradeLine += lang.pick("按\(rules.usesQuotas ? "排名" : "分数")为“\(b.name)”，因\(why.joined(separator: "和"))定为",
                                    "'\(b.name)' by \(rules.usesQuotas ? "rank" : "score"), set by \(why.joined(separator: " and ")) to ")
         } else if let min = rules.grades[band].min {

@@ -262,6 +262,7 @@ struct MemberPageWriter {
         ledger(r)
         requirements(r, member: m)
         vetoes(r)
+        history(r)
         unmatched(r)
         removedRecords(m)
         rejected(m)
@@ -519,6 +520,7 @@ struct MemberPageWriter {
             var why: [String] = []
             if !r.vetoes.isEmpty { why.append(t("否决事项", "a veto")) }
             if !r.missedRequirements.isEmpty { why.append(t("未达到最低要求", "a missed requirement")) }
+            if r.history.contains(where: { rules.history[$0.condition].effect.grade != nil }) { why.append(t("跨年度条件", "a multi-year condition")) }
             let by = rules.usesQuotas ? t("名次", "rank") : t("分数", "score")
             return t("按\(by)为\(grades[band].name)，因\(why.joined(separator: "和"))定为\(gradeText)",
                      "\(grades[band].name) by \(by); \(why.joined(separator: " and ")) makes it \(gradeText)")
@@ -530,8 +532,41 @@ struct MemberPageWriter {
 
     // MARK: - Requirements, vetoes, unmatched and rejected records
 
+    /// The multi-year conditions (两年不合格 …) that held for the member.
+    mutating func history(_ r: MemberScore) {
+        guard !r.history.isEmpty else { return }
+        raw("<h3 class=\"bad\">\(t("跨年度条件", "Multi-year conditions"))</h3>\n<ul class=\"reqs\">\n")
+        for h in r.history {
+            raw("<li class=\"miss\"><b>")
+            text(rules.history[h.condition].effect.flag)
+            raw("</b> ")
+            text(RunSummary.describe(h, rules: rules, lang: lang))
+            raw("</li>\n")
+        }
+        raw("</ul>\n")
+    }
+
+    /// Interim 通报: how far the member is towards each of the year's requirements.
+    mutating func progress(_ r: MemberScore) {
+        raw("<h3>\(t("最低要求进度（阶段通报）", "Minimum requirements so far (interim)"))</h3>\n")
+        raw("<p class=\"note\">\(t("最低要求按全年计，此处只显示进度，不扣分、不改等次。", "Requirements are annual: progress only, no penalties."))</p>\n<ul class=\"reqs\">\n")
+        for p in r.progress {
+            let req = rules.requirements[p.requirement]
+            raw(p.met ? "<li class=\"ok\"><b>\(t("✓ 已完成", "✓ met"))</b> " : "<li class=\"miss\"><b>\(t("… 未完成", "… not yet"))</b> ")
+            text(RuleBook.describe(req, in: rules, lang: lang))
+            raw(" <span class=\"have\">")
+            text(t("（已完成 \(p.done)/\(p.needed)）", "(\(p.done) of \(p.needed))"))
+            raw("</span></li>\n")
+        }
+        raw("</ul>\n")
+    }
+
     mutating func requirements(_ r: MemberScore, member m: Member) {
         guard !rules.requirements.isEmpty else { return }
+        if s.run.isProgressRun {
+            progress(r)
+            return
+        }
         raw("<h3>\(t("最低要求", "Minimum requirements"))</h3>\n<ul class=\"reqs\">\n")
         for (q, req) in rules.requirements.enumerated() {
             let missed = r.missedRequirements.contains(q)

@@ -25,6 +25,7 @@ public enum ScoresCSV {
         if s.previous != nil {
             header += lang == .zh ? ["上年等次", "上年总分", "分数变化"] : ["previous_grade", "previous_score", "score_change"]
         }
+        if !s.run.rules.history.isEmpty { header.append(lang.pick("跨年度处理", "flags")) }
         return header
     }
 
@@ -42,6 +43,7 @@ public enum ScoresCSV {
         if previous {
             w.text(r.previous?.grade.name ?? ""); w.number(r.previous?.score.description ?? ""); w.number(r.scoreChange?.description ?? "")
         }
+        if let flags = r.flags { w.text(flags.joined(separator: "；")) }
         w.endRow()
     }
 

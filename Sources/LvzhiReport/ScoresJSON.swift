@@ -31,6 +31,22 @@ public enum ScoresJSON {
         key("period"); o.append("{")
         key("start"); str(run.period.start.description); o.append(",")
         key("end"); str(run.period.end.description); o.append("},\n")
+        if run.isProgressRun, let full = run.fullPeriod {
+            // Quarterly / year-to-date 通报 only: the period the requirements are written for.
+            key("full_period"); o.append("{")
+            key("start"); str(full.start.description); o.append(",")
+            key("end"); str(full.end.description); o.append("},\n")
+            key("as_of"); if let a = run.asOf { str(a.description) } else { o.append("null") }; o.append(",\n")
+            key("records_after_as_of"); o.append(String(run.recordsAfterAsOf)); o.append(",\n")
+        }
+        if !run.notices.isEmpty {
+            key("notices"); o.append("[")
+            for (i, n) in run.notices.enumerated() {
+                if i > 0 { o.append(",") }
+                o.append("\n  {"); key("id"); str(n.id); o.append(","); key("message"); str(n.message(lang)); o.append("}")
+            }
+            o.append("\n],\n")
+        }
 
         key("categories"); o.append("[")
         for (i, c) in rules.categories.enumerated() {
@@ -157,6 +173,34 @@ public enum ScoresJSON {
                 } else {
                     o.append("null")
                 }
+            }
+            if let flags = row.flags {
+                // Only when the rule file has `history` conditions.
+                o.append(","); key("flags"); o.append("[")
+                for (k, f) in flags.enumerated() { if k > 0 { o.append(",") }; str(f) }
+                o.append("],"); key("history"); o.append("[")
+                for (k, h) in result.history.enumerated() {
+                    if k > 0 { o.append(",") }
+                    let c = rules.history[h.condition]
+                    o.append("{"); key("id"); str(c.id); o.append(","); key("name"); str(c.name); o.append(",")
+                    key("flag"); str(c.effect.flag); o.append(","); key("count"); o.append(String(h.count)); o.append(",")
+                    key("current"); o.append(String(h.current)); o.append(","); key("earlier"); o.append("[")
+                    for (j, p) in h.earlier.enumerated() { if j > 0 { o.append(",") }; str(p.description) }
+                    o.append("],"); key("grade"); if let g = c.effect.grade { str(rules.grades[g].name) } else { o.append("null") }
+                    o.append("}")
+                }
+                o.append("]")
+            }
+            if run.isProgressRun {
+                o.append(","); key("requirements"); o.append("[")
+                for (k, p) in result.progress.enumerated() {
+                    if k > 0 { o.append(",") }
+                    let q = rules.requirements[p.requirement]
+                    o.append("{"); key("id"); str(q.id); o.append(","); key("name"); str(q.name); o.append(",")
+                    key("done"); o.append(p.done.description); o.append(","); key("needed"); o.append(p.needed.description); o.append(",")
+                    key("met"); o.append(p.met ? "true" : "false"); o.append("}")
+                }
+                o.append("]")
             }
             o.append("}")
             o.drainIfNeeded()

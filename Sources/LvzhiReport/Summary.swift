@@ -23,6 +23,9 @@ public struct RunSummary: Sendable {
 
         /// This score minus the previous one, when there is a previous result.
         public var scoreChange: Points? { previous.map { score - $0.score } }
+        /// The flags of the multi-year conditions that held (劝辞 …), in rule-file order without
+        /// repeats; nil when the rule file has no `history` conditions (no column is written).
+        public var flags: [String]? = nil
     }
 
     public var run: ScoreRun
@@ -60,7 +63,8 @@ public struct RunSummary: Sendable {
             Row(member: run.members[r.member], score: r.score, rank: r.rank, grade: run.rules.grades[r.grade],
                 gradeIndex: r.grade, categoryPoints: r.categoryPoints,
                 vetoReasons: r.vetoes.map { run.rules.vetoes[$0.veto].name },
-                partialPeriod: r.partialPeriod, records: r.records, resultIndex: i)
+                partialPeriod: r.partialPeriod, records: r.records, resultIndex: i,
+                flags: run.rules.history.isEmpty ? nil : Self.flags(r, rules: run.rules))
         }
         recordsRead = run.files.filter { !$0.isRoster }.reduce(0) { $0 + $1.read }
         var counts: [String: (Int, String)] = [:]
@@ -95,6 +99,40 @@ public struct RunSummary: Sendable {
         }
     }
 
+    /// The distinct flags of the conditions that held for `r`, in rule-file order.
+    public static func flags(_ r: MemberScore, rules: RuleSet) -> [String] {
+        var out: [String] = []
+        for h in r.history where !out.contains(rules.history[h.condition].effect.flag) { out.append(rules.history[h.condition].effect.flag) }
+        return out
+    }
+
+    /// A period in words: 2024年, 2025年第2季度, or start..end.
+    public static func periodLabel(_ p: Period, lang: Language) -> String {
+        let (y, m, d) = p.start.components
+        let (ye, me, de) = p.end.components
+        if m == 1, d == 1, me == 12, de == 31, y == ye { return lang.pick("\(y)年", "\(y)") }
+        if y == ye, d == 1, (m - 1) % 3 == 0, me == m + 2, de == Day.daysIn(month: me, year: ye) {
+            return lang.pick("\(y)年第\((m - 1) / 3 + 1)季度", "\(y)-Q\((m - 1) / 3 + 1)")
+        }
+        return p.description
+    }
+
+    /// What a multi-year condition found, e.g. “连续两年不合格：2024年、本期 → 劝辞”.
+    public static func describe(_ hit: HistoryHit, rules: RuleSet, lang: Language) -> String {
+        let c = rules.history[hit.condition]
+        let earlier = hit.earlier.map { periodLabel($0, lang: lang) }
+        let effect = c.effect.grade.map { lang.pick("，等次至多为\(rules.grades[$0].name)", ", graded at most \(rules.grades[$0].name)") } ?? ""
+        switch c.test {
+        case .consecutiveGrade, .gradeInTerm, .bottomConsecutive:
+            let periods = (earlier + (hit.current > 0 ? [lang.pick("本期", "this period")] : [])).joined(separator: lang.pick("、", ", "))
+            return lang.pick("\(c.name)（\(periods)）→ \(c.effect.flag)\(effect)", "\(c.name) (\(periods)) → \(c.effect.flag)\(effect)")
+        case .ruleCountInTerm:
+            let before = earlier.isEmpty ? "" : lang.pick("，此前见于 \(earlier.joined(separator: "、"))", "; earlier in \(earlier.joined(separator: ", "))")
+            return lang.pick("\(c.name)（本届累计 \(hit.count) 条，本期 \(hit.current) 条\(before)）→ \(c.effect.flag)\(effect)",
+                             "\(c.name) (\(hit.count) in the term, \(hit.current) this period\(before)) → \(c.effect.flag)\(effect)")
+        }
+    }
+
     public static func describe(_ note: LedgerEntry.Note, rules: RuleSet, lang: Language) -> String {
         switch note {
         case .full: return ""
@@ -113,6 +151,9 @@ public struct RunSummary: Sendable {
         case .skipped(let first): return lang.pick("前 \(first) 次不计分", "the first \(first) are not counted")
         case .exclusiveDropped(let g): return lang.pick("与“\(rules.exclusive[g].name)”取高，不重复计分", "not counted: the higher of '\(rules.exclusive[g].name)' counts")
         case .requirementMissed(let q): return lang.pick("未达到最低要求：\(rules.requirements[q].name)", "minimum requirement not met: \(rules.requirements[q].name)")
+        case .history(let h):
+            let c = rules.history[h]
+            return lang.pick("跨年度条件：\(c.name) → \(c.effect.flag)", "multi-year condition: \(c.name) → \(c.effect.flag)")
         case .prorated(let served, let days): return lang.pick("期间内任职 \(served) 天（共 \(days) 天），按比例折算", "served \(served) of \(days) days; scaled")
         }
     }
@@ -136,6 +177,7 @@ public struct RunSummary: Sendable {
         case .exclusiveDropped: "exclusive_dropped"
         case .requirementMissed: "requirement_missed"
         case .prorated: "prorated"
+        case .history: "history"
         }
     }
 }

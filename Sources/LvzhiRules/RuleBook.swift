@@ -64,6 +64,7 @@ public enum RuleBook {
         if !rules.requirements.isEmpty { sections.append((lang.pick("最低要求", "Minimum requirements"), p.requirementsSection())) }
         if !rules.vetoes.isEmpty { sections.append((lang.pick("否决事项", "Vetoes"), p.vetoesSection())) }
         sections.append((lang.pick("等次评定", "Grades"), p.gradesSection()))
+        if !rules.history.isEmpty { sections.append((lang.pick("跨年度处理", "Across periods"), p.historySection())) }
         for (i, (title, body)) in sections.enumerated() {
             blocks.append(.section(lang.pick("\(chineseNumeral(i + 1))、\(title)", "\(i + 1). \(title)")))
             blocks += body
@@ -390,6 +391,55 @@ extension RuleBook {
         }
 
         func gradeName(_ i: Int) -> String { i >= 0 && i < rules.grades.count ? rules.grades[i].name : "?" }
+
+        // MARK: Across periods
+
+        func historySection() -> [Block] {
+            var out: [Block] = []
+            if let term = rules.term {
+                out.append(.paragraph(lang.pick("每届任期 \(term.years) 年，自 \(term.start) 起连续计算；“本届”指考核期间开始之日所在的一届。",
+                                                "A term lasts \(term.years) years, counted on from \(term.start); 'the term' is the one the period starts in.")))
+            }
+            out.append(.paragraph(lang.pick("结合往年考核结果，委员有下列情形之一的，按下列规定处理：",
+                                            "Taking earlier results into account, a member in any of these cases is dealt with as stated:")))
+            out.append(.numbered(rules.history.map(historyPhrase)))
+            out.append(.paragraph(lang.pick("往年结果取自历年考核记录；没有往年记录的，只按本期情况认定。",
+                                            "Earlier results come from the stored results of past reviews; without them only this period counts.")))
+            return out
+        }
+
+        /// “连续两个考核期等次为“不合格”（含本期）的：劝辞，等次评为“不合格”。”
+        func historyPhrase(_ h: HistoryCondition) -> String {
+            func target(_ g: HistoryCondition.GradeTest) -> String {
+                switch g {
+                case .named(let i): quoted(gradeName(i))
+                case .lowest: lang.pick("最低等次\(quoted(gradeName(rules.grades.count - 1)))", "the lowest grade \(quoted(gradeName(rules.grades.count - 1)))")
+                }
+            }
+            let what: String
+            switch h.test {
+            case .consecutiveGrade(let g, let years):
+                what = lang.pick("连续 \(years) 个考核期（含本期）等次为\(target(g))", "graded \(target(g)) in \(years) periods in a row (this one included)")
+            case .bottomConsecutive(let share, let years):
+                let last: String
+                switch share {
+                case .count(let n): last = lang.pick("后 \(n) 名", "the last \(n)")
+                case .percent(let p): last = lang.pick("后 \(p)%", "the last \(p)%")
+                }
+                what = lang.pick("连续 \(years) 个考核期（含本期）排名在\(last)（在本人的排名范围内；并列跨越界线的不计入）",
+                                 "ranked among \(last) in \(years) periods in a row (this one included; within the member's ranking scope, ties across the line excluded)")
+            case .gradeInTerm(let g, let n):
+                what = lang.pick("本届内累计 \(n) 个考核期（含本期）等次为\(target(g))", "graded \(target(g)) in \(n) periods of the term (this one included)")
+            case .ruleCountInTerm(let r, let n):
+                let rule = rules.rules[r]
+                what = lang.pick("本届内“\(rule.name)”的记录累计达到 \(n) 条（含本期，一条记录算一次）",
+                                "\(n) or more records of '\(rule.name)' in the term (this period included; one record counts once)")
+            }
+            var effect = lang.pick("标注“\(h.effect.flag)”", "flagged '\(h.effect.flag)'")
+            if let g = h.effect.grade { effect += lang.pick("，等次至多评为\(quoted(gradeName(g)))", ", graded at most \(quoted(gradeName(g)))") }
+            let label = h.name == h.id ? "" : lang.pick("\(h.name)：", "\(h.name): ")
+            return lang.pick("\(label)\(what)的，\(effect)。", "\(label)\(what): \(effect).")
+        }
 
         // MARK: Grades
 

@@ -35,6 +35,8 @@ public struct RuleCase: Sendable {
         case vetoed(Bool)
         /// Exactly these vetoes (by id) applied.
         case vetoes([String])
+        /// Exactly these flags of multi-year conditions (劝辞 …) were raised; `[]` for none.
+        case flags([String])
     }
 
     /// An expectation with the place it is written, for a failure that points at it.
@@ -62,6 +64,9 @@ public struct RuleCase: Sendable {
     /// The number of rejected records the case expects, with where it is written; `nil`
     /// means none may be rejected.
     public var expectRejects: (count: Int, location: SourceLocation)?
+    /// Earlier periods of the case's members (`history:`), for the rule file's multi-year
+    /// conditions; `nil` when the case states none.
+    public var history: HistoryFacts? = nil
 }
 
 /// Reads the `cases:` section of a rule file.
@@ -92,8 +97,9 @@ struct CaseParser: YAMLDocumentParser {
                                            duplicateKey: "T022", alias: "T020", notScalar: "T020", badNumber: "T024",
                                            badInteger: "T024", badFlag: "T024")
 
-    static let caseKeys = ["name", "period", "members", "records", "expect", "expect_rejects"]
-    static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed"]
+    static let caseKeys = ["name", "period", "members", "records", "history", "expect", "expect_rejects"]
+    static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed", "flags"]
+    static let historyKeys = ["period", "grade", "score", "counts", "rank", "ranked"]
 
     init(path: String, rules: RuleSet) {
         self.path = path
@@ -164,6 +170,7 @@ struct CaseParser: YAMLDocumentParser {
         var records: [RuleCase.Record] = []
         var expectNode: Node?
         var expectRejects: (Int, SourceLocation)?
+        var historyNode: Node?
         for e in es {
             switch e.key {
             case "name": name = string(e.value, "name")
@@ -180,6 +187,7 @@ struct CaseParser: YAMLDocumentParser {
                 members = parseMembers(e.value)
             case "records": records = parseRecords(e.value, caseIndex: index)
             case "expect": expectNode = e.value
+            case "history": historyNode = e.value
             case "expect_rejects": if let n = int(e.value, "expect_rejects") { expectRejects = (n, loc(e.value)) }
             default: break
             }
@@ -192,6 +200,7 @@ struct CaseParser: YAMLDocumentParser {
             error("T023", item, zh: "用例“\(label)”缺少委员 members", en: "case '\(label)' has no 'members'",
                   hintZh: "例如 members: [{member_id: M1, role: 委员}]", hintEn: "e.g. members: [{member_id: M1, role: 委员}]")
         }
+        let history = historyNode.map { parseHistory($0, members: members) }
         var expectations: [RuleCase.Expectation] = []
         if let expectNode {
             expectations = parseExpect(expectNode, members: members)
@@ -205,8 +214,85 @@ struct CaseParser: YAMLDocumentParser {
                   hintZh: "在用例中加 period: 2025", hintEn: "add 'period: 2025' to the case")
         }
         guard diagnostics.count == before, let name, let period else { return nil }
-        return RuleCase(name: name, index: index, location: loc(item), period: period, members: members, records: records,
-                        expectations: expectations, expectRejects: expectRejects)
+        var c = RuleCase(name: name, index: index, location: loc(item), period: period, members: members, records: records,
+                         expectations: expectations, expectRejects: expectRejects)
+        c.history = history
+        return c
+    }
+
+    /// `history: {M1: [{period: 2024, grade: 不合格, counts: {absent: 2}}]}` — earlier periods
+    /// of the case's members.
+    mutating func parseHistory(_ node: Node, members: [Member]) -> HistoryFacts {
+        var facts = HistoryFacts()
+        guard let es = entries(node, "history", allowed: nil) else { return facts }
+        for e in es {
+            guard members.contains(where: { $0.id == e.key }) else {
+                let guess = closest(e.key, in: members.map(\.id))
+                error("T025", e.keyNode, zh: "history 中的委员“\(e.key)”不在本用例的 members 中",
+                      en: "member '\(e.key)' in 'history' is not among the case's members",
+                      hintZh: guess.map { "是否想写“\($0)”？" }, hintEn: guess.map { "did you mean '\($0)'?" })
+                continue
+            }
+            guard case .sequence(let seq) = e.value else {
+                error("T020", e.value, zh: "history.\(e.key) 应为往期列表，如 [{period: 2024, grade: 不合格}]",
+                      en: "history.\(e.key) must be a list of earlier periods, e.g. [{period: 2024, grade: 不合格}]")
+                continue
+            }
+            var priors: [HistoryFacts.Prior] = []
+            for item in seq {
+                guard let fields = entries(item, "history.\(e.key)[]", allowed: Self.historyKeys) else { continue }
+                var period: Period?, grade: String?, score: Points?, counts: [String: Int] = [:], rank: Int?, ranked: Int?
+                for f in fields {
+                    switch f.key {
+                    case "period":
+                        if let s = string(f.value, "period") {
+                            period = Period(spec: s)
+                            if period == nil {
+                                error("T024", f.value, zh: "无法识别的往期“\(s)”", en: "unrecognised earlier period '\(s)'",
+                                      hintZh: "写作 2024、2024-Q4 或 2023-12-01..2024-11-30", hintEn: "write 2024, 2024-Q4 or 2023-12-01..2024-11-30")
+                            }
+                        }
+                    case "grade":
+                        if let g = string(f.value, "grade") {
+                            if rules.gradeIndex(name: g) != nil { grade = g } else { unknownName(g, f.value, ("等次", "grade"), rules.grades.map(\.name)) }
+                        }
+                    case "score": score = points(f.value, "score")
+                    case "rank", "ranked":
+                        if let n = int(f.value, f.key) {
+                            if n < 1 { error("T024", f.value, zh: "\(f.key) 应为正整数，实际为 \(n)", en: "\(f.key) must be a positive integer, got \(n)") }
+                            else if f.key == "rank" { rank = n } else { ranked = n }
+                        }
+                    case "counts":
+                        guard let cs = entries(f.value, "counts", allowed: nil) else { break }
+                        for c in cs {
+                            guard rules.ruleIndex(id: c.key) != nil else {
+                                unknownName(c.key, c.keyNode, ("规则", "rule"), rules.rules.map(\.id))
+                                continue
+                            }
+                            if let n = int(c.value, "counts.\(c.key)") {
+                                if n < 0 { error("T024", c.value, zh: "counts 应为非负整数，实际为 \(n)", en: "counts must not be negative, got \(n)") }
+                                else { counts[c.key] = n }
+                            }
+                        }
+                    default: break
+                    }
+                }
+                guard let period else {
+                    if !fields.contains(where: { $0.key == "period" }) {
+                        error("T023", item, zh: "往期缺少 period（如 period: 2024）", en: "earlier period without 'period' (e.g. period: 2024)")
+                    }
+                    continue
+                }
+                if let rank, let ranked, rank > ranked {
+                    error("T024", item, zh: "名次 rank（\(rank)）大于排名人数 ranked（\(ranked)）", en: "rank (\(rank)) is greater than ranked (\(ranked))")
+                    continue
+                }
+                priors.append(HistoryFacts.Prior(period: period, grade: grade, score: score, ruleCounts: counts,
+                                                 rank: rank, ranked: ranked, location: loc(item)))
+            }
+            facts.byMember[e.key, default: []] += priors
+        }
+        return facts
     }
 
     mutating func parseMembers(_ node: Node) -> [Member] {
@@ -327,6 +413,8 @@ struct CaseParser: YAMLDocumentParser {
                             checks.append(.init(expected: .category(id: c.key, points: p), location: loc(c.value)))
                         }
                     }
+                case "flags":
+                    if let list = strings(f.value, "flags") { checks.append(.init(expected: .flags(list), location: at)) }
                 case "vetoed":
                     guard let list = strings(f.value, "vetoed") else { break }
                     if list.count == 1, let b = Self.flag(list[0]) {

@@ -69,7 +69,7 @@ struct RuleFileParser: YAMLDocumentParser {
         guard let root = compose(emptyHintZh: "规则文件至少要有 lvzhi、name、categories、rules 和 grades。",
                                  emptyHintEn: "A rule file needs at least lvzhi, name, categories, rules and grades.") else { return nil }
         let top = ["lvzhi", "name", "version", "period", "extends", "score", "kinds", "marks", "categories", "rules", "exclusive",
-                   "requirements", "vetoes", "grades", "grading", "cases"]
+                   "requirements", "vetoes", "grades", "grading", "term", "history", "cases"]
         guard let items = entries(root, "规则文件", en: "the rule file", allowed: top) else { return nil }
         var byKey: [String: (Node, Node)] = [:]
         for e in items { byKey[e.key] = (e.keyNode, e.value) }
@@ -254,6 +254,29 @@ struct RuleFileParser: YAMLDocumentParser {
             } else {
                 error("R062", keyNode, zh: "vetoes 应为列表", en: "'vetoes' must be a list")
             }
+        }
+
+        if let (_, v) = byKey["term"] { r.term = parseTerm(v) ?? r.term }
+        if let (keyNode, v) = byKey["history"] {
+            if case .sequence(let seq) = v {
+                var seen: Set<String> = []
+                for item in seq {
+                    guard let h = parseHistory(item, rules: r) else { continue }
+                    if !seen.insert(h.id).inserted {
+                        error("R111", item, zh: "跨年度条件 id“\(h.id)”重复", en: "duplicate history condition id '\(h.id)'")
+                        continue
+                    }
+                    if let i = r.history.firstIndex(where: { $0.id == h.id }) { r.history[i] = h } else { r.history.append(h) }
+                }
+            } else {
+                error("R110", keyNode, zh: "history 应为列表", en: "'history' must be a list")
+            }
+        }
+        if r.term == nil, let h = r.history.first(where: \.needsTerm) {
+            error("R116", byKey["history"]?.1 ?? root, zh: "跨年度条件“\(h.id)”按届统计，但规则文件没有写届期 term",
+                  en: "history condition '\(h.id)' counts over the term, but the rule file has no 'term'",
+                  hintZh: "在文件中加一行，如 term: {start: 2023-01-01, years: 5}（本届第一天和每届年数）",
+                  hintEn: "add e.g. term: {start: 2023-01-01, years: 5} (the term's first day and its length in years)")
         }
 
         if let (_, v) = byKey["grading"], let es = entries(v, "grading", allowed: ["scope", "partial_period"]) {
@@ -462,6 +485,139 @@ struct RuleFileParser: YAMLDocumentParser {
             return nil
         }
         return ExclusiveGroup(id: id, name: name.isEmpty ? id : name, alternatives: members, scope: scope, location: loc(item))
+    }
+
+    /// `term: {start: 2023-01-01, years: 5}`.
+    mutating func parseTerm(_ node: Node) -> Term? {
+        guard let es = entries(node, "term", allowed: ["start", "years"]) else { return nil }
+        var start: Day?, years: Int?
+        for e in es {
+            switch e.key {
+            case "start":
+                if let s = string(e.value, "term.start") {
+                    start = Day(iso: s)
+                    if start == nil {
+                        error("R117", e.value, zh: "届期起始日期“\(s)”无法识别", en: "term start '\(s)' is not a date",
+                              hintZh: "写作 2023-01-01（本届第一天）", hintEn: "write e.g. 2023-01-01 (the term's first day)")
+                    }
+                }
+            case "years":
+                if let y = int(e.value, "term.years") {
+                    if (1...20).contains(y) { years = y } else {
+                        error("R117", e.value, zh: "每届年数 years 应在 1 到 20 之间，实际为 \(y)",
+                              en: "term years must be between 1 and 20, got \(y)", hintZh: "政协每届通常为 5 年：years: 5",
+                              hintEn: "a CPPCC term is usually five years: years: 5")
+                    }
+                }
+            default: break
+            }
+        }
+        guard let start, let years else {
+            if !es.contains(where: { $0.key == "start" }) || !es.contains(where: { $0.key == "years" }) {
+                error("R117", node, zh: "届期 term 需要写 start（本届第一天）和 years（每届年数）",
+                      en: "'term' needs 'start' (the term's first day) and 'years' (its length)",
+                      hintZh: "如 term: {start: 2023-01-01, years: 5}", hintEn: "e.g. term: {start: 2023-01-01, years: 5}")
+            }
+            return nil
+        }
+        return Term(start: start, years: years, location: loc(node))
+    }
+
+    /// One entry of `history:` — a condition over several periods and its effect.
+    mutating func parseHistory(_ item: Node, rules r: RuleSet) -> HistoryCondition? {
+        guard let es = entries(item, "history[]", allowed: ["id", "name", "when", "effect"]) else { return nil }
+        var id = "", name = ""
+        var test: HistoryCondition.Test?
+        var flag: String?, grade: Int?
+        var hasWhen = false, hasEffect = false, whenBroken = false
+        for e in es {
+            switch e.key {
+            case "id": id = string(e.value, "history.id") ?? ""
+            case "name": name = string(e.value, "history.name") ?? ""
+            case "when":
+                hasWhen = true
+                guard let ws = entries(e.value, "history.when", allowed: ["grade", "years", "rule", "in_term", "bottom"]) else { whenBroken = true; continue }
+                var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?, bottom: Share?
+                var broken = false
+                for w in ws {
+                    switch w.key {
+                    case "grade":
+                        guard let g = string(w.value, "history.when.grade") else { broken = true; continue }
+                        if g == "lowest" || g == "最低等次" { gradeTest = .lowest }
+                        else if let i = gradeRef(w.value, grades: r.grades, what: "history.when.grade") { gradeTest = .named(i) }
+                        else { broken = true }
+                    case "rule":
+                        guard let rid = string(w.value, "history.when.rule") else { broken = true; continue }
+                        if let i = r.ruleIndex(id: rid) { rule = i } else {
+                            broken = true
+                            let guess = closest(rid, in: r.rules.map(\.id))
+                            error("R114", w.value, zh: "跨年度条件引用了未定义的规则“\(rid)”", en: "history condition names an undefined rule '\(rid)'",
+                                  hintZh: guess.map { "是否想写“\($0)”？" } ?? "写 rules 中某条规则的 id",
+                                  hintEn: guess.map { "did you mean '\($0)'?" } ?? "name the id of a rule under 'rules'")
+                        }
+                    case "bottom":
+                        if let sh = share(w.value, what: "history.when.bottom") { bottom = sh } else { broken = true }
+                    case "years", "in_term":
+                        guard let n = int(w.value, "history.when.\(w.key)") else { broken = true; continue }
+                        if n < 1 || n > 100 {
+                            broken = true
+                            error("R115", w.value, zh: "\(w.key) 应为 1 到 100 之间的整数，实际为 \(n)",
+                                  en: "'\(w.key)' must be a whole number from 1 to 100, got \(n)")
+                        } else if w.key == "years" { years = n } else { inTerm = n }
+                    default: break
+                    }
+                }
+                if broken { whenBroken = true; continue }
+                switch (gradeTest, years, rule, inTerm) {
+                case (nil, let y?, nil, nil) where bottom != nil: test = .bottomConsecutive(bottom!, years: y)
+                case (_, _, _, _) where bottom != nil: test = nil
+                case (let g?, let y?, nil, nil): test = .consecutiveGrade(g, years: y)
+                case (let g?, nil, nil, let n?): test = .gradeInTerm(g, min: n)
+                case (nil, nil, let ru?, let n?): test = .ruleCountInTerm(rule: ru, min: n)
+                default: break
+                }
+                if test == nil {
+                    error("R112", e.value, zh: "跨年度条件的写法应为 {grade: 等次, years: N}（连续 N 期）、{grade: 等次, in_term: N}（本届 N 期）、{rule: 规则id, in_term: N}（本届累计 N 条）或 {bottom: 10 或 5%, years: N}（连续 N 期排名在后）",
+                          en: "write {grade: NAME, years: N} (N periods in a row), {grade: NAME, in_term: N} (N periods in the term), {rule: ID, in_term: N} (N records in the term) or {bottom: 10 or 5%, years: N} (bottom N periods running)",
+                          hintZh: "如 when: {grade: 不合格, years: 2} 表示连续两年不合格", hintEn: "e.g. when: {grade: 不合格, years: 2} for two 不合格 in a row")
+                    whenBroken = true
+                }
+            case "effect":
+                hasEffect = true
+                guard let fx = entries(e.value, "history.effect", allowed: ["flag", "grade"]) else { continue }
+                for f in fx {
+                    switch f.key {
+                    case "flag":
+                        if let s = string(f.value, "history.effect.flag") {
+                            if s.trimmingSpaces.isEmpty {
+                                error("R118", f.value, zh: "flag 应写要标出的处理意见，如 劝辞", en: "'flag' names the action to show, e.g. 劝辞")
+                            } else { flag = s.trimmingSpaces }
+                        }
+                    case "grade": grade = gradeRef(f.value, grades: r.grades, what: "history.effect.grade")
+                    default: break
+                    }
+                }
+                if fx.isEmpty {
+                    error("R118", e.value, zh: "effect 至少写 flag（标出的处理意见，如 劝辞）或 grade（等次至多为）",
+                          en: "effect needs 'flag' (the action shown, e.g. 劝辞) or 'grade' (the grade at most)")
+                }
+            default: break
+            }
+        }
+        if id.isEmpty { error("R111", item, zh: "跨年度条件缺少 id", en: "history condition without an id"); return nil }
+        if !hasWhen {
+            error("R112", item, zh: "跨年度条件“\(id)”缺少条件 when", en: "history condition '\(id)' has no 'when'",
+                  hintZh: "如 when: {grade: 不合格, years: 2}", hintEn: "e.g. when: {grade: 不合格, years: 2}")
+            return nil
+        }
+        if !hasEffect {
+            error("R118", item, zh: "跨年度条件“\(id)”缺少后果 effect（flag 或 grade）", en: "history condition '\(id)' has no 'effect' (flag or grade)",
+                  hintZh: "如 effect: {flag: 劝辞}", hintEn: "e.g. effect: {flag: 劝辞}")
+            return nil
+        }
+        guard !whenBroken, let test else { return nil }
+        let label = name.isEmpty ? id : name
+        return HistoryCondition(id: id, name: label, test: test, effect: .init(flag: flag ?? label, grade: grade), location: loc(item))
     }
 
     mutating func parseRequirement(_ item: Node, grades: [Grade], vocabulary: Vocabulary) -> Requirement? {

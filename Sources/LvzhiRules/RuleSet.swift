@@ -30,6 +30,10 @@ public struct RuleSet: Sendable {
     public var grading = Grading()
     /// The base file this one extends, as resolved.
     public var extends: String?
+    /// The term of office (届), for conditions counted over a term.
+    public var term: Term?
+    /// Conditions over several periods (两年不合格, 本届缺席三次 …), in file order.
+    public var history: [HistoryCondition] = []
 
     public init(formatVersion: Int = 1, name: String, version: String, path: String, period: Period? = nil,
                 base: Points = .zero, minScore: Points? = nil, maxScore: Points? = nil,
@@ -329,5 +333,91 @@ public struct Grading: Sendable, Equatable {
     public init(scope: Scope = .all, partial: PartialPolicy = .flag) {
         self.scope = scope
         self.partial = partial
+    }
+}
+
+/// A five-year (or N-year) term of office (届): the first term's first day and the length of
+/// every term. Terms follow one another without gaps.
+public struct Term: Sendable, Equatable {
+    public var start: Day
+    public var years: Int
+    public var location: SourceLocation?
+
+    public init(start: Day, years: Int, location: SourceLocation? = nil) {
+        self.start = start
+        self.years = years
+        self.location = location
+    }
+
+    /// The term that contains `day` (terms before `start` are counted backwards).
+    public func containing(_ day: Day) -> Period {
+        let (y0, m0, d0) = start.components
+        func begin(_ k: Int) -> Day {
+            let y = y0 + k * years
+            return Day(year: y, month: m0, day: min(d0, Day.daysIn(month: m0, year: y))) ?? start
+        }
+        let (y, _, _) = day.components
+        var k = (y - y0) / years + ((y - y0) < 0 && (y - y0) % years != 0 ? -1 : 0)
+        while begin(k) > day { k -= 1 }
+        while begin(k + 1) <= day { k += 1 }
+        return Period(start: begin(k), end: begin(k + 1).adding(days: -1))
+    }
+}
+
+/// A condition over several periods (跨年度条件): consecutive grades, or records of a rule
+/// counted over the term. It reads the member's earlier periods from ``HistoryFacts``.
+public struct HistoryCondition: Sendable, Equatable {
+    /// Which grade a period must have.
+    public enum GradeTest: Sendable, Equatable {
+        /// Exactly this grade (index into the rule set's grades).
+        case named(Int)
+        /// The lowest grade of the chart.
+        case lowest
+    }
+    public enum Test: Sendable, Equatable {
+        /// The member had the grade in this period and in each of the `years − 1` periods right
+        /// before it (two 不合格 in a row).
+        case consecutiveGrade(GradeTest, years: Int)
+        /// The member had the grade in at least `min` periods of the current term, this one included.
+        case gradeInTerm(GradeTest, min: Int)
+        /// Records matched by the rule (index into the rule set's rules) over the current term, this
+        /// period included, number at least `min` (三次无故缺席全体会议).
+        case ruleCountInTerm(rule: Int, min: Int)
+        /// Ranked among the last `share` of the ranking in this period and each of the `years − 1`
+        /// periods right before it (bottom 10 two years running). A member is among the last N when
+        /// rank ≥ ranked − N + 1, so a tie that straddles the line does not count.
+        case bottomConsecutive(Share, years: Int)
+    }
+    /// What happens when the condition holds.
+    public struct Effect: Sendable, Equatable {
+        /// Shown with the member in every output (e.g. 劝辞).
+        public var flag: String
+        /// The grade is at most this one (like a veto).
+        public var grade: Int?
+        public init(flag: String, grade: Int? = nil) {
+            self.flag = flag
+            self.grade = grade
+        }
+    }
+    public var id: String
+    public var name: String
+    public var test: Test
+    public var effect: Effect
+    public var location: SourceLocation?
+
+    public init(id: String, name: String, test: Test, effect: Effect, location: SourceLocation? = nil) {
+        self.id = id
+        self.name = name
+        self.test = test
+        self.effect = effect
+        self.location = location
+    }
+
+    /// True when the condition needs the term to be defined.
+    public var needsTerm: Bool {
+        switch test {
+        case .consecutiveGrade, .bottomConsecutive: false
+        case .gradeInTerm, .ruleCountInTerm: true
+        }
     }
 }

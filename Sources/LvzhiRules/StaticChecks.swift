@@ -13,6 +13,8 @@ import Yams
 /// | S004 | error | a rule, veto or requirement can never match: an empty value list, or no declared kind accepts its status, role and level together |
 /// | S005 | warning | a category without rules |
 /// | S006 | warning | a kind declared under `kinds` that no rule, veto or requirement uses |
+/// | S007 | warning | a `history` condition over one period only (`years: 1`, `in_term: 1` for a grade): it never reads earlier periods |
+/// | S008 | warning | a `history` condition's `effect.grade` is no worse than the grade it tests, so it changes nothing |
 ///
 /// Grade bands out of order, unknown kinds and values outside a kind's declared list are the
 /// parser's (R043–R049, R070–R074) and are not repeated here.
@@ -28,6 +30,56 @@ public enum StaticChecks {
         out += neverMatching(rules)
         out += emptyCategories(rules)
         out += unusedKinds(rules, places)
+        out += historyChecks(rules)
+        return out
+    }
+
+    // MARK: - Multi-year conditions
+
+    /// S007, S008.
+    static func historyChecks(_ rules: RuleSet) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for h in rules.history {
+            var tested: HistoryCondition.GradeTest?
+            switch h.test {
+            case .consecutiveGrade(let g, let years):
+                tested = g
+                if years == 1 {
+                    out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
+                                          zh: "跨年度条件“\(h.id)”只看本期（years: 1），不读取往年结果",
+                                          en: "history condition '\(h.id)' looks at this period only (years: 1) and never reads earlier results",
+                                          hintZh: "连续两年写 years: 2；只看本期的处理用 vetoes 或 requirements",
+                                          hintEn: "write years: 2 for two in a row; use vetoes or requirements for this period alone"))
+                }
+            case .gradeInTerm(let g, let n):
+                tested = g
+                if n == 1 {
+                    out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
+                                          zh: "跨年度条件“\(h.id)”在本期一次就成立（in_term: 1），不需要往年结果",
+                                          en: "history condition '\(h.id)' holds on this period alone (in_term: 1)",
+                                          hintZh: "本届两次写 in_term: 2", hintEn: "write in_term: 2 for twice in the term"))
+                }
+            case .bottomConsecutive(_, let years):
+                if years == 1 {
+                    out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
+                                          zh: "跨年度条件“\(h.id)”只看本期（years: 1），不读取往年结果",
+                                          en: "history condition '\(h.id)' looks at this period only (years: 1) and never reads earlier results",
+                                          hintZh: "连续两年写 years: 2；只看本期的后若干名用名额等次 bottom",
+                                          hintEn: "write years: 2 for two in a row; use a bottom quota grade for this period alone"))
+                }
+            case .ruleCountInTerm: break
+            }
+            if let tested, let forced = h.effect.grade {
+                let t: Int
+                switch tested { case .named(let i): t = i; case .lowest: t = rules.grades.count - 1 }
+                if forced <= t {
+                    out.append(Diagnostic(id: "S008", severity: .warning, location: h.location,
+                                          zh: "跨年度条件“\(h.id)”的 effect.grade（\(rules.grades[forced].name)）不低于它检查的等次（\(rules.grades[t].name)），不会改变等次",
+                                          en: "history condition '\(h.id)': effect.grade (\(rules.grades[forced].name)) is no worse than the grade it tests (\(rules.grades[t].name)); it changes nothing",
+                                          hintZh: "删去 grade，只保留 flag；或写更低的等次", hintEn: "drop 'grade' and keep 'flag', or name a worse grade"))
+                }
+            }
+        }
         return out
     }
 

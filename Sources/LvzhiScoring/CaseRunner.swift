@@ -5,7 +5,7 @@ import LvzhiRules
 
 /// A failed expectation of a rule-file case.
 public struct CaseFailure: Sendable {
-    /// Points at the expectation (or the rejected record) in the rule file; ids T001–T008.
+    /// Points at the expectation (or the rejected record) in the rule file; ids T001–T009.
     public var diagnostic: Diagnostic
     /// The member whose ledger explains the failure, if any.
     public var memberID: String?
@@ -66,7 +66,7 @@ public enum CaseRunner {
             ingestor.add(record: r.values, location: r.location)
             recordAt[r.location.line] = r.location
         }
-        var run = Scorer.score(ingestor.finish(), rules: rules, period: c.period)
+        var run = Scorer.score(ingestor.finish(), rules: rules, period: c.period, options: ScoreOptions(history: c.history))
         // Point rejects at the record's line and column in the rule file.
         for i in run.rejects.indices { run.rejects[i].location = recordAt[run.rejects[i].location.line] ?? run.rejects[i].location }
         var failures: [CaseFailure] = []
@@ -139,6 +139,14 @@ public enum CaseRunner {
                 ? ("应被否决，实际没有否决项适用", "should be vetoed, but no veto applied", "T008")
                 : ("不应被否决，实际适用了否决项：\(names.joined(separator: "、"))",
                    "should not be vetoed, but got: \(names.joined(separator: ", "))", "T008")
+        case .flags(let want):
+            var actual: [String] = []
+            for h in r.history where !actual.contains(rules.history[h.condition].effect.flag) { actual.append(rules.history[h.condition].effect.flag) }
+            guard Set(actual) != Set(want) else { return nil }
+            let a = actual.isEmpty ? "无" : actual.joined(separator: "、")
+            let w = want.isEmpty ? "无" : want.joined(separator: "、")
+            return ("的跨年度处理应为 \(w)，实际为 \(a)",
+                    "should be flagged \(want.isEmpty ? "nothing" : want.joined(separator: ", ")), got \(actual.isEmpty ? "nothing" : actual.joined(separator: ", "))", "T009")
         case .vetoes(let ids):
             let actual = Array(Set(r.vetoes.map { rules.vetoes[$0.veto].id })).sorted()
             guard actual != Array(Set(ids)).sorted() else { return nil }

@@ -26,6 +26,9 @@ public struct LedgerEntry: Sendable, Equatable {
         case exclusiveDropped(group: Int)
         /// A minimum requirement was not met (index into the rule set's requirements).
         case requirementMissed(Int)
+        /// A multi-year condition held (index into the rule set's `history`); `nominal` holds
+        /// what it counted.
+        case history(Int)
         /// The total was scaled for a member who served `served` of the period's `days` days.
         case prorated(served: Int, days: Int)
         /// The category total was cut to its cap.
@@ -90,4 +93,25 @@ public struct MemberScore: Sendable {
     public var ledger: [LedgerEntry]
     /// Joined or left during the period.
     public var partialPeriod: Bool
+    /// Multi-year conditions (`history`) that held, in rule-file order.
+    public var history: [HistoryHit] = []
+    /// Progress towards the minimum requirements, filled in quarterly and year-to-date runs only.
+    public var progress: [RequirementProgress] = []
+}
+
+/// How far a member is towards one minimum requirement of the year (quarterly / year-to-date 通报).
+public struct RequirementProgress: Sendable, Equatable {
+    /// Index into the rule set's requirements.
+    public var requirement: Int
+    /// Records (or quantity) so far.
+    public var done: Points
+    /// What the requirement asks for the year.
+    public var needed: Points
+    public var met: Bool { done >= needed }
+
+    public init(requirement: Int, done: Points, needed: Points) {
+        self.requirement = requirement
+        self.done = done
+        self.needed = needed
+    }
 }

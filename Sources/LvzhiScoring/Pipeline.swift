@@ -12,6 +12,8 @@ public enum ScoringPipeline {
         case badPeriod(String)
         /// The corrections file cannot be applied to the inputs.
         case corrections(CorrectionError)
+        /// `--as-of` falls outside the period.
+        case asOfOutsidePeriod(Day, Period)
     }
 
     /// Expands folders into the CSV and XML files they hold (recursively), sorted by path, so
@@ -43,9 +45,15 @@ public enum ScoringPipeline {
     /// Loads the rules, reads the roster and every activity file, applies the corrections
     /// (复核) if any, and scores. `progress` is
     /// called while reading with the activity files done, their number, and the records read.
+    ///
+    /// `history` gives earlier periods' results for the rule file's `history` conditions (nil:
+    /// none available; the run then carries a notice). `asOf` scores the year to date: records
+    /// are read for the whole period (later ones are not rejected), those dated after `asOf` are
+    /// set aside. A run with `asOf`, or over a period shorter than the rule file's own (a quarter
+    /// of its year), is an interim 通报: requirements show progress instead of applying.
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
                            period periodSpec: String?, mappings: [Mapping] = [], corrections: CorrectionSet? = nil,
-                           timings: PhaseTimings? = nil,
+                           history: HistoryFacts? = nil, asOf: Day? = nil, timings: PhaseTimings? = nil,
                            progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
@@ -57,6 +65,11 @@ public enum ScoringPipeline {
             period = p
         } else {
             throw .noPeriod
+        }
+        if let asOf, !period.contains(asOf) { throw .asOfOutsidePeriod(asOf, period) }
+        var options = ScoreOptions(history: history, asOf: asOf)
+        if let own = rules.period, own != period, own.start <= period.start, period.end <= own.end {
+            options.fullPeriod = own
         }
         do {
             let files = try expandInputs(activities)
@@ -79,9 +92,10 @@ public enum ScoringPipeline {
                 do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
             }
             timings?.mark("ingest")
-            var run = Scorer.score(ingestor.finish(), rules: rules, period: period)
+            var run = Scorer.score(ingestor.finish(), rules: rules, period: period, options: options)
             if let asExported, !run.corrections.isEmpty {
-                run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: period))
+                run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: period,
+                                                                                         options: options))
             }
             timings?.mark("score")
             return run

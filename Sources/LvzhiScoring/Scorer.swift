@@ -20,9 +20,54 @@ public struct ScoreRun: Sendable {
     /// For each member a correction names: the score and grade without the corrections
     /// (keyed by member id; empty without corrections).
     public var uncorrected: [String: CorrectionEffect] = [:]
+    /// Set for a year-to-date run (`--as-of`): records dated after it were set aside, and
+    /// `period` ends on it.
+    public var asOf: Day?
+    /// The period the rules were written for, when this run covers only part of it (a quarter
+    /// of the year, or the year to date); requirements then show progress instead of applying.
+    public var fullPeriod: Period?
+    /// Records dated after `asOf`: accepted, not scored, not rejected (counted in the next 通报).
+    public var recordsAfterAsOf: Int = 0
+    /// Whether earlier periods' results were given for the rule file's `history` conditions.
+    public var historyAvailable: Bool = false
+    /// Things the office should know about this run (shown in the report and on stderr).
+    public var notices: [RunNotice] = []
+    /// True for a quarterly or year-to-date 通报: requirements report progress and do not apply.
+    public var isProgressRun: Bool { fullPeriod != nil }
 
     public var recordsScored: Int { store.records.count }
     public var recordsUnmatched: Int { results.reduce(0) { $0 + $1.unmatched } }
+}
+
+/// A remark about a run as a whole (no history for the history conditions, records after the
+/// as-of date …).
+public struct RunNotice: Sendable, Equatable {
+    public var id: String
+    public var zh: String
+    public var en: String
+    public init(id: String, zh: String, en: String) {
+        self.id = id
+        self.zh = zh
+        self.en = en
+    }
+    public func message(_ lang: Language) -> String { lang.pick(zh, en) }
+}
+
+/// What a run needs besides the records and the rules.
+public struct ScoreOptions: Sendable {
+    /// Earlier periods' results for the rule file's `history` conditions; nil when none are available.
+    public var history: HistoryFacts?
+    /// Year to date: score records up to this day (inclusive) of the period; later ones are set aside.
+    public var asOf: Day?
+    /// The period the rule file's requirements are written for, when the run covers only part of
+    /// it (a quarter): requirements show progress and do not cap, force or deduct.
+    public var fullPeriod: Period?
+
+    public init(history: HistoryFacts? = nil, asOf: Day? = nil, fullPeriod: Period? = nil) {
+        self.history = history
+        self.asOf = asOf
+        self.fullPeriod = fullPeriod
+    }
 }
 
 /// Applies a rule set to ingested records.
@@ -33,7 +78,32 @@ public struct ScoreRun: Sendable {
 /// display and share a rank.
 public enum Scorer {
     public static func score(_ ingest: IngestResult, rules: RuleSet, period: Period) -> ScoreRun {
+        score(ingest, rules: rules, period: period, options: ScoreOptions())
+    }
+
+    /// Scores with earlier periods' results (`options.history`) for `history` conditions, or as a
+    /// year-to-date / quarterly 通报 (`options.asOf`, `options.fullPeriod`).
+    ///
+    /// With `asOf`, `period` is the whole period the records were read for; records dated after
+    /// `asOf` are set aside (not scored, not rejected, counted in ``ScoreRun/recordsAfterAsOf``)
+    /// and the run's period ends on `asOf`, so only members who joined or left before it count as
+    /// serving part of the period.
+    public static func score(_ ingest: IngestResult, rules: RuleSet, period fullRunPeriod: Period, options: ScoreOptions) -> ScoreRun {
         var store = ingest.store
+        var effective = fullRunPeriod
+        var fullPeriod = options.fullPeriod
+        var afterAsOf = 0
+        if let asOf = options.asOf {
+            if asOf < fullRunPeriod.end {
+                effective = Period(start: fullRunPeriod.start, end: max(asOf, fullRunPeriod.start))
+                let before = store.records.count
+                store.records.removeAll { $0.date > asOf }
+                afterAsOf = before - store.records.count
+            }
+            fullPeriod = fullPeriod ?? fullRunPeriod
+        }
+        let progress = fullPeriod != nil
+        let period = effective
         let compiled = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members,
                                      arena: store.arena, period: period)
         let records = store.records
@@ -68,21 +138,52 @@ public enum Scorer {
                     var mine = Array(memberOrder[memberStarts[m]..<memberStarts[m + 1]])
                     sortRecords(&mine, records: records, arena: arena)
                     outPtr[m] = scoreMember(m, records: mine, all: records, compiled: compiled, shares: shares, rules: rules,
-                                            member: ingest.members[m], period: period, state: &state)
+                                            member: ingest.members[m], period: period, progress: progress, state: &state)
                 }
             }
         }
 
         var scored = results.map { $0! }
         Grader.rankAndGrade(&scored, members: ingest.members, rules: rules)
+        HistoryEvaluator.apply(&scored, members: ingest.members, rules: rules, period: period,
+                               facts: options.history ?? HistoryFacts())
         scored.sort { a, b in
             if a.score != b.score { return a.score > b.score }
             return ingest.members[a.member].id < ingest.members[b.member].id
         }
         var counts = [Int](repeating: 0, count: rules.grades.count)
         for s in scored { counts[s.grade] += 1 }
-        return ScoreRun(rules: rules, period: period, members: ingest.members, store: store, rejects: ingest.rejects,
-                        files: ingest.files, results: scored, gradeCounts: counts, corrections: ingest.corrections)
+        var run = ScoreRun(rules: rules, period: period, members: ingest.members, store: store, rejects: ingest.rejects,
+                           files: ingest.files, results: scored, gradeCounts: counts, corrections: ingest.corrections)
+        run.asOf = options.asOf
+        run.fullPeriod = fullPeriod
+        run.recordsAfterAsOf = afterAsOf
+        run.historyAvailable = options.history != nil
+        run.notices = notices(rules: rules, options: options, afterAsOf: afterAsOf, progress: progress)
+        return run
+    }
+
+    static func notices(rules: RuleSet, options: ScoreOptions, afterAsOf: Int, progress: Bool) -> [RunNotice] {
+        var out: [RunNotice] = []
+        if !rules.history.isEmpty, options.history == nil {
+            out.append(RunNotice(
+                id: "N001",
+                zh: "规则文件有跨年度条件，但没有提供往年结果：此前各期按“无记录”处理，连续多年的条件不会成立，按届累计只计本期",
+                en: "the rule file has history conditions but no earlier results were given: earlier periods count as empty, multi-year conditions cannot hold and term counts cover this period only"))
+        }
+        if let asOf = options.asOf {
+            out.append(RunNotice(
+                id: "N002",
+                zh: "截至 \(asOf) 的通报：\(afterAsOf) 条日期在此之后的记录未计分，也未拒收，留待以后计入",
+                en: "year to date as of \(asOf): \(afterAsOf) records dated after it were set aside (neither scored nor rejected)"))
+        }
+        if progress, !rules.requirements.isEmpty {
+            out.append(RunNotice(
+                id: "N003",
+                zh: "阶段通报：最低要求按全年计，这里只显示完成进度，不封顶、不改等次、不扣分",
+                en: "interim report: minimum requirements are annual; progress is shown, and they neither cap, force a grade nor deduct"))
+        }
+        return out
     }
 
     /// Sorts a member's records by date, then activity id (bytewise).
@@ -121,7 +222,8 @@ public enum Scorer {
     }
 
     static func scoreMember(_ m: Int, records idx: [Int32], all: [Activity], compiled: CompiledRules, shares: SplitShares,
-                            rules: RuleSet, member: Member, period: Period, state: inout MemberState) -> MemberScore {
+                            rules: RuleSet, member: Member, period: Period, progress: Bool = false,
+                            state: inout MemberState) -> MemberScore {
         state.reset()
         let who = compiled.members[m]
         let context = compiled.expressions.isEmpty ? ExpressionContext.none
@@ -183,6 +285,7 @@ public enum Scorer {
 
         // Minimum requirements.
         var missed: [Int] = []
+        var progressed: [RequirementProgress] = []
         var total = rules.base(forRole: member.role)
         var adjustments: [LedgerEntry] = []
         for (q, req) in rules.requirements.enumerated() {
@@ -190,6 +293,13 @@ public enum Scorer {
             var have = Points.zero
             for ri in idx where compiled.requirements[q].matches(all[Int(ri)], member: who, context: context) {
                 have += req.byQuantity ? all[Int(ri)].quantity : .one
+            }
+            if progress {
+                // An interim 通报: the requirement is annual, so only show how far the member is
+                // (not for members who have not taken office yet by the end of the run's period).
+                if let joined = member.joined, joined > period.end { continue }
+                progressed.append(RequirementProgress(requirement: q, done: have, needed: req.min))
+                continue
             }
             if have >= req.min { continue }
             missed.append(q)
@@ -245,7 +355,8 @@ public enum Scorer {
         }
         return MemberScore(member: m, score: total, categoryPoints: categoryPoints, rank: nil, grade: 0,
                            vetoes: vetoes, missedRequirements: missed, bandGrade: 0, rankScope: "", rankedInScope: 0,
-                           records: idx.count, unmatched: unmatched, ledger: ledger, partialPeriod: partial)
+                           records: idx.count, unmatched: unmatched, ledger: ledger, partialPeriod: partial,
+                           progress: progressed)
     }
 
     /// "The higher of A and B, not both": keeps the best rule of each group (per member or per

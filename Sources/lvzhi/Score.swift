@@ -12,7 +12,7 @@ struct Score: ParsableCommand {
         abstract: "按规则文件为委员评分并生成报告 (score members and write the reports).",
         discussion: "输出 (outputs): " + ReportSet.outputNames.joined(separator: ", ") + "\n（rejects.csv 总是写出，formats 不能去掉它 / rejects.csv is always written）\n\n" + """
         任务文件 (job file): --job FILE 从 YAML 文件读取同样的设置，键名为 rules、members、activities、
-        period、out、formats、lang、strict、max_rejects、history、lock、log、quiet、if_changed、mapping、
+        period、as_of、out、formats、lang、strict、max_rejects、history、lock、log、quiet、if_changed、mapping、
         corrections；相对路径从
         任务文件所在文件夹算起，activities 可写通配符（*.csv）；命令行选项优先于任务文件。
         (the same settings from a YAML file; relative paths start at its folder; command-line options win.)
@@ -38,6 +38,9 @@ struct Score: ParsableCommand {
 
     @Option(help: "输出文件夹 (output folder).")
     var out: String?
+
+    @Option(name: .customLong("as-of"), help: "阶段通报：只计到这一天（含）为止的记录，之后的记录不计分也不拒收；最低要求只显示进度 (year to date as of DATE, e.g. 2025-06-30).")
+    var asOf: String?
 
     @Option(parsing: .upToNextOption, help: "映射文件（YAML），可多个，读取其他格式的导出；见 docs/mapping.md (mapping files for foreign exports).")
     var mapping: [String] = []
@@ -93,6 +96,9 @@ struct Score: ParsableCommand {
             throw ValidationError(l.pick("无法识别的考核期间“\(period)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                          "unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
         }
+        if let asOf, Day(iso: asOf.trimmingSpaces) == nil {
+            throw ValidationError(l.pick("无法识别的日期 --as-of “\(asOf)”，应写作 2025-06-30", "unrecognised date --as-of '\(asOf)'; write e.g. 2025-06-30"))
+        }
         if let maxRejects, RejectLimit(parsing: maxRejects) == nil {
             throw ValidationError(l.pick("--max-rejects 应为非负整数 N 或百分比 N%（如 10 或 2.5%），实际为“\(maxRejects)”",
                                          "--max-rejects must be a count N or a percentage N% (e.g. 10 or 2.5%), got '\(maxRejects)'"))
@@ -122,7 +128,7 @@ struct Score: ParsableCommand {
                       lang: lang.flatMap(Language.init(rawValue:)), strict: strict,
                       maxRejects: maxRejects.flatMap(RejectLimit.init(parsing:)), history: history,
                       lock: lock.flatMap(LockMode.init(rawValue:)), log: log, quiet: quiet ? true : nil, ifChanged: ifChanged,
-                      mappings: mapping.isEmpty ? nil : mapping, corrections: corrections)
+                      mappings: mapping.isEmpty ? nil : mapping, corrections: corrections, asOf: asOf?.trimmingSpaces)
     }
 
     func run() throws {
@@ -320,7 +326,8 @@ final class ScoreRunner: @unchecked Sendable {
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
-                                          mappings: mappings, corrections: corrections, timings: timings) { [meter] done, total, records in
+                                          mappings: mappings, corrections: corrections, asOf: settings.asOf.flatMap { Day(iso: $0) },
+                                          timings: timings) { [meter] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
             }
         } catch {
@@ -337,8 +344,13 @@ final class ScoreRunner: @unchecked Sendable {
             case .badPeriod(let s):
                 throw fail(Exit.usage, lang.pick("错误: 无法识别的考核期间“\(s)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                                  "error: unrecognised period '\(s)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+            case .asOfOutsidePeriod(let d, let p):
+                throw fail(Exit.usage, lang.pick("错误: --as-of \(d) 不在考核期间 \(p.start) 至 \(p.end) 之内",
+                                                 "error: --as-of \(d) is outside the period \(p.start) to \(p.end)"))
             }
         }
+        for n in run.notices where !quiet { printErr(lang.pick("提示: ", "note: ") + n.message(lang)) }
+        for n in run.notices { log?.line(n.message(lang)) }
         for f in run.files {
             log?.line(lang.pick("读取 \(f.path)：\(f.read) 条，接受 \(f.accepted) 条，拒收 \(f.rejected) 条",
                                 "read \(f.path): \(f.read) records, \(f.accepted) accepted, \(f.rejected) rejected"))
@@ -409,6 +421,7 @@ final class ScoreRunner: @unchecked Sendable {
         guard let files = try? ScoringPipeline.expandInputs(activities) else { return nil }
         var options: [String: String] = ["lang": lang.rawValue, "outputs": selected.joined(separator: ",")]
         if let p = settings.period { options["period"] = p }
+        if let a = settings.asOf { options["as_of"] = a }
         if let t = pinnedTime { options["run_time"] = RunTime.text(t) }
         if settings.strict == true { options["strict"] = "true" }
         if let m = settings.maxRejects { options["max_rejects"] = m.description }

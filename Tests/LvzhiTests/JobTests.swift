@@ -352,3 +352,16 @@ private func diagnostics(_ text: String, path: String = "/jobs/job.yaml") -> [Di
         }
     }
 }
+
+@Suite struct JobFileAsOfTests {
+    @Test func asOfIsReadCheckedAndOverridden() throws {
+        let job = try parse("rules: r.yaml\nas_of: 2025-06-30\n")
+        #expect(job.asOf == "2025-06-30")
+        #expect(job.overriding(with: ScoreSettings(asOf: "2025-09-30")).asOf == "2025-09-30")
+        #expect(job.overriding(with: ScoreSettings()).asOf == "2025-06-30")
+        let d = diagnostics("as_of: 6月底\n")
+        #expect(d.map(\.id) == ["J026"])
+        #expect(d.first?.location?.line == 1)
+        #expect(d.first?.location?.column == 8)
+    }
+}
