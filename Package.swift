@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "LvzhiJob", dependencies: ["LvzhiCore", "LvzhiYAML", "Yams"]),
         // Run history: every scored run, its inputs and per-member results, in SQLite (GRDB).
         .target(name: "LvzhiHistory", dependencies: [
-            "LvzhiCore", "LvzhiRules", "LvzhiScoring",
+            "LvzhiCore", "LvzhiYAML", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "Yams",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The thin command-line layer.

@@ -258,7 +258,7 @@ public final class HistoryStore: Sendable {
                 let file: String? = row["source_file"]
                 return HistoryCorrection(seq: row["seq"], action: row["action"], recordID: row["record_id"], memberID: row["member_id"],
                                          detail: row["detail"], reason: row["reason"], approvedBy: row["approved_by"],
-                                         source: file.map { SourceLocation(file: $0, line: row["source_line"] ?? 0, column: row["source_column"] ?? 0) })
+                                         source: file.map { SourceLocation(file: $0, line: row["source_line"] ?? 0, column: row["source_column"]) })
             }
         }
     }

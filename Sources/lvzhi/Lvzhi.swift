@@ -23,7 +23,7 @@ struct Lvzhi: ParsableCommand {
               (stopped by a signal; previous outputs untouched)
         """,
         version: LvzhiVersion.current,
-        subcommands: [Score.self, Validate.self, Check.self, TestCommand.self, Explain.self, Render.self],
+        subcommands: [Score.self, Validate.self, Check.self, TestCommand.self, Explain.self, Render.self, History.self],
         defaultSubcommand: nil
     )
 }
