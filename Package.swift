@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "LvzhiHistory", dependencies: [
             "LvzhiCore", "LvzhiYAML", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "Yams",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The thin command-line layer.
         .executableTarget(

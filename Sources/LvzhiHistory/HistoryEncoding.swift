@@ -20,26 +20,46 @@ enum HistoryEncoding {
     }
 
     /// One row per member, in the run's result order.
+    /// - Complexity: O(members × (rules + categories) + ledger lines).
     static func memberRows(_ run: ScoreRun) -> [MemberRow] {
         let rules = run.rules
+        // JSON keys in bytewise order, worked out once.
+        func byteOrder(_ ids: [String]) -> [Int] {
+            ids.indices.sorted { Array(ids[$0].utf8).lexicographicallyPrecedes(Array(ids[$1].utf8)) }
+        }
+        let ruleKeys = rules.rules.map { quoted($0.id) }
+        let ruleOrder = byteOrder(rules.rules.map(\.id))
+        let categoryKeys = rules.categories.map { quoted($0.id) }
+        let categoryOrder = byteOrder(rules.categories.map(\.id))
+        let gradeNames = rules.grades.map(\.name), gradeColors = rules.grades.map(\.color)
         var counts = [Int](repeating: 0, count: rules.rules.count)
-        return run.results.map { r in
+        var rows: [MemberRow] = []
+        rows.reserveCapacity(run.results.count)
+        for r in run.results {
             let m = run.members[r.member]
-            let g = rules.grades[r.grade]
             for i in counts.indices { counts[i] = 0 }
             for e in r.ledger where e.rule >= 0 && e.record >= 0 { counts[Int(e.rule)] += 1 }
-            var countPairs: [(String, String)] = []
-            for (i, n) in counts.enumerated() where n > 0 { countPairs.append((rules.rules[i].id, String(n))) }
-            let categories = rules.categories.enumerated().map { i, c in
-                (c.id, quoted(i < r.categoryPoints.count ? r.categoryPoints[i].description : "0"))
+            var ruleText = "{"
+            for i in ruleOrder where counts[i] > 0 {
+                if ruleText.utf8.count > 1 { ruleText += "," }
+                ruleText += ruleKeys[i] + ":" + String(counts[i])
             }
-            return MemberRow(
+            ruleText += "}"
+            var categoryText = "{"
+            for i in categoryOrder {
+                if categoryText.utf8.count > 1 { categoryText += "," }
+                categoryText += categoryKeys[i] + ":\"" + (i < r.categoryPoints.count ? r.categoryPoints[i].description : "0") + "\""
+            }
+            categoryText += "}"
+            let vetoes = r.vetoes.isEmpty ? "[]" : array(r.vetoes.map { rules.vetoes[$0.veto].name }.uniquedSorted())
+            let missed = r.missedRequirements.isEmpty ? "[]" : array(r.missedRequirements.map { rules.requirements[$0].name })
+            rows.append(MemberRow(
                 memberID: m.id, name: m.name, sector: m.sector, committee: m.committee, role: m.role, score: r.score.raw,
-                rank: r.rank, rankScope: r.rankScope, gradeIndex: r.grade, grade: g.name, color: g.color, partial: r.partialPeriod,
-                vetoes: array(r.vetoes.map { rules.vetoes[$0.veto].name }.uniquedSorted()),
-                missed: array(r.missedRequirements.map { rules.requirements[$0].name }),
-                categories: object(categories), ruleCounts: object(countPairs), records: r.records)
+                rank: r.rank, rankScope: r.rankScope, gradeIndex: r.grade, grade: gradeNames[r.grade], color: gradeColors[r.grade],
+                partial: r.partialPeriod, vetoes: vetoes, missed: missed, categories: categoryText, ruleCounts: ruleText,
+                records: r.records))
         }
+        return rows
     }
 
     static func decodeResult(_ row: Row) -> HistoryMemberResult {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LvzhiCore
 import LvzhiRules
 import LvzhiScoring
@@ -117,17 +118,7 @@ public final class HistoryStore: Sendable {
                         }
                     }
                     id = try Self.insertRun(db, entry)
-                    let member = try db.cachedStatement(sql: """
-                        INSERT INTO member_result (run_id, member_id, name, sector, committee, role, score, rank, rank_scope,
-                          grade_index, grade, color, partial_period, vetoes, missed_requirements, categories, rule_counts, records)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    for r in rows {
-                        member.setUncheckedArguments([id, r.memberID, r.name, r.sector, r.committee, r.role, r.score, r.rank, r.rankScope,
-                                                      r.gradeIndex, r.grade, r.color, r.partial, r.vetoes, r.missed, r.categories,
-                                                      r.ruleCounts, r.records])
-                        try member.execute()
-                    }
+                    try Self.insertMembers(db, run: id, rows: rows)
                     let input = try db.cachedStatement(sql: "INSERT INTO run_input (run_id, seq, role, path, sha256) VALUES (?, ?, ?, ?, ?)")
                     for (i, f) in entry.inputs.enumerated() {
                         try input.execute(arguments: [id, i + 1, f.role.rawValue, HistoryPaths.absolute(f.path), f.sha256])
@@ -154,6 +145,39 @@ public final class HistoryStore: Sendable {
         }
         guard let recorded = try self.run(id) else { throw HistoryError.noSuchRun(id) }
         return recorded
+    }
+
+    /// One prepared statement bound through SQLite's C interface: 20,000 members in a few
+    /// hundred milliseconds even in a debug build.
+    private static func insertMembers(_ db: Database, run id: Int64, rows: [HistoryEncoding.MemberRow]) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO member_result (run_id, member_id, name, sector, committee, role, score, rank, rank_scope,
+              grade_index, grade, color, partial_period, vetoes, missed_requirements, categories, rule_counts, records)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let stmt = statement.sqliteStatement
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        func text(_ i: Int32, _ s: String) {
+            _ = s.withCString { sqlite3_bind_text(stmt, i, $0, -1, transient) }
+        }
+        for r in rows {
+            sqlite3_reset(stmt)
+            sqlite3_bind_int64(stmt, 1, id)
+            text(2, r.memberID); text(3, r.name); text(4, r.sector); text(5, r.committee); text(6, r.role)
+            sqlite3_bind_int64(stmt, 7, r.score)
+            if let rank = r.rank { sqlite3_bind_int64(stmt, 8, Int64(rank)) } else { sqlite3_bind_null(stmt, 8) }
+            text(9, r.rankScope)
+            sqlite3_bind_int64(stmt, 10, Int64(r.gradeIndex))
+            text(11, r.grade); text(12, r.color)
+            sqlite3_bind_int64(stmt, 13, r.partial ? 1 : 0)
+            text(14, r.vetoes); text(15, r.missed); text(16, r.categories); text(17, r.ruleCounts)
+            sqlite3_bind_int64(stmt, 18, Int64(r.records))
+            let rc = sqlite3_step(stmt)
+            guard rc == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.lastErrorMessage)
+            }
+        }
+        sqlite3_reset(stmt)
     }
 
     private static func insertRun(_ db: Database, _ e: HistoryRecord) throws -> Int64 {
