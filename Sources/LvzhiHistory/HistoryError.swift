@@ -31,8 +31,8 @@ public enum HistoryError: Error, Sendable, Equatable {
         case .database(let p, let reason):
             return lang.pick("错误: 读写历史数据库 \(p) 失败：\(reason)", "error: reading or writing the history database \(p) failed: \(reason)")
         case .alreadyPublished(let id, let period, let name):
-            return lang.pick("错误: 考核期间 \(period) 的“\(name)”已有公布的结果（运行 #\(id)）。公布的结果不能修改。\n  提示: 确需更正时加 --supersede，记录一次新的公布运行取代 #\(id)（原结果保留）；只想看结果时去掉 --publish，记为草稿。",
-                             "error: period \(period) of '\(name)' already has published results (run #\(id)). Published results cannot be changed.\n  hint: to correct them, add --supersede: a new published run replaces #\(id) (which is kept); to just look, drop --publish and record a draft.")
+            return lang.pick("错误: 考核期间 \(period) 的“\(name)”已有公布的结果（运行 #\(id)）。公布的结果不能修改。\n  提示: 确需更正时加 --supersede，记录一次新的公布运行取代 #\(id)（原结果保留）。",
+                             "error: period \(period) of '\(name)' already has published results (run #\(id)). Published results cannot be changed.\n  hint: to correct them, add --supersede: a new published run replaces #\(id) (which is kept).")
         case .noSuchRun(let id):
             return lang.pick("错误: 历史数据库中没有运行 #\(id)\n  提示: 用 lvzhi history list 查看运行编号。",
                              "error: no run #\(id) in the history database\n  hint: lvzhi history list shows the run ids.")

@@ -376,7 +376,9 @@ final class ScoreRunner: @unchecked Sendable {
             do {
                 if let current = try store.currentPublished(period: run.period, rulesName: run.rules.name) {
                     throw fail(Exit.usage, HistoryError.alreadyPublished(existing: current.id, period: current.periodLabel,
-                                                                         rulesName: current.rulesName).message(lang))
+                                                                         rulesName: current.rulesName).message(lang)
+                                + lang.pick("只想看结果时去掉 --publish，记为草稿。本次未做任何改动。",
+                                            " To just look, drop --publish (a draft is recorded). Nothing was changed."))
                 }
             } catch let e as HistoryError {
                 throw fail(Exit.badInput, e.message(lang))
