@@ -67,7 +67,18 @@ public final class HistoryStore: Sendable {
                 return (s, applied.subtracting(Self.migrationNames).sorted())
             }
             if superseded { throw HistoryError.newerSchema(path: path, unknown: unknown) }
-            try migrator.migrate(queue)
+            // Two runs creating the same new file race: the loser's migration fails on tables the
+            // winner has just made. Migrated is migrated, whoever did it.
+            for attempt in 1...3 {
+                do {
+                    try migrator.migrate(queue)
+                    break
+                } catch {
+                    if (try? queue.read({ try migrator.hasCompletedMigrations($0) })) == true { break }
+                    if attempt == 3 { throw error }
+                    usleep(100_000)
+                }
+            }
         } catch let e as HistoryError {
             throw e
         } catch {

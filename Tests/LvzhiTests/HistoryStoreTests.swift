@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import LvzhiCore
 @testable import LvzhiHistory
@@ -249,6 +250,25 @@ import Testing
         let store = try HistoryStore.open(path: p)
         try store.queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
         #expect(throws: HistoryError.newerSchema(path: p, unknown: ["v99"])) { try HistoryStore.open(path: p) }
+    }
+
+    /// Several runs (separate connections, as separate processes have) creating and writing
+    /// one new history file at once: each run recorded once, none lost.
+    @Test func concurrentWritersShareOneFile() throws {
+        let s = Scratch()
+        let path = s.path + "/shared/" + HistoryStore.defaultFileName
+        let run = try Self.run(Self.rows)
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            do {
+                let store = try HistoryStore.open(path: path)
+                _ = try store.record(HistoryRecord(run: run, runTime: "t", toolVersion: "v"))
+            } catch {
+                failures.withLock { $0 += 1 }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
+        #expect(try HistoryStore.open(path: path).runs().map(\.id) == [1, 2, 3, 4, 5, 6])
     }
 
     @Test(arguments: [("2025", "2025"), ("2025-Q1", "2025-Q1"), ("2024-Q4", "2024-Q4"),
