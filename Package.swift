@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LvzhiEndToEndTests",
-            dependencies: ["LvzhiCore"]
+            dependencies: ["LvzhiCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -489,7 +489,8 @@ final class ScoreRunner: @unchecked Sendable {
                     "\n  note: this run's outputs are in \(out) but were not recorded in the history; fix the problem and run again."))
             }
             if case .alreadyPublished = e { throw fail(Exit.usage, e.message(lang)) }
-            throw fail(Exit.badInput, e.message(lang))
+            throw fail(Exit.badInput, e.message(lang) + lang.pick("\n  本次运行没有记入历史，输出也没有替换：\(out) 中原有输出未改动。",
+                                                                  "\n  this run was not recorded and its outputs were not swapped in: the previous outputs in \(out) are untouched."))
         }
     }
 

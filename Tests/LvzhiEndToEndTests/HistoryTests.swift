@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// The run history through the built binary: `lvzhi score` recording drafts and publications,
@@ -110,6 +111,29 @@ import Testing
         let missing = try lvzhi(["history", "list", "--history", s.file("nowhere.sqlite")])
         #expect(missing.status == 64 && missing.stderr.contains("找不到历史数据库"))
         #expect(!FileManager.default.fileExists(atPath: s.file("nowhere.sqlite")))
+    }
+
+    /// A history that fails while the run's rows are written (a trigger stands in for a full
+    /// disk): the run fails, the previous outputs stay, and the history holds nothing of it.
+    @Test func aHistoryWriteErrorKeepsThePreviousOutputs() throws {
+        let s = Scratch()
+        #expect(try score(s, ["--publish"]).status == 0)
+        let before = s.data("out/2025/scores.csv")
+        let manifest = s.data("out/2025/.lvzhi-run.json")
+        let db = try DatabaseQueue(path: s.file("out/lvzhi-history.sqlite"))
+        try db.write { try $0.execute(sql: "CREATE TRIGGER boom BEFORE INSERT ON member_result BEGIN SELECT RAISE(ABORT, 'disk on fire'); END") }
+        s.write("data/activities.csv", activities + "\nA3,M1,2025-02-01,全体会议,出席,,,,1,,\n")
+        let m = s.file("data/members.csv"), a = s.file("data/activities.csv")
+        let failed = try lvzhi(["score", "--rules", rules, "--members", m, "--activities", a, "--out", s.file("out/2025")])
+        #expect(failed.status == 3, "\(failed.stdout)\(failed.stderr)")
+        #expect(failed.stderr.contains("disk on fire") && failed.stderr.contains("历史数据库"), "\(failed.stderr)")
+        #expect(s.data("out/2025/scores.csv") == before && s.data("out/2025/.lvzhi-run.json") == manifest)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.file("out")).sorted() == ["2025", "2025.lock", "lvzhi-history.sqlite"])
+        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM run") } == 1)
+        try db.write { try $0.execute(sql: "DROP TRIGGER boom") }
+        let again = try lvzhi(["score", "--rules", rules, "--members", m, "--activities", a, "--out", s.file("out/2025")])
+        #expect(again.status == 0 && again.stdout.contains("#2（草稿）"), "\(again.stderr)")
+        #expect(s.data("out/2025/scores.csv") != before)
     }
 
     @Test func historyCommandsListShowAndFollowAMember() throws {
