@@ -223,6 +223,9 @@ import Testing
         let folder = try lvzhi(["test", s.file("rules")])
         #expect(folder.status == 0, "\(folder.stdout)\(folder.stderr)")
         #expect(folder.stdout.contains("fengjie.2025.approved.yaml") && folder.stdout.contains("x.approved.yaml"))
+        // `lvzhi check Rules/*.yaml` skips the approval files beside the rule files.
+        let check = try lvzhi(["check", rulesCopy, approval])
+        #expect(check.status == 0 && check.stdout.contains("核准文件，跳过"), "\(check.stdout)\(check.stderr)")
 
         // An input edited since approval: exit 2, saying which file and where it is named.
         let members = s.file("members.csv")
