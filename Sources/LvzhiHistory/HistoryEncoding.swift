@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LvzhiCore
 import LvzhiRules
 import LvzhiScoring
@@ -62,22 +63,47 @@ enum HistoryEncoding {
         return rows
     }
 
-    static func decodeResult(_ row: Row) -> HistoryMemberResult {
-        var categories: [String: Points] = [:]
-        for (k, v) in (parse(row["categories"]) as? [String: Any]) ?? [:] {
-            if let s = v as? String, let p = Points(parsing: s) { categories[k] = p }
+    /// The columns ``decodeResult(_:)`` reads, in its order.
+    static let resultColumns = """
+        run_id, member_id, name, sector, committee, role, score, rank, rank_scope, grade_index, grade, color,
+        partial_period, vetoes, missed_requirements, categories, rule_counts, records
+        """
+
+    /// Reads `SELECT resultColumns …` rows through SQLite's C interface (GRDB's by-name row
+    /// access is the slow part when 100,000 rows are read).
+    static func fetchResults(_ db: Database, sql: String, arguments: StatementArguments) throws -> [HistoryMemberResult] {
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let stmt = statement.sqliteStatement
+        func text(_ i: Int32) -> String {
+            guard let p = sqlite3_column_text(stmt, i) else { return "" }
+            return String(cString: p)
         }
-        return HistoryMemberResult(
-            runID: row["run_id"], memberID: row["member_id"], name: row["name"], sector: row["sector"], committee: row["committee"],
-            role: row["role"], score: Points(raw: row["score"]), rank: row["rank"], rankScope: row["rank_scope"],
-            gradeIndex: row["grade_index"], grade: row["grade"], color: row["color"], partialPeriod: row["partial_period"],
-            vetoes: (parse(row["vetoes"]) as? [String]) ?? [], missedRequirements: (parse(row["missed_requirements"]) as? [String]) ?? [],
-            categoryPoints: categories, ruleCounts: decodeCounts(row["rule_counts"]), records: row["records"])
+        var out: [HistoryMemberResult] = []
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.lastErrorMessage) }
+            var categories: [String: Points] = [:]
+            for (k, v) in FlatJSON.object(text(15)) { if case .string(let s) = v, let p = Points(parsing: s) { categories[k] = p } }
+            var counts: [String: Int] = [:]
+            for (k, v) in FlatJSON.object(text(16)) { if case .int(let n) = v { counts[k] = n } }
+            out.append(HistoryMemberResult(
+                runID: sqlite3_column_int64(stmt, 0), memberID: text(1), name: text(2), sector: text(3), committee: text(4),
+                role: text(5), score: Points(raw: sqlite3_column_int64(stmt, 6)),
+                rank: sqlite3_column_type(stmt, 7) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(stmt, 7)),
+                rankScope: text(8), gradeIndex: Int(sqlite3_column_int64(stmt, 9)), grade: text(10), color: text(11),
+                partialPeriod: sqlite3_column_int64(stmt, 12) != 0, vetoes: FlatJSON.strings(text(13)),
+                missedRequirements: FlatJSON.strings(text(14)), categoryPoints: categories, ruleCounts: counts,
+                records: Int(sqlite3_column_int64(stmt, 17))))
+        }
+        sqlite3_reset(stmt)
+        return out
     }
 
     static func decodeCounts(_ text: String?) -> [String: Int] {
         var out: [String: Int] = [:]
-        for (k, v) in (parse(text) as? [String: Any]) ?? [:] { if let n = v as? NSNumber { out[k] = n.intValue } }
+        for (k, v) in FlatJSON.object(text ?? "") { if case .int(let n) = v { out[k] = n } }
         return out
     }
 
@@ -136,4 +162,80 @@ enum HistoryEncoding {
 
 extension Array where Element == String {
     func uniquedSorted() -> [String] { Array(Set(self)).sorted() }
+}
+
+/// A reader for the flat JSON this file writes: an object of string keys to strings or whole
+/// numbers, or an array of strings. Anything else yields what could be read (never a crash).
+enum FlatJSON {
+    enum Value: Equatable { case string(String), int(Int) }
+
+    static func object(_ text: String) -> [(String, Value)] {
+        var r = Reader(Array(text.utf8))
+        var out: [(String, Value)] = []
+        guard r.take(UInt8(ascii: "{")) else { return out }
+        while let key = r.string() {
+            guard r.take(UInt8(ascii: ":")) else { break }
+            if let s = r.string() { out.append((key, .string(s))) } else if let n = r.int() { out.append((key, .int(n))) } else { break }
+            if !r.take(UInt8(ascii: ",")) { break }
+        }
+        return out
+    }
+
+    static func strings(_ text: String) -> [String] {
+        var r = Reader(Array(text.utf8))
+        var out: [String] = []
+        guard r.take(UInt8(ascii: "[")) else { return out }
+        while let s = r.string() {
+            out.append(s)
+            if !r.take(UInt8(ascii: ",")) { break }
+        }
+        return out
+    }
+
+    struct Reader {
+        let b: [UInt8]
+        var i = 0
+        init(_ b: [UInt8]) { self.b = b }
+
+        mutating func take(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+
+        mutating func int() -> Int? {
+            var j = i, neg = false
+            if j < b.count, b[j] == UInt8(ascii: "-") { neg = true; j += 1 }
+            var n = 0, digits = 0
+            while j < b.count, b[j] >= 0x30, b[j] <= 0x39, digits < 18 { n = n * 10 + Int(b[j] - 0x30); j += 1; digits += 1 }
+            guard digits > 0 else { return nil }
+            i = j
+            return neg ? -n : n
+        }
+
+        mutating func string() -> String? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            var bytes: [UInt8] = []
+            while i < b.count {
+                let c = b[i]
+                i += 1
+                if c == UInt8(ascii: "\"") { return String(decoding: bytes, as: UTF8.self) }
+                guard c == UInt8(ascii: "\\"), i < b.count else { bytes.append(c); continue }
+                let e = b[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard i + 4 <= b.count, let v = UInt32(String(decoding: b[i..<i + 4], as: UTF8.self), radix: 16),
+                          let u = Unicode.Scalar(v) else { return nil }
+                    i += 4
+                    bytes += Array(String(Character(u)).utf8)
+                default: bytes.append(e)
+                }
+            }
+            return nil
+        }
+    }
 }

@@ -301,8 +301,8 @@ public final class HistoryStore: Sendable {
     /// Every member's result in a run, best score first (then member id).
     public func results(run id: Int64) throws(HistoryError) -> [HistoryMemberResult] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM member_result WHERE run_id = ? ORDER BY score DESC, member_id", arguments: [id])
-                .map(HistoryEncoding.decodeResult)
+            try HistoryEncoding.fetchResults(db, sql: "SELECT \(HistoryEncoding.resultColumns) FROM member_result WHERE run_id = ? ORDER BY score DESC, member_id",
+                                             arguments: [id])
         }
     }
 
@@ -313,8 +313,8 @@ public final class HistoryStore: Sendable {
         let all = try runs()
         let byID = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
         let results = try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM member_result WHERE member_id = ? ORDER BY run_id", arguments: [memberID])
-                .map(HistoryEncoding.decodeResult)
+            try HistoryEncoding.fetchResults(db, sql: "SELECT \(HistoryEncoding.resultColumns) FROM member_result WHERE member_id = ? ORDER BY run_id",
+                                             arguments: [memberID])
         }
         let chosen = allRuns ? Set(all.map(\.id)) : Set(Self.chooseRuns(all).map(\.id))
         return results.compactMap { r in
@@ -383,12 +383,19 @@ public final class HistoryStore: Sendable {
         var counts: [String: [String: Int]] = [:]
         try read { db in
             for run in taken {
-                let rows = try Row.fetchCursor(db, sql: "SELECT member_id, rule_counts FROM member_result WHERE run_id = ?", arguments: [run.id])
-                while let row = try rows.next() {
-                    let member: String = row["member_id"]
+                let statement = try db.makeStatement(sql: "SELECT member_id, rule_counts FROM member_result WHERE run_id = ?")
+                try statement.setArguments([run.id])
+                let stmt = statement.sqliteStatement
+                while true {
+                    let rc = sqlite3_step(stmt)
+                    if rc == SQLITE_DONE { break }
+                    guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.lastErrorMessage) }
+                    let member = sqlite3_column_text(stmt, 0).map { String(cString: $0) } ?? ""
                     if let memberIDs, !memberIDs.contains(member) { continue }
-                    for (rule, n) in HistoryEncoding.decodeCounts(row["rule_counts"]) { counts[member, default: [:]][rule, default: 0] += n }
+                    let text = sqlite3_column_text(stmt, 1).map { String(cString: $0) } ?? ""
+                    for (rule, n) in HistoryEncoding.decodeCounts(text) { counts[member, default: [:]][rule, default: 0] += n }
                 }
+                sqlite3_reset(stmt)
             }
         }
         return RuleCountTotals(runs: taken, counts: counts)

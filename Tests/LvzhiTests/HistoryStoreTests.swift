@@ -277,6 +277,21 @@ import Testing
         #expect(HistoryStore.label(of: Period(spec: spec)!) == label)
     }
 
+    @Test(arguments: ["plain", "引号\"和\\反斜杠", "line\nbreak\ttab\r", "\u{1}control", "😀 emoji", ""])
+    func jsonColumnsRoundTrip(_ text: String) {
+        let obj = HistoryEncoding.object([(text, HistoryEncoding.quoted(text)), ("n", "-12")])
+        let back = FlatJSON.object(obj)
+        #expect(back.first { $0.0 == text }?.1 == .string(text), "\(obj)")
+        #expect(back.first { $0.0 == "n" }?.1 == .int(-12))
+        #expect(FlatJSON.strings(HistoryEncoding.array([text, "b"])) == [text, "b"])
+        // What JSONSerialization reads, FlatJSON reads the same.
+        let parsed = try? JSONSerialization.jsonObject(with: Data(obj.utf8)) as? [String: Any]
+        #expect(parsed?[text] as? String == text)
+        // Damaged text gives what could be read, not a crash.
+        #expect(FlatJSON.object(String(obj.dropLast(3))).count <= 2)
+        #expect(FlatJSON.strings("[\"a\",").count == 1 && FlatJSON.object("").isEmpty && FlatJSON.strings("x").isEmpty)
+    }
+
     @Test func relativePaths() {
         #expect(HistoryPaths.relative("/a/b/c.csv", to: "/a/d") == "../b/c.csv")
         #expect(HistoryPaths.relative("/a/b/c.csv", to: "/a/b") == "c.csv")
@@ -302,7 +317,12 @@ import Testing
         let encoding = clock.measure { _ = HistoryEncoding.memberRows(run) }
         let elapsed = try clock.measure { _ = try record(store, run) }
         print("history: encoding 20,000 members took \(encoding)")
-        #expect(try store.results(run: 1).count == 20_000)
+        var count = 0
+        let reading = try clock.measure { count = try store.priorResults(before: Period(spec: "2026")!).periods.first?.results.count ?? 0 }
+        #expect(count == 20_000)
+        let counting = try clock.measure { count = try store.ruleCounts(from: Day(iso: "2025-01-01")!, to: Day(iso: "2025-12-31")!).counts.count }
+        #expect(count == 20_000)
+        print("history: prior results of 20,000 members read in \(reading), rule counts in \(counting)")
         // Well under a second in a release build; a debug build on a loaded machine gets room.
         #expect(elapsed < .seconds(3), "recording 20,000 members took \(elapsed)")
         print("history: recorded 20,000 members in \(elapsed)")
