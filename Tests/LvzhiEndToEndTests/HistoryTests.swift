@@ -249,6 +249,25 @@ import Testing
         #expect(notPublished.status == 64 && notPublished.stderr.contains("草稿"))
     }
 
+    /// Foreign exports read through mapping files: the mapping files are recorded as inputs of
+    /// their own kind and an approval re-reads the exports through them.
+    @Test func approvalsKeepTheMappingFiles() throws {
+        let s = Scratch()
+        let r = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv",
+                           "--activities", "Samples/activities", "Samples/foreign",
+                           "--mapping", "Samples/foreign/proposals.mapping.yaml", "Samples/foreign/opinions.mapping.yaml",
+                           "--out", s.file("out/2025"), "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let show = try history(s, ["show", "1"])
+        #expect(show.stdout.contains("映射  \(packageRoot)/Samples/foreign/proposals.mapping.yaml  sha256="), "\(show.stdout)")
+        #expect(show.stdout.contains("活动  \(packageRoot)/Samples/foreign/platform-proposals.csv"))
+        #expect(try history(s, ["approve", "1", "--draft", "--to", s.file("a.approved.yaml")]).status == 0)
+        let text = s.read("a.approved.yaml")
+        #expect(text.contains("  mapping:\n    - {path: \"") && text.contains("proposals.mapping.yaml"), "\(text.prefix(1500))")
+        let check = try lvzhi(["test", "Rules/fengjie.yaml", "--approved", s.file("a.approved.yaml")])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
     /// `path` (relative to the package root) as the approval file in `SCRATCH/rules/` names it.
     func relativeToScratchRules(_ path: String, _ s: Scratch) -> String {
         let from = (s.path + "/rules").split(separator: "/")
