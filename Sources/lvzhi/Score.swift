@@ -329,7 +329,7 @@ final class ScoreRunner: @unchecked Sendable {
         let manifest = makeManifest()
         let fingerprint = manifest.map { ContentHash.sha256($0.encoded()) }
         if settings.ifChanged == true, let manifest, manifest.isUpToDate(in: folder.target),
-           store == nil || (fingerprint.map { (try? store!.hasRun(fingerprint: $0)) ?? false } ?? false) {
+           store.map({ s in fingerprint.map { (try? s.hasRun(fingerprint: $0)) ?? false } ?? false }) ?? true {
             let msg = lang.pick("lvzhi: 规则、输入和选项自上次成功运行以来没有变化，跳过（输出仍在 \(out)）",
                                 "lvzhi: rules, inputs and options unchanged since the last successful run; skipped (outputs remain in \(out))")
             if !quiet { print(msg) }
@@ -446,7 +446,7 @@ final class ScoreRunner: @unchecked Sendable {
         }
         log?.line(line)
         if !quiet {
-            print(isatty(1) == 1 ? ReportSet.consoleSummary(summary, lang: lang, written: written) : line)
+            print(isatty(1) == 1 ? ReportSet.consoleSummary(summary, lang: lang, written: written) + (historyLine.map { "\n" + $0 } ?? "") : line)
         }
         if let complaint {
             printErr(complaint)
