@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libxml2 through a system-library shim (streaming xmlTextReader only).
@@ -37,23 +38,30 @@ let package = Package(
         ]),
         // Unattended runs: job files, atomic output folders, run lock, manifest, log, signals.
         .target(name: "LvzhiJob", dependencies: ["LvzhiCore", "LvzhiYAML", "Yams"]),
+        // Run history: every scored run, its inputs and per-member results, in SQLite (GRDB).
+        .target(name: "LvzhiHistory", dependencies: [
+            "LvzhiCore", "LvzhiYAML", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "Yams",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         // The thin command-line layer.
         .executableTarget(
             name: "lvzhi",
             dependencies: [
-                "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob",
+                "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "LvzhiTests",
-            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob",
+            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory",
+                           .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "LvzhiEndToEndTests",
-            dependencies: ["LvzhiCore"]
+            dependencies: ["LvzhiCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -23,7 +23,7 @@ public struct JobFile: Sendable {
     /// The keys a job file may hold.
     public static let keys = ["rules", "members", "activities", "period", "out", "formats", "lang", "strict",
                               "max_rejects", "history", "lock", "log", "quiet", "if_changed", "mapping",
-                              "corrections", "as_of"]
+                              "corrections", "as_of", "publish", "supersede"]
 
     /// Reads and checks the job file at `path`.
     /// - Parameter outputs: the output file names that `formats` may name.
@@ -117,7 +117,16 @@ struct JobFileParser: YAMLDocumentParser {
             case "rules": settings.rules = path(v, key)
             case "members": settings.members = path(v, key)
             case "out": settings.out = path(v, key)
-            case "history": settings.history = path(v, key)
+            case "history":
+                // `history: false` records nothing; `history: true` the default file; else a path.
+                if case .scalar(let sc) = v, sc.style == .plain,
+                   let flag = ["true": true, "yes": true, "on": true, "false": false, "no": false, "off": false][sc.string.lowercased()] {
+                    settings.historyEnabled = flag
+                } else {
+                    settings.history = path(v, key)
+                }
+            case "publish": settings.publish = bool(v, key)
+            case "supersede": settings.supersede = bool(v, key)
             case "mapping":
                 if let list = stringsWithNodes(v, key) { settings.mappings = list.compactMap { path($0.1, key) } }
             case "log": settings.log = path(v, key)

@@ -15,8 +15,15 @@ public struct ScoreSettings: Sendable, Equatable {
     public var lang: Language?
     public var strict: Bool?
     public var maxRejects: RejectLimit?
-    /// The history database. Accepted and kept for the history feature; not used yet.
+    /// The history database (default: `lvzhi-history.sqlite` beside the output folder).
     public var history: String?
+    /// `false`: record no history (`--no-history`, `history: false`). Naming a history file
+    /// turns it back on.
+    public var historyEnabled: Bool?
+    /// Record the run as published rather than as a draft.
+    public var publish: Bool?
+    /// Let a published run supersede the period's published run instead of being refused.
+    public var supersede: Bool?
     public var lock: LockMode?
     public var log: String?
     public var quiet: Bool?
@@ -32,7 +39,7 @@ public struct ScoreSettings: Sendable, Equatable {
                 out: String? = nil, formats: [String]? = nil, lang: Language? = nil, strict: Bool? = nil,
                 maxRejects: RejectLimit? = nil, history: String? = nil, lock: LockMode? = nil, log: String? = nil,
                 quiet: Bool? = nil, ifChanged: Bool? = nil, mappings: [String]? = nil, corrections: String? = nil,
-                asOf: String? = nil) {
+                asOf: String? = nil, historyEnabled: Bool? = nil, publish: Bool? = nil, supersede: Bool? = nil) {
         self.rules = rules
         self.members = members
         self.activities = activities
@@ -50,6 +57,9 @@ public struct ScoreSettings: Sendable, Equatable {
         self.mappings = mappings
         self.corrections = corrections
         self.asOf = asOf
+        self.historyEnabled = historyEnabled
+        self.publish = publish
+        self.supersede = supersede
     }
 
     /// These settings with every value that `other` sets replacing ours (the command line
@@ -63,7 +73,9 @@ public struct ScoreSettings: Sendable, Equatable {
                       history: other.history ?? history, lock: other.lock ?? lock, log: other.log ?? log,
                       quiet: other.quiet ?? quiet, ifChanged: other.ifChanged ?? ifChanged,
                       mappings: other.mappings ?? mappings, corrections: other.corrections ?? corrections,
-                      asOf: other.asOf ?? asOf)
+                      asOf: other.asOf ?? asOf,
+                      historyEnabled: other.historyEnabled ?? (other.history != nil ? true : historyEnabled),
+                      publish: other.publish ?? publish, supersede: other.supersede ?? supersede)
     }
 
     /// The names of the required settings that are still missing (`--rules` …).

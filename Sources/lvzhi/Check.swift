@@ -35,6 +35,12 @@ struct Check: ParsableCommand {
         var failed = false
         var json: [JSONDiagnostic] = []
         for f in files {
+            // Approval files (lvzhi history approve) live beside the rule files; `Rules/*.yaml`
+            // names them too. They are checked by `lvzhi test`.
+            if f.hasSuffix(".approved.yaml") {
+                if format == .text { print(lang.pick("\(f): 核准文件，跳过（由 lvzhi test 检查）", "\(f): approval file, skipped (lvzhi test checks it)")) }
+                continue
+            }
             let result = RuleFileCheck.run(path: f)
             let errors = result.diagnostics.filter { $0.severity == .error }.count
             let warnings = result.diagnostics.count - errors

@@ -11,12 +11,15 @@ struct Lvzhi: ParsableCommand {
         退出码 (exit codes):
           0   成功，或 --if-changed 时无变化而跳过 (success; rejected records are listed in
               rejects.csv; also a run skipped by --if-changed)
-          1   有被拒收的记录且使用了 --strict，或超过 --max-rejects N / N%
-              (rejected records under --strict, or more than --max-rejects)
-          2   规则文件有错误 (rule file errors)
-          3   输入文件无法读取或格式错误，或输出无法写入 (unreadable or malformed input,
-              or outputs that cannot be written)
-          64  命令行或任务文件用法错误 (usage or job-file error)
+          1   有被拒收的记录且使用了 --strict，或超过 --max-rejects N / N%；lvzhi test 中核准结果会改变
+              (rejected records under --strict, or more than --max-rejects; lvzhi test: approved
+              scores or grades would change)
+          2   规则文件有错误、用例失败，或核准文件的输入已改变 (rule file errors, failing cases,
+              or an approval file whose inputs changed)
+          3   输入文件无法读取或格式错误，或输出（包括历史数据库）无法写入 (unreadable or malformed
+              input, or outputs, the history database included, that cannot be written)
+          64  命令行或任务文件用法错误；同一期间已有公布的结果而未加 --supersede (usage or job-file
+              error; the period was published already and --supersede was not given)
           70  内部错误 (internal error)
           75  另一次运行正在写同一输出文件夹，且 --lock fail (another run holds the output
               folder's lock under --lock fail; try again later)
@@ -24,7 +27,7 @@ struct Lvzhi: ParsableCommand {
               (stopped by a signal; previous outputs untouched)
         """,
         version: LvzhiVersion.current,
-        subcommands: [Score.self, Validate.self, Check.self, TestCommand.self, Explain.self, Render.self, Diff.self],
+        subcommands: [Score.self, Validate.self, Check.self, TestCommand.self, Explain.self, Render.self, Diff.self, History.self],
         defaultSubcommand: nil
     )
 }

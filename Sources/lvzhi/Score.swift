@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LvzhiCore
+import LvzhiHistory
 import LvzhiIngest
 import LvzhiJob
 import LvzhiReport
@@ -12,8 +13,8 @@ struct Score: ParsableCommand {
         abstract: "按规则文件为委员评分并生成报告 (score members and write the reports).",
         discussion: "输出 (outputs): " + ReportSet.outputNames.joined(separator: ", ") + "\n（rejects.csv 总是写出，formats 不能去掉它 / rejects.csv is always written）\n\n" + """
         任务文件 (job file): --job FILE 从 YAML 文件读取同样的设置，键名为 rules、members、activities、
-        period、as_of、out、formats、lang、strict、max_rejects、history、lock、log、quiet、if_changed、mapping、
-        corrections；相对路径从
+        period、as_of、out、formats、lang、strict、max_rejects、history、publish、supersede、lock、log、quiet、if_changed、
+        mapping、corrections；相对路径从
         任务文件所在文件夹算起，activities 可写通配符（*.csv）；命令行选项优先于任务文件。
         (the same settings from a YAML file; relative paths start at its folder; command-line options win.)
 
@@ -21,6 +22,13 @@ struct Score: ParsableCommand {
         同一输出文件夹同时只允许一个运行（锁文件 OUT.lock）。退出码见 lvzhi --help。
         (outputs are staged beside --out and swapped in only when complete; one run per output folder.
         Exit codes: see lvzhi --help.)
+
+        历史 (history): 每次运行默认记入输出文件夹旁边的 lvzhi-history.sqlite（--history 指定其他文件，
+        --no-history 或任务文件中 history: false 不记录）；记为草稿，--publish 记为公布。同一考核期间、同名规则文件
+        已有公布的结果时拒绝再次公布（退出码 64），除非加 --supersede。历史写不进去时本次输出也不替换。见 docs/history.md。
+        (each run is recorded in lvzhi-history.sqlite beside the output folder, as a draft unless --publish;
+        a second publication of a period needs --supersede; if the history cannot be written, the outputs
+        are not swapped in either.)
         """
     )
 
@@ -60,8 +68,17 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("max-rejects"), help: "拒收记录超过 N 条或 N% 时以退出码 1 结束 (exit 1 above N or N% rejected records).")
     var maxRejects: String?
 
-    @Option(help: "历史数据库（已接受，供历史功能使用） (history database; accepted, for the history feature).")
+    @Option(help: "历史数据库，默认为输出文件夹旁边的 lvzhi-history.sqlite (history database; default: lvzhi-history.sqlite beside --out).")
     var history: String?
+
+    @Flag(name: .customLong("no-history"), help: "不记入历史数据库 (record no history).")
+    var noHistory = false
+
+    @Flag(inversion: .prefixedNo, help: "把本次结果记为公布（默认记为草稿） (record the run as published, not as a draft).")
+    var publish: Bool?
+
+    @Flag(help: "该考核期间已有公布的结果时，以本次结果取代它（原结果保留） (supersede the period's published run).")
+    var supersede = false
 
     @Option(help: "输出文件夹被另一个运行占用时：wait 等待，fail 立即以退出码 75 退出（默认） (wait or fail when another run holds the output folder).")
     var lock: String?
@@ -114,6 +131,9 @@ struct Score: ParsableCommand {
             throw ValidationError(l.pick("未知的输出格式“\(t)”；可用：\(OutputFormats.tokens(available: ReportSet.outputNames).joined(separator: "、"))",
                                          "unknown output format '\(t)'; formats: \(OutputFormats.tokens(available: ReportSet.outputNames).joined(separator: ", "))"))
         }
+        if noHistory, history != nil {
+            throw ValidationError(l.pick("--history 和 --no-history 不能同时使用", "--history and --no-history cannot be used together"))
+        }
         if job == nil, !commandLineSettings.missing.isEmpty {
             let names = commandLineSettings.missing.map { "--\($0)" }.joined(separator: ", ")
             throw ValidationError(l.pick("缺少 \(names)；或用 --job 指定任务文件", "missing \(names); or name a job file with --job"))
@@ -128,7 +148,8 @@ struct Score: ParsableCommand {
                       lang: lang.flatMap(Language.init(rawValue:)), strict: strict,
                       maxRejects: maxRejects.flatMap(RejectLimit.init(parsing:)), history: history,
                       lock: lock.flatMap(LockMode.init(rawValue:)), log: log, quiet: quiet ? true : nil, ifChanged: ifChanged,
-                      mappings: mapping.isEmpty ? nil : mapping, corrections: corrections, asOf: asOf?.trimmingSpaces)
+                      mappings: mapping.isEmpty ? nil : mapping, corrections: corrections, asOf: asOf?.trimmingSpaces,
+                      historyEnabled: noHistory ? false : nil, publish: publish, supersede: supersede ? true : nil)
     }
 
     func run() throws {
@@ -185,14 +206,19 @@ final class ScoreRunner: @unchecked Sendable {
     let pinnedTime: Date?
     /// Mapping files for foreign exports (`--mapping`).
     var mappings: [Mapping] = []
-    /// Last period's results for the year-over-year parts of the reports (filled from the
-    /// history store once it exists); `nil` leaves the outputs as they were.
+    /// Last period's results for the year-over-year parts of the reports (from the history
+    /// store); `nil` leaves the outputs as they were.
     var previous: PreviousResults?
     let started = ContinuousClock.now
     /// Output file names this run writes (rejects.csv always).
     let selected: [String]
     /// Names lvzhi owns in the output folder.
     let owned: Set<String>
+    /// The history database, or `nil` with `--no-history`.
+    let historyPath: String?
+    /// Held from the output swap until the history transaction has committed, so that a stop
+    /// signal in between waits and both end up done (or, taken first, neither).
+    let commitGate = NSLock()
 
     init(settings: ScoreSettings, rules: String, members: String, activities: [String], out: String,
          lang: Language, pinnedTime flag: String?) throws {
@@ -209,6 +235,11 @@ final class ScoreRunner: @unchecked Sendable {
         let formats = settings.formats
         selected = ReportSet.outputNames.filter { formats == nil || formats!.contains($0) || $0 == "rejects.csv" }
         owned = Set(ReportSet.outputNames + [RunManifest.fileName])
+        if settings.historyEnabled == false {
+            historyPath = nil
+        } else {
+            historyPath = settings.history ?? ((folder.parent == "/" ? "" : folder.parent) + "/" + HistoryStore.defaultFileName)
+        }
         if let path = settings.log {
             do { log = try RunLog(path: path) } catch {
                 printErr(lang.pick("错误: 无法打开日志文件 \(error.path)：\(error.reason)", "error: cannot open the log file \(error.path): \(error.reason)"))
@@ -237,9 +268,6 @@ final class ScoreRunner: @unchecked Sendable {
 
     func run() throws {
         log?.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().joined(separator: " "))
-        if let history = settings.history {
-            log?.line(lang.pick("历史数据库 \(history)：已记录设置，本版本尚未写入", "history database \(history): noted; not written by this version"))
-        }
         installSignalHandlers()
         do {
             try body()
@@ -253,6 +281,8 @@ final class ScoreRunner: @unchecked Sendable {
 
     private func installSignalHandlers() {
         Interruption.onStop { [self] sig in
+            // Wait for an output swap and its history commit under way; after that nothing more starts.
+            commitGate.lock()
             let committed = folder.abort()
             meter.finish()
             let code = Exit.signaled(sig)
@@ -299,9 +329,20 @@ final class ScoreRunner: @unchecked Sendable {
             throw fail(Exit.usage, error.message(lang))
         }
 
-        // 3. What this run is made from; skip if nothing changed.
+        // 3. The history database, opened (and migrated) before any work, so that a file that
+        //    cannot be the history stops the run with nothing changed.
+        var store: HistoryStore?
+        if let historyPath {
+            do { store = try HistoryStore.open(path: historyPath) } catch {
+                throw fail(Exit.badInput, error.message(lang))
+            }
+        }
+
+        // 4. What this run is made from; skip if nothing changed (and the history holds the run).
         let manifest = makeManifest()
-        if settings.ifChanged == true, let manifest, manifest.isUpToDate(in: folder.target) {
+        let fingerprint = manifest.map { ContentHash.sha256($0.encoded()) }
+        if settings.ifChanged == true, let manifest, manifest.isUpToDate(in: folder.target),
+           store.map({ s in fingerprint.map { (try? s.hasRun(fingerprint: $0)) ?? false } ?? false }) ?? true {
             let msg = lang.pick("lvzhi: 规则、输入和选项自上次成功运行以来没有变化，跳过（输出仍在 \(out)）",
                                 "lvzhi: rules, inputs and options unchanged since the last successful run; skipped (outputs remain in \(out))")
             if !quiet { print(msg) }
@@ -315,18 +356,34 @@ final class ScoreRunner: @unchecked Sendable {
             }
         }
 
-        // 4. Read and score.
+        // 5. Read and score.
         var corrections: CorrectionSet?
         if let path = settings.corrections {
             do { corrections = try CorrectionLoader.load(path: path) } catch {
                 throw fail(Exit.badInput, error.render(lang))
             }
         }
+        // Earlier periods from the history: for the rule file's multi-year conditions and for
+        // the reports' year over year. (Without a period the pipeline reports the problem.)
+        var facts: HistoryFacts?
+        if let store, let period = scoringPeriod() {
+            do {
+                let prior = try store.priorResults(before: period)
+                facts = prior.facts
+                previous = prior.previous(for: period, lang: lang)
+                if let p = prior.periods.first {
+                    log?.line(lang.pick("历史：读取此前 \(prior.periods.count) 期结果，最近一期 \(p.run.periodLabel)（运行 #\(p.run.id)）",
+                                        "history: \(prior.periods.count) earlier periods read, the latest \(p.run.periodLabel) (run #\(p.run.id))"))
+                }
+            } catch {
+                throw fail(Exit.badInput, error.message(lang))
+            }
+        }
         let timings = ProcessInfo.processInfo.environment["LVZHI_TIMING"] == "1" ? PhaseTimings() : nil
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
-                                          mappings: mappings, corrections: corrections, asOf: settings.asOf.flatMap { Day(iso: $0) },
+                                          mappings: mappings, corrections: corrections, history: facts, asOf: settings.asOf.flatMap { Day(iso: $0) },
                                           timings: timings) { [meter] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
             }
@@ -360,7 +417,22 @@ final class ScoreRunner: @unchecked Sendable {
             for c in run.corrections { log?.line("  " + c.line(lang) + " [\(c.source)]") }
         }
 
-        // 5. The exit code depends only on the run, so it is known before writing.
+        // 6. A second publication of a period is refused before anything is written.
+        let publish = settings.publish == true
+        if publish, let store, settings.supersede != true {
+            do {
+                if let current = try store.currentPublished(period: run.period, rulesName: run.rules.name) {
+                    throw fail(Exit.usage, HistoryError.alreadyPublished(existing: current.id, period: current.periodLabel,
+                                                                         rulesName: current.rulesName).message(lang)
+                                + lang.pick("只想看结果时去掉 --publish，记为草稿。本次未做任何改动。",
+                                            " To just look, drop --publish (a draft is recorded). Nothing was changed."))
+                }
+            } catch let e as HistoryError {
+                throw fail(Exit.badInput, e.message(lang))
+            }
+        }
+
+        // 7. The exit code depends only on the run, so it is known before writing.
         let rejected = run.rejects.count
         let total = run.files.reduce(0) { $0 + $1.read }
         var code = Exit.success
@@ -376,7 +448,10 @@ final class ScoreRunner: @unchecked Sendable {
                                   "error: \(rejected) records rejected (\(share) of those read), above --max-rejects \(limit); see rejects.csv")
         }
 
-        // 6. Write everything into the staging folder, then swap it into place.
+        // 8. Write everything into the staging folder, then swap it into place. With a history,
+        //    the run's rows are written in one transaction, the folder is swapped inside it, and
+        //    the transaction commits last: an error before the swap rolls the history back and
+        //    leaves the previous outputs. See recordAndCommit for the one remaining window.
         meter.status(lang.pick("正在写入报告…", "writing reports…"))
         let summary = RunSummary(run: run, generatedAt: runTimestamp(pinned: pinnedTime), toolVersion: LvzhiVersion.current, lang: lang,
                                  previous: previous)
@@ -388,11 +463,22 @@ final class ScoreRunner: @unchecked Sendable {
                 try manifest.encoded().write(to: URL(fileURLWithPath: (staging as NSString).appendingPathComponent(RunManifest.fileName)))
             }
             timings?.mark("write")
-            try folder.commit(owned: owned)
+            if store == nil { try folder.commit(owned: owned) }
         } catch let e as OutputFolder.Failure {
             throw fail(Exit.badInput, e.message(lang))
         } catch {
             throw fail(Exit.badInput, lang.pick("错误: 无法写入输出文件夹 \(out)：\(error)", "error: cannot write to \(out): \(error)"))
+        }
+        var historyLine: String?
+        if let store {
+            let entry = HistoryRecord(run: run, runTime: summary.generatedAt, toolVersion: LvzhiVersion.current,
+                                      inputs: historyInputs(manifest), status: publish ? .published : .draft,
+                                      supersede: settings.supersede == true, corrections: run.corrections.map(HistoryCorrection.init),
+                                      fingerprint: fingerprint,
+                                      rulesSHA256: summary.rulesHash, extendsSHA256: summary.extendsHash)
+            let recorded = try recordAndCommit(entry, in: store)
+            historyLine = lang.pick("历史：已记为运行 #\(recorded.id)（\(recorded.status == .published ? "公布" : "草稿")\(recorded.supersedes.map { "，取代 #\($0)" } ?? "")），\(store.path)",
+                                    "history: recorded as run #\(recorded.id) (\(recorded.status == .published ? "published" : "draft")\(recorded.supersedes.map { ", supersedes #\($0)" } ?? "")), \(store.path)")
         }
         meter.finish()
         let written = selected.map { (out as NSString).appendingPathComponent($0) }
@@ -402,10 +488,14 @@ final class ScoreRunner: @unchecked Sendable {
             timings.mark("commit")
             printErr("timing: " + timings.report)
         }
-        let line = oneLineSummary(summary)
+        var line = oneLineSummary(summary)
+        if let historyLine {
+            log?.line(historyLine)
+            line += lang.pick("；", "; ") + historyLine
+        }
         log?.line(line)
         if !quiet {
-            print(isatty(1) == 1 ? ReportSet.consoleSummary(summary, lang: lang, written: written) : line)
+            print(isatty(1) == 1 ? ReportSet.consoleSummary(summary, lang: lang, written: written) + (historyLine.map { "\n" + $0 } ?? "") : line)
         }
         if let complaint {
             printErr(complaint)
@@ -413,6 +503,62 @@ final class ScoreRunner: @unchecked Sendable {
         }
         logEnd(code)
         if code != Exit.success { throw ExitCode(code) }
+    }
+
+    /// Records the run and swaps the output folder into place inside the history transaction.
+    ///
+    /// Order: rows written (transaction open) → output folder swapped → transaction committed.
+    /// - An error writing the rows, or a failed swap: the transaction rolls back and the previous
+    ///   outputs stay; the run fails (exit 3, or 64 when the period was published meanwhile).
+    /// - A stop signal waits for the swap and the commit (``commitGate``); `kill -9` before the
+    ///   swap leaves neither, SQLite rolls the open transaction back on the next open.
+    /// - The commit itself failing after the swap (disk full, `kill -9` in that instant): the new
+    ///   outputs are in place without their history row. The run's manifest is then removed
+    ///   from the output folder so that the next `--if-changed` run does not skip it, and the
+    ///   run fails with exit 3 saying so. (`--if-changed` also re-runs when the history lacks
+    ///   the run's fingerprint, which covers `kill -9`.)
+    private func recordAndCommit(_ entry: HistoryRecord, in store: HistoryStore) throws -> HistoryRun {
+        var swapped = false
+        var gateHeld = false
+        defer { if gateHeld { commitGate.unlock() } }
+        do {
+            return try store.record(entry) { [self] _ in
+                commitGate.lock()
+                gateHeld = true
+                try folder.commit(owned: owned)
+                swapped = true
+            }
+        } catch let e as OutputFolder.Failure {
+            throw fail(Exit.badInput, e.message(lang))
+        } catch let e as HistoryError {
+            if swapped {
+                try? FileManager.default.removeItem(atPath: (folder.target as NSString).appendingPathComponent(RunManifest.fileName))
+                throw fail(Exit.badInput, e.message(lang) + lang.pick(
+                    "\n  注意: 本次输出已写入 \(out)，但没有记入历史；请排除问题后重新运行。",
+                    "\n  note: this run's outputs are in \(out) but were not recorded in the history; fix the problem and run again."))
+            }
+            if case .alreadyPublished = e { throw fail(Exit.usage, e.message(lang)) }
+            throw fail(Exit.badInput, e.message(lang) + lang.pick("\n  本次运行没有记入历史，输出也没有替换：\(out) 中原有输出未改动。",
+                                                                  "\n  this run was not recorded and its outputs were not swapped in: the previous outputs in \(out) are untouched."))
+        }
+    }
+
+    /// The roster, activity and mapping files with the hashes the manifest already computed.
+    private func historyInputs(_ manifest: RunManifest?) -> [HistoryInput] {
+        guard let manifest else { return [] }
+        let mappingPaths = Set(settings.mappings ?? [])
+        var out = [HistoryInput(role: .members, path: manifest.members.path, sha256: manifest.members.sha256)]
+        for a in manifest.activities {
+            let role: HistoryInput.Role = mappingPaths.contains(a.path) ? .mapping : a.path == settings.corrections ? .corrections : .activities
+            out.append(HistoryInput(role: role, path: a.path, sha256: a.sha256))
+        }
+        return out
+    }
+
+    /// The period this run scores (`--period`, else the rule file's), `nil` when neither says.
+    private func scoringPeriod() -> Period? {
+        if let spec = settings.period { return Period(spec: spec) }
+        return (try? RuleFileLoader.load(path: rules))?.period
     }
 
     /// The manifest of this run, or `nil` when an input cannot be hashed (the run itself will
@@ -425,6 +571,8 @@ final class ScoreRunner: @unchecked Sendable {
         if let t = pinnedTime { options["run_time"] = RunTime.text(t) }
         if settings.strict == true { options["strict"] = "true" }
         if let m = settings.maxRejects { options["max_rejects"] = m.description }
+        // A published run is a different run from a draft of the same inputs.
+        if settings.publish == true { options["publish"] = "true" }
         // Mapping and corrections files count as inputs: editing one changes what is read.
         return try? RunManifest.make(tool: LvzhiVersion.current, rules: rules, members: members,
                                      activities: files.filter { $0 != members } + (settings.mappings ?? [])

@@ -71,6 +71,22 @@ private func diagnostics(_ text: String, path: String = "/jobs/job.yaml") -> [Di
         #expect(s.ifChanged == false)
     }
 
+    @Test func historySwitchesAndPublication() throws {
+        let off = try parse("rules: r.yaml\nhistory: false\npublish: true\nsupersede: yes\n")
+        #expect(off.history == nil && off.historyEnabled == false && off.publish == true && off.supersede == true)
+        let on = try parse("history: true\n")
+        #expect(on.history == nil && on.historyEnabled == true)
+        // A file literally named "false" can still be written quoted.
+        #expect(try parse("history: \"false\"\n").history == "/jobs/false")
+        // The command line wins both ways: --history PATH turns a job's `history: false` back on,
+        // --no-history turns a job's path off.
+        let cliPath = off.overriding(with: ScoreSettings(history: "/x/h.sqlite"))
+        #expect(cliPath.history == "/x/h.sqlite" && cliPath.historyEnabled == true)
+        let cliOff = try parse("history: h.sqlite\n").overriding(with: ScoreSettings(historyEnabled: false))
+        #expect(cliOff.historyEnabled == false)
+        #expect(diagnostics("publish: maybe\n").first?.id == "J023")
+    }
+
     @Test func unknownKeyHasLineColumnAndHint() {
         let d = diagnostics("""
         rules: r.yaml

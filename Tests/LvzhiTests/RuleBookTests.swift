@@ -56,7 +56,7 @@ import Testing
     /// Every shipped rule file has its 考核细则 next to it (`Rules/x.yaml` → `Rules/x.md`), up to date.
     @Test func shippedRuleBooksAreFresh() throws {
         let dir = packageRoot + "/Rules"
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") && !$0.hasSuffix(".approved.yaml") }.sorted()
         #expect(files.contains("fengjie.yaml"))
         for f in files {
             let rules = try RuleFileLoader.load(path: dir + "/" + f)

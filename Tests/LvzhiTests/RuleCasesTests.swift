@@ -192,7 +192,7 @@ import Testing
     /// Every shipped rule file's own cases pass.
     @Test func shippedRuleFilesPassTheirCases() throws {
         let dir = packageRoot + "/Rules"
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") && !$0.hasSuffix(".approved.yaml") }.sorted()
         #expect(files.contains("fengjie.yaml"))
         for f in files {
             let outcome = CaseRunner.run(file: dir + "/" + f)
