@@ -58,7 +58,8 @@ public enum ScoringPipeline {
             let files = try expandInputs(activities)
             let roster = try RosterReader.read(path: membersPath)
             var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
-                                            memberRows: roster.rowsRead, period: period, vocabulary: rules.vocabulary)
+                                            memberRows: roster.rowsRead, memberSheet: roster.sheet, period: period,
+                                            vocabulary: rules.vocabulary)
             let inputs = files.filter { $0 != membersPath }
             var done = 0, records = 0
             if let progress {

@@ -89,7 +89,7 @@ struct Validate: ParsableCommand {
             throw ExitCode(Exit.badInput)
         }
         var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: members,
-                                        memberRows: roster.rowsRead, period: p, vocabulary: ruleSet.vocabulary)
+                                        memberRows: roster.rowsRead, memberSheet: roster.sheet, period: p, vocabulary: ruleSet.vocabulary)
         var notRead: [String] = []
         for f in files where f != members {
             do {

@@ -35,7 +35,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         for i in 0..<row.count { _ = row.string(i) }
     }
     let channel = BatchChannel()
-    _ = try? RawReader.readMappedCSV(path: fuzzPath, mapping: mapping, names: fuzzNames, into: channel)
+    _ = try? RawReader.readMappedTable(path: fuzzPath, source: .csv(CSVReader(path: fuzzPath, encoding: mapping.encoding), headerLine: nil),
+                                       mapping: mapping, names: fuzzNames, into: channel)
     channel.close()
     while let b = try? channel.take() {
         for r in 0..<b.count where b.issues[r] == nil {
