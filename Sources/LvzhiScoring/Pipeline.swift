@@ -12,7 +12,7 @@ public enum ScoringPipeline {
         case badPeriod(String)
     }
 
-    /// Expands folders into the CSV and XML files they hold (recursively), sorted by path, so
+    /// Expands folders into the CSV, XML and XLSX files they hold (recursively), sorted by path, so
     /// the run does not depend on the order the shell or the file system lists them in.
     public static func expandInputs(_ paths: [String]) throws(IngestError) -> [String] {
         var out: [String] = []
