@@ -488,6 +488,18 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         }
     }
 
+    @Test func headerRowSkipsTitleLinesOfCSVFilesToo() throws {
+        let csv = "2025 年调研视察登记表,,,\n编号,日期,参加人,状态\nDY-1,2025-03-05,张三,已参加\n"
+        let mapping = Self.inspectionMapping.replacingOccurrences(of: "sheet: 调研视察\n", with: "").replacingOccurrences(of: "*.xlsx", with: "*.csv")
+        let r = try ingestMapped(mapping, [("a.csv", Array(csv.utf8))])
+        #expect(r.store.records.count == 1 && r.rejects.isEmpty)
+        #expect(r.store.location(of: r.store.records[0]).line == 3)
+        let without = mapping.replacingOccurrences(of: "header_row: 2\n", with: "")
+        guard case .unmappedColumn(_, "2025 年调研视察登记表", _)? = ingestError({ _ = try ingestMapped(without, [("a.csv", Array(csv.utf8))]) }) else {
+            Issue.record("expected the title line read as the header"); return
+        }
+    }
+
     @Test func canonicalActivitiesAsAWorkbook() throws {
         let s = Scratch()
         let p = try XLSXFixture(rows: xlsxRow(1, ["activity_id", "member_id", "date", "kind", "status", "quantity"])
