@@ -33,6 +33,12 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         #expect(Array(text.utf8).withUnsafeBufferPointer { XLSXCells.reference($0) } == nil)
     }
 
+    @Test func indexes() {
+        func int(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer(XLSXCells.integer) }
+        #expect(int("0") == 0 && int(" 12 ") == 12 && int("999999999") == 999_999_999)
+        #expect(int("") == nil && int("-1") == nil && int("1.0") == nil && int("1000000000") == nil && int("x") == nil)
+    }
+
     @Test(arguments: [("1.5", "1.5"), ("3.0", "3"), ("100", "100"), ("0.30000000000000004", "0.3"), ("1E-3", "0.001"),
                       ("-2.5e2", "-250"), ("123456789012345678", "123456789012346000"), ("0.1", "0.1"), ("0", "0"),
                       ("007", "7"), ("99999999999999999", "100000000000000000"), ("4.4999999999999996", "4.5"), ("1e+2", "100")])

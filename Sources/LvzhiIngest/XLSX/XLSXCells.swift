@@ -26,6 +26,21 @@ public enum XLSXCells {
         return (column, row)
     }
 
+    /// A non-negative whole number of at most 9 digits (style and shared-string indexes),
+    /// surrounding blanks allowed; `nil` otherwise.
+    public static func integer(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var lo = 0, hi = b.count
+        while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 || b[lo] == 0x0A || b[lo] == 0x0D { lo += 1 }
+        while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 || b[hi - 1] == 0x0A || b[hi - 1] == 0x0D { hi -= 1 }
+        guard hi > lo, hi - lo <= 9 else { return nil }
+        var v = 0
+        for i in lo..<hi {
+            guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+            v = v * 10 + Int(b[i] - 0x30)
+        }
+        return v
+    }
+
     /// The letters of a 1-based column: 1 → A, 27 → AA.
     public static func columnName(_ column: Int) -> String {
         var n = column, out: [Character] = []

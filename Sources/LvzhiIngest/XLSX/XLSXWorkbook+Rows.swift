@@ -71,8 +71,8 @@ extension XLSXWorkbook {
             switch type {
             case .shared:
                 guard hasValue else { break }
-                let text = String(decoding: value, as: UTF8.self)
-                guard let i = Int(text.trimmingSpaces), i >= 0, i < strings.count else {
+                guard let i = value.withUnsafeBufferPointer(XLSXCells.integer), i < strings.count else {
+                    let text = String(decoding: value, as: UTF8.self)
                     throw bad(rowNumber, .sharedStringIndex(cell: reference(), index: text, count: strings.count))
                 }
                 rowBytes.append(contentsOf: strings.bytes[strings.range(i)])
@@ -171,7 +171,7 @@ extension XLSXWorkbook {
                         }
                     }
                     lastColumn = column
-                    style = n.attribute("s").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+                    style = n.attribute("s").flatMap(XLSXCells.integer) ?? 0
                     type = CellType(n.attribute("t"))
                     value.removeAll(keepingCapacity: true)
                     inline.removeAll(keepingCapacity: true)
