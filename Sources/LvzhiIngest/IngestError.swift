@@ -107,7 +107,13 @@ public enum IngestError: Error, Sendable, Equatable {
             case .tooManyFields(let n):
                 return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 个字段", en: "CSV row with more than \(n) fields")
             }
-        case .malformedXML(_, _, let r):
+        case .malformedXML(let p, _, let r):
+            if p.hasSuffix(".xml)"), p.lowercased().contains(".xlsx(") {
+                // A part inside a workbook: `导出.xlsx(xl/worksheets/sheet1.xml)`.
+                return Diagnostic(id: id, location: loc, zh: "工作簿中的 XML 格式错误：\(r)", en: "malformed XML inside the workbook: \(r)",
+                                  hintZh: "工作簿可能已损坏或被截断：请用 Excel 或 WPS 打开，确认能正常打开后重新另存为 .xlsx（或另存为 CSV）。",
+                                  hintEn: "The workbook may be damaged or truncated: open it in Excel or WPS and, if it opens, save it again as .xlsx (or as CSV).")
+            }
             return Diagnostic(id: id, location: loc, zh: "XML 格式错误：\(r)", en: "malformed XML: \(r)",
                               hintZh: "文件可能被截断或不是合法的 XML；可用 xmllint 检查。",
                               hintEn: "The file may be truncated or not well-formed; xmllint can show where.")

@@ -327,6 +327,9 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         }
         #expect(label == p + "(xl/worksheets/sheet1.xml)")
         #expect(line == 4)
+        let d = IngestError.malformedXML(path: label, line: line, reason: "x").diagnostic
+        #expect(d.render(.zh).hasPrefix(p + "(xl/worksheets/sheet1.xml):4: 错误: [I003] 工作簿中的 XML 格式错误"), "\(d.render(.zh))")
+        #expect(d.hintZh?.contains("WPS") == true)
         // Truncated: the part just stops.
         f.sheets[0].raw = "<worksheet xmlns=\"\(XLSXFixture.main)\"><sheetData><row r=\"1\"><c r=\"A1\"><v>1"
         let q = try f.write(to: s.path + "/trunc.xlsx")
