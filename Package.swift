@@ -27,8 +27,11 @@ let package = Package(
         .target(name: "LvzhiYAML", dependencies: ["LvzhiCore", "Yams"]),
         // Rule files: YAML → validated, compiled rule set.
         .target(name: "LvzhiRules", dependencies: ["LvzhiCore", "LvzhiYAML", "Yams"]),
-        // Ingest: CSV and XML readers, validation, dedupe, rejects.
-        .target(name: "LvzhiIngest", dependencies: ["LvzhiCore", "LvzhiYAML", "CLibXML2", "Yams"]),
+        // Ingest: CSV, XML and XLSX readers, validation, dedupe, rejects.
+        .target(name: "LvzhiIngest", dependencies: [
+            "LvzhiCore", "LvzhiYAML", "CLibXML2", "Yams",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // Scoring and grading: points, caps, ledger, ranks, grades.
         .target(name: "LvzhiScoring", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest"]),
         // Reports: scores.json, scores.csv, rejects.csv, report.html.

@@ -13,6 +13,8 @@ public struct FileReport: Sendable, Equatable {
     public var isCorrections = false
     /// Accepted records of this file that a correction removed (not scored, not rejected).
     public var removed = 0
+    /// The sheet read, for workbooks.
+    public var sheet: String?
     public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
@@ -68,13 +70,14 @@ public struct ActivityIngestor {
     private var applied: [AppliedCorrection] = []
 
     public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
-                period: Period, vocabulary: Vocabulary) {
+                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary) {
         self.members = members
         self.period = period
         self.vocabulary = vocabulary
         self.rejects = memberRejects
         if let memberFile {
-            var r = FileReport(path: memberFile, format: InputFormat(path: memberFile) == .xml ? "xml" : "csv", isRoster: true)
+            var r = FileReport(path: memberFile, format: InputFormat(path: memberFile)?.rawValue ?? "csv", isRoster: true)
+            r.sheet = memberSheet
             r.read = memberRows
             r.accepted = members.count
             r.rejected = memberRejects.count
@@ -99,24 +102,28 @@ public struct ActivityIngestor {
         }
     }
 
-    /// Reads one activity file (CSV or XML).
+    /// Reads one activity file (CSV, XML or an `.xlsx` workbook's sheet), through `mapping`
+    /// when it is a foreign export.
     /// - Throws: ``IngestError`` when the file cannot be read as a whole.
-    public mutating func read(path: String, mapping: Mapping? = nil) throws {
+    public mutating func read(path: String, mapping: Mapping? = nil, limits: XLSXLimits = .standard) throws {
         let fileIndex = Int32(store.files.count)
         store.files.append(path)
+        let format = InputFormat(path: path)
         if let mapping {
-            guard InputFormat(path: path) == .csv else {
+            guard format == .csv || format == .xlsx else {
                 throw IngestError.unsupportedMapped(path: path, mapping: mapping.path)
             }
             if names == nil { names = NameIndex(members: members) }
-            files.append(FileReport(path: path, format: "csv"))
-            return try readPiped(path: path, format: .csv, fileIndex: fileIndex, mapping: mapping)
         }
-        switch InputFormat(path: path) {
-        case .csv:
-            files.append(FileReport(path: path, format: "csv"))
-            try readPiped(path: path, format: .csv, fileIndex: fileIndex)
-        case .xml:
+        switch format {
+        case .csv?, .xlsx?:
+            let table = try TableSource.open(path: path, format: format!, encoding: mapping?.encoding ?? .auto,
+                                             sheet: mapping?.sheet, headerRow: mapping?.headerRow, limits: limits)
+            var report = FileReport(path: path, format: format!.rawValue)
+            report.sheet = table.sheetName
+            files.append(report)
+            try readPiped(path: path, format: format!, fileIndex: fileIndex, table: table, mapping: mapping)
+        case .xml?:
             files.append(FileReport(path: path, format: "xml"))
             try readPiped(path: path, format: .xml, fileIndex: fileIndex)
         case nil:
@@ -172,8 +179,9 @@ public struct ActivityIngestor {
     // MARK: - Readers
 
     /// Reads the file on a background thread while this one validates what it hands over.
-    private mutating func readPiped(path: String, format: InputFormat, fileIndex: Int32, mapping: Mapping? = nil) throws {
-        let channel = RawReader.start(path: path, format: format, mapping: mapping, names: names)
+    private mutating func readPiped(path: String, format: InputFormat, fileIndex: Int32, table: TableSource? = nil,
+                                    mapping: Mapping? = nil) throws {
+        let channel = RawReader.start(path: path, format: format, table: table, mapping: mapping, names: names)
         let fieldCount = RawBatch.fieldCount
         while let batch = try channel.take() {
             batch.bytes.withUnsafeBufferPointer { bytes in

@@ -30,6 +30,14 @@ public enum IngestError: Error, Sendable, Equatable {
     case ambiguousMapping(path: String, mappings: [String])
     /// The mapping names an input kind this version cannot map (mapped XML, say).
     case unsupportedMapped(path: String, mapping: String)
+    /// An `.xlsx` file that is not a readable workbook.
+    case notWorkbook(path: String, problem: WorkbookProblem)
+    /// A workbook beyond one of the ``XLSXLimits`` (zip bombs, absurd tables).
+    case workbookLimit(path: String, part: String, limit: WorkbookLimit)
+    /// A sheet name (or number) that the workbook does not have.
+    case unknownSheet(path: String, sheet: String, available: [String])
+    /// A broken row or cell in the sheet being read; `row` is the sheet's row number.
+    case badSheet(path: String, sheet: String, row: Int, problem: SheetProblem)
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -49,6 +57,10 @@ public enum IngestError: Error, Sendable, Equatable {
         case .missingMappedColumns: "I013"
         case .ambiguousMapping: "I014"
         case .unsupportedMapped: "I015"
+        case .notWorkbook: "I017"
+        case .workbookLimit: "I018"
+        case .unknownSheet: "I019"
+        case .badSheet: "I020"
         }
     }
 
@@ -59,8 +71,11 @@ public enum IngestError: Error, Sendable, Equatable {
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
         case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
-             .ambiguousMapping(let p, _), .unsupportedMapped(let p, _):
+             .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
+             .unknownSheet(let p, _, _):
             SourceLocation(file: p, line: 0)
+        case .badSheet(let p, _, let row, _):
+            SourceLocation(file: p, line: row)
         case .undecodable(let p, _, let l, _):
             SourceLocation(file: p, line: l)
         case .unmappedColumn(let p, _, _), .missingMappedColumns(let p, _, _):
@@ -92,7 +107,13 @@ public enum IngestError: Error, Sendable, Equatable {
             case .tooManyFields(let n):
                 return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 个字段", en: "CSV row with more than \(n) fields")
             }
-        case .malformedXML(_, _, let r):
+        case .malformedXML(let p, _, let r):
+            if p.hasSuffix(".xml)"), p.lowercased().contains(".xlsx(") {
+                // A part inside a workbook: `导出.xlsx(xl/worksheets/sheet1.xml)`.
+                return Diagnostic(id: id, location: loc, zh: "工作簿中的 XML 格式错误：\(r)", en: "malformed XML inside the workbook: \(r)",
+                                  hintZh: "工作簿可能已损坏或被截断：请用 Excel 或 WPS 打开，确认能正常打开后重新另存为 .xlsx（或另存为 CSV）。",
+                                  hintEn: "The workbook may be damaged or truncated: open it in Excel or WPS and, if it opens, save it again as .xlsx (or as CSV).")
+            }
             return Diagnostic(id: id, location: loc, zh: "XML 格式错误：\(r)", en: "malformed XML: \(r)",
                               hintZh: "文件可能被截断或不是合法的 XML；可用 xmllint 检查。",
                               hintEn: "The file may be truncated or not well-formed; xmllint can show where.")
@@ -115,7 +136,8 @@ public enum IngestError: Error, Sendable, Equatable {
             return Diagnostic(id: id, location: nil, zh: "输入文件 \(p) 为空（没有表头）", en: "input file \(p) is empty (no header)")
         case .unsupportedFormat(let p):
             return Diagnostic(id: id, location: nil, zh: "无法识别的文件类型：\(p)", en: "unrecognised file type: \(p)",
-                              hintZh: "支持 .csv 和 .xml 文件。", hintEn: "Supported: .csv and .xml files.")
+                              hintZh: "支持 .csv、.xml 和 .xlsx 文件；旧版 .xls 工作簿请用 Excel/WPS 另存为 .xlsx 或 CSV。",
+                              hintEn: "Supported: .csv, .xml and .xlsx files; save an old .xls workbook as .xlsx or CSV in Excel/WPS.")
         case .noMembers(let p):
             return Diagnostic(id: id, location: nil, zh: "名册 \(p) 中没有有效的委员", en: "the roster \(p) holds no valid member")
         case .undecodable(_, let offset, _, let enc):
@@ -137,10 +159,12 @@ public enum IngestError: Error, Sendable, Equatable {
                               en: "file \(p) is named by several mapping files: \(ms.joined(separator: ", "))",
                               hintZh: "修改这些映射文件的 files，让每个文件只对应一个映射。", hintEn: "Narrow their files patterns so each file has one mapping.")
         case .unsupportedMapped(let p, let m):
-            return Diagnostic(id: id, location: nil, zh: "映射文件 \(m) 适用于 \(p)，但目前映射只支持 CSV 文件",
-                              en: "mapping \(m) names \(p), but mappings support CSV files only for now",
+            return Diagnostic(id: id, location: nil, zh: "映射文件 \(m) 适用于 \(p)，但目前映射只支持 CSV 和 .xlsx 文件",
+                              en: "mapping \(m) names \(p), but mappings support CSV and .xlsx files only for now",
                               hintZh: "把导出另存为 CSV，或把 XML 转换为规范格式（Schemas/lvzhi-export.xsd）。",
                               hintEn: "Save the export as CSV, or convert the XML to the canonical format (Schemas/lvzhi-export.xsd).")
+        case .notWorkbook, .workbookLimit, .unknownSheet, .badSheet:
+            return workbookDiagnostic(location: loc)
         }
     }
 }

@@ -9,7 +9,7 @@ public struct NameIndex: Sendable {
     public func lookup(_ name: String) -> [String] { ids[name.trimmingSpaces] ?? [] }
 }
 
-/// Turns the rows of a foreign CSV export into canonical records with its ``Mapping``, on the
+/// Turns the rows of a foreign CSV export or workbook sheet into canonical records with its ``Mapping``, on the
 /// reader thread: columns → fields, constants, value vocabularies, dates, list cells expanded
 /// into one record per person, names resolved through the roster. What cannot be resolved is
 /// flagged on the record (rejected with a reason), never dropped.
@@ -127,11 +127,11 @@ struct MappedRowTranslator {
 }
 
 extension RawReader {
-    static func readMappedCSV(path: String, mapping: Mapping, names: NameIndex, into channel: BatchChannel) throws {
+    static func readMappedTable(path: String, source: TableSource, mapping: Mapping, names: NameIndex, into channel: BatchChannel) throws {
         var translator = MappedRowTranslator(mapping: mapping, names: names, path: path)
         var width: Int?
         var batch = RawBatch()
-        try CSVReader(path: path, encoding: mapping.encoding).forEachRow { row in
+        try source.forEachRow { row in
             guard let w = width else {
                 try translator.header(row)
                 width = row.count

@@ -52,9 +52,15 @@ public struct Mapping: Sendable, Equatable {
     public var constants: [ActivityField: String]
     /// Field → normalised source value → translation.
     public var values: [ActivityField: [String: Translation]]
+    /// For workbooks: the sheet to read (`nil`: the first visible one).
+    public var sheet: SheetSelector? = nil
+    /// The row (line) holding the header, 1-based; rows above it (titles) are skipped.
+    /// `nil`: the first non-blank row of a sheet, the first line of a CSV file.
+    public var headerRow: Int? = nil
 
     public static func == (a: Mapping, b: Mapping) -> Bool {
         a.path == b.path && a.name == b.name && a.files == b.files && a.encoding == b.encoding && a.excelDates == b.excelDates
+            && a.sheet == b.sheet && a.headerRow == b.headerRow
             && a.columns.elementsEqual(b.columns, by: { $0.header == $1.header && $0.target == $1.target })
             && a.people == b.people && a.constants == b.constants && a.values == b.values
     }

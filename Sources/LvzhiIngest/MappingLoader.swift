@@ -6,7 +6,7 @@ import Yams
 /// Reads mapping files (YAML) into ``Mapping`` values, reporting every problem with its line
 /// and column; unknown keys are errors.
 public enum MappingLoader {
-    public static let topKeys = ["mapping", "name", "files", "encoding", "excel_dates", "columns", "constants", "values"]
+    public static let topKeys = ["mapping", "name", "files", "encoding", "excel_dates", "sheet", "header_row", "columns", "constants", "values"]
     public static let columnKeys = ["field", "list", "roles"]
 
     /// - Throws: ``MappingError`` holding all diagnostics when the file has errors.
@@ -97,6 +97,27 @@ struct MappingParser: YAMLDocumentParser {
                 }
             case "excel_dates":
                 m.excelDates = bool(v, "excel_dates") ?? false
+            case "sheet":
+                // A plain whole number counts sheets; anything else (or a quoted "2") is a name.
+                guard let s = string(v, "sheet") else { continue }
+                if case .scalar(let scalar) = v, scalar.style == .plain, let n = Int(s.trimmingSpaces) {
+                    if n >= 1 { m.sheet = .number(n) } else {
+                        error("M017", v, zh: "sheet 写序号时从 1 开始（1 为第一个工作表），实际为 \(n)",
+                              en: "sheet numbers start at 1 (the first sheet), got \(n)",
+                              hintZh: "写工作表的名称，或从 1 起的序号；名称是数字时加引号，如 sheet: \"2025\"。",
+                              hintEn: "Write the sheet's name or its number from 1; quote a name made of digits, e.g. sheet: \"2025\".")
+                    }
+                } else if s.trimmingSpaces.isEmpty {
+                    error("M017", v, zh: "sheet 不能为空", en: "sheet must not be empty")
+                } else {
+                    m.sheet = .name(s)
+                }
+            case "header_row":
+                if let n = int(v, "header_row") {
+                    if n >= 1 { m.headerRow = n } else {
+                        error("M018", v, zh: "header_row 是表头所在的行号，从 1 开始", en: "header_row is the header's row number, from 1")
+                    }
+                }
             case "columns":
                 sawColumns = true
                 parseColumns(v, into: &m)

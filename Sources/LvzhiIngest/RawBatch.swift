@@ -101,18 +101,21 @@ enum RawReader {
         return t
     }()
 
-    /// Starts reading `path` and returns the channel its batches arrive on.
-    static func start(path: String, format: InputFormat, mapping: Mapping? = nil, names: NameIndex? = nil) -> BatchChannel {
+    /// Starts reading `path` and returns the channel its batches arrive on. Tables (CSV files
+    /// and workbook sheets) come through `table`, XML files through their path.
+    static func start(path: String, format: InputFormat, table: TableSource? = nil, mapping: Mapping? = nil,
+                      names: NameIndex? = nil) -> BatchChannel {
         let channel = BatchChannel()
         let thread = Thread {
             do {
+                let source = try table ?? TableSource.open(path: path, format: format)
                 if let mapping {
-                    try readMappedCSV(path: path, mapping: mapping, names: names ?? NameIndex(members: []), into: channel)
+                    try readMappedTable(path: path, source: source, mapping: mapping, names: names ?? NameIndex(members: []), into: channel)
                     channel.close()
                     return
                 }
                 switch format {
-                case .csv: try readCSV(path: path, into: channel)
+                case .csv, .xlsx: try readTable(path: path, source: source, into: channel)
                 case .xml: try readXML(path: path, into: channel)
                 }
                 channel.close()
@@ -125,12 +128,12 @@ enum RawReader {
         return channel
     }
 
-    static func readCSV(path: String, into channel: BatchChannel) throws {
+    static func readTable(path: String, source: TableSource, into channel: BatchChannel) throws {
         var columns: [Int?]? = nil
         var width = 0
         var batch = RawBatch()
         let fieldCount = RawBatch.fieldCount
-        try CSVReader(path: path).forEachRow { row in
+        try source.forEachRow { row in
             guard let cols = columns else {
                 columns = try headerMap(row, path: path, fields: ActivityField.allCases.map { ($0.key, $0.chinese) },
                                         required: ActivityField.allCases.filter(\.isRequired).map(\.rawValue))

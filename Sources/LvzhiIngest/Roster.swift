@@ -1,15 +1,19 @@
 import LvzhiCore
 
-/// Reads the member roster (canonical CSV or XML).
+/// Reads the member roster (canonical CSV, XML or `.xlsx`).
 public enum RosterReader {
     public struct Result: Sendable {
         public var members: [Member]
         public var rejects: [Reject]
         public var rowsRead: Int
+        /// The sheet read, for a workbook.
+        public var sheet: String?
     }
 
+    /// Reads a roster in canonical CSV, XML, or the first visible sheet of an `.xlsx` workbook
+    /// holding the same columns.
     /// - Throws: ``IngestError`` when the file cannot be read at all.
-    public static func read(path: String) throws -> Result {
+    public static func read(path: String, limits: XLSXLimits = .standard) throws -> Result {
         var members: [Member] = []
         var rejects: [Reject] = []
         var seen: [String: SourceLocation] = [:]
@@ -46,11 +50,14 @@ public enum RosterReader {
                 joined: dates[0], left: dates[1], ranked: ranked, source: loc))
         }
 
+        var sheet: String?
         switch InputFormat(path: path) {
-        case .csv:
+        case .csv, .xlsx:
+            let table = try TableSource.open(path: path, format: InputFormat(path: path)!, limits: limits)
+            sheet = table.sheetName
             var columns: [Int?]? = nil
             var width = 0
-            try CSVReader(path: path).forEachRow { row in
+            try table.forEachRow { row in
                 guard let cols = columns else {
                     columns = try headerMap(row, path: path, fields: MemberField.allCases.map { ($0.key, $0.chinese) },
                                             required: [MemberField.memberID.rawValue, MemberField.name.rawValue])
@@ -105,7 +112,7 @@ public enum RosterReader {
             throw IngestError.unsupportedFormat(path: path)
         }
         if members.isEmpty { throw IngestError.noMembers(path: path) }
-        return Result(members: members, rejects: rejects, rowsRead: rows)
+        return Result(members: members, rejects: rejects, rowsRead: rows, sheet: sheet)
     }
 
     static func parseFlag(_ s: String) -> Bool? {
@@ -118,12 +125,17 @@ public enum RosterReader {
 }
 
 /// The kind of an input file, by extension.
-public enum InputFormat: Sendable {
-    case csv, xml
+public enum InputFormat: String, Sendable {
+    case csv, xml, xlsx
     public init?(path: String) {
         let lower = path.lowercased()
         if lower.hasSuffix(".csv") { self = .csv }
         else if lower.hasSuffix(".xml") { self = .xml }
+        else if lower.hasSuffix(".xlsx") {
+            // Excel's lock file for an open workbook (~$导出.xlsx) is not a workbook.
+            if path.split(separator: "/").last?.hasPrefix("~$") == true { return nil }
+            self = .xlsx
+        }
         else { return nil }
     }
 }

@@ -273,6 +273,11 @@ extension HTMLWriter {
             text(f.path)
             raw("</td><td>\(f.isRoster ? t("委员名册", "roster") : f.isCorrections ? t("复核补录", "corrections") : t("活动记录", "activities"))</td><td>")
             text(f.format.uppercased())
+            if let sheet = f.sheet {
+                raw(t("（工作表“", " (sheet “"))
+                text(sheet)
+                raw(t("”）", "”)"))
+            }
             raw("</td><td class=\"r\">\(f.read)</td><td class=\"r\">\(f.accepted)</td>")
             raw("<td class=\"r\(f.rejected > 0 ? " warnnum" : "")\">\(f.rejected)</td></tr>\n")
         }

@@ -83,6 +83,7 @@ public enum ScoresJSON {
         for (i, f) in run.files.enumerated() {
             if i > 0 { o.append(",") }
             o.append("\n  {"); key("path"); str(f.path); o.append(","); key("format"); str(f.format); o.append(",")
+            if let sheet = f.sheet { key("sheet"); str(sheet); o.append(",") }
             key("read"); o.append(String(f.read)); o.append(","); key("accepted"); o.append(String(f.accepted)); o.append(",")
             key("rejected"); o.append(String(f.rejected))
             if f.removed > 0 { o.append(","); key("removed"); o.append(String(f.removed)) }

@@ -16,7 +16,7 @@ public enum ScoringPipeline {
         case asOfOutsidePeriod(Day, Period)
     }
 
-    /// Expands folders into the CSV and XML files they hold (recursively), sorted by path, so
+    /// Expands folders into the CSV, XML and XLSX files they hold (recursively), sorted by path, so
     /// the run does not depend on the order the shell or the file system lists them in.
     public static func expandInputs(_ paths: [String]) throws(IngestError) -> [String] {
         var out: [String] = []
@@ -75,7 +75,8 @@ public enum ScoringPipeline {
             let files = try expandInputs(activities)
             let roster = try RosterReader.read(path: membersPath)
             var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
-                                            memberRows: roster.rowsRead, period: period, vocabulary: rules.vocabulary)
+                                            memberRows: roster.rowsRead, memberSheet: roster.sheet, period: period,
+                                            vocabulary: rules.vocabulary)
             let inputs = files.filter { $0 != membersPath }
             var done = 0, records = 0
             if let progress {

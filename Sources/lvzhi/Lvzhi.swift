@@ -68,10 +68,10 @@ struct InputOptions: ParsableArguments {
     @Option(help: "规则文件 (rule file, YAML).")
     var rules: String
 
-    @Option(help: "委员名册 (member roster, CSV or XML).")
+    @Option(help: "委员名册：CSV、XML 或 .xlsx (member roster: CSV, XML or .xlsx).")
     var members: String
 
-    @Option(parsing: .upToNextOption, help: "活动记录文件或文件夹，可多个 (activity files or folders).")
+    @Option(parsing: .upToNextOption, help: "活动记录文件（.csv、.xml、.xlsx）或文件夹，可多个 (activity files or folders).")
     var activities: [String]
 
     @Option(parsing: .upToNextOption, help: "映射文件（YAML），可多个；每个映射文件用 files 写明适用的文件；见 docs/mapping.md (mapping files for foreign exports).")

@@ -38,10 +38,10 @@ struct Score: ParsableCommand {
     @Option(help: "规则文件 (rule file, YAML).")
     var rules: String?
 
-    @Option(help: "委员名册 (member roster, CSV or XML).")
+    @Option(help: "委员名册：CSV、XML 或 .xlsx (member roster: CSV, XML or .xlsx).")
     var members: String?
 
-    @Option(parsing: .upToNextOption, help: "活动记录文件或文件夹，可多个 (activity files or folders).")
+    @Option(parsing: .upToNextOption, help: "活动记录文件（.csv、.xml、.xlsx）或文件夹，可多个 (activity files or folders).")
     var activities: [String] = []
 
     @Option(help: "输出文件夹 (output folder).")

@@ -1,8 +1,10 @@
-// libFuzzer harness for the CSV reader, the streaming decoder and the mapping layer.
-// Built by Tests/Fuzz/run (not part of `swift build`): the input's first byte picks the
-// encoding, the rest is a CSV file read through a fixed proposal mapping (names, a list
-// column, vocabularies, Excel dates) and, separately, as a plain CSV file. Any crash, hang
-// or sanitizer report is a bug; thrown IngestErrors are fine.
+// libFuzzer harness for the CSV reader, the streaming decoder, the mapping layer and the
+// workbook reader. Built by Tests/Fuzz/run (not part of `swift build`): the input's first byte
+// picks the encoding, the rest is a CSV file read through a fixed proposal mapping (names, a
+// list column, vocabularies, Excel dates) and, separately, as a plain CSV file; the same bytes
+// are also opened as an .xlsx workbook (the corpus holds one with stored, uncompressed parts,
+// so mutations reach the XML). Any crash, hang or sanitizer report is a bug; thrown
+// IngestErrors are fine.
 import Foundation
 import LvzhiCore
 
@@ -23,6 +25,7 @@ let fuzzNames = NameIndex(members: [
            ranked: true, source: SourceLocation(file: "m", line: 4)),
 ])
 let fuzzPath = NSTemporaryDirectory() + "lvzhi-fuzz-\(getpid()).csv"
+let fuzzBook = NSTemporaryDirectory() + "lvzhi-fuzz-\(getpid()).xlsx"
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -35,13 +38,23 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         for i in 0..<row.count { _ = row.string(i) }
     }
     let channel = BatchChannel()
-    _ = try? RawReader.readMappedCSV(path: fuzzPath, mapping: mapping, names: fuzzNames, into: channel)
+    _ = try? RawReader.readMappedTable(path: fuzzPath, source: .csv(CSVReader(path: fuzzPath, encoding: mapping.encoding), headerLine: nil),
+                                       mapping: mapping, names: fuzzNames, into: channel)
     channel.close()
     while let b = try? channel.take() {
         for r in 0..<b.count where b.issues[r] == nil {
             let base = r * RawBatch.fieldCount * 2
             let date = b.bytes[Int(b.bounds[base + 4])..<Int(b.bounds[base + 5])]
             _ = Array(date).withUnsafeBufferPointer { DateText.parse($0, excel: true) }
+        }
+    }
+    FileManager.default.createFile(atPath: fuzzBook, contents: Data(bytes: data + 1, count: size - 1))
+    var limits = XLSXLimits()
+    limits.maxSheetBytes = 1 << 20
+    limits.maxSharedStringsPartBytes = 1 << 20
+    if let book = try? XLSXWorkbook(path: fuzzBook, limits: limits), let i = try? book.sheetIndex(nil) {
+        _ = try? book.forEachRow(sheet: i, headerRow: nil) { row in
+            for c in 0..<row.count { _ = row.string(c) }
         }
     }
     _ = Mapping.splitList(String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self))

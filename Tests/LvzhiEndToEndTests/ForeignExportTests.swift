@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 
-/// Runs the built binary on Samples/foreign: two foreign exports read through their mapping
-/// files alongside the canonical Samples/activities (as scripts/demo does).
+/// Runs the built binary on Samples/foreign: three foreign exports (two CSV files and a
+/// workbook) read through their mapping files alongside the canonical Samples/activities (as
+/// scripts/demo does).
 @Suite struct ForeignExportTests {
-    static let mappings = ["--mapping", "Samples/foreign/proposals.mapping.yaml", "Samples/foreign/opinions.mapping.yaml"]
+    static let mappings = ["--mapping", "Samples/foreign/proposals.mapping.yaml", "Samples/foreign/opinions.mapping.yaml",
+                           "Samples/foreign/inspections.mapping.yaml"]
     static let inputs = ["--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv",
                          "--activities", "Samples/activities", "Samples/foreign"]
 
@@ -13,8 +15,9 @@ import Testing
         let r = try lvzhi(["score"] + Self.inputs + Self.mappings + ["--out", s.file("out")],
                           environment: ["SOURCE_DATE_EPOCH": "1767225600"])
         #expect(r.status == 0, "\(r.stderr)")
-        // 8250 canonical rows + 123 records from the two foreign files (list cells expanded).
-        #expect(r.stdout.contains("读取记录 8373 条：计分 8363 条"), "\(r.stdout)")
+        // 8250 canonical rows + 123 records from the two foreign CSV files + 83 from the workbook
+        // (list cells expanded).
+        #expect(r.stdout.contains("读取记录 8456 条：计分 8443 条"), "\(r.stdout)")
         let rejects = s.read("out/rejects.csv")
         #expect(rejects.contains("TA2025-008#2") && rejects.contains("李怡旭") && rejects.contains("M0101"))
         #expect(rejects.contains("TA2025-024#2") && rejects.contains("欧阳不在"))
@@ -22,17 +25,24 @@ import Testing
         let ledger = s.read("out/ledger.csv")
         #expect(ledger.contains("TA2025-001#4"), "co-signers from one list cell are scored")
         #expect(ledger.contains("XX2025-001"), "GB18030 rows with Excel serial dates are scored")
+        #expect(ledger.contains("DY2025-001,2025-02-10,视察,参加"), "workbook rows with real Excel dates are scored")
+        #expect(ledger.contains("Samples/foreign/inspections.xlsx:3"), "ledger lines name the sheet row")
+        #expect(rejects.contains("Samples/foreign/inspections.xlsx,14,DY2025-012,") && rejects.contains("2024-12-18"))
+        #expect(s.read("out/report.html").contains("XLSX（工作表“调研视察”）"))
+        #expect(s.read("out/scores.json").contains(#""format":"xlsx","sheet":"调研视察""#))
     }
 
     @Test func validatePrintsTheReconciliation() throws {
         let r = try lvzhi(["validate"] + Self.inputs + Self.mappings)
         #expect(r.status == 1, "records were rejected: \(r.stderr)")
-        #expect(r.stdout.contains("读取记录 8373 条：接受 8363 条，拒收 10 条"), "\(r.stdout)")
+        #expect(r.stdout.contains("读取记录 8456 条：接受 8443 条，拒收 13 条"), "\(r.stdout)")
+        #expect(r.stdout.contains("Samples/foreign/inspections.xlsx（工作表“调研视察”）"))
+        #expect(r.stdout.contains("Samples/foreign/inspections.xlsx:14: outside-period: DY2025-012"))
         #expect(r.stdout.contains("未知的状态：已采用(单篇) × 1、转有关部门参考 × 1"))
         #expect(r.stdout.contains("名册中没有的委员：M0999 × 1、欧阳不在 × 1"))
         #expect(r.stdout.contains("映射 Samples/foreign/opinions.mapping.yaml 适用于：Samples/foreign/opinions-gb18030.csv"))
         let en = try lvzhi(["validate"] + Self.inputs + Self.mappings + ["--lang", "en"])
-        #expect(en.stdout.contains("records read 8373: 8363 accepted, 10 rejected"))
+        #expect(en.stdout.contains("records read 8456: 8443 accepted, 13 rejected"))
         #expect(en.stdout.contains("ambiguous-name 1"))
     }
 
