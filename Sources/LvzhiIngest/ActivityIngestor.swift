@@ -87,18 +87,19 @@ public struct ActivityIngestor {
         }
     }
 
-    /// Reads one activity file (CSV or XML).
+    /// Reads one activity file (CSV or XML), through `mapping` when it is a foreign export.
     /// - Throws: ``IngestError`` when the file cannot be read as a whole.
     public mutating func read(path: String, mapping: Mapping? = nil) throws {
         let fileIndex = Int32(store.files.count)
         store.files.append(path)
         if let mapping {
-            guard InputFormat(path: path) == .csv else {
+            let format: InputFormat = mapping.xml == nil ? .csv : .xml
+            guard InputFormat(path: path) == format else {
                 throw IngestError.unsupportedMapped(path: path, mapping: mapping.path)
             }
             if names == nil { names = NameIndex(members: members) }
-            files.append(FileReport(path: path, format: "csv"))
-            return try readPiped(path: path, format: .csv, fileIndex: fileIndex, mapping: mapping)
+            files.append(FileReport(path: path, format: format == .xml ? "xml" : "csv"))
+            return try readPiped(path: path, format: format, fileIndex: fileIndex, mapping: mapping)
         }
         switch InputFormat(path: path) {
         case .csv:

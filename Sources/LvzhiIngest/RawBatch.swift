@@ -107,7 +107,11 @@ enum RawReader {
         let thread = Thread {
             do {
                 if let mapping {
-                    try readMappedCSV(path: path, mapping: mapping, names: names ?? NameIndex(members: []), into: channel)
+                    if let layout = mapping.xml {
+                        try readMappedXML(path: path, mapping: mapping, layout: layout, names: names ?? NameIndex(members: []), into: channel)
+                    } else {
+                        try readMappedCSV(path: path, mapping: mapping, names: names ?? NameIndex(members: []), into: channel)
+                    }
                     channel.close()
                     return
                 }
