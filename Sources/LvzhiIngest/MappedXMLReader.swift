@@ -319,7 +319,6 @@ struct MappedXMLReader: XMLEventHandler {
             let p = group.path.joined(separator: "/")
             issue = item.persons[g].isEmpty ? .missingElement(p) : .repeatedElement(p)
         }
-        if item.tooLarge { issue = .itemTooLarge(elements: limits.elements, bytes: limits.bytes) }
         let itemID = base[ActivityField.activityID.rawValue].trimmingSpaces
 
         func reject(_ v: [String], _ reason: RejectReason, line: Int, value: String = "") {
@@ -328,6 +327,12 @@ struct MappedXMLReader: XMLEventHandler {
         }
 
         let persons = layout.people.indices.flatMap { g in item.persons[g].map { (g, $0) } }
+        if item.tooLarge {
+            // Who was in it is not known past the bound: one reject for the whole item.
+            var v = base
+            MappedValues.complete(&v, mapping: mapping)
+            return reject(v, .itemTooLarge(elements: limits.elements, bytes: limits.bytes), line: item.line)
+        }
         if persons.isEmpty {
             var v = base
             MappedValues.complete(&v, mapping: mapping)
@@ -396,7 +401,13 @@ extension RawReader {
         case .gb18030: "GB18030"
         case .gbk: "GBK"
         }
-        try XMLRecordReader(path: path).stream(&reader, encoding: encoding)
+        do {
+            try XMLRecordReader(path: path).stream(&reader, encoding: encoding)
+        } catch {
+            // The items before the error are counted (validate's reconciliation) before it is reported.
+            channel.put(out.batch)
+            throw error
+        }
         channel.put(out.batch)
         if reader.itemsSeen == 0 {
             throw IngestError.noItems(path: path, record: layout.recordText, mapping: mapping.path, seen: reader.pathsSeen)

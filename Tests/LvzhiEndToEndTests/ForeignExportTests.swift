@@ -29,7 +29,7 @@ import Testing
         #expect(ledger.contains(",ZA2025-002#4,") && ledger.contains("Samples/foreign/proposal-system.xml:"))
         #expect(rejects.contains("proposal-system.xml,101,ZA2025-009,,,范良瑞,missing-element"), "no lead: the whole item is refused")
         #expect(rejects.contains("proposal-system.xml,101,ZA2025-009#2,,,赵瑶庆,missing-element"))
-        #expect(rejects.contains("ZA2025-017#3") && rejects.contains("proposal-system.xml:210"))
+        #expect(rejects.contains("ZA2025-017#3") && rejects.contains("proposal-system.xml,210,ZA2025-017#3"))
     }
 
     @Test func validatePrintsTheReconciliation() throws {
