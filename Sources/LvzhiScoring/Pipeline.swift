@@ -119,8 +119,8 @@ public struct InputFailures: Error, Sendable {
             let shown = files.prefix(30).joined(separator: sep)
             return files.count > 30 ? shown + lang.pick("……（共 \(files.count) 个）", "… (\(files.count) in all)") : shown
         }
-        out.append(lang.pick("lvzhi: 有 \(failed.count) 个活动文件未能完整读取，没有评分，输出文件夹未改动。",
-                             "lvzhi: \(failed.count) activity file(s) could not be read to the end; nothing was scored and the output folder is untouched."))
+        out.append(lang.pick("lvzhi: 有 \(failed.count) 个活动文件未能完整读取，没有评分。",
+                             "lvzhi: \(failed.count) activity file(s) could not be read to the end; nothing was scored."))
         out.append(lang.pick("  完整读取（\(read.count) 个）：", "  read in full (\(read.count)): ") + names(read))
         let partial = failed.filter { ($0.location?.line ?? 0) > 1 }
         let unread = failed.filter { ($0.location?.line ?? 0) <= 1 }
