@@ -50,6 +50,19 @@ public struct XMLRecordReader {
     final class ErrorBox {
         @exclusivity(unchecked) var message: String?
         @exclusivity(unchecked) var line = 0
+        /// What libxml2 sent to its generic error handler (see shim.h), NUL-terminated.
+        let generic: UnsafeMutablePointer<CChar> = {
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(LVZHI_GENERIC_ERROR_BYTES))
+            p.initialize(repeating: 0, count: Int(LVZHI_GENERIC_ERROR_BYTES))
+            return p
+        }()
+        deinit { generic.deallocate() }
+
+        /// The first line of the generic errors, `nil` when there were none.
+        var genericError: String? {
+            let first = String(cString: generic).split(separator: "\n").first.map { String($0).trimmingSpaces } ?? ""
+            return first.isEmpty ? nil : first
+        }
     }
 
     /// Calls `body` for every element, in document order, with its attributes as text.
@@ -80,12 +93,14 @@ public struct XMLRecordReader {
         // NONET: no network. No NOENT (entities are not substituted), no DTDLOAD, no DTDATTR,
         // no XINCLUDE, no HUGE (libxml2's default size limits stay on).
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
+        let box = ErrorBox()
+        lvzhi_collect_generic_errors(box.generic)
+        defer { lvzhi_collect_generic_errors(nil) }
         guard let reader = xmlReaderForFile(path, encoding, options) else {
-            throw IngestError.unreadable(path: path, reason: "libxml2 could not open the file")
+            throw IngestError.unreadable(path: path, reason: box.genericError ?? "libxml2 could not open the file")
         }
         defer { xmlFreeTextReader(reader) }
 
-        let box = ErrorBox()
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
         xmlTextReaderSetStructuredErrorHandler(reader, { ctx, error in
@@ -156,7 +171,7 @@ public struct XMLRecordReader {
                 if r == 0 { break }
                 if r < 0 || box.message != nil {
                     let line = box.line > 0 ? box.line : Int(xmlTextReaderGetParserLineNumber(reader))
-                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? "parse error")
+                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? box.genericError ?? "parse error")
                 }
                 let type = xmlTextReaderNodeType(reader)
                 switch type {
@@ -203,7 +218,7 @@ public struct XMLRecordReader {
                 if r == 0 { break }
                 if r < 0 || box.message != nil {
                     let line = box.line > 0 ? box.line : Int(xmlTextReaderGetParserLineNumber(reader))
-                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? "parse error")
+                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? box.genericError ?? "parse error")
                 }
                 switch xmlTextReaderNodeType(reader) {
                 case 10, 17: // DOCUMENT_TYPE, ENTITY declaration

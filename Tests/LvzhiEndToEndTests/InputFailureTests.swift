@@ -44,4 +44,18 @@ import Testing
         #expect(r.status == 3)
         #expect(r.stderr.contains("proposal-system.xml:5") && r.stderr.contains("[I018]") && r.stderr.contains("附件"), "\(r.stderr)")
     }
+
+    /// Bytes that are not GB18030 in a file that says it is: libxml2's own complaint becomes the
+    /// diagnostic's reason, and libxml2 prints nothing of its own on stderr.
+    @Test func undecodableXMLIsOneDiagnosticNotLibxml2Noise() throws {
+        let s = Scratch()
+        let path = s.file("enc.xml")
+        let bytes = Array("<?xml version=\"1.0\" encoding=\"GB18030\"?>\n<lvzhi version=\"1\"><activities>\n<activity activity_id=\"A1\" status=\"".utf8)
+            + [0x93, 0x3E] + Array("\"/>\n</activities></lvzhi>\n".utf8)
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let r = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities", path, "--out", s.file("out")])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("enc.xml:3: 错误: [I003] XML 格式错误：input conversion failed"), "\(r.stderr)")
+        #expect(!r.stderr.contains("encoding error :") && !r.stderr.contains("I/O error"), "\(r.stderr)")
+    }
 }
