@@ -223,6 +223,10 @@ func proposalExport(_ items: String...) -> [UInt8] {
         #expect(r.store.records.count == 1)
         #expect(r.store.title(of: r.store.records[0]) == "全体会议第一次")
         #expect(r.members[Int(r.store.records[0].member)].id == "M1")
+        // Namespaces: local names are compared; xmlns and xsi:* attributes are not data.
+        let ns = "<x:根 xmlns:x=\"urn:a\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><x:项 xsi:type=\"t\" id=\"Q2\" d=\"2025-05-07\" who=\"李四\">第二次</x:项></x:根>"
+        let n = try ingestMapped(yaml, [("b.xml", Array(ns.utf8))])
+        #expect(n.rejects.isEmpty && n.store.records.map { n.store.id(of: $0) } == ["Q2"], "\(n.rejects)")
     }
 
     @Test func unmappedElementAttributeOrTextIsAnErrorWithItsLine() throws {
