@@ -43,6 +43,8 @@ public enum ScoringPipeline {
 
     /// Loads the rules, reads the roster and every activity file, and scores. `progress` is
     /// called while reading with the activity files done, their number, and the records read.
+    /// - Throws: ``Failure``; `.files` after reading on past every activity file that cannot be
+    ///   read to the end, naming all of them and the files read in full (nothing is scored).
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
                            period periodSpec: String?, mappings: [Mapping] = [], timings: PhaseTimings? = nil,
                            progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
