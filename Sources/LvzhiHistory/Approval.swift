@@ -361,6 +361,7 @@ public enum ApprovalCheck {
             switch error {
             case .rules(let e): outcome.failure = e.render(lang)
             case .input(let e): outcome.failure = e.diagnostic.render(lang)
+            case .files(let f): outcome.failure = f.render(lang)
             case .noPeriod, .badPeriod: outcome.failure = lang.pick("错误: 核准文件的考核期间“\(file.period)”无法识别", "error: the approval file's period '\(file.period)' is not valid")
             case .corrections(let e): outcome.failure = e.render(lang)
             case .asOfOutsidePeriod: outcome.failure = lang.pick("错误: 核准文件的考核期间“\(file.period)”无法识别", "error: the approval file's period '\(file.period)' is not valid")

@@ -110,6 +110,13 @@ public struct ActivityIngestor {
         store.files.append(path)
         let format = InputFormat(path: path)
         if let mapping {
+            if mapping.xml != nil {
+                // A nested XML export: `record`, `fields` and `people`.
+                guard format == .xml else { throw IngestError.unsupportedMapped(path: path, mapping: mapping.path) }
+                if names == nil { names = NameIndex(members: members) }
+                files.append(FileReport(path: path, format: "xml"))
+                return try readPiped(path: path, format: .xml, fileIndex: fileIndex, mapping: mapping)
+            }
             guard format == .csv || format == .xlsx else {
                 throw IngestError.unsupportedMapped(path: path, mapping: mapping.path)
             }

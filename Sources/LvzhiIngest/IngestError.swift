@@ -28,7 +28,7 @@ public enum IngestError: Error, Sendable, Equatable {
     case missingMappedColumns(path: String, columns: [String], mapping: String)
     /// More than one mapping names the same input file.
     case ambiguousMapping(path: String, mappings: [String])
-    /// The mapping names an input kind this version cannot map (mapped XML, say).
+    /// The mapping is for the other kind of file (a CSV mapping for an XML file, or the reverse).
     case unsupportedMapped(path: String, mapping: String)
     /// An `.xlsx` file that is not a readable workbook.
     case notWorkbook(path: String, problem: WorkbookProblem)
@@ -38,6 +38,11 @@ public enum IngestError: Error, Sendable, Equatable {
     case unknownSheet(path: String, sheet: String, available: [String])
     /// A broken row or cell in the sheet being read; `row` is the sheet's row number.
     case badSheet(path: String, sheet: String, row: Int, problem: SheetProblem)
+    /// No element in an XML file matches the mapping's `record` path; `seen` lists a few
+    /// element paths that the file does have.
+    case noItems(path: String, record: String, mapping: String, seen: [String])
+    /// An element, attribute or text inside an item that the XML mapping does not describe.
+    case unmappedXML(path: String, line: Int, what: String, mapping: String)
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -61,18 +66,20 @@ public enum IngestError: Error, Sendable, Equatable {
         case .workbookLimit: "I018"
         case .unknownSheet: "I019"
         case .badSheet: "I020"
+        case .noItems: "I021"
+        case .unmappedXML: "I022"
         }
     }
 
     public var location: SourceLocation? {
         switch self {
-        case .malformedCSV(let p, let l, _), .malformedXML(let p, let l, _), .forbiddenXML(let p, let l, _):
+        case .malformedCSV(let p, let l, _), .malformedXML(let p, let l, _), .forbiddenXML(let p, let l, _), .unmappedXML(let p, let l, _, _):
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
         case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
              .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
-             .unknownSheet(let p, _, _):
+             .unknownSheet(let p, _, _), .noItems(let p, _, _, _):
             SourceLocation(file: p, line: 0)
         case .badSheet(let p, _, let row, _):
             SourceLocation(file: p, line: row)
@@ -159,12 +166,32 @@ public enum IngestError: Error, Sendable, Equatable {
                               en: "file \(p) is named by several mapping files: \(ms.joined(separator: ", "))",
                               hintZh: "修改这些映射文件的 files，让每个文件只对应一个映射。", hintEn: "Narrow their files patterns so each file has one mapping.")
         case .unsupportedMapped(let p, let m):
-            return Diagnostic(id: id, location: nil, zh: "映射文件 \(m) 适用于 \(p)，但目前映射只支持 CSV 和 .xlsx 文件",
-                              en: "mapping \(m) names \(p), but mappings support CSV and .xlsx files only for now",
-                              hintZh: "把导出另存为 CSV，或把 XML 转换为规范格式（Schemas/lvzhi-export.xsd）。",
-                              hintEn: "Save the export as CSV, or convert the XML to the canonical format (Schemas/lvzhi-export.xsd).")
+            if InputFormat(path: p) == .xml {
+                return Diagnostic(id: id, location: nil, zh: "映射文件 \(m) 适用于 \(p)，但它是 CSV 映射（columns），不能读取 XML 文件",
+                                  en: "mapping \(m) names \(p), but it is a CSV mapping (columns) and cannot read an XML file",
+                                  hintZh: "XML 导出的映射写 record、fields 和 people（见 docs/mapping.md），或修改 files 不再对应这个文件。",
+                                  hintEn: "A mapping for an XML export uses record, fields and people (see docs/mapping.md); or narrow its files.")
+            }
+            return Diagnostic(id: id, location: nil, zh: "映射文件 \(m) 适用于 \(p)，但它是 XML 映射（record），不能读取这个文件",
+                              en: "mapping \(m) names \(p), but it is an XML mapping (record) and cannot read this file",
+                              hintZh: "CSV 导出的映射写 columns（见 docs/mapping.md），或修改 files 不再对应这个文件。",
+                              hintEn: "A mapping for a CSV export uses columns (see docs/mapping.md); or narrow its files.")
         case .notWorkbook, .workbookLimit, .unknownSheet, .badSheet:
             return workbookDiagnostic(location: loc)
+        case .noItems(let p, let record, let m, let seen):
+            return Diagnostic(id: id, location: nil, zh: "\(p) 中没有与映射文件 \(m) 的 record “\(record)”对应的元素，一项也没有读到",
+                              en: "no element in \(p) matches record '\(record)' of the mapping \(m); not one item was read",
+                              hintZh: "检查 record 的写法（元素名区分大小写，用 / 分隔）" + (seen.isEmpty ? "。" : "；文件中有：\(seen.joined(separator: "、"))"),
+                              hintEn: "Check the record path (element names are case-sensitive, separated by /)" + (seen.isEmpty ? "." : "; the file has: \(seen.joined(separator: ", "))"))
+        case .unmappedXML(_, _, let what, let m):
+            let isText = what.hasSuffix("text()")
+            var place = isText ? String(what.dropLast("text()".count)) : what
+            while place.hasSuffix("/") { place.removeLast() }
+            let zhPlace = isText ? (place.isEmpty ? "记录元素中的文字" : "\(place) 中的文字") : "记录元素中的 \(place)"
+            let enPlace = isText ? (place.isEmpty ? "the text of the record element" : "the text in \(place)") : "\(place) in the record element"
+            return Diagnostic(id: id, location: loc, zh: "映射文件 \(m) 没有说明\(zhPlace)", en: "the mapping \(m) does not say what \(enPlace) holds",
+                              hintZh: "在映射文件的 fields（或对应 people 项的 fields）中写明它对应的字段；不需要的写作 skip（路径相对于 record 元素；属性写作 @名称）。",
+                              hintEn: "Map it under fields (or the people entry's fields), or write skip to ignore it (paths are relative to the record element; attributes as @name).")
         }
     }
 }
@@ -195,8 +222,14 @@ public enum RejectReason: Sendable, Hashable {
     case ambiguousName(candidates: [String])
     /// A member name not in the roster.
     case unknownName
-    /// The same person twice in one list cell.
+    /// The same person twice in one list cell (or one XML item).
     case repeatedPerson
+    /// An XML element or attribute a mapping reads once occurs several times in one item.
+    case repeatedElement(String)
+    /// An XML item lacks the one element its mapping requires (`single: true`).
+    case missingElement(String)
+    /// An XML item beyond the bounds on elements or bytes in one item.
+    case itemTooLarge(elements: Int, bytes: Int)
 
     /// A stable code for grouping in the reconciliation.
     public var code: String {
@@ -223,6 +256,9 @@ public enum RejectReason: Sendable, Hashable {
         case .ambiguousName: "ambiguous-name"
         case .unknownName: "unknown-name"
         case .repeatedPerson: "repeated-person"
+        case .repeatedElement: "repeated-element"
+        case .missingElement: "missing-element"
+        case .itemTooLarge: "item-too-large"
         }
     }
 
@@ -267,6 +303,14 @@ public enum RejectReason: Sendable, Hashable {
                              "\(ids.count) members share this name (\(ids.joined(separator: ", "))); cannot tell which — use the member id in the export")
         case .unknownName: return lang.pick("名册中没有这个姓名的委员", "no member with this name in the roster")
         case .repeatedPerson: return lang.pick("同一人在名单中出现了两次，只计一次", "the same person is listed twice in one cell; counted once")
+        case .repeatedElement(let p):
+            return lang.pick("这一项中 \(p) 出现了不止一次，映射只读一个，无法确定取哪一个；整项未计分",
+                             "\(p) occurs more than once in this item but the mapping reads one; cannot tell which — the item was not scored")
+        case .missingElement(let p):
+            return lang.pick("这一项缺少 \(p)（映射要求恰有一个）；整项未计分", "this item has no \(p) (the mapping requires exactly one); the item was not scored")
+        case .itemTooLarge(let e, let b):
+            return lang.pick("这一项超过上限（\(e) 个元素或 \(b / 1024) KB 文字），文件可能损坏；整项未计分",
+                             "this item exceeds the bounds (\(e) elements or \(b / 1024) KB of text); the file may be damaged — the item was not scored")
         }
     }
 

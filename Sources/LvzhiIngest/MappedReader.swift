@@ -67,23 +67,7 @@ struct MappedRowTranslator {
             case .skip: break
             }
         }
-        for (f, v) in mapping.constants { values[f.rawValue] = v }
-        // Vocabularies, all looked up on the values as read.
-        let read = values
-        var marks: [String] = read[ActivityField.marks.rawValue].isEmpty ? [] : [read[ActivityField.marks.rawValue]]
-        if let table = mapping.values[.marks], let t = table[Mapping.normalise(read[ActivityField.marks.rawValue])] {
-            marks = t.fields[.marks].map { [$0] } ?? []
-        }
-        for (f, table) in mapping.values where f != .marks {
-            guard let t = table[Mapping.normalise(read[f.rawValue])] else { continue }
-            for (g, v) in t.fields {
-                if g == .marks { marks.append(v) } else { values[g.rawValue] = v }
-            }
-        }
-        values[ActivityField.marks.rawValue] = marks.joined(separator: ";")
-        if let d = DateText.parse(values[ActivityField.date.rawValue], excel: mapping.excelDates) {
-            values[ActivityField.date.rawValue] = d.description
-        }
+        MappedValues.complete(&values, mapping: mapping)
         // The people: one record each.
         let byName = memberName != nil
         let cell = memberName ?? values[ActivityField.memberID.rawValue]
@@ -101,28 +85,61 @@ struct MappedRowTranslator {
                 if i > 0, !sourceID.isEmpty { v[ActivityField.activityID.rawValue] = "\(sourceID)#\(i + 1)" }
                 if let role = i == 0 ? mapping.people?.leadRole : mapping.people?.otherRole { v[ActivityField.role.rawValue] = role }
             }
-            let id = v[ActivityField.activityID.rawValue]
-            var issue: RawIssue?
-            if byName {
-                let ids = names.lookup(person)
-                if ids.count == 1 {
-                    v[ActivityField.memberID.rawValue] = ids[0]
-                } else if person.trimmingSpaces.isEmpty {
-                    v[ActivityField.memberID.rawValue] = ""
-                } else {
-                    let reason: RejectReason = ids.isEmpty ? .unknownName : .ambiguousName(candidates: ids)
-                    issue = .rejected(reason: reason, field: "member_name", value: person, id: id, member: "")
-                }
-            } else {
-                v[ActivityField.memberID.rawValue] = person
-            }
-            if issue == nil, !seen.insert(v[ActivityField.memberID.rawValue]).inserted {
-                issue = .rejected(reason: .repeatedPerson, field: byName ? "member_name" : "member_id", value: person, id: id,
-                                  member: v[ActivityField.memberID.rawValue])
-            }
+            let issue = MappedValues.resolve(person, byName: byName, into: &v, names: names, seen: &seen)
             out.append((v, issue))
         }
         return out
+    }
+}
+
+/// What the mapping layer does to a record once its values are read, for CSV rows and XML
+/// items alike.
+enum MappedValues {
+    /// Applies the constants, the value vocabularies (all looked up on the values as read,
+    /// after the constants) and the date spellings to one record's values.
+    static func complete(_ values: inout [String], mapping: Mapping) {
+        for (f, v) in mapping.constants { values[f.rawValue] = v }
+        let read = values
+        var marks: [String] = read[ActivityField.marks.rawValue].isEmpty ? [] : [read[ActivityField.marks.rawValue]]
+        if let table = mapping.values[.marks], let t = table[Mapping.normalise(read[ActivityField.marks.rawValue])] {
+            marks = t.fields[.marks].map { [$0] } ?? []
+        }
+        for (f, table) in mapping.values.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where f != .marks {
+            guard let t = table[Mapping.normalise(read[f.rawValue])] else { continue }
+            for (g, v) in t.fields.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                if g == .marks { marks.append(v) } else { values[g.rawValue] = v }
+            }
+        }
+        values[ActivityField.marks.rawValue] = marks.joined(separator: ";")
+        if let d = DateText.parse(values[ActivityField.date.rawValue], excel: mapping.excelDates) {
+            values[ActivityField.date.rawValue] = d.description
+        }
+    }
+
+    /// Sets the member of one person's record: the id as written, or the one roster member
+    /// with this name. A name several members share, a name not in the roster, and a person
+    /// already listed for the same item (`seen`) are refused, never guessed.
+    static func resolve(_ person: String, byName: Bool, into v: inout [String], names: NameIndex, seen: inout Set<String>) -> RawIssue? {
+        let id = v[ActivityField.activityID.rawValue]
+        if byName {
+            let ids = names.lookup(person)
+            if ids.count == 1 {
+                v[ActivityField.memberID.rawValue] = ids[0]
+            } else if person.trimmingSpaces.isEmpty {
+                v[ActivityField.memberID.rawValue] = ""
+            } else {
+                let reason: RejectReason = ids.isEmpty ? .unknownName : .ambiguousName(candidates: ids)
+                return .rejected(reason: reason, field: "member_name", value: person, id: id, member: "")
+            }
+        } else {
+            v[ActivityField.memberID.rawValue] = person
+        }
+        let member = v[ActivityField.memberID.rawValue].trimmingSpaces
+        if !member.isEmpty, !seen.insert(member).inserted {
+            return .rejected(reason: .repeatedPerson, field: byName ? "member_name" : "member_id", value: person, id: id,
+                             member: v[ActivityField.memberID.rawValue])
+        }
+        return nil
     }
 }
 

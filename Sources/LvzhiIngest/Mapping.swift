@@ -57,12 +57,14 @@ public struct Mapping: Sendable, Equatable {
     /// The row (line) holding the header, 1-based; rows above it (titles) are skipped.
     /// `nil`: the first non-blank row of a sheet, the first line of a CSV file.
     public var headerRow: Int? = nil
+    /// How to read a nested XML export (`record`, `fields`, `people`); `nil` for a CSV mapping.
+    public var xml: XMLLayout? = nil
 
     public static func == (a: Mapping, b: Mapping) -> Bool {
         a.path == b.path && a.name == b.name && a.files == b.files && a.encoding == b.encoding && a.excelDates == b.excelDates
             && a.sheet == b.sheet && a.headerRow == b.headerRow
             && a.columns.elementsEqual(b.columns, by: { $0.header == $1.header && $0.target == $1.target })
-            && a.people == b.people && a.constants == b.constants && a.values == b.values
+            && a.people == b.people && a.constants == b.constants && a.values == b.values && a.xml == b.xml
     }
 
     /// True when this mapping names `file` (a path as given on the command line).
@@ -97,6 +99,115 @@ public struct Mapping: Sendable, Equatable {
     public static func splitList(_ s: String) -> [String] {
         s.split(whereSeparator: { "、,，;；\n\r\t \u{3000}".contains($0) }).map(String.init)
     }
+}
+
+/// Where a value sits inside an XML element: a path of child elements (empty for the element
+/// itself), then optionally one of its attributes. Written `办理/结果`, `@编号`, `办理/@状态` or `.`.
+public struct XMLPath: Sendable, Hashable, CustomStringConvertible {
+    public var elements: [String]
+    public var attribute: String?
+
+    public init(elements: [String], attribute: String? = nil) {
+        self.elements = elements
+        self.attribute = attribute
+    }
+
+    /// `nil` when `text` is not a path: empty segments, `..`, wildcards, or `@` anywhere but
+    /// before the last segment.
+    public init?(parsing text: String) {
+        let t = text.trimmingSpaces
+        if t == "." { self.init(elements: []); return }
+        var parts = t.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard !t.isEmpty, !parts.contains(where: \.isEmpty) else { return nil }
+        var attribute: String?
+        if let last = parts.last, last.hasPrefix("@") {
+            attribute = String(last.dropFirst())
+            parts.removeLast()
+        }
+        for p in parts + (attribute.map { [$0] } ?? []) where !Self.isName(p) { return nil }
+        self.init(elements: parts, attribute: attribute)
+    }
+
+    /// An XML name as far as mapping paths go: no spaces, slashes, `@`, quotes, brackets,
+    /// wildcards, and not `.` or `..`.
+    static func isName(_ s: String) -> Bool {
+        guard !s.isEmpty, s != ".", s != "..", let first = s.unicodeScalars.first, !("0"..."9").contains(first),
+              !"-.".unicodeScalars.contains(first) else { return false }
+        return !s.unicodeScalars.contains { c in
+            c.properties.isWhitespace || "/@*?[]()<>\"'=&|:,;{}#$%!~`^+\\".unicodeScalars.contains(c) || c.value < 0x20
+        }
+    }
+
+    public var description: String {
+        let a = attribute.map { "@" + $0 }
+        let all = elements + (a.map { [$0] } ?? [])
+        return all.isEmpty ? "." : all.joined(separator: "/")
+    }
+}
+
+/// How a nested XML export becomes canonical records: which repeated element is one item,
+/// which of its children, attributes and texts hold which field, and which children are
+/// people — one record each, lead first. See `docs/mapping.md`.
+///
+/// ```yaml
+/// record: 提案列表/提案
+/// fields: {"@编号": activity_id, 提交日期: date, 办理/状态: status}
+/// people:
+///   - {path: 第一提案人, role: 第一提案人, member: "@委员编号", single: true}
+///   - {path: 联名提案人列表/联名提案人, role: 联名提案人, name: "."}
+/// ```
+public struct XMLLayout: Sendable, Equatable {
+    /// A value's place and where it goes (`.skip`: read and deliberately ignored; for an
+    /// element, with everything inside it).
+    public struct Field: Sendable, Equatable {
+        public var path: XMLPath
+        public var target: Mapping.Target
+        public init(path: XMLPath, target: Mapping.Target) {
+            self.path = path
+            self.target = target
+        }
+    }
+
+    /// Child elements that each name one person: one record per element.
+    public struct PersonGroup: Sendable, Equatable {
+        /// Element path from the item to each person element.
+        public var path: [String]
+        /// Role written on every record of this group; `nil` keeps the mapped role.
+        public var role: String?
+        /// Where the person's member id (or, with `byName`, name) is, relative to the person element.
+        public var member: XMLPath
+        public var byName: Bool
+        /// Exactly one such element per item (a lead proposer); none or several reject the item.
+        public var single: Bool
+        /// Values of this person's record only, relative to the person element.
+        public var fields: [Field]
+
+        public init(path: [String], role: String?, member: XMLPath, byName: Bool, single: Bool, fields: [Field] = []) {
+            self.path = path
+            self.role = role
+            self.member = member
+            self.byName = byName
+            self.single = single
+            self.fields = fields
+        }
+    }
+
+    /// Element path of the repeated item element, matched against the end of each element's
+    /// path from the root (`anchored`: against the whole path, written with a leading `/`).
+    public var record: [String]
+    public var anchored: Bool
+    public var fields: [Field]
+    public var people: [PersonGroup]
+
+    public init(record: [String], anchored: Bool, fields: [Field], people: [PersonGroup]) {
+        self.record = record
+        self.anchored = anchored
+        self.fields = fields
+        self.people = people
+    }
+
+    /// The record path as written.
+    public var recordText: String { (anchored ? "/" : "") + record.joined(separator: "/") }
 }
 
 /// A text encoding of an input file.

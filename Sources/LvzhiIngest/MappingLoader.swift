@@ -6,8 +6,10 @@ import Yams
 /// Reads mapping files (YAML) into ``Mapping`` values, reporting every problem with its line
 /// and column; unknown keys are errors.
 public enum MappingLoader {
-    public static let topKeys = ["mapping", "name", "files", "encoding", "excel_dates", "sheet", "header_row", "columns", "constants", "values"]
+    public static let topKeys = ["mapping", "name", "files", "encoding", "excel_dates", "sheet", "header_row", "columns",
+                                 "record", "fields", "people", "constants", "values"]
     public static let columnKeys = ["field", "list", "roles"]
+    public static let personKeys = ["path", "role", "member", "name", "single", "fields"]
 
     /// - Throws: ``MappingError`` holding all diagnostics when the file has errors.
     public static func load(path: String) throws(MappingError) -> Mapping {
@@ -37,6 +39,8 @@ struct MappingParser: YAMLDocumentParser {
     let path: String
     var text: String = ""
     var diagnostics: [Diagnostic] = []
+    /// Key nodes of XML `fields` entries, by "where|path", for positioned conflict messages.
+    var xmlKeyNodes: [String: Node] = [:]
 
     static let yamlIDs = YAMLDiagnosticIDs(syntax: "M003", empty: "M004", notMapping: "M010", unknownKey: "M011",
                                            duplicateKey: "M012", alias: "M013", notScalar: "M014", badNumber: "M016",
@@ -73,6 +77,8 @@ struct MappingParser: YAMLDocumentParser {
         var m = Mapping(path: path, name: nil, files: [], encoding: .auto, excelDates: false, columns: [], people: nil,
                         constants: [:], values: [:])
         var sawVersion = false, sawFiles = false, sawColumns = false
+        var xmlNodes: (record: Node?, fields: Node?, people: Node?) = (nil, nil, nil)
+        var columnsKey: Node?
         for (key, keyNode, v) in top {
             switch key {
             case "mapping":
@@ -120,7 +126,14 @@ struct MappingParser: YAMLDocumentParser {
                 }
             case "columns":
                 sawColumns = true
+                columnsKey = keyNode
                 parseColumns(v, into: &m)
+            case "record":
+                xmlNodes.record = v
+            case "fields":
+                xmlNodes.fields = v
+            case "people":
+                xmlNodes.people = v
             case "constants":
                 guard let es = entries(v, "constants", allowed: nil) else { continue }
                 for (_, k, value) in es {
@@ -141,8 +154,19 @@ struct MappingParser: YAMLDocumentParser {
             error("M006", root, zh: "缺少 files：写明此映射适用的文件名或通配符", en: "missing files: name the files or patterns this mapping applies to",
                   hintZh: "例如 files: [\"提案导出*.csv\"]", hintEn: "e.g. files: [\"proposals-*.csv\"]")
         }
-        if !sawColumns {
-            error("M008", root, zh: "缺少 columns：写明每一列对应的字段", en: "missing columns: say which field each column holds")
+        if let record = xmlNodes.record {
+            if let columnsKey {
+                error("M027", columnsKey, zh: "columns 用于 CSV 导出，record/fields/people 用于 XML 导出，一个映射文件只能写其中一种",
+                      en: "columns is for CSV exports and record/fields/people for XML exports; a mapping file has one or the other")
+            }
+            m.xml = parseXML(record: record, fields: xmlNodes.fields, people: xmlNodes.people, constants: m.constants)
+        } else if let stray = xmlNodes.fields ?? xmlNodes.people {
+            error("M027", stray, zh: "fields 和 people 用于 XML 导出，还需要写 record：哪个重复出现的元素是一项（如 record: 提案列表/提案）",
+                  en: "fields and people are for XML exports and need record: the repeated element that is one item (e.g. record: 提案列表/提案)")
+        } else if !sawColumns {
+            error("M008", root, zh: "缺少 columns：写明每一列对应的字段", en: "missing columns: say which field each column holds",
+                  hintZh: "XML 导出写 record、fields 和 people，见 docs/mapping.md。",
+                  hintEn: "For an XML export write record, fields and people; see docs/mapping.md.")
         }
         for (header, target) in m.columns {
             if case .field(let f) = target, m.constants[f] != nil {
@@ -150,10 +174,15 @@ struct MappingParser: YAMLDocumentParser {
                       en: "field \(f.key) has both a column (\(header)) and a constant; keep one")
             }
         }
-        // Every required field must come from a column or a constant.
-        if sawColumns {
+        // Every required field must come from a column (or XML path) or a constant.
+        if sawColumns || m.xml != nil {
             var covered = Set(m.constants.keys)
-            for (_, t) in m.columns {
+            var targets = m.columns.map(\.target)
+            if let x = m.xml {
+                targets = x.fields.map(\.target) + x.people.flatMap { $0.fields.map(\.target) }
+                if !x.people.isEmpty { covered.insert(.memberID) }
+            }
+            for t in targets {
                 if case .field(let f) = t { covered.insert(f) }
                 if t == .memberName { covered.insert(.memberID) }
             }
@@ -161,8 +190,10 @@ struct MappingParser: YAMLDocumentParser {
             if !missing.isEmpty {
                 error("M009", root, zh: "必需的字段没有来源：\(missing.map { "\($0.key)（\($0.chinese)）" }.joined(separator: "、"))",
                       en: "required fields have no source: \(missing.map(\.key).joined(separator: ", "))",
-                      hintZh: "在 columns 中把某一列映射到它们，或在 constants 中写固定值（如 kind: 提案）。",
-                      hintEn: "Map a column to each, or give a fixed value under constants (e.g. kind: 提案).")
+                      hintZh: m.xml == nil ? "在 columns 中把某一列映射到它们，或在 constants 中写固定值（如 kind: 提案）。"
+                          : "在 fields 中把某个元素或属性映射到它们（委员来自 people），或在 constants 中写固定值（如 kind: 提案）。",
+                      hintEn: m.xml == nil ? "Map a column to each, or give a fixed value under constants (e.g. kind: 提案)."
+                          : "Map an element or attribute to each under fields (members come from people), or give a fixed value under constants (e.g. kind: 提案).")
             }
         }
         return m

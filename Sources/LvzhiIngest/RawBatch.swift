@@ -108,14 +108,19 @@ enum RawReader {
         let channel = BatchChannel()
         let thread = Thread {
             do {
-                let source = try table ?? TableSource.open(path: path, format: format)
                 if let mapping {
-                    try readMappedTable(path: path, source: source, mapping: mapping, names: names ?? NameIndex(members: []), into: channel)
+                    let names = names ?? NameIndex(members: [])
+                    if let layout = mapping.xml {
+                        try readMappedXML(path: path, mapping: mapping, layout: layout, names: names, into: channel)
+                    } else {
+                        let source = try table ?? TableSource.open(path: path, format: format)
+                        try readMappedTable(path: path, source: source, mapping: mapping, names: names, into: channel)
+                    }
                     channel.close()
                     return
                 }
                 switch format {
-                case .csv, .xlsx: try readTable(path: path, source: source, into: channel)
+                case .csv, .xlsx: try readTable(path: path, source: try table ?? TableSource.open(path: path, format: format), into: channel)
                 case .xml: try readXML(path: path, into: channel)
                 }
                 channel.close()

@@ -50,6 +50,19 @@ public struct XMLRecordReader {
     final class ErrorBox {
         @exclusivity(unchecked) var message: String?
         @exclusivity(unchecked) var line = 0
+        /// What libxml2 sent to its generic error handler (see shim.h), NUL-terminated.
+        let generic: UnsafeMutablePointer<CChar> = {
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(LVZHI_GENERIC_ERROR_BYTES))
+            p.initialize(repeating: 0, count: Int(LVZHI_GENERIC_ERROR_BYTES))
+            return p
+        }()
+        deinit { generic.deallocate() }
+
+        /// The first line of the generic errors, `nil` when there were none.
+        var genericError: String? {
+            let first = String(cString: generic).split(separator: "\n").first.map { String($0).trimmingSpaces } ?? ""
+            return first.isEmpty ? nil : first
+        }
     }
 
     /// Calls `body` for every element, in document order, with its attributes as text.
@@ -74,18 +87,20 @@ public struct XMLRecordReader {
         return starts("xmlns") && (q.count == 5 || q[5] == 0x3A)
     }
 
-    /// Calls `body` for every element, in document order, without building strings.
-    /// - Throws: ``IngestError`` on malformed or forbidden XML.
-    public func forEachElementView(_ body: (borrowing XMLElementView) throws -> Void) throws {
+    /// Opens the file with the safe options and collects libxml2's first error in an ``ErrorBox``.
+    /// `encoding` overrides the file's own declaration (`nil`: the declaration, else UTF-8/16).
+    private func withReader<R>(encoding: String?, _ body: (xmlTextReaderPtr, ErrorBox) throws -> R) throws -> R {
         // NONET: no network. No NOENT (entities are not substituted), no DTDLOAD, no DTDATTR,
         // no XINCLUDE, no HUGE (libxml2's default size limits stay on).
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
-        guard let reader = xmlReaderForFile(path, nil, options) else {
-            throw IngestError.unreadable(path: path, reason: "libxml2 could not open the file")
+        let box = ErrorBox()
+        lvzhi_collect_generic_errors(box.generic)
+        defer { lvzhi_collect_generic_errors(nil) }
+        guard let reader = xmlReaderForFile(path, encoding, options) else {
+            throw IngestError.unreadable(path: path, reason: box.genericError ?? "libxml2 could not open the file")
         }
         defer { xmlFreeTextReader(reader) }
 
-        let box = ErrorBox()
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
         xmlTextReaderSetStructuredErrorHandler(reader, { ctx, error in
@@ -99,75 +114,156 @@ public struct XMLRecordReader {
                 box.line = Int(error.pointee.line)
             }
         }, unmanaged.toOpaque())
+        return try body(reader, box)
+    }
 
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(4096)
-        var valueRanges: [(Int, Int)] = []
-        var names: [UnsafeBufferPointer<UInt8>] = []
-        var values: [UnsafeBufferPointer<UInt8>] = []
+    @inline(__always)
+    static func bytes(_ p: UnsafePointer<xmlChar>?) -> UnsafeBufferPointer<UInt8> {
+        guard let p else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)))
+    }
 
-        func bytes(_ p: UnsafePointer<xmlChar>?) -> UnsafeBufferPointer<UInt8> {
-            guard let p else { return UnsafeBufferPointer(start: nil, count: 0) }
-            return UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)))
-        }
+    /// The current element's line (the parser itself may already be further on).
+    @inline(__always)
+    static func elementLine(_ reader: xmlTextReaderPtr) -> Int {
+        let nodeLine = xmlTextReaderCurrentNode(reader).map { Int(xmlGetLineNo($0)) } ?? -1
+        return nodeLine > 0 ? nodeLine : Int(xmlTextReaderGetParserLineNumber(reader))
+    }
 
-        while true {
-            let r = xmlTextReaderRead(reader)
-            if r == 0 { break }
-            if r < 0 || box.message != nil {
-                let line = box.line > 0 ? box.line : Int(xmlTextReaderGetParserLineNumber(reader))
-                throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? "parse error")
+    /// Copies the current element's attribute values into `scratch` (names come from the
+    /// parser's dictionary and stay valid), leaving out namespace declarations and `xsi:*`.
+    @inline(__always)
+    static func collectAttributes(_ reader: xmlTextReaderPtr, scratch: inout [UInt8], ranges: inout [(Int, Int)],
+                                  names: inout [UnsafeBufferPointer<UInt8>]) {
+        scratch.removeAll(keepingCapacity: true)
+        ranges.removeAll(keepingCapacity: true)
+        names.removeAll(keepingCapacity: true)
+        guard xmlTextReaderHasAttributes(reader) == 1, xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return }
+        repeat {
+            // One call for the qualified name: namespace declarations (xmlns, xmlns:x) and
+            // xsi:* attributes are not data; a prefixed name keeps its local part.
+            let qualified = bytes(xmlTextReaderConstName(reader))
+            if isNamespaceOrSchema(qualified) { continue }
+            if let colon = qualified.firstIndex(of: 0x3A) {
+                names.append(UnsafeBufferPointer(rebasing: qualified[(colon + 1)...]))
+            } else {
+                names.append(qualified)
             }
-            let type = xmlTextReaderNodeType(reader)
-            switch type {
-            case 10, 17: // DOCUMENT_TYPE, ENTITY declaration
-                throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "DOCTYPE")
-            case 5: // ENTITY_REFERENCE
-                throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "entity reference")
-            case 1: // ELEMENT
-                let depth = Int(xmlTextReaderDepth(reader))
-                // The element's own line (the parser itself may already be further on).
-                let nodeLine = xmlTextReaderCurrentNode(reader).map { Int(xmlGetLineNo($0)) } ?? -1
-                let line = nodeLine > 0 ? nodeLine : Int(xmlTextReaderGetParserLineNumber(reader))
-                if depth > Self.maxDepth {
-                    throw IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(Self.maxDepth)")
+            let start = scratch.count
+            scratch.append(contentsOf: bytes(xmlTextReaderConstValue(reader)))
+            ranges.append((start, scratch.count))
+        } while xmlTextReaderMoveToNextAttribute(reader) == 1
+        xmlTextReaderMoveToElement(reader)
+    }
+
+    /// Calls `body` for every element, in document order, without building strings.
+    /// - Throws: ``IngestError`` on malformed or forbidden XML.
+    public func forEachElementView(_ body: (borrowing XMLElementView) throws -> Void) throws {
+        try withReader(encoding: nil) { reader, box in
+            var scratch: [UInt8] = []
+            scratch.reserveCapacity(4096)
+            var valueRanges: [(Int, Int)] = []
+            var names: [UnsafeBufferPointer<UInt8>] = []
+            var values: [UnsafeBufferPointer<UInt8>] = []
+
+            while true {
+                let r = xmlTextReaderRead(reader)
+                if r == 0 { break }
+                if r < 0 || box.message != nil {
+                    let line = box.line > 0 ? box.line : Int(xmlTextReaderGetParserLineNumber(reader))
+                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? box.genericError ?? "parse error")
                 }
-                // Names come from the parser's dictionary and stay valid; values are copied.
-                let name = bytes(xmlTextReaderConstLocalName(reader))
-                scratch.removeAll(keepingCapacity: true)
-                valueRanges.removeAll(keepingCapacity: true)
-                names.removeAll(keepingCapacity: true)
-                if xmlTextReaderHasAttributes(reader) == 1, xmlTextReaderMoveToFirstAttribute(reader) == 1 {
-                    repeat {
-                        // Namespace declarations (xmlns, xmlns:x) and xsi:* are not data.
-                        // One call for the qualified name: namespace declarations (xmlns, xmlns:x)
-                        // and xsi:* attributes are not data; a prefixed name keeps its local part.
-                        let qualified = bytes(xmlTextReaderConstName(reader))
-                        if Self.isNamespaceOrSchema(qualified) { continue }
-                        if let colon = qualified.firstIndex(of: 0x3A) {
-                            names.append(UnsafeBufferPointer(rebasing: qualified[(colon + 1)...]))
-                        } else {
-                            names.append(qualified)
-                        }
-                        let start = scratch.count
-                        scratch.append(contentsOf: bytes(xmlTextReaderConstValue(reader)))
-                        valueRanges.append((start, scratch.count))
-                    } while xmlTextReaderMoveToNextAttribute(reader) == 1
-                    xmlTextReaderMoveToElement(reader)
+                let type = xmlTextReaderNodeType(reader)
+                switch type {
+                case 10, 17: // DOCUMENT_TYPE, ENTITY declaration
+                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "DOCTYPE")
+                case 5: // ENTITY_REFERENCE
+                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "entity reference")
+                case 1: // ELEMENT
+                    let depth = Int(xmlTextReaderDepth(reader))
+                    let line = Self.elementLine(reader)
+                    if depth > Self.maxDepth {
+                        throw IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(Self.maxDepth)")
+                    }
+                    let name = Self.bytes(xmlTextReaderConstLocalName(reader))
+                    Self.collectAttributes(reader, scratch: &scratch, ranges: &valueRanges, names: &names)
+                    try scratch.withUnsafeBufferPointer { buf in
+                        values.removeAll(keepingCapacity: true)
+                        for r in valueRanges { values.append(UnsafeBufferPointer(rebasing: buf[r.0..<r.1])) }
+                        try body(XMLElementView(name: name, line: line, depth: depth, names: names, values: values))
+                    }
+                default:
+                    break
                 }
-                try scratch.withUnsafeBufferPointer { buf in
-                    values.removeAll(keepingCapacity: true)
-                    for r in valueRanges { values.append(UnsafeBufferPointer(rebasing: buf[r.0..<r.1])) }
-                    try body(XMLElementView(name: name, line: line, depth: depth, names: names, values: values))
-                }
-            default:
-                break
             }
-        }
-        if let m = box.message {
-            throw IngestError.malformedXML(path: path, line: box.line, reason: m)
+            if let m = box.message {
+                throw IngestError.malformedXML(path: path, line: box.line, reason: m)
+            }
         }
     }
+
+    /// Streams start tags (with attributes), text and end tags to `handler`, in document order,
+    /// one node at a time: memory does not grow with the file. An empty element (`<a/>`) gives
+    /// a start and an end. Comments and processing instructions are skipped; CDATA arrives
+    /// as text. `encoding` overrides the file's declaration (e.g. "GB18030").
+    /// - Throws: ``IngestError`` on malformed or forbidden XML, or what `handler` throws.
+    public func stream<H: XMLEventHandler>(_ handler: inout H, encoding: String? = nil) throws {
+        try withReader(encoding: encoding) { reader, box in
+            var scratch: [UInt8] = []
+            var valueRanges: [(Int, Int)] = []
+            var names: [UnsafeBufferPointer<UInt8>] = []
+            var values: [UnsafeBufferPointer<UInt8>] = []
+            while true {
+                let r = xmlTextReaderRead(reader)
+                if r == 0 { break }
+                if r < 0 || box.message != nil {
+                    let line = box.line > 0 ? box.line : Int(xmlTextReaderGetParserLineNumber(reader))
+                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? box.genericError ?? "parse error")
+                }
+                switch xmlTextReaderNodeType(reader) {
+                case 10, 17: // DOCUMENT_TYPE, ENTITY declaration
+                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "DOCTYPE")
+                case 5: // ENTITY_REFERENCE
+                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "entity reference")
+                case 1: // ELEMENT
+                    let depth = Int(xmlTextReaderDepth(reader))
+                    let line = Self.elementLine(reader)
+                    if depth > Self.maxDepth {
+                        throw IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(Self.maxDepth)")
+                    }
+                    let name = Self.bytes(xmlTextReaderConstLocalName(reader))
+                    let empty = xmlTextReaderIsEmptyElement(reader) == 1
+                    Self.collectAttributes(reader, scratch: &scratch, ranges: &valueRanges, names: &names)
+                    try scratch.withUnsafeBufferPointer { buf in
+                        values.removeAll(keepingCapacity: true)
+                        for r in valueRanges { values.append(UnsafeBufferPointer(rebasing: buf[r.0..<r.1])) }
+                        try handler.start(XMLElementView(name: name, line: line, depth: depth, names: names, values: values))
+                    }
+                    if empty { try handler.end(depth: depth) }
+                case 3, 4: // TEXT, CDATA
+                    let line = Int(xmlTextReaderGetParserLineNumber(reader))
+                    try handler.text(Self.bytes(xmlTextReaderConstValue(reader)), line: line)
+                case 15: // END_ELEMENT
+                    try handler.end(depth: Int(xmlTextReaderDepth(reader)))
+                default:
+                    break
+                }
+            }
+            if let m = box.message {
+                throw IngestError.malformedXML(path: path, line: box.line, reason: m)
+            }
+        }
+    }
+}
+
+/// Receives the events of ``XMLRecordReader/stream(_:encoding:)``.
+public protocol XMLEventHandler {
+    /// An element starts; its name and attribute bytes are valid only during the call.
+    mutating func start(_ element: borrowing XMLElementView) throws
+    /// Text (or CDATA) inside the current element, as UTF-8; valid only during the call.
+    mutating func text(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) throws
+    /// The element at `depth` ends.
+    mutating func end(depth: Int) throws
 }
 
 /// Validates an XML file against an XSD with libxml2 (used by tests and `validate`).

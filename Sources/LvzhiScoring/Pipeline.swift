@@ -8,6 +8,9 @@ public enum ScoringPipeline {
     public enum Failure: Error, Sendable {
         case rules(RuleFileError)
         case input(IngestError)
+        /// Activity files that could not be read to the end (every one of them, the others
+        /// having been read on).
+        case files(InputFailures)
         case noPeriod
         case badPeriod(String)
         /// The corrections file cannot be applied to the inputs.
@@ -51,6 +54,8 @@ public enum ScoringPipeline {
     /// are read for the whole period (later ones are not rejected), those dated after `asOf` are
     /// set aside. A run with `asOf`, or over a period shorter than the rule file's own (a quarter
     /// of its year), is an interim 通报: requirements show progress instead of applying.
+    /// - Throws: ``Failure``; `.files` after reading on past every activity file that cannot be
+    ///   read to the end, naming all of them and the files read in full (nothing is scored).
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
                            period periodSpec: String?, mappings: [Mapping] = [], corrections: CorrectionSet? = nil,
                            history: HistoryFacts? = nil, asOf: Day? = nil, timings: PhaseTimings? = nil,
@@ -82,11 +87,21 @@ public enum ScoringPipeline {
             if let progress {
                 ingestor.progress = { n in records = n; progress(done, inputs.count, n) }
             }
+            // A bad file does not stop the reading: every bad file is reported at once.
+            var failures = InputFailures()
             for f in inputs {
-                try ingestor.read(path: f, mapping: try Mapping.select(for: f, from: mappings))
+                do {
+                    try ingestor.read(path: f, mapping: try Mapping.select(for: f, from: mappings))
+                    failures.read.append(f)
+                } catch let e as IngestError {
+                    failures.failed.append(e)
+                } catch {
+                    failures.failed.append(.unreadable(path: f, reason: "\(error)"))
+                }
                 done += 1
                 progress?(done, inputs.count, records)
             }
+            if !failures.failed.isEmpty { throw Failure.files(failures) }
             // The records as exported, kept (copy-on-write) to show what the corrections changed.
             let asExported = corrections.map { _ in ingestor.finish() }
             if let corrections {
@@ -107,6 +122,51 @@ public enum ScoringPipeline {
         } catch {
             throw .input(.unreadable(path: membersPath, reason: "\(error)"))
         }
+    }
+}
+
+/// The activity files of a run that failed to read: which were read to the end, and where
+/// each of the others stopped.
+public struct InputFailures: Error, Sendable {
+    /// Files read to the end, in reading order.
+    public var read: [String] = []
+    /// One error per file that could not be read to the end, in reading order.
+    public var failed: [IngestError] = []
+
+    public init(read: [String] = [], failed: [IngestError] = []) {
+        self.read = read
+        self.failed = failed
+    }
+
+    /// Every file's diagnostic, then which files were read, which stopped where, and that
+    /// nothing was scored.
+    public func render(_ lang: Language) -> String {
+        var out = failed.map { $0.diagnostic.render(lang) }
+        let sep = lang.pick("、", ", ")
+        func names(_ files: [String]) -> String {
+            if files.isEmpty { return lang.pick("无", "none") }
+            let shown = files.prefix(30).joined(separator: sep)
+            return files.count > 30 ? shown + lang.pick("……（共 \(files.count) 个）", "… (\(files.count) in all)") : shown
+        }
+        out.append(lang.pick("lvzhi: 有 \(failed.count) 个活动文件未能完整读取，没有评分。",
+                             "lvzhi: \(failed.count) activity file(s) could not be read to the end; nothing was scored."))
+        out.append(lang.pick("  完整读取（\(read.count) 个）：", "  read in full (\(read.count)): ") + names(read))
+        let partial = failed.filter { ($0.location?.line ?? 0) > 1 }
+        let unread = failed.filter { ($0.location?.line ?? 0) <= 1 }
+        if !partial.isEmpty {
+            out.append(lang.pick("  读到中途出错（\(partial.count) 个，出错行之后未读取）：", "  stopped part-way (\(partial.count); nothing after the line was read): ")
+                       + partial.map { e in
+                           let line = e.location?.line ?? 0
+                           return lang.pick("\(e.location?.file ?? "") 第 \(line) 行 [\(e.id)]", "\(e.location?.file ?? ""):\(line) [\(e.id)]")
+                       }.joined(separator: sep))
+        }
+        if !unread.isEmpty {
+            out.append(lang.pick("  未能读取（\(unread.count) 个）：", "  not read (\(unread.count)): ")
+                       + unread.map { "\($0.location?.file ?? "") [\($0.id)]" }.joined(separator: sep))
+        }
+        out.append(lang.pick("  修正或移走这些文件后重新运行；lvzhi validate 可以先检查全部输入。",
+                             "  Fix or remove these files and run again; lvzhi validate checks all inputs first."))
+        return out.joined(separator: "\n")
     }
 }
 

@@ -84,6 +84,9 @@ func pipelineExit(_ error: ScoringPipeline.Failure, lang: Language) -> ExitCode 
     case .corrections(let e):
         printErr(e.render(lang))
         return ExitCode(Exit.badInput)
+    case .files(let f):
+        printErr(f.render(lang))
+        return ExitCode(Exit.badInput)
     case .noPeriod:
         printErr(lang.pick("错误: 规则文件没有写考核期间 period，请用 --period 指定（如 --period 2025）",
                            "error: the rule file names no period; pass --period (e.g. --period 2025)"))

@@ -395,6 +395,8 @@ final class ScoreRunner: @unchecked Sendable {
                 throw fail(Exit.badInput, e.diagnostic.render(lang))
             case .corrections(let e):
                 throw fail(Exit.badInput, e.render(lang))
+            case .files(let f):
+                throw fail(Exit.badInput, f.render(lang))
             case .noPeriod:
                 throw fail(Exit.usage, lang.pick("错误: 规则文件没有写考核期间 period，请用 --period 指定（如 --period 2025）",
                                                  "error: the rule file names no period; pass --period (e.g. --period 2025)"))

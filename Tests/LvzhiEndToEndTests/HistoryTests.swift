@@ -256,6 +256,7 @@ import Testing
         let r = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv",
                            "--activities", "Samples/activities", "Samples/foreign",
                            "--mapping", "Samples/foreign/proposals.mapping.yaml", "Samples/foreign/opinions.mapping.yaml",
+                           "Samples/foreign/inspections.mapping.yaml", "Samples/foreign/proposal-system.mapping.yaml",
                            "--out", s.file("out/2025"), "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         let show = try history(s, ["show", "1"])
