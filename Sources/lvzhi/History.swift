@@ -194,7 +194,10 @@ struct HistoryApprove: ParsableCommand {
                 throw ExitCode(Exit.usage)
             }
             let path = to ?? ApprovalFile.defaultPath(rules: r.rulesPath, periodLabel: r.periodLabel)
-            let file = ApprovalFile.make(path: path, run: r, inputs: inputs, results: try store.results(run: r.id))
+            // The earlier periods this run read when it was scored (those recorded before it).
+            let prior = try store.priorResults(before: r.period, recordedBefore: r.id).periods.map(\.run.id)
+            let file = ApprovalFile.make(path: path, run: r, inputs: inputs, results: try store.results(run: r.id),
+                                         history: prior.isEmpty ? nil : ApprovalFile.History(path: store.path, runs: prior))
             do {
                 let dir = (path as NSString).deletingLastPathComponent
                 if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
