@@ -127,6 +127,30 @@ import Testing
         #expect(byID["M5"]?["previous"] is NSNull)
     }
 
+    /// `--if-changed` skips an unchanged run, but not when the earlier periods it reads have
+    /// changed: a corrected 2024 publication changes 2025's year over year.
+    @Test func ifChangedRerunsWhenAnEarlierPeriodChanges() throws {
+        let s = Scratch()
+        _ = try score(s, rules: "Rules/fengjie.yaml", roster: Self.roster2024, activities: Self.activities2024, period: "2024", out: "out/2024")
+        _ = try score(s, rules: "Rules/fengjie.yaml", roster: Self.roster2025, activities: Self.activities2025, period: "2025", out: "out/2025", ["--if-changed"])
+        let m = s.file("data/out/2025/members.csv"), a = s.file("data/out/2025/activities.csv")
+        let again = ["score", "--rules", "Rules/fengjie.yaml", "--members", m, "--activities", a, "--period", "2025",
+                     "--out", s.file("out/2025"), "--run-time", "2025-12-31T09:00:00+08:00", "--if-changed"]
+        let skipped = try lvzhi(again)
+        #expect(skipped.status == 0 && skipped.stdout.contains("跳过"), "\(skipped.stdout)\(skipped.stderr)")
+        #expect(try csv(s, "out/2025/scores.csv").rows["M3"]?["上年总分"] == "0")
+
+        // 2024 published with M3's forgotten plenary attendance (4 half-days: 8 points).
+        _ = try score(s, rules: "Rules/fengjie.yaml", roster: Self.roster2024,
+                      activities: Self.activities2024 + "A6,M3,2024-01-08,全体会议,出席,,,,4,,\n", period: "2024", out: "out/2024", ["--publish"])
+        let rerun = try lvzhi(again)
+        #expect(rerun.status == 0 && !rerun.stdout.contains("跳过") && rerun.stdout.contains("运行 #4"), "\(rerun.stdout)\(rerun.stderr)")
+        let m3 = try #require(try csv(s, "out/2025/scores.csv").rows["M3"])
+        #expect(m3["上年总分"] == "8" && m3["分数变化"]?.replacingOccurrences(of: "+", with: "") == "-4", "\(m3)")
+        // Unchanged since: skipped again.
+        #expect(try lvzhi(again).stdout.contains("跳过"))
+    }
+
     @Test func aHistoryWithoutTheAdjacentPeriodGivesNoYearOverYear() throws {
         let s = Scratch()
         let old = Self.activities2024.replacingOccurrences(of: "2024-", with: "2023-")
