@@ -213,6 +213,19 @@ import Testing
         let csv2025 = try csv(s, "out/2025/scores.csv")
         #expect(csv2025.rows["A"]?["跨年度处理"] == "劝辞" && csv2025.rows["B"]?["跨年度处理"] == "")
 
+        // lvzhi explain reads the same earlier periods with --history, and agrees with the report.
+        let m = s.file("data/out/2025/members.csv"), a = s.file("data/out/2025/activities.csv")
+        let explainArgs = ["explain", "--member", "G", "--rules", rules, "--members", m, "--activities", a, "--period", "2025"]
+        let explained = try lvzhi(explainArgs + ["--history", s.file("out/lvzhi-history.sqlite")])
+        #expect(explained.status == 0 && explained.stdout.contains("总分 45 · 第 1 名（共 4 人） · 等次 不合格（红）")
+                && explained.stdout.contains("本届无故缺席全体会议三次"),
+                "\(explained.stdout)\(explained.stderr)")
+        let unexplained = try lvzhi(explainArgs)
+        #expect(unexplained.status == 0 && !unexplained.stdout.contains("本届无故缺席全体会议三次")
+                && unexplained.stdout.contains("总分 45 · 第 1 名（共 4 人） · 等次 合格（黄）"),
+                "\(unexplained.stdout)")
+        #expect(try lvzhi(explainArgs + ["--history", s.file("nowhere.sqlite")]).status == 64)
+
         // An approval of the 2025 run names the earlier run it read, and lvzhi test re-applies it:
         // without the 2024 results G would re-score as 合格 (and the test would fail).
         let db = s.file("out/lvzhi-history.sqlite")
