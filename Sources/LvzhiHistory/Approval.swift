@@ -26,6 +26,7 @@ import Yams
 ///     - {path: ../Samples/activities/meetings.csv, sha256: "…"}
 ///   mapping: []
 ///   corrections: []                   # the 复核 file applied, if any
+/// history: {path: ../out/lvzhi-history.sqlite, runs: [1]}   # the earlier periods' runs it read, if any
 /// results:
 ///   - {id: M0001, name: 谢润颖, score: "83", grade: 优秀}
 /// ```
@@ -35,6 +36,20 @@ public struct ApprovalFile: Sendable {
         public var path: String
         public var sha256: String
         public var location: SourceLocation?
+    }
+    /// The earlier periods' runs the approved run read from the history (for the rule file's
+    /// multi-year conditions), so that re-scoring sees the same earlier results.
+    public struct History: Sendable, Equatable {
+        /// The history database, absolute.
+        public var path: String
+        public var runs: [Int64]
+        public var location: SourceLocation?
+
+        public init(path: String, runs: [Int64], location: SourceLocation? = nil) {
+            self.path = HistoryPaths.absolute(path)
+            self.runs = runs
+            self.location = location
+        }
     }
     public struct Result: Sendable, Equatable {
         public var memberID: String
@@ -63,6 +78,8 @@ public struct ApprovalFile: Sendable {
     public var mappings: [Input]
     /// The corrections (复核) file the run applied: none or one.
     public var corrections: [Input] = []
+    /// Earlier periods from the history; `nil` when the run had none.
+    public var history: History?
     public var results: [Result]
 
     /// The default name: `RULES-STEM.PERIOD.approved.yaml` beside the rule file.
@@ -74,14 +91,17 @@ public struct ApprovalFile: Sendable {
     }
 
     /// Builds the approval of a recorded run, to be written at `path`.
-    public static func make(path: String, run: HistoryRun, inputs: [HistoryInput], results: [HistoryMemberResult]) -> ApprovalFile {
+    /// `history`: the history database and the earlier runs the run read (see
+    /// ``HistoryStore/priorResults(before:rulesName:sameKind:recordedBefore:)``), if any.
+    public static func make(path: String, run: HistoryRun, inputs: [HistoryInput], results: [HistoryMemberResult],
+                            history: History? = nil) -> ApprovalFile {
         func input(_ i: HistoryInput) -> Input { Input(path: i.path, sha256: i.sha256) }
         let members = inputs.first { $0.role == .members }.map(input) ?? Input(path: "", sha256: "")
         return ApprovalFile(
             path: path, rules: run.rulesPath, rulesName: run.rulesName, rulesVersion: run.rulesVersion, rulesSHA256: run.rulesSHA256,
             period: run.periodLabel, run: run.id, runTime: run.runTime, publishedAt: run.publishedAt, members: members,
             activities: inputs.filter { $0.role == .activities }.map(input), mappings: inputs.filter { $0.role == .mapping }.map(input),
-            corrections: inputs.filter { $0.role == .corrections }.map(input),
+            corrections: inputs.filter { $0.role == .corrections }.map(input), history: history,
             results: results.sorted { $0.memberID < $1.memberID }.map {
                 Result(memberID: $0.memberID, name: $0.name, score: $0.score, grade: $0.grade)
             })
@@ -115,6 +135,9 @@ public struct ApprovalFile: Sendable {
         if !corrections.isEmpty {
             lines.append("  corrections:")
             for c in corrections { lines.append("    - \(input(c))") }
+        }
+        if let history {
+            lines.append("history: {path: \(rel(history.path)), runs: [\(history.runs.map(String.init).joined(separator: ", "))]}")
         }
         lines.append("results:" + (results.isEmpty ? " []" : ""))
         for r in results {
@@ -156,7 +179,7 @@ struct ApprovalParser: YAMLDocumentParser {
                                            duplicateKey: "A006", alias: "A007", notScalar: "A008", badNumber: "A009",
                                            badInteger: "A009", badFlag: "A009")
     static let keys = [ApprovalFile.formatKey, "rules", "rules_name", "rules_version", "rules_sha256", "period", "run",
-                       "run_time", "published_at", "inputs", "results"]
+                       "run_time", "published_at", "inputs", "history", "results"]
 
     var base: String { (HistoryPaths.absolute(path) as NSString).deletingLastPathComponent }
 
@@ -188,6 +211,7 @@ struct ApprovalParser: YAMLDocumentParser {
             case "run_time": f.runTime = string(v, key) ?? ""
             case "published_at": f.publishedAt = isNull(v) ? nil : string(v, key)
             case "inputs": parseInputs(v, into: &f)
+            case "history": f.history = history(v)
             case "results":
                 guard case .sequence(let seq) = v else {
                     if !isNull(v) { error("A012", v, zh: "results 应为列表", en: "'results' must be a list") }
@@ -235,6 +259,29 @@ struct ApprovalParser: YAMLDocumentParser {
             }
         }
         if f.members.path.isEmpty { error("A014", v, zh: "inputs 缺少 members", en: "'inputs' lacks 'members'") }
+    }
+
+    mutating func history(_ node: Node) -> ApprovalFile.History? {
+        guard let items = entries(node, "history", allowed: ["path", "runs"]) else { return nil }
+        var path = "", runs: [Int64] = []
+        for (key, _, v) in items {
+            if key == "path" { path = string(v, key).map { JobPathsLite.resolve($0, against: base) } ?? "" }
+            if key == "runs" {
+                if case .sequence(let seq) = v {
+                    for item in seq { if let n = int(item, key), n > 0 { runs.append(Int64(n)) } else { return badHistory(node) } }
+                } else {
+                    return badHistory(node)
+                }
+            }
+        }
+        guard !path.isEmpty, !runs.isEmpty else { return badHistory(node) }
+        return ApprovalFile.History(path: path, runs: runs, location: loc(node))
+    }
+
+    mutating func badHistory(_ node: Node) -> ApprovalFile.History? {
+        error("A017", node, zh: "history 应写明历史数据库 path 和往年运行编号 runs（列表）",
+              en: "'history' needs the history database's path and a list of earlier run ids, runs")
+        return nil
     }
 
     mutating func input(_ node: Node) -> ApprovalFile.Input? {
@@ -352,10 +399,30 @@ public enum ApprovalCheck {
                 return outcome
             }
         }
+        // The earlier periods the run read, from the same stored runs (published runs never
+        // change). Needed only by rule files with multi-year conditions.
+        var facts: HistoryFacts?
+        if let h = file.history, let rules = try? RuleFileLoader.load(path: rulesPath), !rules.history.isEmpty {
+            let place = h.location.map { "\(file.path):\($0.line)" + ($0.column.map { ":\($0)" } ?? "") } ?? file.path
+            guard FileManager.default.fileExists(atPath: h.path) else {
+                outcome.status = .failed
+                outcome.failure = lang.pick(
+                    "错误: \(place)：找不到历史数据库 \(h.path)\n  提示: 规则文件有跨年度条件，需要核准时读取的往年结果（运行 \(h.runs.map { "#\($0)" }.joined(separator: "、"))）；请把历史数据库放回该位置。",
+                    "error: \(place): no history database at \(h.path)\n  hint: the rule file has multi-year conditions and needs the earlier results the run read (runs \(h.runs.map { "#\($0)" }.joined(separator: ", "))); put the history database back there.")
+                return outcome
+            }
+            do {
+                facts = try HistoryStore.open(path: h.path).priorResults(runs: h.runs).facts
+            } catch {
+                outcome.status = .failed
+                outcome.failure = "\(place): " + error.message(lang)
+                return outcome
+            }
+        }
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rulesPath, members: file.members.path, activities: file.activities.map(\.path),
-                                          period: file.period, mappings: mappings, corrections: corrections)
+                                          period: file.period, mappings: mappings, corrections: corrections, history: facts)
         } catch {
             outcome.status = .failed
             switch error {

@@ -32,8 +32,14 @@ extension PriorResults {
         let before = periods.dropFirst().first.flatMap { p in
             p.run.period.end.adding(days: 1) == last.run.period.start ? p : nil
         }
-        return PreviousResults(ResultSet(history: last.run, results: Array(last.results.values), lang: lang),
-                               before: before.map { ResultSet(history: $0.run, results: Array($0.results.values), lang: lang) })
+        var previous = PreviousResults(ResultSet(history: last.run, results: Array(last.results.values), lang: lang),
+                                       before: before.map { ResultSet(history: $0.run, results: Array($0.results.values), lang: lang) })
+        // Named by its period ("2024", as `--period` and `lvzhi history` write it), not by the
+        // comparison label "2024（草稿，运行 #1）": the reports and members' pages say "上年 2024 …"
+        // and scores.json's `previous_period` / `previous.period` stay plain data.
+        previous.label = last.run.periodLabel
+        for id in previous.members.keys { previous.members[id]?.period = last.run.periodLabel }
+        return previous
     }
 }
 

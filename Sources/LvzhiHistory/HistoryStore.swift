@@ -351,12 +351,32 @@ public final class HistoryStore: Sendable {
     ///     quarters with quarters, other ranges with other ranges), so that a year is not
     ///     compared with a quarter.
     /// - Complexity: reads every member row of the chosen runs.
-    public func priorResults(before period: Period, rulesName: String? = nil, sameKind: Bool = true) throws(HistoryError) -> PriorResults {
+    ///   - recordedBefore: only runs recorded before this run id (what that run read when it
+    ///     was scored; `lvzhi history approve` names them in the approval file).
+    public func priorResults(before period: Period, rulesName: String? = nil, sameKind: Bool = true,
+                             recordedBefore: Int64? = nil) throws(HistoryError) -> PriorResults {
         let kind = Self.kind(of: period)
         let candidates = try runs().filter { r in
             r.period.end < period.start && (rulesName == nil || r.rulesName == rulesName) && (!sameKind || Self.kind(of: r.period) == kind)
+                && (recordedBefore.map { r.id < $0 } ?? true)
         }
-        let chosen = Self.onePerPeriod(Self.chooseRuns(candidates)).sorted { $0.period.start > $1.period.start }
+        return try priorResults(Self.onePerPeriod(Self.chooseRuns(candidates)))
+    }
+
+    /// The results of exactly these runs as earlier periods, most recent first (the runs an
+    /// approval file names).
+    /// - Throws: ``HistoryError/noSuchRun(_:)`` for an id the database does not hold.
+    public func priorResults(runs ids: [Int64]) throws(HistoryError) -> PriorResults {
+        var chosen: [HistoryRun] = []
+        for id in ids {
+            guard let r = try run(id) else { throw .noSuchRun(id) }
+            chosen.append(r)
+        }
+        return try priorResults(chosen)
+    }
+
+    private func priorResults(_ runs: [HistoryRun]) throws(HistoryError) -> PriorResults {
+        let chosen = runs.sorted { ($0.period.start, $0.id) > ($1.period.start, $1.id) }
         var out: [PriorResults.PeriodResults] = []
         for run in chosen {
             let rows = try results(run: run.id)

@@ -78,7 +78,7 @@ public enum HistoryText {
         add("委员", "members", "\(r.memberCount)：" + r.grades.map { "\($0.color)（\($0.name)）\($0.count)" }.joined(separator: lang.pick("，", ", ")))
         lines.append(lang.pick("输入文件：", "inputs:"))
         for i in inputs {
-            let role = HistoryText.choose(lang, ["members": "名册", "activities": "活动", "mapping": "映射"][i.role.rawValue] ?? i.role.rawValue, i.role.rawValue)
+            let role = HistoryText.choose(lang, ["members": "名册", "activities": "活动", "mapping": "映射", "corrections": "复核"][i.role.rawValue] ?? i.role.rawValue, i.role.rawValue)
             lines.append("  \(role)  \(i.path)  sha256=\(i.sha256)")
         }
         if !corrections.isEmpty {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LvzhiCore
+import LvzhiHistory
 import LvzhiReport
 import LvzhiRules
 import LvzhiScoring
@@ -10,8 +11,10 @@ struct Explain: ParsableCommand {
         abstract: "在终端显示一位委员的计分明细 (show one member's ledger in the terminal).",
         discussion: """
         重新评分，然后列出该委员的每条记录、适用的规则、应得与实得分、封顶或扣分的原因和记录来源（文件:行）。
+        规则文件有跨年度条件时，用 --history 指定 lvzhi score 写的历史数据库，读入往年结果，与报告一致。
         Re-scores, then lists the member's every record, the rule that fired, nominal and awarded
         points, why they were capped or deducted, and where the record came from (file:line).
+        With multi-year conditions, --history reads the earlier periods as lvzhi score does.
         """
     )
 
@@ -20,16 +23,28 @@ struct Explain: ParsableCommand {
 
     @OptionGroup var inputs: InputOptions
 
+    @Option(help: "历史数据库：读入往年结果，供规则文件的跨年度条件使用（与 lvzhi score 相同） (the history database: earlier periods for multi-year conditions, as lvzhi score reads them).")
+    var history: String?
+
     @OptionGroup var language: LanguageOption
 
     func run() throws {
         let lang = language.language
         let mappings = try MappingOption.load(inputs.mapping, lang: lang)
         let corrections = try CorrectionOption.load(inputs.corrections, lang: lang)
+        // The earlier periods, as lvzhi score reads them (an existing database only).
+        var facts: HistoryFacts?
+        if let history, let period = inputs.period.flatMap(Period.init(spec:)) ?? (try? RuleFileLoader.load(path: inputs.rules))?.period {
+            let store = try HistoryOptions.open(path: history, lang: lang)
+            do { facts = try store.priorResults(before: period).facts } catch {
+                printErr(error.message(lang))
+                throw ExitCode(Exit.badInput)
+            }
+        }
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: inputs.rules, members: inputs.members, activities: inputs.activities,
-                                          period: inputs.period, mappings: mappings, corrections: corrections)
+                                          period: inputs.period, mappings: mappings, corrections: corrections, history: facts)
         } catch {
             throw pipelineExit(error, lang: lang)
         }

@@ -36,7 +36,11 @@ struct HistoryOptions: ParsableArguments {
     }
 
     /// Opens the existing database; exit 64 when it is missing, 3 when it cannot be read.
-    func open() throws -> HistoryStore {
+    func open() throws -> HistoryStore { try Self.open(path: history, lang: lang) }
+
+    /// Opens an existing database for reading (`lvzhi history`, `lvzhi diff --runs`): exit 64
+    /// when it is missing (never created), 3 when it cannot be read.
+    static func open(path history: String, lang: Language) throws -> HistoryStore {
         guard FileManager.default.fileExists(atPath: history) else {
             printErr(lang.pick("错误: 找不到历史数据库 \(history)\n  提示: lvzhi score 把历史写在输出文件夹旁边（如 out/2025 的历史在 out/lvzhi-history.sqlite）；用 --history 指定它。",
                                "error: no history database at \(history)\n  hint: lvzhi score writes it beside the output folder (out/2025 → out/lvzhi-history.sqlite); name it with --history."))
@@ -190,7 +194,10 @@ struct HistoryApprove: ParsableCommand {
                 throw ExitCode(Exit.usage)
             }
             let path = to ?? ApprovalFile.defaultPath(rules: r.rulesPath, periodLabel: r.periodLabel)
-            let file = ApprovalFile.make(path: path, run: r, inputs: inputs, results: try store.results(run: r.id))
+            // The earlier periods this run read when it was scored (those recorded before it).
+            let prior = try store.priorResults(before: r.period, recordedBefore: r.id).periods.map(\.run.id)
+            let file = ApprovalFile.make(path: path, run: r, inputs: inputs, results: try store.results(run: r.id),
+                                         history: prior.isEmpty ? nil : ApprovalFile.History(path: store.path, runs: prior))
             do {
                 let dir = (path as NSString).deletingLastPathComponent
                 if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

@@ -338,8 +338,30 @@ final class ScoreRunner: @unchecked Sendable {
             }
         }
 
+        // Earlier periods from the history: for the rule file's multi-year conditions and for
+        // the reports' year over year. (Without a period the pipeline reports the problem.)
+        // Read before the manifest, which names the runs read: a new or superseding earlier
+        // run changes this run's results, so --if-changed must not skip it.
+        var facts: HistoryFacts?
+        var priorRuns: [Int64] = []
+        var historyRead: String?
+        if let store, let period = scoringPeriod() {
+            do {
+                let prior = try store.priorResults(before: period)
+                facts = prior.facts
+                priorRuns = prior.periods.map(\.run.id)
+                previous = prior.previous(for: period, lang: lang)
+                if let p = prior.periods.first {
+                    historyRead = lang.pick("历史：读取此前 \(prior.periods.count) 期结果，最近一期 \(p.run.periodLabel)（运行 #\(p.run.id)）",
+                                            "history: \(prior.periods.count) earlier periods read, the latest \(p.run.periodLabel) (run #\(p.run.id))")
+                }
+            } catch {
+                throw fail(Exit.badInput, error.message(lang))
+            }
+        }
+
         // 4. What this run is made from; skip if nothing changed (and the history holds the run).
-        let manifest = makeManifest()
+        let manifest = makeManifest(priorRuns: priorRuns)
         let fingerprint = manifest.map { ContentHash.sha256($0.encoded()) }
         if settings.ifChanged == true, let manifest, manifest.isUpToDate(in: folder.target),
            store.map({ s in fingerprint.map { (try? s.hasRun(fingerprint: $0)) ?? false } ?? false }) ?? true {
@@ -356,27 +378,13 @@ final class ScoreRunner: @unchecked Sendable {
             }
         }
 
+        if let historyRead { log?.line(historyRead) }
+
         // 5. Read and score.
         var corrections: CorrectionSet?
         if let path = settings.corrections {
             do { corrections = try CorrectionLoader.load(path: path) } catch {
                 throw fail(Exit.badInput, error.render(lang))
-            }
-        }
-        // Earlier periods from the history: for the rule file's multi-year conditions and for
-        // the reports' year over year. (Without a period the pipeline reports the problem.)
-        var facts: HistoryFacts?
-        if let store, let period = scoringPeriod() {
-            do {
-                let prior = try store.priorResults(before: period)
-                facts = prior.facts
-                previous = prior.previous(for: period, lang: lang)
-                if let p = prior.periods.first {
-                    log?.line(lang.pick("历史：读取此前 \(prior.periods.count) 期结果，最近一期 \(p.run.periodLabel)（运行 #\(p.run.id)）",
-                                        "history: \(prior.periods.count) earlier periods read, the latest \(p.run.periodLabel) (run #\(p.run.id))"))
-                }
-            } catch {
-                throw fail(Exit.badInput, error.message(lang))
             }
         }
         let timings = ProcessInfo.processInfo.environment["LVZHI_TIMING"] == "1" ? PhaseTimings() : nil
@@ -565,9 +573,11 @@ final class ScoreRunner: @unchecked Sendable {
 
     /// The manifest of this run, or `nil` when an input cannot be hashed (the run itself will
     /// then report the missing file with the right exit code).
-    private func makeManifest() -> RunManifest? {
+    private func makeManifest(priorRuns: [Int64]) -> RunManifest? {
         guard let files = try? ScoringPipeline.expandInputs(activities) else { return nil }
         var options: [String: String] = ["lang": lang.rawValue, "outputs": selected.joined(separator: ",")]
+        // The earlier periods' runs read from the history (none: the key is absent, as before).
+        if !priorRuns.isEmpty { options["history_runs"] = priorRuns.map(String.init).joined(separator: ",") }
         if let p = settings.period { options["period"] = p }
         if let a = settings.asOf { options["as_of"] = a }
         if let t = pinnedTime { options["run_time"] = RunTime.text(t) }

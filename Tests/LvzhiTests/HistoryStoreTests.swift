@@ -231,6 +231,47 @@ import Testing
         #expect(try HistoryStore.open(path: empty).runs().isEmpty)
     }
 
+    /// v2 keeps the size of each member's ranking scope. Rows written under v1 have it NULL —
+    /// unknown, so a bottom-N condition cannot hold for them — and new runs store it.
+    @Test func version1RowsHaveNoRankingScopeAndNewRunsStoreIt() throws {
+        let s = Scratch()
+        let v1 = s.path + "/v1.sqlite"
+        try FileManager.default.copyItem(atPath: packageRoot + "/Tests/LvzhiTests/Fixtures/history-v1.sqlite", toPath: v1)
+        // The fixture as committed: schema v1, no ranked_in_scope column.
+        let before = try DatabaseQueue(path: v1)
+        #expect(try before.read { db in try db.columns(in: "member_result").map(\.name) }.contains("ranked_in_scope") == false)
+        try before.close()
+
+        let store = try HistoryStore.open(path: v1)
+        let columns = try store.queue.read { db in try db.columns(in: "member_result").map(\.name) }
+        #expect(columns.contains("ranked_in_scope"))
+        let old = try store.results(run: 1)
+        #expect(!old.isEmpty && old.contains { $0.rank != nil })
+        #expect(old.allSatisfy { $0.rankedInScope == nil })
+        #expect(try store.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member_result WHERE ranked_in_scope IS NOT NULL") } == 0)
+
+        // As history facts: ranked in 2025 but the size is unknown, so not "in the bottom 1000".
+        let prior = try store.priorResults(before: Period(spec: "2026")!)
+        let facts = try #require(prior.facts)
+        let m1 = try #require(facts.byMember["M1"]?.first)
+        #expect(m1.rank != nil && m1.ranked == nil)
+        #expect(!m1.inBottom(.count(1000)))
+
+        // A new run stores it: each ranked member gets the number ranked in their scope.
+        let run = try Self.run(Self.rows, period: "2026")
+        let recorded = try record(store, run)
+        let rows = try store.results(run: recorded.id)
+        for r in run.results {
+            let id = run.members[r.member].id
+            let stored = try #require(rows.first { $0.memberID == id })
+            #expect(stored.rankedInScope == (r.rank == nil ? nil : r.rankedInScope), "\(id)")
+        }
+        #expect(rows.contains { $0.rankedInScope != nil })
+        let after = try store.priorResults(before: Period(spec: "2027")!).facts
+        let ranked = try #require(after?.byMember["M1"]?.first { $0.period == Period(spec: "2026")! })
+        #expect(ranked.ranked != nil && ranked.inBottom(.count(1000)))
+    }
+
     @Test(arguments: [
         "not a database\n",
         "SQLite format 3\u{0}" + String(repeating: "garbage", count: 700),
