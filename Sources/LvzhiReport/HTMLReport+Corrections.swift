@@ -43,9 +43,11 @@ extension HTMLWriter {
             raw("<br><small class=\"path\">")
             text(c.source.description)
             raw("</small>")
-            raw("</td><td>")
+            // Inline widths (not in the shared stylesheet, which every report carries): reasons
+            // and approvers stay readable on an A4 page instead of one character per line.
+            raw("</td><td style=\"min-width:12em\">")
             text(c.reason)
-            raw("</td><td>")
+            raw("</td><td style=\"min-width:8em\">")
             text(c.approvedBy)
             let extra = [c.approvedOn?.description, c.ticket].compactMap { $0 }
             if !extra.isEmpty {
