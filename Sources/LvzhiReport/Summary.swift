@@ -83,7 +83,12 @@ public struct RunSummary: Sendable {
     /// Sets ``previous`` and everything derived from it.
     public mutating func attach(_ previous: PreviousResults, lang: Language) {
         self.previous = previous
-        for i in rows.indices { rows[i].previous = previous.members[rows[i].member.id] }
+        // A roster with joined/left dates is scored whole every year, so last year's run may hold
+        // a 0-point lowest grade for a member appointed this year: not their result, and not a
+        // reason to list them as “two years in the lowest grade”.
+        for i in rows.indices where previous.period.map({ rows[i].member.served(during: $0) }) ?? true {
+            rows[i].previous = previous.members[rows[i].member.id]
+        }
         let current = ResultSet(run: run, label: lang.pick("本期", "this period"), lang: lang, ledgers: false)
         yearOverYear = ResultComparison(old: previous.resultSet(), new: current)
     }

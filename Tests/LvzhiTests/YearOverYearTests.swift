@@ -71,6 +71,24 @@ import Testing
         #expect(c.count(from: "不合格", to: "不合格") == 2)
     }
 
+    /// Last year's run scored the whole roster, members appointed this year included (M3 joined
+    /// on 2025-07-01). When the previous period's dates are known, their 2024 result is not shown
+    /// as "上年" and cannot put them on the 连续两年不合格 list.
+    @Test func membersNotYetInOfficeLastYearHaveNoPreviousResult() throws {
+        var p = Self.lastYear
+        p.members["M3"] = .init(period: "2024 年", score: 0, grade: Self.g(2))
+        var undated = try HTMLReportTests.summary()
+        undated.attach(p, lang: .zh)
+        #expect(undated.rows.first { $0.member.id == "M3" }?.previous != nil)
+        p.period = Period(spec: "2024")
+        var s = try HTMLReportTests.summary()
+        s.attach(p, lang: .zh)
+        let byID = Dictionary(uniqueKeysWithValues: s.rows.map { ($0.member.id, $0) })
+        #expect(byID["M3"]?.previous == nil)
+        #expect(byID["M1"]?.previous?.grade.name == "不合格")
+        #expect(!s.lowestTwoYearsRunning.map { s.rows[$0].member.id }.contains("M3"))
+    }
+
     @Test func everyOutputShowsIt() throws {
         let s = try Self.summary()
         let report = HTMLReportTests.html(HTMLReport.render(s, lang: .zh))
