@@ -484,7 +484,7 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         let s = Scratch()
         let book = try XLSXFixture(rows: xlsxRow(1, ["编号", "日期", "参加人", "状态"])).write(to: s.path + "/x.xlsx")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: book)))
-        guard case .unknownSheet(_, "调研视察", ["Sheet1"])? = ingestError({ _ = try ingestMapped(Self.inspectionMapping, [("a.xlsx", bytes)]) }) else {
+        guard case .unknownSheet(_, "调研视察", ["Sheet1"], _)? = ingestError({ _ = try ingestMapped(Self.inspectionMapping, [("a.xlsx", bytes)]) }) else {
             Issue.record("expected an unknown sheet"); return
         }
         // Without sheet/header_row the same file's first row is the header; a wrong header is an unmapped column.

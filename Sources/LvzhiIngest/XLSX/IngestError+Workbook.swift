@@ -90,10 +90,13 @@ extension IngestError {
             return Diagnostic(id: id, location: nil, zh: "拒绝读取工作簿 \(p)：\(what.zh)", en: "refused to read the workbook \(p): \(what.en)",
                               hintZh: "这不像办公软件导出的工作簿。若确是真实数据，请另存为 CSV 后再读取。",
                               hintEn: "This does not look like a workbook an office program wrote. If the data is real, save it as CSV and read that.")
-        case .unknownSheet(let p, let sheet, let available):
-            return Diagnostic(id: id, location: nil, zh: "工作簿 \(p) 中没有工作表“\(sheet)”", en: "the workbook \(p) has no sheet '\(sheet)'",
-                              hintZh: "现有的工作表：\(available.joined(separator: "、"))。在映射文件中用 sheet 写其中之一（名称，或从 1 起的序号）。",
-                              hintEn: "Its sheets: \(available.joined(separator: ", ")). Write one of them as sheet: in the mapping file (a name, or a number from 1).")
+        case .unknownSheet(let p, let sheet, let available, let mapping):
+            // With a mapping, the diagnostic points at its sheet: value (file:line:column and a caret).
+            // (The error's own location stays the workbook: that is the file that was not read.)
+            let zhFile = mapping.map { " \($0.file) " } ?? "", enFile = mapping.map { " \($0.file)" } ?? ""
+            return Diagnostic(id: id, location: mapping, zh: "工作簿 \(p) 中没有工作表“\(sheet)”", en: "the workbook \(p) has no sheet '\(sheet)'",
+                              hintZh: "现有的工作表：\(available.joined(separator: "、"))。在映射文件\(zhFile)中用 sheet 写其中之一（名称，或从 1 起的序号）。",
+                              hintEn: "Its sheets: \(available.joined(separator: ", ")). Write one of them as sheet: in the mapping file\(enFile) (a name, or a number from 1).")
         case .badSheet(_, let sheet, _, let problem):
             let zh: String, en: String
             var hintZh = damagedHintZh, hintEn = damagedHintEn
