@@ -86,11 +86,18 @@ public struct RunSummary: Sendable {
         // A roster with joined/left dates is scored whole every year, so last year's run may hold
         // a 0-point lowest grade for a member appointed this year: not their result, and not a
         // reason to list them as “two years in the lowest grade”.
-        for i in rows.indices where previous.period.map({ rows[i].member.served(during: $0) }) ?? true {
-            rows[i].previous = previous.members[rows[i].member.id]
+        // The comparison leaves them out of last period's side too, so that its counts agree
+        // (they are "new this period", not "in both").
+        var compared = previous
+        for i in rows.indices {
+            if previous.period.map({ rows[i].member.served(during: $0) }) ?? true {
+                rows[i].previous = previous.members[rows[i].member.id]
+            } else {
+                compared.members[rows[i].member.id] = nil
+            }
         }
         let current = ResultSet(run: run, label: lang.pick("本期", "this period"), lang: lang, ledgers: false)
-        yearOverYear = ResultComparison(old: previous.resultSet(), new: current)
+        yearOverYear = ResultComparison(old: compared.resultSet(), new: current)
     }
 
     /// Rows of members in this scheme's lowest grade who were also in the lowest grade last

@@ -87,6 +87,10 @@ import Testing
         #expect(byID["M3"]?.previous == nil)
         #expect(byID["M1"]?.previous?.grade.name == "不合格")
         #expect(!s.lowestTwoYearsRunning.map { s.rows[$0].member.id }.contains("M3"))
+        // The comparison agrees: M3 is new this period, not "in both" (with undated results it is).
+        let c = try #require(s.yearOverYear), u = try #require(undated.yearOverYear)
+        #expect(c.onlyNew.map(\.id).sorted() == ["M3", "M8"] && !c.pairs.contains { $0.old.id == "M3" })
+        #expect(u.onlyNew.map(\.id) == ["M8"] && u.pairs.count == c.pairs.count + 1)
     }
 
     @Test func everyOutputShowsIt() throws {
