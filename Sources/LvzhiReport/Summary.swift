@@ -100,10 +100,18 @@ public struct RunSummary: Sendable {
         yearOverYear = ResultComparison(old: compared.resultSet(), new: current)
     }
 
+    /// Whether the “连续两年最低等次（拟劝辞）” list means anything: a whole-year run compared with
+    /// a year (or a previous period of unknown length). Two quarters in the lowest grade, or a
+    /// half-year 通报, are no ground for asking a member to resign.
+    public var twoYearsListApplies: Bool {
+        guard let previous, !run.isProgressRun else { return false }
+        return (previous.period.map { $0.days >= 365 } ?? true) && run.period.days >= 365
+    }
+
     /// Rows of members in this scheme's lowest grade who were also in the lowest grade last
     /// period (劝辞 under most 考核办法), in rank order.
     public var lowestTwoYearsRunning: [Int] {
-        guard let previous, let lowest = run.rules.grades.last else { return [] }
+        guard twoYearsListApplies, let previous, let lowest = run.rules.grades.last else { return [] }
         let worst = run.rules.grades.count - 1
         return rows.indices.filter { i in
             guard rows[i].gradeIndex == worst, let p = rows[i].previous else { return false }

@@ -93,6 +93,24 @@ import Testing
         #expect(u.onlyNew.map(\.id) == ["M8"] && u.pairs.count == c.pairs.count + 1)
     }
 
+    /// Two quarters (or a 通报) in the lowest grade are no ground for 劝辞: the list is for a
+    /// whole year compared with a year.
+    @Test func theResignationListNeedsTwoWholeYears() throws {
+        var p = Self.lastYear
+        p.period = Period(spec: "2024")
+        var year = try HTMLReportTests.summary()
+        year.attach(p, lang: .zh)
+        #expect(year.twoYearsListApplies)
+        #expect(year.lowestTwoYearsRunning.map { year.rows[$0].member.id }.sorted() == ["M1", "M5"])
+        #expect(HTMLReportTests.html(HTMLReport.render(year, lang: .zh)).contains("连续两年不合格（拟劝辞）"))
+        p.period = Period(spec: "2024-Q4")
+        var quarter = try HTMLReportTests.summary()
+        quarter.attach(p, lang: .zh)
+        #expect(!quarter.twoYearsListApplies && quarter.lowestTwoYearsRunning.isEmpty)
+        let report = HTMLReportTests.html(HTMLReport.render(quarter, lang: .zh))
+        #expect(!report.contains("拟劝辞") && report.contains("年度对比"))
+    }
+
     @Test func everyOutputShowsIt() throws {
         let s = try Self.summary()
         let report = HTMLReportTests.html(HTMLReport.render(s, lang: .zh))
