@@ -100,6 +100,10 @@ public struct RunSummary: Sendable {
         yearOverYear = ResultComparison(old: compared.resultSet(), new: current)
     }
 
+    /// Whether the previous period is a year (or of unknown length): the reports then say 上年 /
+    /// 前年 / 年度对比, otherwise (a quarter before a quarter) 上期 / 前期 / 与上期对比.
+    public var previousIsYear: Bool { previous?.period.map { $0.days >= 365 } ?? true }
+
     /// Whether the “连续两年最低等次（拟劝辞）” list means anything: a whole-year run compared with
     /// a year (or a previous period of unknown length). Two quarters in the lowest grade, or a
     /// half-year 通报, are no ground for asking a member to resign.

@@ -108,7 +108,14 @@ import Testing
         quarter.attach(p, lang: .zh)
         #expect(!quarter.twoYearsListApplies && quarter.lowestTwoYearsRunning.isEmpty)
         let report = HTMLReportTests.html(HTMLReport.render(quarter, lang: .zh))
-        #expect(!report.contains("拟劝辞") && report.contains("年度对比"))
+        #expect(!report.contains("拟劝辞"))
+        // A quarter before is 上期, not 上年, in every output; a year stays 上年.
+        #expect(report.contains("<h2>七、与上期对比</h2>") && report.contains("<th>上期等次</th>") && !report.contains("上年"))
+        let members = HTMLReportTests.html(MemberPages.render(quarter, lang: .zh))
+        #expect(members.contains("<dt>上期</dt>") && !members.contains("<dt>上年</dt>"))
+        #expect(Self.csv(quarter, .zh).contains(",上期等次,上期总分,分数变化"))
+        #expect(Self.csv(year, .zh).contains(",上年等次,上年总分,分数变化"))
+        #expect(HTMLReportTests.html(HTMLReport.render(year, lang: .zh)).contains("<h2>七、年度对比</h2>"))
     }
 
     @Test func everyOutputShowsIt() throws {
