@@ -29,6 +29,14 @@ public struct Member: Sendable, Hashable {
         self.source = source
     }
 
+    /// True when the member held office on at least one day of `period` (joined on or before
+    /// its last day, and left on or after its first day).
+    public func served(during period: Period) -> Bool {
+        if let j = joined, j > period.end { return false }
+        if let l = left, l < period.start { return false }
+        return true
+    }
+
     /// True when the member joined after the period began or left before it ended.
     public func servedPartOf(_ period: Period) -> Bool {
         if let j = joined, j > period.start { return true }

@@ -152,7 +152,8 @@ public struct ApprovalFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ApprovalError(path: path, source: nil, diagnostics: [Diagnostic(
                 id: "A001", location: nil, zh: "无法读取核准文件 \(path)", en: "cannot read the approval file \(path)",
-                hintZh: "请检查路径是否正确、文件是否存在且为 UTF-8 文本。", hintEn: "Check that the path exists and the file is UTF-8 text.")])
+                hintZh: "请检查路径是否正确、文件是否存在且为 UTF-8 文本。核准文件由 lvzhi history approve 运行编号 生成（lvzhi history list 查看编号）。",
+                hintEn: "Check that the path exists and the file is UTF-8 text. Approval files are written by lvzhi history approve RUN (see lvzhi history list).")])
         }
         var p = ApprovalParser(path: path, text: text)
         if let file = p.parse(), !p.diagnostics.contains(where: { $0.severity == .error }) { return file }

@@ -38,6 +38,7 @@ extension PriorResults {
         // comparison label "2024（草稿，运行 #1）": the reports and members' pages say "上年 2024 …"
         // and scores.json's `previous_period` / `previous.period` stay plain data.
         previous.label = last.run.periodLabel
+        previous.period = last.run.period
         for id in previous.members.keys { previous.members[id]?.period = last.run.periodLabel }
         return previous
     }

@@ -73,8 +73,15 @@ public enum HistoryText {
         add("规则", "rules", "\(r.rulesName) \(r.rulesVersion)  sha256=\(r.rulesSHA256)")
         if let e = r.extendsPath { add("基础规则文件", "base rule file", "\(e)  sha256=\(r.extendsSHA256 ?? "")") }
         add("lvzhi 版本", "lvzhi version", r.toolVersion)
-        add("记录", "records", lang.pick("读取 \(r.recordsRead) 条，计分 \(r.recordsScored) 条，拒收 \(r.rejected) 条",
-                                         "read \(r.recordsRead), scored \(r.recordsScored), rejected \(r.rejected)"))
+        // Read = scored + removed by corrections + set aside after an interim run's as-of day +
+        // rejected; the middle two only when they occur, so the figures add up.
+        let removed = corrections.filter { $0.action == "remove" }.count
+        let setAside = max(0, r.recordsRead - r.recordsScored - r.rejected - removed)
+        var middle = ("", "")
+        if removed > 0 { middle.0 += "，复核删除 \(removed) 条"; middle.1 += ", removed by corrections \(removed)" }
+        if setAside > 0 { middle.0 += "，\(r.period.end) 之后暂不计分 \(setAside) 条"; middle.1 += ", set aside after \(r.period.end) \(setAside)" }
+        add("记录", "records", lang.pick("读取 \(r.recordsRead) 条，计分 \(r.recordsScored) 条\(middle.0)，拒收 \(r.rejected) 条",
+                                         "read \(r.recordsRead), scored \(r.recordsScored)\(middle.1), rejected \(r.rejected)"))
         add("委员", "members", "\(r.memberCount)：" + r.grades.map { "\($0.color)（\($0.name)）\($0.count)" }.joined(separator: lang.pick("，", ", ")))
         lines.append(lang.pick("输入文件：", "inputs:"))
         for i in inputs {
@@ -84,7 +91,9 @@ public enum HistoryText {
         if !corrections.isEmpty {
             lines.append(lang.pick("复核更正 \(corrections.count) 条：", "corrections (\(corrections.count)):"))
             for c in corrections {
-                lines.append("  \(c.seq). \(c.action) \(c.recordID) \(c.memberID) \(c.detail)"
+                // The stored detail is Chinese and starts with 修改/删除/补录; the raw action
+                // (amend/remove/add) only in English.
+                lines.append("  \(c.seq). " + lang.pick("", "\(c.action) ") + "\(c.recordID) \(c.memberID) \(c.detail)"
                              + (c.reason.isEmpty ? "" : lang.pick("；理由：", "; reason: ") + c.reason)
                              + (c.approvedBy.isEmpty ? "" : lang.pick("；批准：", "; approved by: ") + c.approvedBy))
             }

@@ -124,8 +124,13 @@ public struct ActivityIngestor {
         }
         switch format {
         case .csv?, .xlsx?:
-            let table = try TableSource.open(path: path, format: format!, encoding: mapping?.encoding ?? .auto,
+            let table: TableSource
+            do {
+                table = try TableSource.open(path: path, format: format!, encoding: mapping?.encoding ?? .auto,
                                              sheet: mapping?.sheet, headerRow: mapping?.headerRow, limits: limits)
+            } catch IngestError.unknownSheet(let p, let sheet, let available, nil) where mapping?.sheetLocation != nil {
+                throw IngestError.unknownSheet(path: p, sheet: sheet, available: available, mapping: mapping?.sheetLocation)
+            }
             var report = FileReport(path: path, format: format!.rawValue)
             report.sheet = table.sheetName
             files.append(report)

@@ -35,7 +35,8 @@ public enum IngestError: Error, Sendable, Equatable {
     /// A workbook beyond one of the ``XLSXLimits`` (zip bombs, absurd tables).
     case workbookLimit(path: String, part: String, limit: WorkbookLimit)
     /// A sheet name (or number) that the workbook does not have.
-    case unknownSheet(path: String, sheet: String, available: [String])
+    /// `mapping`: where the mapping file names the sheet, when a mapping chose it.
+    case unknownSheet(path: String, sheet: String, available: [String], mapping: SourceLocation? = nil)
     /// A broken row or cell in the sheet being read; `row` is the sheet's row number.
     case badSheet(path: String, sheet: String, row: Int, problem: SheetProblem)
     /// No element in an XML file matches the mapping's `record` path; `seen` lists a few
@@ -79,7 +80,7 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: 1)
         case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
              .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
-             .unknownSheet(let p, _, _), .noItems(let p, _, _, _):
+             .unknownSheet(let p, _, _, _), .noItems(let p, _, _, _):
             SourceLocation(file: p, line: 0)
         case .badSheet(let p, _, let row, _):
             SourceLocation(file: p, line: row)

@@ -54,6 +54,8 @@ public struct Mapping: Sendable, Equatable {
     public var values: [ActivityField: [String: Translation]]
     /// For workbooks: the sheet to read (`nil`: the first visible one).
     public var sheet: SheetSelector? = nil
+    /// Where `sheet:` is written, for the error when the workbook has no such sheet.
+    public var sheetLocation: SourceLocation? = nil
     /// The row (line) holding the header, 1-based; rows above it (titles) are skipped.
     /// `nil`: the first non-blank row of a sheet, the first line of a CSV file.
     public var headerRow: Int? = nil

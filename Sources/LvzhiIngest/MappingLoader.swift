@@ -106,6 +106,7 @@ struct MappingParser: YAMLDocumentParser {
             case "sheet":
                 // A plain whole number counts sheets; anything else (or a quoted "2") is a name.
                 guard let s = string(v, "sheet") else { continue }
+                m.sheetLocation = loc(v)
                 if case .scalar(let scalar) = v, scalar.style == .plain, let n = Int(s.trimmingSpaces) {
                     if n >= 1 { m.sheet = .number(n) } else {
                         error("M017", v, zh: "sheet 写序号时从 1 开始（1 为第一个工作表），实际为 \(n)",

@@ -95,7 +95,7 @@ extension HTMLWriter {
         list(talk, columns: [.rank, .name, .id, .sector, .role, .score, .why])
 
         // Lowest grade this period and last (劝辞), only when last period's results are known.
-        if let previous = s.previous {
+        if let previous = s.previous, s.twoYearsListApplies {
             let twice = s.lowestTwoYearsRunning
             raw(heading("连续两年\(esc(grades[worst].name))（拟劝辞）", "\(esc(grades[worst].name)) two years running (asked to resign)", count: twice.count))
             let lowest = esc(grades[worst].name), last = esc(previous.label)

@@ -52,7 +52,7 @@ extension HTMLWriter {
             raw("</th>")
         }
         raw("<th class=\"r tot\">\(t("总分", "Total"))</th><th>\(t("等次", "Grade"))</th>")
-        if s.previous != nil { raw("<th>\(t("上年等次", "Last grade"))</th><th class=\"r\">\(t("分数变化", "Change"))</th>") }
+        if s.previous != nil { raw("<th>\(t(s.previousIsYear ? "上年等次" : "上期等次", "Last grade"))</th><th class=\"r\">\(t("分数变化", "Change"))</th>") }
         raw("<th class=\"notes\">\(t("备注", "Notes"))</th>")
         raw("</tr></thead>\n<tbody>\n")
         for (i, row) in s.rows.enumerated() {

@@ -35,7 +35,7 @@ extension HTMLWriter {
     func previousText(_ row: RunSummary.Row) -> String {
         guard let p = row.previous else { return "" }
         var s = "\(p.period) \(p.grade.name) \(p.score)"
-        if let b = p.gradeBefore { s += t("；前年 \(b.name)", "; the year before: \(b.name)") }
+        if let b = p.gradeBefore { s += self.s.previousIsYear ? t("；前年 \(b.name)", "; the year before: \(b.name)") : t("；前期 \(b.name)", "; the period before: \(b.name)") }
         return s
     }
 
@@ -43,7 +43,9 @@ extension HTMLWriter {
 
     /// Section 七 of the report, or 八 when the 复核 section takes 七.
     var yearOverYearHeading: String {
-        s.run.corrections.isEmpty ? t("七、年度对比", "7. Year over year") : t("八、年度对比", "8. Year over year")
+        let n = s.run.corrections.isEmpty ? ("七", "7") : ("八", "8")
+        return s.previousIsYear ? t("\(n.0)、年度对比", "\(n.1). Year over year")
+            : t("\(n.0)、与上期对比", "\(n.1). Compared with the previous period")
     }
 
     mutating func yearOverYear() {

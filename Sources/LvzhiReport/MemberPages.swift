@@ -301,11 +301,11 @@ struct MemberPageWriter {
         if let previous = s.previous {
             if let p = row.previous, let d = row.scoreChange {
                 let change = d > .zero ? "+\(d)" : d.description
-                fact(t("上年", "Last period"), t("\(p.period) \(p.grade.color) · \(p.grade.name) \(p.score) 分；本期变化 \(change) 分",
+                fact(t(s.previousIsYear ? "上年" : "上期", "Last period"), t("\(p.period) \(p.grade.color) · \(p.grade.name) \(p.score) 分；本期变化 \(change) 分",
                                                  "\(p.period) \(p.grade.color) · \(p.grade.name) \(p.score) pts; change \(change)"))
-                if let b = p.gradeBefore { fact(t("前年", "The year before"), "\(b.color) · \(b.name)") }
+                if let b = p.gradeBefore { fact(t(s.previousIsYear ? "前年" : "前期", "The year before"), "\(b.color) · \(b.name)") }
             } else {
-                fact(t("上年", "Last period"), t("\(previous.label)无结果", "no result in \(previous.label)"))
+                fact(t(s.previousIsYear ? "上年" : "上期", "Last period"), t("\(previous.label)无结果", "no result in \(previous.label)"))
             }
         }
         raw("</dl>\n</div>\n<div class=\"res g\(row.gradeIndex)\">")

@@ -52,6 +52,9 @@ public struct PreviousResults: Sendable, Equatable {
     public var grades: [ResultSet.GradeInfo]
     /// By member id.
     public var members: [String: Entry]
+    /// The previous period's dates, when known. Members of this run's roster who held no office
+    /// during it are treated as having no previous result (see ``RunSummary/attach(_:lang:)``).
+    public var period: Period? = nil
 
     public init(label: String, grades: [ResultSet.GradeInfo] = [], members: [String: Entry] = [:]) {
         self.label = label

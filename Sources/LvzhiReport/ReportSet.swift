@@ -32,14 +32,28 @@ public enum ReportSet {
         return selected.map(path)
     }
 
+    /// The records read that were neither scored nor rejected, as “，复核删除 1 条，2025-06-30 之后暂不计分
+    /// 3761 条” (empty when there are none), so that a summary line's figures add up to the
+    /// records read just as the report's reconciliation does.
+    public static func setAside(_ s: RunSummary, lang: Language) -> String {
+        let run = s.run
+        var out = ""
+        let removed = run.files.filter { !$0.isRoster }.reduce(0) { $0 + $1.removed }
+        if removed > 0 { out += lang.pick("，复核删除 \(removed) 条", ", removed by corrections \(removed)") }
+        if let asOf = run.asOf {
+            out += lang.pick("，\(asOf) 之后暂不计分 \(run.recordsAfterAsOf) 条", ", set aside after \(asOf) \(run.recordsAfterAsOf)")
+        }
+        return out
+    }
+
     /// The short summary printed at the end of a run.
     public static func consoleSummary(_ s: RunSummary, lang: Language, written: [String]) -> String {
         let run = s.run
         var lines: [String] = []
         lines.append(lang.pick("\(run.rules.name) \(run.rules.version)，考核期间 \(run.period)",
                                "\(run.rules.name) \(run.rules.version), period \(run.period)"))
-        lines.append(lang.pick("读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条（其中 \(run.recordsUnmatched) 条无适用规则），拒收 \(run.rejects.count) 条",
-                               "records read \(s.recordsRead): scored \(run.recordsScored) (\(run.recordsUnmatched) matched no rule), rejected \(run.rejects.count)"))
+        lines.append(lang.pick("读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条（其中 \(run.recordsUnmatched) 条无适用规则）\(setAside(s, lang: lang))，拒收 \(run.rejects.count) 条",
+                               "records read \(s.recordsRead): scored \(run.recordsScored) (\(run.recordsUnmatched) matched no rule)\(setAside(s, lang: lang)), rejected \(run.rejects.count)"))
         for r in s.rejectsByReason {
             lines.append("  - \(r.example): \(r.count)")
         }

@@ -23,7 +23,8 @@ public enum ScoresCSV {
         header += lang == .zh ? ["否决事项", "期间内任职变动", "记录数"] : ["vetoes", "partial_period", "records"]
         // Year over year, only when last period's results are known.
         if s.previous != nil {
-            header += lang == .zh ? ["上年等次", "上年总分", "分数变化"] : ["previous_grade", "previous_score", "score_change"]
+            header += lang == .zh ? (s.previousIsYear ? ["上年等次", "上年总分", "分数变化"] : ["上期等次", "上期总分", "分数变化"])
+                : ["previous_grade", "previous_score", "score_change"]
         }
         if !s.run.rules.history.isEmpty { header.append(lang.pick("跨年度处理", "flags")) }
         return header

@@ -83,15 +83,39 @@ public struct RunSummary: Sendable {
     /// Sets ``previous`` and everything derived from it.
     public mutating func attach(_ previous: PreviousResults, lang: Language) {
         self.previous = previous
-        for i in rows.indices { rows[i].previous = previous.members[rows[i].member.id] }
+        // A roster with joined/left dates is scored whole every year, so last year's run may hold
+        // a 0-point lowest grade for a member appointed this year: not their result, and not a
+        // reason to list them as “two years in the lowest grade”.
+        // The comparison leaves them out of last period's side too, so that its counts agree
+        // (they are "new this period", not "in both").
+        var compared = previous
+        for i in rows.indices {
+            if previous.period.map({ rows[i].member.served(during: $0) }) ?? true {
+                rows[i].previous = previous.members[rows[i].member.id]
+            } else {
+                compared.members[rows[i].member.id] = nil
+            }
+        }
         let current = ResultSet(run: run, label: lang.pick("本期", "this period"), lang: lang, ledgers: false)
-        yearOverYear = ResultComparison(old: previous.resultSet(), new: current)
+        yearOverYear = ResultComparison(old: compared.resultSet(), new: current)
+    }
+
+    /// Whether the previous period is a year (or of unknown length): the reports then say 上年 /
+    /// 前年 / 年度对比, otherwise (a quarter before a quarter) 上期 / 前期 / 与上期对比.
+    public var previousIsYear: Bool { previous?.period.map { $0.days >= 365 } ?? true }
+
+    /// Whether the “连续两年最低等次（拟劝辞）” list means anything: a whole-year run compared with
+    /// a year (or a previous period of unknown length). Two quarters in the lowest grade, or a
+    /// half-year 通报, are no ground for asking a member to resign.
+    public var twoYearsListApplies: Bool {
+        guard let previous, !run.isProgressRun else { return false }
+        return (previous.period.map { $0.days >= 365 } ?? true) && run.period.days >= 365
     }
 
     /// Rows of members in this scheme's lowest grade who were also in the lowest grade last
     /// period (劝辞 under most 考核办法), in rank order.
     public var lowestTwoYearsRunning: [Int] {
-        guard let previous, let lowest = run.rules.grades.last else { return [] }
+        guard twoYearsListApplies, let previous, let lowest = run.rules.grades.last else { return [] }
         let worst = run.rules.grades.count - 1
         return rows.indices.filter { i in
             guard rows[i].gradeIndex == worst, let p = rows[i].previous else { return false }

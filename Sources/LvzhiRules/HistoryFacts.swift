@@ -51,6 +51,14 @@ public struct HistoryFacts: Sendable, Equatable {
 
     public var isEmpty: Bool { byMember.values.allSatisfy(\.isEmpty) }
 
+    /// Only `member`'s earlier periods in which the member held office. A roster that keeps
+    /// past and future members (joined/left dates) is scored whole every year, so an earlier
+    /// run can hold a 0-point lowest grade for someone appointed later or already gone; such a
+    /// result is not the member's record and must not feed "two years running" or term counts.
+    public func inOffice(_ member: Member) -> HistoryFacts {
+        HistoryFacts(byMember: [member.id: (byMember[member.id] ?? []).filter { member.served(during: $0.period) }])
+    }
+
     /// Rank `rank` of `n` is among the last `share` (rank ≥ n − N + 1; N from the share of n).
     public static func inBottom(rank: Int, of n: Int, _ share: Share) -> Bool {
         let k = share.of(n)

@@ -31,12 +31,14 @@ enum HistoryEvaluator {
         guard !rules.history.isEmpty else { return }
         let term = rules.term.map { $0.containing(period.start) }
         for i in results.indices {
-            let id = members[results[i].member].id
+            let member = members[results[i].member]
+            let id = member.id
+            let memberFacts = facts.inOffice(member)
             let gradeName = rules.grades[results[i].grade].name
             var hits: [HistoryHit] = []
             for (h, cond) in rules.history.enumerated() {
                 if let hit = evaluate(cond, index: h, memberID: id, gradeName: gradeName, result: results[i],
-                                      rules: rules, period: period, term: term, facts: facts) {
+                                      rules: rules, period: period, term: term, facts: memberFacts) {
                     hits.append(hit)
                 }
             }

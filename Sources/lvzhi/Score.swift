@@ -171,6 +171,18 @@ struct Score: ParsableCommand {
                                                        "error: missing \(names) (neither on the command line nor in the job file)"),
                                  log: settings.log, lang: lang)
         }
+        // --supersede only says what a publication replaces; alone it would record a draft and
+        // leave the published result in force, which is not what the person asked for.
+        if settings.supersede == true, settings.publish != true {
+            throw Self.failEarly(Exit.usage, lang.pick("错误: --supersede 只能与 --publish 一起使用（取代的是已公布的结果）；单独使用时本次只会记为草稿，原公布结果不变。本次未做任何改动。\n  提示: 加上 --publish（任务文件中 publish: true），或去掉 --supersede。要公布已记录的草稿，用 lvzhi history publish 运行编号 --supersede。",
+                                                       "error: --supersede needs --publish (it replaces a published result); alone the run would only be a draft and the published result would stay. Nothing was changed.\n  hint: add --publish (publish: true in a job file), or drop --supersede. To publish a recorded draft, use lvzhi history publish RUN --supersede."),
+                                 log: settings.log, lang: lang)
+        }
+        if settings.publish == true, settings.historyEnabled == false {
+            throw Self.failEarly(Exit.usage, lang.pick("错误: --publish 把结果记入历史数据库，不能与 --no-history（任务文件中 history: false）同时使用；否则什么也不会公布。本次未做任何改动。\n  提示: 去掉 --no-history（或 history: false），或去掉 --publish。",
+                                                       "error: --publish records the result in the history, so it cannot go with --no-history (history: false in a job file); nothing would be published. Nothing was changed.\n  hint: drop --no-history (or history: false), or drop --publish."),
+                                 log: settings.log, lang: lang)
+        }
         let runner = try ScoreRunner(settings: settings, rules: rules, members: members, activities: activities, out: out,
                                      lang: lang, pinnedTime: runTime)
         runner.mappings = try MappingOption.load(settings.mappings ?? [], lang: lang)
@@ -596,9 +608,9 @@ final class ScoreRunner: @unchecked Sendable {
         let run = s.run
         let grades = run.rules.grades.enumerated().map { i, g in "\(g.color) \(run.gradeCounts[i])" }
         return lang.pick(
-            "lvzhi: 完成。委员 \(run.members.count) 人，读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条，拒收 \(run.rejects.count) 条；"
+            "lvzhi: 完成。委员 \(run.members.count) 人，读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条\(ReportSet.setAside(s, lang: lang))，拒收 \(run.rejects.count) 条；"
                 + "等次 \(grades.joined(separator: "、"))；输出在 \(out)",
-            "lvzhi: done. members \(run.members.count), records read \(s.recordsRead): scored \(run.recordsScored), rejected \(run.rejects.count); "
+            "lvzhi: done. members \(run.members.count), records read \(s.recordsRead): scored \(run.recordsScored)\(ReportSet.setAside(s, lang: lang)), rejected \(run.rejects.count); "
                 + "grades \(grades.joined(separator: ", ")); outputs in \(out)")
     }
 

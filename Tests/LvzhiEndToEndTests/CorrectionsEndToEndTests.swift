@@ -45,6 +45,8 @@ import Testing
         let s = Scratch()
         let r = try lvzhi(["score"] + inputs(s) + ["--out", s.file("out"), "--log", s.file("run.log"), "--run-time", "2025-12-31T09:00:00+08:00"])
         #expect(r.status == 0, "\(r.stderr)")
+        // The summary line names the removed record, so that its figures add up to those read.
+        #expect(r.stdout.contains("，复核删除 1 条，拒收"), "\(r.stdout)")
         let byID = try membersByID(s.data("out/scores.json"))
         // M1: 缺席 −15 became 请假 (0); the added 出席 × 2 gives 4. M2: only A2 remains (6).
         #expect(decimalText(byID["M1"]?["score"]) == "4")

@@ -33,6 +33,30 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
     }
 
+    /// `--supersede` without `--publish` used to record a draft and leave the published result in
+    /// force; `--publish --no-history` published nothing. Both are usage errors now (64), before
+    /// anything is written, also when the job file supplies one half.
+    @Test func supersedeWithoutPublishAndPublishWithoutHistoryAreRefused() throws {
+        let s = Scratch()
+        let alone = try score(s, ["--supersede"])
+        #expect(alone.status == 64, "\(alone.stdout)\(alone.stderr)")
+        #expect(alone.stderr.contains("--supersede 只能与 --publish 一起使用"), "\(alone.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.file("out/2025")))
+        #expect(!FileManager.default.fileExists(atPath: s.file("out/lvzhi-history.sqlite")))
+        let nothing = try score(s, ["--publish", "--no-history", "--lang", "en"])
+        #expect(nothing.status == 64, "\(nothing.stdout)\(nothing.stderr)")
+        #expect(nothing.stderr.contains("--publish records the result in the history"), "\(nothing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.file("out/2025")))
+        // Through a job file: history: false there, --publish on the command line.
+        let m = s.write("data/members.csv", members), a = s.write("data/activities.csv", activities)
+        let job = s.write("job.yaml", "rules: \(rules)\nmembers: \(m)\nactivities: [\(a)]\nout: out/2025\nhistory: false\n")
+        let viaJob = try lvzhi(["score", "--job", job, "--publish"])
+        #expect(viaJob.status == 64 && viaJob.stderr.contains("history: false"), "\(viaJob.stderr)")
+        // Both together still work.
+        let ok = try score(s, ["--publish", "--supersede"])
+        #expect(ok.status == 0 && ok.stdout.contains("#1（公布）"), "\(ok.stdout)\(ok.stderr)")
+    }
+
     @Test func scoreRecordsDraftsBesideTheOutputFolderAndRefusesASecondPublication() throws {
         let s = Scratch()
         let first = try score(s)

@@ -338,6 +338,10 @@ import Testing
         let show = try lvzhi(["history", "show", "1", "--history", db])
         #expect(show.status == 0)
         #expect(show.stdout.contains("复核更正 3 条"), "\(show.stdout)")
+        // The figures add up (read 3 + 1 added = 3 scored + 1 removed + 0 rejected), and the
+        // Chinese listing does not repeat the raw action ahead of 修改/删除/补录.
+        #expect(show.stdout.contains("记录：读取 4 条，计分 3 条，复核删除 1 条，拒收 0 条"), "\(show.stdout)")
+        #expect(show.stdout.contains("  1. A1 M1 修改") && !show.stdout.contains("amend"), "\(show.stdout)")
         for needle in ["A1", "A3", "N1", "补交请假条", "王主任", "李四", "复核  \(c)"] {
             #expect(show.stdout.contains(needle), "show lacks \(needle):\n\(show.stdout)")
         }

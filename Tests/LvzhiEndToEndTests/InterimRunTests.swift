@@ -28,6 +28,8 @@ import Testing
         let r = try score(s, rules: "Rules/minhang.yaml", ["--as-of", "2025-06-30"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("截至 2025-06-30 的通报：1 条日期在此之后的记录未计分，也未拒收"))
+        // The summary line adds up: read = scored + set aside + rejected.
+        #expect(r.stdout.contains("读取记录 4 条：计分 3 条，2025-06-30 之后暂不计分 1 条，拒收 0 条"), "\(r.stdout)")
         #expect(s.read("out/rejects.csv").split(separator: "\n").count == 1)
         let root = try #require(try JSONSerialization.jsonObject(with: s.data("out/scores.json")) as? [String: Any])
         #expect(root["as_of"] as? String == "2025-06-30")

@@ -370,4 +370,18 @@ import Testing
         #expect(elapsed < .seconds(3), "recording 20,000 members took \(elapsed)")
         print("history: recorded 20,000 members in \(elapsed)")
     }
+
+    /// README's example names Rules/fengjie.2025.approved.yaml, which does not exist until someone
+    /// approves a run: the error says how such a file comes about.
+    @Test func aMissingApprovalFileSaysHowToWriteOne() {
+        do {
+            _ = try ApprovalFile.load(path: "/nonexistent/fengjie.2025.approved.yaml")
+            Issue.record("a missing approval file loaded")
+        } catch {
+            let d = error.diagnostics
+            #expect(d.map(\.id) == ["A001"])
+            #expect(d.first?.hintZh?.contains("lvzhi history approve 运行编号") == true)
+            #expect(d.first?.hintEn?.contains("lvzhi history approve RUN") == true)
+        }
+    }
 }

@@ -171,6 +171,27 @@ import Testing
         #expect(!without.historyAvailable)
     }
 
+    /// A roster with joined dates is scored whole every year, so the history can hold a 0-point
+    /// 不合格 for a member in a year before they took office. That is not their record: M3 joined
+    /// on 2025-07-01 and must not be flagged 劝辞 for "two years running" on its strength.
+    @Test func earlierPeriodsBeforeTakingOfficeDoNotCount() throws {
+        let rules = try RuleFileLoader.parse(Self.historyYAML, path: "h.yaml")
+        let ingest = try Self.ingest(Self.rows, rules: rules)
+        let prior: [HistoryFacts.Prior] = [.init(period: Self.period("2024"), grade: "不合格")]
+        let run = Scorer.score(ingest, rules: rules, period: rules.period!,
+                               options: ScoreOptions(history: HistoryFacts(byMember: ["M1": prior, "M3": prior])))
+        let m3 = Self.result(run, "M3")
+        #expect(rules.grades[m3.grade].name == "不合格")   // no records this year either
+        #expect(m3.history.isEmpty, "\(m3.history)")
+        #expect(!m3.ledger.contains { if case .history = $0.note { true } else { false } })
+        #expect(Self.result(run, "M1").history.map(\.condition) == [0])   // in office in 2024: flagged
+        let here = SourceLocation(file: "m.csv", line: 1)
+        let joined = Member(id: "M3", name: "丙", joined: Day(iso: "2025-07-01"), source: here)
+        #expect(!joined.served(during: Self.period("2024")) && joined.served(during: Self.period("2025")))
+        #expect(Member(id: "M9", name: "", left: Day(iso: "2024-01-01"), source: here).served(during: Self.period("2024")))
+        #expect(!Member(id: "M9", name: "", left: Day(iso: "2023-12-31"), source: here).served(during: Self.period("2024")))
+    }
+
     @Test func termCountsAddEarlierPeriodsOfTheTerm() throws {
         let rules = try RuleFileLoader.parse(Self.historyYAML, path: "h.yaml")
         let ingest = try Self.ingest(Self.rows, rules: rules)

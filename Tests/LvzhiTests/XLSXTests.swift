@@ -244,12 +244,29 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
     var simple: XLSXFixture { XLSXFixture(rows: xlsxRow(1, ["a", "b"]) + xlsxRow(2, ["1", "2"])) }
 
     @Test func notAZip() {
-        for (name, bytes) in [("csv.xlsx", Array("a,b\n1,2\n".utf8)), ("empty.xlsx", []), ("torn.xlsx", [0x50, 0x4B, 0x03, 0x04, 1, 2, 3])] {
+        for (name, bytes) in [("empty.xlsx", []), ("torn.xlsx", [0x50, 0x4B, 0x03, 0x04, 1, 2, 3])] as [(String, [UInt8])] {
             let p = s.write(name, bytes: bytes)
             let e = ingestError { _ = try XLSXWorkbook(path: p) }
             #expect(e == .notWorkbook(path: p, problem: .notZip))
             #expect(e?.diagnostic.hintZh?.contains(".xls") == true)
         }
+        // A CSV renamed to .xlsx (UTF-8, also with Chinese cut at any byte, or UTF-16 with a BOM)
+        // is named as text; an old .xls / encrypted workbook (OLE compound file) as such.
+        let csv = Array("提案号,提交时间\nTA1,2025/3/5\n".utf8)
+        for (name, bytes) in [("csv.xlsx", csv), ("cut.xlsx", Array(csv.prefix(4))), ("u16.xlsx", [0xFF, 0xFE, 0x61, 0x00])] as [(String, [UInt8])] {
+            let p = s.write(name, bytes: bytes)
+            let e = ingestError { _ = try XLSXWorkbook(path: p) }
+            #expect(e == .notWorkbook(path: p, problem: .textFile), "\(name)")
+            #expect(e?.diagnostic.zh.contains("改成 .xlsx 扩展名的 CSV") == true)
+            #expect(e?.diagnostic.hintZh?.contains("改回 .csv") == true)
+        }
+        let ole = s.write("old.xlsx", bytes: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0])
+        let e = ingestError { _ = try XLSXWorkbook(path: ole) }
+        #expect(e == .notWorkbook(path: ole, problem: .compoundFile))
+        #expect(e?.diagnostic.en.contains("old .xls file or a password-protected workbook") == true)
+        // Binary that is neither stays the general message.
+        let junk = s.write("junk.xlsx", bytes: [0x00, 0x01, 0x02, 0xFF, 0x00])
+        #expect(ingestError { _ = try XLSXWorkbook(path: junk) } == .notWorkbook(path: junk, problem: .notZip))
         #expect(ingestError { _ = try XLSXWorkbook(path: s.path + "/none.xlsx") } == .unreadable(path: s.path + "/none.xlsx", reason: "No such file or directory"))
     }
 
@@ -484,7 +501,7 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         let s = Scratch()
         let book = try XLSXFixture(rows: xlsxRow(1, ["编号", "日期", "参加人", "状态"])).write(to: s.path + "/x.xlsx")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: book)))
-        guard case .unknownSheet(_, "调研视察", ["Sheet1"])? = ingestError({ _ = try ingestMapped(Self.inspectionMapping, [("a.xlsx", bytes)]) }) else {
+        guard case .unknownSheet(_, "调研视察", ["Sheet1"], _)? = ingestError({ _ = try ingestMapped(Self.inspectionMapping, [("a.xlsx", bytes)]) }) else {
             Issue.record("expected an unknown sheet"); return
         }
         // Without sheet/header_row the same file's first row is the header; a wrong header is an unmapped column.

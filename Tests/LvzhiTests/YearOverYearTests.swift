@@ -71,6 +71,53 @@ import Testing
         #expect(c.count(from: "不合格", to: "不合格") == 2)
     }
 
+    /// Last year's run scored the whole roster, members appointed this year included (M3 joined
+    /// on 2025-07-01). When the previous period's dates are known, their 2024 result is not shown
+    /// as "上年" and cannot put them on the 连续两年不合格 list.
+    @Test func membersNotYetInOfficeLastYearHaveNoPreviousResult() throws {
+        var p = Self.lastYear
+        p.members["M3"] = .init(period: "2024 年", score: 0, grade: Self.g(2))
+        var undated = try HTMLReportTests.summary()
+        undated.attach(p, lang: .zh)
+        #expect(undated.rows.first { $0.member.id == "M3" }?.previous != nil)
+        p.period = Period(spec: "2024")
+        var s = try HTMLReportTests.summary()
+        s.attach(p, lang: .zh)
+        let byID = Dictionary(uniqueKeysWithValues: s.rows.map { ($0.member.id, $0) })
+        #expect(byID["M3"]?.previous == nil)
+        #expect(byID["M1"]?.previous?.grade.name == "不合格")
+        #expect(!s.lowestTwoYearsRunning.map { s.rows[$0].member.id }.contains("M3"))
+        // The comparison agrees: M3 is new this period, not "in both" (with undated results it is).
+        let c = try #require(s.yearOverYear), u = try #require(undated.yearOverYear)
+        #expect(c.onlyNew.map(\.id).sorted() == ["M3", "M8"] && !c.pairs.contains { $0.old.id == "M3" })
+        #expect(u.onlyNew.map(\.id) == ["M8"] && u.pairs.count == c.pairs.count + 1)
+    }
+
+    /// Two quarters (or a 通报) in the lowest grade are no ground for 劝辞: the list is for a
+    /// whole year compared with a year.
+    @Test func theResignationListNeedsTwoWholeYears() throws {
+        var p = Self.lastYear
+        p.period = Period(spec: "2024")
+        var year = try HTMLReportTests.summary()
+        year.attach(p, lang: .zh)
+        #expect(year.twoYearsListApplies)
+        #expect(year.lowestTwoYearsRunning.map { year.rows[$0].member.id }.sorted() == ["M1", "M5"])
+        #expect(HTMLReportTests.html(HTMLReport.render(year, lang: .zh)).contains("连续两年不合格（拟劝辞）"))
+        p.period = Period(spec: "2024-Q4")
+        var quarter = try HTMLReportTests.summary()
+        quarter.attach(p, lang: .zh)
+        #expect(!quarter.twoYearsListApplies && quarter.lowestTwoYearsRunning.isEmpty)
+        let report = HTMLReportTests.html(HTMLReport.render(quarter, lang: .zh))
+        #expect(!report.contains("拟劝辞"))
+        // A quarter before is 上期, not 上年, in every output; a year stays 上年.
+        #expect(report.contains("<h2>七、与上期对比</h2>") && report.contains("<th>上期等次</th>") && !report.contains("上年"))
+        let members = HTMLReportTests.html(MemberPages.render(quarter, lang: .zh))
+        #expect(members.contains("<dt>上期</dt>") && !members.contains("<dt>上年</dt>"))
+        #expect(Self.csv(quarter, .zh).contains(",上期等次,上期总分,分数变化"))
+        #expect(Self.csv(year, .zh).contains(",上年等次,上年总分,分数变化"))
+        #expect(HTMLReportTests.html(HTMLReport.render(year, lang: .zh)).contains("<h2>七、年度对比</h2>"))
+    }
+
     @Test func everyOutputShowsIt() throws {
         let s = try Self.summary()
         let report = HTMLReportTests.html(HTMLReport.render(s, lang: .zh))

@@ -4,6 +4,10 @@ import LvzhiCore
 public enum WorkbookProblem: Sendable, Equatable {
     /// Not a ZIP package at all (an old .xls, an encrypted workbook, a renamed file).
     case notZip
+    /// Not a ZIP package but text: most often a CSV (or an HTML table) given a .xlsx name.
+    case textFile
+    /// Not a ZIP package but an OLE compound file: an old .xls, or a password-protected .xlsx.
+    case compoundFile
     /// A part every workbook needs (or one its relationships point to) is missing.
     case missingPart(String)
     /// A part does not decompress, fails its checksum, or is larger than its header says.
@@ -56,6 +60,16 @@ extension IngestError {
                                   en: "\(p) is not a valid .xlsx workbook (it cannot be opened as a ZIP package)",
                                   hintZh: "旧版 .xls 文件、设了打开密码的工作簿或改了扩展名的文件都会这样：请用 Excel/WPS 去掉密码后另存为 .xlsx 或 CSV。",
                                   hintEn: "Old .xls files, password-protected workbooks and renamed files look like this: remove the password and save as .xlsx or CSV in Excel/WPS.")
+            case .textFile:
+                return Diagnostic(id: id, location: nil, zh: "\(p) 不是有效的 .xlsx 工作簿：它是一个文本文件（多半是改成 .xlsx 扩展名的 CSV）",
+                                  en: "\(p) is not a valid .xlsx workbook: it is a text file (most likely a CSV renamed to .xlsx)",
+                                  hintZh: "如果它是 CSV 导出，把扩展名改回 .csv（有映射文件时，其 files 也随之改）；如果应是 Excel 工作簿，请在 Excel/WPS 中打开后另存为 .xlsx。",
+                                  hintEn: "If it is a CSV export, rename it back to .csv (and a mapping's files with it, if any); if it should be a workbook, open it in Excel/WPS and save it as .xlsx.")
+            case .compoundFile:
+                return Diagnostic(id: id, location: nil, zh: "\(p) 不是有效的 .xlsx 工作簿：它是旧版 .xls 格式，或设了打开密码的工作簿",
+                                  en: "\(p) is not a valid .xlsx workbook: it is an old .xls file or a password-protected workbook",
+                                  hintZh: "请用 Excel/WPS 打开（如有密码先去掉密码），另存为 .xlsx 或 CSV。",
+                                  hintEn: "Open it in Excel/WPS (remove the password, if any) and save it as .xlsx or CSV.")
             case .missingPart(let part):
                 return Diagnostic(id: id, location: nil, zh: "工作簿 \(p) 缺少部件 \(part)，文件不完整",
                                   en: "the workbook \(p) lacks its part \(part); the file is incomplete",
@@ -90,10 +104,13 @@ extension IngestError {
             return Diagnostic(id: id, location: nil, zh: "拒绝读取工作簿 \(p)：\(what.zh)", en: "refused to read the workbook \(p): \(what.en)",
                               hintZh: "这不像办公软件导出的工作簿。若确是真实数据，请另存为 CSV 后再读取。",
                               hintEn: "This does not look like a workbook an office program wrote. If the data is real, save it as CSV and read that.")
-        case .unknownSheet(let p, let sheet, let available):
-            return Diagnostic(id: id, location: nil, zh: "工作簿 \(p) 中没有工作表“\(sheet)”", en: "the workbook \(p) has no sheet '\(sheet)'",
-                              hintZh: "现有的工作表：\(available.joined(separator: "、"))。在映射文件中用 sheet 写其中之一（名称，或从 1 起的序号）。",
-                              hintEn: "Its sheets: \(available.joined(separator: ", ")). Write one of them as sheet: in the mapping file (a name, or a number from 1).")
+        case .unknownSheet(let p, let sheet, let available, let mapping):
+            // With a mapping, the diagnostic points at its sheet: value (file:line:column and a caret).
+            // (The error's own location stays the workbook: that is the file that was not read.)
+            let zhFile = mapping.map { " \($0.file) " } ?? "", enFile = mapping.map { " \($0.file)" } ?? ""
+            return Diagnostic(id: id, location: mapping, zh: "工作簿 \(p) 中没有工作表“\(sheet)”", en: "the workbook \(p) has no sheet '\(sheet)'",
+                              hintZh: "现有的工作表：\(available.joined(separator: "、"))。在映射文件\(zhFile)中用 sheet 写其中之一（名称，或从 1 起的序号）。",
+                              hintEn: "Its sheets: \(available.joined(separator: ", ")). Write one of them as sheet: in the mapping file\(enFile) (a name, or a number from 1).")
         case .badSheet(_, let sheet, _, let problem):
             let zh: String, en: String
             var hintZh = damagedHintZh, hintEn = damagedHintEn

@@ -57,6 +57,22 @@ public final class XLSXWorkbook: @unchecked Sendable {
     private var sharedStringsPart: String?
     private var stylesPart: String?
 
+    /// What a file that is not a ZIP package is, from its first bytes: an OLE compound file (an
+    /// old .xls or an encrypted workbook), text (a renamed CSV: valid UTF-8 without control bytes but
+    /// tab and line ends, or a UTF-16 byte-order mark), or unknown.
+    static func sniff(_ path: String) -> WorkbookProblem {
+        guard let h = FileHandle(forReadingAtPath: path) else { return .notZip }
+        defer { try? h.close() }
+        let head = [UInt8]((try? h.read(upToCount: 4096)) ?? Data())
+        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return .compoundFile }
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) { return .textFile }
+        // Text has no control bytes besides tab and line ends (a torn ZIP header has several).
+        guard head.count >= 2, !head.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) else { return .notZip }
+        // A cut in the middle of a multi-byte character at the 4096-byte boundary is still text.
+        for cut in 0...min(3, head.count - 1) where String(validating: head.dropLast(cut), as: UTF8.self) != nil { return .textFile }
+        return .notZip
+    }
+
     /// - Throws: ``IngestError`` when the file is not a workbook or breaks a limit.
     public init(path: String, limits: XLSXLimits = .standard) throws {
         self.path = path
@@ -65,7 +81,7 @@ public final class XLSXWorkbook: @unchecked Sendable {
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            throw IngestError.notWorkbook(path: path, problem: .notZip)
+            throw IngestError.notWorkbook(path: path, problem: Self.sniff(path))
         }
         var count = 0
         for e in archive {
