@@ -413,3 +413,12 @@ import Testing
         #expect(Self.page(doc, "M3").contains("不参与排名：按名额评定时，等次不随分数变化。"))
     }
 }
+
+@Suite struct HTMLEscapeTests {
+    @Test func escapesTheFiveCharactersAndKeepsTheRest() {
+        #expect(Escape.html("关于\"A&B\"的<提案>'s") == "关于&quot;A&amp;B&quot;的&lt;提案&gt;&#39;s")
+        #expect(Escape.html("王梦鹏 M12550 🙂") == "王梦鹏 M12550 🙂")
+        #expect(Escape.html("") == "")
+        #expect(Escape.html("&amp;") == "&amp;amp;")
+    }
+}
