@@ -421,4 +421,13 @@ import Testing
         #expect(Escape.html("") == "")
         #expect(Escape.html("&amp;") == "&amp;amp;")
     }
+
+    @Test func jsonEscapesQuotesBackslashesAndControlCharacters() {
+        var b = ByteBuffer()
+        Escape.json("提案\"A\"\\b\nc\r\td\u{01}\u{1F}末", into: &b)
+        Escape.json("", into: &b)
+        Escape.json("plain 文本", into: &b)
+        #expect(String(decoding: b.bytes, as: UTF8.self)
+            == #""提案\"A\"\\b\nc\r\td\u0001\u001f末""""# + #""plain 文本""#)
+    }
 }
