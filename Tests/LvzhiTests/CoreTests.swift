@@ -84,7 +84,7 @@ import Testing
     @Test func trimsAsciiAndIdeographicSpacesOnly() {
         #expect("  王梦鹏 ".trimmingSpaces == "王梦鹏")
         #expect("\u{3000}张\u{3000}三\u{3000}".trimmingSpaces == "张\u{3000}三")
-        #expect("\tM001\r\n".trimmingSpaces == "M001")
+        #expect("\tM001\n".trimmingSpaces == "M001")
         #expect("政协委员".trimmingSpaces == "政协委员")
         #expect("".trimmingSpaces == "")
         #expect(" \u{3000}\t".trimmingSpaces == "")

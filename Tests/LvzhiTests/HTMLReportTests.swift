@@ -431,3 +431,15 @@ import Testing
             == #""提案\"A\"\\b\nc\r\td\u0001\u001f末""""# + #""plain 文本""#)
     }
 }
+
+@Suite struct FirstCommitteeTests {
+    @Test func firstOfSeveralCommitteesTrimmed() {
+        #expect(HTMLWriter.firstCommittee("经济委员会；提案委员会") == "经济委员会")
+        #expect(HTMLWriter.firstCommittee(" 经济委员会 ,提案委员会") == "经济委员会")
+        #expect(HTMLWriter.firstCommittee("农业和农村委员会") == "农业和农村委员会")
+        #expect(HTMLWriter.firstCommittee("\u{3000}文化委员会、教科卫体委员会") == "文化委员会")
+        #expect(HTMLWriter.firstCommittee("社会和法制委员会\u{00A0}") == "社会和法制委员会")
+        #expect(HTMLWriter.firstCommittee("；；") == "")
+        #expect(HTMLWriter.firstCommittee("") == "")
+    }
+}
