@@ -157,47 +157,186 @@ public struct XMLRecordReader {
     }
 
     /// Calls `body` for every element, in document order, without building strings.
-    /// - Throws: ``IngestError`` on malformed or forbidden XML.
+    ///
+    /// This is the hot path of the canonical activity format, so it drives libxml2's SAX2 push
+    /// parser directly: attribute names and values arrive as pointers into the parser's buffer
+    /// (no tree nodes, no per-attribute calls). The safety rules are those of ``stream(_:encoding:)``:
+    /// no network, no entity substitution, no DTD loading; the parser is stopped at a DOCTYPE
+    /// before its internal subset (and any entity declaration) is read, and at the first element
+    /// deeper than ``maxDepth``.
+    /// - Throws: ``IngestError`` on malformed or forbidden XML, or what `body` throws.
     public func forEachElementView(_ body: (borrowing XMLElementView) throws -> Void) throws {
-        try withReader(encoding: nil) { reader, box in
-            var scratch: [UInt8] = []
-            scratch.reserveCapacity(4096)
-            var valueRanges: [(Int, Int)] = []
-            var names: [UnsafeBufferPointer<UInt8>] = []
-            var values: [UnsafeBufferPointer<UInt8>] = []
-
-            while true {
-                let r = xmlTextReaderRead(reader)
-                if r == 0 { break }
-                if r < 0 || box.message != nil {
-                    let line = box.line > 0 ? box.line : Int(xmlTextReaderGetParserLineNumber(reader))
-                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? box.genericError ?? "parse error")
-                }
-                let type = xmlTextReaderNodeType(reader)
-                switch type {
-                case 10, 17: // DOCUMENT_TYPE, ENTITY declaration
-                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "DOCTYPE")
-                case 5: // ENTITY_REFERENCE
-                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "entity reference")
-                case 1: // ELEMENT
-                    let depth = Int(xmlTextReaderDepth(reader))
-                    let line = Self.elementLine(reader)
-                    if depth > Self.maxDepth {
-                        throw IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(Self.maxDepth)")
-                    }
-                    let name = Self.bytes(xmlTextReaderConstLocalName(reader))
-                    Self.collectAttributes(reader, scratch: &scratch, ranges: &valueRanges, names: &names)
-                    try scratch.withUnsafeBufferPointer { buf in
-                        values.removeAll(keepingCapacity: true)
-                        for r in valueRanges { values.append(UnsafeBufferPointer(rebasing: buf[r.0..<r.1])) }
-                        try body(XMLElementView(name: name, line: line, depth: depth, names: names, values: values))
-                    }
-                default:
-                    break
+        guard let file = fopen(path, "rb") else {
+            throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        try withoutActuallyEscaping(body) { body in
+            let state = SAXState(path: path, body: body)
+            lvzhi_collect_generic_errors(state.generic)
+            defer { lvzhi_collect_generic_errors(nil) }
+            var sax = xmlSAXHandler()
+            sax.initialized = XML_SAX2_MAGIC
+            sax.startElementNs = { ctx, localName, prefix, _, _, _, count, _, attributes in
+                guard let ctx else { return }
+                Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
+                    .start(localName, prefix: prefix, count: Int(count), attributes: attributes)
+            }
+            sax.endElementNs = { ctx, _, _, _ in
+                guard let ctx else { return }
+                Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue().depth -= 1
+            }
+            sax.internalSubset = { ctx, _, _, _ in
+                guard let ctx else { return }
+                let s = Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
+                s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: "DOCTYPE"))
+            }
+            sax.reference = { ctx, _ in
+                guard let ctx else { return }
+                let s = Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
+                s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: "entity reference"))
+            }
+            sax.serror = { ctx, error in
+                guard let ctx, let error else { return }
+                let s = Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
+                // Keep the first error-level message and stop there, as the reader does.
+                if s.message == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue {
+                    var m = error.pointee.message.map { String(cString: $0) } ?? "unknown error"
+                    while m.hasSuffix("\n") { m.removeLast() }
+                    s.message = m
+                    s.line = Int(error.pointee.line)
+                    if let c = s.ctxt { xmlStopParser(c) }
                 }
             }
-            if let m = box.message {
-                throw IngestError.malformedXML(path: path, line: box.line, reason: m)
+            let unmanaged = Unmanaged.passRetained(state)
+            defer { unmanaged.release() }
+            guard let ctxt = xmlCreatePushParserCtxt(&sax, unmanaged.toOpaque(), nil, 0, path) else {
+                throw IngestError.unreadable(path: path, reason: state.genericError ?? "libxml2 could not open the file")
+            }
+            defer {
+                state.ctxt = nil
+                xmlFreeParserCtxt(ctxt)
+            }
+            state.ctxt = ctxt
+            // NONET: no network. No NOENT (entities are not substituted), no DTDLOAD, no DTDATTR,
+            // no XINCLUDE, no HUGE (libxml2's default size limits stay on).
+            xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue))
+            let chunk = 1 << 16
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: chunk)
+            defer { buffer.deallocate() }
+            while true {
+                let n = fread(buffer, 1, chunk, file)
+                if n == 0, ferror(file) != 0 {
+                    throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno)))
+                }
+                let rc = xmlParseChunk(ctxt, buffer, Int32(n), n == 0 ? 1 : 0)
+                if let failure = state.failure { throw failure }
+                if rc != 0 || state.message != nil {
+                    let line = state.message != nil && state.line > 0 ? state.line : state.parserLine
+                    throw IngestError.malformedXML(path: path, line: line,
+                                                   reason: state.message ?? state.genericError ?? "parse error")
+                }
+                if n == 0 { break }
+            }
+        }
+    }
+
+    /// What the SAX callbacks of ``forEachElementView(_:)`` share.
+    final class SAXState {
+        let path: String
+        let body: (borrowing XMLElementView) throws -> Void
+        @exclusivity(unchecked) var ctxt: xmlParserCtxtPtr?
+        @exclusivity(unchecked) var depth = 0
+        @exclusivity(unchecked) var failure: Error?
+        @exclusivity(unchecked) var message: String?
+        @exclusivity(unchecked) var line = 0
+        @exclusivity(unchecked) var names: [UnsafeBufferPointer<UInt8>] = []
+        @exclusivity(unchecked) var values: [UnsafeBufferPointer<UInt8>] = []
+        /// Attribute values with character references, decoded (see ``start``).
+        @exclusivity(unchecked) var decoded: [UInt8] = []
+        @exclusivity(unchecked) var decodedRanges: [(index: Int, start: Int, end: Int)] = []
+        /// What libxml2 sent to its generic error handler (see shim.h), NUL-terminated.
+        let generic: UnsafeMutablePointer<CChar> = {
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(LVZHI_GENERIC_ERROR_BYTES))
+            p.initialize(repeating: 0, count: Int(LVZHI_GENERIC_ERROR_BYTES))
+            return p
+        }()
+
+        init(path: String, body: @escaping (borrowing XMLElementView) throws -> Void) {
+            self.path = path
+            self.body = body
+        }
+        deinit { generic.deallocate() }
+
+        var genericError: String? {
+            let first = String(cString: generic).split(separator: "\n").first.map { String($0).trimmingSpaces } ?? ""
+            return first.isEmpty ? nil : first
+        }
+
+        /// The line the parser has reached (where the current start tag ends).
+        var parserLine: Int { ctxt.flatMap { $0.pointee.input.map { Int($0.pointee.line) } } ?? 0 }
+
+        /// Stops the parser with `error` (the first one counts).
+        func fail(_ error: Error) {
+            if failure == nil { failure = error }
+            if let ctxt { xmlStopParser(ctxt) }
+        }
+
+        @inline(__always)
+        func start(_ localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, count: Int,
+                   attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+            let depth = self.depth
+            self.depth += 1
+            guard failure == nil else { return }
+            let line = parserLine
+            if depth > XMLRecordReader.maxDepth {
+                fail(IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(XMLRecordReader.maxDepth)"))
+                return
+            }
+            names.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            decoded.removeAll(keepingCapacity: true)
+            decodedRanges.removeAll(keepingCapacity: true)
+            if let attributes {
+                for i in 0..<count {
+                    // localname, prefix, URI, value, end. Namespace declarations never arrive
+                    // here; xsi:* attributes are not data.
+                    let a = attributes + 5 * i
+                    if let p = a[1], p[0] == 0x78, p[1] == 0x73, p[2] == 0x69, p[3] == 0 { continue }
+                    names.append(XMLRecordReader.bytes(a[0]))
+                    guard let v = a[3], let e = a[4] else { values.append(UnsafeBufferPointer(start: nil, count: 0)); continue }
+                    let value = UnsafeBufferPointer(start: v, count: e - v)
+                    // Without entity substitution libxml2 hands over `&amp;` and `&#38;` as
+                    // the text "&#38;" (the tree builder decodes it later); no other `&` can
+                    // remain, since entities other than the predefined ones need a DOCTYPE.
+                    if memchr(v, 0x26, value.count) != nil {
+                        let from = decoded.count
+                        var j = 0
+                        while j < value.count {
+                            if value[j] == 0x26, j + 4 < value.count, value[j + 1] == 0x23, value[j + 2] == 0x33,
+                               value[j + 3] == 0x38, value[j + 4] == 0x3B {
+                                decoded.append(0x26)
+                                j += 5
+                            } else {
+                                decoded.append(value[j])
+                                j += 1
+                            }
+                        }
+                        decodedRanges.append((values.count, from, decoded.count))
+                    }
+                    values.append(value)
+                }
+            }
+            do {
+                if decodedRanges.isEmpty {
+                    try body(XMLElementView(name: XMLRecordReader.bytes(localName), line: line, depth: depth, names: names, values: values))
+                } else {
+                    try decoded.withUnsafeBufferPointer { buf in
+                        for r in decodedRanges { values[r.index] = UnsafeBufferPointer(rebasing: buf[r.start..<r.end]) }
+                        try body(XMLElementView(name: XMLRecordReader.bytes(localName), line: line, depth: depth, names: names, values: values))
+                    }
+                }
+            } catch {
+                fail(error)
             }
         }
     }

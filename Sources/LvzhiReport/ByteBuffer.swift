@@ -103,39 +103,56 @@ public enum Escape {
     /// JSON string contents (without the surrounding quotes).
     public static func json(_ s: String, into out: inout ByteBuffer) {
         out.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out.append("\\\"")
-            case 0x5C: out.append("\\\\")
-            case 0x0A: out.append("\\n")
-            case 0x0D: out.append("\\r")
-            case 0x09: out.append("\\t")
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append("\\u00")
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
-            default: out.append(b)
+        var s = s
+        s.withUTF8 { text in
+            // Copy runs of bytes that need no escape in one go.
+            var run = 0
+            for i in 0..<text.count {
+                let b = text[i]
+                if b >= 0x20 && b != 0x22 && b != 0x5C { continue }
+                if run < i { out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<i])) }
+                run = i + 1
+                switch b {
+                case 0x22: out.append("\\\"")
+                case 0x5C: out.append("\\\\")
+                case 0x0A: out.append("\\n")
+                case 0x0D: out.append("\\r")
+                case 0x09: out.append("\\t")
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append("\\u00")
+                    out.append(hex[Int(b >> 4)])
+                    out.append(hex[Int(b & 0xF)])
+                }
             }
+            if run < text.count { out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...])) }
         }
         out.append(0x22)
     }
 
     /// HTML text and attribute contents.
     public static func html(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
+        // Most text (names, titles, figures) has nothing to escape: hand it back without
+        // building a new string. The five characters are ASCII, so replacing their bytes
+        // keeps the UTF-8 valid.
+        @inline(__always) func special(_ b: UInt8) -> Bool {
+            b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27
+        }
+        let plain = s.utf8.withContiguousStorageIfAvailable { !$0.contains(where: special) } ?? !s.utf8.contains(where: special)
+        if plain { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 16)
+        for b in s.utf8 {
+            switch b {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x22: out.append(contentsOf: "&quot;".utf8)
+            case 0x27: out.append(contentsOf: "&#39;".utf8)
+            default: out.append(b)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

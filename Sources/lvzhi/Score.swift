@@ -341,6 +341,10 @@ final class ScoreRunner: @unchecked Sendable {
             throw fail(Exit.usage, error.message(lang))
         }
 
+        // Wall time per phase on stderr with LVZHI_TIMING=1 (benchmarks); "setup" is the lock,
+        // the history database, the inputs' hashes and the earlier periods' results.
+        let timings = ProcessInfo.processInfo.environment["LVZHI_TIMING"] == "1" ? PhaseTimings() : nil
+
         // 3. The history database, opened (and migrated) before any work, so that a file that
         //    cannot be the history stops the run with nothing changed.
         var store: HistoryStore?
@@ -399,7 +403,7 @@ final class ScoreRunner: @unchecked Sendable {
                 throw fail(Exit.badInput, error.render(lang))
             }
         }
-        let timings = ProcessInfo.processInfo.environment["LVZHI_TIMING"] == "1" ? PhaseTimings() : nil
+        timings?.mark("setup")
         let run: ScoreRun
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,

@@ -79,3 +79,17 @@ import Testing
         #expect(closest("xyz", in: ["提案"]) == nil)
     }
 }
+
+@Suite struct TrimmingSpacesTests {
+    @Test func trimsAsciiAndIdeographicSpacesOnly() {
+        #expect("  王梦鹏 ".trimmingSpaces == "王梦鹏")
+        #expect("\u{3000}张\u{3000}三\u{3000}".trimmingSpaces == "张\u{3000}三")
+        #expect("\tM001\n".trimmingSpaces == "M001")
+        #expect("政协委员".trimmingSpaces == "政协委员")
+        #expect("".trimmingSpaces == "")
+        #expect(" \u{3000}\t".trimmingSpaces == "")
+        // Ends in 0x80 like U+3000 but is another character: kept.
+        #expect("文化\u{2000}".trimmingSpaces == "文化\u{2000}")
+        #expect("x y"[...].trimmingSpaces == "x y")
+    }
+}

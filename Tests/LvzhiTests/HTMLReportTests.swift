@@ -413,3 +413,33 @@ import Testing
         #expect(Self.page(doc, "M3").contains("不参与排名：按名额评定时，等次不随分数变化。"))
     }
 }
+
+@Suite struct HTMLEscapeTests {
+    @Test func escapesTheFiveCharactersAndKeepsTheRest() {
+        #expect(Escape.html("关于\"A&B\"的<提案>'s") == "关于&quot;A&amp;B&quot;的&lt;提案&gt;&#39;s")
+        #expect(Escape.html("王梦鹏 M12550 🙂") == "王梦鹏 M12550 🙂")
+        #expect(Escape.html("") == "")
+        #expect(Escape.html("&amp;") == "&amp;amp;")
+    }
+
+    @Test func jsonEscapesQuotesBackslashesAndControlCharacters() {
+        var b = ByteBuffer()
+        Escape.json("提案\"A\"\\b\nc\r\td\u{01}\u{1F}末", into: &b)
+        Escape.json("", into: &b)
+        Escape.json("plain 文本", into: &b)
+        #expect(String(decoding: b.bytes, as: UTF8.self)
+            == #""提案\"A\"\\b\nc\r\td\u0001\u001f末""""# + #""plain 文本""#)
+    }
+}
+
+@Suite struct FirstCommitteeTests {
+    @Test func firstOfSeveralCommitteesTrimmed() {
+        #expect(HTMLWriter.firstCommittee("经济委员会；提案委员会") == "经济委员会")
+        #expect(HTMLWriter.firstCommittee(" 经济委员会 ,提案委员会") == "经济委员会")
+        #expect(HTMLWriter.firstCommittee("农业和农村委员会") == "农业和农村委员会")
+        #expect(HTMLWriter.firstCommittee("\u{3000}文化委员会、教科卫体委员会") == "文化委员会")
+        #expect(HTMLWriter.firstCommittee("社会和法制委员会\u{00A0}") == "社会和法制委员会")
+        #expect(HTMLWriter.firstCommittee("；；") == "")
+        #expect(HTMLWriter.firstCommittee("") == "")
+    }
+}

@@ -122,6 +122,58 @@ import Testing
         #expect(throws: IngestError.self) { try elements(deep) }
     }
 
+    @Test func characterReferencesNamespacesAndSchemaAttributes() throws {
+        let els = try elements("""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <lvzhi xmlns="urn:x" xmlns:p="urn:p" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:x x.xsd">
+          <p:activity p:activity_id="A&#38;1" title="x &#x26; y &#x4E2D; &amp;#38; &quot;q&quot;" marks="a	b"/>
+        </lvzhi>
+        """)
+        #expect(els.map(\.name) == ["lvzhi", "activity"])
+        #expect(els[0].attributes.isEmpty)
+        let a = els[1]
+        #expect(a.line == 3 && a.depth == 1)
+        #expect(a.attributes.map(\.name) == ["activity_id", "title", "marks"])
+        #expect(a.attributes.map(\.value) == ["A&1", "x & y 中 &#38; \"q\"", "a b"])
+    }
+
+    @Test func linesPast65535AreExact() throws {
+        var text = "<lvzhi>\n"
+        for i in 0..<70_000 { text += "<activity activity_id=\"A\(i)\"/>\n" }
+        text += "</lvzhi>\n"
+        let els = try elements(text)
+        #expect(els.count == 70_001)
+        // Line 1 is <lvzhi>; activity i is on line i + 2 (libxml2's tree nodes stop at 65535).
+        #expect(els[69_999].line == 70_000)
+        #expect(els.last?.line == 70_001 && els.last?.attributes.first?.value == "A69999")
+    }
+
+    @Test func errorFromTheCallbackStopsReading() throws {
+        struct Stop: Error {}
+        let s = Scratch()
+        let p = s.write("x.xml", "<lvzhi><a/><b/><c/></lvzhi>")
+        var seen: [String] = []
+        #expect(throws: Stop.self) {
+            try XMLRecordReader(path: p).forEachElementView { el in
+                seen.append(el.nameString)
+                if el.nameIs("b") { throw Stop() }
+            }
+        }
+        #expect(seen == ["lvzhi", "a", "b"])
+    }
+
+    @Test func undeclaredEntityAndMissingFileAreErrors() throws {
+        do {
+            _ = try elements("<lvzhi>\n<activity title=\"&nbsp;\"/></lvzhi>")
+            Issue.record("expected an error")
+        } catch let IngestError.malformedXML(_, line, reason) {
+            #expect(line == 2)
+            #expect(reason.contains("nbsp"))
+        }
+        #expect(throws: IngestError.self) { try XMLRecordReader(path: "/nonexistent/x.xml").forEachElementView { _ in } }
+        #expect(throws: IngestError.self) { try elements("") }
+    }
+
     @Test func truncatedFileNamesALine() throws {
         do {
             _ = try elements("<lvzhi>\n<activities>\n<activity activity_id=\"A1\"/>\n<activity activity_id=")
