@@ -126,8 +126,10 @@ public struct XMLRecordReader {
     /// The current element's line (the parser itself may already be further on).
     @inline(__always)
     static func elementLine(_ reader: xmlTextReaderPtr) -> Int {
+        // libxml2 keeps an element's line in 16 bits: from line 65,535 on, the node says 65535
+        // and only the parser's own line (a few lines ahead at most) is right.
         let nodeLine = xmlTextReaderCurrentNode(reader).map { Int(xmlGetLineNo($0)) } ?? -1
-        return nodeLine > 0 ? nodeLine : Int(xmlTextReaderGetParserLineNumber(reader))
+        return nodeLine > 0 && nodeLine < 65_535 ? nodeLine : Int(xmlTextReaderGetParserLineNumber(reader))
     }
 
     /// Copies the current element's attribute values into `scratch` (names come from the

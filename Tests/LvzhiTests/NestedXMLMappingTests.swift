@@ -144,6 +144,18 @@ func proposalExport(_ items: String...) -> [UInt8] {
         #expect(r.rejects[0].reason.message(.zh).contains("第一提案人"))
     }
 
+    /// libxml2 keeps element lines in 16 bits; past line 65,535 the reader must not report 65535.
+    /// There the parser's own line is used, which runs at most a few lines ahead of the item.
+    @Test func linesPast65535AreNotCapped() throws {
+        let filler = (1...12_000).map { proposalItem("F\($0)") }.joined()   // 7 lines each
+        let bytes = proposalExport(filler + proposalItem("LATE", lead: nil, cosigners: ["张三"]))
+        let expected = 3 + 12_000 * 7 + 1   // the late item's first line
+        let r = try ingestMapped(nestedProposalMapping, [("p.xml", bytes)])
+        let late = try #require(r.rejects.first { $0.recordID == "LATE" })
+        #expect(late.location.line > 65_535)
+        #expect(late.location.line >= expected && late.location.line <= expected + 10, "reported \(late.location.line), item at \(expected)")
+    }
+
     @Test func twoLeadsOrTwoStatusesAreRepeatedElements() throws {
         let twoLeads = proposalItem("P1", extra: "<第一提案人 委员编号=\"M2\">x</第一提案人>")
         let twoStatuses = proposalItem("P2", extra: "<办理><状态>已立案</状态></办理>")
