@@ -11,9 +11,9 @@ struct Lvzhi: ParsableCommand {
         退出码 (exit codes):
           0   成功，或 --if-changed 时无变化而跳过 (success; rejected records are listed in
               rejects.csv; also a run skipped by --if-changed)
-          1   有被拒收的记录且使用了 --strict，或超过 --max-rejects N / N%；lvzhi test 中核准结果会改变
-              (rejected records under --strict, or more than --max-rejects; lvzhi test: approved
-              scores or grades would change)
+          1   有被拒收的记录且使用了 --strict，或超过 --max-rejects N / N%；
+              lvzhi test 中核准结果会改变 (rejected records under --strict, or more than
+              --max-rejects; lvzhi test: approved scores or grades would change)
           2   规则文件有错误、用例失败，或核准文件的输入已改变 (rule file errors, failing cases,
               or an approval file whose inputs changed)
           3   输入文件无法读取或格式错误，或输出（包括历史数据库）无法写入 (unreadable or malformed
