@@ -10,20 +10,23 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "比较两个规则版本对同一批数据的评定结果，或两次历史运行 (compare two rule versions on the same inputs, or two stored runs).",
         discussion: """
-        用旧规则和新规则分别为同一份名册和活动记录评分，列出等次变化矩阵（行：旧等次，列：新等次）、
-        各等次人数、等次或颜色变化的委员及其变化的计分明细、总分分布。用于在采用新的考核办法之前，
-        看它会让去年的结果变成什么样。两个规则文件的等次可以不同（如四个等次对五个等次），按名称对应。
-        考核期间：--period，否则用新规则文件的期间，两边相同。
-        也可以比较历史数据库中的两次运行：lvzhi diff --runs 3 5 [--history DB]，
-        数据库默认为 ./lvzhi-history.sqlite（与 lvzhi history 相同）；历史中不保存计分明细，所以不列明细。
-        退出码：0 对比完成（无论结果是否变化——对比是一份报告）；2 任一规则文件有错误；
-        3 输入或历史数据库无法读取；64 用法错误（含历史数据库不存在、运行编号不存在）。
-        (Scores the same roster and activities with both rule files and prints the grade-transition
-        matrix, counts per grade, the members whose colour changes with the ledger lines that changed
-        for them, and the score distribution. Grades are matched by name. With --runs A B it compares
-        two runs stored in the history database instead (default ./lvzhi-history.sqlite), without
-        ledger lines. Exit 0 whether or not anything changed; 2 rule-file errors in either file;
-        3 unreadable inputs or history; 64 usage, a missing history database or an unknown run id.)
+        用旧规则和新规则分别为同一份名册和活动记录评分，列出等次变化矩阵（行：旧等次，
+        列：新等次）、各等次人数、等次或颜色变化的委员及其变化的计分明细、总分分布。
+        用于在采用新的考核办法之前，看它会让去年的结果变成什么样。两个规则文件的等次
+        可以不同（如四个等次对五个等次），按名称对应。考核期间：--period，否则用新规
+        则文件的期间，两边相同。也可以比较历史数据库中的两次运行：lvzhi diff --runs
+        3 5 [--history DB]，数据库默认为 ./lvzhi-history.sqlite（与 lvzhi history 相
+        同）；历史中不保存计分明细，所以不列明细。退出码：0 对比完成（无论结果是否变
+        化——对比是一份报告）；2 任一规则文件有错误；3 输入或历史数据库无法读取；64
+        用法错误（含历史数据库不存在、运行编号不存在）。
+        (Scores the same roster and activities with both rule files and prints the
+        grade-transition matrix, counts per grade, the members whose colour changes
+        with the ledger lines that changed for them, and the score distribution.
+        Grades are matched by name. With --runs A B it compares two runs stored in
+        the history database instead (default ./lvzhi-history.sqlite), without
+        ledger lines. Exit 0 whether or not anything changed; 2 rule-file errors in
+        either file; 3 unreadable inputs or history; 64 usage, a missing history
+        database or an unknown run id.)
         """
     )
 

@@ -10,11 +10,13 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "在终端显示一位委员的计分明细 (show one member's ledger in the terminal).",
         discussion: """
-        重新评分，然后列出该委员的每条记录、适用的规则、应得与实得分、封顶或扣分的原因和记录来源（文件:行）。
-        规则文件有跨年度条件时，用 --history 指定 lvzhi score 写的历史数据库，读入往年结果，与报告一致。
-        Re-scores, then lists the member's every record, the rule that fired, nominal and awarded
-        points, why they were capped or deducted, and where the record came from (file:line).
-        With multi-year conditions, --history reads the earlier periods as lvzhi score does.
+        重新评分，然后列出该委员的每条记录、适用的规则、应得与实得分、封顶或扣分的原
+        因和记录来源（文件:行）。规则文件有跨年度条件时，用 --history 指定
+        lvzhi score 写的历史数据库，读入往年结果，与报告一致。
+        Re-scores, then lists the member's every record, the rule that fired,
+        nominal and awarded points, why they were capped or deducted, and where the
+        record came from (file:line). With multi-year conditions, --history reads
+        the earlier periods as lvzhi score does.
         """
     )
 

@@ -7,10 +7,12 @@ struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "查看和公布历史运行记录 (list, show and publish recorded runs).",
         discussion: """
-        lvzhi score 每次运行默认记入输出文件夹旁边的 lvzhi-history.sqlite。这里的命令默认读当前文件夹中的
-        lvzhi-history.sqlite，用 --history 指定其他文件；文件不存在时报错，不会新建。见 docs/history.md。
-        (lvzhi score records each run in lvzhi-history.sqlite beside its output folder. These commands read
-        ./lvzhi-history.sqlite unless --history names another file; a missing file is an error, never created.)
+        lvzhi score 每次运行默认记入输出文件夹旁边的 lvzhi-history.sqlite。这里的命
+        令默认读当前文件夹中的lvzhi-history.sqlite，用 --history 指定其他文件；文件
+        不存在时报错，不会新建。见 docs/history.md。
+        (lvzhi score records each run in lvzhi-history.sqlite beside its output
+        folder. These commands read ./lvzhi-history.sqlite unless --history names
+        another file; a missing file is an error, never created.)
         """,
         subcommands: [HistoryList.self, HistoryMember.self, HistoryShow.self, HistoryPublish.self, HistoryApprove.self]
     )
@@ -164,11 +166,13 @@ struct HistoryApprove: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve", abstract: "把一次运行的结果存为规则文件的核准结果 (save a run's results as approved regression cases).",
         discussion: """
-        写出 YAML 核准文件（默认在规则文件旁边：规则文件名.期间.approved.yaml），记下规则文件、考核期间、输入文件
-        （相对路径和 SHA-256）以及每位委员的得分和等次。lvzhi test 会用当前规则文件重新评分并列出会改变的委员。
-        只核准公布的运行；草稿需加 --draft。
-        (writes an approval file recording the rule file, period, inputs with hashes and every member's score
-        and grade; lvzhi test re-scores them. Only published runs, unless --draft.)
+        写出 YAML 核准文件（默认在规则文件旁边：规则文件名.期间.approved.yaml），记
+        下规则文件、考核期间、输入文件（相对路径和 SHA-256）以及每位委员的得分和等次。
+        lvzhi test 会用当前规则文件重新评分并列出会改变的委员。只核准公布的运行；草
+        稿需加 --draft。
+        (writes an approval file recording the rule file, period, inputs with hashes
+        and every member's score and grade; lvzhi test re-scores them. Only
+        published runs, unless --draft.)
         """)
     @Argument(help: ArgumentHelp("运行编号 (run id).", valueName: "run"))
     var runRef: RunID

@@ -12,23 +12,28 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "按规则文件为委员评分并生成报告 (score members and write the reports).",
         discussion: "输出 (outputs): " + ReportSet.outputNames.joined(separator: ", ") + "\n（rejects.csv 总是写出，formats 不能去掉它 / rejects.csv is always written）\n\n" + """
-        任务文件 (job file): --job FILE 从 YAML 文件读取同样的设置，键名为 rules、members、activities、
-        period、as_of、out、formats、lang、strict、max_rejects、history、publish、supersede、lock、log、quiet、if_changed、
-        mapping、corrections；相对路径从
-        任务文件所在文件夹算起，activities 可写通配符（*.csv）；命令行选项优先于任务文件。
-        (the same settings from a YAML file; relative paths start at its folder; command-line options win.)
+        任务文件 (job file): --job FILE 从 YAML 文件读取同样的设置，键名为 rules、members、
+        activities、period、as_of、out、formats、lang、strict、max_rejects、history、publish、
+        supersede、lock、log、quiet、if_changed、mapping、corrections；相对路径从任务文件所在
+        文件夹算起，activities 可写通配符（*.csv）；命令行选项优先于任务文件。
+        (the same settings from a YAML file; relative paths start at its folder;
+        command-line options win.)
 
-        输出先写入旁边的临时文件夹，全部成功后整体替换 --out；被中止（包括 kill -9）时原有输出保持不变。
-        同一输出文件夹同时只允许一个运行（锁文件 OUT.lock）。退出码见 lvzhi --help。
-        (outputs are staged beside --out and swapped in only when complete; one run per output folder.
-        Exit codes: see lvzhi --help.)
+        输出先写入旁边的临时文件夹，全部成功后整体替换 --out；被中止（包括 kill -9）时
+        原有输出保持不变。同一输出文件夹同时只允许一个运行（锁文件 OUT.lock）。
+        退出码见 lvzhi --help。
+        (outputs are staged beside --out and swapped in only when complete; one run per
+        output folder. Exit codes: see lvzhi --help.)
 
-        历史 (history): 每次运行默认记入输出文件夹旁边的 lvzhi-history.sqlite（--history 指定其他文件，
-        --no-history 或任务文件中 history: false 不记录）；记为草稿，--publish 记为公布。同一考核期间、同名规则文件
-        已有公布的结果时拒绝再次公布（退出码 64），除非加 --supersede。历史写不进去时本次输出也不替换。见 docs/history.md。
-        (each run is recorded in lvzhi-history.sqlite beside the output folder, as a draft unless --publish;
-        a second publication of a period needs --supersede; if the history cannot be written, the outputs
-        are not swapped in either.)
+        历史 (history): 每次运行默认记入输出文件夹旁边的 lvzhi-history.sqlite（--history
+        指定其他文件，--no-history 或任务文件中 history: false 不记录）；记为草稿，
+        --publish 记为公布。同一考核期间、同名规则文件已有公布的结果时拒绝再次公布
+        （退出码 64），除非加 --supersede。历史写不进去时本次输出也不替换。
+        见 docs/history.md。
+        (each run is recorded in lvzhi-history.sqlite beside the output folder,
+        as a draft unless --publish; a second publication of a period needs
+        --supersede; if the history cannot be written, the outputs are not
+        swapped in either.)
         """
     )
 

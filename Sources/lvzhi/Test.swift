@@ -11,16 +11,21 @@ struct TestCommand: ParsableCommand {
         commandName: "test",
         abstract: "运行规则文件中的测试用例 (run the cases written in rule files).",
         discussion: """
-        文件夹中的每个 .yaml 文件按文件名顺序运行。失败的期望以 文件:行:列 指向用例中写它的位置，并列出该委员的计分明细。
-        Each .yaml file in a folder is run, in name order. A failing expectation points at its own
-        file:line:col and is followed by the member's ledger. Exit 2 when a case fails or a file has errors.
+        文件夹中的每个 .yaml 文件按文件名顺序运行。失败的期望以 文件:行:列 指向用例
+        中写它的位置，并列出该委员的计分明细。
+        Each .yaml file in a folder is run, in name order. A failing expectation
+        points at its own file:line:col and is followed by the member's ledger. Exit
+        2 when a case fails or a file has errors.
 
-        核准结果 (approval files, lvzhi history approve)：文件夹中的 *.approved.yaml 用它记下的规则文件重新评分；
-        --approved FILE 用命令行上的规则文件（只能一个）重新评分，此时不运行规则文件中的用例。列出得分或等次会改变的委员，
-        有改变时退出码 1；输入文件与核准时不同（SHA-256 不符）或缺失时退出码 2。
-        (*.approved.yaml files in a folder are re-scored with the rule file they name; --approved FILE re-scores
-        with the one rule file given, without running its cases. Members whose score or grade would change are
-        listed: exit 1; an input that changed since approval: exit 2.)
+        核准结果 (approval files, lvzhi history approve)：文件夹中的 *.approved.yaml
+        用它记下的规则文件重新评分；
+        --approved FILE 用命令行上的规则文件（只能一个）重新评分，此时不运行规则文件
+        中的用例。列出得分或等次会改变的委员，有改变时退出码 1；输入文件与核准时不同
+        （SHA-256 不符）或缺失时退出码 2。
+        (*.approved.yaml files in a folder are re-scored with the rule file they
+        name; --approved FILE re-scores with the one rule file given, without
+        running its cases. Members whose score or grade would change are listed:
+        exit 1; an input that changed since approval: exit 2.)
         """
     )
 

@@ -11,10 +11,14 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "检查输入文件而不评分，并打印数据核对 (check the inputs without scoring; print a reconciliation).",
         discussion: """
-        XML 文件按 Schemas/lvzhi-export.xsd 校验；CSV 和 .xlsx 检查列和值；映射文件检查是否覆盖了每一列、每个文件。
-        (XML is validated against the XSD, CSV and .xlsx columns and values are checked, and so is mapping coverage.)
-        退出码：0 全部通过；1 有记录被拒收；2 规则文件有错误；3 有文件无法读取、格式错误或映射文件有错误；64 用法错误。
-        (exit codes: 0 all good, 1 records rejected, 2 rule-file errors, 3 unreadable/malformed files or mapping errors, 64 usage.)
+        XML 文件按 Schemas/lvzhi-export.xsd 校验；CSV 和 .xlsx 检查列和值；映射文件
+        检查是否覆盖了每一列、每个文件。
+        (XML is validated against the XSD, CSV and .xlsx columns and values are
+        checked, and so is mapping coverage.)
+        退出码：0 全部通过；1 有记录被拒收；2 规则文件有错误；3 有文件无法读取、格式
+        错误或映射文件有错误；64 用法错误。
+        (exit codes: 0 all good, 1 records rejected, 2 rule-file errors, 3
+        unreadable/malformed files or mapping errors, 64 usage.)
         """
     )
 
