@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import LvzhiJob
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Lvzhi {
     /// ArgumentParser's `main`, except that an error no command expected is an internal error:
@@ -8,6 +11,18 @@ extension Lvzhi {
     /// crash exits 70 too instead of dying by a signal.
     static func main() {
         Interruption.exitOnCrash(code: Exit.internalError)
+        #if canImport(Glibc)
+        // glibc raises its mmap threshold each time a large block is freed, after which the
+        // big arrays of a run (batches, records, ledgers, output buffers) come from the heap
+        // and stay there fragmented: 1M records peaked at 310–318 MiB. A fixed threshold
+        // keeps blocks of 1 MiB and more in mmap and returns them when freed: 281 MiB, the
+        // same wall time within the machine's noise (docs/benchmarks.md).
+        // (mallopt is not in Swift's Glibc module: looked up by name; M_MMAP_THRESHOLD is -3.)
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        if let mallopt = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            _ = unsafeBitCast(mallopt, to: Mallopt.self)(-3, 1 << 20)
+        }
+        #endif
         var command: ParsableCommand
         do {
             command = try parseAsRoot()
