@@ -119,6 +119,18 @@ import Testing
         #expect(same.stdout.contains("读取记录 10 条：计分 8 条，拒收 2 条"), "\(same.stdout)")
     }
 
+    @Test func historyShowNamesTheQuarter() throws {
+        let s = Scratch()
+        #expect(try score(s, year, ["--period", "2025-Q2"]).status == 0)
+        let show = try lvzhi(["history", "show", "1", "--history", s.file("lvzhi-history.sqlite")])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("读取 10 条，计分 3 条，本期（2025-Q2）之外暂不计分 5 条，拒收 2 条"), "\(show.stdout)")
+        let ytd = Scratch()
+        #expect(try score(ytd, year, ["--as-of", "2025-06-30"]).status == 0)
+        let showYTD = try lvzhi(["history", "show", "1", "--history", ytd.file("lvzhi-history.sqlite")])
+        #expect(showYTD.stdout.contains("读取 10 条，计分 6 条，2025-06-30 之后暂不计分 2 条，拒收 2 条"), "\(showYTD.stdout)")
+    }
+
     @Test func validateChecksAQuarterAgainstTheRuleYear() throws {
         let s = Scratch()
         let m = s.write("members.csv", members)
