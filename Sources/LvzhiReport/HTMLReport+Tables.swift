@@ -250,16 +250,18 @@ extension HTMLWriter {
             }
             zh += " + 拒收 \(rejected) 条：每条输入记录都已计分、"
             en += " + rejected \(rejected): every input record was scored, "
+            // A quarter's set-aside records lie before it as well as after: not all are “for later”.
+            let aside = run.part != nil ? ("暂不计分", "set aside") : ("留待以后", "set aside for later")
             switch (removed > 0, setAside) {
             case (true, true):
-                zh += "经复核删除、留待以后或写入 rejects.csv（复核见第七节）。"
-                en += "removed by an audited correction, set aside for later, or written to rejects.csv (see section 7)."
+                zh += "经复核删除、\(aside.0)或写入 rejects.csv（复核见第七节）。"
+                en += "removed by an audited correction, \(aside.1), or written to rejects.csv (see section 7)."
             case (true, false):
                 zh += "经复核删除或写入 rejects.csv（复核见第七节）。"
                 en += "removed by an audited correction or written to rejects.csv (see section 7)."
             default:
-                zh += "留待以后或写入 rejects.csv。"
-                en += "set aside for later, or written to rejects.csv."
+                zh += "\(aside.0)或写入 rejects.csv。"
+                en += "\(aside.1), or written to rejects.csv."
             }
             raw("<p class=\"check ok\">✓ ")
             raw(t(zh, en))

@@ -65,7 +65,8 @@ import Testing
         let progress = try #require(byID["M1"]?["requirements"] as? [[String: Any]])
         #expect(progress.first { $0["id"] as? String == "proposal" }?["done"] as? Int == 1)
         let html = s.read("out/report.html")
-        #expect(html.contains("读取 10 条 = 计分 3 条 + 本期（2025年第2季度）之外暂不计分 5 条 + 拒收 2 条"), "\(html)")
+        #expect(html.contains("读取 10 条 = 计分 3 条 + 本期（2025年第2季度）之外暂不计分 5 条 + 拒收 2 条：每条输入记录都已计分、暂不计分或写入 rejects.csv。"),
+                "\(html)")
         #expect(html.contains("本期（2025年第2季度）之外（暂不计分）"))
     }
 
