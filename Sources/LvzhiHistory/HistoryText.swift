@@ -79,7 +79,16 @@ public enum HistoryText {
         let setAside = max(0, r.recordsRead - r.recordsScored - r.rejected - removed)
         var middle = ("", "")
         if removed > 0 { middle.0 += "，复核删除 \(removed) 条"; middle.1 += ", removed by corrections \(removed)" }
-        if setAside > 0 { middle.0 += "，\(r.period.end) 之后暂不计分 \(setAside) 条"; middle.1 += ", set aside after \(r.period.end) \(setAside)" }
+        if setAside > 0 {
+            // History keeps no as-of day: a year-to-date run's period ends on it (records after it
+            // were set aside); a quarter after the first was read against its whole year, so the
+            // records set aside may lie before it as well as after.
+            if HistoryStore.kind(of: r.period) == .quarter, r.period.start.components.month != 1 {
+                middle.0 += "，本期（\(r.periodLabel)）之外暂不计分 \(setAside) 条"; middle.1 += ", set aside outside \(r.periodLabel) \(setAside)"
+            } else {
+                middle.0 += "，\(r.period.end) 之后暂不计分 \(setAside) 条"; middle.1 += ", set aside after \(r.period.end) \(setAside)"
+            }
+        }
         add("记录", "records", lang.pick("读取 \(r.recordsRead) 条，计分 \(r.recordsScored) 条\(middle.0)，拒收 \(r.rejected) 条",
                                          "read \(r.recordsRead), scored \(r.recordsScored)\(middle.1), rejected \(r.rejected)"))
         add("委员", "members", "\(r.memberCount)：" + r.grades.map { "\($0.color)（\($0.name)）\($0.count)" }.joined(separator: lang.pick("，", ", ")))

@@ -229,29 +229,39 @@ extension HTMLWriter {
         reconStat(t("拒收", "Rejected"), rejected)
         if rosterRejected > 0 { reconStat(t("名册拒收", "Roster rows rejected"), rosterRejected) }
         if removed > 0 { reconStat(t("复核删除", "Removed by corrections"), removed) }
+        if let part = run.part {
+            reconStat(t("本期（\(part.displayName(.zh))）之外（暂不计分）", "Outside \(part.displayName(.en)) (set aside)"), run.recordsOutsidePart)
+        }
         if let asOf = run.asOf { reconStat(t("\(asOf) 之后（暂不计分）", "After \(asOf) (set aside)"), run.recordsAfterAsOf) }
         raw("</div>\n")
 
-        let balanced = read == accepted + rejected && accepted - removed == run.recordsScored + run.recordsAfterAsOf
-        if balanced, removed > 0 || run.asOf != nil {
+        let setAside = run.asOf != nil || run.part != nil
+        let balanced = read == accepted + rejected && accepted - removed == run.recordsScored + run.recordsSetAside
+        if balanced, removed > 0 || setAside {
             // Every fate a record can have besides scored and rejected, each only when it occurs.
             var zh = "读取 \(read) 条 = 计分 \(run.recordsScored) 条", en = "Read \(read) = scored \(run.recordsScored)"
             if removed > 0 { zh += " + 复核删除 \(removed) 条"; en += " + removed by corrections \(removed)" }
+            if let part = run.part {
+                zh += " + 本期（\(part.displayName(.zh))）之外暂不计分 \(run.recordsOutsidePart) 条"
+                en += " + set aside outside \(part.displayName(.en)) \(run.recordsOutsidePart)"
+            }
             if let asOf = run.asOf {
                 zh += " + \(asOf) 之后暂不计分 \(run.recordsAfterAsOf) 条"; en += " + set aside after \(asOf) \(run.recordsAfterAsOf)"
             }
             zh += " + 拒收 \(rejected) 条：每条输入记录都已计分、"
             en += " + rejected \(rejected): every input record was scored, "
-            switch (removed > 0, run.asOf != nil) {
+            // A quarter's set-aside records lie before it as well as after: not all are “for later”.
+            let aside = run.part != nil ? ("暂不计分", "set aside") : ("留待以后", "set aside for later")
+            switch (removed > 0, setAside) {
             case (true, true):
-                zh += "经复核删除、留待以后或写入 rejects.csv（复核见第七节）。"
-                en += "removed by an audited correction, set aside for later, or written to rejects.csv (see section 7)."
+                zh += "经复核删除、\(aside.0)或写入 rejects.csv（复核见第七节）。"
+                en += "removed by an audited correction, \(aside.1), or written to rejects.csv (see section 7)."
             case (true, false):
                 zh += "经复核删除或写入 rejects.csv（复核见第七节）。"
                 en += "removed by an audited correction or written to rejects.csv (see section 7)."
             default:
-                zh += "留待以后或写入 rejects.csv。"
-                en += "set aside for later, or written to rejects.csv."
+                zh += "\(aside.0)或写入 rejects.csv。"
+                en += "\(aside.1), or written to rejects.csv."
             }
             raw("<p class=\"check ok\">✓ ")
             raw(t(zh, en))

@@ -33,13 +33,17 @@ public enum ReportSet {
     }
 
     /// The records read that were neither scored nor rejected, as “，复核删除 1 条，2025-06-30 之后暂不计分
-    /// 3761 条” (empty when there are none), so that a summary line's figures add up to the
+    /// 3761 条” or “，本期（2025年第2季度）之外暂不计分 6477 条” (empty when there are none), so that a summary line's figures add up to the
     /// records read just as the report's reconciliation does.
     public static func setAside(_ s: RunSummary, lang: Language) -> String {
         let run = s.run
         var out = ""
         let removed = run.files.filter { !$0.isRoster }.reduce(0) { $0 + $1.removed }
         if removed > 0 { out += lang.pick("，复核删除 \(removed) 条", ", removed by corrections \(removed)") }
+        if let part = run.part {
+            out += lang.pick("，本期（\(part.displayName(.zh))）之外暂不计分 \(run.recordsOutsidePart) 条",
+                             ", set aside outside \(part.displayName(.en)) \(run.recordsOutsidePart)")
+        }
         if let asOf = run.asOf {
             out += lang.pick("，\(asOf) 之后暂不计分 \(run.recordsAfterAsOf) 条", ", set aside after \(asOf) \(run.recordsAfterAsOf)")
         }

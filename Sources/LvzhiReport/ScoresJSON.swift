@@ -38,6 +38,15 @@ public enum ScoresJSON {
             key("end"); str(full.end.description); o.append("},\n")
             key("as_of"); if let a = run.asOf { str(a.description) } else { o.append("null") }; o.append(",\n")
             key("records_after_as_of"); o.append(String(run.recordsAfterAsOf)); o.append(",\n")
+            if let part = run.part {
+                // A quarter of the rule file's period, read against the whole of it: the records
+                // of that period outside the quarter, set aside (neither scored nor rejected).
+                key("records_outside_period"); o.append(String(run.recordsOutsidePart)); o.append(",\n")
+                key("records_set_aside"); o.append(String(run.recordsSetAside)); o.append(",\n")
+                key("set_aside_reason"); str(lang.pick("本期（\(part.displayName(.zh))）之外、同一考核年度内，暂不计分，也未拒收",
+                                                       "outside this period (\(part.displayName(.en))) but within the rule file's period: neither scored nor rejected"))
+                o.append(",\n")
+            }
         }
         if !run.notices.isEmpty {
             key("notices"); o.append("[")

@@ -53,7 +53,9 @@ public enum ScoringPipeline {
     /// none available; the run then carries a notice). `asOf` scores the year to date: records
     /// are read for the whole period (later ones are not rejected), those dated after `asOf` are
     /// set aside. A run with `asOf`, or over a period shorter than the rule file's own (a quarter
-    /// of its year), is an interim 通报: requirements show progress instead of applying.
+    /// of its year), is an interim 通报: requirements show progress instead of applying; for the
+    /// latter the records are read against the rule file's whole period and those outside the
+    /// run's period are set aside (``ScoreRun/recordsOutsidePart``), not rejected.
     /// - Throws: ``Failure``; `.files` after reading on past every activity file that cannot be
     ///   read to the end, naming all of them and the files read in full (nothing is scored).
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
@@ -73,14 +75,20 @@ public enum ScoringPipeline {
         }
         if let asOf, !period.contains(asOf) { throw .asOfOutsidePeriod(asOf, period) }
         var options = ScoreOptions(history: history, asOf: asOf)
+        // The period the records are read and checked against: for part of the rule file's own
+        // period (a quarter of its year), the whole of it, so that a full-year export's other
+        // records are set aside (counted, not rejected); only records outside it are rejected.
+        var readPeriod = period
         if let own = rules.period, own != period, own.start <= period.start, period.end <= own.end {
             options.fullPeriod = own
+            options.part = period
+            readPeriod = own
         }
         do {
             let files = try expandInputs(activities)
             let roster = try RosterReader.read(path: membersPath)
             var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
-                                            memberRows: roster.rowsRead, memberSheet: roster.sheet, period: period,
+                                            memberRows: roster.rowsRead, memberSheet: roster.sheet, period: readPeriod,
                                             vocabulary: rules.vocabulary)
             let inputs = files.filter { $0 != membersPath }
             var done = 0, records = 0
@@ -108,9 +116,9 @@ public enum ScoringPipeline {
                 do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
             }
             timings?.mark("ingest")
-            var run = Scorer.score(ingestor.finish(), rules: rules, period: period, options: options)
+            var run = Scorer.score(ingestor.finish(), rules: rules, period: readPeriod, options: options)
             if let asExported, !run.corrections.isEmpty {
-                run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: period,
+                run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: readPeriod,
                                                                                          options: options))
             }
             timings?.mark("score")

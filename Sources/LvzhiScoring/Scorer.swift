@@ -28,6 +28,15 @@ public struct ScoreRun: Sendable {
     public var fullPeriod: Period?
     /// Records dated after `asOf`: accepted, not scored, not rejected (counted in the next 通报).
     public var recordsAfterAsOf: Int = 0
+    /// Set for a run over part of the rule file's period (`--period 2025-Q2` with `period: 2025`):
+    /// that part. The records were read against `fullPeriod`, so those of the same period outside
+    /// this part were set aside rather than rejected.
+    public var part: Period?
+    /// Records dated inside `fullPeriod` but outside `part`: accepted, not scored, not rejected.
+    public var recordsOutsidePart: Int = 0
+    /// Every record read and accepted that this run neither scored nor rejected: outside `part`
+    /// or after `asOf` (corrections' removals aside).
+    public var recordsSetAside: Int { recordsOutsidePart + recordsAfterAsOf }
     /// Whether earlier periods' results were given for the rule file's `history` conditions.
     public var historyAvailable: Bool = false
     /// Things the office should know about this run (shown in the report and on stderr).
@@ -62,11 +71,15 @@ public struct ScoreOptions: Sendable {
     /// The period the rule file's requirements are written for, when the run covers only part of
     /// it (a quarter): requirements show progress and do not cap, force or deduct.
     public var fullPeriod: Period?
+    /// Score only this part of the period the records were read for (a quarter of the rule
+    /// file's year); the period's other records are set aside, neither scored nor rejected.
+    public var part: Period?
 
-    public init(history: HistoryFacts? = nil, asOf: Day? = nil, fullPeriod: Period? = nil) {
+    public init(history: HistoryFacts? = nil, asOf: Day? = nil, fullPeriod: Period? = nil, part: Period? = nil) {
         self.history = history
         self.asOf = asOf
         self.fullPeriod = fullPeriod
+        self.part = part
     }
 }
 
@@ -88,14 +101,25 @@ public enum Scorer {
     /// `asOf` are set aside (not scored, not rejected, counted in ``ScoreRun/recordsAfterAsOf``)
     /// and the run's period ends on `asOf`, so only members who joined or left before it count as
     /// serving part of the period.
+    ///
+    /// With `part` (a quarter of the rule file's year), `period` is again the period the records
+    /// were read for; records outside `part` are set aside (counted in
+    /// ``ScoreRun/recordsOutsidePart``) and the run's period is `part` (cut at `asOf` if given).
     public static func score(_ ingest: IngestResult, rules: RuleSet, period fullRunPeriod: Period, options: ScoreOptions) -> ScoreRun {
         var store = ingest.store
         var effective = fullRunPeriod
         var fullPeriod = options.fullPeriod
-        var afterAsOf = 0
+        var afterAsOf = 0, outsidePart = 0
+        if let part = options.part, part != fullRunPeriod {
+            effective = part
+            let before = store.records.count
+            store.records.removeAll { !part.contains($0.date) }
+            outsidePart = before - store.records.count
+            fullPeriod = fullPeriod ?? fullRunPeriod
+        }
         if let asOf = options.asOf {
-            if asOf < fullRunPeriod.end {
-                effective = Period(start: fullRunPeriod.start, end: max(asOf, fullRunPeriod.start))
+            if asOf < effective.end {
+                effective = Period(start: effective.start, end: max(asOf, effective.start))
                 let before = store.records.count
                 store.records.removeAll { $0.date > asOf }
                 afterAsOf = before - store.records.count
@@ -158,18 +182,30 @@ public enum Scorer {
         run.asOf = options.asOf
         run.fullPeriod = fullPeriod
         run.recordsAfterAsOf = afterAsOf
+        if let part = options.part, part != fullRunPeriod {
+            run.part = part
+            run.recordsOutsidePart = outsidePart
+        }
         run.historyAvailable = options.history != nil
-        run.notices = notices(rules: rules, options: options, afterAsOf: afterAsOf, progress: progress)
+        run.notices = notices(rules: rules, options: options, afterAsOf: afterAsOf, part: run.part, outsidePart: outsidePart,
+                              progress: progress)
         return run
     }
 
-    static func notices(rules: RuleSet, options: ScoreOptions, afterAsOf: Int, progress: Bool) -> [RunNotice] {
+    static func notices(rules: RuleSet, options: ScoreOptions, afterAsOf: Int, part: Period? = nil, outsidePart: Int = 0,
+                        progress: Bool) -> [RunNotice] {
         var out: [RunNotice] = []
         if !rules.history.isEmpty, options.history == nil {
             out.append(RunNotice(
                 id: "N001",
                 zh: "规则文件有跨年度条件，但没有提供往年结果：此前各期按“无记录”处理，连续多年的条件不会成立，按届累计只计本期",
                 en: "the rule file has history conditions but no earlier results were given: earlier periods count as empty, multi-year conditions cannot hold and term counts cover this period only"))
+        }
+        if let part {
+            out.append(RunNotice(
+                id: "N004",
+                zh: "本期（\(part.displayName(.zh))）之外、同一考核年度内的 \(outsidePart) 条记录暂不计分，也未拒收",
+                en: "\(outsidePart) records outside this period (\(part.displayName(.en))) but within the rule file's period were set aside (neither scored nor rejected)"))
         }
         if let asOf = options.asOf {
             out.append(RunNotice(

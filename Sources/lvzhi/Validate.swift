@@ -44,7 +44,13 @@ struct Validate: ParsableCommand {
                                    "error: unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
                 throw ExitCode(Exit.usage)
             }
-            chosen = given
+            // Part of the rule file's own period (a quarter of its year): score reads the records
+            // against the whole of it and sets the others aside, so validate checks them the same way.
+            if let own = ruleSet.period, own.start <= given.start, given.end <= own.end {
+                chosen = own
+            } else {
+                chosen = given
+            }
         }
         guard let p = chosen else {
             printErr(lang.pick("错误: 没有考核期间，请用 --period 指定（如 --period 2025）", "error: no period; pass --period (e.g. --period 2025)"))

@@ -479,10 +479,24 @@ import Testing
         #expect(q2.isProgressRun)
         #expect(q2.fullPeriod == Self.period("2025"))
         #expect(q2.asOf == nil)
-        // Q2 holds B3 and B4 (two proposals for M1); the others are outside the quarter and rejected.
+        // Q2 holds B3 and B4 (two proposals for M1); the other five records of 2025 are read
+        // against the rule file's year and set aside, not rejected.
         #expect(Self.result(q2, "M1").progress.map(\.done) == [Points.zero, Points(2)])
+        #expect(q2.period == Self.period("2025-Q2") && q2.part == Self.period("2025-Q2"))
+        #expect(q2.rejects.isEmpty, "\(q2.rejects)")
+        #expect(q2.recordsScored == 2 && q2.recordsOutsidePart == 5 && q2.recordsAfterAsOf == 0 && q2.recordsSetAside == 5)
+        #expect(q2.notices.contains { $0.id == "N004" && $0.zh == "本期（2025年第2季度）之外、同一考核年度内的 5 条记录暂不计分，也未拒收" })
+        // A quarter and an as-of day inside it: B4 (06-30) comes after 2025-05-31.
+        let q2May = try ScoringPipeline.run(rules: rulesPath, members: members, activities: [activities], period: "2025-Q2",
+                                            asOf: Day(year: 2025, month: 5, day: 31))
+        #expect(q2May.period == Self.period("2025-04-01..2025-05-31"))
+        #expect(q2May.recordsScored == 1 && q2May.recordsOutsidePart == 5 && q2May.recordsAfterAsOf == 1 && q2May.rejects.isEmpty)
+        let q2HTML = String(decoding: HTMLReport.render(RunSummary(run: q2, generatedAt: "t", toolVersion: "test", lang: .zh), lang: .zh).bytes,
+                            as: UTF8.self)
+        #expect(q2HTML.contains("读取 7 条 = 计分 2 条 + 本期（2025年第2季度）之外暂不计分 5 条 + 拒收 0 条"), "\(q2HTML)")
         let year = try ScoringPipeline.run(rules: rulesPath, members: members, activities: [activities], period: nil)
         #expect(!year.isProgressRun)
+        #expect(year.part == nil && year.recordsSetAside == 0 && year.recordsScored == 7 && !year.notices.contains { $0.id == "N004" })
         let ytd = try ScoringPipeline.run(rules: rulesPath, members: members, activities: [activities], period: nil,
                                           asOf: Day(year: 2025, month: 6, day: 30))
         #expect(ytd.rejects.isEmpty)
