@@ -104,3 +104,18 @@ public func closest(_ word: String, in candidates: some Sequence<String>) -> Str
     }
     return best?.0
 }
+
+/// The problems found in one input file (a rule, mapping, corrections, job or approval file):
+/// its diagnostics, rendered against the file's text so that each shows its line and a caret.
+public protocol FileDiagnostics: Error, Sendable {
+    var path: String { get }
+    /// The file's text, when it could be read.
+    var source: String? { get }
+    var diagnostics: [Diagnostic] { get }
+}
+
+extension FileDiagnostics {
+    public func render(_ lang: Language) -> String {
+        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
+    }
+}

@@ -162,13 +162,10 @@ public struct ApprovalFile: Sendable {
 }
 
 /// The problems found in one approval file.
-public struct ApprovalError: Error, Sendable {
+public struct ApprovalError: FileDiagnostics {
     public var path: String
     public var source: String?
     public var diagnostics: [Diagnostic]
-    public func render(_ lang: Language) -> String {
-        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
-    }
 }
 
 struct ApprovalParser: YAMLDocumentParser {

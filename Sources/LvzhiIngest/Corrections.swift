@@ -86,7 +86,7 @@ public struct CorrectionSet: Sendable {
 
 /// Everything wrong with a corrections file, found while reading it or while applying it to
 /// the inputs; each diagnostic names the corrections file's line and column.
-public struct CorrectionError: Error, Sendable {
+public struct CorrectionError: FileDiagnostics {
     public var path: String
     public var source: String?
     public var diagnostics: [Diagnostic]
@@ -97,9 +97,6 @@ public struct CorrectionError: Error, Sendable {
         self.diagnostics = diagnostics
     }
 
-    public func render(_ lang: Language) -> String {
-        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
-    }
 }
 
 /// A correction as applied to the inputs: what the record was and what it became. Kept with
@@ -188,17 +185,10 @@ public enum CorrectionLoader {
 
     /// - Throws: ``CorrectionError`` holding every problem found.
     public static func load(path: String) throws(CorrectionError) -> CorrectionSet {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CorrectionError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "C001", location: nil, zh: "无法读取复核文件 \(path)", en: "cannot read corrections file \(path)",
-                hintZh: "请检查路径是否正确、文件是否存在且可读。", hintEn: "Check that the path exists and is readable.")])
+        switch YAMLFile.text(path: path, kind: .init(zh: "复核文件", en: "corrections file", unreadableID: "C001", notUTF8ID: "C002")) {
+        case .success(let text): return try parse(text, path: path)
+        case .failure(let d): throw CorrectionError(path: path, source: nil, diagnostics: [d])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CorrectionError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "C002", location: SourceLocation(file: path, line: 1), zh: "复核文件不是有效的 UTF-8 文本",
-                en: "corrections file is not valid UTF-8", hintZh: "请用 UTF-8 编码另存复核文件。", hintEn: "Save the corrections file as UTF-8.")])
-        }
-        return try parse(text, path: path)
     }
 
     /// Parses corrections-file text; `path` names the file in diagnostics and sources.

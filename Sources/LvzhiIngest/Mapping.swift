@@ -235,14 +235,11 @@ public enum TextEncoding: String, Sendable, CaseIterable {
 }
 
 /// Problems in a mapping file, each with its line and column.
-public struct MappingError: Error, Sendable {
+public struct MappingError: FileDiagnostics {
     public var path: String
     public var source: String?
     public var diagnostics: [Diagnostic]
 
-    public func render(_ lang: Language) -> String {
-        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
-    }
 }
 
 extension Mapping {

@@ -13,17 +13,10 @@ public enum MappingLoader {
 
     /// - Throws: ``MappingError`` holding all diagnostics when the file has errors.
     public static func load(path: String) throws(MappingError) -> Mapping {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MappingError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "M001", location: nil, zh: "无法读取映射文件 \(path)", en: "cannot read mapping file \(path)",
-                hintZh: "请检查路径是否正确、文件是否存在且可读。", hintEn: "Check that the path exists and is readable.")])
+        switch YAMLFile.text(path: path, kind: .init(zh: "映射文件", en: "mapping file", unreadableID: "M001", notUTF8ID: "M002")) {
+        case .success(let text): return try parse(text, path: path)
+        case .failure(let d): throw MappingError(path: path, source: nil, diagnostics: [d])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw MappingError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "M002", location: SourceLocation(file: path, line: 1), zh: "映射文件不是有效的 UTF-8 文本",
-                en: "mapping file is not valid UTF-8", hintZh: "请用 UTF-8 编码另存映射文件。", hintEn: "Save the mapping file as UTF-8.")])
-        }
-        return try parse(text, path: path)
     }
 
     /// Parses mapping-file text; `path` names the file in diagnostics and anchors `files`.

@@ -28,19 +28,10 @@ public struct JobFile: Sendable {
     /// Reads and checks the job file at `path`.
     /// - Parameter outputs: the output file names that `formats` may name.
     public static func load(path: String, outputs: [String]) throws(JobFileError) -> JobFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw JobFileError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "J001", location: nil,
-                zh: "无法读取任务文件 \(path)", en: "cannot read job file \(path)",
-                hintZh: "请检查路径是否正确、文件是否存在且可读。", hintEn: "Check that the path exists and is readable.")])
+        switch YAMLFile.text(path: path, kind: .init(zh: "任务文件", en: "job file", unreadableID: "J001", notUTF8ID: "J002")) {
+        case .success(let text): return try parse(text, path: path, outputs: outputs)
+        case .failure(let d): throw JobFileError(path: path, source: nil, diagnostics: [d])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw JobFileError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "J002", location: SourceLocation(file: path, line: 1),
-                zh: "任务文件不是有效的 UTF-8 文本", en: "job file is not valid UTF-8",
-                hintZh: "请用 UTF-8 编码另存任务文件。", hintEn: "Save the job file as UTF-8.")])
-        }
-        return try parse(text, path: path, outputs: outputs)
     }
 
     /// Parses job-file text. Relative paths resolve against `baseDirectory` (by default the
@@ -57,7 +48,7 @@ public struct JobFile: Sendable {
 }
 
 /// All the problems found in one job file.
-public struct JobFileError: Error, Sendable {
+public struct JobFileError: FileDiagnostics {
     public var path: String
     public var source: String?
     public var diagnostics: [Diagnostic]
@@ -68,9 +59,6 @@ public struct JobFileError: Error, Sendable {
         !diagnostics.isEmpty && diagnostics.allSatisfy { $0.id == JobFileParser.noMatchID }
     }
 
-    public func render(_ lang: Language) -> String {
-        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
-    }
 }
 
 struct JobFileParser: YAMLDocumentParser {

@@ -9,19 +9,10 @@ public enum RuleFileLoader {
     /// Loads and validates the rule file at `path`.
     /// - Throws: ``RuleFileError`` holding all diagnostics when the file has errors.
     public static func load(path: String) throws(RuleFileError) -> RuleSet {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuleFileError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "R001", location: nil,
-                zh: "无法读取规则文件 \(path)", en: "cannot read rule file \(path)",
-                hintZh: "请检查路径是否正确、文件是否存在且可读。", hintEn: "Check that the path exists and is readable.")])
+        switch YAMLFile.text(path: path, kind: .init(zh: "规则文件", en: "rule file", unreadableID: "R001", notUTF8ID: "R002")) {
+        case .success(let text): return try parse(text, path: path)
+        case .failure(let d): throw RuleFileError(path: path, source: nil, diagnostics: [d])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RuleFileError(path: path, source: nil, diagnostics: [Diagnostic(
-                id: "R002", location: SourceLocation(file: path, line: 1),
-                zh: "规则文件不是有效的 UTF-8 文本", en: "rule file is not valid UTF-8",
-                hintZh: "请用 UTF-8 编码另存规则文件。", hintEn: "Save the rule file as UTF-8.")])
-        }
-        return try parse(text, path: path)
     }
 
     /// Parses rule-file text. `path` is used in diagnostics only.
@@ -34,14 +25,11 @@ public enum RuleFileLoader {
 }
 
 /// All the problems found in one rule file.
-public struct RuleFileError: Error, Sendable {
+public struct RuleFileError: FileDiagnostics {
     public var path: String
     public var source: String?
     public var diagnostics: [Diagnostic]
 
-    public func render(_ lang: Language) -> String {
-        diagnostics.map { $0.render(lang, source: source) }.joined(separator: "\n")
-    }
 }
 
 struct RuleFileParser: YAMLDocumentParser {
