@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import LvzhiCore
+import LvzhiReport
 import LvzhiRules
 import LvzhiScoring
 
@@ -144,21 +145,11 @@ enum HistoryEncoding {
 
     static func array(_ items: [String]) -> String { "[" + items.map(quoted).joined(separator: ",") + "]" }
 
-    /// A JSON string literal.
+    /// A JSON string literal, escaped as the reports' JSON is (``Escape/json(_:into:)``).
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var out = ByteBuffer(capacity: s.utf8.count + 8)
+        Escape.json(s, into: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
 
