@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "lvzhi",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "lvzhi", targets: ["lvzhi"]),
     ],
@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // The web console (`lvzhi serve`): HTTP server, bcrypt password hashes, form uploads.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
     ],
     targets: [
         // libxml2 through a system-library shim (streaming xmlTextReader only).
@@ -47,11 +51,26 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // The use cases a person performs (run a scoring, validate, publish, check a rule file,
+        // history queries), shared by the command line and the web console, with one typed failure.
+        .target(name: "LvzhiApp", dependencies: [
+            "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The web console: server-rendered pages over LvzhiApp, accounts, sessions, CSRF, audit.
+        .target(name: "LvzhiServe", dependencies: [
+            "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiReport", "LvzhiJob", "LvzhiHistory", "LvzhiApp",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // The thin command-line layer.
         .executableTarget(
             name: "lvzhi",
             dependencies: [
                 "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory",
+                "LvzhiApp", "LvzhiServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +80,12 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LvzhiServeTests",
+            dependencies: ["LvzhiCore", "LvzhiApp", "LvzhiServe", "LvzhiHistory",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "LvzhiEndToEndTests",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LvzhiApp
 import Foundation
 import LvzhiCore
 import LvzhiHistory

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LvzhiApp
 import Foundation
 import LvzhiCore
 import LvzhiHistory
@@ -152,12 +153,15 @@ struct HistoryPublish: ParsableCommand {
     func run() throws {
         let store = try options.open()
         let lang = options.lang
-        let r = try options.guarded { try store.publish(run: runRef.value, at: runTimestamp(), supersede: supersede) }
+        let r: HistoryRun
+        do { r = try HistoryCases.publish(run: runRef.value, in: store, supersede: supersede, lang: lang) } catch {
+            printErr(error.message)
+            throw ExitCode(error.exitCode)
+        }
         if options.json {
             print(HistoryText.json([r]), terminator: "")
         } else {
-            print(lang.pick("已公布运行 #\(r.id)（\(r.periodLabel)，\(r.rulesName) \(r.rulesVersion)）" + (r.supersedes.map { "，取代 #\($0)" } ?? ""),
-                            "published run #\(r.id) (\(r.periodLabel), \(r.rulesName) \(r.rulesVersion))" + (r.supersedes.map { ", superseding #\($0)" } ?? "")))
+            print(HistoryCases.publishedLine(r, lang: lang))
         }
     }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
+import LvzhiApp
 import LvzhiCore
 import LvzhiIngest
 
 @main
-struct Lvzhi: ParsableCommand {
+struct Lvzhi: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lvzhi",
         abstract: "政协委员履职考核评分与五色图报告工具 (CPPCC duty-performance scoring and five-colour reports).",
@@ -27,28 +28,13 @@ struct Lvzhi: ParsableCommand {
               (stopped by a signal; previous outputs untouched)
         """,
         version: LvzhiVersion.current,
-        subcommands: [Score.self, Validate.self, Check.self, TestCommand.self, Explain.self, Render.self, Diff.self, History.self],
+        subcommands: [Score.self, Validate.self, Check.self, TestCommand.self, Explain.self, Render.self, Diff.self, History.self, Serve.self],
         defaultSubcommand: nil
     )
 }
 
-enum LvzhiVersion {
-    static let current = "0.1.0"
-}
-
-/// Exit codes, documented in the README and `--help`.
-enum Exit {
-    static let success: Int32 = 0
-    static let rejected: Int32 = 1
-    static let badRules: Int32 = 2
-    static let badInput: Int32 = 3
-    static let usage: Int32 = 64
-    static let internalError: Int32 = 70
-    /// Another run holds the output folder's lock (`--lock fail`); EX_TEMPFAIL.
-    static let locked: Int32 = 75
-    /// Stopped by a signal: 128 + the signal number (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
-    static func signaled(_ sig: Int32) -> Int32 { 128 + sig }
-}
+/// Exit codes, documented in the README and `--help` (defined with the use cases).
+typealias Exit = ExitStatus
 
 struct LanguageOption: ParsableArguments {
     @Option(name: .customLong("lang"), help: "输出语言：zh（默认）或 en (language of messages and reports).")
@@ -97,9 +83,6 @@ enum CorrectionOption {
 
     /// "复核 FILE：5 条（补录 1、删除 1、修改 3）".
     static func summary(_ applied: [AppliedCorrection], path: String, lang: Language) -> String {
-        let counts = Correction.Action.allCases.map { a in (a, applied.filter { $0.action == a }.count) }.filter { $0.1 > 0 }
-        let parts = counts.map { "\($0.0.label(lang)) \($0.1)" }.joined(separator: lang.pick("、", ", "))
-        return lang.pick("复核 \(path)：\(applied.count) 条", "corrections \(path): \(applied.count)")
-            + (parts.isEmpty ? "" : lang.pick("（\(parts)）", " (\(parts))"))
+        CorrectionSummary.line(applied, path: path, lang: lang)
     }
 }

@@ -9,7 +9,7 @@ extension Lvzhi {
     /// ArgumentParser's `main`, except that an error no command expected is an internal error:
     /// exit code 70 with a readable message (not 1, which means "rejected records"), and a
     /// crash exits 70 too instead of dying by a signal.
-    static func main() {
+    static func main() async {
         Interruption.exitOnCrash(code: Exit.internalError)
         #if canImport(Glibc)
         // glibc raises its mmap threshold each time a large block is freed, after which the
@@ -30,7 +30,11 @@ extension Lvzhi {
             exit(withError: error)
         }
         do {
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let e as ExitCode {
             exit(withError: e)
         } catch let e as CleanExit {
