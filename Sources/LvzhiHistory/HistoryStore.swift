@@ -46,6 +46,14 @@ public final class HistoryStore: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw .cannotOpen(path: path, reason: "is a folder")
         }
+        // SQLite would write through a symbolic link planted under the database's name (or
+        // block on a FIFO): only a regular file, or none yet, is opened.
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            let kind = st.st_mode & S_IFMT
+            if kind == S_IFLNK { throw .cannotOpen(path: path, reason: "is a symbolic link (give the real file with --history)") }
+            if kind != S_IFREG { throw .cannotOpen(path: path, reason: "is not a regular file") }
+        }
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.label = "lvzhi-history"

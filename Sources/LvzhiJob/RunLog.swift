@@ -21,12 +21,15 @@ public final class RunLog: @unchecked Sendable {
         public var reason: String
     }
 
-    public init(path: String) throws(OpenFailure) {
+    public init(path: String, lang: Language = .zh) throws(OpenFailure) {
         self.path = path
         let dir = JobPaths.directory(of: path)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw OpenFailure(path: path, reason: String(cString: strerror(errno))) }
+        // Appended to in place: never through a symbolic link, never a FIFO, device or a
+        // file with other hard links (the log would be written into whatever they name).
+        do { fd = try SafeFile.openOwned(path, flags: O_WRONLY | O_APPEND) } catch {
+            throw OpenFailure(path: path, reason: error.reason(lang))
+        }
         formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone.current
         formatter.formatOptions = [.withInternetDateTime]

@@ -199,7 +199,7 @@ extension Score {
     /// A failure before the run proper: printed, and logged when a log file is known already.
     static func failEarly(_ code: Int32, _ message: String, log path: String?, lang: Language) -> ExitCode {
         printErr(message)
-        if let path, let log = try? RunLog(path: path) {
+        if let path, let log = try? RunLog(path: path, lang: lang) {
             log.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().joined(separator: " "))
             log.line(message)
             log.line(lang.pick("结束：退出码 \(code)", "end: exit code \(code)"))
@@ -258,7 +258,7 @@ final class ScoreRunner: @unchecked Sendable {
             historyPath = settings.history ?? ((folder.parent == "/" ? "" : folder.parent) + "/" + HistoryStore.defaultFileName)
         }
         if let path = settings.log {
-            do { log = try RunLog(path: path) } catch {
+            do { log = try RunLog(path: path, lang: lang) } catch {
                 printErr(lang.pick("错误: 无法打开日志文件 \(error.path)：\(error.reason)", "error: cannot open the log file \(error.path): \(error.reason)"))
                 throw ExitCode(Exit.badInput)
             }
@@ -323,7 +323,7 @@ final class ScoreRunner: @unchecked Sendable {
         let lockPath = RunLock.path(forOutput: folder.target)
         let runLock: RunLock
         do {
-            runLock = try RunLock.acquire(path: lockPath, mode: settings.lock ?? .fail) { [self] pid in
+            runLock = try RunLock.acquire(path: lockPath, mode: settings.lock ?? .fail, lang: lang) { [self] pid in
                 let who = pid.map { lang.pick("（进程号 \($0)）", " (pid \($0))") } ?? ""
                 let msg = lang.pick("另一个 lvzhi 运行\(who)正在写入 \(out)，等待它结束…", "another lvzhi run\(who) is writing to \(out); waiting…")
                 if !quiet, isatty(2) == 1 { printErr(msg) }
@@ -332,7 +332,7 @@ final class ScoreRunner: @unchecked Sendable {
         } catch {
             switch error {
             case .busy: throw fail(Exit.locked, error.message(lang, out: out))
-            case .cannotOpen: throw fail(Exit.badInput, error.message(lang, out: out))
+            case .cannotOpen, .notALockFile: throw fail(Exit.badInput, error.message(lang, out: out))
             }
         }
         defer { runLock.release() }
@@ -491,7 +491,10 @@ final class ScoreRunner: @unchecked Sendable {
             _ = try ReportSet.write(summary, to: staging, lang: lang, only: selected)
             // Only a run that fully succeeded lets --if-changed skip the next one.
             if code == Exit.success, let manifest {
-                try manifest.encoded().write(to: URL(fileURLWithPath: (staging as NSString).appendingPathComponent(RunManifest.fileName)))
+                let path = (staging as NSString).appendingPathComponent(RunManifest.fileName)
+                do { try SafeFile.writeNew(manifest.encoded(), to: path) } catch {
+                    throw OutputFolder.Failure.io(path: path, reason: error.reason(lang))
+                }
             }
             timings?.mark("write")
             if store == nil { try folder.commit(owned: owned) }
