@@ -8,6 +8,8 @@ public enum IngestError: Error, Sendable, Equatable {
         case textAfterClosingQuote
         case fieldTooLong(Int)
         case tooManyFields(Int)
+        /// A row (a header line included) longer than this many bytes.
+        case rowTooLong(Int)
     }
 
     case unreadable(path: String, reason: String)
@@ -44,6 +46,9 @@ public enum IngestError: Error, Sendable, Equatable {
     case noItems(path: String, record: String, mapping: String, seen: [String])
     /// An element, attribute or text inside an item that the XML mapping does not describe.
     case unmappedXML(path: String, line: Int, what: String, mapping: String)
+    /// The path names a folder, FIFO, device or socket where a file is read: refused before
+    /// reading, so that a pipe never blocks the run and a device never feeds it forever.
+    case notRegularFile(path: String, kind: SafeFile.Kind)
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -69,6 +74,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .badSheet: "I020"
         case .noItems: "I021"
         case .unmappedXML: "I022"
+        case .notRegularFile: "I023"
         }
     }
 
@@ -78,7 +84,7 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
-        case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
+        case .unreadable(let p, _), .notRegularFile(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
              .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
              .unknownSheet(let p, _, _, _), .noItems(let p, _, _, _):
             SourceLocation(file: p, line: 0)
@@ -97,6 +103,11 @@ public enum IngestError: Error, Sendable, Equatable {
         case .unreadable(let p, let r):
             return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(r)", en: "cannot read input file \(p): \(r)",
                               hintZh: "请检查路径和权限。", hintEn: "Check the path and permissions.")
+        case .notRegularFile(let p, let kind):
+            return Diagnostic(id: id, location: nil, zh: "输入 \(p) 是\(kind.zh)，不是普通文件，没有读取",
+                              en: "input \(p) is \(kind.en), not a regular file; it was not read",
+                              hintZh: kind == .folder ? "这里要写一个文件的路径；活动记录的文件夹请用 --activities 给出。" : "只读取普通文件：请先把导出保存为文件，再给出它的路径。",
+                              hintEn: kind == .folder ? "Name a file here; give folders of activity files with --activities." : "Only regular files are read: save the export to a file first and name that file.")
         case .malformedCSV(_, _, let problem):
             switch problem {
             case .unterminatedQuote:
@@ -114,6 +125,11 @@ public enum IngestError: Error, Sendable, Equatable {
                                   hintZh: "文件可能损坏，或引号未闭合。", hintEn: "The file may be damaged or have an unterminated quote.")
             case .tooManyFields(let n):
                 return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 个字段", en: "CSV row with more than \(n) fields")
+            case .rowTooLong(let n):
+                return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 字节的上限（没有读取这个文件的其余部分）",
+                                  en: "CSV row longer than the \(n)-byte limit (the rest of this file was not read)",
+                                  hintZh: "这不像是一份导出的表格：请检查文件是否正确，换行符是否被去掉了。",
+                                  hintEn: "This does not look like an exported table: check the file, and that its line breaks were not lost.")
             }
         case .malformedXML(let p, _, let r):
             if p.hasSuffix(".xml)"), p.lowercased().contains(".xlsx(") {
@@ -342,5 +358,27 @@ public struct Reject: Sendable, Hashable {
         self.field = field
         self.value = value
         self.reason = reason
+    }
+}
+
+/// Opening inputs: only regular files are read (``SafeFile``), refused ones as ``IngestError``.
+enum InputFile {
+    /// The open file descriptor of a regular file.
+    /// - Throws: ``IngestError/notRegularFile(path:kind:)`` or ``IngestError/unreadable(path:reason:)``.
+    static func open(_ path: String) throws(IngestError) -> Int32 {
+        do { return try SafeFile.openForReading(path) } catch { throw map(error) }
+    }
+
+    /// Checks that `path` is a regular file before a library that opens it by path reads it.
+    static func requireRegular(_ path: String) throws(IngestError) {
+        do { try SafeFile.requireRegular(path) } catch { throw map(error) }
+    }
+
+    static func map(_ e: SafeFile.Problem) -> IngestError {
+        switch e {
+        case .notRegular(let p, let kind): .notRegularFile(path: p, kind: kind)
+        case .symbolicLink(let p): .notRegularFile(path: p, kind: .symbolicLink)
+        case .hardLinked(let p, _), .system(let p, _): .unreadable(path: p, reason: e.reason(.en))
+        }
     }
 }

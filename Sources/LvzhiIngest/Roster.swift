@@ -14,6 +14,8 @@ public enum RosterReader {
     /// holding the same columns.
     /// - Throws: ``IngestError`` when the file cannot be read at all.
     public static func read(path: String, limits: XLSXLimits = .standard) throws -> Result {
+        // A device or pipe is refused before its name is looked at (/dev/zero has no extension).
+        try InputFile.requireRegular(path)
         var members: [Member] = []
         var rejects: [Reject] = []
         var seen: [String: SourceLocation] = [:]

@@ -56,6 +56,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         var chain = [path]
         var current = path
         while chain.count < 16,
+              SafeFile.nonRegularKind(current) == nil,
               let data = FileManager.default.contents(atPath: current),
               let text = String(data: data, encoding: .utf8),
               let root = try? Yams.compose(yaml: text),
@@ -84,7 +85,8 @@ public struct RunManifest: Codable, Equatable, Sendable {
 
     /// The manifest in `folder`, if there is a readable one.
     public static func read(folder: String) -> RunManifest? {
-        guard let d = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(fileName)) else { return nil }
+        let path = (folder as NSString).appendingPathComponent(fileName)
+        guard SafeFile.nonRegularKind(path) == nil, let d = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(RunManifest.self, from: d)
     }
 

@@ -38,6 +38,7 @@ public enum ScoringPipeline {
                 }
                 out += found
             } else {
+                if let kind = SafeFile.nonRegularKind(p) { throw .notRegularFile(path: p, kind: kind) }
                 guard InputFormat(path: p) != nil else { throw .unsupportedFormat(path: p) }
                 out.append(p)
             }

@@ -85,3 +85,58 @@ import Darwin
     }
 }
 
+// MARK: - 7. Inputs that never end
+
+extension HostileTests {
+    /// Runs the binary, killing it after `seconds` (a hang is a failure, not a stuck suite).
+    func runBounded(_ args: [String], seconds: Double = 60) throws -> (status: Int32, stderr: String, hung: Bool) {
+        let s = Scratch()
+        let errPath = s.file("stderr.txt")
+        let p = try startLvzhi(args, stderrPath: errPath)
+        let start = Date()
+        while p.isRunning, Date().timeIntervalSince(start) < seconds { usleep(20_000) }
+        let hung = p.isRunning
+        if hung { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        return (p.terminationStatus, (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "", hung)
+    }
+
+    /// `--members /dev/zero` and a FIFO named x.csv among the activities: refused at once with
+    /// the documented exit code (3), the lock released for the next run.
+    @Test func devicesAndFIFOsAreRefusedNotReadForever() throws {
+        let s = Scratch()
+        let acts = s.write("data/in/activities.csv", activities)
+        let base = ["score", "--rules", rules, "--period", "2025", "--out", s.file("out")]
+        let zero = try runBounded(base + ["--members", "/dev/zero", "--activities", acts])
+        #expect(!zero.hung, "--members /dev/zero hung")
+        #expect(zero.status == 3 && zero.stderr.contains("[I023]") && zero.stderr.contains("字符设备"), "\(zero.stderr)")
+
+        let m = s.write("data/members.csv", members)
+        #expect(mkfifo(s.file("data/in/x.csv"), 0o644) == 0)
+        let fifo = try runBounded(base + ["--members", m, "--activities", s.file("data/in"), "--lang", "en"])
+        #expect(!fifo.hung, "a FIFO among the activities hung the run")
+        #expect(fifo.status == 3 && fifo.stderr.contains("[I023]") && fifo.stderr.contains("named pipe"), "\(fifo.stderr)")
+        #expect(mkfifo(s.file("fifo.yaml"), 0o644) == 0)
+        let rulesFIFO = try runBounded(["score", "--rules", s.file("fifo.yaml"), "--members", m, "--activities", acts, "--out", s.file("out")])
+        #expect(!rulesFIFO.hung && rulesFIFO.status == 2, "\(rulesFIFO.stderr)")
+
+        // The lock is free again: a normal run goes through.
+        try FileManager.default.removeItem(atPath: s.file("data/in/x.csv"))
+        let ok = try runBounded(base + ["--members", m, "--activities", acts])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    /// A folder where a file is expected: the documented exit code (3, an unreadable input),
+    /// never a hang (a folder named like a workbook used to spin ZIPFoundation forever).
+    @Test func aFolderWhereAFileIsExpectedExitsThree() throws {
+        let s = Scratch()
+        let acts = s.write("data/in/activities.csv", activities)
+        for name in ["roster.xlsx", "roster.csv", "roster.xml"] {
+            try FileManager.default.createDirectory(atPath: s.file(name), withIntermediateDirectories: true)
+            let r = try runBounded(["score", "--rules", rules, "--period", "2025", "--members", s.file(name), "--activities", acts,
+                                    "--out", s.file("out")], seconds: 30)
+            #expect(!r.hung, "--members \(name) (a folder) hung")
+            #expect(r.status == 3 && r.stderr.contains("[I023]") && r.stderr.contains("文件夹"), "\(name): \(r.stderr)")
+        }
+    }
+}

@@ -78,6 +78,7 @@ public final class XLSXWorkbook: @unchecked Sendable {
         self.path = path
         self.limits = limits
         guard access(path, R_OK) == 0 else { throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        try InputFile.requireRegular(path)
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
