@@ -15,6 +15,8 @@ public struct FileReport: Sendable, Equatable {
     public var removed = 0
     /// The sheet read, for workbooks.
     public var sheet: String?
+    /// A workbook's other sheets, with why each was not read.
+    public var otherSheets: [UnreadSheet] = []
     public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
@@ -133,6 +135,7 @@ public struct ActivityIngestor {
             }
             var report = FileReport(path: path, format: format!.rawValue)
             report.sheet = table.sheetName
+            report.otherSheets = table.otherSheets
             files.append(report)
             try readPiped(path: path, format: format!, fileIndex: fileIndex, table: table, mapping: mapping)
         case .xml?:

@@ -49,6 +49,9 @@ public enum IngestError: Error, Sendable, Equatable {
     /// The path names a folder, FIFO, device or socket where a file is read: refused before
     /// reading, so that a pipe never blocks the run and a device never feeds it forever.
     case notRegularFile(path: String, kind: SafeFile.Kind)
+    /// A workbook read without naming a sheet whose other sheets hold records too: refused,
+    /// rather than reading the first sheet and losing the others' records.
+    case unreadSheets(path: String, read: String, others: [String])
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -75,6 +78,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .noItems: "I021"
         case .unmappedXML: "I022"
         case .notRegularFile: "I023"
+        case .unreadSheets: "I024"
         }
     }
 
@@ -84,7 +88,7 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
-        case .unreadable(let p, _), .notRegularFile(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
+        case .unreadable(let p, _), .notRegularFile(let p, _), .unreadSheets(let p, _, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
              .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
              .unknownSheet(let p, _, _, _), .noItems(let p, _, _, _):
             SourceLocation(file: p, line: 0)
@@ -103,6 +107,13 @@ public enum IngestError: Error, Sendable, Equatable {
         case .unreadable(let p, let r):
             return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(r)", en: "cannot read input file \(p): \(r)",
                               hintZh: "请检查路径和权限。", hintEn: "Check the path and permissions.")
+        case .unreadSheets(let p, let read, let others):
+            let zhList = others.map { "“\($0)”" }.joined(separator: "、"), enList = others.map { "“\($0)”" }.joined(separator: ", ")
+            return Diagnostic(id: id, location: nil,
+                              zh: "工作簿 \(p) 中除第一个工作表“\(read)”外，工作表 \(zhList) 也有记录；每个文件只读一个工作表，为免这些记录既不计分也不拒收，整个文件没有读取",
+                              en: "the workbook \(p) holds records in sheet(s) \(enList) besides its first sheet “\(read)”; one sheet is read per file, so rather than leave those records neither scored nor rejected, the file was not read",
+                              hintZh: "把每个工作表另存为单独的文件（.xlsx 或 CSV）；或在映射文件中用 sheet: 指明读哪一个（其余工作表不读，数据核对中列出）。",
+                              hintEn: "Save each sheet as a file of its own (.xlsx or CSV); or name the sheet to read with sheet: in a mapping file (the others are then not read, and the reconciliation lists them).")
         case .notRegularFile(let p, let kind):
             return Diagnostic(id: id, location: nil, zh: "输入 \(p) 是\(kind.zh)，不是普通文件，没有读取",
                               en: "input \(p) is \(kind.en), not a regular file; it was not read",

@@ -7,6 +7,8 @@ public struct Reconciliation: Sendable, Equatable {
     public var filesRead: [String]
     /// The sheet read from each of ``filesRead`` that is a workbook.
     public var sheets: [String: String] = [:]
+    /// The other sheets of each workbook read, with why each was not read.
+    public var otherSheets: [String: [UnreadSheet]] = [:]
     public var recordsRead = 0
     public var accepted = 0
     public var rejected = 0
@@ -24,7 +26,10 @@ public struct Reconciliation: Sendable, Equatable {
 
     public init(_ r: IngestResult) {
         filesRead = r.files.filter { !$0.isRoster }.map(\.path)
-        for f in r.files where !f.isRoster { sheets[f.path] = f.sheet }
+        for f in r.files where !f.isRoster {
+            sheets[f.path] = f.sheet
+            if !f.otherSheets.isEmpty { otherSheets[f.path] = f.otherSheets }
+        }
         for f in r.files where !f.isRoster {
             recordsRead += f.read
             accepted += f.accepted
@@ -63,7 +68,12 @@ public struct Reconciliation: Sendable, Equatable {
         }
         var out: [String] = []
         out.append(lang.pick("核对 / 读取的文件：\(filesRead.count) 个", "reconciliation / files read: \(filesRead.count)"))
-        for f in filesRead { out.append("  \(f)" + (sheets[f].map { lang.pick("（工作表“\($0)”）", " (sheet “\($0)”)") } ?? "")) }
+        for f in filesRead {
+            out.append("  \(f)" + (sheets[f].map { lang.pick("（工作表“\($0)”）", " (sheet “\($0)”)") } ?? ""))
+            if let others = otherSheets[f] {
+                out.append(lang.pick("    未读的其他工作表：", "    other sheets, not read: ") + others.map { $0.describe(lang) }.joined(separator: lang.pick("、", ", ")))
+            }
+        }
         out.append(lang.pick("读取记录 \(recordsRead) 条：接受 \(accepted) 条，拒收 \(rejected) 条",
                              "records read \(recordsRead): \(accepted) accepted, \(rejected) rejected")
                    + (removed == 0 ? "" : lang.pick("；接受的记录中经复核删除 \(removed) 条", "; \(removed) accepted records removed by corrections")))

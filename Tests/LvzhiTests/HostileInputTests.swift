@@ -3,6 +3,7 @@ import Testing
 @testable import LvzhiIngest
 @testable import LvzhiJob
 import LvzhiCore
+import LvzhiRules
 
 /// Issue 12: hostile inputs at the unit level (rows without end, encodings, rosters, sheets).
 @Suite struct HostileInputTests {
@@ -28,5 +29,43 @@ import LvzhiCore
         #expect(throws: IngestError.malformedCSV(path: commas, line: 2, reason: .tooManyFields(CSVReader.maxFields))) {
             try CSVReader(path: commas).forEachRow { _ in }
         }
+    }
+
+    // MARK: - 3. Every sheet that holds data
+
+    static let activityHeader = ["activity_id", "member_id", "date", "kind", "status"]
+
+    /// A workbook whose second sheet holds records too: refused with both sheets named, not
+    /// read as its first sheet alone (the second sheet's records were neither scored nor
+    /// rejected). A notes sheet and an empty sheet do not refuse it; the reconciliation lists them.
+    @Test func aSecondSheetWithRecordsRefusesTheWorkbook() throws {
+        let s = Scratch()
+        let sheet1 = XLSXFixture.SheetSpec(name: "一月", rows: xlsxRow(1, Self.activityHeader) + xlsxRow(2, ["A1", "M1", "2025-01-08", "全体会议", "出席"]))
+        let sheet2 = XLSXFixture.SheetSpec(name: "二月", rows: xlsxRow(1, Self.activityHeader) + xlsxRow(2, ["A2", "M2", "2025-02-08", "全体会议", "出席"]))
+        let notes = XLSXFixture.SheetSpec(name: "填表说明", rows: xlsxRow(1, ["说明"]) + xlsxRow(2, ["每行一条记录"]))
+        let empty = XLSXFixture.SheetSpec(name: "空表", rows: "")
+        let two = try XLSXFixture([sheet1, notes, sheet2]).write(to: s.path + "/two.xlsx")
+        let rules = try testRules()
+        let roster = s.write("members.csv", testMembersCSV)
+        let members = try RosterReader.read(path: roster).members
+        var ingestor = ActivityIngestor(members: members, period: rules.period!, vocabulary: rules.vocabulary)
+        #expect(throws: IngestError.unreadSheets(path: two, read: "一月", others: ["二月"])) {
+            try ingestor.read(path: two)
+        }
+        let diagnostic = IngestError.unreadSheets(path: two, read: "一月", others: ["二月"]).diagnostic.render(.zh)
+        #expect(diagnostic.contains("[I024]") && diagnostic.contains("“二月”") && diagnostic.contains("sheet:"), "\(diagnostic)")
+
+        let one = try XLSXFixture([sheet1, notes, empty]).write(to: s.path + "/one.xlsx")
+        var ok = ActivityIngestor(members: members, period: rules.period!, vocabulary: rules.vocabulary)
+        try ok.read(path: one)
+        let text = Reconciliation(ok.finish()).render(.zh)
+        #expect(text.contains("（工作表“一月”）") && text.contains("未读的其他工作表：“填表说明”（没有记录的列）、“空表”（没有数据）"), "\(text)")
+
+        // A roster workbook the same way.
+        let memberHeader = ["member_id", "name"]
+        let r1 = XLSXFixture.SheetSpec(name: "委员", rows: xlsxRow(1, memberHeader) + xlsxRow(2, ["M1", "甲"]))
+        let r2 = XLSXFixture.SheetSpec(name: "常委", rows: xlsxRow(1, memberHeader) + xlsxRow(2, ["M2", "乙"]))
+        let book = try XLSXFixture([r1, r2]).write(to: s.path + "/roster.xlsx")
+        #expect(throws: IngestError.unreadSheets(path: book, read: "委员", others: ["常委"])) { try RosterReader.read(path: book) }
     }
 }
