@@ -70,10 +70,14 @@ public struct ActivityIngestor {
     /// Records removed by corrections (indices into `store.records`).
     private var removedRecords: Set<Int> = []
     private var applied: [AppliedCorrection] = []
+    /// Member ids not in `members` whose records are refused for a reason of their own (a
+    /// rejected roster row, not in office during the period).
+    private let excluded: [String: RejectReason]
 
     public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
-                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary) {
+                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
         self.members = members
+        self.excluded = excluded
         self.period = period
         self.vocabulary = vocabulary
         self.rejects = memberRejects
@@ -291,7 +295,7 @@ public struct ActivityIngestor {
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
         guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
-            return no(.memberID, memberBytes, .unknownMember)
+            return no(.memberID, memberBytes, excluded[text(memberBytes).trimmingSpaces] ?? .unknownMember)
         }
         let member = memberSymbol - 1
         let dateBytes = value(.date)

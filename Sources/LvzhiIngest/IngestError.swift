@@ -258,6 +258,13 @@ public enum RejectReason: Sendable, Hashable {
     case missingElement(String)
     /// An XML item beyond the bounds on elements or bytes in one item.
     case itemTooLarge(elements: Int, bytes: Int)
+    /// A roster row whose `left` date is before its `joined` date.
+    case leftBeforeJoined(joined: Day)
+    /// A record of a member whose roster row was rejected (at that place): not "unknown".
+    case memberRowRejected(SourceLocation)
+    /// A record of a member who was not in office during the period (left before it or
+    /// joined after it): the member is not graded this period.
+    case memberOutsidePeriod(joined: Day?, left: Day?)
 
     /// A stable code for grouping in the reconciliation.
     public var code: String {
@@ -287,6 +294,9 @@ public enum RejectReason: Sendable, Hashable {
         case .repeatedElement: "repeated-element"
         case .missingElement: "missing-element"
         case .itemTooLarge: "item-too-large"
+        case .leftBeforeJoined: "left-before-joined"
+        case .memberRowRejected: "member-rejected"
+        case .memberOutsidePeriod: "member-outside-period"
         }
     }
 
@@ -303,6 +313,14 @@ public enum RejectReason: Sendable, Hashable {
         case .badDate(let f): return lang.pick("\(Self.label(f))不是有效日期，应写作 YYYY-MM-DD（如 2025-03-05）", "\(f) is not a valid date; write YYYY-MM-DD (e.g. 2025-03-05)")
         case .badQuantity(let f): return lang.pick("\(Self.label(f))应为不小于 0 的数字（最多四位小数）", "\(f) must be a number ≥ 0 with at most four decimals")
         case .unknownMember: return lang.pick("名册中没有这个委员编号", "no member with this id in the roster")
+        case .leftBeforeJoined(let j): return lang.pick("离任日期早于任职日期 \(j)", "left before the joined date \(j)")
+        case .memberRowRejected(let at):
+            return lang.pick("名册中这位委员的一行（\(at)）被拒收，这条记录无法计分；请先改正名册中的那一行",
+                             "this member's roster row (\(at)) was rejected, so the record cannot be scored; fix that roster row first")
+        case .memberOutsidePeriod(let j, let l):
+            let zh = l.map { "已于 \($0) 离任" } ?? j.map { "\($0) 才任职" } ?? ""
+            let en = l.map { "left on \($0)" } ?? j.map { "joined on \($0)" } ?? ""
+            return lang.pick("该委员\(zh)，考核期间内不在任，本期不参加评定", "the member \(en), not in office during the period; not graded this period")
         case .unknownKind(let s):
             return lang.pick("规则文件未声明这种活动类型" + (s.map { "（是否为“\($0)”？）" } ?? ""),
                              "kind not declared in the rule file" + (s.map { " (did you mean '\($0)'?)" } ?? ""))

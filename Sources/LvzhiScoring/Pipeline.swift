@@ -46,6 +46,18 @@ public enum ScoringPipeline {
         return Array(Set(out)).sorted()
     }
 
+    /// N005: roster members not in office during the period, not graded (listed by id).
+    static func notGradedNotice(_ members: [Member], period: Period) -> RunNotice {
+        let shown = members.prefix(20).map { "\($0.id) \($0.name)" }
+        let more = members.count > 20
+        return RunNotice(
+            id: "N005",
+            zh: "名册中有 \(members.count) 位委员在考核期间 \(period) 内不在任（此前已离任或此后才任职），本期不参加评定，也不计入等次人数："
+                + shown.joined(separator: "、") + (more ? " 等" : ""),
+            en: "\(members.count) roster member(s) were not in office during the period \(period) (left before it or joined after it): not graded this period, and not counted in the grades: "
+                + shown.joined(separator: ", ") + (more ? " …" : ""))
+    }
+
     /// Loads the rules, reads the roster and every activity file, applies the corrections
     /// (复核) if any, and scores. `progress` is
     /// called while reading with the activity files done, their number, and the records read.
@@ -88,9 +100,11 @@ public enum ScoringPipeline {
         do {
             let files = try expandInputs(activities)
             let roster = try RosterReader.read(path: membersPath)
-            var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
+            // Members not in office during the period are not graded; their records are refused.
+            let inPeriod = roster.forPeriod(readPeriod)
+            var ingestor = ActivityIngestor(members: inPeriod.members, memberRejects: roster.rejects, memberFile: membersPath,
                                             memberRows: roster.rowsRead, memberSheet: roster.sheet, period: readPeriod,
-                                            vocabulary: rules.vocabulary)
+                                            vocabulary: rules.vocabulary, excluded: inPeriod.excluded)
             let inputs = files.filter { $0 != membersPath }
             var done = 0, records = 0
             if let progress {
@@ -122,6 +136,7 @@ public enum ScoringPipeline {
                 run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: readPeriod,
                                                                                          options: options))
             }
+            if !inPeriod.outside.isEmpty { run.notices.append(Self.notGradedNotice(inPeriod.outside, period: readPeriod)) }
             timings?.mark("score")
             return run
         } catch let e as IngestError {

@@ -99,8 +99,10 @@ struct Validate: ParsableCommand {
             report(e)
             throw ExitCode(Exit.badInput)
         }
-        var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: members,
-                                        memberRows: roster.rowsRead, memberSheet: roster.sheet, period: p, vocabulary: ruleSet.vocabulary)
+        let inPeriod = roster.forPeriod(p)
+        var ingestor = ActivityIngestor(members: inPeriod.members, memberRejects: roster.rejects, memberFile: members,
+                                        memberRows: roster.rowsRead, memberSheet: roster.sheet, period: p, vocabulary: ruleSet.vocabulary,
+                                        excluded: inPeriod.excluded)
         var notRead: [String] = []
         for f in files where f != members {
             do {

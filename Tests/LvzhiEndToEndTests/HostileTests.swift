@@ -140,3 +140,45 @@ extension HostileTests {
         }
     }
 }
+
+// MARK: - 8. Roster validation
+
+extension HostileTests {
+    /// An invalid `joined` date, `joined` after `left`, a member who left before the period and
+    /// one who joined after it: each roster problem a reject with its line and reason; the
+    /// records of a rejected row say so (not "no such member"); members outside the period
+    /// are not graded and the report says so.
+    @Test func rosterDatesAreCheckedAndMembersOutsideThePeriodAreNotGraded() throws {
+        let s = Scratch()
+        let m = s.write("data/members.csv", """
+        member_id,name,sector,committee,role,group,party,joined,left,ranked
+        M1,甲委员,经济界,,委员,,,,,
+        M2,乙委员,教育界,,委员,,,2025-13-01,,
+        M3,丙委员,教育界,,委员,,,2025-06-01,2025-03-01,
+        M4,丁委员,教育界,,委员,,,2020-01-01,2024-06-30,
+        M5,戊委员,教育界,,委员,,,2026-02-01,,
+        """)
+        let a = s.write("data/in/activities.csv", """
+        activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title
+        A1,M1,2025-01-08,全体会议,出席,,,,1,,
+        A2,M2,2025-01-08,全体会议,出席,,,,1,,
+        A4,M4,2025-01-08,全体会议,出席,,,,1,,
+        """)
+        let r = try score(s, ["--formats", "json,html"], members: m, activities: [a])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rejects = s.read("out/rejects.csv")
+        let lines = rejects.split(separator: "\n").map(String.init)
+        // The roster rows, each with its line and reason.
+        #expect(lines.contains { $0.contains("members.csv") && $0.contains(",3,") && $0.contains("任职日期（joined）不是有效日期") }, "\(rejects)")
+        #expect(lines.contains { $0.contains("members.csv") && $0.contains(",4,") && $0.contains("离任日期早于任职日期 2025-06-01") }, "\(rejects)")
+        // The rejected member's record points at the roster row, not at "no such member".
+        #expect(lines.contains { $0.contains("A2") && $0.contains("名册中这位委员的一行") && $0.contains("members.csv:3") }, "\(rejects)")
+        #expect(!rejects.contains("名册中没有这个委员编号"), "\(rejects)")
+        #expect(lines.contains { $0.contains("A4") && $0.contains("已于 2024-06-30 离任") }, "\(rejects)")
+        // Only M1 is graded; the report and scores.json say who was left out.
+        let graded = try membersByID(s.data("out/scores.json"))
+        #expect(Set(graded.keys) == ["M1"], "\(graded.keys.sorted())")
+        #expect(s.read("out/report.html").contains("本期不参加评定") && s.read("out/report.html").contains("M4 丁委员"))
+        #expect(s.read("out/scores.json").contains("N005"))
+    }
+}
