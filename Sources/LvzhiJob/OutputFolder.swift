@@ -131,7 +131,9 @@ public final class OutputFolder: @unchecked Sendable {
         syncFolder(staging)
         let old = try swapHoldingMutex()
         syncFolder(parent)
+        FaultPoint.reach("swapped")
         removeTree(old)     // the previous outputs (or nothing)
+        FaultPoint.reach("old-removed")
     }
 
     /// The swap runs with the mutex held, so an interruption (``abort()``) waits for it.

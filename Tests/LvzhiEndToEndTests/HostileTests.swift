@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -180,5 +181,88 @@ extension HostileTests {
         #expect(Set(graded.keys) == ["M1"], "\(graded.keys.sorted())")
         #expect(s.read("out/report.html").contains("本期不参加评定") && s.read("out/report.html").contains("M4 丁委员"))
         #expect(s.read("out/scores.json").contains("N005"))
+    }
+}
+
+// MARK: - 2. kill -9 in the commit phase
+
+extension HostileTests {
+    /// Kills a run (SIGKILL, through `LVZHI_FAULT_AT`) at every step of its commit phase. After
+    /// each kill the output folder holds the previous outputs or the new ones, whole; the next
+    /// run settles the history by the folder's manifest, so that the killed run is recorded
+    /// exactly when its outputs are the ones in the folder ("一起成功或一起不变").
+    @Test(arguments: ["staged", "history-rows", "history-pending", "swapped", "old-removed", "history-completed"])
+    func aRunKilledAnywhereInTheCommitPhaseLeavesOutputsAndHistoryAgreeing(_ step: String) throws {
+        let s = Scratch()
+        let env = ["SOURCE_DATE_EPOCH": "1767196800"]
+        let a = try score(s, env: env)
+        #expect(a.status == 0, "\(a.stderr)")
+        let previous = try snapshot(s.file("out"))
+        let history = s.file("lvzhi-history.sqlite")
+
+        let killed = try score(s, ["--lang", "en"], env: env.merging(["LVZHI_FAULT_AT": step]) { $1 })
+        #expect(killed.status == SIGKILL, "step \(step): the run was not killed (status \(killed.status)): \(killed.stderr)")
+        let state = try snapshot(s.file("out"))
+        let swapped = state != previous
+        // The folder is never a mix: the new run's outputs are English, whole.
+        if swapped {
+            #expect(state["scores.csv"].map { String(decoding: $0, as: UTF8.self).contains("member_id") || !$0.isEmpty } == true)
+            #expect(Set(state.keys) == Set(previous.keys), "step \(step): \(state.keys.sorted())")
+        }
+        #expect(["staged", "history-rows", "history-pending"].contains(step) ? !swapped : swapped, "step \(step): swapped \(swapped)")
+
+        // The next run (the same, with --if-changed) settles the killed run first.
+        let next = try score(s, ["--lang", "en", "--if-changed", "--log", s.file("run.log")], env: env)
+        #expect(next.status == 0, "\(next.stderr)")
+        let db = try DatabaseQueue(path: history)
+        let (runs, pending) = try db.read { db in
+            (try Int64.fetchAll(db, sql: "SELECT id FROM run ORDER BY id"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending_commit") ?? 0)
+        }
+        #expect(pending == 0, "step \(step): a run is still pending")
+        if swapped {
+            // The killed run's outputs are in place: it is recorded (completed), and the next
+            // run, made from the same inputs, is skipped.
+            #expect(runs == [1, 2], "step \(step): runs \(runs)")
+            #expect(next.stdout.contains("skipped"), "step \(step): \(next.stdout)")
+            if step != "history-completed" { #expect(s.read("run.log").contains("completed run #2"), "\(s.read("run.log"))") }
+        } else {
+            // Its outputs never arrived: it is not in the history; the next run did the work.
+            // (SQLite gives the next run the freed id 2.)
+            #expect(runs == [1, 2], "step \(step): runs \(runs)")
+            #expect(next.stdout.contains("done"), "step \(step): \(next.stdout)")
+            if step == "history-pending" { #expect(s.read("run.log").contains("removed run #2"), "\(s.read("run.log"))") }
+        }
+        #expect(try snapshot(s.file("out")).keys.sorted() == previous.keys.sorted())
+    }
+
+    func snapshot(_ dir: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+            out[name] = FileManager.default.contents(atPath: dir + "/" + name) ?? Data()
+        }
+        return out
+    }
+}
+
+// MARK: - 9. --if-changed and the outputs' hashes
+
+extension HostileTests {
+    /// An emptied scores.csv or an edited report.html is not "unchanged": the run is redone
+    /// and the outputs rewritten.
+    @Test func ifChangedComparesTheOutputsHashes() throws {
+        let s = Scratch()
+        let first = try score(s, ["--if-changed"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let csv = s.read("out/scores.csv")
+        #expect(try score(s, ["--if-changed"]).stdout.contains("跳过"))
+        s.write("out/scores.csv", "")
+        let emptied = try score(s, ["--if-changed"])
+        #expect(emptied.status == 0 && !emptied.stdout.contains("跳过"), "\(emptied.stdout)")
+        #expect(s.read("out/scores.csv") == csv)
+        s.write("out/report.html", s.read("out/report.html").replacingOccurrences(of: "甲委员", with: "某委员"))
+        let edited = try score(s, ["--if-changed"])
+        #expect(!edited.stdout.contains("跳过"), "\(edited.stdout)")
+        #expect(s.read("out/report.html").contains("甲委员"))
+        #expect(try score(s, ["--if-changed"]).stdout.contains("跳过"))
     }
 }
