@@ -96,6 +96,7 @@ public final class HistoryStore: Sendable {
 
     static func map(_ error: any Error, path: String) -> HistoryError {
         if let e = error as? HistoryError { return e }
+        if let e = error as? BadStoredValue { return .badValue(path: path, run: e.run, column: e.column, value: e.value) }
         if let e = error as? DatabaseError {
             if e.resultCode == .SQLITE_NOTADB || e.resultCode == .SQLITE_CORRUPT { return .notADatabase(path: path) }
             if e.resultCode == .SQLITE_CANTOPEN || e.resultCode == .SQLITE_PERM || e.resultCode == .SQLITE_READONLY {
@@ -395,7 +396,7 @@ public final class HistoryStore: Sendable {
 
     /// Every run, oldest first.
     public func runs() throws(HistoryError) -> [HistoryRun] {
-        try read { db in try Row.fetchAll(db, sql: Self.runSelect + " ORDER BY r.id").map(Self.decodeRun) }
+        try read { db in try Row.fetchAll(db, sql: Self.runSelect + " ORDER BY r.id").map { try Self.decodeRun($0) } }
     }
 
     /// The run with this id.
@@ -588,12 +589,27 @@ public final class HistoryStore: Sendable {
         """
 
     static func fetchRun(_ db: Database, id: Int64) throws -> HistoryRun? {
-        try Row.fetchOne(db, sql: runSelect + " AND r.id = ?", arguments: [id]).map(decodeRun)
+        try Row.fetchOne(db, sql: runSelect + " AND r.id = ?", arguments: [id]).map { try decodeRun($0) }
     }
 
-    static func decodeRun(_ row: Row) -> HistoryRun {
-        let start = Day(iso: row["period_start"] as String) ?? Day(ordinal: 0)
-        let end = Day(iso: row["period_end"] as String) ?? start
+    /// The largest score (in ten-thousandths, either sign) a stored result may hold: far above
+    /// any rule file's, far below where sums over 20,000 members could overflow.
+    static let maxStoredScore: Int64 = 100_000_000_000_000
+
+    static func decodeRun(_ row: Row) throws -> HistoryRun {
+        let id: Int64 = row["id"]
+        func day(_ column: String) throws -> Day {
+            let text = (row[column] as String?) ?? ""
+            guard let d = Day(iso: text) else { throw BadStoredValue(run: id, column: column, value: text) }
+            return d
+        }
+        let start = try day("period_start")
+        let end = try day("period_end")
+        guard start <= end else { throw BadStoredValue(run: id, column: "period_end", value: end.description) }
+        for column in ["member_count", "records_read", "records_scored", "rejected"] {
+            let n = (row[column] as Int64?) ?? -1
+            guard n >= 0, n <= Int64(Int32.max) else { throw BadStoredValue(run: id, column: column, value: String(n)) }
+        }
         return HistoryRun(
             id: row["id"], runTime: row["run_time"], period: Period(start: start, end: end), periodLabel: row["period_label"],
             rulesPath: row["rules_path"], rulesName: row["rules_name"], rulesVersion: row["rules_version"],
@@ -615,6 +631,13 @@ public struct PendingCommit: Sendable {
         self.outPath = outPath
         self.token = token
     }
+}
+
+/// A stored value outside its domain (mapped to ``HistoryError/badValue(path:run:column:value:)``).
+struct BadStoredValue: Error {
+    var run: Int64
+    var column: String
+    var value: String
 }
 
 /// What ``HistoryStore/record(_:beforeCommit:)`` writes for one run.

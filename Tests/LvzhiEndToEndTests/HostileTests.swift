@@ -266,3 +266,30 @@ extension HostileTests {
         #expect(try score(s, ["--if-changed"]).stdout.contains("跳过"))
     }
 }
+
+// MARK: - 6. A history with values outside their domain
+
+extension HostileTests {
+    /// A score of Int64.max or an invalid period start in the history file: `diff --runs`,
+    /// `history member` and `history list` fail with a clear error naming the run (exit 3),
+    /// never a crash (70) or a 1970 date.
+    @Test func outOfRangeHistoryValuesAreAClearErrorNamingTheRun() throws {
+        let s = Scratch()
+        #expect(try score(s).status == 0)
+        #expect(try score(s, ["--lang", "en"]).status == 0)
+        let history = s.file("lvzhi-history.sqlite")
+        let db = try DatabaseQueue(path: history)
+        try db.write { db in try db.execute(sql: "UPDATE member_result SET score = 9223372036854775807 WHERE run_id = 1 AND member_id = 'M1'") }
+        let diff = try lvzhi(["diff", "--runs", "1", "2", "--history", history])
+        #expect(diff.status == 3 && diff.stderr.contains("运行 #1") && diff.stderr.contains("9223372036854775807"), "\(diff.status) \(diff.stderr)")
+        let member = try lvzhi(["history", "member", "M1", "--history", history, "--lang", "en"])
+        #expect(member.status == 3 && member.stderr.contains("run #1"), "\(member.status) \(member.stderr)")
+
+        try db.write { db in try db.execute(sql: "UPDATE run SET period_start = '2025-02-30' WHERE id = 2") }
+        let list = try lvzhi(["history", "list", "--history", history])
+        #expect(list.status == 3 && list.stderr.contains("运行 #2") && list.stderr.contains("period_start"), "\(list.status) \(list.stderr)")
+        #expect(!list.stdout.contains("1970"))
+        let show = try lvzhi(["history", "show", "2", "--history", history])
+        #expect(show.status == 3 && !show.stdout.contains("1970"), "\(show.status) \(show.stderr)")
+    }
+}
