@@ -63,13 +63,13 @@ public struct Reconciliation: Sendable, Equatable {
     /// Plain text, one fact per line.
     public func render(_ lang: Language) -> String {
         func list(_ items: [(value: String, count: Int)]) -> String {
-            items.map { "\($0.value.isEmpty ? lang.pick("（空）", "(empty)") : $0.value) × \($0.count)" }
+            items.map { "\($0.value.isEmpty ? lang.pick("（空）", "(empty)") : TerminalText.escape($0.value)) × \($0.count)" }
                 .joined(separator: lang.pick("、", ", "))
         }
         var out: [String] = []
         out.append(lang.pick("核对 / 读取的文件：\(filesRead.count) 个", "reconciliation / files read: \(filesRead.count)"))
         for f in filesRead {
-            out.append("  \(f)" + (sheets[f].map { lang.pick("（工作表“\($0)”）", " (sheet “\($0)”)") } ?? ""))
+            out.append("  \(TerminalText.escape(f))" + (sheets[f].map { lang.pick("（工作表“\($0)”）", " (sheet “\($0)”)") } ?? ""))
             if let others = otherSheets[f] {
                 out.append(lang.pick("    未读的其他工作表：", "    other sheets, not read: ") + others.map { $0.describe(lang) }.joined(separator: lang.pick("、", ", ")))
             }
@@ -83,7 +83,7 @@ public struct Reconciliation: Sendable, Equatable {
         if !unknownKinds.isEmpty { out.append(lang.pick("未知的活动类型：", "unknown kinds: ") + list(unknownKinds)) }
         if !unknownStatuses.isEmpty { out.append(lang.pick("未知的状态：", "unknown statuses: ") + list(unknownStatuses)) }
         if !unknownMembers.isEmpty { out.append(lang.pick("名册中没有的委员：", "records for members not in the roster: ") + list(unknownMembers)) }
-        let shown = membersWithoutRecords.prefix(20).map { "\($0.id) \($0.name)" }.joined(separator: lang.pick("、", ", "))
+        let shown = membersWithoutRecords.prefix(20).map { TerminalText.escape("\($0.id) \($0.name)") }.joined(separator: lang.pick("、", ", "))
         let more = membersWithoutRecords.count > 20 ? lang.pick(" 等", " …") : ""
         out.append(lang.pick("没有任何记录的委员：\(membersWithoutRecords.count) 人", "members with no records: \(membersWithoutRecords.count)")
                    + (membersWithoutRecords.isEmpty ? "" : lang.pick("（", " (") + shown + more + lang.pick("）", ")")))

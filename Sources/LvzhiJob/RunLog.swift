@@ -41,7 +41,9 @@ public final class RunLog: @unchecked Sendable {
         defer { mutex.unlock() }
         let prefix = "\(formatter.string(from: Date())) [\(getpid())] "
         var out = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Control characters from inputs never act on a terminal showing the log; values with
+        // line breaks (a file name) are escaped where they are put in, so a line stays a line.
+        for line in TerminalText.escape(text, keepingNewlines: true).split(separator: "\n", omittingEmptySubsequences: false) {
             out += prefix + line + "\n"
         }
         let bytes = Array(out.utf8)

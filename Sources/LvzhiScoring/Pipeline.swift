@@ -48,7 +48,7 @@ public enum ScoringPipeline {
 
     /// N005: roster members not in office during the period, not graded (listed by id).
     static func notGradedNotice(_ members: [Member], period: Period) -> RunNotice {
-        let shown = members.prefix(20).map { "\($0.id) \($0.name)" }
+        let shown = members.prefix(20).map { TerminalText.escape("\($0.id) \($0.name)") }
         let more = members.count > 20
         return RunNotice(
             id: "N005",
@@ -169,7 +169,7 @@ public struct InputFailures: Error, Sendable {
         let sep = lang.pick("、", ", ")
         func names(_ files: [String]) -> String {
             if files.isEmpty { return lang.pick("无", "none") }
-            let shown = files.prefix(30).joined(separator: sep)
+            let shown = files.prefix(30).map { TerminalText.escape($0) }.joined(separator: sep)
             return files.count > 30 ? shown + lang.pick("……（共 \(files.count) 个）", "… (\(files.count) in all)") : shown
         }
         out.append(lang.pick("lvzhi: 有 \(failed.count) 个活动文件未能完整读取，没有评分。",

@@ -200,7 +200,7 @@ extension Score {
     static func failEarly(_ code: Int32, _ message: String, log path: String?, lang: Language) -> ExitCode {
         printErr(message)
         if let path, let log = try? RunLog(path: path, lang: lang) {
-            log.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().joined(separator: " "))
+            log.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().map(shown).joined(separator: " "))
             log.line(message)
             log.line(lang.pick("结束：退出码 \(code)", "end: exit code \(code)"))
         }
@@ -284,7 +284,7 @@ final class ScoreRunner: @unchecked Sendable {
     }
 
     func run() throws {
-        log?.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().joined(separator: " "))
+        log?.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().map(shown).joined(separator: " "))
         installSignalHandlers()
         do {
             try body()
@@ -403,7 +403,7 @@ final class ScoreRunner: @unchecked Sendable {
         }
         if let manifest {
             for a in manifest.rules + [manifest.members] + manifest.activities {
-                log?.line(lang.pick("输入 ", "input ") + "\(a.path) sha256=\(a.sha256)")
+                log?.line(lang.pick("输入 ", "input ") + "\(shown(a.path)) sha256=\(a.sha256)")
             }
         }
 
@@ -448,8 +448,8 @@ final class ScoreRunner: @unchecked Sendable {
         for n in run.notices where !quiet { printErr(lang.pick("提示: ", "note: ") + n.message(lang)) }
         for n in run.notices { log?.line(n.message(lang)) }
         for f in run.files {
-            log?.line(lang.pick("读取 \(f.path)：\(f.read) 条，接受 \(f.accepted) 条，拒收 \(f.rejected) 条",
-                                "read \(f.path): \(f.read) records, \(f.accepted) accepted, \(f.rejected) rejected"))
+            log?.line(lang.pick("读取 \(shown(f.path))：\(f.read) 条，接受 \(f.accepted) 条，拒收 \(f.rejected) 条",
+                                "read \(shown(f.path)): \(f.read) records, \(f.accepted) accepted, \(f.rejected) rejected"))
         }
         if let path = settings.corrections {
             log?.line(CorrectionOption.summary(run.corrections, path: path, lang: lang))
@@ -536,7 +536,7 @@ final class ScoreRunner: @unchecked Sendable {
         }
         meter.finish()
         let written = selected.map { (out as NSString).appendingPathComponent($0) }
-        for w in written { log?.line(lang.pick("输出 ", "output ") + w) }
+        for w in written { log?.line(lang.pick("输出 ", "output ") + shown(w)) }
 
         if let timings {
             timings.mark("commit")
@@ -712,6 +712,19 @@ func runTimestamp(pinned: Date? = RunTime.pinned(flag: nil)) -> String {
     RunTime.text(pinned ?? Date())
 }
 
+/// Writes a message to stderr, control characters from inputs escaped (lvzhi's own line
+/// breaks kept).
 func printErr(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    FileHandle.standardError.write(Data((TerminalText.escape(s, keepingNewlines: true) + "\n").utf8))
 }
+
+/// Writes text to stdout, control characters from inputs escaped (line breaks kept). Output
+/// that carries lvzhi's own colours (explain's ledger) escapes its values itself and uses
+/// `Swift.print`.
+func print(_ s: String, terminator: String = "\n") {
+    Swift.print(TerminalText.escape(s, keepingNewlines: true), terminator: terminator)
+}
+
+/// One value (a path, a name) inside a message: every control character escaped, line
+/// breaks included, so it cannot split the message's lines.
+func shown(_ s: String) -> String { TerminalText.escape(s) }

@@ -293,3 +293,41 @@ extension HostileTests {
         #expect(show.status == 3 && !show.stdout.contains("1970"), "\(show.status) \(show.stderr)")
     }
 }
+
+// MARK: - 4. Control characters from inputs
+
+extension HostileTests {
+    /// ESC, OSC, BEL and line breaks in a column name, a kind, a title and a file name never
+    /// reach the terminal or the log raw: they are shown escaped, and a file name with a line
+    /// break does not split a log line.
+    @Test func controlCharactersFromInputsAreEscapedEverywhere() throws {
+        let s = Scratch()
+        let m = s.write("data/members.csv", members)
+        let evil = "\u{1B}]0;owned\u{07}\u{1B}[31m"
+        // A kind with an escape sequence (rejected, listed by validate), a title (shown by explain).
+        let acts = s.write("data/in/a\nb\u{1B}[2J.csv", """
+        activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title
+        A1,M1,2025-01-08,全体会议,出席,,,,1,,标题\(evil)
+        A2,M2,2025-01-08,会议\(evil),出席,,,,1,,
+        """)
+        let log = s.file("run.log")
+        let r = try score(s, ["--log", log], members: m, activities: [acts])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains("\u{1B}") && !r.stderr.contains("\u{1B}"))
+        let logText = s.read("run.log")
+        #expect(!logText.contains("\u{1B}") && !logText.contains("\u{07}"), "\(logText)")
+        // Every log line starts with a time stamp: the file name's line break did not split one.
+        for line in logText.split(separator: "\n") { #expect(line.hasPrefix("20") && line.contains(" ["), "\(line)") }
+        #expect(logText.contains("a\\nb\\e[2J.csv"), "\(logText)")
+
+        let v = try lvzhi(["validate", "--rules", rules, "--members", m, "--activities", acts, "--period", "2025"])
+        #expect(!v.stdout.contains("\u{1B}") && !v.stdout.contains("\u{07}") && v.stdout.contains("\\e]0;owned\\x07"), "\(v.stdout)")
+        let e = try lvzhi(["explain", "--member", "M1", "--rules", rules, "--members", m, "--activities", acts, "--period", "2025"])
+        #expect(e.status == 0 && !e.stdout.contains("\u{1B}]") && !e.stdout.contains("\u{07}"), "\(e.stdout)")
+
+        // A column name with an escape sequence: the diagnostic shows it escaped.
+        let bad = s.write("data/bad/x.csv", "activity_id,member_id,date,kind,status,col\(evil)\nA9,M1,2025-01-08,全体会议,出席,x\n")
+        let c = try score(s, [], members: m, activities: [bad])
+        #expect(c.status == 3 && !c.stderr.contains("\u{1B}") && c.stderr.contains("col\\e]0;owned\\x07"), "\(c.stderr)")
+    }
+}
