@@ -68,4 +68,30 @@ import LvzhiRules
         let book = try XLSXFixture([r1, r2]).write(to: s.path + "/roster.xlsx")
         #expect(throws: IngestError.unreadSheets(path: book, read: "委员", others: ["常委"])) { try RosterReader.read(path: book) }
     }
+
+    // MARK: - 10. UTF-16 without a byte-order mark
+
+    /// A UTF-16 file without a BOM is read as UTF-16 (told by its NUL bytes), not as a header
+    /// of 'a\0c\0t…'; a file with NULs in no such pattern is refused as undecodable.
+    @Test(arguments: [true, false])
+    func utf16WithoutABOMIsDetected(_ littleEndian: Bool) throws {
+        let text = "activity_id,member_id,date,kind,status,title\nA1,M1,2025-01-08,全体会议,出席,第一次会议\n"
+        var bytes: [UInt8] = []
+        for unit in text.utf16 {
+            let lo = UInt8(unit & 0xFF), hi = UInt8(unit >> 8)
+            bytes += littleEndian ? [lo, hi] : [hi, lo]
+        }
+        let p = temp("utf16.csv", bytes)
+        var rows: [[String]] = []
+        try CSVReader(path: p).forEachRow { row in rows.append((0..<row.count).map { row.string($0) ?? "?" }) }
+        #expect(rows.first?.first == "activity_id")
+        #expect(rows.last == ["A1", "M1", "2025-01-08", "全体会议", "出席", "第一次会议"])
+    }
+
+    @Test func nulBytesWithoutAPatternAreRefused() throws {
+        let p = temp("nul.csv", Array("a,b\n1,".utf8) + [0, 0, 0, 0x41] + Array("\n".utf8))
+        #expect(throws: IngestError.undecodable(path: p, offset: 6, line: 2, encoding: "UTF-8")) {
+            try CSVReader(path: p).forEachRow { _ in }
+        }
+    }
 }
