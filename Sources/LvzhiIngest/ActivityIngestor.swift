@@ -319,7 +319,7 @@ public struct ActivityIngestor {
         var quantity = Points.one
         let qBytes = value(.quantity)
         if !qBytes.isEmpty {
-            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= 1_000_000 * Points.scale else {
+            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= RejectReason.maxQuantity * Points.scale else {
                 return no(.quantity, qBytes, .badQuantity(ActivityField.quantity.key))
             }
             quantity = q

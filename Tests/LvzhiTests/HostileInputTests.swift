@@ -94,4 +94,29 @@ import LvzhiRules
             try CSVReader(path: p).forEachRow { _ in }
         }
     }
+
+    // MARK: - Also
+
+    /// A bad quantity's reason gives the limit.
+    @Test func aBadQuantitySaysTheLimit() {
+        #expect(RejectReason.badQuantity("quantity").message(.zh).contains("0 到 1,000,000"))
+        #expect(RejectReason.badQuantity("quantity").message(.en).contains("from 0 to 1,000,000"))
+    }
+
+    /// An output folder that is a mount point (here /dev/shm, a tmpfs on Linux) is refused
+    /// before any work with a hint to use a folder inside it, not failed at the swap with EBUSY.
+    @Test(.enabled(if: Self.isMountPoint("/dev/shm")))
+    func aMountPointAsTheOutputFolderGetsAHint() throws {
+        let folder = OutputFolder(target: "/dev/shm")
+        #expect(throws: OutputFolder.Failure.self) { try folder.check(owned: []) }
+        do { try folder.check(owned: []) } catch {
+            guard case .mountPoint = error else { Issue.record("got \(error)"); return }
+            #expect(error.message(.zh).contains("--out /dev/shm/lvzhi"))
+        }
+    }
+
+    static func isMountPoint(_ p: String) -> Bool {
+        var a = stat(), b = stat()
+        return stat(p, &a) == 0 && stat((p as NSString).deletingLastPathComponent, &b) == 0 && a.st_dev != b.st_dev
+    }
 }
