@@ -96,12 +96,16 @@ struct DraftMapping {
     /// rows or the record element, the longest such name.
     func kindGuess() -> (String, String)? {
         let fileName = (inspection.path as NSString).lastPathComponent
-        let text = [inspection.titleText ?? "", inspection.record ?? "", fileName].joined(separator: " ")
+        let headers = inspection.columns.map(\.name).joined(separator: " ")
         let kinds = context.vocabulary.map { Array($0.kinds.keys) } ?? ["提案", "社情民意", "视察", "调研", "全体会议", "学习培训"]
-        var found = kinds.filter { text.contains($0) }
-        if found.isEmpty, text.contains("信息"), kinds.contains("社情民意") { found = ["社情民意"] }
-        guard let k = found.sorted().max(by: { $0.count < $1.count }) else { return nil }
-        return (k, "“\(k)”出现在" + (inspection.titleText?.contains(k) == true ? "标题或元素名" : "文件名") + "中")
+        for (text, place) in [(inspection.titleText ?? "", "标题或元素名"), (inspection.record ?? "", "元素名"), (fileName, "文件名"), (headers, "列名")] {
+            var found = kinds.filter { text.contains($0) }
+            if found.isEmpty, place != "文件名", text.contains("信息"), kinds.contains("社情民意") { found = ["社情民意"] }
+            if let k = found.sorted().max(by: { $0.count < $1.count }) {
+                return (k, "“\(found.contains(k) && text.contains(k) ? k : "信息")”出现在\(place)中")
+            }
+        }
+        return nil
     }
 
     /// The rule file's value that `value` abbreviates or decorates: the longest allowed value
@@ -111,7 +115,11 @@ struct DraftMapping {
             var it = b.makeIterator()
             return a.allSatisfy { c in while let x = it.next() { if x == c { return true } }; return false }
         }
-        return allowed.filter { !$0.isEmpty && subsequence($0, of: value) }.max { $0.count < $1.count }
+        // 未立案, 没有采用: the negation is 不 in the rule file's words.
+        let v = String(value.map { "未没無无".contains($0) ? "不" : $0 })
+        let negated = v.contains("不")
+        return allowed.filter { !$0.isEmpty && subsequence($0, of: v) && ($0.contains("不") || !negated || !allowed.contains { $0.contains("不") }) }
+            .max { $0.count < $1.count }
     }
 
     // MARK: - Writing
@@ -139,7 +147,7 @@ struct DraftMapping {
         // Guess every column, then weigh them against each other.
         var guesses = inspection.columns.map { guess($0, kind: kind?.0) }
         func first(_ g: ColumnGuess) -> Int? { guesses.firstIndex { $0.0 == g } }
-        let hasMemberID = first(.memberID) != nil
+        let hasMemberID = !isXML && first(.memberID) != nil
         for i in guesses.indices {
             switch guesses[i].0 {
             case .memberName where hasMemberID, .nameList where hasMemberID:
@@ -169,8 +177,10 @@ struct DraftMapping {
         let roles = kind.flatMap { context.vocabulary?.kinds[$0.0]?.roles }.flatMap { $0.count == 2 ? $0 : nil }
         lines.append(isXML ? "record: \(DraftYAML.scalar(inspection.record ?? ""))           # 猜测：重复出现的元素，共 \(inspection.records) 项" : "columns:")
         if isXML { lines.append("fields:") }
+        let containers = Set(inspection.columns.map(\.name).filter { n in inspection.columns.contains { $0.name.hasPrefix(n + "/") && !n.hasPrefix("@") } })
         for (i, c) in inspection.columns.enumerated() {
             if isXML, personPaths.contains(where: { c.name == $0 || c.name.hasPrefix($0 + "/") }) { continue }
+            if isXML, containers.contains(c.name), c.nonEmpty == 0 { continue }
             let (g, why) = guesses[i]
             let target = g.yaml(roles: roles)
             let stats = "\(c.nonEmpty) 个非空值、\(c.distinctCapped ? "\(ColumnProfile.distinctBound)+" : String(c.distinct)) 种"
@@ -232,7 +242,8 @@ struct DraftMapping {
             lines += constants
         }
         var values: [String] = []
-        for (field, allowed) in [(ActivityField.status, vocab?.statuses), (.level, vocab?.levels), (.role, vocab?.roles)] {
+        let kinds = context.vocabulary.map { Array($0.kinds.keys).sorted() }
+        for (field, allowed) in [(ActivityField.kind, kinds), (.status, vocab?.statuses), (.level, vocab?.levels), (.role, vocab?.roles)] {
             guard let allowed, let i = inspection.columns.indices.first(where: { guesses[$0].0 == .field(field) }) else { continue }
             var rows: [String] = []
             for v in inspection.columns[i].frequent where !allowed.contains(v) {
@@ -259,22 +270,36 @@ struct DraftMapping {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// XML person groups: elements (or attributes) holding roster names, lead first. Marks their
-    /// places in `guesses` as taken and returns the `people:` lines.
+    /// XML person groups: elements (or their attributes) holding roster names or member ids,
+    /// lead first. Returns the `people:` lines and the group paths (whose places are then
+    /// written under each group's `fields`, not the item's).
     func xmlPeople(_ guesses: inout [(ColumnGuess, String)], kind: String?, paths: inout [String]) -> [String] {
         let cols = inspection.columns
-        var groups: [(path: String, name: String, list: Bool, single: Bool, why: String, lead: Bool)] = []
+        struct Group {
+            var path: String
+            var member: String?
+            var name: String?
+            var list = false
+            var single = false
+            var why = ""
+            var lead = false
+        }
+        var groups: [Group] = []
         for (i, c) in cols.enumerated() {
             let g = guesses[i].0
-            guard g == .memberName || g == .nameList else { continue }
+            guard g == .memberName || g == .nameList || g == .memberID else { continue }
             let parts = c.name.split(separator: "/").map(String.init)
             let attribute = parts.last?.hasPrefix("@") == true
             let element = (attribute ? parts.dropLast() : parts[...]).joined(separator: "/")
             guard !element.isEmpty else { continue } // an attribute of the item itself: an item-level field
-            let list = g == .nameList || (c.empty > 0 && c.maxPerItem <= 1)
-            let single = !list && c.maxPerItem == 1 && c.items == inspection.records
-            let lead = DraftMapping.has(element, ["第一", "主", "牵头", "领衔"]) || single
-            groups.append((element, attribute ? parts.last! : ".", list, single, guesses[i].1, lead))
+            let k = groups.firstIndex { $0.path == element } ?? { groups.append(Group(path: element)); return groups.count - 1 }()
+            let place = attribute ? parts.last! : "."
+            if g == .memberID { groups[k].member = place } else { groups[k].name = place }
+            let list = g == .nameList || (g == .memberName && c.empty > 0 && c.maxPerItem <= 1)
+            groups[k].list = groups[k].member == nil && list
+            groups[k].single = !groups[k].list && c.maxPerItem == 1 && c.items == inspection.records
+            groups[k].why = guesses[i].1
+            groups[k].lead = DraftMapping.has(element, ["第一", "主", "牵头", "领衔"]) || groups[k].single
         }
         groups.sort { $0.lead && !$1.lead }
         let roles = kind.flatMap { context.vocabulary?.kinds[$0]?.roles }.flatMap { $0.count == 2 ? $0 : nil }
@@ -282,15 +307,17 @@ struct DraftMapping {
         for (n, g) in groups.enumerated() {
             paths.append(g.path)
             var extra: [String] = []
-            for c in cols where c.name.hasPrefix(g.path + "/") {
-                let rest = String(c.name.dropFirst(g.path.count + 1))
-                if rest == g.name { continue }
+            let used = g.member ?? g.name ?? "."
+            for c in cols where c.name == g.path || c.name.hasPrefix(g.path + "/") {
+                let rest = c.name == g.path ? "." : String(c.name.dropFirst(g.path.count + 1))
+                if rest == used { continue }
+                if rest == ".", c.nonEmpty == 0 { continue }
                 let (guess, _) = guess(c, kind: kind)
-                extra.append("\(DraftYAML.scalar(rest)): \(guess == .roster(.sector) && !g.list ? "roster.sector" : "skip")")
+                extra.append("\(DraftYAML.scalar(rest)): \(guess == .roster(.sector) && !g.list && g.member == nil ? "roster.sector" : "skip")")
             }
             var entry = "{path: \(DraftYAML.scalar(g.path))"
-            if let roles { entry += ", role: \(DraftYAML.scalar(n == 0 && groups.count > 1 || (groups.count == 1 && g.single) ? roles[0] : roles[1]))" }
-            entry += ", name: \(DraftYAML.scalar(g.name))"
+            if let roles { entry += ", role: \(DraftYAML.scalar(n == 0 && (groups.count > 1 || g.single) ? roles[0] : roles[1]))" }
+            entry += g.member.map { ", member: \(DraftYAML.scalar($0))" } ?? ", name: \(DraftYAML.scalar(used))"
             if g.single { entry += ", single: true" }
             if g.list { entry += ", list: true" }
             if !extra.isEmpty { entry += ", fields: {\(extra.joined(separator: ", "))}" }

@@ -62,15 +62,29 @@ public enum Inspector {
     }
 
     static func inspectTable(_ r: inout Inspection, _ ctx: InspectContext) throws {
-        let source: TableSource
         if r.format == .csv {
             r.encoding = detectEncoding(path: r.path)
-            source = try TableSource.open(path: r.path, format: .csv)
-        } else {
-            r.encoding = "xlsx"
-            source = try TableSource.open(path: r.path, format: .xlsx, headerRow: 1)
-            r.sheet = source.sheetName
+            return try inspectRows(&r, ctx, source: TableSource.open(path: r.path, format: .csv))
         }
+        // A workbook: every visible worksheet, keeping the one that holds the most data (the
+        // first sheet is often a 填表说明).
+        r.encoding = "xlsx"
+        let book = try XLSXWorkbook(path: r.path)
+        let visible = book.sheets.filter { $0.visible && $0.isWorksheet }
+        var best: Inspection?
+        for n in visible.indices {
+            var candidate = r
+            let source = TableSource.sheet(book, index: try book.sheetIndex(.number(n + 1)), headerRow: 1)
+            candidate.sheet = source.sheetName
+            guard (try? inspectRows(&candidate, ctx, source: source)) != nil else { continue }
+            let size = candidate.records * candidate.columns.count
+            if best == nil || size > best!.records * best!.columns.count { best = candidate }
+        }
+        guard let best else { throw IngestError.emptyFile(path: r.path) }
+        r = best
+    }
+
+    static func inspectRows(_ r: inout Inspection, _ ctx: InspectContext, source: TableSource) throws {
         // The first rows wait until the header is known.
         var head: [(line: Int, cells: [String])] = []
         var header: [String]?
