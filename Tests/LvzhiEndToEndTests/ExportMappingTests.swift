@@ -48,3 +48,59 @@ import Testing
         #expect(en.stdout.contains("23 rows that are not records were skipped"), "\(en.stdout)")
     }
 }
+
+/// `lvzhi inspect` on the same two exports, with the roster and the rule file: the drafts it
+/// writes, unedited, must pass `lvzhi validate` and score exactly like the canonical records.
+@Suite struct InspectCommandTests {
+    @Test func draftsTheMappingsOfBothExports() throws {
+        let s = Scratch()
+        for f in ["proposal-export.xml", "opinions-sheet.csv"] {
+            try FileManager.default.copyItem(atPath: "Samples/exports/" + f, toPath: s.file(f))
+        }
+        let r = try lvzhi(["inspect", s.file("proposal-export.xml"), s.file("opinions-sheet.csv"),
+                           "--members", "Samples/members.csv", "--rules", "Rules/fengjie.yaml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("编码：GB18030") && r.stdout.contains("重复的元素：提案列表/提案，共 320 项"), "\(r.stdout)")
+        #expect(r.stdout.contains("表头在第 2 行；数据 640 行"), "\(r.stdout)")
+        #expect(r.stdout.contains("联名提案人  [非空 226、空 94"), "samples and distinct counts per place: \(r.stdout)")
+        let xml = s.read("proposal-export.mapping.yaml"), sheet = s.read("opinions-sheet.mapping.yaml")
+        for line in ["encoding: gb18030", "record: \"提案列表/提案\"", "\"@编号\": activity_id", "提交时间: date", "办理状态: status",
+                     "重点提案: {field: marks, filled: 重点, texts: [是]}",
+                     "- {path: 第一提案人, role: 第一提案人, name: \".\", single: true, fields: {\"@界别\": roster.sector}}",
+                     "- {path: 联名提案人, role: 联名提案人, name: \".\", list: true}", "kind: 提案", "不予立案: 不立案"] {
+            #expect(xml.contains(line), "\(line)\n\(xml)")
+        }
+        for line in ["encoding: gb18030", "header_row: 2", "excel_dates: true", "序号: skip", "信息编号: activity_id", "报送人: member_name",
+                     "所属界别: roster.sector", "区级采用: {filled: {level: 区, status: 采用}}", "市领导批示: {filled: {level: 市, status: 批示}}",
+                     "采用方式: marks", "- repeated_header", "- {column: 序号, equals: 合计}", "- {starts_with: \"注：\"}", "kind: 社情民意",
+                     "\"\": 报送"] {
+            #expect(sheet.contains(line), "\(line)\n\(sheet)")
+        }
+        #expect(sheet.split(separator: "\n").filter { !$0.hasPrefix("#") }.allSatisfy { !$0.contains(":") || $0.contains("#") || $0.hasSuffix(":") || $0.hasPrefix("mapping") || $0.hasPrefix("name") || $0.hasPrefix("files") },
+                "every guess carries a comment")
+        // Unedited, the drafts read both exports completely and score like the canonical records.
+        let inputs = ["--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities", s.file("proposal-export.xml"),
+                      s.file("opinions-sheet.csv"), "--mapping", s.file("proposal-export.mapping.yaml"), s.file("opinions-sheet.mapping.yaml")]
+        let v = try lvzhi(["validate"] + inputs)
+        #expect(v.status == 0 && v.stdout.contains("读取记录 1661 条：接受 1661 条，拒收 0 条"), "\(v.stdout)\(v.stderr)")
+        let env = ["SOURCE_DATE_EPOCH": "1767225600"]
+        let drafted = try lvzhi(["score"] + inputs + ["--out", s.file("drafted"), "--no-history"], environment: env)
+        let canonical = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities",
+                                   "Samples/exports/canonical", "--out", s.file("canonical"), "--no-history"], environment: env)
+        #expect(drafted.status == 0 && canonical.status == 0)
+        #expect(s.read("drafted/scores.csv") == s.read("canonical/scores.csv"))
+        // A draft is not overwritten without --force.
+        let again = try lvzhi(["inspect", s.file("opinions-sheet.csv")])
+        #expect(again.status == 64 && again.stderr.contains("--force"), "\(again.stderr)")
+    }
+
+    @Test func withoutRosterOrRulesTheDraftStillParses() throws {
+        let s = Scratch()
+        let r = try lvzhi(["inspect", "Samples/foreign/inspections.xlsx", "--out", s.path, "--lang", "en"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("sheet “调研视察”") && r.stdout.contains("header on line 2"), "the data sheet, not the 填表说明 before it: \(r.stdout)")
+        let v = try lvzhi(["validate", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities",
+                           "Samples/foreign/inspections.xlsx", "--mapping", s.file("inspections.mapping.yaml")])
+        #expect(v.status != 3, "the draft is a valid mapping file: \(v.stderr)")
+    }
+}

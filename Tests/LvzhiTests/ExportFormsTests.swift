@@ -450,3 +450,33 @@ func ingestExport(_ yaml: String, _ name: String, _ text: String, gb18030: Bool 
         #expect(xml.first { $0.id == "M025" }?.zh.contains("level（级别）") == true)
     }
 }
+
+/// Scope 6: the guesses behind `lvzhi inspect`.
+@Suite struct InspectorTests {
+    @Test func closestAllowedValue() {
+        let statuses = ["立案", "不立案"]
+        #expect(DraftMapping.closestAllowed("已立案", statuses) == "立案")
+        #expect(DraftMapping.closestAllowed("不予立案", statuses) == "不立案")
+        #expect(DraftMapping.closestAllowed("未立案", statuses) == "不立案")
+        #expect(DraftMapping.closestAllowed("退回", statuses) == nil)
+        #expect(DraftMapping.closestAllowed("区级", ["", "区", "市"]) == "区")
+    }
+
+    @Test func aSheetWithATitleFootersAndAFilledColumnGroup() throws {
+        let s = Scratch()
+        let csv = "社情民意信息汇总,,,,\n编号,报送人,日期,区级采用,市级采用\nX1,张三,20250305,√,\nX2,叶　兰,2025年3月6号,,\nX3,王五,45721,,采用\n,,,,\n合计,,3,,\n"
+        let roster = try RosterReader.read(path: s.write("m.csv", exportMembersCSV))
+        let rules = try RuleFileLoader.parse(exportRulesYAML, path: "t.yaml")
+        let i = try Inspector.inspect(path: s.write("o.csv", csv), context: InspectContext(members: roster.members, vocabulary: rules.vocabulary))
+        #expect(i.headerRow == 2 && i.records == 3)
+        #expect(i.skipped.map(\.rule) == ["blank", "total|编号|合计|合计"])
+        let d = i.draft
+        for line in ["header_row: 2", "excel_dates: true", "编号: activity_id", "报送人: member_name", "日期: date",
+                     "区级采用: {filled: {level: 区, status: 采用}}", "{column: 编号, equals: 合计}", "kind: 社情民意", "\"\": 报送"] {
+            #expect(d.contains(line), "\(line)\n\(d)")
+        }
+        // The draft is a mapping the loader accepts.
+        let m = try MappingLoader.parse(d, path: s.path + "/o.mapping.yaml")
+        #expect(m.headerRow == 2 && m.excelDates && m.skipRows.count == 1)
+    }
+}
