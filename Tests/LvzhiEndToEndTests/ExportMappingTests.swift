@@ -55,7 +55,7 @@ import Testing
     @Test func draftsTheMappingsOfBothExports() throws {
         let s = Scratch()
         for f in ["proposal-export.xml", "opinions-sheet.csv"] {
-            try FileManager.default.copyItem(atPath: "Samples/exports/" + f, toPath: s.file(f))
+            try FileManager.default.copyItem(atPath: packageRoot + "/Samples/exports/" + f, toPath: s.file(f))
         }
         let r = try lvzhi(["inspect", s.file("proposal-export.xml"), s.file("opinions-sheet.csv"),
                            "--members", "Samples/members.csv", "--rules", "Rules/fengjie.yaml"])
@@ -102,5 +102,22 @@ import Testing
         let v = try lvzhi(["validate", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities",
                            "Samples/foreign/inspections.xlsx", "--mapping", s.file("inspections.mapping.yaml")])
         #expect(v.status != 3, "the draft is a valid mapping file: \(v.stderr)")
+    }
+}
+
+/// Samples/exports is generated: regenerating it must give the committed files.
+@Suite struct GeneratedExportsTests {
+    @Test func samplesExportsAreUpToDate() throws {
+        let s = Scratch()
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gen.arguments = ["python3", packageRoot + "/scripts/gen-exports", "--out", s.path, "--members", packageRoot + "/Samples/members.csv"]
+        gen.standardOutput = FileHandle.nullDevice
+        try gen.run()
+        gen.waitUntilExit()
+        try #require(gen.terminationStatus == 0, "scripts/gen-exports failed (python3 needed)")
+        for f in ["proposal-export.xml", "opinions-sheet.csv", "canonical/proposals.csv", "canonical/opinions.csv"] {
+            #expect(s.data(f) == FileManager.default.contents(atPath: packageRoot + "/Samples/exports/" + f), "Samples/exports/\(f) is stale: run scripts/gen-exports")
+        }
     }
 }
