@@ -264,8 +264,8 @@ struct MappingParser: YAMLDocumentParser {
                 switch spec.target {
                 case .field(let f)?: fields[f] = value
                 case nil where fieldNode == nil:
-                    error("M021", v, zh: "\(what)：filled 是一个值时要写 field（如 {field: level, filled: 区}），或写成 {filled: {level: 区, status: 采用}}",
-                          en: "\(what): a single filled value needs field (e.g. {field: level, filled: 区}), or write {filled: {level: 区, status: 采用}}")
+                    error("M021", v, zh: "\(what)：filled 是一个值时要写 field（如 {field: level, filled: 区}），或写成 {filled: {status: 采用, level: 区}}",
+                          en: "\(what): a single filled value needs field (e.g. {field: level, filled: 区}), or write {filled: {status: 采用, level: 区}}")
                 case nil: break
                 default:
                     error("M032", fieldNode, zh: "\(what)：filled 只能给出活动字段（不能是 member_name、skip 或名册列）",

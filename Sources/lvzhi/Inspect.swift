@@ -9,14 +9,17 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "查看未映射的导出并起草映射文件 (look at unmapped exports and draft their mapping files).",
         discussion: """
-        识别编码、表头所在的行（或 XML 中重复出现的元素）、各列的样例和不同值的个数，
-        猜测哪些列是姓名、名单、日期、委员编号，写出映射文件草稿（每处猜测都有注释），
-        再用 lvzhi validate --mapping 检查。
-        (Detects the encoding, the header row or the repeated XML element, samples and
-        distinct counts per column, guesses names, lists, dates and member ids, and writes
-        a draft mapping file with every guess commented, for lvzhi validate to check.)
-        退出码：0 写出草稿；3 文件无法读取；64 用法错误或草稿已存在（加 --force 覆盖）。
-        (exit codes: 0 drafts written, 3 unreadable file, 64 usage or the draft exists.)
+        识别编码、表头所在的行（或 XML 中重复出现的元素）、各列的样例
+        和不同值的个数，猜测哪些列是姓名、名单、日期、委员编号，写出
+        映射文件草稿（每处猜测都有注释），再用 lvzhi validate 检查。
+        (Detects the encoding, the header row or the repeated XML element,
+        samples and distinct counts per column, guesses names, lists, dates
+        and member ids, and writes a draft mapping file with every guess
+        commented, for lvzhi validate to check.)
+        退出码：0 写出草稿；3 文件无法读取；64 用法错误或草稿已存在
+        （加 --force 覆盖）。
+        (exit codes: 0 drafts written, 3 unreadable file, 64 usage or the
+        draft exists.)
         """
     )
 
@@ -29,7 +32,7 @@ struct Inspect: ParsableCommand {
     @Option(help: "规则文件，用来对应活动类型、状态和级别 (the rule file, for kinds, statuses and levels).")
     var rules: String?
 
-    @Option(help: "草稿写到这个文件夹（默认与导出文件相同） (folder for the drafts; default: next to each export).")
+    @Option(help: "草稿写到这个文件夹（默认在导出旁边） (folder for the drafts; default: next to each export).")
     var out: String?
 
     @Flag(help: "覆盖已有的草稿 (overwrite existing drafts).")

@@ -71,7 +71,7 @@ import Testing
             #expect(xml.contains(line), "\(line)\n\(xml)")
         }
         for line in ["encoding: gb18030", "header_row: 2", "excel_dates: true", "序号: skip", "信息编号: activity_id", "报送人: member_name",
-                     "所属界别: roster.sector", "区级采用: {filled: {level: 区, status: 采用}}", "市领导批示: {filled: {level: 市, status: 批示}}",
+                     "所属界别: roster.sector", "区级采用: {filled: {status: 采用, level: 区}}", "市领导批示: {filled: {status: 批示, level: 市}}",
                      "采用方式: marks", "- repeated_header", "- {column: 序号, equals: 合计}", "- {starts_with: \"注：\"}", "kind: 社情民意",
                      "\"\": 报送"] {
             #expect(sheet.contains(line), "\(line)\n\(sheet)")

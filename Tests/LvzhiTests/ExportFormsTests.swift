@@ -472,7 +472,7 @@ func ingestExport(_ yaml: String, _ name: String, _ text: String, gb18030: Bool 
         #expect(i.skipped.map(\.rule) == ["blank", "total|编号|合计|合计"])
         let d = i.draft
         for line in ["header_row: 2", "excel_dates: true", "编号: activity_id", "报送人: member_name", "日期: date",
-                     "区级采用: {filled: {level: 区, status: 采用}}", "{column: 编号, equals: 合计}", "kind: 社情民意", "\"\": 报送"] {
+                     "区级采用: {filled: {status: 采用, level: 区}}", "{column: 编号, equals: 合计}", "kind: 社情民意", "\"\": 报送"] {
             #expect(d.contains(line), "\(line)\n\(d)")
         }
         // The draft is a mapping the loader accepts.

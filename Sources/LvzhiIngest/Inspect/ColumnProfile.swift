@@ -133,7 +133,7 @@ enum ColumnGuess: Equatable {
             if fields.count == 1, let (f, v) = fields.first {
                 "{field: \(f.key), filled: \(DraftYAML.scalar(v))" + (texts.map { ", texts: [\($0.map(DraftYAML.scalar).joined(separator: ", "))]" } ?? "") + "}"
             } else {
-                "{filled: {" + fields.sorted { $0.key.rawValue > $1.key.rawValue }.map { "\($0.key.key): \(DraftYAML.scalar($0.value))" }.joined(separator: ", ")
+                "{filled: {" + fields.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.key): \(DraftYAML.scalar($0.value))" }.joined(separator: ", ")
                     + "}" + (texts.map { ", texts: [\($0.map(DraftYAML.scalar).joined(separator: ", "))]" } ?? "") + "}"
             }
         }

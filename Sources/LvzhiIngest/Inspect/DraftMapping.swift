@@ -297,7 +297,7 @@ struct DraftMapping {
             if g == .memberID { groups[k].member = place } else { groups[k].name = place }
             let list = g == .nameList || (g == .memberName && c.empty > 0 && c.maxPerItem <= 1)
             groups[k].list = groups[k].member == nil && list
-            groups[k].single = !groups[k].list && c.maxPerItem == 1 && c.items == inspection.records
+            groups[k].single = !groups[k].list && c.maxPerItem == 1 && c.items == min(inspection.records, Inspector.profiledRows)
             groups[k].why = guesses[i].1
             groups[k].lead = DraftMapping.has(element, ["第一", "主", "牵头", "领衔"]) || groups[k].single
         }

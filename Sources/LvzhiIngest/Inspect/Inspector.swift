@@ -34,6 +34,10 @@ public struct Inspection: Sendable {
 /// per column only counts, three samples and at most ``ColumnProfile/distinctBound`` distinct
 /// values, so memory does not grow with the file.
 public enum Inspector {
+    /// Data rows (or XML items) whose values are profiled; later ones are counted and, in
+    /// tables, still checked for totals, notes and repeated headers.
+    public static let profiledRows = 100_000
+
     /// - Throws: ``IngestError`` when the file cannot be read.
     public static func inspect(path: String, context: InspectContext = InspectContext()) throws -> Inspection {
         guard let format = InputFormat(path: path) else { throw IngestError.unsupportedFormat(path: path) }
@@ -119,6 +123,8 @@ public enum Inspector {
                 return
             }
             result.records += 1
+            // Past the first rows only the rows that are not records are still looked for.
+            if result.records > Inspector.profiledRows { return }
             for (i, c) in cells.enumerated() where i < profiles.count { profiles[i].add(c, ctx) }
         }
         func chooseHeader() {
@@ -214,8 +220,9 @@ public enum Inspector {
                 if outer.count > el.depth { outer.removeSubrange(el.depth...) }
                 outer.append(name)
                 guard outer.count >= record.count, Array(outer.suffix(record.count)) == record else { return }
-                inItem = el.depth
                 items += 1
+                guard items <= Inspector.profiledRows else { return }
+                inItem = el.depth
                 perItem = [:]
                 rel = []
                 texts = [""]
@@ -309,9 +316,13 @@ extension Inspection {
         let enc = format == .xlsx ? lang.pick("工作簿（Unicode）", "workbook (Unicode)") : encoding.uppercased()
         out.append(lang.pick("  编码：\(enc)", "  encoding: \(enc)") + (sheet.map { lang.pick("；工作表“\($0)”", "; sheet “\($0)”") } ?? ""))
         if let record {
-            out.append(lang.pick("  重复的元素：\(record)，共 \(records) 项；项内的元素和属性：", "  repeated element: \(record), \(records) items; inside each:"))
+            out.append(lang.pick("  重复的元素：\(record)，共 \(records) 项；项内的元素和属性", "  repeated element: \(record), \(records) items; inside each")
+                       + (records > Inspector.profiledRows ? lang.pick("（按前 \(Inspector.profiledRows) 项统计）", " (from the first \(Inspector.profiledRows) items)") : "")
+                       + lang.pick("：", ":"))
         } else {
-            out.append(lang.pick("  表头在第 \(headerRow ?? 1) 行；数据 \(records) 行；各列：", "  header on line \(headerRow ?? 1); \(records) data rows; columns:"))
+            out.append(lang.pick("  表头在第 \(headerRow ?? 1) 行；数据 \(records) 行；各列", "  header on line \(headerRow ?? 1); \(records) data rows; columns")
+                       + (records > Inspector.profiledRows ? lang.pick("（按前 \(Inspector.profiledRows) 行统计）", " (from the first \(Inspector.profiledRows) rows)") : "")
+                       + lang.pick("：", ":"))
         }
         for c in columns {
             let distinct = c.distinctCapped ? "\(ColumnProfile.distinctBound)+" : String(c.distinct)
