@@ -309,8 +309,7 @@ struct MappingParser: YAMLDocumentParser {
 
     /// Checks that each field comes from one place, except that several `filled` columns may
     /// share fields; names the field and the other place in M025.
-    mutating func placeTargets(_ entries: [(label: String, keyNode: Node, target: Mapping.Target)], what: String,
-                               constants: [ActivityField: String]) {
+    mutating func placeTargets(_ entries: [(label: String, keyNode: Node, target: Mapping.Target)]) {
         // Each field → (the first place, whether that place is a filled column).
         var placed: [String: (label: String, line: Int, filled: Bool)] = [:]
         for e in entries {
@@ -335,13 +334,8 @@ struct MappingParser: YAMLDocumentParser {
                     continue
                 }
                 placed[k] = (e.label, e.keyNode.mark?.line ?? 0, isFilled)
-                if case .filled = e.target, let f = ActivityField.allCases.first(where: { $0.key == k }), let c = constants[f] {
-                    error("M026", e.keyNode, zh: "字段 \(f.key) 既有来源（\(e.label)）又有固定值（constants: \(c)），只能二选一",
-                          en: "field \(f.key) has both a source (\(e.label)) and a constant (\(c)); keep one")
-                }
             }
         }
-        _ = what
     }
 
     mutating func parseColumns(_ node: Node, into m: inout Mapping) {
@@ -359,7 +353,7 @@ struct MappingParser: YAMLDocumentParser {
             placed.append(("“\(header)”列", keyNode, target))
             m.columns.append((Mapping.normalise(header), target))
         }
-        placeTargets(placed, what: "columns", constants: [:])
+        placeTargets(placed)
         if m.people != nil, let r = placed.first(where: { if case .roster = $0.target { true } else { false } }) {
             error("M033", r.keyNode, zh: "\(r.label)按名册区分同名委员，只能用于每行一人的委员列；名单列中的每个人无法各自对应",
                   en: "\(r.label) tells homonyms apart by a roster column, which works for one member per row, not for a list column")
@@ -385,13 +379,13 @@ struct MappingParser: YAMLDocumentParser {
                 }
                 continue
             }
-            guard let es = entries(item, what, allowed: ["column", "equals", "starts_with"]) else { continue }
+            guard let es = entries(item, what, allowed: MappingLoader.skipRuleKeys) else { continue }
             var rule = Mapping.SkipRule()
             for (k, _, v) in es {
                 switch k {
                 case "column": rule.column = string(v, "\(what).column").map(Mapping.normalise)
-                case "equals": rule.equals = (case_scalar(v) ? string(v, "\(what).equals").map { [$0] } : strings(v, "\(what).equals")) ?? []
-                default: rule.startsWith = (case_scalar(v) ? string(v, "\(what).starts_with").map { [$0] } : strings(v, "\(what).starts_with")) ?? []
+                case "equals": rule.equals = (isScalar(v) ? string(v, "\(what).equals").map { [$0] } : strings(v, "\(what).equals")) ?? []
+                default: rule.startsWith = (isScalar(v) ? string(v, "\(what).starts_with").map { [$0] } : strings(v, "\(what).starts_with")) ?? []
                 }
             }
             let texts = rule.equals + rule.startsWith
@@ -404,7 +398,7 @@ struct MappingParser: YAMLDocumentParser {
         }
     }
 
-    func case_scalar(_ n: Node) -> Bool { if case .scalar = n { true } else { false } }
+    func isScalar(_ n: Node) -> Bool { if case .scalar = n { true } else { false } }
 
     mutating func parseValues(_ node: Node, into m: inout Mapping) {
         guard let es = entries(node, "values", allowed: nil) else { return }
