@@ -17,10 +17,30 @@ public struct FileReport: Sendable, Equatable {
     public var sheet: String?
     /// A workbook's other sheets, with why each was not read.
     public var otherSheets: [UnreadSheet] = []
+    /// Rows that are not records (blank rows, totals, notes, repeated headers), skipped by the
+    /// mapping's rules: neither read as records nor rejected.
+    public var skipped = 0
+    /// The skipped rows by rule, in the order first met, with the first few lines of each.
+    public var skips: [SkippedRows] = []
     public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
         self.isRoster = isRoster
+    }
+}
+
+/// Rows of one file that one rule skipped.
+public struct SkippedRows: Sendable, Equatable {
+    /// The rule, as the reconciliation names it (“空行”, “序号为“合计””…).
+    public var reason: String
+    public var count: Int
+    /// The first lines (at most ``SkippedRows/linesKept``).
+    public var lines: [Int]
+    public static let linesKept = 5
+    public init(reason: String, count: Int, lines: [Int]) {
+        self.reason = reason
+        self.count = count
+        self.lines = lines
     }
 }
 
@@ -206,9 +226,14 @@ public struct ActivityIngestor {
             batch.bytes.withUnsafeBufferPointer { bytes in
                 for r in 0..<batch.count {
                     let line = Int(batch.lines[r])
+                    if case .skipped(let reason)? = batch.issues[r] {
+                        skip(line: line, reason: reason)
+                        continue
+                    }
                     files[files.count - 1].read += 1
                     if let issue = batch.issues[r] {
                         switch issue {
+                        case .skipped: break
                         case .unknownElement(let name):
                             reject(path, line, id: "", member: "", field: "", value: name, .unknownElement(name))
                         case .unknownAttribute(let name, let value, let id):
@@ -230,6 +255,17 @@ public struct ActivityIngestor {
             }
             recordsRead += batch.count
             progress?(recordsRead)
+        }
+    }
+
+    private mutating func skip(line: Int, reason: String) {
+        let f = files.count - 1
+        files[f].skipped += 1
+        if let i = files[f].skips.firstIndex(where: { $0.reason == reason }) {
+            files[f].skips[i].count += 1
+            if files[f].skips[i].lines.count < SkippedRows.linesKept { files[f].skips[i].lines.append(line) }
+        } else {
+            files[f].skips.append(SkippedRows(reason: reason, count: 1, lines: [line]))
         }
     }
 
@@ -300,7 +336,9 @@ public struct ActivityIngestor {
         let member = memberSymbol - 1
         let dateBytes = value(.date)
         if dateBytes.isEmpty { return no(.date, none, .missingField(ActivityField.date.key)) }
-        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else { return no(.date, dateBytes, .badDate(ActivityField.date.key)) }
+        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else {
+            return no(.date, dateBytes, .unreadableDate(ActivityField.date.key, serial: DateText.looksLikeSerial(dateBytes)))
+        }
         let kindBytes = value(.kind)
         if kindBytes.isEmpty { return no(.kind, none, .missingField(ActivityField.kind.key)) }
         let kind = store.symbols.intern(bytes: kindBytes)

@@ -265,6 +265,19 @@ public enum RejectReason: Sendable, Hashable {
     /// A record of a member who was not in office during the period (left before it or
     /// joined after it): the member is not graded this period.
     case memberOutsidePeriod(joined: Day?, left: Day?)
+    /// An activity date in none of the accepted spellings; `serial`: the text is an Excel
+    /// serial day number and the mapping does not say `excel_dates: true`.
+    case unreadableDate(String, serial: Bool)
+    /// A member named by an empty name (an empty cell or element where a name belongs).
+    case emptyName
+    /// No roster member with this name has the value the export gives in a roster column
+    /// (界别, 委员编号 …): the candidates with their own values.
+    case rosterMismatch(field: String, value: String, candidates: [String])
+    /// Several filled columns give one field different values (“区” and “市”): each as
+    /// `column“text”→value`.
+    case conflictingColumns(field: String, values: [String])
+    /// Text in a `filled` column that the mapping does not say counts as filled.
+    case unknownText(column: String, accepted: String)
 
     /// A stable code for grouping in the reconciliation.
     public var code: String {
@@ -297,6 +310,11 @@ public enum RejectReason: Sendable, Hashable {
         case .leftBeforeJoined: "left-before-joined"
         case .memberRowRejected: "member-rejected"
         case .memberOutsidePeriod: "member-outside-period"
+        case .unreadableDate: "bad-date"
+        case .emptyName: "empty-name"
+        case .rosterMismatch: "roster-mismatch"
+        case .conflictingColumns: "conflicting-columns"
+        case .unknownText: "unknown-text"
         }
     }
 
@@ -360,8 +378,8 @@ public enum RejectReason: Sendable, Hashable {
             return lang.pick("记录编号与 \(first) 的记录相同但内容不同，两条都需核对；已按首次出现计分，这一条未计分",
                              "same activity_id as the record at \(first) but different content; check both — the first was scored, this one was not")
         case .ambiguousName(let ids):
-            return lang.pick("名册中有 \(ids.count) 位委员同名（\(ids.joined(separator: "、"))），无法确定是谁；请在导出中改用委员编号",
-                             "\(ids.count) members share this name (\(ids.joined(separator: ", "))); cannot tell which — use the member id in the export")
+            return lang.pick("名册中有 \(ids.count) 位委员同名（\(ids.joined(separator: "、"))），无法确定是谁；请在导出中改用委员编号，或在映射中用界别等列区分（roster.sector）",
+                             "\(ids.count) members share this name (\(ids.joined(separator: ", "))); cannot tell which — use the member id in the export, or tell them apart by a column such as 界别 (roster.sector)")
         case .unknownName: return lang.pick("名册中没有这个姓名的委员", "no member with this name in the roster")
         case .repeatedPerson: return lang.pick("同一人在名单中出现了两次，只计一次", "the same person is listed twice in one cell; counted once")
         case .repeatedElement(let p):
@@ -372,6 +390,25 @@ public enum RejectReason: Sendable, Hashable {
         case .itemTooLarge(let e, let b):
             return lang.pick("这一项超过上限（\(e) 个元素或 \(b / 1024) KB 文字），文件可能损坏；整项未计分",
                              "this item exceeds the bounds (\(e) elements or \(b / 1024) KB of text); the file may be damaged — the item was not scored")
+        case .unreadableDate(let f, let serial):
+            if serial {
+                return lang.pick("\(Self.label(f))是一个数字，像是 Excel 的日期序列号；在映射文件中写 excel_dates: true 即按 Excel 日期读取（45356 = 2024-03-05）",
+                                 "\(f) is a number that looks like an Excel serial date; write excel_dates: true in the mapping file to read it as one (45356 = 2024-03-05)")
+            }
+            return lang.pick("\(Self.label(f))不是可识别的日期；可写 2025-03-05、2025/3/5、2025.3.5、20250305、2025年3月5日（或 5号），可带时间（2025-03-05 09:30:00），数字可为全角",
+                             "\(f) is not a date lvzhi reads; write 2025-03-05, 2025/3/5, 2025.3.5, 20250305 or 2025年3月5日 (or 5号), optionally with a time (2025-03-05 09:30:00); full-width digits are fine")
+        case .emptyName:
+            return lang.pick("姓名为空：这里应写委员的姓名", "the name is empty: a member's name belongs here")
+        case .rosterMismatch(let f, let v, let candidates):
+            let label = MemberField.allCases.first { $0.key == f }.map { lang == .zh ? $0.chinese : $0.key } ?? f
+            return lang.pick("名册中叫这个名字的委员\(label)都不是“\(v)”（\(candidates.joined(separator: "、"))），无法确定是谁",
+                             "no member of this name has \(label) '\(v)' in the roster (\(candidates.joined(separator: ", "))); cannot tell who it is")
+        case .conflictingColumns(let f, let values):
+            return lang.pick("几列给出了不同的\(Self.label(f))：\(values.joined(separator: "，"))；无法确定取哪一个，请核对这一行",
+                             "several columns give different \(f) values: \(values.joined(separator: ", ")); cannot tell which — check the row")
+        case .unknownText(let column, let accepted):
+            return lang.pick("“\(column)”列的文字不是映射写明表示“有”的文字（\(accepted)），无法确定是否算作填写",
+                             "the text in column '\(column)' is not one the mapping counts as filled (\(accepted)); cannot tell")
         }
     }
 

@@ -14,6 +14,10 @@ public struct Reconciliation: Sendable, Equatable {
     public var rejected = 0
     /// Accepted records that a correction (复核) removed.
     public var removed = 0
+    /// Rows that are not records (blank rows, totals, notes, repeated headers), skipped by the
+    /// mappings' rules: file → the rows skipped by each rule.
+    public var skipped = 0
+    public var skips: [(file: String, rows: [SkippedRows])] = []
     /// Reject reason code → count, most frequent first.
     public var byReason: [(code: String, count: Int)] = []
     /// Values seen, with how often, for kinds and for statuses that the rule file does not accept.
@@ -35,6 +39,8 @@ public struct Reconciliation: Sendable, Equatable {
             accepted += f.accepted
             rejected += f.rejected
             removed += f.removed
+            skipped += f.skipped
+            if !f.skips.isEmpty { skips.append((f.path, f.skips)) }
         }
         var reasons: [String: Int] = [:], kinds: [String: Int] = [:], statuses: [String: Int] = [:], unknown: [String: Int] = [:]
         for j in r.rejects {
@@ -60,6 +66,16 @@ public struct Reconciliation: Sendable, Equatable {
 
     public static func == (a: Reconciliation, b: Reconciliation) -> Bool { a.render(.en) == b.render(.en) }
 
+    /// A skip rule's name in `lang` (the rules are named in Chinese, as they are written).
+    static func reasonText(_ reason: String, _ lang: Language) -> String {
+        guard lang == .en else { return reason }
+        switch reason {
+        case Mapping.SkipRule.blankLabel: return "blank rows"
+        case "重复的表头": return "repeated headers"
+        default: return reason
+        }
+    }
+
     /// Plain text, one fact per line.
     public func render(_ lang: Language) -> String {
         func list(_ items: [(value: String, count: Int)]) -> String {
@@ -77,6 +93,18 @@ public struct Reconciliation: Sendable, Equatable {
         out.append(lang.pick("读取记录 \(recordsRead) 条：接受 \(accepted) 条，拒收 \(rejected) 条",
                              "records read \(recordsRead): \(accepted) accepted, \(rejected) rejected")
                    + (removed == 0 ? "" : lang.pick("；接受的记录中经复核删除 \(removed) 条", "; \(removed) accepted records removed by corrections")))
+        if skipped > 0 {
+            out.append(lang.pick("另跳过不是记录的行 \(skipped) 行（不计分，也不算拒收）：", "\(skipped) rows that are not records were skipped (neither scored nor rejected):"))
+            for (file, rows) in skips {
+                let each = rows.map { r in
+                    let more = r.count > r.lines.count
+                    let lines = r.lines.map(String.init).joined(separator: lang.pick("、", ", ")) + (more ? lang.pick("", " …") : "")
+                    return lang.pick("\(Self.reasonText(r.reason, .zh)) \(r.count) 行（第 \(lines) 行\(more ? "等" : "")）",
+                                     "\(Self.reasonText(r.reason, .en)) \(r.count) (line\(r.lines.count > 1 ? "s" : "") \(lines))")
+                }
+                out.append("  \(file)：".replacingOccurrences(of: "：", with: lang.pick("：", ": ")) + each.joined(separator: lang.pick("；", "; ")))
+            }
+        }
         if !byReason.isEmpty {
             out.append(lang.pick("拒收原因：", "rejected by reason: ") + byReason.map { "\($0.code) \($0.count)" }.joined(separator: lang.pick("、", ", ")))
         }
