@@ -680,8 +680,7 @@ enum MemberConditions {
         if let v = c.memberGroups, !v.contains(m.group) { return false }
         if let v = c.memberParties, !v.contains(m.party) { return false }
         if let v = c.memberCommittees {
-            let mine = m.committee.split(whereSeparator: { ";；、,，".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
-            if !mine.contains(where: v.contains) { return false }
+            if !m.committees.contains(where: v.contains) { return false }
         }
         return true
     }

@@ -8,7 +8,7 @@ enum Grader {
         switch scope {
         case .all: ""
         case .sector: m.sector
-        case .committee: m.committee.split(whereSeparator: { ";；、,，".contains($0) }).first.map(String.init) ?? ""
+        case .committee: m.homeCommittee
         case .role: m.role
         case .group: m.group
         }
