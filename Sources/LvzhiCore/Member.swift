@@ -44,16 +44,16 @@ public struct Member: Sendable, Hashable {
     /// Separators of a multi-valued member cell.
     public static let listSeparators: Set<Character> = [";", "；", "、", ",", "，", "|"]
 
-    /// Splits a multi-valued member cell at ``listSeparators``, trimming spaces (ASCII, tab and
-    /// U+3000) and dropping empty parts.
+    /// Splits a multi-valued member cell at ``listSeparators``, trimming whitespace (spaces,
+    /// U+3000, no-break space) and dropping empty parts.
     public static func list(_ text: String) -> [String] {
-        if !text.contains(where: { listSeparators.contains($0) || $0 == " " || $0 == "\u{3000}" || $0 == "\t" }) {
+        if !text.contains(where: { listSeparators.contains($0) || $0.isWhitespace }) {
             return text.isEmpty ? [] : [text]
         }
         return text.split(whereSeparator: { listSeparators.contains($0) }).compactMap { part in
             var p = Substring(part)
-            while let c = p.first, c == " " || c == "\u{3000}" || c == "\t" { p.removeFirst() }
-            while let c = p.last, c == " " || c == "\u{3000}" || c == "\t" { p.removeLast() }
+            while let c = p.first, c.isWhitespace { p.removeFirst() }
+            while let c = p.last, c.isWhitespace { p.removeLast() }
             return p.isEmpty ? nil : String(p)
         }
     }

@@ -380,7 +380,7 @@ struct Book {
     /// `n / total` as exact decimal text rounded half up to four places (a fraction: 0.1234).
     static func share(_ n: Int, of total: Int) -> String {
         guard total > 0 else { return "0" }
-        return Points(n).divided(by: total).description
+        return Points(n).divided(by: total).display(decimals: 4)
     }
 }
 

@@ -44,8 +44,42 @@ public struct ScoreRun: Sendable {
     /// True for a quarterly or year-to-date 通报: requirements report progress and do not apply.
     public var isProgressRun: Bool { fullPeriod != nil }
 
+    /// The first member (in roster order) with a value that could not be represented exactly;
+    /// such a run must not be shown (``ScoringPipeline`` refuses it, exit 3).
+    public var overflow: ScoreOverflow? {
+        guard let r = results.filter({ $0.overflow != nil }).min(by: { $0.member < $1.member }) else { return nil }
+        let line = r.overflow!
+        let e = line >= 0 ? r.ledger[line] : nil
+        let record = e.flatMap { $0.record >= 0 ? store.records[Int($0.record)] : nil }
+        return ScoreOverflow(memberID: members[r.member].id, ruleID: e.flatMap { $0.rule >= 0 ? rules.rules[Int($0.rule)].id : nil },
+                             location: record.map { store.location(of: $0) },
+                             ruleLocation: e.flatMap { $0.rule >= 0 ? rules.rules[Int($0.rule)].location : nil })
+    }
+
     public var recordsScored: Int { store.records.count }
     public var recordsUnmatched: Int { results.reduce(0) { $0 + $1.unmatched } }
+}
+
+/// A member's score that cannot be represented exactly (a numerator or denominator beyond 64
+/// bits, see ``Points``): an error naming the member, the rule and the record, never a crash and
+/// never a rounded score. Diagnostic id P001.
+public struct ScoreOverflow: Error, Sendable, Equatable {
+    public var memberID: String
+    public var ruleID: String?
+    /// The record whose points overflowed, if one did (otherwise a total did).
+    public var location: SourceLocation?
+    /// The rule in the rule file.
+    public var ruleLocation: SourceLocation?
+
+    public var diagnostic: Diagnostic {
+        let rule = ruleID.map { "规则 \($0) " } ?? ""
+        let ruleEn = ruleID.map { "rule \($0) " } ?? ""
+        return Diagnostic(id: "P001", location: location ?? ruleLocation,
+                          zh: "委员 \(memberID) 的\(rule)得分超出精确计算的范围（分子或分母超过 64 位），没有评分",
+                          en: "member \(memberID): \(ruleEn)points exceed the range of exact arithmetic (a numerator or denominator beyond 64 bits); nothing was scored",
+                          hintZh: "检查该记录的数量和规则的分值是否写错（lvzhi check 限定的范围见 docs/rules.md 第 10 节）",
+                          hintEn: "check the record's quantity and the rule's points (the ranges lvzhi check enforces are in docs/rules.md §10)")
+    }
 }
 
 /// A remark about a run as a whole (no history for the history conditions, records after the
