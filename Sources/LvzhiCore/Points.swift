@@ -28,6 +28,15 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static let limit: Int64 = 1_000_000_000 * scale
     /// Decimal places a number is shown with unless the rule file says otherwise (`display.decimals`).
     public static let defaultDisplayDecimals = 2
+    /// Decimal places ``description`` shows while a run's outputs are written: the rule file's
+    /// `display.decimals`, bound by ``withDisplay(decimals:_:)`` around the writers (and inside
+    /// each worker lane), 2 otherwise.
+    @TaskLocal public static var displayDecimals: Int = defaultDisplayDecimals
+
+    /// Runs `body` with ``description`` showing `decimals` places.
+    public static func withDisplay<T>(decimals: Int, _ body: () throws -> T) rethrows -> T {
+        try $displayDecimals.withValue(decimals, operation: body)
+    }
 
     /// The numerator; its sign is the value's sign.
     public private(set) var numerator: Int64
@@ -270,29 +279,46 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The one way a number of points is shown: rounded half away from zero to `decimals`
     /// places (0–4), without trailing zeros: `3.33` for 10/3, `1.5`, `-0.25`, `2`.
     /// `溢出` (overflow) for the overflow value.
-    public func display(decimals: Int = Points.defaultDisplayDecimals) -> String {
-        if isOverflow { return "溢出" }
-        let places = max(0, min(decimals, 6))
+    public func display(decimals: Int = Points.displayDecimals) -> String {
+        var out: [UInt8] = []
+        display(decimals: decimals, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ``display(decimals:)`` appended to a byte buffer (the member pages write a million lines).
+    public func display(decimals: Int, into o: inout [UInt8]) {
+        if isOverflow { o.append(contentsOf: "溢出".utf8); return }
+        if denominator == 1 {
+            if numerator < 0 { o.append(UInt8(ascii: "-")) }
+            Self.digits(numerator.magnitude, into: &o)
+            return
+        }
+        let places = max(0, min(decimals, Self.fractionDigits))
         var unit: Int128 = 1
         for _ in 0..<places { unit *= 10 }
         let scaled = Self.roundedDivide128(Int128(numerator) * unit, Int128(denominator))
-        let negative = scaled < 0
+        if scaled < 0 { o.append(UInt8(ascii: "-")) }
         let m = scaled.magnitude
-        let whole = m / UInt128(unit)
-        var frac = m % UInt128(unit)
-        var s = negative ? "-" : ""
-        s += String(whole)
-        if frac != 0 {
-            var digits = places
-            while frac % 10 == 0 { frac /= 10; digits -= 1 }
-            var f = String(frac)
-            while f.count < digits { f = "0" + f }
-            s += "." + f
-        }
-        return s
+        Self.digits(UInt64(m / UInt128(unit)), into: &o)
+        var frac = UInt64(m % UInt128(unit))
+        guard frac != 0 else { return }
+        o.append(UInt8(ascii: "."))
+        var width = places
+        while frac % 10 == 0 { frac /= 10; width -= 1 }
+        let start = o.count
+        for _ in 0..<width { o.append(UInt8(ascii: "0") + UInt8(frac % 10)); frac /= 10 }
+        o[start...].reverse()
     }
 
-    /// ``display(decimals:)`` with the default number of places (2).
+    private static func digits(_ v: UInt64, into o: inout [UInt8]) {
+        if v < 10 { o.append(UInt8(ascii: "0") + UInt8(v)); return }
+        let start = o.count
+        var v = v
+        while v > 0 { o.append(UInt8(ascii: "0") + UInt8(v % 10)); v /= 10 }
+        o[start...].reverse()
+    }
+
+    /// ``display(decimals:)`` with the places in force (``displayDecimals``, 2 by default).
     public var description: String { display() }
 
     /// `n / d` rounded half away from zero (fixed-point helpers).

@@ -95,7 +95,7 @@ struct RuleFileParser: YAMLDocumentParser {
         guard let root = compose(emptyHintZh: "规则文件至少要有 lvzhi、name、categories、rules 和 grades。",
                                  emptyHintEn: "A rule file needs at least lvzhi, name, categories, rules and grades.") else { return nil }
         let top = ["lvzhi", "name", "version", "period", "extends", "score", "kinds", "marks", "categories", "rules", "exclusive",
-                   "requirements", "vetoes", "grades", "grading", "term", "history", "cases"]
+                   "requirements", "vetoes", "grades", "grading", "term", "history", "display", "cases"]
         guard let items = entries(root, "规则文件", en: "the rule file", allowed: top) else { return nil }
         var byKey: [String: (Node, Node)] = [:]
         for e in items { byKey[e.key] = (e.keyNode, e.value) }
@@ -283,6 +283,19 @@ struct RuleFileParser: YAMLDocumentParser {
         }
 
         if let (_, v) = byKey["term"] { r.term = parseTerm(v) ?? r.term }
+        if let (_, v) = byKey["display"], let es = entries(v, "display", allowed: ["decimals"]) {
+            for e in es where e.key == "decimals" {
+                if let d = int(e.value, "display.decimals") {
+                    if d > Points.fractionDigits {
+                        error("R018", e.value, zh: "display.decimals 应为 0 到 4 的整数（报告中显示的小数位数），实际为 \(d)",
+                              en: "display.decimals must be a whole number from 0 to 4 (decimal places shown), got \(d)",
+                              hintZh: "默认 2；分数本身总是精确的，只在显示时四舍五入", hintEn: "the default is 2; scores are exact and rounded only when shown")
+                    } else {
+                        r.display.decimals = d
+                    }
+                }
+            }
+        }
         if let (keyNode, v) = byKey["history"] {
             if case .sequence(let seq) = v {
                 var seen: Set<String> = []

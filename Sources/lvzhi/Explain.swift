@@ -52,7 +52,7 @@ struct Explain: ParsableCommand {
         }
         let index = try resultIndex(in: run, lang: lang)
         let text = LedgerText(run: run, lang: lang, color: stdoutIsTerminal())
-        print(text.render(run.results[index]))
+        Points.withDisplay(decimals: run.rules.display.decimals) { print(text.render(run.results[index])) }
     }
 
     /// The result for `--member`: an id, or a name held by exactly one member.
