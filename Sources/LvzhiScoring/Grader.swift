@@ -67,7 +67,9 @@ enum Grader {
             results[i].bandGrade = g
             for q in results[i].missedRequirements {
                 switch rules.requirements[q].effect {
-                case .forceGrade(let f): g = f
+                // Missing a requirement never improves a grade: the least favourable counts,
+                // whatever order the requirements are listed in (docs/rules.md §6).
+                case .forceGrade(let f): g = max(g, f)
                 case .capGrade(let c): g = max(g, c)
                 case .deduct, .flag: break
                 }
