@@ -275,7 +275,7 @@ import ZIPFoundation
         var rows: [[String]] = []
         for k in 0..<sheets {
             let sheet = book.rows("xl/worksheets/sheet\(3 + k).xml")
-            #expect(Array(sheet[0].prefix(17)) == LedgerCSV.header(.zh))
+            #expect(Array(sheet[0].prefix(LedgerCSV.header(.zh).count)) == LedgerCSV.header(.zh))
             #expect(sheet[0].last?.hasPrefix("第 \(k + 1) 张，共 \(sheets) 张：明细、明细2") == true)
             #expect(sheet.count <= rowLimit)
             rows += sheet.dropFirst()
