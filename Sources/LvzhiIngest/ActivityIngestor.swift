@@ -15,6 +15,8 @@ public struct FileReport: Sendable, Equatable {
     public var removed = 0
     /// The sheet read, for workbooks.
     public var sheet: String?
+    /// A workbook's other sheets, with why each was not read.
+    public var otherSheets: [UnreadSheet] = []
     public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
@@ -70,10 +72,14 @@ public struct ActivityIngestor {
     /// Records removed by corrections (indices into `store.records`).
     private var removedRecords: Set<Int> = []
     private var applied: [AppliedCorrection] = []
+    /// Member ids not in `members` whose records are refused for a reason of their own (a
+    /// rejected roster row, not in office during the period).
+    private let excluded: [String: RejectReason]
 
     public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
-                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary) {
+                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
         self.members = members
+        self.excluded = excluded
         self.period = period
         self.vocabulary = vocabulary
         self.rejects = memberRejects
@@ -135,6 +141,7 @@ public struct ActivityIngestor {
             }
             var report = FileReport(path: path, format: format!.rawValue)
             report.sheet = table.sheetName
+            report.otherSheets = table.otherSheets
             files.append(report)
             try readPiped(path: path, format: format!, fileIndex: fileIndex, table: table, mapping: mapping)
         case .xml?:
@@ -314,7 +321,7 @@ public struct ActivityIngestor {
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
         guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
             noteRejectedSignatory(idBytes)
-            return no(.memberID, memberBytes, .unknownMember)
+            return no(.memberID, memberBytes, excluded[text(memberBytes).trimmingSpaces] ?? .unknownMember)
         }
         let member = memberSymbol - 1
         let dateBytes = value(.date)
@@ -338,7 +345,7 @@ public struct ActivityIngestor {
         var quantity = Points.one
         let qBytes = value(.quantity)
         if !qBytes.isEmpty {
-            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= 1_000_000 * Points.scale else {
+            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= RejectReason.maxQuantity * Points.scale else {
                 return no(.quantity, qBytes, .badQuantity(ActivityField.quantity.key))
             }
             quantity = q

@@ -7,6 +7,8 @@ public struct Reconciliation: Sendable, Equatable {
     public var filesRead: [String]
     /// The sheet read from each of ``filesRead`` that is a workbook.
     public var sheets: [String: String] = [:]
+    /// The other sheets of each workbook read, with why each was not read.
+    public var otherSheets: [String: [UnreadSheet]] = [:]
     public var recordsRead = 0
     public var accepted = 0
     public var rejected = 0
@@ -24,7 +26,10 @@ public struct Reconciliation: Sendable, Equatable {
 
     public init(_ r: IngestResult) {
         filesRead = r.files.filter { !$0.isRoster }.map(\.path)
-        for f in r.files where !f.isRoster { sheets[f.path] = f.sheet }
+        for f in r.files where !f.isRoster {
+            sheets[f.path] = f.sheet
+            if !f.otherSheets.isEmpty { otherSheets[f.path] = f.otherSheets }
+        }
         for f in r.files where !f.isRoster {
             recordsRead += f.read
             accepted += f.accepted
@@ -58,12 +63,17 @@ public struct Reconciliation: Sendable, Equatable {
     /// Plain text, one fact per line.
     public func render(_ lang: Language) -> String {
         func list(_ items: [(value: String, count: Int)]) -> String {
-            items.map { "\($0.value.isEmpty ? lang.pick("（空）", "(empty)") : $0.value) × \($0.count)" }
+            items.map { "\($0.value.isEmpty ? lang.pick("（空）", "(empty)") : TerminalText.escape($0.value)) × \($0.count)" }
                 .joined(separator: lang.pick("、", ", "))
         }
         var out: [String] = []
         out.append(lang.pick("核对 / 读取的文件：\(filesRead.count) 个", "reconciliation / files read: \(filesRead.count)"))
-        for f in filesRead { out.append("  \(f)" + (sheets[f].map { lang.pick("（工作表“\($0)”）", " (sheet “\($0)”)") } ?? "")) }
+        for f in filesRead {
+            out.append("  \(TerminalText.escape(f))" + (sheets[f].map { lang.pick("（工作表“\($0)”）", " (sheet “\($0)”)") } ?? ""))
+            if let others = otherSheets[f] {
+                out.append(lang.pick("    未读的其他工作表：", "    other sheets, not read: ") + others.map { $0.describe(lang) }.joined(separator: lang.pick("、", ", ")))
+            }
+        }
         out.append(lang.pick("读取记录 \(recordsRead) 条：接受 \(accepted) 条，拒收 \(rejected) 条",
                              "records read \(recordsRead): \(accepted) accepted, \(rejected) rejected")
                    + (removed == 0 ? "" : lang.pick("；接受的记录中经复核删除 \(removed) 条", "; \(removed) accepted records removed by corrections")))
@@ -73,7 +83,7 @@ public struct Reconciliation: Sendable, Equatable {
         if !unknownKinds.isEmpty { out.append(lang.pick("未知的活动类型：", "unknown kinds: ") + list(unknownKinds)) }
         if !unknownStatuses.isEmpty { out.append(lang.pick("未知的状态：", "unknown statuses: ") + list(unknownStatuses)) }
         if !unknownMembers.isEmpty { out.append(lang.pick("名册中没有的委员：", "records for members not in the roster: ") + list(unknownMembers)) }
-        let shown = membersWithoutRecords.prefix(20).map { "\($0.id) \($0.name)" }.joined(separator: lang.pick("、", ", "))
+        let shown = membersWithoutRecords.prefix(20).map { TerminalText.escape("\($0.id) \($0.name)") }.joined(separator: lang.pick("、", ", "))
         let more = membersWithoutRecords.count > 20 ? lang.pick(" 等", " …") : ""
         out.append(lang.pick("没有任何记录的委员：\(membersWithoutRecords.count) 人", "members with no records: \(membersWithoutRecords.count)")
                    + (membersWithoutRecords.isEmpty ? "" : lang.pick("（", " (") + shown + more + lang.pick("）", ")")))
