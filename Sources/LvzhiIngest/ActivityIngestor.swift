@@ -86,6 +86,8 @@ public struct ActivityIngestor {
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
     /// While applying corrections, a refusal is captured here instead of becoming a reject.
     private var capturing = false
+    /// Activity ids of ``ActivityStore/rejectedSignatories``.
+    private var rejectedSignatoryIDs = Set<[UInt8]>()
     private var captured: Reject?
     /// Records removed by corrections (indices into `store.records`).
     private var removedRecords: Set<Int> = []
@@ -224,6 +226,13 @@ public struct ActivityIngestor {
         let fieldCount = RawBatch.fieldCount
         while let batch = try channel.take() {
             batch.bytes.withUnsafeBufferPointer { bytes in
+                func load(_ r: Int) {
+                    let base = r * fieldCount * 2
+                    for f in 0..<fieldCount {
+                        let lo = Int(batch.bounds[base + 2 * f]), hi = Int(batch.bounds[base + 2 * f + 1])
+                        slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+                    }
+                }
                 for r in 0..<batch.count {
                     let line = Int(batch.lines[r])
                     if case .skipped(let reason)? = batch.issues[r] {
@@ -241,15 +250,18 @@ public struct ActivityIngestor {
                         case .wrongFieldCount(let expected, let got, let id):
                             reject(path, line, id: id, member: "", field: "", value: "", .wrongFieldCount(expected: expected, got: got))
                         case .rejected(let reason, let field, let value, let id, let member):
+                            // A person the roster cannot name still signed the item (co-author shares).
+                            switch reason {
+                            case .unknownName, .ambiguousName:
+                                load(r)
+                                noteRejectedSignatory(self.value(.activityID))
+                            default: break
+                            }
                             reject(path, line, id: id, member: member, field: field, value: value, reason)
                         }
                         continue
                     }
-                    let base = r * fieldCount * 2
-                    for f in 0..<fieldCount {
-                        let lo = Int(batch.bounds[base + 2 * f]), hi = Int(batch.bounds[base + 2 * f + 1])
-                        slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
-                    }
+                    load(r)
                     accept(fileIndex: fileIndex, path: path, line: line)
                 }
             }
@@ -280,6 +292,19 @@ public struct ActivityIngestor {
         files[files.count - 1].rejected += 1
         rejects.append(Reject(location: SourceLocation(file: path, line: line), recordID: id, memberID: member,
                               field: field, value: value, reason: reason))
+    }
+
+    /// Keeps a row rejected for who signed it as a signatory of its item (if it names one), once
+    /// per activity id: co-author shares count it (``ActivityStore/rejectedSignatories``).
+    private mutating func noteRejectedSignatory(_ idBytes: UnsafeBufferPointer<UInt8>) {
+        let refBytes = value(.ref)
+        guard !capturing, !refBytes.isEmpty, !idBytes.isEmpty else { return }
+        let id = Array(idBytes)
+        guard rejectedSignatoryIDs.insert(id).inserted else { return }
+        store.rejectedSignatories.append(RejectedSignatory(
+            ref: store.symbols.intern(bytes: refBytes), kind: store.symbols.intern(bytes: value(.kind)),
+            status: store.symbols.intern(bytes: value(.status)), role: store.symbols.intern(bytes: value(.role)),
+            level: store.symbols.intern(bytes: value(.level)), activityID: id))
     }
 
     /// The value of field `f` of the current record without surrounding spaces (ASCII and U+3000).
@@ -331,6 +356,7 @@ public struct ActivityIngestor {
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
         guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
+            noteRejectedSignatory(idBytes)
             return no(.memberID, memberBytes, excluded[text(memberBytes).trimmingSpaces] ?? .unknownMember)
         }
         let member = memberSymbol - 1
@@ -380,8 +406,8 @@ public struct ActivityIngestor {
         }
         if !period.contains(date) { return no(.date, dateBytes, .outsidePeriod(period)) }
         let who = members[Int(member)]
-        if let j = who.joined, date < j { return no(.date, dateBytes, .beforeJoined(j)) }
-        if let l = who.left, date > l { return no(.date, dateBytes, .afterLeft(l)) }
+        if let j = who.joined, date < j { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .beforeJoined(j)) }
+        if let l = who.left, date > l { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .afterLeft(l)) }
         let refBytes = value(.ref)
         // Count each activity id once: a repeat is rejected, naming where it was first seen;
         // a repeat with different content is a conflict, naming both places. The first
