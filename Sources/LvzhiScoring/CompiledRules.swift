@@ -66,11 +66,23 @@ struct CompiledCondition: Sendable {
         return true
     }
 
+    /// The record fields of the condition only (kind, status, role, level), for rows that were
+    /// rejected and so have no member: whether such a row of a shared item is one of the rule's
+    /// signatories.
+    func matchesRecordFields(kind: Int32, status: Int32, role: Int32, level: Int32) -> Bool {
+        if impossible { return false }
+        if let k = kinds, !k.contains(kind) { return false }
+        if let s = statuses, !s.contains(status) { return false }
+        if let r = roles, !r.contains(role) { return false }
+        if let l = levels, !l.contains(level) { return false }
+        return true
+    }
+
     @inline(__always)
     func matchesMemberFields(_ m: MemberSymbols) -> Bool {
         if let x = memberRoles, !x.contains(m.role) { return false }
         if let x = memberSectors, !x.contains(m.sector) { return false }
-        if let x = memberCommittees, !x.contains(m.committee) { return false }
+        if let x = memberCommittees, !m.committees.contains(where: x.contains) { return false }
         if let x = memberGroups, !x.contains(m.group) { return false }
         if let x = memberParties, !x.contains(m.party) { return false }
         return true
@@ -81,7 +93,8 @@ struct CompiledCondition: Sendable {
 struct MemberSymbols: Sendable {
     var role: Int32
     var sector: Int32
-    var committee: Int32
+    /// Every 专委会 the member belongs to (``Member/committees``).
+    var committees: [Int32]
     var group: Int32
     var party: Int32
 }
@@ -127,7 +140,7 @@ struct CompiledRules: Sendable {
             for k in byKind.keys { byKind[k] = (byKind[k]! + anyKind).sorted() }
         }
         self.members = members.map { m in
-            MemberSymbols(role: symbols.intern(m.role), sector: symbols.intern(m.sector), committee: symbols.intern(m.committee),
+            MemberSymbols(role: symbols.intern(m.role), sector: symbols.intern(m.sector), committees: m.committees.map { symbols.intern($0) },
                           group: symbols.intern(m.group), party: symbols.intern(m.party))
         }
     }

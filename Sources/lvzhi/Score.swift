@@ -184,7 +184,7 @@ struct Score: ParsableCommand {
             let transaction = try ScoringTransaction(
                 settings: settings, rules: rules, members: members, activities: activities, out: out, lang: lang, pinnedTime: runTime,
                 console: ScoringConsole(note: { printErr($0) }, interactive: isatty(2) == 1,
-                                        commandLine: CommandLine.arguments.dropFirst().joined(separator: " ")))
+                                        commandLine: CommandLine.arguments.dropFirst().map(shown).joined(separator: " ")))
             transaction.mappings = try ScoringTransaction.loadMappings(settings.mappings ?? [], lang: lang)
             let outcome = try transaction.run(handleSignals: true)
             if !(settings.quiet ?? false) {
@@ -203,8 +203,8 @@ extension Score {
     /// A failure before the run proper: printed, and logged when a log file is known already.
     static func failEarly(_ code: Int32, _ message: String, log path: String?, lang: Language) -> ExitCode {
         printErr(message)
-        if let path, let log = try? RunLog(path: path) {
-            log.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().joined(separator: " "))
+        if let path, let log = try? RunLog(path: path, lang: lang) {
+            log.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().map(shown).joined(separator: " "))
             log.line(message)
             log.line(lang.pick("结束：退出码 \(code)", "end: exit code \(code)"))
         }
@@ -212,6 +212,19 @@ extension Score {
     }
 }
 
+/// Writes a message to stderr, control characters from inputs escaped (lvzhi's own line
+/// breaks kept).
 func printErr(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    FileHandle.standardError.write(Data((TerminalText.escape(s, keepingNewlines: true) + "\n").utf8))
 }
+
+/// Writes text to stdout, control characters from inputs escaped (line breaks kept). Output
+/// that carries lvzhi's own colours (explain's ledger) escapes its values itself and uses
+/// `Swift.print`.
+func print(_ s: String, terminator: String = "\n") {
+    Swift.print(TerminalText.escape(s, keepingNewlines: true), terminator: terminator)
+}
+
+/// One value (a path, a name) inside a message: every control character escaped, line
+/// breaks included, so it cannot split the message's lines.
+func shown(_ s: String) -> String { TerminalText.escape(s) }
