@@ -47,6 +47,8 @@ public struct ActivityIngestor {
     public var progress: ((_ recordsRead: Int) -> Void)?
     private var recordsRead = 0
 
+    /// Members refused for a roster value the rule file does not declare, with their row.
+    private var refusedMembers: [String: SourceLocation] = [:]
     /// Member ids interned in roster order: symbol id n ↔ member n − 1.
     private var memberIDs = SymbolTable()
     /// Accepted activity ids: open-addressing table of record index + 1 (0 = empty).
@@ -69,8 +71,18 @@ public struct ActivityIngestor {
     private var removedRecords: Set<Int> = []
     private var applied: [AppliedCorrection] = []
 
-    public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
+    public init(members roster: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
                 memberSheet: String? = nil, period: Period, vocabulary: Vocabulary) {
+        // A roster value outside the rule file's declared lists (roster.roles …) refuses the row.
+        var members: [Member] = []
+        var memberRejects = memberRejects
+        for m in roster {
+            guard let (field, value, allowed) = vocabulary.undeclaredValue(of: m) else { members.append(m); continue }
+            refusedMembers[m.id] = m.source
+            memberRejects.append(Reject(location: m.source, recordID: "", memberID: m.id, field: field, value: value,
+                                        reason: .undeclaredMemberValue(field: field, allowed: allowed,
+                                                                       suggestion: closest(value, in: allowed.filter { !$0.isEmpty }))))
+        }
         self.members = members
         self.period = period
         self.vocabulary = vocabulary
@@ -288,6 +300,7 @@ public struct ActivityIngestor {
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
         guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
+            if !refusedMembers.isEmpty, let at = refusedMembers[text(memberBytes)] { return no(.memberID, memberBytes, .memberRefused(at: at)) }
             return no(.memberID, memberBytes, .unknownMember)
         }
         let member = memberSymbol - 1

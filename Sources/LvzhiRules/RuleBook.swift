@@ -206,8 +206,10 @@ extension RuleBook {
 
         /// “提案立案（第一提案人），每件计 6 分，本项最多 10 分。”
         func ruleSentence(_ r: Rule) -> String {
+            // The author's own sentence (`text:`) is published as written.
+            if let t = r.text { return t.hasSuffix("。") || t.hasSuffix(".") ? t : t + stop }
             let (subject, unit) = ruleSubject(r)
-            let measure = measureWord(r.when.kinds)
+            let measure = measureWord(r.when.kinds ?? r.when.expression.flatMap { try? RuleExpression.compile($0).requiredKinds })
             let each = unit.map { lang.pick($0, "each (\($0))") }
                 ?? (r.basis == .quantity ? lang.pick("每单位数量", "per unit of quantity") : lang.pick("每\(measure)", "each"))
             var clauses = [subject + conditionQualifiers(r.when, mentionedIn: r.name)]
@@ -295,13 +297,18 @@ extension RuleBook {
                 (c.memberGroups, "活动组", "group"), (c.memberParties, "党派", "party"),
             ]
             for (values, zh, en) in fields {
-                guard let values, !values.allSatisfy({ name.contains($0) }) else { continue }
+                guard var values, !values.allSatisfy({ !$0.isEmpty && name.contains($0) }) else { continue }
+                values = values.map { $0.isEmpty ? lang.pick("未填\(zh.isEmpty ? "职务" : zh)", "none") : $0 }
                 parts.append(lang.pick(zh.isEmpty ? values.joined(separator: "、") : "\(zh)为\(values.joined(separator: "或"))的委员",
                                        "members with \(en) \(values.joined(separator: " or "))"))
             }
-            if let e = c.expression { parts.append(lang.pick("且满足 \(e)", "where \(e)")) }
-            guard !parts.isEmpty else { return "" }
-            return lang.pick("（限\(parts.joined(separator: "；"))）", " (\(parts.joined(separator: "; ")) only)")
+            var out = parts.isEmpty ? [] : [lang.pick("限\(parts.joined(separator: "；"))", "\(parts.joined(separator: "; ")) only")]
+            if let e = c.expression {
+                out.append(ExpressionWording.phrase(e, lang: lang).map { lang.pick("条件：\($0)", "where \($0)") }
+                           ?? lang.pick("条件：满足 \(e)", "where \(e)"))
+            }
+            guard !out.isEmpty else { return "" }
+            return lang.pick("（\(out.joined(separator: "；"))）", " (\(out.joined(separator: "; ")))")
         }
 
         /// The counting word for records of these kinds: 件 for proposals, 条 for reports, 次 otherwise.

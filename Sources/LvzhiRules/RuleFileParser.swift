@@ -56,9 +56,7 @@ struct RuleFileParser: YAMLDocumentParser {
     mutating func parse() -> RuleSet? {
         guard let root = compose(emptyHintZh: "规则文件至少要有 lvzhi、name、categories、rules 和 grades。",
                                  emptyHintEn: "A rule file needs at least lvzhi, name, categories, rules and grades.") else { return nil }
-        let top = ["lvzhi", "name", "version", "period", "extends", "score", "kinds", "marks", "categories", "rules", "exclusive",
-                   "requirements", "vetoes", "grades", "grading", "term", "history", "cases"]
-        guard let items = entries(root, "规则文件", en: "the rule file", allowed: top) else { return nil }
+        guard let items = entries(root, "规则文件", en: "the rule file", allowed: RuleFileKeys.top) else { return nil }
         var byKey: [String: (Node, Node)] = [:]
         for e in items { byKey[e.key] = (e.keyNode, e.value) }
 
@@ -95,7 +93,8 @@ struct RuleFileParser: YAMLDocumentParser {
             }
         }
 
-        if let (_, v) = byKey["score"], let es = entries(v, "score", allowed: ["base", "base_by_role", "min", "max"]) {
+        var roleKeys: [(String, Node)] = []
+        if let (_, v) = byKey["score"], let es = entries(v, "score", allowed: RuleFileKeys.score) {
             for e in es {
                 switch e.key {
                 case "base": r.base = points(e.value, "score.base") ?? .zero
@@ -103,7 +102,10 @@ struct RuleFileParser: YAMLDocumentParser {
                 case "max": r.maxScore = isNull(e.value) ? nil : points(e.value, "score.max")
                 case "base_by_role":
                     if let roles = entries(e.value, "score.base_by_role", allowed: nil) {
-                        for role in roles { if let p = points(role.value, "score.base_by_role.\(role.key)") { r.baseByRole[role.key] = p } }
+                        for role in roles {
+                            roleKeys.append((role.key, role.keyNode))
+                            if let p = points(role.value, "score.base_by_role.\(role.key)") { r.baseByRole[role.key] = p }
+                        }
                     }
                 default: break
                 }
@@ -117,7 +119,7 @@ struct RuleFileParser: YAMLDocumentParser {
             var kinds = Array(r.vocabulary.kinds.values).sorted { $0.name < $1.name }
             for e in es {
                 var k = Vocabulary.Kind(name: e.key)
-                if !isNull(e.value), let fields = entries(e.value, "kinds.\(e.key)", allowed: ["statuses", "roles", "levels"]) {
+                if !isNull(e.value), let fields = entries(e.value, "kinds.\(e.key)", allowed: RuleFileKeys.kind) {
                     for f in fields {
                         let list = strings(f.value, "kinds.\(e.key).\(f.key)")
                         switch f.key {
@@ -135,12 +137,15 @@ struct RuleFileParser: YAMLDocumentParser {
             r.vocabulary = Vocabulary(kinds: kinds, marks: marks)
         }
         if let (_, v) = byKey["marks"] { r.vocabulary.marks = strings(v, "marks") }
+        if let (_, v) = byKey["roster"] { parseRoster(v, into: &r.vocabulary) }
+        // base_by_role names roles; with a declared list each must be one of them.
+        for (role, node) in roleKeys { checkMemberValues([role], field: "member_role", vocabulary: r.vocabulary, nodes: [node]) }
 
         if let (keyNode, v) = byKey["categories"] {
             if case .sequence(let seq) = v {
                 var seen: Set<String> = []
                 for item in seq {
-                    guard let es = entries(item, "categories[]", allowed: ["id", "name", "cap", "floor"]) else { continue }
+                    guard let es = entries(item, "categories[]", allowed: RuleFileKeys.category) else { continue }
                     var c = Category(id: "", name: "", location: loc(item))
                     var idNode: Node = item
                     for e in es {
@@ -223,7 +228,7 @@ struct RuleFileParser: YAMLDocumentParser {
         if let (keyNode, v) = byKey["vetoes"] {
             if case .sequence(let seq) = v {
                 for item in seq {
-                    guard let es = entries(item, "vetoes[]", allowed: ["id", "name", "when", "grade"]) else { continue }
+                    guard let es = entries(item, "vetoes[]", allowed: RuleFileKeys.veto) else { continue }
                     var id = "", name = "", when = Condition(), grade: Int?
                     for e in es {
                         switch e.key {
@@ -267,7 +272,7 @@ struct RuleFileParser: YAMLDocumentParser {
                   hintEn: "add e.g. term: {start: 2023-01-01, years: 5} (the term's first day and its length in years)")
         }
 
-        if let (_, v) = byKey["grading"], let es = entries(v, "grading", allowed: ["scope", "partial_period"]) {
+        if let (_, v) = byKey["grading"], let es = entries(v, "grading", allowed: RuleFileKeys.grading) {
             for e in es {
                 guard let s = string(e.value, "grading.\(e.key)") else { continue }
                 switch e.key {
@@ -346,7 +351,7 @@ struct RuleFileParser: YAMLDocumentParser {
         var grades: [Grade] = []
         var nodes: [Node] = []
         for item in seq {
-            guard let es = entries(item, "grades[]", allowed: ["name", "color", "hex", "min", "top", "bottom"]) else { continue }
+            guard let es = entries(item, "grades[]", allowed: RuleFileKeys.grade) else { continue }
             var g = Grade(name: "", color: "", hex: "#888888", min: nil)
             for e in es {
                 switch e.key {
@@ -429,7 +434,7 @@ struct RuleFileParser: YAMLDocumentParser {
     }
 
     mutating func parseExclusive(_ item: Node, rules: [Rule]) -> ExclusiveGroup? {
-        guard let es = entries(item, "exclusive[]", allowed: ["id", "name", "rules", "per"]) else { return nil }
+        guard let es = entries(item, "exclusive[]", allowed: RuleFileKeys.exclusive) else { return nil }
         var id = "", name = "", members: [[Int]] = [], scope = ExclusiveGroup.Scope.member
         for e in es {
             switch e.key {
@@ -477,7 +482,7 @@ struct RuleFileParser: YAMLDocumentParser {
 
     /// `term: {start: 2023-01-01, years: 5}`.
     mutating func parseTerm(_ node: Node) -> Term? {
-        guard let es = entries(node, "term", allowed: ["start", "years"]) else { return nil }
+        guard let es = entries(node, "term", allowed: RuleFileKeys.term) else { return nil }
         var start: Day?, years: Int?
         for e in es {
             switch e.key {
@@ -513,7 +518,7 @@ struct RuleFileParser: YAMLDocumentParser {
 
     /// One entry of `history:` — a condition over several periods and its effect.
     mutating func parseHistory(_ item: Node, rules r: RuleSet) -> HistoryCondition? {
-        guard let es = entries(item, "history[]", allowed: ["id", "name", "when", "effect"]) else { return nil }
+        guard let es = entries(item, "history[]", allowed: RuleFileKeys.history) else { return nil }
         var id = "", name = ""
         var test: HistoryCondition.Test?
         var flag: String?, grade: Int?
@@ -524,7 +529,7 @@ struct RuleFileParser: YAMLDocumentParser {
             case "name": name = string(e.value, "history.name") ?? ""
             case "when":
                 hasWhen = true
-                guard let ws = entries(e.value, "history.when", allowed: ["grade", "years", "rule", "in_term", "bottom"]) else { whenBroken = true; continue }
+                guard let ws = entries(e.value, "history.when", allowed: RuleFileKeys.historyWhen) else { whenBroken = true; continue }
                 var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?, bottom: Share?
                 var broken = false
                 for w in ws {
@@ -572,7 +577,7 @@ struct RuleFileParser: YAMLDocumentParser {
                 }
             case "effect":
                 hasEffect = true
-                guard let fx = entries(e.value, "history.effect", allowed: ["flag", "grade"]) else { continue }
+                guard let fx = entries(e.value, "history.effect", allowed: RuleFileKeys.historyEffect) else { continue }
                 for f in fx {
                     switch f.key {
                     case "flag":
@@ -609,7 +614,7 @@ struct RuleFileParser: YAMLDocumentParser {
     }
 
     mutating func parseRequirement(_ item: Node, grades: [Grade], vocabulary: Vocabulary) -> Requirement? {
-        guard let es = entries(item, "requirements[]", allowed: ["id", "name", "when", "min", "count", "applies_to", "effect"]) else { return nil }
+        guard let es = entries(item, "requirements[]", allowed: RuleFileKeys.requirement) else { return nil }
         var id = "", name = "", when: Condition?, min = Points.one, byQuantity = false, applies: Condition?, effect: Requirement.Effect?
         for e in es {
             switch e.key {
@@ -628,7 +633,7 @@ struct RuleFileParser: YAMLDocumentParser {
                 }
             case "applies_to": applies = parseCondition(e.value, vocabulary: vocabulary, scope: .member)
             case "effect":
-                guard let fx = entries(e.value, "requirement.effect", allowed: ["cap_grade", "grade", "deduct", "flag"]) else { continue }
+                guard let fx = entries(e.value, "requirement.effect", allowed: RuleFileKeys.requirementEffect) else { continue }
                 if fx.count != 1 {
                     error("R092", e.value, zh: "effect 只能写一种后果：cap_grade、grade、deduct 或 flag",
                           en: "effect takes exactly one of cap_grade, grade, deduct, flag")
@@ -669,14 +674,21 @@ struct RuleFileParser: YAMLDocumentParser {
     }
 
     mutating func parseRule(_ item: Node, categories: [Category], vocabulary: Vocabulary, kindNodes: [String: Node]) -> Rule? {
-        guard let es = entries(item, "rules[]", allowed: ["id", "name", "category", "when", "points", "per", "cap", "max_count",
-                                                          "once", "skip_first", "split"]) else { return nil }
+        guard let es = entries(item, "rules[]", allowed: RuleFileKeys.rule) else { return nil }
         var id = "", name = "", category: Int?, when: Condition?, pts: Points?, basis = PointsBasis.record
-        var cap: Points?, maxCount: Int?, skipFirst: Int?, split: CoauthorSplit?
+        var cap: Points?, maxCount: Int?, skipFirst: Int?, split: CoauthorSplit?, text: String?
         for e in es {
             switch e.key {
             case "id": id = string(e.value, "rule.id") ?? ""
             case "name": name = string(e.value, "rule.name") ?? ""
+            case "text":
+                if let t = string(e.value, "rule.text") {
+                    if t.trimmingSpaces.isEmpty {
+                        error("R063", e.value, zh: "text 应写这条规则公布时的一句话，不能为空",
+                              en: "'text' is the rule's published sentence and cannot be empty",
+                              hintZh: "如 text: 全年第一提案人立案 3 件以上的，每件另加 2 分", hintEn: "e.g. text: 2 more points per proposal for 3 or more")
+                    } else { text = t.trimmingSpaces }
+                }
             case "category":
                 if let c = string(e.value, "rule.category") {
                     category = categories.firstIndex { $0.id == c }
@@ -726,13 +738,15 @@ struct RuleFileParser: YAMLDocumentParser {
                         basis: basis, cap: cap, maxCount: maxCount, location: loc(item))
         rule.skipFirst = skipFirst
         rule.split = split
+        rule.text = text
         return rule
     }
 
     mutating func parseSplit(_ node: Node) -> CoauthorSplit? {
-        guard let es = entries(node, "split", allowed: ["policy", "fraction", "lead_role", "max_credited"]) else { return nil }
+        guard let es = entries(node, "split", allowed: RuleFileKeys.split) else { return nil }
         var split = CoauthorSplit(policy: .full)
         var hasPolicy = false
+        var fractionWritten = false
         for e in es {
             switch e.key {
             case "policy":
@@ -744,9 +758,13 @@ struct RuleFileParser: YAMLDocumentParser {
                     }
                 }
             case "fraction":
+                fractionWritten = true
                 if let f = points(e.value, "split.fraction") {
                     if f <= .zero || f > .one {
-                        error("R086", e.value, zh: "fraction 应在 0 和 1 之间（如 0.5）", en: "'fraction' must be between 0 and 1 (e.g. 0.5)")
+                        error("R086", e.value, zh: "fraction 应大于 0、不超过 1（如 0.5），实际为 \(f)",
+                              en: "'fraction' must be above 0 and at most 1 (e.g. 0.5), got \(f)",
+                              hintZh: f.isZero ? "fraction: 0 表示联名人不计分：只计第一提案人请写 policy: lead_only" : "每人得分值的几分之几，如一半写 0.5",
+                              hintEn: f.isZero ? "fraction 0 would give co-signers nothing: for the lead alone write policy: lead_only" : "the share each author gets, e.g. 0.5 for half")
                     } else { split.fraction = f }
                 }
             case "lead_role": split.leadRoles = strings(e.value, "split.lead_role") ?? split.leadRoles
@@ -758,16 +776,17 @@ struct RuleFileParser: YAMLDocumentParser {
             error("R087", node, zh: "split 缺少分配方式 policy", en: "'split' needs a 'policy'")
             return nil
         }
-        if split.policy == .fraction, split.fraction == nil {
+        if split.policy == .fraction, split.fraction == nil, !fractionWritten {
             error("R088", node, zh: "policy: fraction 需要写 fraction（如 0.5）", en: "policy fraction needs 'fraction' (e.g. 0.5)")
             return nil
         }
+        if split.policy == .fraction, split.fraction == nil { return nil } // R086 said why
+
         return split
     }
 
     mutating func parseCondition(_ node: Node, vocabulary: Vocabulary, scope: ExpressionScope = .record) -> Condition? {
-        guard let es = entries(node, "when", allowed: ["kind", "status", "role", "level", "marks", "member_role", "member_sector",
-                                                       "member_committee", "member_group", "member_party", "expr"]) else { return nil }
+        guard let es = entries(node, "when", allowed: RuleFileKeys.condition) else { return nil }
         var c = Condition()
         var kindValueNodes: [Node] = []
         for e in es {
@@ -792,7 +811,8 @@ struct RuleFileParser: YAMLDocumentParser {
                 }
                 c.expression = scalar.string
                 c.expressionScope = scope
-                compileExpression(scalar, scope: scope, vocabulary: vocabulary)            default: break
+                compileExpression(scalar, scope: scope, vocabulary: vocabulary)
+            default: break
             }
         }
         // Check values against the declared vocabulary, so a typo is caught before any data is read.
@@ -807,6 +827,13 @@ struct RuleFileParser: YAMLDocumentParser {
             checkValues(c.statuses, field: "status", label: ("状态", "status"), kinds: kinds, vocabulary: vocabulary, node: node) { $0.statuses }
             checkValues(c.roles, field: "role", label: ("角色", "role"), kinds: kinds, vocabulary: vocabulary, node: node) { $0.roles }
             checkValues(c.levels, field: "level", label: ("级别", "level"), kinds: kinds, vocabulary: vocabulary, node: node) { $0.levels }
+        }
+        for key in ["member_role", "member_sector", "member_committee"] {
+            guard let valueNode = valueNode(node, key: key) else { continue }
+            let values = key == "member_role" ? c.memberRoles : key == "member_sector" ? c.memberSectors : c.memberCommittees
+            let nodes: [Node]
+            if case .sequence(let s) = valueNode { nodes = Array(s) } else { nodes = [valueNode] }
+            checkMemberValues(values ?? [], field: key, vocabulary: vocabulary, nodes: nodes)
         }
         if let marks = vocabulary.marks {
             for m in c.marks where !marks.contains(m) {
@@ -863,6 +890,49 @@ struct RuleFileParser: YAMLDocumentParser {
                       hintZh: guess.map { "是否想写“\($0)”？" } ?? "可用的\(label.0)：\(candidates.joined(separator: "、"))",
                       hintEn: guess.map { "did you mean '\($0)'?" } ?? "allowed: \(candidates.joined(separator: ", "))")
             }
+        }
+    }
+
+    /// `roster: {roles: [...], sectors: [...], committees: [...]}`: the values the roster may hold.
+    mutating func parseRoster(_ node: Node, into vocabulary: inout Vocabulary) {
+        guard let es = entries(node, "roster", allowed: RuleFileKeys.roster) else { return }
+        for e in es {
+            guard case .sequence = e.value else {
+                error("R077", e.value, zh: "roster.\(e.key) 应为列表，如 [主席, 副主席, 常委, 委员]",
+                      en: "roster.\(e.key) must be a list, e.g. [主席, 副主席, 常委, 委员]")
+                continue
+            }
+            let list = (strings(e.value, "roster.\(e.key)") ?? []).map(\.trimmingSpaces)
+            if list.isEmpty {
+                error("R077", e.value, zh: "roster.\(e.key) 是空列表，名册中的每位委员都会被拒收",
+                      en: "roster.\(e.key) is empty: every member of the roster would be rejected",
+                      hintZh: "列出允许的值；不想检查时删去这一行", hintEn: "list the allowed values, or remove the line to check nothing")
+                continue
+            }
+            switch e.key {
+            case "roles": vocabulary.memberRoles = list
+            case "sectors": vocabulary.memberSectors = list
+            default: vocabulary.memberCommittees = list
+            }
+        }
+    }
+
+    /// R076: a 职务, 界别 or 专委会 that the rule file's `roster` does not declare.
+    mutating func checkMemberValues(_ values: [String], field: String, vocabulary: Vocabulary, nodes: [Node]) {
+        let (declared, zh, key): ([String]?, String, String) = switch field {
+        case "member_role": (vocabulary.memberRoles, "职务", "roles")
+        case "member_sector": (vocabulary.memberSectors, "界别", "sectors")
+        default: (vocabulary.memberCommittees, "专委会", "committees")
+        }
+        guard let declared else { return }
+        for (i, v) in values.enumerated() where !declared.contains(v) {
+            let guess = closest(v, in: declared.filter { !$0.isEmpty })
+            let shown = declared.map { $0.isEmpty ? "\"\"" : $0 }
+            error("R076", i < nodes.count ? nodes[i] : nodes.first,
+                  zh: "未声明的\(zh)“\(v)”（roster.\(key) 中没有），这一项永远不会生效",
+                  en: "undeclared \(field.dropFirst(7)) '\(v)' (not in roster.\(key)); this can never apply",
+                  hintZh: guess.map { "是否想写“\($0)”？" } ?? "已声明的\(zh)：\(shown.joined(separator: "、"))",
+                  hintEn: guess.map { "did you mean '\($0)'?" } ?? "declared: \(shown.joined(separator: ", "))")
         }
     }
 

@@ -145,6 +145,9 @@ public struct Rule: Sendable, Equatable {
     public var skipFirst: Int?
     /// How points are shared between the members credited with one item (same `ref`).
     public var split: CoauthorSplit?
+    /// The sentence the author wrote for the published 考核细则 (`text:`); when absent `lvzhi
+    /// render` phrases the rule from its parts.
+    public var text: String?
     public var location: SourceLocation?
 
     public init(id: String, name: String, category: Int, when: Condition, points: Points,

@@ -15,6 +15,7 @@ import Yams
 /// | S006 | warning | a kind declared under `kinds` that no rule, veto or requirement uses |
 /// | S007 | warning | a `history` condition over one period only (`years: 1`, `in_term: 1` for a grade): it never reads earlier periods |
 /// | S008 | warning | a `history` condition's `effect.grade` is no worse than the grade it tests, so it changes nothing |
+/// | S009 | error | a rule's `expr` cannot be put into words and the rule has no `text:` for the published 考核细则 |
 ///
 /// Grade bands out of order, unknown kinds and values outside a kind's declared list are the
 /// parser's (R043–R049, R070–R074) and are not repeated here.
@@ -31,7 +32,20 @@ public enum StaticChecks {
         out += emptyCategories(rules)
         out += unusedKinds(rules, places)
         out += historyChecks(rules)
+        out += unwordedExpressions(rules)
         return out
+    }
+
+    /// S009: an expression rule that `lvzhi render` cannot put into words needs the author's sentence.
+    static func unwordedExpressions(_ rules: RuleSet) -> [Diagnostic] {
+        rules.rules.compactMap { r in
+            guard r.text == nil, let e = r.when.expression, ExpressionWording.phrase(e, lang: .zh) == nil else { return nil }
+            return Diagnostic(id: "S009", location: r.location ?? SourceLocation(file: rules.path, line: 1),
+                              zh: "规则“\(r.id)”的表达式条件无法写成文字，公布的考核细则只能照抄表达式",
+                              en: "rule '\(r.id)': its expression cannot be put into words, so the published rules would print it raw",
+                              hintZh: "给这条规则加一行 text:，写出公布时的一句话，如 text: 全年第一提案人立案 3 件以上的，每件另加 2 分",
+                              hintEn: "add text: with the sentence to publish, e.g. text: 2 more points per proposal for members with 3 or more")
+        }
     }
 
     // MARK: - Multi-year conditions

@@ -166,3 +166,40 @@ import Testing
         #expect((try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [Any])?.isEmpty == true)
     }
 }
+
+/// `lvzhi new`: a starting rule file that checks clean and whose case passes.
+@Suite struct NewRuleFileTests {
+    @Test func newThenCheckThenTestAllPass() throws {
+        let dir = NSTemporaryDirectory() + "lvzhi-new-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/某区政协.yaml"
+        let made = try lvzhi(["new", dir + "/某区政协", "--year", "2030"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.contains("已写出 \(file)"))
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("name: 某区政协委员履职考核办法"))
+        #expect(text.contains("period: 2030"))
+        let check = try lvzhi(["check", "--strict", file])
+        #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
+        #expect(check.stdout.contains("通过") && check.stdout.contains("1 个用例") && !check.stdout.contains("警告"), "\(check.stdout)")
+        let test = try lvzhi(["test", file])
+        #expect(test.status == 0, "\(test.stdout)\n\(test.stderr)")
+        #expect(test.stdout.contains("1 个用例通过，0 个失败"), "\(test.stdout)")
+        let render = try lvzhi(["render", file])
+        #expect(render.status == 0 && render.stdout.hasPrefix("# 某区政协委员履职考核办法"))
+        // An existing file is never overwritten.
+        let again = try lvzhi(["new", file])
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("已存在，未覆盖"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
+    }
+
+    @Test func newBesideASchemasFolderNamesTheSchema() throws {
+        let s = Scratch()
+        s.write("Schemas/rule.schema.json", "{}")
+        let made = try lvzhi(["new", s.file("rules/新方案"), "--year", "2030"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(s.read("rules/新方案.yaml").hasPrefix("# yaml-language-server: $schema=../Schemas/rule.schema.json\n"))
+    }
+}

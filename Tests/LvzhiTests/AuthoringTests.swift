@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+@testable import LvzhiCore
+@testable import LvzhiIngest
+@testable import LvzhiRules
+@testable import LvzhiScoring
+
+/// What a rules author meets: declared roster values, the messages that misled authors, the
+/// published wording of expression rules, and the starting template (issue 14).
+@Suite struct AuthoringTests {
+    func diagnostics(_ yaml: String) -> [Diagnostic] {
+        do { _ = try RuleFileLoader.parse(yaml, path: "r.yaml"); return [] } catch { return error.diagnostics }
+    }
+
+    func line(of needle: String, in text: String) -> Int {
+        (text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(needle) } ?? -1) + 1
+    }
+
+    func column(of needle: String, in text: String) -> Int {
+        let l = text.split(separator: "\n", omittingEmptySubsequences: false)[line(of: needle, in: text) - 1]
+        return l.distance(from: l.startIndex, to: l.range(of: needle)!.lowerBound) + 1
+    }
+
+    /// The test rules with a declared roster.
+    let rostered = testRulesYAML.replacingOccurrences(of: "marks: [重点, 优秀]\n",
+                                                       with: "marks: [重点, 优秀]\nroster:\n  roles: [主席, 常委, 委员]\n  sectors: [经济界, 教育界]\n")
+
+    // MARK: - Pattern 5: declared roster values
+
+    @Test func aMisspeltRoleInAConditionIsAnErrorAtItsPlace() {
+        let yaml = rostered.replacingOccurrences(of: "{id: sector, category: sector, when: {kind: 界别活动}",
+                                                 with: "{id: sector, category: sector, when: {kind: 界别活动, member_role: 长委}")
+        let d = diagnostics(yaml)
+        #expect(d.map(\.id) == ["R076"])
+        #expect(d[0].zh == "未声明的职务“长委”（roster.roles 中没有），这一项永远不会生效")
+        #expect(d[0].hintZh == "是否想写“常委”？")
+        #expect(d[0].location?.line == line(of: "member_role: 长委", in: yaml))
+        #expect(d[0].location?.column == column(of: "长委}", in: yaml))
+        // A list points at the wrong element; sectors and committees are checked the same way.
+        let list = diagnostics(rostered.replacingOccurrences(of: "when: {kind: 界别活动}", with: "when: {kind: 界别活动, member_role: [委员, 长委], member_sector: 经济届}"))
+        #expect(list.map(\.id) == ["R076", "R076"])
+        #expect(list.map(\.hintZh) == ["是否想写“常委”？", "是否想写“经济界”？"])
+        // Without a declared list any role is accepted, as before.
+        #expect(diagnostics(testRulesYAML.replacingOccurrences(of: "when: {kind: 界别活动}", with: "when: {kind: 界别活动, member_role: 长委}")).isEmpty)
+    }
+
+    @Test func aMisspeltRoleInBaseByRoleAndAppliesTo() {
+        let yaml = rostered.replacingOccurrences(of: "score: {base: 0, min: 0}", with: "score: {base: 0, min: 0, base_by_role: {长委: 10}}")
+            + "\nrequirements:\n  - {id: q, when: {kind: 全体会议}, applies_to: {member_role: 主蓆}, effect: {flag: true}}\n"
+        let d = diagnostics(yaml)
+        #expect(d.map(\.id) == ["R076", "R076"])
+        #expect(d[0].hintZh == "是否想写“常委”？")
+        #expect(d[0].location?.line == line(of: "base_by_role: {长委", in: yaml))
+        #expect(d[0].location?.column == column(of: "长委: 10", in: yaml))
+        #expect(d[1].hintZh == "是否想写“主席”？")
+    }
+
+    @Test func rosterListsMustBeNonEmptyLists() {
+        let d = diagnostics(testRulesYAML + "\nroster: {roles: 委员, sectors: []}\n")
+        #expect(d.map(\.id) == ["R077", "R077"])
+    }
+
+    @Test func aRosterValueOutsideTheListIsRejectedWithItsLine() throws {
+        let rules = try RuleFileLoader.parse(rostered, path: "r.yaml")
+        let s = Scratch()
+        let roster = s.write("members.csv", """
+        member_id,name,sector,committee,role
+        M1,甲,经济界,,委员
+        M2,乙,经济界,,长委
+        M3,丙,文艺界,,委员
+        M4,丁,教育界,,
+
+        """)
+        let r = try RosterReader.read(path: roster)
+        let activities = s.write("a.csv", """
+        activity_id,member_id,date,kind,status
+        A1,M1,2025-01-08,全体会议,出席
+        A2,M2,2025-01-08,全体会议,出席
+
+        """)
+        var ing = ActivityIngestor(members: r.members, memberRejects: r.rejects, memberFile: roster, memberRows: r.rowsRead,
+                                   period: rules.period!, vocabulary: rules.vocabulary)
+        try ing.read(path: activities)
+        let result = ing.finish()
+        // M4 has no role: "" is not in the list, so the row is refused too.
+        #expect(result.members.map(\.id) == ["M1"])
+        let byMember = Dictionary(grouping: result.rejects, by: \.memberID)
+        let m2 = try #require(byMember["M2"])
+        #expect(m2.map(\.reason.code) == ["undeclared-role", "member-refused"])
+        #expect(m2[0].location.line == 3)
+        #expect(m2[0].value == "长委")
+        #expect(m2[0].reason.message(.zh).contains("（是否为“常委”？）"))
+        #expect(m2[1].location.line == 3 && m2[1].location.file.hasSuffix("a.csv"))
+        #expect(m2[1].reason.message(.zh).contains("members.csv:3"))
+        #expect(byMember["M3"]?.first?.reason.code == "undeclared-sector")
+        #expect(byMember["M4"]?.first?.reason.message(.zh).contains("可用：主席、常委、委员") == true)
+        // The roster's file report balances: 4 read, 1 accepted, 3 refused.
+        let report = try #require(result.files.first { $0.isRoster })
+        #expect((report.read, report.accepted, report.rejected) == (4, 1, 3))
+        // "" in the list accepts members without a role.
+        let open = try RuleFileLoader.parse(rostered.replacingOccurrences(of: "roles: [主席, 常委, 委员]", with: "roles: [主席, 常委, 委员, \"\"]"), path: "r.yaml")
+        let ing2 = ActivityIngestor(members: r.members, period: open.period!, vocabulary: open.vocabulary)
+        #expect(ing2.members.map(\.id) == ["M1", "M4"])
+    }
+
+    @Test func committeeListsAreCheckedOneByOne() {
+        var v = Vocabulary()
+        v.memberCommittees = ["经济委员会", "文化委员会"]
+        let ok = Member(id: "A", name: "A", committee: "经济委员会；文化委员会", source: SourceLocation(file: "m", line: 2))
+        let bad = Member(id: "B", name: "B", committee: "经济委员会、文史委员会", source: SourceLocation(file: "m", line: 3))
+        #expect(v.undeclaredValue(of: ok) == nil)
+        #expect(v.undeclaredValue(of: bad)?.value == "文史委员会")
+    }
+
+    @Test func aCaseMemberOutsideTheRosterListIsACaseError() throws {
+        let yaml = rostered + """
+
+        cases:
+          - name: x
+            members: [{member_id: A, role: 长委}]
+            expect: {A: {score: 0}}
+        """
+        let rules = try RuleFileLoader.parse(yaml, path: "r.yaml")
+        let d = RuleCases.parse(yaml, path: "r.yaml", rules: rules).diagnostics
+        #expect(d.map(\.id) == ["T028"])
+        #expect(d[0].hintZh == "是否想写“常委”？")
+        #expect(d[0].location?.line == line(of: "role: 长委", in: yaml))
+    }
+
+    // MARK: - Messages that misled authors
+
+    @Test func fractionZeroSaysZeroIsExcludedAndNothingElse() {
+        let yaml = testRulesYAML.replacingOccurrences(of: "points: 2}\n", with: "points: 2, split: {policy: fraction, fraction: 0}}\n")
+        let d = diagnostics(yaml)
+        #expect(d.map(\.id) == ["R086"])
+        #expect(d[0].zh == "fraction 应大于 0、不超过 1（如 0.5），实际为 0")
+        #expect(d[0].hintZh?.contains("policy: lead_only") == true)
+        #expect(d[0].location?.line == line(of: "fraction: 0}", in: yaml))
+        // Above 1: the same id, no R088.
+        let big = diagnostics(testRulesYAML.replacingOccurrences(of: "points: 2}\n", with: "points: 2, split: {policy: fraction, fraction: 1.5}}\n"))
+        #expect(big.map(\.id) == ["R086"])
+        // Missing entirely: R088 alone.
+        let missing = diagnostics(testRulesYAML.replacingOccurrences(of: "points: 2}\n", with: "points: 2, split: {policy: fraction}}\n"))
+        #expect(missing.map(\.id) == ["R088"])
+    }
+
+    @Test func theScoredRecordInsideCountPointsToSigners() {
+        let rule = "  - {id: joint, category: proposals, when: {expr: 'kind == \"提案\" and count(kind == \"提案\" and ref == 本条.ref) >= 2'}, points: 1}\n"
+        let yaml = testRulesYAML.replacingOccurrences(of: "vetoes:\n", with: rule + "vetoes:\n")
+        let d = diagnostics(yaml)
+        #expect(d.map(\.id) == ["E010"])
+        #expect(d[0].zh.contains("count(…) 和 sum(…) 只逐条查看本人自己的记录"))
+        #expect(d[0].hintZh?.contains("signers") == true)
+        #expect(d[0].hintZh?.contains("请加引号") == false)
+        #expect(d[0].location?.line == line(of: "本条.ref", in: yaml))
+        #expect(d[0].location?.column == column(of: "本条.ref", in: yaml))
+        // this.ref outside count: the field is written plainly.
+        let outside = diagnostics(testRulesYAML.replacingOccurrences(of: "{id: sector, category: sector, when: {kind: 界别活动}",
+                                                                     with: "{id: sector, category: sector, when: {expr: 'this.kind == \"界别活动\"'}"))
+        #expect(outside.map(\.id) == ["E010"])
+        #expect(outside[0].hintZh == "正在计分的记录的字段直接写 kind")
+    }
+
+    // MARK: - Pattern 7: every rule in words
+
+    @Test(arguments: [
+        ("kind == \"提案\" and status == \"立案\" and count(kind == \"提案\" and status == \"立案\") >= 3",
+         "类型为“提案”，且状态为“立案”，且本人考核期间内类型为“提案”、状态为“立案”的记录不少于 3 条"),
+        ("\"重点\" in marks or level in [\"市\", \"省\"]", "带“重点”标记，或级别为“市”或“省”"),
+        ("member.joined <= period.start", "委员任职日期不晚于考核期间开始日"),
+        ("not (date < 2025-07-01)", "日期不早于2025-07-01"),
+        ("3 <= sum(kind == \"全体会议\", quantity)", "本人考核期间内类型为“全体会议”的记录的数量合计不少于 3"),
+        ("month(date) > 6 and not member.ranked", "日期的月份多于6，且委员不参加排名"),
+        ("count(kind == \"违纪\") == 0", "本人考核期间内没有类型为“违纪”的记录"),
+    ])
+    func expressionsInWords(_ expression: String, _ words: String) {
+        #expect(ExpressionWording.phrase(expression, lang: .zh) == words)
+    }
+
+    @Test func expressionsWithoutWords() {
+        #expect(ExpressionWording.phrase("quantity * 2 >= 3", lang: .zh) == nil)
+        #expect(ExpressionWording.phrase("date - member.joined > 180", lang: .zh) == nil)
+        #expect(ExpressionWording.phrase("max(quantity, 1) > 1", lang: .zh) == nil)
+    }
+
+    @Test func anExpressionRuleWithoutWordsNeedsText() throws {
+        let rule = "  - {id: double, category: sector, when: {expr: 'kind == \"界别活动\" and quantity * 2 >= 3'}, points: 1}\n"
+        let yaml = testRulesYAML.replacingOccurrences(of: "vetoes:\n", with: rule + "vetoes:\n")
+        let d = StaticChecks.run(try RuleFileLoader.parse(yaml, path: "r.yaml"), source: yaml).filter { $0.id == "S009" }
+        #expect(d.count == 1)
+        #expect(d.first?.severity == .error)
+        #expect(d.first?.location?.line == line(of: "id: double", in: yaml))
+        #expect(d.first?.hintZh?.contains("text:") == true)
+        // With the author's sentence the check is satisfied and render publishes it as written.
+        let written = yaml.replacingOccurrences(of: "id: double, category", with: "id: double, text: 界别活动数量折算后满 3 的加 1 分, category")
+        let rules = try RuleFileLoader.parse(written, path: "r.yaml")
+        #expect(StaticChecks.run(rules, source: written).filter { $0.id == "S009" }.isEmpty)
+        #expect(RuleBook.render(rules).contains("界别活动数量折算后满 3 的加 1 分。"))
+        #expect(!RuleBook.render(rules).contains("quantity * 2"))
+        // An empty text is an error of its own.
+        #expect(diagnostics(yaml.replacingOccurrences(of: "id: double, category", with: "id: double, text: \"\", category")).map(\.id) == ["R063"])
+    }
+
+    @Test func everyShippedRuleIsPublishedInWords() throws {
+        for file in ["fengjie", "fengjie-term", "guangshui", "minhang", "quota", "xiangyang", "yanbian"] {
+            let rules = try RuleFileLoader.load(path: packageRoot + "/Rules/\(file).yaml")
+            for lang in [Language.zh, .en] {
+                let text = RuleBook.render(rules, lang: lang)
+                for r in rules.rules {
+                    if let e = r.when.expression { #expect(!text.contains(e), "\(file): \(r.id) prints its raw expression") }
+                }
+                #expect(!text.contains("满足 "), "\(file)")
+            }
+        }
+    }
+
+    // MARK: - The starting template
+
+    @Test func theTemplateChecksCleanAndItsCasePasses() throws {
+        let s = Scratch()
+        let path = s.write("新方案.yaml", RuleTemplate.text(name: "某区政协委员履职考核办法", year: 2031))
+        let check = RuleFileCheck.run(path: path)
+        #expect(check.diagnostics.isEmpty, "\(check.diagnostics.map { $0.render(.zh) })")
+        #expect(check.cases == 1)
+        #expect(check.rules?.period == Period(spec: "2031"))
+        let outcome = CaseRunner.run(file: path)
+        #expect(!outcome.hasErrors)
+        #expect(outcome.results.count == 1 && outcome.failed == 0, "\(outcome.results.map(\.failures))")
+        // A name that YAML would misread is quoted.
+        let odd = try RuleFileLoader.parse(RuleTemplate.text(name: "甲: 乙 #1", year: 2031), path: "x.yaml")
+        #expect(odd.name == "甲: 乙 #1")
+    }
+}
