@@ -147,7 +147,7 @@ public struct RunSummary: Sendable {
         let earlier = hit.earlier.map { periodLabel($0, lang: lang) }
         let effect = c.effect.grade.map { lang.pick("，等次至多为\(rules.grades[$0].name)", ", graded at most \(rules.grades[$0].name)") } ?? ""
         switch c.test {
-        case .consecutiveGrade, .gradeInTerm, .bottomConsecutive:
+        case .consecutiveGrade, .gradeInTerm, .bottomConsecutive, .consecutiveScore:
             let periods = (earlier + (hit.current > 0 ? [lang.pick("本期", "this period")] : [])).joined(separator: lang.pick("、", ", "))
             return lang.pick("\(c.name)（\(periods)）→ \(c.effect.flag)\(effect)", "\(c.name) (\(periods)) → \(c.effect.flag)\(effect)")
         case .ruleCountInTerm:

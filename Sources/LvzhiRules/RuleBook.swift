@@ -64,7 +64,10 @@ public enum RuleBook {
         if !rules.requirements.isEmpty { sections.append((lang.pick("最低要求", "Minimum requirements"), p.requirementsSection())) }
         if !rules.vetoes.isEmpty { sections.append((lang.pick("否决事项", "Vetoes"), p.vetoesSection())) }
         sections.append((lang.pick("等次评定", "Grades"), p.gradesSection()))
-        if !rules.history.isEmpty { sections.append((lang.pick("跨年度处理", "Across periods"), p.historySection())) }
+        if !rules.history.isEmpty {
+            let across = rules.history.contains(where: \.readsEarlierPeriods)
+            sections.append((across ? lang.pick("跨年度处理", "Across periods") : lang.pick("考核结果的处理", "What follows from the results"), p.historySection()))
+        }
         for (i, (title, body)) in sections.enumerated() {
             blocks.append(.section(lang.pick("\(chineseNumeral(i + 1))、\(title)", "\(i + 1). \(title)")))
             blocks += body
@@ -407,11 +410,15 @@ extension RuleBook {
                 out.append(.paragraph(lang.pick("每届任期 \(term.years) 年，自 \(term.start) 起连续计算；“本届”指考核期间开始之日所在的一届。",
                                                 "A term lasts \(term.years) years, counted on from \(term.start); 'the term' is the one the period starts in.")))
             }
-            out.append(.paragraph(lang.pick("结合往年考核结果，委员有下列情形之一的，按下列规定处理：",
-                                            "Taking earlier results into account, a member in any of these cases is dealt with as stated:")))
+            let across = rules.history.contains(where: \.readsEarlierPeriods)
+            out.append(.paragraph(across ? lang.pick("结合往年考核结果，委员有下列情形之一的，按下列规定处理：",
+                                                     "Taking earlier results into account, a member in any of these cases is dealt with as stated:")
+                                         : lang.pick("委员有下列情形之一的，按下列规定处理：", "A member in any of these cases is dealt with as stated:")))
             out.append(.numbered(rules.history.map(historyPhrase)))
-            out.append(.paragraph(lang.pick("往年结果取自历年考核记录；没有往年记录的，只按本期情况认定。",
-                                            "Earlier results come from the stored results of past reviews; without them only this period counts.")))
+            if across {
+                out.append(.paragraph(lang.pick("往年结果取自历年考核记录；没有往年记录的，只按本期情况认定。",
+                                                "Earlier results come from the stored results of past reviews; without them only this period counts.")))
+            }
             return out
         }
 
@@ -425,8 +432,14 @@ extension RuleBook {
             }
             let what: String
             switch h.test {
+            case .consecutiveGrade(let g, 1):
+                what = lang.pick("本期考核等次为\(target(g))", "graded \(target(g)) in this period")
             case .consecutiveGrade(let g, let years):
                 what = lang.pick("连续 \(years) 个考核期（含本期）等次为\(target(g))", "graded \(target(g)) in \(years) periods in a row (this one included)")
+            case .consecutiveScore(let below, 1):
+                what = lang.pick("本期考核得分低于 \(pts(below))", "scored below \(pts(below)) in this period")
+            case .consecutiveScore(let below, let years):
+                what = lang.pick("连续 \(years) 个考核期（含本期）得分低于 \(pts(below))", "scored below \(pts(below)) in \(years) periods in a row (this one included)")
             case .bottomConsecutive(let share, let years):
                 let last: String
                 switch share {
@@ -444,7 +457,7 @@ extension RuleBook {
             }
             var effect = lang.pick("标注“\(h.effect.flag)”", "flagged '\(h.effect.flag)'")
             if let g = h.effect.grade { effect += lang.pick("，等次至多评为\(quoted(gradeName(g)))", ", graded at most \(quoted(gradeName(g)))") }
-            let label = h.name == h.id ? "" : lang.pick("\(h.name)：", "\(h.name): ")
+            let label = h.name == h.id || what.contains(h.name) ? "" : lang.pick("\(h.name)：", "\(h.name): ")
             return lang.pick("\(label)\(what)的，\(effect)。", "\(label)\(what): \(effect).")
         }
 

@@ -342,9 +342,10 @@ struct CaseParser: YAMLDocumentParser {
                 let f: MemberField = field == "role" ? .role : field == "sector" ? .sector : .committee
                 let guess = closest(value, in: allowed.filter { !$0.isEmpty })
                 let shown = allowed.map { $0.isEmpty ? "\"\"" : $0 }
-                error("T028", values[f]?.1 ?? item, zh: "委员“\(id)”的\(f.chinese)“\(value)”不在规则文件的 roster 列表中，名册中这样的委员会被拒收",
+                let shownValue = value.isEmpty ? "为空" : "“\(value)”"
+                error("T028", values[f]?.1 ?? item, zh: "委员“\(id)”的\(f.chinese)\(shownValue)，不在规则文件的 roster 列表中，名册中这样的委员会被拒收",
                       en: "member '\(id)': \(field) '\(value)' is not in the rule file's roster list; such a roster row is refused",
-                      hintZh: guess.map { "是否想写“\($0)”？" } ?? "可用：\(shown.joined(separator: "、"))",
+                      hintZh: guess.map { "是否想写“\($0)”？" } ?? "可用：\(shown.joined(separator: "、"))" + (value.isEmpty ? "；要接受\(f.chinese)为空的委员，在列表中加 \"\"" : ""),
                       hintEn: guess.map { "did you mean '\($0)'?" } ?? "allowed: \(shown.joined(separator: ", "))")
             }
             out.append(member)

@@ -20,7 +20,7 @@ public enum RuleFileKeys {
     public static let grading = ["scope", "partial_period"]
     public static let term = ["start", "years"]
     public static let history = ["id", "name", "when", "effect"]
-    public static let historyWhen = ["grade", "years", "rule", "in_term", "bottom"]
+    public static let historyWhen = ["grade", "score_below", "years", "rule", "in_term", "bottom"]
     public static let historyEffect = ["flag", "grade"]
 
     /// Each part by the name of its definition in `Schemas/rule.schema.json` (`top` is the

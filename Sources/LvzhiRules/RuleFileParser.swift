@@ -522,7 +522,7 @@ struct RuleFileParser: YAMLDocumentParser {
         var id = "", name = ""
         var test: HistoryCondition.Test?
         var flag: String?, grade: Int?
-        var hasWhen = false, hasEffect = false, whenBroken = false
+        var hasWhen = false, hasEffect = false, whenBroken = false, oneYear = false
         for e in es {
             switch e.key {
             case "id": id = string(e.value, "history.id") ?? ""
@@ -530,7 +530,7 @@ struct RuleFileParser: YAMLDocumentParser {
             case "when":
                 hasWhen = true
                 guard let ws = entries(e.value, "history.when", allowed: RuleFileKeys.historyWhen) else { whenBroken = true; continue }
-                var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?, bottom: Share?
+                var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?, bottom: Share?, below: Points?
                 var broken = false
                 for w in ws {
                     switch w.key {
@@ -550,6 +550,8 @@ struct RuleFileParser: YAMLDocumentParser {
                         }
                     case "bottom":
                         if let sh = share(w.value, what: "history.when.bottom") { bottom = sh } else { broken = true }
+                    case "score_below":
+                        if let p = points(w.value, "history.when.score_below") { below = p } else { broken = true }
                     case "years", "in_term":
                         guard let n = int(w.value, "history.when.\(w.key)") else { broken = true; continue }
                         if n < 1 || n > 100 {
@@ -561,7 +563,12 @@ struct RuleFileParser: YAMLDocumentParser {
                     }
                 }
                 if broken { whenBroken = true; continue }
+                if years == 1 { oneYear = true }
+                // A grade or a score without `years` is a condition on this period alone.
+                if years == nil, inTerm == nil, rule == nil, bottom == nil, gradeTest != nil || below != nil { years = 1 }
                 switch (gradeTest, years, rule, inTerm) {
+                case (nil, let y?, nil, nil) where below != nil && bottom == nil: test = .consecutiveScore(below: below!, years: y)
+                case (_, _, _, _) where below != nil: test = nil
                 case (nil, let y?, nil, nil) where bottom != nil: test = .bottomConsecutive(bottom!, years: y)
                 case (_, _, _, _) where bottom != nil: test = nil
                 case (let g?, let y?, nil, nil): test = .consecutiveGrade(g, years: y)
@@ -570,8 +577,8 @@ struct RuleFileParser: YAMLDocumentParser {
                 default: break
                 }
                 if test == nil {
-                    error("R112", e.value, zh: "跨年度条件的写法应为 {grade: 等次, years: N}（连续 N 期）、{grade: 等次, in_term: N}（本届 N 期）、{rule: 规则id, in_term: N}（本届累计 N 条）或 {bottom: 10 或 5%, years: N}（连续 N 期排名在后）",
-                          en: "write {grade: NAME, years: N} (N periods in a row), {grade: NAME, in_term: N} (N periods in the term), {rule: ID, in_term: N} (N records in the term) or {bottom: 10 or 5%, years: N} (bottom N periods running)",
+                    error("R112", e.value, zh: "跨年度条件的写法应为 {grade: 等次}（本期）、{score_below: 60}（本期得分低于）、{score_below: 60, years: N}（连续 N 期得分低于）、{grade: 等次, years: N}（连续 N 期）、{grade: 等次, in_term: N}（本届 N 期）、{rule: 规则id, in_term: N}（本届累计 N 条）或 {bottom: 10 或 5%, years: N}（连续 N 期排名在后）",
+                          en: "write {grade: NAME} (this period), {score_below: 60} (this period's score below), {score_below: 60, years: N} (below in N periods in a row), {grade: NAME, years: N} (N periods in a row), {grade: NAME, in_term: N} (N periods in the term), {rule: ID, in_term: N} (N records in the term) or {bottom: 10 or 5%, years: N} (bottom N periods running)",
                           hintZh: "如 when: {grade: 不合格, years: 2} 表示连续两年不合格", hintEn: "e.g. when: {grade: 不合格, years: 2} for two 不合格 in a row")
                     whenBroken = true
                 }
@@ -610,7 +617,9 @@ struct RuleFileParser: YAMLDocumentParser {
         }
         guard !whenBroken, let test else { return nil }
         let label = name.isEmpty ? id : name
-        return HistoryCondition(id: id, name: label, test: test, effect: .init(flag: flag ?? label, grade: grade), location: loc(item))
+        var condition = HistoryCondition(id: id, name: label, test: test, effect: .init(flag: flag ?? label, grade: grade), location: loc(item))
+        condition.wroteOneYear = oneYear
+        return condition
     }
 
     mutating func parseRequirement(_ item: Node, grades: [Grade], vocabulary: Vocabulary) -> Requirement? {
@@ -929,7 +938,7 @@ struct RuleFileParser: YAMLDocumentParser {
             let guess = closest(v, in: declared.filter { !$0.isEmpty })
             let shown = declared.map { $0.isEmpty ? "\"\"" : $0 }
             error("R076", i < nodes.count ? nodes[i] : nodes.first,
-                  zh: "未声明的\(zh)“\(v)”（roster.\(key) 中没有），这一项永远不会生效",
+                  zh: "未声明的\(zh)\(v.isEmpty ? "（空）" : "“\(v)”")（roster.\(key) 中没有），这一项永远不会生效",
                   en: "undeclared \(field.dropFirst(7)) '\(v)' (not in roster.\(key)); this can never apply",
                   hintZh: guess.map { "是否想写“\($0)”？" } ?? "已声明的\(zh)：\(shown.joined(separator: "、"))",
                   hintEn: guess.map { "did you mean '\($0)'?" } ?? "declared: \(shown.joined(separator: ", "))")

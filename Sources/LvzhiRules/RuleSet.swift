@@ -390,6 +390,10 @@ public struct HistoryCondition: Sendable, Equatable {
         /// periods right before it (bottom 10 two years running). A member is among the last N when
         /// rank ≥ ranked − N + 1, so a tie that straddles the line does not count.
         case bottomConsecutive(Share, years: Int)
+        /// The total score was below `below` in this period and in each of the `years − 1`
+        /// periods right before it (低于 60 分的谈话; 连续两年低于 60 分的). With `years: 1` it
+        /// reads this period alone and needs no earlier results.
+        case consecutiveScore(below: Points, years: Int)
     }
     /// What happens when the condition holds.
     public struct Effect: Sendable, Equatable {
@@ -419,8 +423,20 @@ public struct HistoryCondition: Sendable, Equatable {
     /// True when the condition needs the term to be defined.
     public var needsTerm: Bool {
         switch test {
-        case .consecutiveGrade, .bottomConsecutive: false
+        case .consecutiveGrade, .bottomConsecutive, .consecutiveScore: false
         case .gradeInTerm, .ruleCountInTerm: true
         }
     }
+
+    /// True when the condition reads earlier periods' results (false for a condition on this
+    /// period alone: `{grade: 不合格}` or `{score_below: 60}` without `years`).
+    public var readsEarlierPeriods: Bool {
+        switch test {
+        case .consecutiveGrade(_, let y), .bottomConsecutive(_, let y), .consecutiveScore(_, let y): y > 1
+        case .gradeInTerm, .ruleCountInTerm: true
+        }
+    }
+
+    /// Set when the file wrote `years: 1` (S007: say it plainly, without `years`).
+    public var wroteOneYear = false
 }

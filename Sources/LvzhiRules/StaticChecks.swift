@@ -58,12 +58,20 @@ public enum StaticChecks {
             switch h.test {
             case .consecutiveGrade(let g, let years):
                 tested = g
-                if years == 1 {
+                if years == 1, h.wroteOneYear {
                     out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
                                           zh: "跨年度条件“\(h.id)”只看本期（years: 1），不读取往年结果",
                                           en: "history condition '\(h.id)' looks at this period only (years: 1) and never reads earlier results",
-                                          hintZh: "连续两年写 years: 2；只看本期的处理用 vetoes 或 requirements",
-                                          hintEn: "write years: 2 for two in a row; use vetoes or requirements for this period alone"))
+                                          hintZh: "连续两年写 years: 2；只看本期的等次或得分，不写 years：如 {grade: 不合格} 或 {score_below: 60}（不需要往年结果）",
+                                          hintEn: "write years: 2 for two in a row; for this period alone leave out years: {grade: 不合格} or {score_below: 60} (no earlier results needed)"))
+                }
+            case .consecutiveScore(_, let years):
+                if years == 1, h.wroteOneYear {
+                    out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
+                                          zh: "跨年度条件“\(h.id)”只看本期（years: 1），不读取往年结果",
+                                          en: "history condition '\(h.id)' looks at this period only (years: 1) and never reads earlier results",
+                                          hintZh: "连续两年写 years: 2；只看本期的得分，不写 years：{score_below: 60}",
+                                          hintEn: "write years: 2 for two in a row; for this period alone leave out years: {score_below: 60}"))
                 }
             case .gradeInTerm(let g, let n):
                 tested = g

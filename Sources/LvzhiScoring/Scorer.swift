@@ -195,7 +195,8 @@ public enum Scorer {
     static func notices(rules: RuleSet, options: ScoreOptions, afterAsOf: Int, part: Period? = nil, outsidePart: Int = 0,
                         progress: Bool) -> [RunNotice] {
         var out: [RunNotice] = []
-        if !rules.history.isEmpty, options.history == nil {
+        // Conditions on this period alone (得分低于 60 分的) need no earlier results.
+        if rules.history.contains(where: \.readsEarlierPeriods), options.history == nil {
             out.append(RunNotice(
                 id: "N001",
                 zh: "规则文件有跨年度条件，但没有提供往年结果：此前各期按“无记录”处理，连续多年的条件不会成立，按届累计只计本期",

@@ -214,6 +214,45 @@ import Testing
         }
     }
 
+    // MARK: - Pattern 4: conditions on the score, this period and over periods
+
+    let scored = testRulesYAML + """
+
+    history:
+      - {id: talk, name: 得分低于 10 分, when: {score_below: 10}, effect: {flag: 谈话}}
+      - {id: twice, when: {score_below: 10, years: 2}, effect: {flag: 劝辞}}
+      - {id: graded, when: {grade: 不合格}, effect: {flag: 提醒}}
+    """
+
+    @Test func scoreConditionsParseAndOnlyMultiPeriodOnesNeedHistory() throws {
+        let rules = try RuleFileLoader.parse(scored, path: "r.yaml")
+        #expect(rules.history.map(\.test) == [.consecutiveScore(below: Points(10), years: 1), .consecutiveScore(below: Points(10), years: 2),
+                                                .consecutiveGrade(.named(2), years: 1)])
+        #expect(rules.history.map(\.readsEarlierPeriods) == [false, true, false])
+        #expect(StaticChecks.run(rules, source: scored).filter { $0.id == "S007" }.isEmpty)
+        // This-period conditions alone: no N001 notice about missing earlier results.
+        let thisPeriod = try RuleFileLoader.parse(scored.replacingOccurrences(of: "  - {id: twice, when: {score_below: 10, years: 2}, effect: {flag: 劝辞}}\n", with: ""), path: "r.yaml")
+        #expect(Scorer.notices(rules: thisPeriod, options: ScoreOptions(), afterAsOf: 0, progress: false).isEmpty)
+        #expect(Scorer.notices(rules: rules, options: ScoreOptions(), afterAsOf: 0, progress: false).map(\.id) == ["N001"])
+        // Published as conditions on the score.
+        let text = RuleBook.render(rules)
+        #expect(text.contains("1. 本期考核得分低于 10 分的，标注“谈话”。"))
+        #expect(text.contains("连续 2 个考核期（含本期）得分低于 10 分的，标注“劝辞”。"))
+        #expect(text.contains("本期考核等次为“不合格”的，标注“提醒”。"))
+    }
+
+    @Test func oneYearWrittenOutWarnsWithAHintThatWorks() throws {
+        let yaml = scored.replacingOccurrences(of: "{id: graded, when: {grade: 不合格}", with: "{id: graded, when: {grade: 不合格, years: 1}")
+        let d = StaticChecks.run(try RuleFileLoader.parse(yaml, path: "r.yaml"), source: yaml).filter { $0.id == "S007" }
+        #expect(d.count == 1)
+        #expect(d.first?.hintZh?.contains("{grade: 不合格}") == true)
+        #expect(d.first?.hintZh?.contains("vetoes") == false)
+        // Mixing a score and a grade, or a score and a term count, is R112.
+        let mixed = diagnostics(scored.replacingOccurrences(of: "{score_below: 10, years: 2}", with: "{score_below: 10, grade: 合格}"))
+        #expect(mixed.map(\.id) == ["R112"])
+        #expect(diagnostics(scored.replacingOccurrences(of: "{score_below: 10, years: 2}", with: "{score_below: 1.23456}")).map(\.id) == ["R015"])
+    }
+
     // MARK: - The starting template
 
     @Test func theTemplateChecksCleanAndItsCasePasses() throws {
