@@ -198,6 +198,14 @@ extension RuleBook {
         /// “本类最多计 30 分”, “本类最多扣 20 分”, “本类扣至 0 分为止”.
         func categoryLimits(_ c: Category) -> String? {
             var parts: [String] = []
+            if let start = c.start {
+                // “本类 50 分，按下列标准扣减，扣完为止”.
+                parts.append(lang.pick("本类 \(pts(start))，按下列标准扣减", "\(pts(start)), reduced by the items below"))
+                if let cap = c.cap, cap > start { parts.append(lang.pick("加分后最多 \(pts(cap))", "at most \(pts(cap)) with additions")) }
+                let floor = c.effectiveFloor ?? .zero
+                parts.append(floor.isZero ? lang.pick("扣完为止", "down to 0") : lang.pick("扣至 \(pts(floor))为止", "down to \(pts(floor))"))
+                return parts.joined(separator: comma)
+            }
             if let cap = c.cap { parts.append(lang.pick("本类最多计 \(pts(cap))", "at most \(pts(cap))")) }
             if let floor = c.floor {
                 if floor.isNegative { parts.append(lang.pick("本类最多扣 \(pts(-floor))", "at most \(pts(-floor)) deducted")) }
@@ -219,7 +227,16 @@ extension RuleBook {
             if let skip = r.skipFirst, skip > 0 {
                 clauses.append(lang.pick("前 \(skip) \(measure)不计", "the first \(skip) are free"))
             }
+            if let need = r.atLeast {
+                // “参加视察、调研等活动 2 次以上的，计 30 分”.
+                clauses.append(r.basis == .quantity ? lang.pick("累计数量达到 \(need) 的", "once the quantity reaches \(need)")
+                                                    : lang.pick("累计 \(need) \(measure)以上的", "\(need) or more in the period"))
+                clauses.append(pointsPhrase(r.points, each: "", afterSkip: false))
+                if r.oncePerRef { clauses.append(lang.pick("同一事项只算一\(measure)", "one item counts once")) }
+                return sentence(clauses)
+            }
             clauses.append(pointsPhrase(r.points, each: each, afterSkip: (r.skipFirst ?? 0) > 0))
+            if r.oncePerRef { clauses.append(lang.pick("同一事项（关联编号相同的几条记录）只计一\(measure)", "one item (records sharing a ref) counts once")) }
             if let cap = r.cap { clauses.append(ruleCapPhrase(cap, deduction: r.points.isNegative)) }
             if let n = r.maxCount { clauses.append(maxCountPhrase(n, measure: measure)) }
             if let s = r.split { clauses.append(splitPhrase(s)) }
@@ -306,6 +323,17 @@ extension RuleBook {
                                        "members with \(en) \(values.joined(separator: " or "))"))
             }
             var out = parts.isEmpty ? [] : [lang.pick("限\(parts.joined(separator: "；"))", "\(parts.joined(separator: "; ")) only")]
+            if let lo = c.signersMin ?? c.signersMax.map({ _ in 1 }) {
+                let hi = c.signersMax
+                let who: String
+                switch (lo, hi) {
+                case (1, 1?): who = lang.pick("仅本人署名", "items the member signed alone")
+                case (let a, nil): who = lang.pick(" \(a) 人以上联名", "items signed by \(a) or more")
+                case (let a, let b?) where a == b: who = lang.pick(" \(a) 人联名", "items signed by \(a)")
+                case (let a, let b?): who = lang.pick(" \(a) 至 \(b) 人联名", "items signed by \(a) to \(b)")
+                }
+                out.append(lang.pick("限\(who)", "\(who) only"))
+            }
             if let e = c.expression {
                 out.append(ExpressionWording.phrase(e, lang: lang).map { lang.pick("条件：\($0)", "where \($0)") }
                            ?? lang.pick("条件：满足 \(e)", "where \(e)"))

@@ -154,8 +154,25 @@ struct RuleFileParser: YAMLDocumentParser {
                         case "name": c.name = string(e.value, "category.name") ?? ""
                         case "cap": c.cap = isNull(e.value) ? nil : points(e.value, "category.cap")
                         case "floor": c.floor = isNull(e.value) ? nil : points(e.value, "category.floor")
+                        case "start":
+                            c.start = isNull(e.value) ? nil : points(e.value, "category.start")
+                            if let s = c.start, s <= .zero {
+                                error("R035", e.value, zh: "start 是本类的满分（从多少分起扣），应为正数，实际为 \(s)",
+                                      en: "'start' is the category's full points (deducted from), and must be positive, got \(s)",
+                                      hintZh: "如 start: 50 表示“会议 50 分，缺席一次扣 5 分，扣完为止”", hintEn: "e.g. start: 50 for '50 points, 5 off per absence, down to 0'")
+                                c.start = nil
+                            }
                         default: break
                         }
+                    }
+                    if let s = c.start, let cap = c.cap, cap < s {
+                        error("R036", item, zh: "类别“\(c.id)”的上限 cap（\(cap)）低于起始分 start（\(s)），起始分永远计不满",
+                              en: "category '\(c.id)': cap (\(cap)) is below start (\(s)), so the start can never count in full",
+                              hintZh: "删去 cap（起始分就是上限），或调低 start", hintEn: "remove cap (start is the cap), or lower start")
+                    }
+                    if let s = c.start, let floor = c.floor, floor > s {
+                        error("R036", item, zh: "类别“\(c.id)”的下限 floor（\(floor)）高于起始分 start（\(s)），扣分不会起作用",
+                              en: "category '\(c.id)': floor (\(floor)) is above start (\(s)); deductions can never apply")
                     }
                     if c.id.isEmpty { error("R030", item, zh: "类别缺少 id", en: "category without an id"); continue }
                     if !seen.insert(c.id).inserted {
@@ -686,6 +703,7 @@ struct RuleFileParser: YAMLDocumentParser {
         guard let es = entries(item, "rules[]", allowed: RuleFileKeys.rule) else { return nil }
         var id = "", name = "", category: Int?, when: Condition?, pts: Points?, basis = PointsBasis.record
         var cap: Points?, maxCount: Int?, skipFirst: Int?, split: CoauthorSplit?, text: String?
+        var oncePerRef = false, atLeast: Points?, atLeastNode: Node?
         for e in es {
             switch e.key {
             case "id": id = string(e.value, "rule.id") ?? ""
@@ -728,6 +746,23 @@ struct RuleFileParser: YAMLDocumentParser {
                 if let once = bool(e.value, "rule.once"), once { maxCount = 1 }
             case "skip_first": skipFirst = int(e.value, "rule.skip_first")
             case "split": split = parseSplit(e.value)
+            case "once_per":
+                if let s = string(e.value, "rule.once_per") {
+                    if s == "ref" { oncePerRef = true } else {
+                        error("R064", e.value, zh: "once_per 只能写 ref（同一事项，即关联编号相同的几条记录，本项只计一次），实际为“\(s)”",
+                              en: "once_per takes ref (one item, the records sharing a ref, counts once for this rule), got '\(s)'",
+                              hintZh: "每人每期只计一次请写 once: true", hintEn: "for once per member and period write once: true")
+                    }
+                }
+            case "at_least":
+                atLeastNode = e.value
+                if let n = points(e.value, "rule.at_least") {
+                    if n <= .zero {
+                        error("R066", e.value, zh: "at_least 是计分所需的次数（或数量），应大于 0，实际为 \(n)",
+                              en: "at_least is the number of records (or quantity) needed, and must be above 0, got \(n)",
+                              hintZh: "如 at_least: 2 表示“2 次以上得 30 分”", hintEn: "e.g. at_least: 2 for '30 points for 2 or more'")
+                    } else { atLeast = n }
+                }
             default: break
             }
         }
@@ -748,6 +783,18 @@ struct RuleFileParser: YAMLDocumentParser {
         rule.skipFirst = skipFirst
         rule.split = split
         rule.text = text
+        rule.oncePerRef = oncePerRef
+        rule.atLeast = atLeast
+        if atLeast != nil {
+            // A lump sum is paid once and to the member alone: limits on counting or sharing do not apply.
+            let clashing = ["once", "max_count", "skip_first", "split", "cap"].filter { k in es.contains { $0.key == k } }
+            if !clashing.isEmpty {
+                error("R067", atLeastNode, zh: "at_least 的规则达到次数时一次性计分，不能再写 \(clashing.joined(separator: "、"))",
+                      en: "a rule with at_least pays once when the count is reached; it cannot also have \(clashing.joined(separator: ", "))",
+                      hintZh: "删去 \(clashing.joined(separator: "、"))；要分档计分请写几条规则（如 at_least: 2 计 30 分、at_least: 4 另加 10 分）",
+                      hintEn: "remove \(clashing.joined(separator: ", ")); for tiers write several rules")
+            }
+        }
         return rule
     }
 
@@ -798,7 +845,22 @@ struct RuleFileParser: YAMLDocumentParser {
         guard let es = entries(node, "when", allowed: RuleFileKeys.condition) else { return nil }
         var c = Condition()
         var kindValueNodes: [Node] = []
-        for e in es {
+        for e in es where e.key == "signers" || e.key == "sole" {
+            if scope == .member {
+                error("R079", e.keyNode, zh: "\(e.key) 是对一条记录所属事项的条件（几人署名），不能用于 applies_to",
+                      en: "\(e.key) tests the item a record belongs to (how many signed it) and cannot be used in applies_to")
+                continue
+            }
+            if es.contains(where: { $0.key == "signers" }) && es.contains(where: { $0.key == "sole" }) {
+                if e.key == "sole" {
+                    error("R078", e.keyNode, zh: "signers 和 sole 只能写一个（sole: true 就是 signers: 1）",
+                          en: "write signers or sole, not both (sole: true is signers: 1)")
+                }
+                continue
+            }
+            parseSigners(e.key, e.value, into: &c)
+        }
+        for e in es where e.key != "signers" && e.key != "sole" {
             let list = strings(e.value, "when.\(e.key)")
             switch e.key {
             case "kind":
@@ -900,6 +962,34 @@ struct RuleFileParser: YAMLDocumentParser {
                       hintEn: guess.map { "did you mean '\($0)'?" } ?? "allowed: \(candidates.joined(separator: ", "))")
             }
         }
+    }
+
+    /// `signers: 1`, `signers: {min: 2, max: 5}` or `sole: true|false`.
+    mutating func parseSigners(_ key: String, _ node: Node, into c: inout Condition) {
+        if key == "sole" {
+            guard let b = bool(node, "when.sole") else { return }
+            if b { c.signersMin = 1; c.signersMax = 1 } else { c.signersMin = 2 }
+            return
+        }
+        var lo: Int?, hi: Int?
+        if case .mapping = node {
+            guard let es = entries(node, "when.signers", allowed: RuleFileKeys.signers) else { return }
+            for e in es {
+                guard let n = int(e.value, "when.signers.\(e.key)") else { return }
+                if e.key == "min" { lo = n } else { hi = n }
+            }
+        } else {
+            guard let n = int(node, "when.signers") else { return }
+            lo = n
+            hi = n
+        }
+        if (lo ?? 1) < 1 || (hi ?? 1) < 1 || (lo ?? 1) > (hi ?? Int.max) || (lo == nil && hi == nil) {
+            error("R078", node, zh: "signers 是同一事项的署名人数：写 1（个人）、{min: 2}（联名）或 {min: 2, max: 5}，至少为 1 且 min 不大于 max",
+                  en: "signers is the number of members who signed the item: 1 (alone), {min: 2} (joint) or {min: 2, max: 5}; at least 1, min not above max")
+            return
+        }
+        c.signersMin = lo
+        c.signersMax = hi
     }
 
     /// `roster: {roles: [...], sectors: [...], committees: [...]}`: the values the roster may hold.

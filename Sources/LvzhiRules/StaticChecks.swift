@@ -111,6 +111,12 @@ public enum StaticChecks {
     static func categoryMax(_ i: Int, _ rules: RuleSet) -> Points? {
         let c = rules.categories[i]
         let gains = rules.rules.filter { $0.category == i && $0.points > .zero }
+        if let start = c.start {
+            // Starts full: its start plus what its rules can add, at most its cap.
+            let gain = gains.reduce(Points.zero as Points?) { sum, r in sum.flatMap { s in ruleBound(r).map { s + $0 } } }
+            let cap = c.effectiveCap ?? start
+            return gain.map { min(start + $0, cap) } ?? cap
+        }
         var bound: Points? = max(.zero, c.floor ?? .zero)
         if !gains.isEmpty {
             bound = gains.reduce(Points.zero as Points?) { sum, r in
@@ -126,6 +132,11 @@ public enum StaticChecks {
     static func categoryMin(_ i: Int, _ rules: RuleSet) -> Points? {
         let c = rules.categories[i]
         let losses = rules.rules.filter { $0.category == i && $0.points.isNegative }
+        if let start = c.start {
+            let loss = losses.reduce(Points.zero as Points?) { sum, r in sum.flatMap { s in ruleBound(r).map { s + $0 } } }
+            let floor = c.effectiveFloor ?? .zero
+            return loss.map { max(start - $0, floor) } ?? floor
+        }
         var bound: Points? = min(.zero, c.cap ?? .zero)
         if !losses.isEmpty {
             bound = losses.reduce(Points.zero as Points?) { sum, r in
@@ -140,6 +151,7 @@ public enum StaticChecks {
     /// The most (in magnitude) one rule can give one member; `nil` when unbounded.
     static func ruleBound(_ r: Rule) -> Points? {
         let magnitude = r.points.isNegative ? -r.points : r.points
+        if r.atLeast != nil { return magnitude } // paid once
         var bound: Points?
         if let n = r.maxCount, r.basis == .record { bound = magnitude * Points(n) }
         if let cap = r.cap { bound = bound.map { min($0, cap) } ?? cap }

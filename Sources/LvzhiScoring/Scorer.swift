@@ -129,7 +129,7 @@ public enum Scorer {
         let progress = fullPeriod != nil
         let period = effective
         let compiled = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members,
-                                     arena: store.arena, period: period)
+                                     arena: store.arena, period: period, records: ingest.store.records)
         let records = store.records
         let memberCount = ingest.members.count
 
@@ -246,14 +246,25 @@ public enum Scorer {
         var ruleCounts: [Int]
         var ruleSeen: [Int]
         var categoryTotals: [Points]
+        /// `once_per: ref`: the items each rule has counted for this member.
+        var itemsSeen: [Set<Int32>]
+        /// `at_least`: records (or quantity) counted towards the threshold, and whether it was paid.
+        var progress: [Points]
+        var paid: [Bool]
         init(ruleCount: Int, categoryCount: Int) {
             ruleTotals = [Points](repeating: .zero, count: ruleCount)
             ruleCounts = [Int](repeating: 0, count: ruleCount)
             ruleSeen = [Int](repeating: 0, count: ruleCount)
             categoryTotals = [Points](repeating: .zero, count: categoryCount)
+            itemsSeen = [Set<Int32>](repeating: [], count: ruleCount)
+            progress = [Points](repeating: .zero, count: ruleCount)
+            paid = [Bool](repeating: false, count: ruleCount)
         }
         mutating func reset() {
-            for i in ruleTotals.indices { ruleTotals[i] = .zero; ruleCounts[i] = 0; ruleSeen[i] = 0 }
+            for i in ruleTotals.indices {
+                ruleTotals[i] = .zero; ruleCounts[i] = 0; ruleSeen[i] = 0; progress[i] = .zero; paid[i] = false
+                if !itemsSeen[i].isEmpty { itemsSeen[i] = [] }
+            }
             for i in categoryTotals.indices { categoryTotals[i] = .zero }
         }
     }
@@ -275,9 +286,26 @@ public enum Scorer {
             for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who, context: context) {
                 matched = true
                 let rule = compiled.params[r]
-                let nominal = rule.basis == .quantity ? rule.points * rec.quantity : rule.points
+                let nominal = rule.basis == .quantity && rule.atLeast == nil ? rule.points * rec.quantity : rule.points
                 var awarded = nominal
                 var note = LedgerEntry.Note.full
+                // `once_per: ref`: a later row of an item this rule already counted scores nothing.
+                if rule.oncePerRef, rec.ref != SymbolTable.empty, !state.itemsSeen[r].insert(rec.ref).inserted {
+                    ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
+                                              points: .zero, nominal: nominal, note: .repeatedItem))
+                    continue
+                }
+                // `at_least`: the points are paid once, on the record that reaches the threshold.
+                if let need = rule.atLeast {
+                    state.progress[r] += rule.basis == .quantity ? rec.quantity : .one
+                    if state.paid[r] || state.progress[r] < need {
+                        ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category), points: .zero, nominal: nominal,
+                                                  note: state.paid[r] ? .thresholdPaid : .belowThreshold(have: state.progress[r], need: need)))
+                        continue
+                    }
+                    state.paid[r] = true
+                    note = .thresholdReached(need: need)
+                }
                 state.ruleSeen[r] += 1
                 if let skip = rule.skipFirst, state.ruleSeen[r] <= skip {
                     ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
@@ -352,12 +380,18 @@ public enum Scorer {
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: total, nominal: total, note: .base))
         }
         for (c, category) in rules.categories.enumerated() {
+            // A category that starts full (会议 50 分，扣完为止) counts its start plus its rules.
+            if let start = category.start {
+                ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: start, nominal: categoryPoints[c],
+                                          note: .categoryStart(start: start, change: categoryPoints[c])))
+                categoryPoints[c] += start
+            }
             let raw = categoryPoints[c]
-            if let cap = category.cap, raw > cap {
+            if let cap = category.effectiveCap, raw > cap {
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: cap - raw, nominal: raw,
                                           note: .categoryCapped(cap: cap)))
                 categoryPoints[c] = cap
-            } else if let floor = category.floor, raw < floor {
+            } else if let floor = category.effectiveFloor, raw < floor {
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: floor - raw, nominal: raw,
                                           note: .categoryFloored(floor: floor)))
                 categoryPoints[c] = floor

@@ -4,6 +4,7 @@ import Testing
 @testable import LvzhiIngest
 @testable import LvzhiRules
 @testable import LvzhiScoring
+@testable import LvzhiReport
 
 /// What a rules author meets: declared roster values, the messages that misled authors, the
 /// published wording of expression rules, and the starting template (issue 14).
@@ -268,5 +269,169 @@ import Testing
         // A name that YAML would misread is quoted.
         let odd = try RuleFileLoader.parse(RuleTemplate.text(name: "甲: 乙 #1", year: 2031), path: "x.yaml")
         #expect(odd.name == "甲: 乙 #1")
+    }
+}
+
+/// Patterns 1, 2, 3 and 6 of issue 14: a category that starts full, conditions on the item's
+/// signatories, thresholds that pay a lump sum, and counting an item once for one rule.
+@Suite struct DeclarationTests {
+    func diagnostics(_ yaml: String) -> [Diagnostic] {
+        do { _ = try RuleFileLoader.parse(yaml, path: "r.yaml"); return [] } catch { return error.diagnostics }
+    }
+
+    /// The test rules with `extra` rules added before the vetoes.
+    func rules(_ extra: String, categories: String = "") -> String {
+        testRulesYAML.replacingOccurrences(of: "vetoes:\n", with: extra + "vetoes:\n")
+            .replacingOccurrences(of: "  - {id: deductions, name: 扣分, floor: -5}\n", with: "  - {id: deductions, name: 扣分, floor: -5}\n" + categories)
+    }
+
+    func run(_ yaml: String, _ records: String, members: String = "member_id,name,role\nA,甲,委员\nB,乙,委员\nC,丙,委员\n") throws -> ScoreRun {
+        let s = Scratch()
+        let rules = try RuleFileLoader.parse(yaml, path: "r.yaml")
+        let roster = try RosterReader.read(path: s.write("m.csv", members))
+        var ing = ActivityIngestor(members: roster.members, period: rules.period!, vocabulary: rules.vocabulary)
+        try ing.read(path: s.write("a.csv", "activity_id,member_id,date,kind,status,role,ref,quantity\n" + records))
+        return Scorer.score(ing.finish(), rules: rules, period: rules.period!)
+    }
+
+    func result(_ run: ScoreRun, _ id: String) throws -> MemberScore {
+        try #require(run.results.first { run.members[$0.member].id == id })
+    }
+
+    @Test(arguments: [
+        ("categories", "  - {id: att, name: 考勤, start: 0}\n", "R035"),
+        ("categories", "  - {id: att, name: 考勤, start: 10, cap: 5}\n", "R036"),
+        ("categories", "  - {id: att, name: 考勤, start: 10, floor: 12}\n", "R036"),
+        ("rules", "  - {id: x, category: sector, when: {kind: 界别活动}, points: 1, once_per: member}\n", "R064"),
+        ("rules", "  - {id: x, category: sector, when: {kind: 界别活动}, points: 1, at_least: 0}\n", "R066"),
+        ("rules", "  - {id: x, category: sector, when: {kind: 界别活动}, points: 1, at_least: 2, once: true}\n", "R067"),
+        ("rules", "  - {id: x, category: sector, when: {kind: 界别活动, signers: {min: 3, max: 2}}, points: 1}\n", "R078"),
+        ("rules", "  - {id: x, category: sector, when: {kind: 界别活动, signers: 0}, points: 1}\n", "R078"),
+        ("rules", "  - {id: x, category: sector, when: {kind: 界别活动, signers: 1, sole: true}, points: 1}\n", "R078"),
+        ("rules", "  - {id: x, category: sector, when: {kind: 界别活动, signers: {least: 2}}, points: 1}\n", "R011"),
+    ])
+    func misuseIsAnError(_ part: String, _ text: String, _ id: String) {
+        let yaml = part == "categories" ? rules("", categories: text) : rules(text)
+        #expect(diagnostics(yaml).map(\.id).contains(id), "\(diagnostics(yaml).map { $0.render(.zh) })")
+    }
+
+    @Test func signersInAppliesToIsAnError() {
+        let yaml = testRulesYAML + "\nrequirements:\n  - {id: q, when: {kind: 提案}, applies_to: {sole: true}, effect: {flag: true}}\n"
+        #expect(diagnostics(yaml).map(\.id) == ["R079"])
+    }
+
+    // MARK: - Pattern 1
+
+    @Test func aCategoryThatStartsFullIsDeductedToItsFloor() throws {
+        let yaml = rules("  - {id: late, category: att, when: {kind: 全体会议, status: 请假}, points: -4}\n",
+                         categories: "  - {id: att, name: 考勤, start: 10}\n")
+        let r = try run(yaml, """
+        1,A,2025-01-01,全体会议,请假,,,1
+        2,B,2025-01-01,全体会议,请假,,,1
+        3,B,2025-02-01,全体会议,请假,,,1
+        4,B,2025-03-01,全体会议,请假,,,1
+
+        """)
+        let rules = r.rules
+        let att = try #require(rules.categoryIndex(id: "att"))
+        let a = try result(r, "A"), b = try result(r, "B"), c = try result(r, "C")
+        #expect(a.categoryPoints[att] == Points(6))
+        #expect(b.categoryPoints[att] == .zero)        // 10 − 12, down to 0
+        #expect(c.categoryPoints[att] == Points(10))   // nothing deducted: full
+        #expect((a.score, b.score, c.score) == (Points(6), .zero, Points(10)))
+        let start = try #require(a.ledger.first { if case .categoryStart = $0.note { true } else { false } })
+        #expect(start.points == Points(10) && start.category == Int32(att))
+        #expect(RunSummary.describe(start.note, rules: rules, lang: .zh) == "本类 10 分起算：10 − 4 = 6")
+        #expect(b.ledger.contains { $0.note == .categoryFloored(floor: .zero) })
+        // Published: “（本类 10 分，按下列标准扣减，扣完为止）”; the bounds know the start.
+        #expect(RuleBook.render(rules).contains("### （五）考勤（本类 10 分，按下列标准扣减，扣完为止）"))
+        #expect(StaticChecks.categoryMax(att, rules) == Points(10))
+        #expect(StaticChecks.categoryMin(att, rules) == .zero)
+    }
+
+    // MARK: - Pattern 2
+
+    @Test func signersCountTheMembersOfTheSameItem() throws {
+        let yaml = rules("""
+          - {id: alone, category: sector, when: {kind: 提案, status: 立案, sole: true}, points: 15}
+          - {id: joint, category: sector, when: {kind: 提案, status: 立案, role: 第一提案人, signers: {min: 2, max: 2}}, points: 10}
+          - {id: many, category: sector, when: {kind: 提案, status: 立案, signers: {min: 3}}, points: 1}
+
+        """)
+        let r = try run(yaml, """
+        1,A,2025-01-01,提案,立案,第一提案人,P1,1
+        2,A,2025-01-02,提案,立案,第一提案人,P2,1
+        3,B,2025-01-02,提案,立案,联名提案人,P2,1
+        4,C,2025-01-03,提案,立案,第一提案人,P3,1
+        5,A,2025-01-03,提案,立案,联名提案人,P3,1
+        6,B,2025-01-03,提案,立案,联名提案人,P3,1
+        7,C,2025-01-04,提案,立案,第一提案人,,1
+
+        """)
+        func fired(_ id: String, _ rule: String) throws -> [String] {
+            let res = try result(r, id)
+            let ri = Int32(r.rules.ruleIndex(id: rule)!)
+            return res.ledger.filter { $0.rule == ri && $0.record >= 0 }.map { r.store.id(of: r.store.records[Int($0.record)]) }
+        }
+        #expect(try fired("A", "alone") == ["1"])           // P1: A alone
+        #expect(try fired("A", "joint") == ["2"])           // P2: A and B
+        #expect(try fired("C", "alone") == ["7"])           // no ref: the member's own
+        #expect(try fired("C", "joint") == [])              // P3 has three signers
+        #expect(try Set(fired("A", "many") + fired("B", "many") + fired("C", "many")) == ["4", "5", "6"])
+        let text = RuleBook.render(r.rules)
+        #expect(text.contains("（限仅本人署名）"))
+        #expect(text.contains("（限 2 人联名）"))
+        #expect(text.contains("（限 3 人以上联名）"))
+    }
+
+    // MARK: - Patterns 3 and 6
+
+    @Test func aThresholdPaysOnceWhenReached() throws {
+        let yaml = rules("""
+          - {id: act, name: 参加界别活动, category: sector, when: {kind: 界别活动}, at_least: 2, points: 30}
+          - {id: days, name: 界别活动天数, category: deductions, when: {kind: 界别活动}, at_least: 3, per: quantity, points: 1}
+
+        """)
+        let r = try run(yaml, """
+        1,A,2025-01-01,界别活动,参加,,,1
+        2,A,2025-02-01,界别活动,参加,,,1
+        3,A,2025-03-01,界别活动,参加,,,1
+        4,B,2025-01-01,界别活动,参加,,,2.5
+
+        """)
+        let act = Int32(r.rules.ruleIndex(id: "act")!), days = Int32(r.rules.ruleIndex(id: "days")!)
+        let a = try result(r, "A"), b = try result(r, "B")
+        #expect(a.ledger.filter { $0.rule == act }.map(\.points) == [.zero, Points(30), .zero])
+        #expect(a.ledger.filter { $0.rule == act }.map(\.note) == [.belowThreshold(have: .one, need: Points(2)), .thresholdReached(need: Points(2)), .thresholdPaid])
+        #expect(a.ledger.filter { $0.rule == days }.map(\.points) == [.zero, .zero, .one])  // 3 days on the third
+        #expect(b.ledger.filter { $0.rule == act }.map(\.points) == [.zero])                 // one record of two needed
+        #expect(b.ledger.filter { $0.rule == days }.map(\.points) == [.zero])                // 2.5 days of 3
+        let text = RuleBook.render(r.rules)
+        #expect(text.contains("参加界别活动，累计 2 次以上的，计 30 分。"))
+        #expect(text.contains("界别活动天数，累计数量达到 3 的，计 1 分。"))
+        #expect(StaticChecks.ruleBound(r.rules.rules[Int(act)]) == Points(30))
+    }
+
+    @Test func anItemCountsOnceForARuleWithOncePerRef() throws {
+        let yaml = rules("""
+          - {id: op, name: 报送界别活动, category: sector, when: {kind: 界别活动}, points: 2, once_per: ref, max_count: 2}
+
+        """).replacingOccurrences(of: "{id: sector, category: sector, when: {kind: 界别活动}, points: 1.5, cap: 4}", with: "{id: sector, category: sector, when: {kind: 违纪}, points: 1.5, cap: 4}")
+        let r = try run(yaml, """
+        1,A,2025-01-01,界别活动,参加,,S1,1
+        2,A,2025-01-05,界别活动,参加,,S1,1
+        3,A,2025-01-09,界别活动,参加,,S1,1
+        4,A,2025-02-01,界别活动,参加,,S2,1
+        5,A,2025-03-01,界别活动,参加,,,1
+        6,A,2025-04-01,界别活动,参加,,S3,1
+
+        """)
+        let op = Int32(r.rules.ruleIndex(id: "op")!)
+        let a = try result(r, "A")
+        // S1 once, S2, then the record without a ref reaches max_count 2 — the repeats of S1 did not use it up.
+        #expect(a.ledger.filter { $0.rule == op }.map(\.points) == [Points(2), .zero, .zero, Points(2), .zero, .zero])
+        #expect(a.ledger.filter { $0.rule == op }.map(\.note) == [.full, .repeatedItem, .repeatedItem, .full, .countLimited(max: 2), .countLimited(max: 2)])
+        #expect(RunSummary.describe(.repeatedItem, rules: r.rules, lang: .zh) == "同一事项（关联编号相同）本项只计一次")
+        #expect(RuleBook.render(r.rules).contains("同一事项（关联编号相同的几条记录）只计一次"))
     }
 }
