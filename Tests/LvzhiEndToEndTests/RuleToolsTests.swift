@@ -203,3 +203,33 @@ import Testing
         #expect(s.read("rules/新方案.yaml").hasPrefix("# yaml-language-server: $schema=../Schemas/rule.schema.json\n"))
     }
 }
+
+/// A declared roster (`roster.roles`): a misspelt role is a check error at its place, and a
+/// roster row outside the list is rejected with its line, its records with it.
+@Suite struct DeclaredRosterTests {
+    @Test func checkPointsAtTheMisspeltRole() throws {
+        let s = Scratch()
+        let text = try String(contentsOfFile: packageRoot + "/Rules/dongcheng.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "when: {kind: [常委会议, 专委会会议, 界别会议], status: 出席}",
+                                  with: "when: {kind: [常委会议, 专委会会议, 界别会议], status: 出席, member_role: 长委}")
+        let file = s.write("x.yaml", text)
+        let r = try lvzhi(["check", file])
+        #expect(r.status == 2)
+        let line = (text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("member_role: 长委") } ?? -1) + 1
+        #expect(r.stderr.contains("x.yaml:\(line):"), "\(r.stderr)")
+        #expect(r.stderr.contains("[R076] 未声明的职务“长委”") && r.stderr.contains("是否想写“常委”？"), "\(r.stderr)")
+    }
+
+    @Test func aRosterRowOutsideTheListIsRejectedWithItsLine() throws {
+        let s = Scratch()
+        let members = s.write("members.csv", "member_id,name,role\nM1,甲,委员\nM2,乙,长委\n")
+        let activities = s.write("a.csv", "activity_id,member_id,date,kind,status\nA1,M1,2025-01-08,全体会议,出席\nA2,M2,2025-01-08,全体会议,出席\n")
+        let r = try lvzhi(["score", "--rules", "Rules/dongcheng.yaml", "--members", members, "--activities", activities,
+                           "--out", s.file("out"), "--no-history", "--quiet", "--formats", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rejects = s.read("out/rejects.csv")
+        #expect(rejects.contains("members.csv,3,") && rejects.contains("长委") && rejects.contains("是否为“常委”"), "\(rejects)")
+        #expect(rejects.contains("a.csv,3,") && rejects.contains("members.csv:3"), "\(rejects)")
+        #expect(try membersByID(s.data("out/scores.json")).keys.sorted() == ["M1"])
+    }
+}
