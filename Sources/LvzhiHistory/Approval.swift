@@ -429,6 +429,7 @@ public enum ApprovalCheck {
             case .files(let f): outcome.failure = f.render(lang)
             case .noPeriod, .badPeriod: outcome.failure = lang.pick("错误: 核准文件的考核期间“\(file.period)”无法识别", "error: the approval file's period '\(file.period)' is not valid")
             case .corrections(let e): outcome.failure = e.render(lang)
+            case .overflow(let o): outcome.failure = o.diagnostic.render(lang)
             case .asOfOutsidePeriod: outcome.failure = lang.pick("错误: 核准文件的考核期间“\(file.period)”无法识别", "error: the approval file's period '\(file.period)' is not valid")
             }
             return outcome

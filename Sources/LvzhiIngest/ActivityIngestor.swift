@@ -66,6 +66,8 @@ public struct ActivityIngestor {
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
     /// While applying corrections, a refusal is captured here instead of becoming a reject.
     private var capturing = false
+    /// Activity ids of ``ActivityStore/rejectedSignatories``.
+    private var rejectedSignatoryIDs = Set<[UInt8]>()
     private var captured: Reject?
     /// Records removed by corrections (indices into `store.records`).
     private var removedRecords: Set<Int> = []
@@ -251,6 +253,19 @@ public struct ActivityIngestor {
                               field: field, value: value, reason: reason))
     }
 
+    /// Keeps a row rejected for who signed it as a signatory of its item (if it names one), once
+    /// per activity id: co-author shares count it (``ActivityStore/rejectedSignatories``).
+    private mutating func noteRejectedSignatory(_ idBytes: UnsafeBufferPointer<UInt8>) {
+        let refBytes = value(.ref)
+        guard !capturing, !refBytes.isEmpty, !idBytes.isEmpty else { return }
+        let id = Array(idBytes)
+        guard rejectedSignatoryIDs.insert(id).inserted else { return }
+        store.rejectedSignatories.append(RejectedSignatory(
+            ref: store.symbols.intern(bytes: refBytes), kind: store.symbols.intern(bytes: value(.kind)),
+            status: store.symbols.intern(bytes: value(.status)), role: store.symbols.intern(bytes: value(.role)),
+            level: store.symbols.intern(bytes: value(.level)), activityID: id))
+    }
+
     /// The value of field `f` of the current record without surrounding spaces (ASCII and U+3000).
     @inline(__always)
     private func value(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
@@ -300,6 +315,7 @@ public struct ActivityIngestor {
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
         guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
+            noteRejectedSignatory(idBytes)
             if !refusedMembers.isEmpty, let at = refusedMembers[text(memberBytes)] { return no(.memberID, memberBytes, .memberRefused(at: at)) }
             return no(.memberID, memberBytes, .unknownMember)
         }
@@ -348,8 +364,8 @@ public struct ActivityIngestor {
         }
         if !period.contains(date) { return no(.date, dateBytes, .outsidePeriod(period)) }
         let who = members[Int(member)]
-        if let j = who.joined, date < j { return no(.date, dateBytes, .beforeJoined(j)) }
-        if let l = who.left, date > l { return no(.date, dateBytes, .afterLeft(l)) }
+        if let j = who.joined, date < j { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .beforeJoined(j)) }
+        if let l = who.left, date > l { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .afterLeft(l)) }
         let refBytes = value(.ref)
         // Count each activity id once: a repeat is rejected, naming where it was first seen;
         // a repeat with different content is a conflict, naming both places. The first

@@ -177,7 +177,13 @@ public struct RunSummary: Sendable {
         case .base: return lang.pick("基础分", "base score")
         case .scoreCapped(let max): return lang.pick("总分上限 \(max) 分", "total capped at \(max)")
         case .scoreFloored(let min): return lang.pick("总分下限 \(min) 分", "total floored at \(min)")
-        case .coauthorShare(let n): return lang.pick("\(n) 人共同完成，按分配方式计分", "shared by \(n) members")
+        case .coauthorShare(let s):
+            let who = s.rejected > 0
+                ? lang.pick("\(s.authors) 人共同完成，其中 \(s.rejected) 人的记录被拒收", "shared by \(s.authors) members, \(s.rejected) of whose records were rejected")
+                : lang.pick("\(s.authors) 人共同完成", "shared by \(s.authors) members")
+            let lead = s.leadless ? lang.pick("，本件没有第一提案人，第一提案人的一半不计", "; the item has no lead, the lead's half is not awarded") : ""
+            return who + lead + lang.pick("：\(s.nominal.exact) × \(s.share.exact)", ": \(s.nominal.exact) × \(s.share.exact)")
+        case .noLead: return lang.pick("本项仅计第一提案人，本件没有第一提案人", "only the lead author scores, and the item has no lead")
         case .notCredited(let max): return lang.pick("本项每件最多计 \(max) 人，未计入", "not credited: at most \(max) members per item")
         case .notLead: return lang.pick("本项仅计第一提案人", "only the lead author scores")
         case .skipped(let first): return lang.pick("前 \(first) 次不计分", "the first \(first) are not counted")
@@ -210,6 +216,7 @@ public struct RunSummary: Sendable {
         case .coauthorShare: "coauthor_share"
         case .notCredited: "not_credited"
         case .notLead: "not_lead"
+        case .noLead: "no_lead"
         case .skipped: "skipped"
         case .exclusiveDropped: "exclusive_dropped"
         case .requirementMissed: "requirement_missed"

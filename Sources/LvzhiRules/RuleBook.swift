@@ -15,22 +15,23 @@ import LvzhiCore
 public enum RuleBook {
     /// The rules as Markdown.
     public static func render(_ rules: RuleSet, lang: Language = .zh) -> String {
-        Markdown.write(document(rules, lang: lang))
+        // A rule file's values have at most four places: the 细则 shows them as written.
+        Points.withDisplay(decimals: Points.fractionDigits) { Markdown.write(document(rules, lang: lang)) }
     }
 
     /// The rules as an HTML fragment (`<section class="rulebook">…</section>`); all text is escaped.
     public static func renderHTML(_ rules: RuleSet, lang: Language = .zh) -> String {
-        HTML.write(document(rules, lang: lang))
+        Points.withDisplay(decimals: Points.fractionDigits) { HTML.write(document(rules, lang: lang)) }
     }
 
     /// One rule in the words of the 细则: “提案立案（第一提案人），每件计 6 分，本项最多 10 分。”
     public static func describe(_ rule: Rule, in rules: RuleSet, lang: Language = .zh) -> String {
-        Phrasing(rules: rules, lang: lang).ruleSentence(rule)
+        Points.withDisplay(decimals: Points.fractionDigits) { Phrasing(rules: rules, lang: lang).ruleSentence(rule) }
     }
 
     /// One minimum requirement in the words of the 细则, with what happens when it is missed.
     public static func describe(_ requirement: Requirement, in rules: RuleSet, lang: Language = .zh) -> String {
-        Phrasing(rules: rules, lang: lang).requirementPhrase(requirement)
+        Points.withDisplay(decimals: Points.fractionDigits) { Phrasing(rules: rules, lang: lang).requirementPhrase(requirement) }
     }
 
     // MARK: - Document model
@@ -286,7 +287,11 @@ extension RuleBook {
                                              "on a joint item the \(lead) gets half and the others share the other half")
             case .equal: text = lang.pick("多人署名的由全部署名人平分", "a joint item's points are shared equally")
             case .fraction:
-                let f = s.fraction.map { "\(Points(raw: $0.raw * 100))%" } ?? ""
+                // 0.5 → 50%; a fraction with no exact percentage (1/3) as written.
+                let f = s.fraction.map { p in
+                    let percent = p * Points(100)
+                    return Points(exact: percent.display(decimals: Points.fractionDigits)) == percent ? "\(percent.display(decimals: Points.fractionDigits))%" : p.exact
+                } ?? ""
                 text = lang.pick("多人署名的每人计该分值的 \(f)", "on a joint item each author gets \(f)")
             case .full: text = lang.pick("多人署名的每人均计全分", "every author of a joint item gets the full points")
             }

@@ -87,6 +87,13 @@ public enum RuleCases {
 
 /// The `cases:` parser: the style of ``RuleFileParser``, with its own diagnostic ids.
 struct CaseParser: YAMLDocumentParser {
+    /// An expected score: a decimal (`68.5`) or an exact fraction (`12460/183`), compared exactly.
+    mutating func exactPoints(_ node: Node, _ what: String) -> Points? {
+        guard let s = string(node, what) else { return nil }
+        if s.contains("/"), let p = Points(exact: s) { return p }
+        return points(node, what)
+    }
+
     let path: String
     let rules: RuleSet
     var diagnostics: [Diagnostic] = []
@@ -256,7 +263,7 @@ struct CaseParser: YAMLDocumentParser {
                         if let g = string(f.value, "grade") {
                             if rules.gradeIndex(name: g) != nil { grade = g } else { unknownName(g, f.value, ("等次", "grade"), rules.grades.map(\.name)) }
                         }
-                    case "score": score = points(f.value, "score")
+                    case "score": score = exactPoints(f.value, "score")
                     case "rank", "ranked":
                         if let n = int(f.value, f.key) {
                             if n < 1 { error("T024", f.value, zh: "\(f.key) 应为正整数，实际为 \(n)", en: "\(f.key) must be a positive integer, got \(n)") }
@@ -394,7 +401,7 @@ struct CaseParser: YAMLDocumentParser {
                 let at = loc(f.value)
                 switch f.key {
                 case "score":
-                    if let p = points(f.value, "score") { checks.append(.init(expected: .score(p), location: at)) }
+                    if let p = exactPoints(f.value, "score") { checks.append(.init(expected: .score(p), location: at)) }
                 case "grade":
                     if let g = string(f.value, "grade") {
                         if rules.gradeIndex(name: g) != nil { checks.append(.init(expected: .grade(g), location: at)) }
@@ -421,7 +428,7 @@ struct CaseParser: YAMLDocumentParser {
                             unknownName(c.key, c.keyNode, ("类别", "category"), rules.categories.map(\.id))
                             continue
                         }
-                        if let p = points(c.value, "categories.\(c.key)") {
+                        if let p = exactPoints(c.value, "categories.\(c.key)") {
                             checks.append(.init(expected: .category(id: c.key, points: p), location: loc(c.value)))
                         }
                     }

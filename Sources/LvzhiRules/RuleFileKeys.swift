@@ -3,7 +3,7 @@
 /// `definitions` carry the same names) in step with it.
 public enum RuleFileKeys {
     public static let top = ["lvzhi", "name", "version", "period", "extends", "score", "roster", "kinds", "marks", "categories",
-                             "rules", "exclusive", "requirements", "vetoes", "grades", "grading", "term", "history", "cases"]
+                             "rules", "exclusive", "requirements", "vetoes", "grades", "grading", "term", "history", "display", "cases"]
     public static let score = ["base", "base_by_role", "min", "max"]
     public static let roster = ["roles", "sectors", "committees"]
     public static let kind = ["statuses", "roles", "levels"]
@@ -23,6 +23,7 @@ public enum RuleFileKeys {
     public static let historyWhen = ["grade", "score_below", "years", "rule", "in_term", "bottom"]
     public static let historyEffect = ["flag", "grade"]
     public static let signers = ["min", "max"]
+    public static let display = ["decimals"]
 
     /// Each part by the name of its definition in `Schemas/rule.schema.json` (`top` is the
     /// schema's root). The parts of `cases:` are the case parser's.
@@ -30,7 +31,7 @@ public enum RuleFileKeys {
         ["top": top, "score": score, "roster": roster, "kind": kind, "category": category, "rule": rule, "split": split,
          "condition": condition, "exclusive": exclusive, "requirement": requirement, "requirementEffect": requirementEffect,
          "veto": veto, "grade": grade, "grading": grading, "term": term, "history": history, "historyWhen": historyWhen,
-         "historyEffect": historyEffect, "signers": signers,
+         "historyEffect": historyEffect, "signers": signers, "display": display,
          "case": CaseParser.caseKeys, "caseHistory": CaseParser.historyKeys, "expect": CaseParser.expectKeys]
     }
 }

@@ -46,6 +46,44 @@ struct RuleFileParser: YAMLDocumentParser {
         self.text = text
     }
 
+    /// The largest magnitude of any number of points in a rule file (points, caps, floors, base,
+    /// bounds, thresholds, deductions). With quantities of at most 1,000,000 (ingest) a record's
+    /// points then stay within 10^10 with a denominator dividing 10^8, so one record's value is
+    /// always exact in 64 bits; what sums and shares still cannot hold is the error P001.
+    static let valueLimit = Points(10_000)
+
+    /// An exact decimal with at most four fraction digits, within ±``valueLimit`` (R015, R017).
+    mutating func points(_ node: Node, _ what: String) -> Points? {
+        guard let s = string(node, what) else { return nil }
+        guard let p = Points(parsing: s) else {
+            error(Self.yamlIDs.badNumber, node, zh: Self.joined(what, "应为数字（最多四位小数），实际为“\(s)”"),
+                  en: "\(what) must be a number with at most four decimals, got '\(s)'",
+                  hintZh: "例如 2、-1.5、0.25", hintEn: "e.g. 2, -1.5, 0.25")
+            return nil
+        }
+        if p.magnitude > Self.valueLimit {
+            error("R017", node, zh: Self.joined(what, "超出允许的范围（绝对值不超过 10000），实际为“\(s)”"),
+                  en: "\(what) is out of range (at most 10000 in magnitude), got '\(s)'",
+                  hintZh: "分值、上限和门槛的绝对值不能超过 10000，以保证计算精确、不会溢出",
+                  hintEn: "points, caps and thresholds are limited to ±10000 so that arithmetic stays exact")
+            return nil
+        }
+        return p
+    }
+
+    /// A co-author fraction: a decimal (`0.5`) or an exact fraction (`1/3`), in (0, 1]. A decimal
+    /// with more than four places (`0.33333`) cannot be exact and is refused with a hint (R015).
+    mutating func fraction(_ node: Node, _ what: String) -> Points? {
+        guard let s = string(node, what) else { return nil }
+        guard let p = Points(exact: s) else {
+            error(Self.yamlIDs.badNumber, node, zh: Self.joined(what, "应为小数（最多四位）或分数，实际为“\(s)”，无法精确表示"),
+                  en: "\(what) must be a decimal with at most four places or a fraction, got '\(s)', which cannot be exact",
+                  hintZh: "例如 0.5、0.25，或写成分数 1/3", hintEn: "e.g. 0.5, 0.25, or a fraction such as 1/3")
+            return nil
+        }
+        return p
+    }
+
     // MARK: - Sections
 
     /// Files already being read up the `extends` chain (cycle detection).
@@ -267,6 +305,19 @@ struct RuleFileParser: YAMLDocumentParser {
         }
 
         if let (_, v) = byKey["term"] { r.term = parseTerm(v) ?? r.term }
+        if let (_, v) = byKey["display"], let es = entries(v, "display", allowed: RuleFileKeys.display) {
+            for e in es where e.key == "decimals" {
+                if let d = int(e.value, "display.decimals") {
+                    if d > Points.fractionDigits {
+                        error("R018", e.value, zh: "display.decimals 应为 0 到 4 的整数（报告中显示的小数位数），实际为 \(d)",
+                              en: "display.decimals must be a whole number from 0 to 4 (decimal places shown), got \(d)",
+                              hintZh: "默认 2；分数本身总是精确的，只在显示时四舍五入", hintEn: "the default is 2; scores are exact and rounded only when shown")
+                    } else {
+                        r.display.decimals = d
+                    }
+                }
+            }
+        }
         if let (keyNode, v) = byKey["history"] {
             if case .sequence(let seq) = v {
                 var seen: Set<String> = []
@@ -815,7 +866,7 @@ struct RuleFileParser: YAMLDocumentParser {
                 }
             case "fraction":
                 fractionWritten = true
-                if let f = points(e.value, "split.fraction") {
+                if let f = fraction(e.value, "split.fraction") {
                     if f <= .zero || f > .one {
                         error("R086", e.value, zh: "fraction 应大于 0、不超过 1（如 0.5），实际为 \(f)",
                               en: "'fraction' must be above 0 and at most 1 (e.g. 0.5), got \(f)",

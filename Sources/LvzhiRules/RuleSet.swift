@@ -34,6 +34,8 @@ public struct RuleSet: Sendable {
     public var term: Term?
     /// Conditions over several periods (两年不合格, 本届缺席三次 …), in file order.
     public var history: [HistoryCondition] = []
+    /// How numbers are shown in the outputs (`display:`); scores themselves are exact.
+    public var display = DisplaySettings()
 
     public init(formatVersion: Int = 1, name: String, version: String, path: String, period: Period? = nil,
                 base: Points = .zero, minScore: Points? = nil, maxScore: Points? = nil,
@@ -63,6 +65,14 @@ public struct RuleSet: Sendable {
     /// True when some grade is assigned by rank quota rather than by score band.
     public var usesQuotas: Bool { grades.contains { $0.top != nil || $0.bottom != nil } }
     public func gradeIndex(name: String) -> Int? { grades.firstIndex { $0.name == name } }
+}
+
+/// How the outputs show numbers: every score is exact, and is rounded only where it is shown, by
+/// one rule (``Points/display(decimals:)``: half away from zero, trailing zeros dropped).
+public struct DisplaySettings: Sendable, Equatable {
+    /// Decimal places shown (0–4, default 2).
+    public var decimals: Int = Points.defaultDisplayDecimals
+    public init(decimals: Int = Points.defaultDisplayDecimals) { self.decimals = decimals }
 }
 
 /// A scoring area (会议活动, 提案, 社情民意 …) with optional cap and floor.

@@ -17,6 +17,8 @@ public enum ScoringPipeline {
         case corrections(CorrectionError)
         /// `--as-of` falls outside the period.
         case asOfOutsidePeriod(Day, Period)
+        /// A member's score cannot be represented exactly (P001).
+        case overflow(ScoreOverflow)
     }
 
     /// Expands folders into the CSV, XML and XLSX files they hold (recursively), sorted by path, so
@@ -122,6 +124,7 @@ public enum ScoringPipeline {
                                                                                          options: options))
             }
             timings?.mark("score")
+            if let o = run.overflow { throw Failure.overflow(o) }
             return run
         } catch let e as IngestError {
             throw .input(e)

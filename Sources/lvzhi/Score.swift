@@ -432,6 +432,8 @@ final class ScoreRunner: @unchecked Sendable {
             case .badPeriod(let s):
                 throw fail(Exit.usage, lang.pick("错误: 无法识别的考核期间“\(s)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                                  "error: unrecognised period '\(s)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+            case .overflow(let o):
+                throw fail(Exit.badInput, o.diagnostic.render(lang))
             case .asOfOutsidePeriod(let d, let p):
                 throw fail(Exit.usage, lang.pick("错误: --as-of \(d) 不在考核期间 \(p.start) 至 \(p.end) 之内",
                                                  "error: --as-of \(d) is outside the period \(p.start) to \(p.end)"))

@@ -506,7 +506,8 @@ final class ExprBinder {
             }
         case .divide(let a, let n):
             let x = decimal(a)
-            return { r, f in x(r, f).divided(by: n) }
+            // Expressions compute in the four-place fixed point (docs/rules.md §4.4): rounded here.
+            return { r, f in SaturatingPoints.clamp(x(r, f).divided(by: n).raw) }
         case .daysBetween(let a, let b):
             let x = date(a), y = date(b)
             return { r, f in Points(Int(x(r, f).ordinal) - Int(y(r, f).ordinal)) }
