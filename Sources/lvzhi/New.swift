@@ -5,10 +5,11 @@ import LvzhiRules
 
 struct New: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "从带注释的模板新建规则文件 (write a starting rule file from a commented template).",
+        abstract: "从带注释的模板新建规则文件 (a starting rule file from a template).",
         discussion: """
-        例 (e.g.): lvzhi new 某区政协 → 某区政协.yaml（名称“某区政协委员履职考核办法”）。
-        新文件通过 lvzhi check，并带一个用例，lvzhi test 可直接运行。已有同名文件时不覆盖。
+        例 (e.g.): lvzhi new 某区政协 → 某区政协.yaml
+        （名称“某区政协委员履职考核办法”）。新文件通过 lvzhi check，并带一个用例，
+        lvzhi test 可直接运行。已有同名文件时不覆盖。
         The new file passes lvzhi check and carries one case for lvzhi test. An existing
         file is never overwritten.
         """
