@@ -56,6 +56,15 @@ import Testing
         #expect(d[1].hintZh == "是否想写“主席”？")
     }
 
+    @Test func aMisspeltRoleInAnExpressionIsE023() {
+        let yaml = rostered.replacingOccurrences(of: "{id: sector, category: sector, when: {kind: 界别活动}",
+                                                 with: "{id: sector, category: sector, when: {kind: 界别活动, expr: 'member.role == \"长委\" or member.sector in [\"经济届\"]'}")
+        let d = diagnostics(yaml)
+        #expect(d.map(\.id) == ["E023", "E023"])
+        #expect(d.map(\.hintZh) == ["是否想写“常委”？", "是否想写“经济界”？"])
+        #expect(d[0].location?.column == column(of: "\"长委\"", in: yaml))
+    }
+
     @Test func rosterListsMustBeNonEmptyLists() {
         let d = diagnostics(testRulesYAML + "\nroster: {roles: 委员, sectors: []}\n")
         #expect(d.map(\.id) == ["R077", "R077"])

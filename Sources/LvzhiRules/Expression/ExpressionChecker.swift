@@ -382,6 +382,8 @@ struct ExpressionChecker {
         }
         if case .symbolField(let f) = l.ir, case .constString(let s) = r.ir { vocabulary(f, s, at: b.position) }
         if case .symbolField(let f) = r.ir, case .constString(let s) = l.ir { vocabulary(f, s, at: a.position) }
+        if case .memberText(let f) = l.ir, case .constString(let s) = r.ir { roster(f, s, at: b.position) }
+        if case .memberText(let f) = r.ir, case .constString(let s) = l.ir { roster(f, s, at: a.position) }
         let cop: ExprCompareOp = switch op {
         case .eq: .eq
         case .ne: .ne
@@ -430,6 +432,7 @@ struct ExpressionChecker {
                     ok = false
                 }
                 if let l, case .symbolField(let f) = l.ir, case .constString(let s) = t.ir { vocabulary(f, s, at: item.position) }
+                if let l, case .memberText(let f) = l.ir, case .constString(let s) = t.ir { roster(f, s, at: item.position) }
                 consts.append(t.ir)
                 types.append(t.type)
             }
@@ -568,6 +571,24 @@ struct ExpressionChecker {
                   en: "the argument of date(…) must be a text constant such as date(\"2025-07-01\")")
             return none
         }
+    }
+
+    /// Checks a constant compared with member.role/sector/committee against the rule file's
+    /// declared roster lists (`roster:`), when it declares them.
+    mutating func roster(_ field: ExprMemberTextField, _ value: String, at p: ExprPosition) {
+        guard let v = options.vocabulary else { return }
+        let (declared, zh, key): ([String]?, String, String) = switch field {
+        case .role: (v.memberRoles, "职务", "roles")
+        case .sector: (v.memberSectors, "界别", "sectors")
+        case .committee: (v.memberCommittees, "专委会", "committees")
+        default: (nil, "", "")
+        }
+        guard let declared, !declared.contains(value) else { return }
+        let guess = closest(value, in: declared.filter { !$0.isEmpty })
+        error("E023", p, zh: "未声明的\(zh)“\(value)”（规则文件的 roster.\(key) 中没有）",
+              en: "undeclared value '\(value)' (not in roster.\(key) of the rule file)",
+              hintZh: guess.map { "是否想写“\($0)”？" } ?? "已声明的：\(declared.joined(separator: "、"))",
+              hintEn: guess.map { "did you mean '\($0)'?" } ?? "declared: \(declared.joined(separator: ", "))")
     }
 
     /// Checks a constant compared with kind/status/role/level against the rule file's vocabulary.
