@@ -233,3 +233,24 @@ import Testing
         #expect(try membersByID(s.data("out/scores.json")).keys.sorted() == ["M1"])
     }
 }
+
+/// Conditions on this period's score alone (得分低于 60 分的谈话) need no earlier results: no N001
+/// notice, and the report lists them under “考核结果的处理”.
+@Suite struct ThisPeriodFlagsTests {
+    @Test func aScoreBelowSixtyIsFlaggedWithoutHistory() throws {
+        let s = Scratch()
+        let rules = s.write("r.yaml", try String(contentsOfFile: packageRoot + "/Rules/dongcheng.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "  - {id: resign, name: 连续两年得分低于 60 分, when: {score_below: 60, years: 2}, effect: {flag: 市政协谈话劝辞}}\n", with: ""))
+        let members = s.write("m.csv", "member_id,name,role\nM1,甲,委员\nM2,乙,委员\n")
+        let activities = s.write("a.csv", "activity_id,member_id,date,kind,status\nA1,M1,2025-01-08,全体会议,缺席\n")
+        let r = try lvzhi(["score", "--rules", rules, "--members", members, "--activities", activities, "--out", s.file("out"), "--no-history"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("N001"), "\(r.stderr)")
+        let report = s.read("out/report.html")
+        #expect(report.contains("考核结果的处理（界别组召集人谈话）"))
+        #expect(!report.contains("本次未提供往年结果"))
+        let json = try membersByID(s.data("out/scores.json"))
+        #expect(json["M1"]?["flags"] as? [String] == ["界别组召集人谈话"])
+        #expect(json["M2"]?["flags"] as? [String] == [])
+    }
+}
