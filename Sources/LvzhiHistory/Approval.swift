@@ -141,7 +141,7 @@ public struct ApprovalFile: Sendable {
         }
         lines.append("results:" + (results.isEmpty ? " []" : ""))
         for r in results {
-            lines.append("  - {id: \(q(r.memberID)), name: \(q(r.name)), score: \(q(r.score.description)), grade: \(q(r.grade))}")
+            lines.append("  - {id: \(q(r.memberID)), name: \(q(r.name)), score: \(q(r.score.display(decimals: Points.fractionDigits))), grade: \(q(r.grade))}")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -443,7 +443,9 @@ public enum ApprovalCheck {
                 continue
             }
             let grade = run.rules.grades[r.grade].name
-            if r.score != a.score || grade != a.grade {
+            // History (and so an approval file) keeps scores to four places: an exact score
+            // matches the approved one when it rounds to it.
+            if Points(raw: r.score.raw) != a.score || grade != a.grade {
                 outcome.changes.append(.init(memberID: a.memberID, name: a.name, oldScore: a.score, oldGrade: a.grade,
                                              newScore: r.score, newGrade: grade, location: a.location))
             }

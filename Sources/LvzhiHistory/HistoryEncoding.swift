@@ -51,7 +51,7 @@ enum HistoryEncoding {
             var categoryText = "{"
             for i in categoryOrder {
                 if categoryText.utf8.count > 1 { categoryText += "," }
-                categoryText += categoryKeys[i] + ":\"" + (i < r.categoryPoints.count ? r.categoryPoints[i].description : "0") + "\""
+                categoryText += categoryKeys[i] + ":\"" + (i < r.categoryPoints.count ? r.categoryPoints[i].display(decimals: Points.fractionDigits) : "0") + "\""
             }
             categoryText += "}"
             let vetoes = r.vetoes.isEmpty ? "[]" : array(r.vetoes.map { rules.vetoes[$0.veto].name }.uniquedSorted())

@@ -211,6 +211,13 @@ public struct ActivityIngestor {
         let fieldCount = RawBatch.fieldCount
         while let batch = try channel.take() {
             batch.bytes.withUnsafeBufferPointer { bytes in
+                func load(_ r: Int) {
+                    let base = r * fieldCount * 2
+                    for f in 0..<fieldCount {
+                        let lo = Int(batch.bounds[base + 2 * f]), hi = Int(batch.bounds[base + 2 * f + 1])
+                        slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+                    }
+                }
                 for r in 0..<batch.count {
                     let line = Int(batch.lines[r])
                     files[files.count - 1].read += 1
@@ -223,15 +230,18 @@ public struct ActivityIngestor {
                         case .wrongFieldCount(let expected, let got, let id):
                             reject(path, line, id: id, member: "", field: "", value: "", .wrongFieldCount(expected: expected, got: got))
                         case .rejected(let reason, let field, let value, let id, let member):
+                            // A person the roster cannot name still signed the item (co-author shares).
+                            switch reason {
+                            case .unknownName, .ambiguousName:
+                                load(r)
+                                noteRejectedSignatory(self.value(.activityID))
+                            default: break
+                            }
                             reject(path, line, id: id, member: member, field: field, value: value, reason)
                         }
                         continue
                     }
-                    let base = r * fieldCount * 2
-                    for f in 0..<fieldCount {
-                        let lo = Int(batch.bounds[base + 2 * f]), hi = Int(batch.bounds[base + 2 * f + 1])
-                        slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
-                    }
+                    load(r)
                     accept(fileIndex: fileIndex, path: path, line: line)
                 }
             }

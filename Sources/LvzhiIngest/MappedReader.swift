@@ -161,11 +161,9 @@ extension RawReader {
             } else {
                 for (fields, issue) in translator.translate(row) {
                     batch.begin(line: row.line)
-                    if let issue {
-                        batch.flag(issue)
-                    } else {
-                        for (f, s) in fields.enumerated() where !s.isEmpty { batch.set(field: f, string: s) }
-                    }
+                    // A refused row keeps its fields too: a person the roster cannot name still signed the item.
+                    if let issue { batch.flag(issue) }
+                    for (f, s) in fields.enumerated() where !s.isEmpty { batch.set(field: f, string: s) }
                 }
             }
             if batch.isFull {

@@ -384,11 +384,9 @@ extension RawReader {
         let out = Out()
         var reader = MappedXMLReader(layout: layout, mapping: mapping, names: names, path: path, limits: limits) { line, fields, issue in
             out.batch.begin(line: line)
-            if let issue {
-                out.batch.flag(issue)
-            } else {
-                for (f, s) in fields.enumerated() where !s.isEmpty { out.batch.set(field: f, string: s) }
-            }
+            // A refused row keeps its fields too: a person the roster cannot name still signed the item.
+            if let issue { out.batch.flag(issue) }
+            for (f, s) in fields.enumerated() where !s.isEmpty { out.batch.set(field: f, string: s) }
             if out.batch.isFull {
                 channel.put(out.batch)
                 out.batch = RawBatch()

@@ -115,8 +115,8 @@ public enum CaseRunner {
     /// A value in a case's message: exact, with the rounded figure beside a fraction
     /// (`12460/183 (≈68.09)`), so that two values that round alike still read as different.
     static func shown(_ p: Points) -> String {
-        p.isInteger || p.exact == p.display(decimals: Points.fractionDigits) ? p.display(decimals: Points.fractionDigits)
-            : "\(p.exact) (≈\(p.display()))"
+        let decimal = p.display(decimals: Points.fractionDigits)
+        return Points(exact: decimal) == p ? decimal : "\(p.exact) (≈\(p.display()))"
     }
 
     /// The message (zh, en, id) when `result` does not meet `expected`, or nil.

@@ -157,6 +157,18 @@ import Testing
         #expect(RunSummary.describe(line.note, rules: run.rules, lang: .zh) == "3 人共同完成，其中 1 人的记录被拒收：6 × 1/3")
     }
 
+    /// 4b. Co-authors named in a foreign export whom the roster cannot name (a homonym, an
+    /// unknown name) are rejected but stay signatories of the item.
+    @Test func namedCoauthorsTheRosterCannotNameStillSign() throws {
+        let header = "提案号,提交时间,案由,提案人,办理状态,类别\n"
+        let r = try ingestMapped(proposalMapping, [("p.csv", Array((header + "T1,2025-03-05,关于A,张三、王芳、不存在,已立案,\n").utf8))])
+        #expect(r.store.records.count == 1 && r.rejects.count == 2)
+        let s = r.store
+        #expect(s.rejectedSignatories.map { s.symbols[$0.ref] } == ["T1", "T1"])
+        #expect(s.rejectedSignatories.map { s.symbols[$0.role] } == ["联名提案人", "联名提案人"])
+        #expect(s.rejectedSignatories.map { String(decoding: $0.activityID, as: UTF8.self) } == ["T1#2", "T1#3"])
+    }
+
     /// 5. A member listed in two 专委会 belongs to both: `member_committee` matches either, and
     /// ranking by committee and the chart use the same list.
     @Test func committeeListsHaveOneMeaning() throws {
@@ -164,11 +176,13 @@ import Testing
         categories: [{id: m, name: 会议}]
         rules:
           - {id: culture, category: m, when: {kind: 会议, status: 出席, member_committee: 文化委员会}, points: 4}
+          - {id: expr, category: m, when: {expr: 'kind == "会议" and member.committee == "文化委员会"'}, points: 1}
+          - {id: list, category: m, when: {expr: 'kind == "会议" and member.committee in ["农业委员会", "文化委员会"]'}, points: 1}
         """
         let (run, by) = try Self.run(yaml, members: [M(id: "A", committee: "经济委员会；文化委员会"), M(id: "B", committee: "文化委员会")],
                                      records: ["R1,A,2025-03-01,会议,出席,,,,", "R2,B,2025-03-01,会议,出席,,,,"])
-        #expect(by["A"]?.score == Points(4))
-        #expect(by["B"]?.score == Points(4))
+        #expect(by["A"]?.score == Points(6))
+        #expect(by["B"]?.score == Points(6))
         let a = run.members.first { $0.id == "A" }!
         #expect(a.committees == ["经济委员会", "文化委员会"])
     }
