@@ -219,7 +219,7 @@ public enum StaticChecks {
     /// S002: Σ category caps (plus the base) above `score.max`.
     static func capsExceedMaximum(_ rules: RuleSet, _ places: Places) -> [Diagnostic] {
         guard let maxScore = rules.maxScore else { return [] }
-        let capped = rules.categories.compactMap(\.cap).filter { $0 > .zero }
+        let capped = rules.categories.compactMap(\.effectiveCap).filter { $0 > .zero }
         guard !capped.isEmpty else { return [] }
         let base = ([rules.base] + Array(rules.baseByRole.values)).max()!
         let sum = capped.reduce(base, +)

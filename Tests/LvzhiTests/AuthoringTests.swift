@@ -356,6 +356,10 @@ import Testing
         #expect(RuleBook.render(rules).contains("### （五）考勤（本类 10 分，按下列标准扣减，扣完为止）"))
         #expect(StaticChecks.categoryMax(att, rules) == Points(10))
         #expect(StaticChecks.categoryMin(att, rules) == .zero)
+        // The start is the category's cap when S002 adds the caps up: 10 + 20 + 10 > 35.
+        let bounded = yaml.replacingOccurrences(of: "score: {base: 0, min: 0}", with: "score: {base: 0, min: 0, max: 35}")
+        let s002 = StaticChecks.run(try RuleFileLoader.parse(bounded, path: "r.yaml"), source: bounded).filter { $0.id == "S002" }
+        #expect(s002.first?.zh.hasPrefix("基础分 0 与各类别上限之和为 40 分") == true, "\(s002.map(\.zh))")
     }
 
     // MARK: - Pattern 2
