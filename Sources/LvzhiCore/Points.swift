@@ -90,10 +90,13 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     // MARK: - Normalising
 
+    @inline(__always)
     static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
         var a = a, b = b
         if a == 0 { return b }
         if b == 0 { return a }
+        if a == 1 || b == 1 { return 1 }
+        if a == b { return a }
         let shift = (a | b).trailingZeroBitCount
         a >>= a.trailingZeroBitCount
         repeat {
@@ -146,11 +149,42 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
             let (s, o) = a.numerator.addingReportingOverflow(b.numerator)
             if !o {
                 if a.denominator == 1 { return Points(unchecked: s, 1) }
-                return make(Int128(s), Int128(a.denominator))
+                return reduced(s, a.denominator)
             }
+        } else if let p = add64(a, b) {
+            return p
         }
         let n = Int128(a.numerator) * Int128(b.denominator) + Int128(b.numerator) * Int128(a.denominator)
         return make(n, Int128(a.denominator) * Int128(b.denominator))
+    }
+
+    /// `a + b` in 64 bits (Knuth's method: divide by the denominators' gcd first), or nil when an
+    /// intermediate does not fit.
+    @inline(__always)
+    private static func add64(_ a: Points, _ b: Points) -> Points? {
+        let g = Int64(gcd(UInt64(a.denominator), UInt64(b.denominator)))
+        let da = a.denominator / g, db = b.denominator / g
+        let (x, o1) = a.numerator.multipliedReportingOverflow(by: db)
+        let (y, o2) = b.numerator.multipliedReportingOverflow(by: da)
+        let (t, o3) = x.addingReportingOverflow(y)
+        if o1 || o2 || o3 { return nil }
+        if t == 0 { return .zero }
+        if g == 1 {
+            let (d, o) = da.multipliedReportingOverflow(by: db)
+            return o ? nil : Points(unchecked: t, d)
+        }
+        let g2 = Int64(gcd(t.magnitude, UInt64(g)))
+        let (d, o4) = da.multipliedReportingOverflow(by: b.denominator / g2)
+        if o4 { return nil }
+        return Points(unchecked: t / g2, d)
+    }
+
+    /// `n / d` (d > 0) without a common factor, in 64 bits.
+    @inline(__always)
+    private static func reduced(_ n: Int64, _ d: Int64) -> Points {
+        if n == 0 { return .zero }
+        let g = Int64(gcd(n.magnitude, UInt64(d)))
+        return g == 1 ? Points(unchecked: n, d) : Points(unchecked: n / g, d / g)
     }
 
     public static prefix func - (a: Points) -> Points {
@@ -167,6 +201,15 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
         if a.denominator == 1 && b.denominator == 1 {
             let (p, o) = a.numerator.multipliedReportingOverflow(by: b.numerator)
             if !o { return Points(unchecked: p, 1) }
+        } else if a.numerator == 0 || b.numerator == 0 {
+            return .zero
+        } else {
+            // Cross-cancel first: (a.n / g1) × (b.n / g2) over (a.d / g2) × (b.d / g1).
+            let g1 = Int64(gcd(a.numerator.magnitude, UInt64(b.denominator)))
+            let g2 = Int64(gcd(b.numerator.magnitude, UInt64(a.denominator)))
+            let (n, o1) = (a.numerator / g1).multipliedReportingOverflow(by: b.numerator / g2)
+            let (d, o2) = (a.denominator / g2).multipliedReportingOverflow(by: b.denominator / g1)
+            if !o1 && !o2 { return Points(unchecked: n, d) }
         }
         return make(Int128(a.numerator) * Int128(b.numerator), Int128(a.denominator) * Int128(b.denominator))
     }
@@ -175,6 +218,10 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Division by a count below 1 gives the overflow value.
     public func divided(by count: Int) -> Points {
         if isOverflow || count <= 0 { return .overflow }
+        if numerator == 0 { return .zero }
+        let g = Int64(Self.gcd(numerator.magnitude, UInt64(count)))
+        let (d, o) = denominator.multipliedReportingOverflow(by: Int64(count) / g)
+        if !o { return Points(unchecked: numerator / g, d) }
         return Self.make(Int128(numerator), Int128(denominator) * Int128(count))
     }
 

@@ -26,7 +26,7 @@ public struct LedgerEntry: Sendable, Equatable {
         /// The record triggered a veto.
         case veto(Int)
         /// Shared with co-authors: the record earns `share.share` of the rule's points.
-        case coauthorShare(ShareInfo)
+        indirect case coauthorShare(ShareInfo)   // boxed: keeps every ledger line small
         /// Not credited: the item already credits `max` members.
         case notCredited(max: Int)
         /// Not credited: only the lead author scores for this rule.
