@@ -149,7 +149,8 @@ public struct ApprovalFile: Sendable {
     /// Reads and checks an approval file.
     /// - Throws: ``ApprovalError`` with every problem found, each with its line and column.
     public static func load(path: String) throws(ApprovalError) -> ApprovalFile {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard SafeFile.nonRegularKind(path) == nil,
+              let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ApprovalError(path: path, source: nil, diagnostics: [Diagnostic(
                 id: "A001", location: nil, zh: "无法读取核准文件 \(path)", en: "cannot read the approval file \(path)",
                 hintZh: "请检查路径是否正确、文件是否存在且为 UTF-8 文本。核准文件由 lvzhi history approve 运行编号 生成（lvzhi history list 查看编号）。",

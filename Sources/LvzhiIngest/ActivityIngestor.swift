@@ -15,10 +15,32 @@ public struct FileReport: Sendable, Equatable {
     public var removed = 0
     /// The sheet read, for workbooks.
     public var sheet: String?
+    /// A workbook's other sheets, with why each was not read.
+    public var otherSheets: [UnreadSheet] = []
+    /// Rows that are not records (blank rows, totals, notes, repeated headers), skipped by the
+    /// mapping's rules: neither read as records nor rejected.
+    public var skipped = 0
+    /// The skipped rows by rule, in the order first met, with the first few lines of each.
+    public var skips: [SkippedRows] = []
     public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
         self.isRoster = isRoster
+    }
+}
+
+/// Rows of one file that one rule skipped.
+public struct SkippedRows: Sendable, Equatable {
+    /// The rule, as the reconciliation names it (“空行”, “序号为“合计””…).
+    public var reason: String
+    public var count: Int
+    /// The first lines (at most ``SkippedRows/linesKept``).
+    public var lines: [Int]
+    public static let linesKept = 5
+    public init(reason: String, count: Int, lines: [Int]) {
+        self.reason = reason
+        self.count = count
+        self.lines = lines
     }
 }
 
@@ -47,8 +69,6 @@ public struct ActivityIngestor {
     public var progress: ((_ recordsRead: Int) -> Void)?
     private var recordsRead = 0
 
-    /// Members refused for a roster value the rule file does not declare, with their row.
-    private var refusedMembers: [String: SourceLocation] = [:]
     /// Member ids interned in roster order: symbol id n ↔ member n − 1.
     private var memberIDs = SymbolTable()
     /// Accepted activity ids: open-addressing table of record index + 1 (0 = empty).
@@ -72,20 +92,26 @@ public struct ActivityIngestor {
     /// Records removed by corrections (indices into `store.records`).
     private var removedRecords: Set<Int> = []
     private var applied: [AppliedCorrection] = []
+    /// Member ids not in `members` whose records are refused for a reason of their own (a
+    /// rejected roster row, not in office during the period).
+    private let excluded: [String: RejectReason]
 
     public init(members roster: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
-                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary) {
-        // A roster value outside the rule file's declared lists (roster.roles …) refuses the row.
+                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
+        // A roster value outside the rule file's declared lists (roster.roles …) refuses the row;
+        // the member's records then say so instead of "unknown member".
         var members: [Member] = []
         var memberRejects = memberRejects
+        var excluded = excluded
         for m in roster {
             guard let (field, value, allowed) = vocabulary.undeclaredValue(of: m) else { members.append(m); continue }
-            refusedMembers[m.id] = m.source
+            excluded[m.id] = .memberRowRejected(m.source)
             memberRejects.append(Reject(location: m.source, recordID: "", memberID: m.id, field: field, value: value,
                                         reason: .undeclaredMemberValue(field: field, allowed: allowed,
                                                                        suggestion: closest(value, in: allowed.filter { !$0.isEmpty }))))
         }
         self.members = members
+        self.excluded = excluded
         self.period = period
         self.vocabulary = vocabulary
         self.rejects = memberRejects
@@ -147,6 +173,7 @@ public struct ActivityIngestor {
             }
             var report = FileReport(path: path, format: format!.rawValue)
             report.sheet = table.sheetName
+            report.otherSheets = table.otherSheets
             files.append(report)
             try readPiped(path: path, format: format!, fileIndex: fileIndex, table: table, mapping: mapping)
         case .xml?:
@@ -220,9 +247,14 @@ public struct ActivityIngestor {
                 }
                 for r in 0..<batch.count {
                     let line = Int(batch.lines[r])
+                    if case .skipped(let reason)? = batch.issues[r] {
+                        skip(line: line, reason: reason)
+                        continue
+                    }
                     files[files.count - 1].read += 1
                     if let issue = batch.issues[r] {
                         switch issue {
+                        case .skipped: break
                         case .unknownElement(let name):
                             reject(path, line, id: "", member: "", field: "", value: name, .unknownElement(name))
                         case .unknownAttribute(let name, let value, let id):
@@ -247,6 +279,17 @@ public struct ActivityIngestor {
             }
             recordsRead += batch.count
             progress?(recordsRead)
+        }
+    }
+
+    private mutating func skip(line: Int, reason: String) {
+        let f = files.count - 1
+        files[f].skipped += 1
+        if let i = files[f].skips.firstIndex(where: { $0.reason == reason }) {
+            files[f].skips[i].count += 1
+            if files[f].skips[i].lines.count < SkippedRows.linesKept { files[f].skips[i].lines.append(line) }
+        } else {
+            files[f].skips.append(SkippedRows(reason: reason, count: 1, lines: [line]))
         }
     }
 
@@ -326,13 +369,14 @@ public struct ActivityIngestor {
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
         guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
             noteRejectedSignatory(idBytes)
-            if !refusedMembers.isEmpty, let at = refusedMembers[text(memberBytes)] { return no(.memberID, memberBytes, .memberRefused(at: at)) }
-            return no(.memberID, memberBytes, .unknownMember)
+            return no(.memberID, memberBytes, excluded[text(memberBytes).trimmingSpaces] ?? .unknownMember)
         }
         let member = memberSymbol - 1
         let dateBytes = value(.date)
         if dateBytes.isEmpty { return no(.date, none, .missingField(ActivityField.date.key)) }
-        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else { return no(.date, dateBytes, .badDate(ActivityField.date.key)) }
+        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else {
+            return no(.date, dateBytes, .unreadableDate(ActivityField.date.key, serial: DateText.looksLikeSerial(dateBytes)))
+        }
         let kindBytes = value(.kind)
         if kindBytes.isEmpty { return no(.kind, none, .missingField(ActivityField.kind.key)) }
         let kind = store.symbols.intern(bytes: kindBytes)
@@ -351,7 +395,7 @@ public struct ActivityIngestor {
         var quantity = Points.one
         let qBytes = value(.quantity)
         if !qBytes.isEmpty {
-            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= 1_000_000 * Points.scale else {
+            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= RejectReason.maxQuantity * Points.scale else {
                 return no(.quantity, qBytes, .badQuantity(ActivityField.quantity.key))
             }
             quantity = q

@@ -379,7 +379,8 @@ struct RuleFileParser: YAMLDocumentParser {
                   en: "extends forms a cycle: \((chain + [resolved]).joined(separator: " → "))")
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
+        guard SafeFile.nonRegularKind(resolved) == nil,
+              let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
             error("R027", node, zh: "无法读取基础规则文件“\(rel)”", en: "cannot read base rule file '\(rel)'")
             return nil
         }

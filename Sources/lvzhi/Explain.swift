@@ -52,7 +52,8 @@ struct Explain: ParsableCommand {
         }
         let index = try resultIndex(in: run, lang: lang)
         let text = LedgerText(run: run, lang: lang, color: stdoutIsTerminal())
-        Points.withDisplay(decimals: run.rules.display.decimals) { print(text.render(run.results[index])) }
+        // The ledger carries its own colours and escapes its values (LedgerText).
+        Points.withDisplay(decimals: run.rules.display.decimals) { Swift.print(text.render(run.results[index])) }
     }
 
     /// The result for `--member`: an id, or a name held by exactly one member.

@@ -96,7 +96,7 @@ import Testing
         #expect(result.members.map(\.id) == ["M1"])
         let byMember = Dictionary(grouping: result.rejects, by: \.memberID)
         let m2 = try #require(byMember["M2"])
-        #expect(m2.map(\.reason.code) == ["undeclared-role", "member-refused"])
+        #expect(m2.map(\.reason.code) == ["undeclared-role", "member-rejected"])
         #expect(m2[0].location.line == 3)
         #expect(m2[0].value == "长委")
         #expect(m2[0].reason.message(.zh).contains("（是否为“常委”？）"))
