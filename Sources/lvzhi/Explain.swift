@@ -52,7 +52,8 @@ struct Explain: ParsableCommand {
         }
         let index = try resultIndex(in: run, lang: lang)
         let text = LedgerText(run: run, lang: lang, color: stdoutIsTerminal())
-        // The ledger carries its own colours and escapes its values (LedgerText).
+        // The ledger carries its own colours and escapes its values (LedgerText); numbers are
+        // shown with the rule file's display.decimals.
         Points.withDisplay(decimals: run.rules.display.decimals) { Swift.print(text.render(run.results[index])) }
     }
 

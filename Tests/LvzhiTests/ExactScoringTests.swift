@@ -186,4 +186,32 @@ import Testing
         let a = run.members.first { $0.id == "A" }!
         #expect(a.committees == ["经济委员会", "文化委员会"])
     }
+
+    /// Overflow is an error with its place, never a trap: one member co-signs items whose
+    /// numbers of signatories are the primes 2…53, so their equal shares of 1 point add up to a
+    /// fraction whose denominator (the product of those primes) needs more than 64 bits.
+    @Test func overflowIsAnErrorNamingMemberRuleAndRecord() throws {
+        let yaml = Self.head + """
+        categories: [{id: p, name: 提案}]
+        rules:
+          - {id: filed, category: p, when: {kind: 提案, status: 立案}, points: 1, split: {policy: equal}}
+        """
+        var members = [M(id: "A")]
+        var records: [String] = []
+        for p in [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53] {
+            records.append("P\(p)-A,A,2025-03-01,提案,立案,联名提案人,,P\(p),")
+            for k in 1..<p {
+                members.append(M(id: "X\(p)-\(k)"))
+                records.append("P\(p)-\(k),X\(p)-\(k),2025-03-01,提案,立案,联名提案人,,P\(p),")
+            }
+        }
+        let (run, by) = try Self.run(yaml, members: members, records: records)
+        #expect(by["A"]?.overflow != nil)
+        let o = try #require(run.overflow)
+        #expect(o.memberID == "A")   // a total overflowed, so no single rule or record is named
+        #expect(o.diagnostic.id == "P001")
+        #expect(o.diagnostic.render(.zh).contains("委员 A"))
+        // The others' values are exact and fine.
+        #expect(by["X2-1"]?.score == Points(1, 2) && by["X53-1"]?.score == Points(1, 53))
+    }
 }

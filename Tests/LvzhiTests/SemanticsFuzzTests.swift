@@ -16,7 +16,7 @@ import Testing
 @Suite struct SemanticsFuzzTests {
     static var seeds: Range<UInt64> {
         let env = ProcessInfo.processInfo.environment
-        let n = env["LVZHI_FUZZ_SEEDS"].flatMap(UInt64.init) ?? 300
+        let n = env["LVZHI_FUZZ_SEEDS"].flatMap(UInt64.init) ?? 1000
         let first = env["LVZHI_FUZZ_FIRST"].flatMap(UInt64.init) ?? 1
         return first..<(first + n)
     }
