@@ -95,6 +95,14 @@ public struct Vocabulary: Sendable, Equatable {
     public var kinds: [String: Kind]
     /// Allowed marks; `nil` accepts any.
     public var marks: [String]?
+    /// The roster's allowed 职务 (`roster.roles`); `nil` accepts any. `""` in the list accepts
+    /// members without a role.
+    public var memberRoles: [String]?
+    /// The roster's allowed 界别 (`roster.sectors`); `nil` accepts any.
+    public var memberSectors: [String]?
+    /// The roster's allowed 专委会 (`roster.committees`); `nil` accepts any. Each of a member's
+    /// ``Member/committees`` (a cell may list several) must be in it.
+    public var memberCommittees: [String]?
 
     public init(kinds: [Kind] = [], marks: [String]? = nil) {
         var map: [String: Kind] = [:]
@@ -104,4 +112,15 @@ public struct Vocabulary: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { kinds.isEmpty }
+
+    /// The first roster value of `member` outside the declared lists, as (field key, value,
+    /// allowed values); `nil` when the member fits.
+    public func undeclaredValue(of member: Member) -> (field: String, value: String, allowed: [String])? {
+        if let roles = memberRoles, !roles.contains(member.role) { return ("role", member.role, roles) }
+        if let sectors = memberSectors, !sectors.contains(member.sector) { return ("sector", member.sector, sectors) }
+        if let committees = memberCommittees {
+            for c in member.committees where !committees.contains(c) { return ("committee", c, committees) }
+        }
+        return nil
+    }
 }

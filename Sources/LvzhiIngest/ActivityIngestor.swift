@@ -96,8 +96,20 @@ public struct ActivityIngestor {
     /// rejected roster row, not in office during the period).
     private let excluded: [String: RejectReason]
 
-    public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
+    public init(members roster: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
                 memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
+        // A roster value outside the rule file's declared lists (roster.roles …) refuses the row;
+        // the member's records then say so instead of "unknown member".
+        var members: [Member] = []
+        var memberRejects = memberRejects
+        var excluded = excluded
+        for m in roster {
+            guard let (field, value, allowed) = vocabulary.undeclaredValue(of: m) else { members.append(m); continue }
+            excluded[m.id] = .memberRowRejected(m.source)
+            memberRejects.append(Reject(location: m.source, recordID: "", memberID: m.id, field: field, value: value,
+                                        reason: .undeclaredMemberValue(field: field, allowed: allowed,
+                                                                       suggestion: closest(value, in: allowed.filter { !$0.isEmpty }))))
+        }
         self.members = members
         self.excluded = excluded
         self.period = period

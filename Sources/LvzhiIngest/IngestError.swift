@@ -278,6 +278,8 @@ public enum RejectReason: Sendable, Hashable {
     case conflictingColumns(field: String, values: [String])
     /// Text in a `filled` column that the mapping does not say counts as filled.
     case unknownText(column: String, accepted: String)
+    /// A roster value (职务, 界别, 专委会) outside the rule file's `roster` lists.
+    case undeclaredMemberValue(field: String, allowed: [String], suggestion: String?)
 
     /// A stable code for grouping in the reconciliation.
     public var code: String {
@@ -315,6 +317,7 @@ public enum RejectReason: Sendable, Hashable {
         case .rosterMismatch: "roster-mismatch"
         case .conflictingColumns: "conflicting-columns"
         case .unknownText: "unknown-text"
+        case .undeclaredMemberValue(let f, _, _): "undeclared-\(f)"
         }
     }
 
@@ -387,6 +390,12 @@ public enum RejectReason: Sendable, Hashable {
                              "\(p) occurs more than once in this item but the mapping reads one; cannot tell which — the item was not scored")
         case .missingElement(let p):
             return lang.pick("这一项缺少 \(p)（映射要求恰有一个）；整项未计分", "this item has no \(p) (the mapping requires exactly one); the item was not scored")
+        case .undeclaredMemberValue(let f, let allowed, let s):
+            let a = allowed.map { $0.isEmpty ? lang.pick("（空）", "(empty)") : $0 }
+            let zh = f == "role" ? "职务" : f == "sector" ? "界别" : "专委会"
+            let key = f == "role" ? "roles" : f == "sector" ? "sectors" : "committees"
+            return lang.pick("规则文件的 roster.\(key) 中没有这个\(zh)" + (s.map { "（是否为“\($0)”？）" } ?? "") + "；可用：\(a.joined(separator: "、"))；该委员及其记录不计分",
+                             "this \(f) is not in the rule file's roster.\(key)" + (s.map { " (did you mean '\($0)'?)" } ?? "") + "; allowed: \(a.joined(separator: ", ")); the member and their records are not scored")
         case .itemTooLarge(let e, let b):
             return lang.pick("这一项超过上限（\(e) 个元素或 \(b / 1024) KB 文字），文件可能损坏；整项未计分",
                              "this item exceeds the bounds (\(e) elements or \(b / 1024) KB of text); the file may be damaged — the item was not scored")

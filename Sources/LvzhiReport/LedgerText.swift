@@ -162,6 +162,7 @@ public struct LedgerText {
 
     func section(_ c: Category, points: Points, entries: [LedgerEntry]) -> [String] {
         var limits: [String] = []
+        if let start = c.start { limits.append(lang.pick("\(start) 分起扣", "starts at \(start)")) }
         if let cap = c.cap { limits.append(lang.pick("上限 \(cap)", "cap \(cap)")) }
         if let floor = c.floor { limits.append(lang.pick("下限 \(floor)", "floor \(floor)")) }
         let title = paint(lang.pick("\(c.name)（\(c.id)）", "\(c.name) (\(c.id))"), .bold)

@@ -218,21 +218,25 @@ extension MemberPageWriter {
             let i = Int(e.rule)
             seen[i] += 1
             switch e.note {
-            case .skipped, .countLimited: break
+            case .skipped, .countLimited, .repeatedItem, .belowThreshold, .thresholdPaid: break
             default: counted[i] += 1
             }
             total[i] += e.points
             if e.record >= 0 && e.category >= 0 && Int(e.category) < catRaw.count { catRaw[Int(e.category)] += e.points }
         }
+        // A category that starts full counts its start (rules.md §3).
+        for e in r.ledger where e.category >= 0 && Int(e.category) < catRaw.count {
+            if case .categoryStart(let start, _) = e.note { catRaw[Int(e.category)] += start }
+        }
         let categories = rules.categories
         func clamp(_ c: Int, _ v: Points) -> Points {
-            if let cap = categories[c].cap, v > cap { return cap }
-            if let floor = categories[c].floor, v < floor { return floor }
+            if let cap = categories[c].effectiveCap, v > cap { return cap }
+            if let floor = categories[c].effectiveFloor, v < floor { return floor }
             return v
         }
         /// Points the category adds when the rule adds `x` (nil: without limit).
         func gain(_ c: Int, _ raw: Points, _ x: Points?) -> Points? {
-            guard let x else { return categories[c].cap.map { max(.zero, $0 - clamp(c, raw)) } }
+            guard let x else { return categories[c].effectiveCap.map { max(.zero, $0 - clamp(c, raw)) } }
             return clamp(c, raw + x) - clamp(c, raw)
         }
         /// What the rule must add for the category to add `g`.
@@ -243,7 +247,9 @@ extension MemberPageWriter {
         struct Candidate { var rule: Int; var unit: Points; var room: Points?; var free: Int }
         var candidates: [Candidate] = []
         for (i, rule) in rules.rules.enumerated() {
-            guard rule.points.raw > 0, rule.when.marks.isEmpty, (rule.when.levels ?? []).isEmpty, rule.when.expression == nil,
+            // A lump sum (at_least) or a condition on the item's signers is not one more record's worth.
+            guard rule.points.raw > 0, rule.atLeast == nil, !rule.when.testsSigners,
+                  rule.when.marks.isEmpty, (rule.when.levels ?? []).isEmpty, rule.when.expression == nil,
                   used?[i] ?? false, MemberConditions.match(rule.when, m) else { continue }
             var room: Points?
             if let cap = rule.cap { room = max(.zero, cap - total[i]) }

@@ -104,9 +104,9 @@ struct CaseParser: YAMLDocumentParser {
                                            duplicateKey: "T022", alias: "T020", notScalar: "T020", badNumber: "T024",
                                            badInteger: "T024", badFlag: "T024")
 
-    static let caseKeys = ["name", "period", "members", "records", "history", "expect", "expect_rejects"]
-    static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed", "flags"]
-    static let historyKeys = ["period", "grade", "score", "counts", "rank", "ranked"]
+    public static let caseKeys = ["name", "period", "members", "records", "history", "expect", "expect_rejects"]
+    public static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed", "flags"]
+    public static let historyKeys = ["period", "grade", "score", "counts", "rank", "ranked"]
 
     init(path: String, rules: RuleSet) {
         self.path = path
@@ -341,9 +341,21 @@ struct CaseParser: YAMLDocumentParser {
                     error("T024", n, zh: "ranked 应为 是 或 否，实际为“\(s)”", en: "ranked must be yes or no, got '\(s)'")
                 }
             }
-            out.append(Member(id: id, name: text(.name).isEmpty ? id : text(.name), sector: text(.sector),
-                              committee: text(.committee), role: text(.role), group: text(.group), party: text(.party),
-                              joined: dates[0], left: dates[1], ranked: ranked, source: loc(item)))
+            let member = Member(id: id, name: text(.name).isEmpty ? id : text(.name), sector: text(.sector),
+                                committee: text(.committee), role: text(.role), group: text(.group), party: text(.party),
+                                joined: dates[0], left: dates[1], ranked: ranked, source: loc(item))
+            // A case member must fit the rule file's roster lists, as a roster row must.
+            if let (field, value, allowed) = rules.vocabulary.undeclaredValue(of: member) {
+                let f: MemberField = field == "role" ? .role : field == "sector" ? .sector : .committee
+                let guess = closest(value, in: allowed.filter { !$0.isEmpty })
+                let shown = allowed.map { $0.isEmpty ? "\"\"" : $0 }
+                let shownValue = value.isEmpty ? "为空" : "“\(value)”"
+                error("T028", values[f]?.1 ?? item, zh: "委员“\(id)”的\(f.chinese)\(shownValue)，不在规则文件的 roster 列表中，名册中这样的委员会被拒收",
+                      en: "member '\(id)': \(field) '\(value)' is not in the rule file's roster list; such a roster row is refused",
+                      hintZh: guess.map { "是否想写“\($0)”？" } ?? "可用：\(shown.joined(separator: "、"))" + (value.isEmpty ? "；要接受\(f.chinese)为空的委员，在列表中加 \"\"" : ""),
+                      hintEn: guess.map { "did you mean '\($0)'?" } ?? "allowed: \(shown.joined(separator: ", "))")
+            }
+            out.append(member)
         }
         return out
     }

@@ -12,6 +12,17 @@ public struct LedgerEntry: Sendable, Equatable {
         case countLimited(max: Int)
         /// The record matched no rule: kept, at zero points.
         case noRule
+        /// Not counted: the rule (`once_per: ref`) already counted a record of the same item.
+        case repeatedItem
+        /// Counted towards an `at_least` threshold not reached yet: `have` of `need`.
+        case belowThreshold(have: Points, need: Points)
+        /// The `at_least` threshold was reached on this record: the rule's points are paid.
+        case thresholdReached(need: Points)
+        /// The `at_least` threshold was paid already.
+        case thresholdPaid
+        /// A category that starts full: `start`, changed by its rules' `change` (negative for
+        /// deductions) — “50 − 15 = 35”.
+        case categoryStart(start: Points, change: Points)
         /// The record triggered a veto.
         case veto(Int)
         /// Shared with co-authors: the record earns `share.share` of the rule's points.

@@ -163,7 +163,8 @@ public enum Scorer {
         let progress = fullPeriod != nil
         let period = effective
         let compiled = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members,
-                                     arena: store.arena, period: period)
+                                     arena: store.arena, period: period, records: ingest.store.records,
+                                     rejectedSignatories: ingest.store.rejectedSignatories)
         let records = store.records
         let memberCount = ingest.members.count
 
@@ -229,7 +230,8 @@ public enum Scorer {
     static func notices(rules: RuleSet, options: ScoreOptions, afterAsOf: Int, part: Period? = nil, outsidePart: Int = 0,
                         progress: Bool) -> [RunNotice] {
         var out: [RunNotice] = []
-        if !rules.history.isEmpty, options.history == nil {
+        // Conditions on this period alone (得分低于 60 分的) need no earlier results.
+        if rules.history.contains(where: \.readsEarlierPeriods), options.history == nil {
             out.append(RunNotice(
                 id: "N001",
                 zh: "规则文件有跨年度条件，但没有提供往年结果：此前各期按“无记录”处理，连续多年的条件不会成立，按届累计只计本期",
@@ -279,14 +281,25 @@ public enum Scorer {
         var ruleCounts: [Int]
         var ruleSeen: [Int]
         var categoryTotals: [Points]
+        /// `once_per: ref`: the items each rule has counted for this member.
+        var itemsSeen: [Set<Int32>]
+        /// `at_least`: records (or quantity) counted towards the threshold, and whether it was paid.
+        var progress: [Points]
+        var paid: [Bool]
         init(ruleCount: Int, categoryCount: Int) {
             ruleTotals = [Points](repeating: .zero, count: ruleCount)
             ruleCounts = [Int](repeating: 0, count: ruleCount)
             ruleSeen = [Int](repeating: 0, count: ruleCount)
             categoryTotals = [Points](repeating: .zero, count: categoryCount)
+            itemsSeen = [Set<Int32>](repeating: [], count: ruleCount)
+            progress = [Points](repeating: .zero, count: ruleCount)
+            paid = [Bool](repeating: false, count: ruleCount)
         }
         mutating func reset() {
-            for i in ruleTotals.indices { ruleTotals[i] = .zero; ruleCounts[i] = 0; ruleSeen[i] = 0 }
+            for i in ruleTotals.indices {
+                ruleTotals[i] = .zero; ruleCounts[i] = 0; ruleSeen[i] = 0; progress[i] = .zero; paid[i] = false
+                if !itemsSeen[i].isEmpty { itemsSeen[i] = [] }
+            }
             for i in categoryTotals.indices { categoryTotals[i] = .zero }
         }
     }
@@ -311,7 +324,7 @@ public enum Scorer {
             for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who, context: context) {
                 matched = true
                 let rule = compiled.params[r]
-                let nominal = rule.basis == .quantity ? rule.points * rec.quantity : rule.points
+                let nominal = rule.basis == .quantity && rule.atLeast == nil ? rule.points * rec.quantity : rule.points
                 var awarded = nominal
                 var note = LedgerEntry.Note.full
                 if rule.hasSplit, let share = shares.share(rule: r, record: ri) {
@@ -335,7 +348,7 @@ public enum Scorer {
                 ledger.append(LedgerEntry(record: ri, rule: -1, category: -1, points: .zero, nominal: .zero, note: .noRule))
             }
         }
-        applyCountingLimits(compiled: compiled, ledger: &ledger, state: &state)
+        applyCountingLimits(compiled: compiled, all: all, ledger: &ledger, state: &state)
         applyExclusiveGroups(rules: rules, compiled: compiled, all: all, ledger: &ledger)
         applyRuleCaps(compiled: compiled, ledger: &ledger, state: &state)
 
@@ -346,12 +359,18 @@ public enum Scorer {
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: total, nominal: total, note: .base))
         }
         for (c, category) in rules.categories.enumerated() {
+            // A category that starts full (会议 50 分，扣完为止) counts its start plus its rules.
+            if let start = category.start {
+                ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: start, nominal: categoryPoints[c],
+                                          note: .categoryStart(start: start, change: categoryPoints[c])))
+                categoryPoints[c] += start
+            }
             let raw = categoryPoints[c]
-            if let cap = category.cap, raw > cap {
+            if let cap = category.effectiveCap, raw > cap {
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: cap - raw, nominal: raw,
                                           note: .categoryCapped(cap: cap)))
                 categoryPoints[c] = cap
-            } else if let floor = category.floor, raw < floor {
+            } else if let floor = category.effectiveFloor, raw < floor {
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: floor - raw, nominal: raw,
                                           note: .categoryFloored(floor: floor)))
                 categoryPoints[c] = floor
@@ -424,10 +443,34 @@ public enum Scorer {
 
     /// Step 3, counting limits: `skip_first`, `max_count` and `once` count, per rule and in
     /// record order, only the lines that earn something (a share that is not 0).
-    static func applyCountingLimits(compiled: CompiledRules, ledger: inout [LedgerEntry], state: inout MemberState) {
+    ///
+    /// `once_per: ref` comes first: a later line of an item the rule already counted earns nothing
+    /// and does not use up `skip_first` or `max_count`. `at_least` counts the rule's earning lines
+    /// (or their quantity) and keeps the points on the line that reaches the threshold only.
+    static func applyCountingLimits(compiled: CompiledRules, all: [Activity], ledger: inout [LedgerEntry], state: inout MemberState) {
         for i in ledger.indices where ledger[i].rule >= 0 && !ledger[i].points.isZero {
             let r = Int(ledger[i].rule)
             let rule = compiled.params[r]
+            if rule.oncePerRef, ledger[i].record >= 0 {
+                let ref = all[Int(ledger[i].record)].ref
+                if ref != SymbolTable.empty, !state.itemsSeen[r].insert(ref).inserted {
+                    ledger[i].points = .zero
+                    ledger[i].note = .repeatedItem
+                    continue
+                }
+            }
+            if let need = rule.atLeast {
+                let rec = ledger[i].record >= 0 ? all[Int(ledger[i].record)] : nil
+                state.progress[r] += rule.basis == .quantity ? (rec?.quantity ?? .one) : .one
+                if state.paid[r] || state.progress[r] < need {
+                    ledger[i].note = state.paid[r] ? .thresholdPaid : .belowThreshold(have: state.progress[r], need: need)
+                    ledger[i].points = .zero
+                } else {
+                    state.paid[r] = true
+                    ledger[i].note = .thresholdReached(need: need)
+                }
+                continue
+            }
             if rule.skipFirst == nil && rule.maxCount == nil { continue }
             state.ruleSeen[r] += 1
             if let skip = rule.skipFirst, state.ruleSeen[r] <= skip {

@@ -28,7 +28,7 @@ struct Lvzhi: AsyncParsableCommand {
               (stopped by a signal; previous outputs untouched)
         """,
         version: LvzhiVersion.current,
-        subcommands: [Score.self, Validate.self, Inspect.self, Check.self, TestCommand.self, Explain.self, Render.self, Diff.self, History.self, Serve.self],
+        subcommands: [Score.self, Validate.self, Inspect.self, Check.self, TestCommand.self, Explain.self, Render.self, New.self, Diff.self, History.self, Serve.self],
         defaultSubcommand: nil
     )
 }

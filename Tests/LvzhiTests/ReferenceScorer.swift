@@ -94,7 +94,22 @@ struct ReferenceScorer {
         return true
     }
 
-    func matches(_ c: Condition, _ r: Row, _ m: Member) -> Bool { recordFieldsMatch(c, r) && memberFieldsMatch(c, m) }
+    func matches(_ c: Condition, _ r: Row, _ m: Member) -> Bool {
+        recordFieldsMatch(c, r) && memberFieldsMatch(c, m) && signersMatch(c, r)
+    }
+
+    /// `signers`/`sole` (§4.5): the distinct members of the item's accepted rows (same ref and
+    /// kind), plus one for each of its rows rejected for who signed it; a row without a ref is
+    /// its member's alone.
+    func signersMatch(_ c: Condition, _ r: Row) -> Bool {
+        guard c.testsSigners else { return true }
+        var n = 1
+        if !r.ref.isEmpty {
+            let item = rows.filter { $0.ref == r.ref && $0.kind == r.kind }
+            n = Set(item.filter(accepted).map(\.member)).count + item.filter { !accepted($0) }.count
+        }
+        return n >= (c.signersMin ?? 1) && n <= (c.signersMax ?? Int.max)
+    }
 
     // MARK: - Shares (§4.2)
 
@@ -150,7 +165,7 @@ struct ReferenceScorer {
         var vetoes: [Int] = []
         for r in mine {
             for (ri, rule) in rules.rules.enumerated() where matches(rule.when, r, m) {
-                let nominal = rule.basis == .quantity ? rule.points * r.quantity : rule.points
+                let nominal = rule.basis == .quantity && rule.atLeast == nil ? rule.points * r.quantity : rule.points
                 lines.append(Line(row: r, rule: ri, points: nominal * share(rule: ri, row: r)))
             }
             for (v, veto) in rules.vetoes.enumerated() where matches(veto.when, r, m) { vetoes.append(v) }
@@ -159,7 +174,21 @@ struct ReferenceScorer {
         for ri in rules.rules.indices {
             let rule = rules.rules[ri]
             var seen = 0, counted = 0
+            var items: [String] = []
+            var progress = Points.zero
+            var paid = false
             for i in lines.indices where lines[i].rule == ri && !lines[i].points.isZero {
+                // once_per: ref (§4.6): later rows of a counted item earn nothing and use up nothing.
+                if rule.oncePerRef, !lines[i].row.ref.isEmpty {
+                    if items.contains(lines[i].row.ref) { lines[i].points = .zero; continue }
+                    items.append(lines[i].row.ref)
+                }
+                // at_least (§4.6): the points stay on the line that reaches the count only.
+                if let need = rule.atLeast {
+                    progress = progress + (rule.basis == .quantity ? lines[i].row.quantity : .one)
+                    if paid || progress < need { lines[i].points = .zero } else { paid = true }
+                    continue
+                }
                 seen += 1
                 if let skip = rule.skipFirst, seen <= skip { lines[i].points = .zero; continue }
                 if let mc = rule.maxCount, counted >= mc { lines[i].points = .zero; continue }
@@ -211,8 +240,11 @@ struct ReferenceScorer {
         }
         // 6 category caps and floors.
         for (c, cat) in rules.categories.enumerated() {
-            if let cap = cat.cap, categories[c] > cap { categories[c] = cap }
-            else if let floor = cat.floor, categories[c] < floor { categories[c] = floor }
+            // A category that starts full (§3): its start plus its rules, at most start (or cap), at least 0 (or floor).
+            if let start = cat.start { categories[c] = categories[c] + start }
+            let cap = cat.cap ?? cat.start, floor = cat.floor ?? (cat.start != nil ? Points.zero : nil)
+            if let cap, categories[c] > cap { categories[c] = cap }
+            else if let floor, categories[c] < floor { categories[c] = floor }
         }
         // 7 base, requirements.
         let base = rules.baseByRole[m.role] ?? rules.base

@@ -80,6 +80,7 @@ import Testing
             var line = "  - {id: c\(c), name: 类别\(c)"
             if g.chance(35) { line += ", cap: \(g.pick([4, 6, 10, 15]))" }
             else if g.chance(30) { line += ", floor: \(g.pick([0, -3, -5]))" }
+            else if g.chance(15) { line += ", start: \(g.pick([5, 10]))" }
             y += line + "}\n"
         }
         let ruleCount = 1 + g.int(5)
@@ -102,10 +103,19 @@ import Testing
             if g.chance(15) { when += ", marks: 重点" }
             if g.chance(10) { when += ", member_role: 常委" }
             if g.chance(10) { when += ", member_committee: \(g.pick(["经济委员会", "文化委员会"]))" }
+            if kind != "会议", g.chance(12) { when += g.pick([", sole: true", ", signers: {min: 2}", ", signers: {min: 2, max: 2}"]) }
             let negative = kind == "会议" && when.contains("缺席")
             let points = negative ? g.pick(["-1", "-2", "-0.5"]) : g.pick(["1", "2", "3", "5", "10", "1.5", "0.25"])
             var line = "  - {id: r\(r), category: c\(g.int(categoryCount)), when: {\(when)}, points: \(points)"
             if g.chance(20) { line += ", per: quantity" }
+            // A lump sum when the count is reached: nothing else limits or shares it.
+            if g.chance(10) {
+                line += ", at_least: \(2 + g.int(2))"
+                if g.chance(30) { line += ", once_per: ref" }
+                y += line + "}\n"
+                continue
+            }
+            if g.chance(10) { line += ", once_per: ref" }
             if g.chance(30) { line += ", cap: \(g.pick(["2", "4", "5", "6", "10"]))" }
             if g.chance(15) { line += ", once: true" } else if g.chance(15) { line += ", max_count: \(1 + g.int(3))" }
             if g.chance(15) { line += ", skip_first: \(1 + g.int(2))" }
