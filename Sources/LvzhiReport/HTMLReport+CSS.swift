@@ -177,11 +177,32 @@ table.plain{width:100%;font-size:12.5px}
 .plain td.warnnum{color:var(--bad);font-weight:700}
 .colophon{margin-top:30px;padding-top:10px;border-top:1px solid var(--rule);font-size:11.5px;color:var(--faint)}
 
+@media screen and (max-width:1260px){
+/* Wide tables scroll inside their own box, never the page. */
+table.rank,table.plain,table.legend,.rulebook table{display:block;overflow-x:auto;max-width:100%}
+}
 @media screen and (max-width:900px){
 .doc{padding:20px 16px;margin:0}
-.split,.split.even{grid-template-columns:1fr}
-.meta{grid-template-columns:1fr 1fr}
+.split,.split.even{grid-template-columns:minmax(0,1fr)}
+.meta{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
 .wuse col.c-sector{width:96px}
+.scopes{grid-template-columns:minmax(0,1fr)}
+}
+@media screen and (max-width:560px){
+body{font-size:13.5px}
+.doc{padding:14px 10px}
+.masthead h1{font-size:21px}
+.meta{grid-template-columns:minmax(0,1fr)}
+.meta div.wide{grid-column:auto}
+.stats{grid-template-columns:repeat(2,minmax(0,1fr))}
+.wuse col.c-sector{width:74px}
+.wuse tbody th{padding-right:6px}
+.sname{font-size:12.5px;overflow-wrap:anywhere}
+.cells{grid-template-columns:repeat(auto-fill,minmax(62px,1fr));gap:3px}
+.m .n{font-size:12.5px}
+.bytabs{overflow-x:auto}
+.bytabs label{padding:5px 10px 6px;white-space:nowrap}
+table.act{min-width:0}
 }
 
 @media print{

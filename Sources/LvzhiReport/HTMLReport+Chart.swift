@@ -199,7 +199,7 @@ extension HTMLWriter {
         let gi = row.gradeIndex
         let tag = memberPages == nil ? "div" : "a"
         raw("<\(tag) class=\"m g\(gi)\(size)\"")
-        if let memberPages { raw(" href=\"\(esc(memberPages))#\(MemberPages.anchor(m.id))\"") }
+        if let href = memberHref(m.id) { raw(" href=\"\(href)\"") }
         raw(" title=\"")
         // Tooltip: id and name / sector and role / score, rank, grade / veto or partial period.
         text(m.id); raw(" "); text(m.name); raw("&#10;")

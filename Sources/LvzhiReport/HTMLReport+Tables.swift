@@ -71,8 +71,8 @@ extension HTMLWriter {
 
     /// A member's name, linked to their page when member pages are written.
     mutating func memberName(_ m: Member) {
-        if let memberPages {
-            raw("<a href=\"\(esc(memberPages))#\(MemberPages.anchor(m.id))\">")
+        if let href = memberHref(m.id) {
+            raw("<a href=\"\(href)\">")
             text(m.name)
             raw("</a>")
         } else {

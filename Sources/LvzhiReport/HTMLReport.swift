@@ -18,8 +18,9 @@ import LvzhiScoring
 /// depends only on the summary: no clock, no random ids, no hash-order iteration, and no
 /// floating point in any number shown.
 public enum HTMLReport {
-    /// The report in memory. `memberPages` names the member ledgers file written beside it
-    /// (`members.html`); when given, names in the chart and the tables link to each member's page.
+    /// The report in memory. `memberPages` names the member pages written beside it: the
+    /// folder `members/` (with the slash) or a combined file (`members-combined.html`); when
+    /// given, names in the chart and the tables link to each member's page.
     public static func render(_ s: RunSummary, lang: Language, memberPages: String? = nil) -> ByteBuffer {
         var b = ByteBuffer(capacity: (1 << 16) + s.rows.count * 2048)
         render(s, lang: lang, memberPages: memberPages, into: &b)
@@ -41,8 +42,22 @@ struct HTMLWriter {
     let lang: Language
     let grades: [Grade]
     let styles: [GradeStyle]
-    /// The member ledgers file to link names to, if it is written.
+    /// Where names link to, if member pages are written: `members/` (a folder of one file per
+    /// member: `members/ID.html`) or a combined file (`members-combined.html#m-ID`).
     let memberPages: String?
+
+    /// The escaped link to a member's page; nil when no member pages are written.
+    func memberHref(_ id: String) -> String? {
+        guard let memberPages else { return nil }
+        if memberPages.hasSuffix("/") { return esc(memberPages + MemberPages.pageFileName(id)) }
+        return esc(memberPages) + "#" + MemberPages.anchor(id)
+    }
+
+    /// The escaped link to the member pages' contents, and its label.
+    var memberIndexHref: String? {
+        guard let memberPages else { return nil }
+        return esc(memberPages.hasSuffix("/") ? memberPages + MemberPages.indexName : memberPages)
+    }
     var o: ByteBuffer
 
     init(summary: RunSummary, lang: Language, memberPages: String? = nil, buffer: ByteBuffer) {
@@ -114,8 +129,8 @@ struct HTMLWriter {
         if !s.run.corrections.isEmpty { raw("<a href=\"#corrections\">\(t("七、复核记录", "7. Corrections"))</a>") }
         if s.previous != nil { raw("<a href=\"#yoy\">\(yearOverYearHeading)</a>") }
         raw("<a href=\"#rules\">\(t("附录　考核细则", "Appendix: the rules"))</a>")
-        if let memberPages {
-            raw("<a href=\"\(esc(memberPages))\">\(t("委员个人明细（\(esc(memberPages))）", "Member ledgers (\(esc(memberPages)))"))</a>")
+        if let index = memberIndexHref {
+            raw("<a href=\"\(index)\">\(t("委员个人明细", "Member ledgers"))</a>")
         }
         raw("</nav>\n")
 

@@ -250,8 +250,9 @@ final class ScoreRunner: @unchecked Sendable {
         folder = OutputFolder(target: out)
         meter = ProgressMeter(enabled: !quiet && isatty(2) == 1, lang: lang)
         let formats = settings.formats
-        selected = ReportSet.outputNames.filter { formats == nil || formats!.contains($0) || $0 == "rejects.csv" }
-        owned = Set(ReportSet.outputNames + [RunManifest.fileName])
+        selected = ReportSet.outputNames.filter { name in (formats?.contains(name) ?? ReportSet.defaultOutputs.contains(name)) || name == "rejects.csv" }
+        // members.html: the combined file's name before members/ existed, not carried over.
+        owned = Set(ReportSet.outputNames + [RunManifest.fileName, "members.html"])
         if settings.historyEnabled == false {
             historyPath = nil
         } else {
