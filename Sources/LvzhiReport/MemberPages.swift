@@ -100,7 +100,7 @@ public enum MemberPages {
     public static func writeFolder(_ s: RunSummary, lang: Language, to dir: String, lanes: Int? = nil) throws -> Int {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ctx = MemberPageContext(s, lang: lang)
-        func put(_ bytes: [UInt8], _ name: String) throws {
+        @Sendable func put(_ bytes: [UInt8], _ name: String) throws {
             var b = try ByteBuffer.streaming(to: (dir as NSString).appendingPathComponent(name))
             b.append(contentsOf: bytes)
             try b.finish()
@@ -240,6 +240,16 @@ final class MemberPageContext: Sendable {
         mostByRole = most
     }
 
+    /// `text` with every input file's path written as its name alone: a member's page names no
+    /// folders of the office's machine (a reject's reason may cite where a record first appeared).
+    func withoutFolders(_ text: String) -> String {
+        var out = text
+        for f in s.run.files where f.path.contains("/") && out.contains(f.path) {
+            out = out.replacingOccurrences(of: f.path, with: (f.path as NSString).lastPathComponent)
+        }
+        return out
+    }
+
     /// Records (units, for rules scored by quantity) a member has under each rule, the ones
     /// skipped or over a count limit included.
     static func units(_ r: MemberScore, rules: RuleSet, records: [Activity]) -> [Int] {
@@ -279,7 +289,7 @@ struct MemberPageWriter {
     var s: RunSummary { ctx.s }
     var lang: Language { ctx.lang }
     var rules: RuleSet { ctx.rules }
-    var grades: [Grade] { ctx.rules.grades }
+    var grades: [Grade] { ctx.s.displayGrades }
     func t(_ zh: String, _ en: String) -> String { lang.pick(zh, en) }
 
     mutating func raw(_ s: String) { o.append(contentsOf: s.utf8) }
@@ -794,7 +804,7 @@ struct MemberPageWriter {
             raw("</td><td>")
             text(rj.value)
             raw("</td><td>")
-            text(rj.reason.message(lang))
+            text(ctx.withoutFolders(rj.reason.message(lang)))
             raw("</td></tr>\n")
         }
         raw("</tbody>\n</table>\n")

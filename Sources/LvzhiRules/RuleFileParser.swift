@@ -346,12 +346,14 @@ struct RuleFileParser: YAMLDocumentParser {
         var grades: [Grade] = []
         var nodes: [Node] = []
         for item in seq {
-            guard let es = entries(item, "grades[]", allowed: ["name", "color", "hex", "min", "top", "bottom"]) else { continue }
+            guard let es = entries(item, "grades[]", allowed: ["name", "color", "hex", "min", "top", "bottom", "name_en", "color_en"]) else { continue }
             var g = Grade(name: "", color: "", hex: "#888888", min: nil)
             for e in es {
                 switch e.key {
                 case "name": g.name = string(e.value, "grade.name") ?? ""
                 case "color": g.color = string(e.value, "grade.color") ?? ""
+                case "name_en": g.nameEn = string(e.value, "grade.name_en")
+                case "color_en": g.colorEn = string(e.value, "grade.color_en")
                 case "hex":
                     let h = string(e.value, "grade.hex") ?? ""
                     if Self.isHexColor(h) { g.hex = h.lowercased() } else {

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
 
 /// The reports in a real browser: Chromium (headless) driven through chromedriver's WebDriver
@@ -16,8 +13,8 @@ import Testing
 /// `apt-get install chromium chromium-driver fonts-noto-cjk`; scripts/setup installs them
 /// when `LVZHI_BROWSER_TESTS=1`). `LVZHI_SCREENSHOTS=DIR` keeps a screenshot of every page at
 /// both widths, and the printed PDF, for a person to look at.
-@Suite(.serialized, .enabled(if: Chromium.path != nil && WebDriver.driverPath != nil,
-                             "chromium or chromedriver is not on PATH: the layout was not measured in a browser"))
+@Suite(.serialized, .enabled(if: Chromium.path != nil && WebDriver.driverPath != nil && WebDriver.curlPath != nil,
+                             "chromium, chromedriver or curl is not on PATH: the layout was not measured in a browser"))
 struct BrowserLayoutTests {
     static let widths = [390, 1400]
 
@@ -132,6 +129,14 @@ final class WebDriver: @unchecked Sendable {
         return nil
     }()
 
+    static let curlPath: String? = {
+        for d in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let p = "\(d)/curl"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }()
+
     struct Failed: Error, CustomStringConvertible { var description: String }
 
     let process: Process
@@ -161,7 +166,15 @@ final class WebDriver: @unchecked Sendable {
         // Ready when /status answers.
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let data = try? Data(contentsOf: URL(string: d.base + "/status")!), !data.isEmpty { return d }
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            probe.arguments = ["curl", "-sf", "--max-time", "2", d.base + "/status"]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            if (try? probe.run()) != nil {
+                probe.waitUntilExit()
+                if probe.terminationStatus == 0 { return d }
+            }
             Thread.sleep(forTimeInterval: 0.2)
         }
         d.stop()
@@ -173,15 +186,24 @@ final class WebDriver: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// One WebDriver command through `curl` (no URLSession: it is not dependable on every
+    /// Linux Foundation, and the tests need nothing more than a request and its JSON reply).
     func call(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? {
-        var req = URLRequest(url: URL(string: base + path)!)
-        req.httpMethod = method
-        req.timeoutInterval = 120
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var args = ["curl", "-s", "--max-time", "180", "-X", method, base + path]
         if let body {
-            req.httpBody = try JSONSerialization.data(withJSONObject: body)
-            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+            args += ["-H", "Content-Type: application/json", "--data-binary", json]
         }
-        let (data, _) = try await URLSession.shared.data(for: req)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw Failed(description: "\(method) \(path): curl exited with \(p.terminationStatus)") }
         let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let value = json?["value"]
         if let err = value as? [String: Any], let e = err["error"] as? String {

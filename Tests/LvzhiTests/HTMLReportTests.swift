@@ -400,6 +400,33 @@ import Testing
         #expect(m8.contains("✓ 已达到"))
     }
 
+    /// The 距下一等次 advice of every fixture member (band and quota grading, both languages)
+    /// as plain text, one paragraph or list item a line: the wording is reviewed in the golden
+    /// file `advice.txt` (full sentences, no step beyond a cap or beyond what anyone in the
+    /// role did).
+    @Test func adviceWordingGolden() throws {
+        var out = ""
+        for (label, quota, lang) in [("band zh", false, Language.zh), ("quota zh", true, .zh), ("band en", false, .en)] {
+            let doc = Self.html(MemberPages.render(try Self.summary(quota: quota, lang: lang), lang: lang))
+            var rest = Substring(doc)
+            while let a = rest.range(of: "<article class=\"mp"), let end = rest.range(of: "</article>", range: a.upperBound..<rest.endIndex) {
+                let page = rest[a.upperBound..<end.lowerBound]
+                rest = rest[end.upperBound...]
+                guard let idStart = page.range(of: "<span class=\"mid\">"), let idEnd = page.range(of: "</span>", range: idStart.upperBound..<page.endIndex),
+                      let n = page.range(of: "<div class=\"next\">"), let nEnd = page.range(of: "</div>", range: n.upperBound..<page.endIndex) else { continue }
+                out += "== \(label) \(page[idStart.upperBound..<idEnd.lowerBound])\n"
+                let next = page[n.upperBound..<nEnd.lowerBound]
+                for line in next.replacingOccurrences(of: "</p>", with: "\n").replacingOccurrences(of: "</li>", with: "\n")
+                    .replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression).split(separator: "\n") where !line.isEmpty {
+                    out += line.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'") + "\n"
+                }
+            }
+        }
+        Self.golden(out, "advice.txt")
+        // The wording rules the golden file was reviewed against.
+        for banned in ["即可达到\n", "已到上限", "请在公布前请", "最多可得"] { #expect(!out.contains(banned), "advice says \(banned)") }
+    }
+
     @Test func quotaAdviceNamesTheRank() throws {
         let doc = Self.html(MemberPages.render(try Self.summary(quota: true), lang: .zh))
         // 常委 M2 is the bottom one of two: passing M8's 22 points takes more than 18.
