@@ -179,7 +179,7 @@ extension HTMLWriter {
 
     /// Cells per row of the chart table: a group longer than this continues in another row
     /// (about half a printed page), labelled with the group's name and “（续）”.
-    static let chartChunk = 80
+    static let chartChunk = 48
 
     /// For a large district, above the tiles: each 界别 as one stacked bar of its grades
     /// (counts written in the bar), so that the whole district fits on a screen.
@@ -196,7 +196,7 @@ extension HTMLWriter {
                 text("\(grades[i].color) · \(grades[i].name) \(n)")
                 raw("\">")
                 // The count inside its segment when the segment is wide enough to hold it.
-                if n * 100 >= g.rows.count * 7 { raw("\(n)") }
+                if n * 100 >= g.rows.count * 5 { raw("\(n)") }
                 raw("</span>")
             }
             raw("</span></td></tr>\n")

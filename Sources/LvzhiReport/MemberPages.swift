@@ -439,7 +439,7 @@ struct MemberPageWriter {
             if let l = m.left { served.append(t("\(l) 离任", "left \(l)")) }
             fact(t("任职", "Service"), served.joined(separator: t("，", ", ")) + t("（不满全期）", " (part of the period)"))
         }
-        fact(t("考核期间", "Period"), "\(s.run.period.start) \(t("至", "to")) \(s.run.period.end)")
+        fact(t("考核期间", "Period"), DisplayDate.period(s.run.period, lang))
         if let previous = s.previous {
             if let p = row.previous, let d = row.scoreChange {
                 let change = d > .zero ? "+\(d)" : d.description

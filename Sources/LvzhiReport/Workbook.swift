@@ -213,7 +213,7 @@ struct Book {
     init(_ s: RunSummary, lang: Language, rowLimit: Int) {
         self.s = s
         self.lang = lang
-        let rowsPerSheet = max(1, rowLimit - 1)
+        let rowsPerSheet = max(1, rowLimit - 2)  // below the title and header rows
         let title = Self.title(s, lang: lang)
         ledger = StreamedTable.ledger(s, lang: lang, rowsPerSheet: rowsPerSheet, title: title)
         rejects = StreamedTable.rejects(s, lang: lang, rowsPerSheet: rowsPerSheet, title: title)
