@@ -136,7 +136,7 @@ extension MemberPageWriter {
                 text(t("任职不满全期，分数按在任天数折算，折算前需再得 \(gap0) 分。", " The score is scaled to the days served: \(gap0) points before scaling."))
             }
             raw("</p>\n")
-            ways(gap, r, member: row.member)
+            ways(gap, r, member: row.member, strict: strict)
         }
 
         for (q, have, p) in deductions {
@@ -211,7 +211,7 @@ extension MemberPageWriter {
     /// Lists the ways to add `gap` points within the caps and within what members in the
     /// same role actually did: each rule that closes the gap alone (up to three, best points
     /// per record first), else one combination; when even that falls short, says so.
-    mutating func ways(_ gap: Points, _ r: MemberScore, member m: Member) {
+    mutating func ways(_ gap: Points, _ r: MemberScore, member m: Member, strict: Bool = false) {
         let ruleCount = rules.rules.count
         var total = [Points](repeating: .zero, count: ruleCount)
         var counted = [Int](repeating: 0, count: ruleCount)
@@ -240,8 +240,7 @@ extension MemberPageWriter {
         func rawFor(_ c: Int, _ raw: Points, _ g: Points) -> Points { clamp(c, raw) + g - raw }
         func ceilDiv(_ a: Points, _ b: Points) -> Int { a.raw <= 0 ? 0 : Int((a.raw + b.raw - 1) / b.raw) }
 
-        let used = ctx.rulesUsedByRole[m.role]
-        let most = ctx.mostByRole[m.role]
+        let (used, most) = ctx.peers(of: m)
         /// A rule the member can still score with: points per record, records that still
         /// count (skipped ones first), and the most that adds within its caps.
         struct Candidate { var rule: Int; var unit: Points; var free: Int; var records: Int; var room: Points }
@@ -267,8 +266,8 @@ extension MemberPageWriter {
         }
         if candidates.isEmpty {
             raw("<p class=\"stop\">")
-            text(t("本人职务可得分的各个项目都已到上限（或已做到同职务委员中的最多次数），再增加记录也不能提高分数。",
-                   "Every rule members in this role score with is at its cap (or at the most anyone in the role did): more records will not add points."))
+            text(t("可得分的各个项目都已到上限，或已做到同职务委员中做得最多的次数，再增加记录也不能提高分数。",
+                   "Every rule is at its cap or at the most any member in the same role did: more records will not add points."))
             raw("</p>\n")
             return
         }
@@ -314,8 +313,16 @@ extension MemberPageWriter {
             }
             raw("<p class=\"plan\">")
             if left.raw > 0 {
-                text(t("按同职务委员实际做到的次数，各项合计最多还能得 \(gap - left) 分，仍差 \(left) 分，今年达不到下一等次。",
-                       "Even doing as much as the most active member in this role, at most \(gap - left) more points are possible: \(left) short, so the next grade is out of reach this period."))
+                // A strict target (more than a score) counts one ten-thousandth over it: not shown.
+                let short = strict ? left - Points(raw: 1) : left
+                let got = gap - left
+                if short.raw > 0 {
+                    text(t("即使下面各项都做到，合计也只能再得 \(got) 分，仍差 \(short) 分\(strict ? "以上" : "")，本期达不到下一等次。",
+                           "Even doing all of the following, only \(got) more points are possible: \(short) short\(strict ? " or more" : ""), so the next grade is out of reach this period."))
+                } else {
+                    text(t("即使下面各项都做到，合计也只能再得 \(got) 分，与所需分数持平而不能超过，本期达不到下一等次。",
+                           "Even doing all of the following gives \(got) more points: level with what is needed but not above it, so the next grade is out of reach this period."))
+                }
             } else {
                 text(t("没有单独一项能补足，需要几项合起来：", "No single rule is enough; together:"))
             }
@@ -328,8 +335,8 @@ extension MemberPageWriter {
             raw("</ul>\n")
         }
         raw("<p class=\"fine\">")
-        text(t("按规则的名义分值估算，已计入本项和本类的上限，次数不超过同职务委员中做得最多的人；联名分摊、取高等规定可能使实际得分更少。",
-               "Estimated from the rules' nominal points, within the rules' and categories' caps, and never more often than the most active member in the same role; co-author splits and 'higher of' rules can make them smaller."))
+        text(t("按规则的名义分值估算，已计入本项和本类的上限；次数不超过同职务委员（同职务不足 \(MemberPageContext.fewPeers) 人时为全体委员）中做得最多的人。联名分摊、取高等规定可能使实际得分更少。",
+               "Estimated from the rules' nominal points, within the rules' and categories' caps, and never more often than the most active member in the same role (all members when fewer than \(MemberPageContext.fewPeers) hold it); co-author splits and 'higher of' rules can make them smaller."))
         raw("</p>\n")
     }
 

@@ -190,6 +190,13 @@ final class MemberPageContext: Sendable {
     /// For each 职务, the most records (units, for rules scored by quantity) one member holding
     /// it had under each rule: suggestions never ask for more than someone in the same role did.
     let mostByRole: [String: [Int]]
+    /// The same over all members: the peers of a member whose 职务 fewer than
+    /// ``MemberPageContext/fewPeers`` members hold (a 主席 is compared with everyone).
+    let rulesUsedByAll: [Bool]
+    let mostByAll: [Int]
+    /// Members per 职务.
+    let roleSize: [String: Int]
+    static let fewPeers = 5
 
     init(_ s: RunSummary, lang: Language) {
         self.s = s
@@ -238,6 +245,21 @@ final class MemberPageContext: Sendable {
             most[role] = m
         }
         mostByRole = most
+        var usedAll = [Bool](repeating: false, count: ruleCount), mostAll = [Int](repeating: 0, count: ruleCount)
+        for flags in used.values { for i in 0..<ruleCount where flags[i] { usedAll[i] = true } }
+        for m in most.values { for i in 0..<ruleCount where m[i] > mostAll[i] { mostAll[i] = m[i] } }
+        rulesUsedByAll = usedAll
+        mostByAll = mostAll
+        var sizes: [String: Int] = [:]
+        for r in s.run.results { sizes[s.run.members[r.member].role, default: 0] += 1 }
+        roleSize = sizes
+    }
+
+    /// The rules members like `m` scored with and the most records one of them had under each:
+    /// those in the same 职务, or everyone when few hold it.
+    func peers(of m: Member) -> (used: [Bool]?, most: [Int]?) {
+        if (roleSize[m.role] ?? 0) >= Self.fewPeers { return (rulesUsedByRole[m.role], mostByRole[m.role]) }
+        return (rulesUsedByAll, mostByAll)
     }
 
     /// `text` with every input file's path written as its name alone: a member's page names no

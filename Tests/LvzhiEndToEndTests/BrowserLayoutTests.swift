@@ -53,19 +53,19 @@ struct BrowserLayoutTests {
         return [d.scrollWidth, innerWidth, rec, wide];
         """
 
-    static func measure(_ session: WebDriver.Session, _ url: String, width: Int) async throws -> Measure {
-        try await session.viewport(width: width, height: width < 600 ? 844 : 1000)
-        try await session.open(url)
-        let v = try await session.execute(measureScript) as? [Any] ?? []
+    static func measure(_ session: WebDriver.Session, _ url: String, width: Int) throws -> Measure {
+        try session.viewport(width: width, height: width < 600 ? 844 : 1000)
+        try session.open(url)
+        let v = try session.execute(measureScript) as? [Any] ?? []
         func int(_ x: Any?) -> Int { (x as? NSNumber)?.intValue ?? Int("\(x ?? "")") ?? -2 }
         return Measure(scrollWidth: int(v.first), innerWidth: int(v.count > 1 ? v[1] : nil), recordColumn: int(v.count > 2 ? v[2] : nil),
                        overflowing: v.count > 3 ? "\(v[3])" : "")
     }
 
     /// Checks the page at both widths; keeps screenshots when asked.
-    static func check(_ session: WebDriver.Session, _ file: String, name: String, ledger: Bool) async throws {
+    static func check(_ session: WebDriver.Session, _ file: String, name: String, ledger: Bool) throws {
         for width in widths {
-            let m = try await measure(session, "file://" + file, width: width)
+            let m = try measure(session, "file://" + file, width: width)
             print("browser: \(name) at \(width) px: \(m)")
             #expect(m.innerWidth == width, "\(name): the viewport is \(m.innerWidth) px, not \(width)")
             #expect(m.scrollWidth <= m.innerWidth, "\(name) at \(width) px scrolls sideways: \(m)")
@@ -74,35 +74,35 @@ struct BrowserLayoutTests {
             }
             if let dir = ProcessInfo.processInfo.environment["LVZHI_SCREENSHOTS"], !dir.isEmpty {
                 try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                try await session.screenshot(fullPage: true).write(to: URL(fileURLWithPath: "\(dir)/\(name)-\(width).png"))
+                try session.screenshot(fullPage: true).write(to: URL(fileURLWithPath: "\(dir)/\(name)-\(width).png"))
                 if width == widths.last {
-                    try await session.printPDF().write(to: URL(fileURLWithPath: "\(dir)/\(name).pdf"))
+                    try session.printPDF().write(to: URL(fileURLWithPath: "\(dir)/\(name).pdf"))
                 }
             }
         }
     }
 
     @Test(.timeLimit(.minutes(5)))
-    func samplesReadWithoutSidewaysScroll() async throws {
+    func samplesReadWithoutSidewaysScroll() throws {
         let s = Scratch()
         let out = try Self.score(s)
         let driver = try WebDriver.start(scratch: s)
         defer { driver.stop() }
-        let session = try await driver.session()
-        try await Self.check(session, out + "/report.html", name: "report", ledger: false)
-        try await Self.check(session, out + "/members/index.html", name: "members-index", ledger: false)
+        let session = try driver.session()
+        try Self.check(session, out + "/report.html", name: "report", ledger: false)
+        try Self.check(session, out + "/members/index.html", name: "members-index", ledger: false)
         // A member with many records and long titles, and one of the first in the roster.
         for id in ["M0270", "M0001"] {
-            try await Self.check(session, out + "/members/\(id).html", name: "member-\(id)", ledger: true)
+            try Self.check(session, out + "/members/\(id).html", name: "member-\(id)", ledger: true)
         }
-        try await session.close()
+        try session.close()
     }
 
     /// A generated district of 5,000 members: the compact 五色图 and bounded rankings keep the
     /// report readable and free of sideways scroll at both widths.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["LVZHI_BIG_DISTRICT"] != nil, "set LVZHI_BIG_DISTRICT=1 to lay out a generated 5,000-member district"),
           .timeLimit(.minutes(10)))
-    func bigDistrictReadsWithoutSidewaysScroll() async throws {
+    func bigDistrictReadsWithoutSidewaysScroll() throws {
         let s = Scratch()
         let gen = Process()
         gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -113,9 +113,9 @@ struct BrowserLayoutTests {
         let out = try Self.score(s, members: s.file("gen/members.csv"), activities: s.file("gen/activities.csv"))
         let driver = try WebDriver.start(scratch: s)
         defer { driver.stop() }
-        let session = try await driver.session()
-        try await Self.check(session, out + "/report.html", name: "big-report", ledger: false)
-        try await session.close()
+        let session = try driver.session()
+        try Self.check(session, out + "/report.html", name: "big-report", ledger: false)
+        try session.close()
     }
 }
 
@@ -188,7 +188,7 @@ final class WebDriver: @unchecked Sendable {
 
     /// One WebDriver command through `curl` (no URLSession: it is not dependable on every
     /// Linux Foundation, and the tests need nothing more than a request and its JSON reply).
-    func call(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? {
+    func call(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> Any? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var args = ["curl", "-s", "--max-time", "180", "-X", method, base + path]
@@ -212,14 +212,14 @@ final class WebDriver: @unchecked Sendable {
         return value
     }
 
-    func session() async throws -> Session {
+    func session() throws -> Session {
         let caps: [String: Any] = ["capabilities": ["alwaysMatch": [
             "browserName": "chrome",
             "goog:chromeOptions": ["binary": Chromium.path ?? "chromium",
                                    "args": ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                             "--disable-dev-shm-usage", "--user-data-dir=" + profile]],
         ] as [String: Any]]]
-        let v = try await call("POST", "/session", caps) as? [String: Any]
+        let v = try call("POST", "/session", caps) as? [String: Any]
         guard let id = v?["sessionId"] as? String else { throw Failed(description: "no WebDriver session: \(v ?? [:])") }
         return Session(driver: self, id: id)
     }
@@ -228,37 +228,37 @@ final class WebDriver: @unchecked Sendable {
         let driver: WebDriver
         let id: String
 
-        func cdp(_ cmd: String, _ params: [String: Any] = [:]) async throws -> Any? {
-            try await driver.call("POST", "/session/\(id)/goog/cdp/execute", ["cmd": cmd, "params": params])
+        func cdp(_ cmd: String, _ params: [String: Any] = [:]) throws -> Any? {
+            try driver.call("POST", "/session/\(id)/goog/cdp/execute", ["cmd": cmd, "params": params])
         }
 
         /// A device of this width: the page's viewport meta applies (mobile below 600 px).
-        func viewport(width: Int, height: Int) async throws {
-            _ = try await cdp("Emulation.setDeviceMetricsOverride",
+        func viewport(width: Int, height: Int) throws {
+            _ = try cdp("Emulation.setDeviceMetricsOverride",
                               ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600])
         }
 
-        func open(_ url: String) async throws {
-            _ = try await driver.call("POST", "/session/\(id)/url", ["url": url])
+        func open(_ url: String) throws {
+            _ = try driver.call("POST", "/session/\(id)/url", ["url": url])
         }
 
-        func execute(_ script: String) async throws -> Any? {
-            try await driver.call("POST", "/session/\(id)/execute/sync", ["script": script, "args": [Any]()])
+        func execute(_ script: String) throws -> Any? {
+            try driver.call("POST", "/session/\(id)/execute/sync", ["script": script, "args": [Any]()])
         }
 
-        func screenshot(fullPage: Bool) async throws -> Data {
-            let v = try await cdp("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": fullPage]) as? [String: Any]
+        func screenshot(fullPage: Bool) throws -> Data {
+            let v = try cdp("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": fullPage]) as? [String: Any]
             return Data(base64Encoded: v?["data"] as? String ?? "") ?? Data()
         }
 
         /// The page printed on A4, as the browser prints it (the page's own @page rules).
-        func printPDF() async throws -> Data {
-            let v = try await cdp("Page.printToPDF", ["preferCSSPageSize": true, "printBackground": true]) as? [String: Any]
+        func printPDF() throws -> Data {
+            let v = try cdp("Page.printToPDF", ["preferCSSPageSize": true, "printBackground": true]) as? [String: Any]
             return Data(base64Encoded: v?["data"] as? String ?? "") ?? Data()
         }
 
-        func close() async throws {
-            _ = try await driver.call("DELETE", "/session/\(id)")
+        func close() throws {
+            _ = try driver.call("DELETE", "/session/\(id)")
         }
     }
 }

@@ -212,7 +212,7 @@ import Testing
         let alone = Scratch()
         _ = try ReportSet.write(s, to: alone.path, lang: .zh, only: ["report.html", "rejects.csv"])
         let none = String(decoding: FileManager.default.contents(atPath: alone.path + "/report.html") ?? Data(), as: UTF8.self)
-        #expect(!none.contains("members"))
+        #expect(!none.contains("href=\"members"))
     }
 
     /// A member's own page holds that member only: no other member's id or name, no links.
@@ -474,24 +474,41 @@ import Testing
         let doc = Self.html(MemberPages.render(try Self.summary(), lang: .zh))
         // M 7 (委员, 2 points): 8 short of 合格; a lead proposal gives 6, so two of them.
         let m7 = Self.page(doc, "M 7")
-        #expect(m7.contains("还差 <b>8</b> 分"))
-        #expect(m7.contains("提案立案（第一提案人）：再 2 件（每件 6 分），即可达到"))
-        #expect(m7.contains("出席全体会议：再 4 个半天（每半天 2 分），即可达到"))
+        #expect(m7.contains("距合格还差 <b>8</b> 分。"))
+        #expect(m7.contains("“提案立案（第一提案人）”再有 2 件，每件 6 分，共 12 分。"))
+        #expect(m7.contains("“出席全体会议”再有 4 个半天，每半天 2 分，共 8 分。"))
         #expect(!m7.contains("重点提案"))                           // marks are outcomes, not actions
-        // M4 (主席, meetings at the cap): only the proposal is left.
+        // M4 (主席, meetings at the cap): the proposal or 界别活动, not meetings.
         let m4 = Self.page(doc, "M4")
-        #expect(m4.contains("提案立案（第一提案人）：再 1 件（每件 6 分），即可达到"))
-        #expect(!m4.contains("出席全体会议：再"))
-        // M6 (秘书长): only 界别活动, which stops at 4 points.
-        let m6 = Self.page(doc, "M6")
-        #expect(m6.contains("参加界别活动：再 2 次（每次 1.5 分），最多可得 2.5 分（已到上限）"))
-        #expect(m6.contains("在各项上限之内最多还可得 2.5 分，不足以达到下一等次（还差 6 分）。"))
+        #expect(m4.contains("“提案立案（第一提案人）”再有 1 件，每件 6 分，共 6 分。"))
+        #expect(!m4.contains("“出席全体会议”再有"))
+        // Never more than the most active member did: 5 half-days of meetings, 2 lead proposals.
+        for m in doc.matches(of: /“出席全体会议”再有 (\d+) 个半天/) { #expect(Int(m.1)! <= 5, "\(m.0)") }
+        for m in doc.matches(of: /“提案立案（第一提案人）”再有 (\d+) 件/) { #expect(Int(m.1)! <= 2, "\(m.0)") }
         // The best grade says so.
         let m8 = Self.page(doc, "M8")
         #expect(m8.contains("已是最高等次：优秀（绿），高出分数线 2 分。"))
         // Requirements met and missed.
         #expect(Self.page(doc, "M3").contains("✗ 未达到"))
         #expect(m8.contains("✓ 已达到"))
+        // The cover's typo is gone.
+        #expect(!doc.contains("请在公布前请") && doc.contains("公布前请每位委员核对本人明细"))
+    }
+
+    /// When even doing what the most active member did is not enough, the page says so
+    /// instead of asking for the impossible.
+    @Test func adviceSaysWhenTheNextGradeIsOutOfReach() throws {
+        let roster = """
+        member_id,name,sector,committee,role,group,party,joined,left,ranked
+        M1,甲,经济界,,委员,,,,,是
+        M2,乙,经济界,,委员,,,,,是
+
+        """
+        let s = try Self.summary(members: roster, activities: "A1,M1,2025-03-01,提案,立案,第一提案人,,P1,,,提案一\n")
+        let m2 = Self.page(Self.html(MemberPages.render(s, lang: .zh)), "M2")
+        #expect(m2.contains("距合格还差 <b>10</b> 分。"))
+        #expect(m2.contains("即使下面各项都做到，合计也只能再得 6 分，仍差 4 分，本期达不到下一等次。"))
+        #expect(m2.contains("“提案立案（第一提案人）”再有 1 件，每件 6 分，共 6 分。"))
     }
 
     /// The 距下一等次 advice of every fixture member (band and quota grading, both languages)
@@ -527,7 +544,7 @@ import Testing
         let m2 = Self.page(doc, "M2")
         #expect(m2.contains("按名额，常委后 1 名为不合格：须排在倒数第 1 名之前，即超过目前倒数第 1 名的 22 分。"))
         #expect(m2.contains("还差 <b>18</b> 分以上"))
-        #expect(m2.contains("组合：提案立案（第一提案人） 3 件 ＋ 出席全体会议 2 个半天。"))
+        #expect(m2.contains("没有单独一项能补足，需要几项合起来："))
         // 秘书长 M6 is first of one, but the missed requirement holds the grade at 合格.
         #expect(Self.page(doc, "M6").contains("分数已够优秀，但须先达到最低要求："))
         // M3 joined mid-year and is left out of ranking under this policy.
