@@ -57,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LvzhiTests",
-            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory",
+            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory", "Yams",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]

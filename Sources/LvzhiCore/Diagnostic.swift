@@ -37,8 +37,10 @@ public struct Diagnostic: Error, Sendable, Equatable {
     public func render(_ lang: Language, source: String? = nil) -> String {
         let sev = severity == .error ? lang.pick("错误", "error") : lang.pick("警告", "warning")
         var out = ""
-        if let location { out += "\(location): " }
-        out += "\(sev): [\(id)] \(message(lang))"
+        // Messages and hints are one line each: a control character in them came from an input
+        // (a column name, a file name) and is shown escaped, never acted on.
+        if let location { out += TerminalText.escape("\(location)") + ": " }
+        out += "\(sev): [\(id)] \(TerminalText.escape(message(lang)))"
         if let location, let source, location.line >= 1 {
             var lineNo = 1
             var found: Substring?
@@ -49,7 +51,7 @@ public struct Diagnostic: Error, Sendable, Equatable {
             if let found {
                 let text = found.hasSuffix("\r") ? found.dropLast() : found
                 let gutter = String(location.line)
-                out += "\n \(gutter) | \(text)"
+                out += "\n \(gutter) | \(TerminalText.escape(String(text)).replacingOccurrences(of: "\\t", with: "\t"))"
                 if let col = location.column, col >= 1 {
                     // Pad with the same characters' display width: CJK counts as two columns.
                     var pad = ""
@@ -58,7 +60,7 @@ public struct Diagnostic: Error, Sendable, Equatable {
                 }
             }
         }
-        if let h = hint(lang) { out += "\n  " + lang.pick("提示: ", "hint: ") + h }
+        if let h = hint(lang) { out += "\n  " + lang.pick("提示: ", "hint: ") + TerminalText.escape(h) }
         return out
     }
 }

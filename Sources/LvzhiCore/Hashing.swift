@@ -8,9 +8,11 @@ public enum ContentHash {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The SHA-256 of a file, read in chunks; `nil` when it cannot be read.
+    /// The SHA-256 of a file, read in chunks; `nil` when it cannot be read or is not a
+    /// regular file (a FIFO would block, a device never end).
     public static func sha256(file path: String) -> String? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        guard let fd = try? SafeFile.openForReading(path) else { return nil }
+        let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         defer { try? h.close() }
         var hasher = SHA256()
         while true {

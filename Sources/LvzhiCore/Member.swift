@@ -3,7 +3,18 @@ public struct Member: Sendable, Hashable {
     public var id: String
     public var name: String
     public var sector: String
-    public var committee: String
+    /// The 专委会 cell as written (`经济委员会；文化委员会`); see ``committees``.
+    public var committee: String {
+        didSet { committees = Self.list(committee) }
+    }
+    /// The 专委会 the member belongs to, parsed once from ``committee``: split at `;；、,，|`,
+    /// trimmed, empty parts dropped. The member belongs to every one of them (`member_committee`
+    /// matches any, member pages list all); the first is the member's home committee
+    /// (``homeCommittee``), where a ranking by committee and the 五色图 place them, since a member
+    /// has one rank and one cell. docs/rules.md §4.1.
+    public private(set) var committees: [String]
+    /// The first of ``committees`` ("" when none): ranking scope and chart group by committee.
+    public var homeCommittee: String { committees.first ?? "" }
     public var role: String
     public var group: String
     public var party: String
@@ -20,6 +31,7 @@ public struct Member: Sendable, Hashable {
         self.name = name
         self.sector = sector
         self.committee = committee
+        self.committees = Self.list(committee)
         self.role = role
         self.group = group
         self.party = party
@@ -27,6 +39,23 @@ public struct Member: Sendable, Hashable {
         self.left = left
         self.ranked = ranked
         self.source = source
+    }
+
+    /// Separators of a multi-valued member cell.
+    public static let listSeparators: Set<Character> = [";", "；", "、", ",", "，", "|"]
+
+    /// Splits a multi-valued member cell at ``listSeparators``, trimming whitespace (spaces,
+    /// U+3000, no-break space) and dropping empty parts.
+    public static func list(_ text: String) -> [String] {
+        if !text.contains(where: { listSeparators.contains($0) || $0.isWhitespace }) {
+            return text.isEmpty ? [] : [text]
+        }
+        return text.split(whereSeparator: { listSeparators.contains($0) }).compactMap { part in
+            var p = Substring(part)
+            while let c = p.first, c.isWhitespace { p.removeFirst() }
+            while let c = p.last, c.isWhitespace { p.removeLast() }
+            return p.isEmpty ? nil : String(p)
+        }
     }
 
     /// True when the member held office on at least one day of `period` (joined on or before
@@ -66,6 +95,14 @@ public struct Vocabulary: Sendable, Equatable {
     public var kinds: [String: Kind]
     /// Allowed marks; `nil` accepts any.
     public var marks: [String]?
+    /// The roster's allowed 职务 (`roster.roles`); `nil` accepts any. `""` in the list accepts
+    /// members without a role.
+    public var memberRoles: [String]?
+    /// The roster's allowed 界别 (`roster.sectors`); `nil` accepts any.
+    public var memberSectors: [String]?
+    /// The roster's allowed 专委会 (`roster.committees`); `nil` accepts any. Each of a member's
+    /// ``Member/committees`` (a cell may list several) must be in it.
+    public var memberCommittees: [String]?
 
     public init(kinds: [Kind] = [], marks: [String]? = nil) {
         var map: [String: Kind] = [:]
@@ -75,4 +112,15 @@ public struct Vocabulary: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { kinds.isEmpty }
+
+    /// The first roster value of `member` outside the declared lists, as (field key, value,
+    /// allowed values); `nil` when the member fits.
+    public func undeclaredValue(of member: Member) -> (field: String, value: String, allowed: [String])? {
+        if let roles = memberRoles, !roles.contains(member.role) { return ("role", member.role, roles) }
+        if let sectors = memberSectors, !sectors.contains(member.sector) { return ("sector", member.sector, sectors) }
+        if let committees = memberCommittees {
+            for c in member.committees where !committees.contains(c) { return ("committee", c, committees) }
+        }
+        return nil
+    }
 }

@@ -141,7 +141,7 @@ public struct ApprovalFile: Sendable {
         }
         lines.append("results:" + (results.isEmpty ? " []" : ""))
         for r in results {
-            lines.append("  - {id: \(q(r.memberID)), name: \(q(r.name)), score: \(q(r.score.description)), grade: \(q(r.grade))}")
+            lines.append("  - {id: \(q(r.memberID)), name: \(q(r.name)), score: \(q(r.score.display(decimals: Points.fractionDigits))), grade: \(q(r.grade))}")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -149,7 +149,8 @@ public struct ApprovalFile: Sendable {
     /// Reads and checks an approval file.
     /// - Throws: ``ApprovalError`` with every problem found, each with its line and column.
     public static func load(path: String) throws(ApprovalError) -> ApprovalFile {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard SafeFile.nonRegularKind(path) == nil,
+              let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ApprovalError(path: path, source: nil, diagnostics: [Diagnostic(
                 id: "A001", location: nil, zh: "无法读取核准文件 \(path)", en: "cannot read the approval file \(path)",
                 hintZh: "请检查路径是否正确、文件是否存在且为 UTF-8 文本。核准文件由 lvzhi history approve 运行编号 生成（lvzhi history list 查看编号）。",
@@ -429,6 +430,7 @@ public enum ApprovalCheck {
             case .files(let f): outcome.failure = f.render(lang)
             case .noPeriod, .badPeriod: outcome.failure = lang.pick("错误: 核准文件的考核期间“\(file.period)”无法识别", "error: the approval file's period '\(file.period)' is not valid")
             case .corrections(let e): outcome.failure = e.render(lang)
+            case .overflow(let o): outcome.failure = o.diagnostic.render(lang)
             case .asOfOutsidePeriod: outcome.failure = lang.pick("错误: 核准文件的考核期间“\(file.period)”无法识别", "error: the approval file's period '\(file.period)' is not valid")
             }
             return outcome
@@ -442,7 +444,9 @@ public enum ApprovalCheck {
                 continue
             }
             let grade = run.rules.grades[r.grade].name
-            if r.score != a.score || grade != a.grade {
+            // History (and so an approval file) keeps scores to four places: an exact score
+            // matches the approved one when it rounds to it.
+            if Points(raw: r.score.raw) != a.score || grade != a.grade {
                 outcome.changes.append(.init(memberID: a.memberID, name: a.name, oldScore: a.score, oldGrade: a.grade,
                                              newScore: r.score, newGrade: grade, location: a.location))
             }

@@ -51,7 +51,7 @@ enum HistoryEncoding {
             var categoryText = "{"
             for i in categoryOrder {
                 if categoryText.utf8.count > 1 { categoryText += "," }
-                categoryText += categoryKeys[i] + ":\"" + (i < r.categoryPoints.count ? r.categoryPoints[i].description : "0") + "\""
+                categoryText += categoryKeys[i] + ":\"" + (i < r.categoryPoints.count ? r.categoryPoints[i].display(decimals: Points.fractionDigits) : "0") + "\""
             }
             categoryText += "}"
             let vetoes = r.vetoes.isEmpty ? "[]" : array(r.vetoes.map { rules.vetoes[$0.veto].name }.uniquedSorted())
@@ -86,8 +86,26 @@ enum HistoryEncoding {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.lastErrorMessage) }
+            // Values outside their domain are an error naming the run, not a trap further on.
+            let run = sqlite3_column_int64(stmt, 0)
+            let score = sqlite3_column_int64(stmt, 6)
+            guard score.magnitude <= HistoryStore.maxStoredScore.magnitude else {
+                throw BadStoredValue(run: run, column: "score (\(text(1)))", value: String(score))
+            }
+            for (column, i) in [("rank", Int32(7)), ("grade_index", 9), ("records", 17), ("ranked_in_scope", 18)]
+            where sqlite3_column_type(stmt, i) != SQLITE_NULL {
+                let n = sqlite3_column_int64(stmt, i)
+                guard n >= 0, n <= Int64(Int32.max) else { throw BadStoredValue(run: run, column: "\(column) (\(text(1)))", value: String(n)) }
+            }
             var categories: [String: Points] = [:]
-            for (k, v) in FlatJSON.object(text(15)) { if case .string(let s) = v, let p = Points(parsing: s) { categories[k] = p } }
+            for (k, v) in FlatJSON.object(text(15)) {
+                if case .string(let s) = v, let p = Points(parsing: s) {
+                    guard p.raw.magnitude <= HistoryStore.maxStoredScore.magnitude else {
+                        throw BadStoredValue(run: run, column: "categories (\(text(1)))", value: s)
+                    }
+                    categories[k] = p
+                }
+            }
             var counts: [String: Int] = [:]
             for (k, v) in FlatJSON.object(text(16)) { if case .int(let n) = v { counts[k] = n } }
             out.append(HistoryMemberResult(

@@ -16,6 +16,9 @@ public enum HistoryError: Error, Sendable, Equatable {
     case noSuchRun(Int64)
     /// The run is published already.
     case notDraft(Int64)
+    /// A stored value outside its domain (a damaged or hand-edited file): refused with the
+    /// run, the column and the value, never turned into a crash or a 1970 date.
+    case badValue(path: String, run: Int64, column: String, value: String)
 
     public func message(_ lang: Language) -> String {
         switch self {
@@ -38,6 +41,9 @@ public enum HistoryError: Error, Sendable, Equatable {
                              "error: no run #\(id) in the history database\n  hint: lvzhi history list shows the run ids.")
         case .notDraft(let id):
             return lang.pick("错误: 运行 #\(id) 已经公布，不能再次公布", "error: run #\(id) is published already")
+        case .badValue(let p, let run, let column, let value):
+            return lang.pick("错误: 历史数据库 \(p) 中运行 #\(run) 的 \(column) 值“\(value)”超出有效范围（文件可能已损坏或被改动），无法读取这次运行。\n  提示: 用备份恢复历史数据库，或用 --history 指定另一个文件。",
+                             "error: run #\(run) in the history database \(p) has \(column) '\(value)', outside its valid range (the file may be damaged or edited); that run cannot be read.\n  hint: restore the history database from a backup, or pass --history with another file.")
         }
     }
 }

@@ -3,7 +3,7 @@ import GRDB
 extension HistoryStore {
     /// The migrations this version knows, oldest first. Never edit a shipped migration: add
     /// the next one ("v2" …) and a test that opens a database of the previous version.
-    static let migrationNames: Set<String> = ["v1", "v2"]
+    static let migrationNames: Set<String> = ["v1", "v2", "v3"]
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -30,6 +30,23 @@ extension HistoryStore {
         // running" can be decided from stored runs. Runs recorded under v1 keep NULL (unknown).
         m.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE member_result ADD COLUMN ranked_in_scope INTEGER")
+        }
+        // v3: runs recorded before their output folder is swapped into place. A run is
+        // committed here first (hidden from every reader), then the folder is swapped, then the
+        // row below is removed (and the run published if asked). A run killed in between leaves
+        // this row; the next run on the same output folder completes it when the folder's
+        // manifest carries its token (the swap happened), and removes the run otherwise.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE pending_commit (
+                  run_id INTEGER PRIMARY KEY REFERENCES run(id),
+                  out_path TEXT NOT NULL,     -- the output folder, absolute
+                  token TEXT NOT NULL,        -- the commit token written into the folder's manifest
+                  publish INTEGER NOT NULL,   -- 1: publish when completed
+                  supersede INTEGER NOT NULL,
+                  published_at TEXT
+                );
+                """)
         }
         return m
     }

@@ -46,6 +46,14 @@ public final class HistoryStore: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw .cannotOpen(path: path, reason: "is a folder")
         }
+        // SQLite would write through a symbolic link planted under the database's name (or
+        // block on a FIFO): only a regular file, or none yet, is opened.
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            let kind = st.st_mode & S_IFMT
+            if kind == S_IFLNK { throw .cannotOpen(path: path, reason: "is a symbolic link (give the real file with --history)") }
+            if kind != S_IFREG { throw .cannotOpen(path: path, reason: "is not a regular file") }
+        }
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.label = "lvzhi-history"
@@ -88,6 +96,7 @@ public final class HistoryStore: Sendable {
 
     static func map(_ error: any Error, path: String) -> HistoryError {
         if let e = error as? HistoryError { return e }
+        if let e = error as? BadStoredValue { return .badValue(path: path, run: e.run, column: e.column, value: e.value) }
         if let e = error as? DatabaseError {
             if e.resultCode == .SQLITE_NOTADB || e.resultCode == .SQLITE_CORRUPT { return .notADatabase(path: path) }
             if e.resultCode == .SQLITE_CANTOPEN || e.resultCode == .SQLITE_PERM || e.resultCode == .SQLITE_READONLY {
@@ -112,10 +121,12 @@ public final class HistoryStore: Sendable {
     /// - Throws: ``HistoryError``, or what `beforeCommit` threw.
     /// - Complexity: O(members + ledger lines); one prepared statement per table.
     @discardableResult
-    public func record(_ entry: HistoryRecord, beforeCommit: (HistoryRun) throws -> Void = { _ in }) throws -> HistoryRun {
+    public func record(_ entry: HistoryRecord, pending: PendingCommit? = nil,
+                       beforeCommit: (HistoryRun) throws -> Void = { _ in }) throws -> HistoryRun {
         let run = entry.run
         let rows = HistoryEncoding.memberRows(run)
         var id: Int64 = 0
+        var pendingRun: HistoryRun?
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -142,6 +153,16 @@ public final class HistoryStore: Sendable {
                         try correction.execute(arguments: [id, c.seq, c.action, c.recordID, c.memberID, c.detail, c.reason, c.approvedBy,
                                                            c.source?.file, c.source?.line, c.source?.column])
                     }
+                    if let pending {
+                        // Recorded as a draft, hidden until ``completePending(_:)``.
+                        pendingRun = try Self.fetchRun(db, id: id)
+                        try db.execute(sql: """
+                            INSERT INTO pending_commit (run_id, out_path, token, publish, supersede, published_at) VALUES (?, ?, ?, ?, ?, ?)
+                            """, arguments: [id, HistoryPaths.absolute(pending.outPath), pending.token, entry.status == .published,
+                                             entry.supersede, entry.publishedAt ?? entry.runTime])
+                        FaultPoint.reach("history-rows")
+                        return .commit
+                    }
                     if entry.status == .published {
                         try db.execute(sql: "UPDATE run SET status = 'published', published_at = ?, supersedes = ? WHERE id = ?",
                                        arguments: [entry.publishedAt ?? entry.runTime, supersedes, id])
@@ -154,8 +175,112 @@ public final class HistoryStore: Sendable {
         } catch let e as DatabaseError {
             throw Self.map(e, path: path)
         }
+        if pending != nil {
+            guard let pendingRun else { throw HistoryError.noSuchRun(id) }
+            return pendingRun
+        }
         guard let recorded = try self.run(id) else { throw HistoryError.noSuchRun(id) }
         return recorded
+    }
+
+    // MARK: - Pending runs (recorded before the output swap)
+
+    /// Completes a pending run once its outputs are in place: it becomes visible, as a draft
+    /// or (when it was recorded for publication) published. If the period was published
+    /// meanwhile by another run, the run stays a draft and ``HistoryError/alreadyPublished(existing:period:rulesName:)``
+    /// is thrown after the draft is committed.
+    /// - Returns: the run as now recorded.
+    @discardableResult
+    public func completePending(_ id: Int64) throws(HistoryError) -> HistoryRun {
+        var refusal: HistoryError?
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM pending_commit WHERE run_id = ?", arguments: [id]) else {
+                        return .commit   // completed already
+                    }
+                    try db.execute(sql: "DELETE FROM pending_commit WHERE run_id = ?", arguments: [id])
+                    let publish: Bool = row["publish"]
+                    if publish, let r = try Self.fetchRun(db, id: id) {
+                        var supersedes: Int64?
+                        if let current = try Self.currentPublished(db, period: r.period, rulesName: r.rulesName), current != id {
+                            let supersede: Bool = row["supersede"]
+                            if supersede {
+                                supersedes = current
+                            } else {
+                                refusal = .alreadyPublished(existing: current, period: r.periodLabel, rulesName: r.rulesName)
+                                return .commit
+                            }
+                        }
+                        try db.execute(sql: "UPDATE run SET status = 'published', published_at = ?, supersedes = ? WHERE id = ?",
+                                       arguments: [row["published_at"] as String?, supersedes, id])
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+        FaultPoint.reach("history-completed")
+        if let refusal { throw refusal }
+        guard let r = try run(id) else { throw .noSuchRun(id) }
+        return r
+    }
+
+    /// Removes a pending run and everything recorded with it (its outputs were not swapped in).
+    public func rollBackPending(_ id: Int64) throws(HistoryError) {
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending_commit WHERE run_id = ?)", arguments: [id]) == true else {
+                        return .commit
+                    }
+                    for table in ["member_result", "run_input", "correction", "pending_commit"] {
+                        try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ?", arguments: [id])
+                    }
+                    try db.execute(sql: "DELETE FROM run WHERE id = ? AND status = 'draft'", arguments: [id])
+                    return .commit
+                }
+            }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    /// What happened to a run left pending by a run that was killed.
+    public enum PendingOutcome: Sendable, Equatable {
+        /// Its outputs are in the folder (the manifest carries its token): completed.
+        case completed(Int64)
+        /// Its outputs never reached the folder: removed.
+        case rolledBack(Int64)
+        /// Completed as a draft: the period was published meanwhile.
+        case completedAsDraft(Int64)
+    }
+
+    /// Settles the runs left pending for output folder `outPath` by runs that were killed
+    /// between recording and completing: a run whose token is the one in the folder's
+    /// manifest (`token`) has its outputs in place and is completed; any other is removed.
+    /// Call with the folder's lock held (no run on it is under way).
+    public func resolvePending(outPath: String, token: String?) throws(HistoryError) -> [PendingOutcome] {
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: "SELECT run_id, token FROM pending_commit WHERE out_path = ? ORDER BY run_id",
+                             arguments: [HistoryPaths.absolute(outPath)]).map { ($0["run_id"] as Int64, $0["token"] as String) }
+        }
+        var out: [PendingOutcome] = []
+        for (id, t) in rows {
+            if let token, t == token {
+                do {
+                    try completePending(id)
+                    out.append(.completed(id))
+                } catch .alreadyPublished {
+                    out.append(.completedAsDraft(id))
+                }
+            } else {
+                try rollBackPending(id)
+                out.append(.rolledBack(id))
+            }
+        }
+        return out
     }
 
     /// One prepared statement bound through SQLite's C interface: 20,000 members in a few
@@ -260,7 +385,7 @@ public final class HistoryStore: Sendable {
 
     /// True when a run with this manifest fingerprint was recorded (so `--if-changed` may skip).
     public func hasRun(fingerprint: String) throws(HistoryError) -> Bool {
-        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE fingerprint = ?)", arguments: [fingerprint]) ?? false }
+        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE fingerprint = ? AND id NOT IN (SELECT run_id FROM pending_commit))", arguments: [fingerprint]) ?? false }
     }
 
     // MARK: - Reading
@@ -271,7 +396,7 @@ public final class HistoryStore: Sendable {
 
     /// Every run, oldest first.
     public func runs() throws(HistoryError) -> [HistoryRun] {
-        try read { db in try Row.fetchAll(db, sql: Self.runSelect + " ORDER BY r.id").map(Self.decodeRun) }
+        try read { db in try Row.fetchAll(db, sql: Self.runSelect + " ORDER BY r.id").map { try Self.decodeRun($0) } }
     }
 
     /// The run with this id.
@@ -457,17 +582,34 @@ public final class HistoryStore: Sendable {
 
     // MARK: - Rows
 
+    /// Every run but those still pending (recorded before an output swap not yet confirmed).
     static let runSelect = """
         SELECT r.*, (SELECT s.id FROM run s WHERE s.supersedes = r.id) AS superseded_by FROM run r
+        WHERE r.id NOT IN (SELECT run_id FROM pending_commit)
         """
 
     static func fetchRun(_ db: Database, id: Int64) throws -> HistoryRun? {
-        try Row.fetchOne(db, sql: runSelect + " WHERE r.id = ?", arguments: [id]).map(decodeRun)
+        try Row.fetchOne(db, sql: runSelect + " AND r.id = ?", arguments: [id]).map { try decodeRun($0) }
     }
 
-    static func decodeRun(_ row: Row) -> HistoryRun {
-        let start = Day(iso: row["period_start"] as String) ?? Day(ordinal: 0)
-        let end = Day(iso: row["period_end"] as String) ?? start
+    /// The largest score (in ten-thousandths, either sign) a stored result may hold: far above
+    /// any rule file's, far below where sums over 20,000 members could overflow.
+    static let maxStoredScore: Int64 = 100_000_000_000_000
+
+    static func decodeRun(_ row: Row) throws -> HistoryRun {
+        let id: Int64 = row["id"]
+        func day(_ column: String) throws -> Day {
+            let text = (row[column] as String?) ?? ""
+            guard let d = Day(iso: text) else { throw BadStoredValue(run: id, column: column, value: text) }
+            return d
+        }
+        let start = try day("period_start")
+        let end = try day("period_end")
+        guard start <= end else { throw BadStoredValue(run: id, column: "period_end", value: end.description) }
+        for column in ["member_count", "records_read", "records_scored", "rejected"] {
+            let n = (row[column] as Int64?) ?? -1
+            guard n >= 0, n <= Int64(Int32.max) else { throw BadStoredValue(run: id, column: column, value: String(n)) }
+        }
         return HistoryRun(
             id: row["id"], runTime: row["run_time"], period: Period(start: start, end: end), periodLabel: row["period_label"],
             rulesPath: row["rules_path"], rulesName: row["rules_name"], rulesVersion: row["rules_version"],
@@ -478,6 +620,24 @@ public final class HistoryStore: Sendable {
             rejected: row["rejected"], grades: HistoryEncoding.decodeGrades(row["grades"]),
             categories: HistoryEncoding.decodeCategories(row["categories"]), fingerprint: row["fingerprint"])
     }
+}
+
+/// Where a run recorded before its output swap puts its outputs, and the token its manifest
+/// carries (see ``HistoryStore/resolvePending(outPath:token:)``).
+public struct PendingCommit: Sendable {
+    public var outPath: String
+    public var token: String
+    public init(outPath: String, token: String) {
+        self.outPath = outPath
+        self.token = token
+    }
+}
+
+/// A stored value outside its domain (mapped to ``HistoryError/badValue(path:run:column:value:)``).
+struct BadStoredValue: Error {
+    var run: Int64
+    var column: String
+    var value: String
 }
 
 /// What ``HistoryStore/record(_:beforeCommit:)`` writes for one run.

@@ -9,6 +9,11 @@ public struct ActivityStore: Sendable {
     public var marks: [String] = []
     public var arena = StringArena()
     public var files: [String] = []
+    /// Rows of a shared item (with a `ref`) that were rejected for who signed them (a member id
+    /// not in the roster, a date outside the member's time in office): they earn nothing but
+    /// still count among the item's signatories, so the others' shares do not change
+    /// (docs/rules.md §4.2). One per activity id.
+    public var rejectedSignatories: [RejectedSignatory] = []
 
     public init() {}
 
@@ -16,4 +21,25 @@ public struct ActivityStore: Sendable {
     public func title(of a: Activity) -> String { arena[a.title] }
     public func location(of a: Activity) -> SourceLocation { SourceLocation(file: files[Int(a.file)], line: Int(a.line)) }
     public func markNames(_ set: MarkSet) -> [String] { set.indices.map { marks[$0] } }
+}
+
+/// A rejected row's facts that co-author shares need: which item, and the row's kind, status,
+/// role and level (symbols of ``ActivityStore/symbols``).
+public struct RejectedSignatory: Sendable, Equatable {
+    public var ref: Int32
+    public var kind: Int32
+    public var status: Int32
+    public var role: Int32
+    public var level: Int32
+    /// The row's activity id (orders signatories for `max_credited`).
+    public var activityID: [UInt8]
+
+    public init(ref: Int32, kind: Int32, status: Int32, role: Int32, level: Int32, activityID: [UInt8]) {
+        self.ref = ref
+        self.kind = kind
+        self.status = status
+        self.role = role
+        self.level = level
+        self.activityID = activityID
+    }
 }

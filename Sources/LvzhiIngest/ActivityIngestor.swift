@@ -15,10 +15,32 @@ public struct FileReport: Sendable, Equatable {
     public var removed = 0
     /// The sheet read, for workbooks.
     public var sheet: String?
+    /// A workbook's other sheets, with why each was not read.
+    public var otherSheets: [UnreadSheet] = []
+    /// Rows that are not records (blank rows, totals, notes, repeated headers), skipped by the
+    /// mapping's rules: neither read as records nor rejected.
+    public var skipped = 0
+    /// The skipped rows by rule, in the order first met, with the first few lines of each.
+    public var skips: [SkippedRows] = []
     public init(path: String, format: String, isRoster: Bool = false) {
         self.path = path
         self.format = format
         self.isRoster = isRoster
+    }
+}
+
+/// Rows of one file that one rule skipped.
+public struct SkippedRows: Sendable, Equatable {
+    /// The rule, as the reconciliation names it (“空行”, “序号为“合计””…).
+    public var reason: String
+    public var count: Int
+    /// The first lines (at most ``SkippedRows/linesKept``).
+    public var lines: [Int]
+    public static let linesKept = 5
+    public init(reason: String, count: Int, lines: [Int]) {
+        self.reason = reason
+        self.count = count
+        self.lines = lines
     }
 }
 
@@ -64,14 +86,32 @@ public struct ActivityIngestor {
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
     /// While applying corrections, a refusal is captured here instead of becoming a reject.
     private var capturing = false
+    /// Activity ids of ``ActivityStore/rejectedSignatories``.
+    private var rejectedSignatoryIDs = Set<[UInt8]>()
     private var captured: Reject?
     /// Records removed by corrections (indices into `store.records`).
     private var removedRecords: Set<Int> = []
     private var applied: [AppliedCorrection] = []
+    /// Member ids not in `members` whose records are refused for a reason of their own (a
+    /// rejected roster row, not in office during the period).
+    private let excluded: [String: RejectReason]
 
-    public init(members: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
-                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary) {
+    public init(members roster: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
+                memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
+        // A roster value outside the rule file's declared lists (roster.roles …) refuses the row;
+        // the member's records then say so instead of "unknown member".
+        var members: [Member] = []
+        var memberRejects = memberRejects
+        var excluded = excluded
+        for m in roster {
+            guard let (field, value, allowed) = vocabulary.undeclaredValue(of: m) else { members.append(m); continue }
+            excluded[m.id] = .memberRowRejected(m.source)
+            memberRejects.append(Reject(location: m.source, recordID: "", memberID: m.id, field: field, value: value,
+                                        reason: .undeclaredMemberValue(field: field, allowed: allowed,
+                                                                       suggestion: closest(value, in: allowed.filter { !$0.isEmpty }))))
+        }
         self.members = members
+        self.excluded = excluded
         self.period = period
         self.vocabulary = vocabulary
         self.rejects = memberRejects
@@ -133,6 +173,7 @@ public struct ActivityIngestor {
             }
             var report = FileReport(path: path, format: format!.rawValue)
             report.sheet = table.sheetName
+            report.otherSheets = table.otherSheets
             files.append(report)
             try readPiped(path: path, format: format!, fileIndex: fileIndex, table: table, mapping: mapping)
         case .xml?:
@@ -197,11 +238,23 @@ public struct ActivityIngestor {
         let fieldCount = RawBatch.fieldCount
         while let batch = try channel.take() {
             batch.bytes.withUnsafeBufferPointer { bytes in
+                func load(_ r: Int) {
+                    let base = r * fieldCount * 2
+                    for f in 0..<fieldCount {
+                        let lo = Int(batch.bounds[base + 2 * f]), hi = Int(batch.bounds[base + 2 * f + 1])
+                        slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+                    }
+                }
                 for r in 0..<batch.count {
                     let line = Int(batch.lines[r])
+                    if case .skipped(let reason)? = batch.issues[r] {
+                        skip(line: line, reason: reason)
+                        continue
+                    }
                     files[files.count - 1].read += 1
                     if let issue = batch.issues[r] {
                         switch issue {
+                        case .skipped: break
                         case .unknownElement(let name):
                             reject(path, line, id: "", member: "", field: "", value: name, .unknownElement(name))
                         case .unknownAttribute(let name, let value, let id):
@@ -209,20 +262,34 @@ public struct ActivityIngestor {
                         case .wrongFieldCount(let expected, let got, let id):
                             reject(path, line, id: id, member: "", field: "", value: "", .wrongFieldCount(expected: expected, got: got))
                         case .rejected(let reason, let field, let value, let id, let member):
+                            // A person the roster cannot name still signed the item (co-author shares).
+                            switch reason {
+                            case .unknownName, .ambiguousName:
+                                load(r)
+                                noteRejectedSignatory(self.value(.activityID))
+                            default: break
+                            }
                             reject(path, line, id: id, member: member, field: field, value: value, reason)
                         }
                         continue
                     }
-                    let base = r * fieldCount * 2
-                    for f in 0..<fieldCount {
-                        let lo = Int(batch.bounds[base + 2 * f]), hi = Int(batch.bounds[base + 2 * f + 1])
-                        slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
-                    }
+                    load(r)
                     accept(fileIndex: fileIndex, path: path, line: line)
                 }
             }
             recordsRead += batch.count
             progress?(recordsRead)
+        }
+    }
+
+    private mutating func skip(line: Int, reason: String) {
+        let f = files.count - 1
+        files[f].skipped += 1
+        if let i = files[f].skips.firstIndex(where: { $0.reason == reason }) {
+            files[f].skips[i].count += 1
+            if files[f].skips[i].lines.count < SkippedRows.linesKept { files[f].skips[i].lines.append(line) }
+        } else {
+            files[f].skips.append(SkippedRows(reason: reason, count: 1, lines: [line]))
         }
     }
 
@@ -237,6 +304,19 @@ public struct ActivityIngestor {
         files[files.count - 1].rejected += 1
         rejects.append(Reject(location: SourceLocation(file: path, line: line), recordID: id, memberID: member,
                               field: field, value: value, reason: reason))
+    }
+
+    /// Keeps a row rejected for who signed it as a signatory of its item (if it names one), once
+    /// per activity id: co-author shares count it (``ActivityStore/rejectedSignatories``).
+    private mutating func noteRejectedSignatory(_ idBytes: UnsafeBufferPointer<UInt8>) {
+        let refBytes = value(.ref)
+        guard !capturing, !refBytes.isEmpty, !idBytes.isEmpty else { return }
+        let id = Array(idBytes)
+        guard rejectedSignatoryIDs.insert(id).inserted else { return }
+        store.rejectedSignatories.append(RejectedSignatory(
+            ref: store.symbols.intern(bytes: refBytes), kind: store.symbols.intern(bytes: value(.kind)),
+            status: store.symbols.intern(bytes: value(.status)), role: store.symbols.intern(bytes: value(.role)),
+            level: store.symbols.intern(bytes: value(.level)), activityID: id))
     }
 
     /// The value of field `f` of the current record without surrounding spaces (ASCII and U+3000).
@@ -288,12 +368,15 @@ public struct ActivityIngestor {
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
         guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
-            return no(.memberID, memberBytes, .unknownMember)
+            noteRejectedSignatory(idBytes)
+            return no(.memberID, memberBytes, excluded[text(memberBytes).trimmingSpaces] ?? .unknownMember)
         }
         let member = memberSymbol - 1
         let dateBytes = value(.date)
         if dateBytes.isEmpty { return no(.date, none, .missingField(ActivityField.date.key)) }
-        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else { return no(.date, dateBytes, .badDate(ActivityField.date.key)) }
+        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else {
+            return no(.date, dateBytes, .unreadableDate(ActivityField.date.key, serial: DateText.looksLikeSerial(dateBytes)))
+        }
         let kindBytes = value(.kind)
         if kindBytes.isEmpty { return no(.kind, none, .missingField(ActivityField.kind.key)) }
         let kind = store.symbols.intern(bytes: kindBytes)
@@ -312,7 +395,7 @@ public struct ActivityIngestor {
         var quantity = Points.one
         let qBytes = value(.quantity)
         if !qBytes.isEmpty {
-            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= 1_000_000 * Points.scale else {
+            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= RejectReason.maxQuantity * Points.scale else {
                 return no(.quantity, qBytes, .badQuantity(ActivityField.quantity.key))
             }
             quantity = q
@@ -335,8 +418,8 @@ public struct ActivityIngestor {
         }
         if !period.contains(date) { return no(.date, dateBytes, .outsidePeriod(period)) }
         let who = members[Int(member)]
-        if let j = who.joined, date < j { return no(.date, dateBytes, .beforeJoined(j)) }
-        if let l = who.left, date > l { return no(.date, dateBytes, .afterLeft(l)) }
+        if let j = who.joined, date < j { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .beforeJoined(j)) }
+        if let l = who.left, date > l { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .afterLeft(l)) }
         let refBytes = value(.ref)
         // Count each activity id once: a repeat is rejected, naming where it was first seen;
         // a repeat with different content is a conflict, naming both places. The first

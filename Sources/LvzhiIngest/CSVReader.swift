@@ -37,6 +37,9 @@ public struct CSVRow: ~Copyable {
 public struct CSVReader {
     public static let maxFieldBytes = 1 << 20
     public static let maxFields = 1024
+    /// The longest row, in bytes: a file with no line break (a device, a binary file) is
+    /// refused once this much is read, not buffered whole.
+    public static let maxRowBytes = 16 << 20
 
     public let path: String
     /// The file's text encoding; ``TextEncoding/auto`` detects UTF-8, UTF-16 with BOM and GB18030.
@@ -49,8 +52,7 @@ public struct CSVReader {
     /// Calls `body` for each row, in order.
     /// - Throws: ``IngestError`` when the file cannot be read or its quoting is broken.
     public func forEachRow(_ body: (borrowing CSVRow) throws -> Void) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        let fd = try InputFile.open(path)
         defer { close(fd) }
 
         let chunkSize = 1 << 20
@@ -109,6 +111,9 @@ public struct CSVReader {
                     } else if b == 0x2C { // ,
                         ends.append(field.count)
                         rowHasContent = true
+                        if ends.count > Self.maxFields {
+                            throw IngestError.malformedCSV(path: path, line: rowLine, reason: .tooManyFields(Self.maxFields))
+                        }
                     } else if b == 0x0A || b == 0x0D {
                         if rowHasContent || !ends.isEmpty { try emitRow() }
                         line += 1
@@ -132,6 +137,9 @@ public struct CSVReader {
                         field.append(contentsOf: UnsafeBufferPointer(start: chunk + i, count: j - i))
                         if field.count - (ends.last ?? 0) > Self.maxFieldBytes {
                             throw IngestError.malformedCSV(path: path, line: rowLine, reason: .fieldTooLong(Self.maxFieldBytes))
+                        }
+                        if field.count > Self.maxRowBytes {
+                            throw IngestError.malformedCSV(path: path, line: rowLine, reason: .rowTooLong(Self.maxRowBytes))
                         }
                     }
                     i = j
@@ -160,6 +168,9 @@ public struct CSVReader {
                         field.append(contentsOf: UnsafeBufferPointer(start: chunk + i, count: j - i))
                         if field.count - (ends.last ?? 0) > Self.maxFieldBytes {
                             throw IngestError.malformedCSV(path: path, line: quoteLine, reason: .fieldTooLong(Self.maxFieldBytes))
+                        }
+                        if field.count > Self.maxRowBytes {
+                            throw IngestError.malformedCSV(path: path, line: rowLine, reason: .rowTooLong(Self.maxRowBytes))
                         }
                     }
                     i = j

@@ -8,6 +8,8 @@ public enum IngestError: Error, Sendable, Equatable {
         case textAfterClosingQuote
         case fieldTooLong(Int)
         case tooManyFields(Int)
+        /// A row (a header line included) longer than this many bytes.
+        case rowTooLong(Int)
     }
 
     case unreadable(path: String, reason: String)
@@ -44,6 +46,12 @@ public enum IngestError: Error, Sendable, Equatable {
     case noItems(path: String, record: String, mapping: String, seen: [String])
     /// An element, attribute or text inside an item that the XML mapping does not describe.
     case unmappedXML(path: String, line: Int, what: String, mapping: String)
+    /// The path names a folder, FIFO, device or socket where a file is read: refused before
+    /// reading, so that a pipe never blocks the run and a device never feeds it forever.
+    case notRegularFile(path: String, kind: SafeFile.Kind)
+    /// A workbook read without naming a sheet whose other sheets hold records too: refused,
+    /// rather than reading the first sheet and losing the others' records.
+    case unreadSheets(path: String, read: String, others: [String])
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -69,6 +77,8 @@ public enum IngestError: Error, Sendable, Equatable {
         case .badSheet: "I020"
         case .noItems: "I021"
         case .unmappedXML: "I022"
+        case .notRegularFile: "I023"
+        case .unreadSheets: "I024"
         }
     }
 
@@ -78,7 +88,7 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
-        case .unreadable(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
+        case .unreadable(let p, _), .notRegularFile(let p, _), .unreadSheets(let p, _, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
              .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
              .unknownSheet(let p, _, _, _), .noItems(let p, _, _, _):
             SourceLocation(file: p, line: 0)
@@ -97,6 +107,18 @@ public enum IngestError: Error, Sendable, Equatable {
         case .unreadable(let p, let r):
             return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(r)", en: "cannot read input file \(p): \(r)",
                               hintZh: "请检查路径和权限。", hintEn: "Check the path and permissions.")
+        case .unreadSheets(let p, let read, let others):
+            let zhList = others.map { "“\($0)”" }.joined(separator: "、"), enList = others.map { "“\($0)”" }.joined(separator: ", ")
+            return Diagnostic(id: id, location: nil,
+                              zh: "工作簿 \(p) 中除第一个工作表“\(read)”外，工作表 \(zhList) 也有记录；每个文件只读一个工作表，为免这些记录既不计分也不拒收，整个文件没有读取",
+                              en: "the workbook \(p) holds records in sheet(s) \(enList) besides its first sheet “\(read)”; one sheet is read per file, so rather than leave those records neither scored nor rejected, the file was not read",
+                              hintZh: "把每个工作表另存为单独的文件（.xlsx 或 CSV）；或在映射文件中用 sheet: 指明读哪一个（其余工作表不读，数据核对中列出）。",
+                              hintEn: "Save each sheet as a file of its own (.xlsx or CSV); or name the sheet to read with sheet: in a mapping file (the others are then not read, and the reconciliation lists them).")
+        case .notRegularFile(let p, let kind):
+            return Diagnostic(id: id, location: nil, zh: "输入 \(p) 是\(kind.zh)，不是普通文件，没有读取",
+                              en: "input \(p) is \(kind.en), not a regular file; it was not read",
+                              hintZh: kind == .folder ? "这里要写一个文件的路径；活动记录的文件夹请用 --activities 给出。" : "只读取普通文件：请先把导出保存为文件，再给出它的路径。",
+                              hintEn: kind == .folder ? "Name a file here; give folders of activity files with --activities." : "Only regular files are read: save the export to a file first and name that file.")
         case .malformedCSV(_, _, let problem):
             switch problem {
             case .unterminatedQuote:
@@ -114,6 +136,11 @@ public enum IngestError: Error, Sendable, Equatable {
                                   hintZh: "文件可能损坏，或引号未闭合。", hintEn: "The file may be damaged or have an unterminated quote.")
             case .tooManyFields(let n):
                 return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 个字段", en: "CSV row with more than \(n) fields")
+            case .rowTooLong(let n):
+                return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 字节的上限（没有读取这个文件的其余部分）",
+                                  en: "CSV row longer than the \(n)-byte limit (the rest of this file was not read)",
+                                  hintZh: "这不像是一份导出的表格：请检查文件是否正确，换行符是否被去掉了。",
+                                  hintEn: "This does not look like an exported table: check the file, and that its line breaks were not lost.")
             }
         case .malformedXML(let p, _, let r):
             if p.hasSuffix(".xml)"), p.lowercased().contains(".xlsx(") {
@@ -231,6 +258,28 @@ public enum RejectReason: Sendable, Hashable {
     case missingElement(String)
     /// An XML item beyond the bounds on elements or bytes in one item.
     case itemTooLarge(elements: Int, bytes: Int)
+    /// A roster row whose `left` date is before its `joined` date.
+    case leftBeforeJoined(joined: Day)
+    /// A record of a member whose roster row was rejected (at that place): not "unknown".
+    case memberRowRejected(SourceLocation)
+    /// A record of a member who was not in office during the period (left before it or
+    /// joined after it): the member is not graded this period.
+    case memberOutsidePeriod(joined: Day?, left: Day?)
+    /// An activity date in none of the accepted spellings; `serial`: the text is an Excel
+    /// serial day number and the mapping does not say `excel_dates: true`.
+    case unreadableDate(String, serial: Bool)
+    /// A member named by an empty name (an empty cell or element where a name belongs).
+    case emptyName
+    /// No roster member with this name has the value the export gives in a roster column
+    /// (界别, 委员编号 …): the candidates with their own values.
+    case rosterMismatch(field: String, value: String, candidates: [String])
+    /// Several filled columns give one field different values (“区” and “市”): each as
+    /// `column“text”→value`.
+    case conflictingColumns(field: String, values: [String])
+    /// Text in a `filled` column that the mapping does not say counts as filled.
+    case unknownText(column: String, accepted: String)
+    /// A roster value (职务, 界别, 专委会) outside the rule file's `roster` lists.
+    case undeclaredMemberValue(field: String, allowed: [String], suggestion: String?)
 
     /// A stable code for grouping in the reconciliation.
     public var code: String {
@@ -260,7 +309,29 @@ public enum RejectReason: Sendable, Hashable {
         case .repeatedElement: "repeated-element"
         case .missingElement: "missing-element"
         case .itemTooLarge: "item-too-large"
+        case .leftBeforeJoined: "left-before-joined"
+        case .memberRowRejected: "member-rejected"
+        case .memberOutsidePeriod: "member-outside-period"
+        case .unreadableDate: "bad-date"
+        case .emptyName: "empty-name"
+        case .rosterMismatch: "roster-mismatch"
+        case .conflictingColumns: "conflicting-columns"
+        case .unknownText: "unknown-text"
+        case .undeclaredMemberValue(let f, _, _): "undeclared-\(f)"
         }
+    }
+
+    /// The largest `quantity` a record may have (units, e.g. half-days).
+    public static let maxQuantity: Int64 = 1_000_000
+
+    static func grouped(_ n: Int64) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0, (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
     }
 
     /// The Chinese name of a canonical field with its key, e.g. “日期（date）”.
@@ -274,8 +345,18 @@ public enum RejectReason: Sendable, Hashable {
         case .missingField(let f): return lang.pick("缺少必填字段\(Self.label(f))", "missing required field \(f)")
         case .invalidUTF8(let f): return lang.pick("字段\(Self.label(f))不是有效的 UTF-8 文本（文件编码可能不是 UTF-8）", "field \(f) is not valid UTF-8 (the file may not be UTF-8 encoded)")
         case .badDate(let f): return lang.pick("\(Self.label(f))不是有效日期，应写作 YYYY-MM-DD（如 2025-03-05）", "\(f) is not a valid date; write YYYY-MM-DD (e.g. 2025-03-05)")
-        case .badQuantity(let f): return lang.pick("\(Self.label(f))应为不小于 0 的数字（最多四位小数）", "\(f) must be a number ≥ 0 with at most four decimals")
+        case .badQuantity(let f):
+            return lang.pick("\(Self.label(f))应为 0 到 \(Self.grouped(Self.maxQuantity)) 之间的数字（最多四位小数）",
+                             "\(f) must be a number from 0 to \(Self.grouped(Self.maxQuantity)) with at most four decimals")
         case .unknownMember: return lang.pick("名册中没有这个委员编号", "no member with this id in the roster")
+        case .leftBeforeJoined(let j): return lang.pick("离任日期早于任职日期 \(j)", "left before the joined date \(j)")
+        case .memberRowRejected(let at):
+            return lang.pick("名册中这位委员的一行（\(at)）被拒收，这条记录无法计分；请先改正名册中的那一行",
+                             "this member's roster row (\(at)) was rejected, so the record cannot be scored; fix that roster row first")
+        case .memberOutsidePeriod(let j, let l):
+            let zh = l.map { "已于 \($0) 离任" } ?? j.map { "\($0) 才任职" } ?? ""
+            let en = l.map { "left on \($0)" } ?? j.map { "joined on \($0)" } ?? ""
+            return lang.pick("该委员\(zh)，考核期间内不在任，本期不参加评定", "the member \(en), not in office during the period; not graded this period")
         case .unknownKind(let s):
             return lang.pick("规则文件未声明这种活动类型" + (s.map { "（是否为“\($0)”？）" } ?? ""),
                              "kind not declared in the rule file" + (s.map { " (did you mean '\($0)'?)" } ?? ""))
@@ -300,8 +381,8 @@ public enum RejectReason: Sendable, Hashable {
             return lang.pick("记录编号与 \(first) 的记录相同但内容不同，两条都需核对；已按首次出现计分，这一条未计分",
                              "same activity_id as the record at \(first) but different content; check both — the first was scored, this one was not")
         case .ambiguousName(let ids):
-            return lang.pick("名册中有 \(ids.count) 位委员同名（\(ids.joined(separator: "、"))），无法确定是谁；请在导出中改用委员编号",
-                             "\(ids.count) members share this name (\(ids.joined(separator: ", "))); cannot tell which — use the member id in the export")
+            return lang.pick("名册中有 \(ids.count) 位委员同名（\(ids.joined(separator: "、"))），无法确定是谁；请在导出中改用委员编号，或在映射中用界别等列区分（roster.sector）",
+                             "\(ids.count) members share this name (\(ids.joined(separator: ", "))); cannot tell which — use the member id in the export, or tell them apart by a column such as 界别 (roster.sector)")
         case .unknownName: return lang.pick("名册中没有这个姓名的委员", "no member with this name in the roster")
         case .repeatedPerson: return lang.pick("同一人在名单中出现了两次，只计一次", "the same person is listed twice in one cell; counted once")
         case .repeatedElement(let p):
@@ -309,9 +390,34 @@ public enum RejectReason: Sendable, Hashable {
                              "\(p) occurs more than once in this item but the mapping reads one; cannot tell which — the item was not scored")
         case .missingElement(let p):
             return lang.pick("这一项缺少 \(p)（映射要求恰有一个）；整项未计分", "this item has no \(p) (the mapping requires exactly one); the item was not scored")
+        case .undeclaredMemberValue(let f, let allowed, let s):
+            let a = allowed.map { $0.isEmpty ? lang.pick("（空）", "(empty)") : $0 }
+            let zh = f == "role" ? "职务" : f == "sector" ? "界别" : "专委会"
+            let key = f == "role" ? "roles" : f == "sector" ? "sectors" : "committees"
+            return lang.pick("规则文件的 roster.\(key) 中没有这个\(zh)" + (s.map { "（是否为“\($0)”？）" } ?? "") + "；可用：\(a.joined(separator: "、"))；该委员及其记录不计分",
+                             "this \(f) is not in the rule file's roster.\(key)" + (s.map { " (did you mean '\($0)'?)" } ?? "") + "; allowed: \(a.joined(separator: ", ")); the member and their records are not scored")
         case .itemTooLarge(let e, let b):
             return lang.pick("这一项超过上限（\(e) 个元素或 \(b / 1024) KB 文字），文件可能损坏；整项未计分",
                              "this item exceeds the bounds (\(e) elements or \(b / 1024) KB of text); the file may be damaged — the item was not scored")
+        case .unreadableDate(let f, let serial):
+            if serial {
+                return lang.pick("\(Self.label(f))是一个数字，像是 Excel 的日期序列号；在映射文件中写 excel_dates: true 即按 Excel 日期读取（45356 = 2024-03-05）",
+                                 "\(f) is a number that looks like an Excel serial date; write excel_dates: true in the mapping file to read it as one (45356 = 2024-03-05)")
+            }
+            return lang.pick("\(Self.label(f))不是可识别的日期；可写 2025-03-05、2025/3/5、2025.3.5、20250305、2025年3月5日（或 5号），可带时间（2025-03-05 09:30:00），数字可为全角",
+                             "\(f) is not a date lvzhi reads; write 2025-03-05, 2025/3/5, 2025.3.5, 20250305 or 2025年3月5日 (or 5号), optionally with a time (2025-03-05 09:30:00); full-width digits are fine")
+        case .emptyName:
+            return lang.pick("姓名为空：这里应写委员的姓名", "the name is empty: a member's name belongs here")
+        case .rosterMismatch(let f, let v, let candidates):
+            let label = MemberField.allCases.first { $0.key == f }.map { lang == .zh ? $0.chinese : $0.key } ?? f
+            return lang.pick("名册中叫这个名字的委员\(label)都不是“\(v)”（\(candidates.joined(separator: "、"))），无法确定是谁",
+                             "no member of this name has \(label) '\(v)' in the roster (\(candidates.joined(separator: ", "))); cannot tell who it is")
+        case .conflictingColumns(let f, let values):
+            return lang.pick("几列给出了不同的\(Self.label(f))：\(values.joined(separator: "，"))；无法确定取哪一个，请核对这一行",
+                             "several columns give different \(f) values: \(values.joined(separator: ", ")); cannot tell which — check the row")
+        case .unknownText(let column, let accepted):
+            return lang.pick("“\(column)”列的文字不是映射写明表示“有”的文字（\(accepted)），无法确定是否算作填写",
+                             "the text in column '\(column)' is not one the mapping counts as filled (\(accepted)); cannot tell")
         }
     }
 
@@ -342,5 +448,27 @@ public struct Reject: Sendable, Hashable {
         self.field = field
         self.value = value
         self.reason = reason
+    }
+}
+
+/// Opening inputs: only regular files are read (``SafeFile``), refused ones as ``IngestError``.
+enum InputFile {
+    /// The open file descriptor of a regular file.
+    /// - Throws: ``IngestError/notRegularFile(path:kind:)`` or ``IngestError/unreadable(path:reason:)``.
+    static func open(_ path: String) throws(IngestError) -> Int32 {
+        do { return try SafeFile.openForReading(path) } catch { throw map(error) }
+    }
+
+    /// Checks that `path` is a regular file before a library that opens it by path reads it.
+    static func requireRegular(_ path: String) throws(IngestError) {
+        do { try SafeFile.requireRegular(path) } catch { throw map(error) }
+    }
+
+    static func map(_ e: SafeFile.Problem) -> IngestError {
+        switch e {
+        case .notRegular(let p, let kind): .notRegularFile(path: p, kind: kind)
+        case .symbolicLink(let p): .notRegularFile(path: p, kind: .symbolicLink)
+        case .hardLinked(let p, _), .system(let p, _): .unreadable(path: p, reason: e.reason(.en))
+        }
     }
 }

@@ -1,14 +1,5 @@
 import LvzhiCore
 
-/// Member names → ids in roster order, for exports that name members instead of numbering them.
-public struct NameIndex: Sendable {
-    var ids: [String: [String]] = [:]
-    public init(members: [Member]) {
-        for m in members { ids[m.name.trimmingSpaces, default: []].append(m.id) }
-    }
-    public func lookup(_ name: String) -> [String] { ids[name.trimmingSpaces] ?? [] }
-}
-
 /// Turns the rows of a foreign CSV export or workbook sheet into canonical records with its ``Mapping``, on the
 /// reader thread: columns → fields, constants, value vocabularies, dates, list cells expanded
 /// into one record per person, names resolved through the roster. What cannot be resolved is
@@ -44,6 +35,7 @@ struct MappedRowTranslator {
             if h == mapping.people?.column { peopleColumn = c }
         }
         let missing = mapping.columns.map(\.header).filter { !found.contains($0) }
+            + mapping.skipRows.compactMap(\.column).filter { !found.contains($0) }
         if !missing.isEmpty { throw IngestError.missingMappedColumns(path: path, columns: missing, mapping: mapName) }
     }
 
@@ -54,6 +46,8 @@ struct MappedRowTranslator {
         let count = ActivityField.allCases.count
         var values = [String](repeating: "", count: count)
         var memberName: String?
+        var checks: [(field: MemberField, value: String)] = []
+        var filled: [MappedValues.FilledCell] = []
         for c in 0..<min(row.count, targets.count) {
             guard let t = targets[c], t != .skip else { continue }
             guard let s = row.string(c) else {
@@ -64,15 +58,19 @@ struct MappedRowTranslator {
             switch t {
             case .field(let f): values[f.rawValue] = s
             case .memberName: memberName = s
+            case .roster(let f): checks.append((f, s))
+            case .filled(let x): filled.append(MappedValues.FilledCell(place: headers[c], text: s, spec: x))
             case .skip: break
             }
         }
+        if let issue = MappedValues.combine(filled, into: &values) { return [(values, issue)] }
         MappedValues.complete(&values, mapping: mapping)
         // The people: one record each.
         let byName = memberName != nil
         let cell = memberName ?? values[ActivityField.memberID.rawValue]
-        let people: [String] = mapping.people == nil ? [cell] : Mapping.splitList(cell)
-        if people.isEmpty { return [(values, nil)] }
+        let people: [String] = mapping.people == nil ? [cell]
+            : byName ? Mapping.splitList(cell, isName: names.knows) : Mapping.splitList(cell)
+        if people.isEmpty { return [(values, MappedValues.nobody(byName: byName, values))] }
         let sourceID = values[ActivityField.activityID.rawValue].trimmingSpaces
         if mapping.people != nil, values[ActivityField.ref.rawValue].trimmingSpaces.isEmpty {
             values[ActivityField.ref.rawValue] = sourceID
@@ -85,16 +83,94 @@ struct MappedRowTranslator {
                 if i > 0, !sourceID.isEmpty { v[ActivityField.activityID.rawValue] = "\(sourceID)#\(i + 1)" }
                 if let role = i == 0 ? mapping.people?.leadRole : mapping.people?.otherRole { v[ActivityField.role.rawValue] = role }
             }
-            let issue = MappedValues.resolve(person, byName: byName, into: &v, names: names, seen: &seen)
+            let issue = MappedValues.resolve(person, byName: byName, checks: checks, into: &v, names: names, seen: &seen)
             out.append((v, issue))
         }
         return out
+    }
+
+    /// The reason a row of this table is not a record, `nil` for a record.
+    func skipReason(_ row: borrowing CSVRow) -> String? {
+        var firstText: String?
+        var allBlank = true
+        for c in 0..<row.count {
+            let t = (row.string(c) ?? "x").trimmingSpaces
+            if t.isEmpty { continue }
+            allBlank = false
+            if firstText == nil { firstText = t }
+        }
+        if allBlank { return Mapping.SkipRule.blankLabel }
+        for rule in mapping.skipRows {
+            if rule.repeatedHeader {
+                guard row.count >= headers.count else { continue }
+                var same = true
+                for c in 0..<row.count where Mapping.normalise(row.string(c) ?? "") != (c < headers.count ? headers[c] : "") {
+                    same = false
+                    break
+                }
+                if same { return rule.label }
+                continue
+            }
+            let text: String?
+            if let column = rule.column {
+                text = headers.firstIndex(of: column).flatMap { $0 < row.count ? row.string($0) : nil }
+            } else {
+                text = firstText
+            }
+            if let text, rule.matches(text) { return rule.label }
+        }
+        return nil
     }
 }
 
 /// What the mapping layer does to a record once its values are read, for CSV rows and XML
 /// items alike.
 enum MappedValues {
+    /// The text of one `filled` column (or XML place) of a record.
+    struct FilledCell {
+        var place: String
+        var text: String
+        var spec: Mapping.Filled
+    }
+
+    /// Sets the fields that the filled cells give. Unknown text in such a cell, and two filled
+    /// cells that give one field different values, are refusals naming the cells — never a pick.
+    static func combine(_ cells: [FilledCell], into values: inout [String]) -> RawIssue? {
+        guard !cells.isEmpty else { return nil }
+        var given: [ActivityField: [(value: String, from: String)]] = [:]
+        for c in cells {
+            guard let yes = c.spec.reads(c.text) else {
+                return .rejected(reason: .unknownText(column: c.place, accepted: c.spec.acceptedDescription), field: "",
+                                 value: c.text.trimmingSpaces, id: values[ActivityField.activityID.rawValue].trimmingSpaces, member: "")
+            }
+            guard yes else { continue }
+            for (f, v) in c.spec.fields { given[f, default: []].append((v, "\(c.place)“\(c.text.trimmingSpaces)”→\(v)")) }
+        }
+        for f in ActivityField.allCases {
+            guard let g = given[f] else { continue }
+            if f == .marks {
+                // Marks add up: 重点 from one column and 优秀 from another are both marks.
+                var marks: [String] = []
+                for x in g where !marks.contains(x.value) { marks.append(x.value) }
+                values[f.rawValue] = marks.joined(separator: ";")
+                continue
+            }
+            if Set(g.map(\.value)).count > 1 {
+                return .rejected(reason: .conflictingColumns(field: f.key, values: g.map(\.from)), field: f.key,
+                                 value: g.map(\.value).joined(separator: "/"),
+                                 id: values[ActivityField.activityID.rawValue].trimmingSpaces, member: "")
+            }
+            values[f.rawValue] = g[0].value
+        }
+        return nil
+    }
+
+    /// The refusal of a record that names nobody: an empty name, or an empty member id.
+    static func nobody(byName: Bool, _ v: [String]) -> RawIssue {
+        .rejected(reason: byName ? .emptyName : .missingField(ActivityField.memberID.key), field: byName ? "member_name" : "member_id",
+                  value: "", id: v[ActivityField.activityID.rawValue].trimmingSpaces, member: "")
+    }
+
     /// Applies the constants, the value vocabularies (all looked up on the values as read,
     /// after the constants) and the date spellings to one record's values.
     static func complete(_ values: inout [String], mapping: Mapping) {
@@ -117,18 +193,28 @@ enum MappedValues {
     }
 
     /// Sets the member of one person's record: the id as written, or the one roster member
-    /// with this name. A name several members share, a name not in the roster, and a person
-    /// already listed for the same item (`seen`) are refused, never guessed.
-    static func resolve(_ person: String, byName: Bool, into v: inout [String], names: NameIndex, seen: inout Set<String>) -> RawIssue? {
+    /// with this name (narrowed by the roster columns in `checks`). An empty name, a name
+    /// several members share, a name not in the roster, and a person already listed for the
+    /// same item (`seen`) are refused, never guessed.
+    static func resolve(_ person: String, byName: Bool, checks: [(field: MemberField, value: String)] = [], into v: inout [String],
+                        names: NameIndex, seen: inout Set<String>) -> RawIssue? {
         let id = v[ActivityField.activityID.rawValue]
         if byName {
-            let ids = names.lookup(person)
-            if ids.count == 1 {
-                v[ActivityField.memberID.rawValue] = ids[0]
-            } else if person.trimmingSpaces.isEmpty {
-                v[ActivityField.memberID.rawValue] = ""
-            } else {
-                let reason: RejectReason = ids.isEmpty ? .unknownName : .ambiguousName(candidates: ids)
+            if person.trimmingSpaces.isEmpty {
+                return .rejected(reason: .emptyName, field: "member_name", value: "", id: id, member: "")
+            }
+            let reason: RejectReason
+            switch names.resolve(person, checks: checks) {
+            case .member(let m):
+                v[ActivityField.memberID.rawValue] = m
+                reason = .repeatedPerson
+            case .unknown: reason = .unknownName
+            case .ambiguous(let ids): reason = .ambiguousName(candidates: ids)
+            case .mismatch(let f, let value, let candidates):
+                reason = .rosterMismatch(field: f.key, value: value,
+                                         candidates: candidates.map { "\($0.id) \($0.value.isEmpty ? "（空）" : $0.value)" })
+            }
+            if reason != .repeatedPerson {
                 return .rejected(reason: reason, field: "member_name", value: person, id: id, member: "")
             }
         } else {
@@ -154,18 +240,18 @@ extension RawReader {
                 width = row.count
                 return
             }
-            if row.isBlank { return }
-            if row.count != w {
+            if let reason = translator.skipReason(row) {
+                batch.begin(line: row.line)
+                batch.flag(.skipped(reason))
+            } else if row.count != w {
                 batch.begin(line: row.line)
                 batch.flag(.wrongFieldCount(expected: w, got: row.count, id: ""))
             } else {
                 for (fields, issue) in translator.translate(row) {
                     batch.begin(line: row.line)
-                    if let issue {
-                        batch.flag(issue)
-                    } else {
-                        for (f, s) in fields.enumerated() where !s.isEmpty { batch.set(field: f, string: s) }
-                    }
+                    // A refused row keeps its fields too: a person the roster cannot name still signed the item.
+                    if let issue { batch.flag(issue) }
+                    for (f, s) in fields.enumerated() where !s.isEmpty { batch.set(field: f, string: s) }
                 }
             }
             if batch.isFull {

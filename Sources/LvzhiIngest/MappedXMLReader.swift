@@ -298,12 +298,15 @@ struct MappedXMLReader: XMLEventHandler {
 
     // MARK: - Records
 
-    /// One record per person (lead group first, each group in document order), or one record
-    /// for an item without people; the item's problems reject all of its records.
+    /// One record per person (lead group first, each group in document order; a list element
+    /// is as many people as it names), or one record (one per listed person) for an item without
+    /// people; the item's problems reject all of its records.
     private mutating func finishItem() {
         let count = ActivityField.allCases.count
         var base = [String](repeating: "", count: count)
         var itemName: String?
+        var itemChecks: [(field: MemberField, value: String)] = []
+        var filled: [MappedValues.FilledCell] = []
         var issue: RejectReason?
         for (i, f) in layout.fields.enumerated() {
             guard let raw = item.values[i] else { continue }
@@ -312,6 +315,8 @@ struct MappedXMLReader: XMLEventHandler {
             switch f.target {
             case .field(let a): base[a.rawValue] = v
             case .memberName: itemName = v
+            case .roster(let m): itemChecks.append((m, v))
+            case .filled(let x): filled.append(MappedValues.FilledCell(place: f.path.description, text: v, spec: x))
             case .skip: break
             }
         }
@@ -319,6 +324,7 @@ struct MappedXMLReader: XMLEventHandler {
             let p = group.path.joined(separator: "/")
             issue = item.persons[g].isEmpty ? .missingElement(p) : .repeatedElement(p)
         }
+        if issue == nil, case .rejected(let reason, _, _, _, _)? = MappedValues.combine(filled, into: &base) { issue = reason }
         let itemID = base[ActivityField.activityID.rawValue].trimmingSpaces
 
         func reject(_ v: [String], _ reason: RejectReason, line: Int, value: String = "") {
@@ -326,50 +332,94 @@ struct MappedXMLReader: XMLEventHandler {
                                     member: v[ActivityField.memberID.rawValue].trimmingSpaces))
         }
 
-        let persons = layout.people.indices.flatMap { g in item.persons[g].map { (g, $0) } }
         if item.tooLarge {
             // Who was in it is not known past the bound: one reject for the whole item.
             var v = base
             MappedValues.complete(&v, mapping: mapping)
             return reject(v, .itemTooLarge(elements: limits.elements, bytes: limits.bytes), line: item.line)
         }
+        if layout.people.isEmpty {
+            var v = base
+            MappedValues.complete(&v, mapping: mapping)
+            if let issue { return reject(v, issue, line: item.line) }
+            let byName = itemName != nil
+            guard let list = layout.itemList else {
+                var seen: Set<String> = []
+                let problem = itemName.flatMap { MappedValues.resolve($0, byName: true, checks: itemChecks, into: &v, names: names, seen: &seen) }
+                return emit(item.line, v, problem)
+            }
+            // A list in one element or attribute, exactly as a CSV list cell.
+            let cell = itemName ?? v[ActivityField.memberID.rawValue]
+            let people = byName ? Mapping.splitList(cell, isName: names.knows) : Mapping.splitList(cell)
+            if people.isEmpty { return emit(item.line, v, MappedValues.nobody(byName: byName, v)) }
+            if v[ActivityField.ref.rawValue].trimmingSpaces.isEmpty { v[ActivityField.ref.rawValue] = itemID }
+            var seen: Set<String> = []
+            for (n, person) in people.enumerated() {
+                var w = v
+                if n > 0, !itemID.isEmpty { w[ActivityField.activityID.rawValue] = "\(itemID)#\(n + 1)" }
+                if let role = n == 0 ? list.leadRole : list.otherRole { w[ActivityField.role.rawValue] = role }
+                let problem = MappedValues.resolve(person, byName: byName, into: &w, names: names, seen: &seen)
+                emit(item.line, w, problem)
+            }
+            return
+        }
+        // Each person element, a list element as the people it names (none when empty).
+        var persons: [(group: Int, person: Person, who: String)] = []
+        for (g, group) in layout.people.enumerated() {
+            for person in item.persons[g] {
+                let raw = person.member ?? ""
+                let text = group.member.attribute == nil ? raw.trimmingSpaces : raw
+                if group.list, person.memberCount <= 1 {
+                    let people = group.byName ? Mapping.splitList(text, isName: names.knows) : Mapping.splitList(text)
+                    for p in people { persons.append((g, person, p)) }
+                } else {
+                    persons.append((g, person, text))
+                }
+            }
+        }
         if persons.isEmpty {
             var v = base
             MappedValues.complete(&v, mapping: mapping)
             if let issue { return reject(v, issue, line: item.line) }
-            var seen: Set<String> = []
-            let problem = itemName.flatMap { MappedValues.resolve($0, byName: true, into: &v, names: names, seen: &seen) }
-            return emit(item.line, v, problem)
+            return emit(item.line, v, MappedValues.nobody(byName: layout.people.contains(where: \.byName), v))
         }
         var seen: Set<String> = []
-        for (n, (g, person)) in persons.enumerated() {
+        for (n, (g, person, text)) in persons.enumerated() {
             let group = layout.people[g]
             var v = base
             var ownID = false
             var personIssue = issue
+            var checks: [(field: MemberField, value: String)] = []
+            var personFilled: [MappedValues.FilledCell] = []
             for (i, f) in group.fields.enumerated() {
-                guard let raw = person.values[i], case .field(let a) = f.target else { continue }
-                v[a.rawValue] = f.path.attribute == nil ? raw.trimmingSpaces : raw
-                if a == .activityID { ownID = true }
+                guard let raw = person.values[i] else { continue }
+                let value = f.path.attribute == nil ? raw.trimmingSpaces : raw
+                switch f.target {
+                case .field(let a):
+                    v[a.rawValue] = value
+                    if a == .activityID { ownID = true }
+                case .roster(let m): checks.append((m, value))
+                case .filled(let x): personFilled.append(MappedValues.FilledCell(place: "\(group.path.joined(separator: "/"))/\(f.path)", text: value, spec: x))
+                default: continue
+                }
                 if person.counts[i] > 1, personIssue == nil { personIssue = .repeatedElement("\(group.path.joined(separator: "/"))/\(f.path)") }
             }
             if person.memberCount > 1, personIssue == nil {
                 personIssue = .repeatedElement("\(group.path.joined(separator: "/"))/\(group.member)")
             }
+            if personIssue == nil, case .rejected(let reason, _, _, _, _)? = MappedValues.combine(personFilled, into: &v) { personIssue = reason }
             MappedValues.complete(&v, mapping: mapping)
             if !ownID, !itemID.isEmpty {
                 v[ActivityField.activityID.rawValue] = n == 0 ? itemID : "\(itemID)#\(n + 1)"
             }
             if v[ActivityField.ref.rawValue].trimmingSpaces.isEmpty { v[ActivityField.ref.rawValue] = itemID }
             if let role = group.role { v[ActivityField.role.rawValue] = role }
-            let who = person.member ?? ""
-            let text = group.member.attribute == nil ? who.trimmingSpaces : who
             if let personIssue {
                 if !group.byName { v[ActivityField.memberID.rawValue] = text }
                 reject(v, personIssue, line: issue != nil ? item.line : person.line, value: group.byName ? text : "")
                 continue
             }
-            let problem = MappedValues.resolve(text, byName: group.byName, into: &v, names: names, seen: &seen)
+            let problem = MappedValues.resolve(text, byName: group.byName, checks: checks, into: &v, names: names, seen: &seen)
             emit(person.line, v, problem)
         }
     }
@@ -384,11 +434,9 @@ extension RawReader {
         let out = Out()
         var reader = MappedXMLReader(layout: layout, mapping: mapping, names: names, path: path, limits: limits) { line, fields, issue in
             out.batch.begin(line: line)
-            if let issue {
-                out.batch.flag(issue)
-            } else {
-                for (f, s) in fields.enumerated() where !s.isEmpty { out.batch.set(field: f, string: s) }
-            }
+            // A refused row keeps its fields too: a person the roster cannot name still signed the item.
+            if let issue { out.batch.flag(issue) }
+            for (f, s) in fields.enumerated() where !s.isEmpty { out.batch.set(field: f, string: s) }
             if out.batch.isFull {
                 channel.put(out.batch)
                 out.batch = RawBatch()

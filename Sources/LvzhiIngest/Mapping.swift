@@ -21,6 +21,97 @@ public struct Mapping: Sendable, Equatable {
         case memberName
         /// Read and deliberately ignored.
         case skip
+        /// A column of the roster (界别, 委员编号 as a 委员证号 …) that tells homonyms apart:
+        /// the named member must have this value there. Written `roster.sector` or `名册.界别`.
+        case roster(MemberField)
+        /// One of several columns that together give fields: when this cell has text, the
+        /// fields take `Filled.fields` (“the level is the name of whichever column is filled”).
+        case filled(Filled)
+    }
+
+    /// A column whose text only says “yes, this one”: `{filled: {status: 采用, level: 区}}`.
+    public struct Filled: Sendable, Hashable {
+        /// What the record gets when the cell has text.
+        public var fields: [ActivityField: String]
+        /// The texts that count as filled; `nil`: the default yes-words (√, 是, 采用 …) and
+        /// dates; `["*"]`: any text. The no-words (否, 无, × …) always read as not filled; other
+        /// text is a reject, never a guess.
+        public var texts: [String]?
+        public init(fields: [ActivityField: String], texts: [String]? = nil) {
+            self.fields = fields
+            self.texts = texts
+        }
+
+        /// Words that mean “filled” when a column gives no `texts`.
+        public static let yesWords: Set<String> = ["√", "✓", "✔", "☑", "是", "有", "采用", "已采用", "y", "yes", "1", "●", "★", "v"]
+        /// Words that mean “not filled” (read as an empty cell) when a column gives no `texts`.
+        public static let noWords: Set<String> = ["否", "无", "×", "✗", "✘", "x", "n", "no", "0", "-", "—", "/", "未采用"]
+
+        /// Whether `text` (trimmed) fills this column: `true`, `false` (blank or a no-word),
+        /// or `nil` (text the mapping does not know).
+        public func reads(_ text: String) -> Bool? {
+            let t = Mapping.normalise(text)
+            if t.isEmpty { return false }
+            if let texts {
+                if texts.contains(where: { Mapping.normalise($0) == t }) { return true }
+                if Self.noWords.contains(t.lowercased()) { return false }
+                return texts.contains("*") ? true : nil
+            }
+            let lower = t.lowercased()
+            if Self.noWords.contains(lower) { return false }
+            if Self.yesWords.contains(lower) { return true }
+            if DateText.parse(t) != nil { return true }
+            return nil
+        }
+
+        /// The accepted texts, for messages.
+        public var acceptedDescription: String {
+            if let texts { return texts.contains("*") ? "*" : texts.joined(separator: "、") }
+            return "√、是、有、采用、已采用、Y、1 或日期"
+        }
+    }
+
+    /// A row of a table that is not a record (a footer, a total, a note, a repeated header):
+    /// skipped and counted, not rejected.
+    public struct SkipRule: Sendable, Hashable {
+        /// The column compared (its header); `nil`: the row's first non-empty cell.
+        public var column: String?
+        public var equals: [String] = []
+        public var startsWith: [String] = []
+        /// A row that repeats the header (exports that print the header on every page).
+        public var repeatedHeader = false
+
+        public init(column: String? = nil, equals: [String] = [], startsWith: [String] = [], repeatedHeader: Bool = false) {
+            self.column = column
+            self.equals = equals
+            self.startsWith = startsWith
+            self.repeatedHeader = repeatedHeader
+        }
+
+        /// How the reconciliation names the rule.
+        public var label: String {
+            if repeatedHeader { return "重复的表头" }
+            let place = column.map { "\($0)" } ?? "首格"
+            var parts: [String] = []
+            if !equals.isEmpty { parts.append("\(place)为“\(equals.joined(separator: "”或“"))”") }
+            if !startsWith.isEmpty { parts.append("\(place)以“\(startsWith.joined(separator: "”或“"))”开头") }
+            return parts.joined(separator: "，")
+        }
+
+        /// Folds what differs between otherwise equal footer texts: spaces, full-width colons and brackets.
+        static func fold(_ s: String) -> String {
+            Mapping.normalise(s).replacingOccurrences(of: "：", with: ":").filter { !$0.isWhitespace }
+        }
+
+        /// Whether `text` (the compared cell) matches.
+        public func matches(_ text: String) -> Bool {
+            let t = Self.fold(text)
+            if t.isEmpty { return false }
+            return equals.contains { Self.fold($0) == t } || startsWith.contains { t.hasPrefix(Self.fold($0)) }
+        }
+
+        /// The reason shown for blank rows.
+        public static let blankLabel = "空行"
     }
 
     /// A cell that names several members (“张三、李四 王五”): one record per person, the first
@@ -49,6 +140,8 @@ public struct Mapping: Sendable, Equatable {
     /// Source column header → target, in the order written.
     public var columns: [(header: String, target: Target)]
     public var people: PeopleList?
+    /// Rows that are not records, skipped and counted (`skip_rows`).
+    public var skipRows: [SkipRule] = []
     public var constants: [ActivityField: String]
     /// Field → normalised source value → translation.
     public var values: [ActivityField: [String: Translation]]
@@ -66,7 +159,7 @@ public struct Mapping: Sendable, Equatable {
         a.path == b.path && a.name == b.name && a.files == b.files && a.encoding == b.encoding && a.excelDates == b.excelDates
             && a.sheet == b.sheet && a.headerRow == b.headerRow
             && a.columns.elementsEqual(b.columns, by: { $0.header == $1.header && $0.target == $1.target })
-            && a.people == b.people && a.constants == b.constants && a.values == b.values && a.xml == b.xml
+            && a.people == b.people && a.skipRows == b.skipRows && a.constants == b.constants && a.values == b.values && a.xml == b.xml
     }
 
     /// True when this mapping names `file` (a path as given on the command line).
@@ -97,9 +190,49 @@ public struct Mapping: Sendable, Equatable {
         return out
     }
 
-    /// Splits a list cell on 、 , ， ; ； spaces (ASCII and ideographic) and line breaks.
+    /// The characters that separate names in a list cell: 、 , ， ; ； / ／ spaces (ASCII,
+    /// ideographic, no-break) and line breaks.
+    public static let listSeparators: Set<Character> = ["、", ",", "，", ";", "；", "/", "／", "\n", "\r", "\r\n", "\t", " ", "\u{3000}", "\u{00A0}", "､", "︑"]
+
+    /// Splits a list cell on ``listSeparators``.
     public static func splitList(_ s: String) -> [String] {
-        s.split(whereSeparator: { "、,，;；\n\r\t \u{3000}".contains($0) }).map(String.init)
+        s.split(whereSeparator: { listSeparators.contains($0) }).map(String.init)
+    }
+
+    /// Splits a list cell like ``splitList(_:)``, but keeps a name padded inside (“叶　兰”,
+    /// “叶 兰”) whole: two pieces parted only by spaces, one of them a single character, are
+    /// one name when `isName` knows their concatenation.
+    public static func splitList(_ s: String, isName: (String) -> Bool) -> [String] {
+        var pieces: [(text: String, spaceOnly: Bool)] = []
+        var current = ""
+        var gap = ""
+        for c in s {
+            if listSeparators.contains(c) {
+                if !current.isEmpty { pieces.append((current, false)); current = "" }
+                gap.append(c)
+                continue
+            }
+            if current.isEmpty, !pieces.isEmpty {
+                pieces[pieces.count - 1].spaceOnly = !gap.isEmpty && gap.allSatisfy { $0.isWhitespace && !$0.isNewline }
+            }
+            gap = ""
+            current.append(c)
+        }
+        if !current.isEmpty { pieces.append((current, false)) }
+        var out: [String] = []
+        var i = 0
+        while i < pieces.count {
+            var name = pieces[i].text
+            var j = i
+            while pieces[j].spaceOnly, j + 1 < pieces.count,
+                  name.count == 1 || pieces[j + 1].text.count == 1, isName(name + pieces[j + 1].text) {
+                j += 1
+                name += pieces[j].text
+            }
+            out.append(name)
+            i = j + 1
+        }
+        return out
     }
 }
 
@@ -183,14 +316,18 @@ public struct XMLLayout: Sendable, Equatable {
         public var single: Bool
         /// Values of this person's record only, relative to the person element.
         public var fields: [Field]
+        /// The member text is a list of several people (“邱雪、严凯洋 曹丽”), split like a CSV
+        /// list cell; an empty element is nobody.
+        public var list: Bool
 
-        public init(path: [String], role: String?, member: XMLPath, byName: Bool, single: Bool, fields: [Field] = []) {
+        public init(path: [String], role: String?, member: XMLPath, byName: Bool, single: Bool, fields: [Field] = [], list: Bool = false) {
             self.path = path
             self.role = role
             self.member = member
             self.byName = byName
             self.single = single
             self.fields = fields
+            self.list = list
         }
     }
 
@@ -200,12 +337,16 @@ public struct XMLLayout: Sendable, Equatable {
     public var anchored: Bool
     public var fields: [Field]
     public var people: [PersonGroup]
+    /// An item-level member field that lists several people, as a CSV list column does
+    /// (`column` is the path); `nil` when the item's member is one person or comes from `people`.
+    public var itemList: Mapping.PeopleList?
 
-    public init(record: [String], anchored: Bool, fields: [Field], people: [PersonGroup]) {
+    public init(record: [String], anchored: Bool, fields: [Field], people: [PersonGroup], itemList: Mapping.PeopleList? = nil) {
         self.record = record
         self.anchored = anchored
         self.fields = fields
         self.people = people
+        self.itemList = itemList
     }
 
     /// The record path as written.

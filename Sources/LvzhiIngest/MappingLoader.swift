@@ -7,9 +7,10 @@ import Yams
 /// and column; unknown keys are errors.
 public enum MappingLoader {
     public static let topKeys = ["mapping", "name", "files", "encoding", "excel_dates", "sheet", "header_row", "columns",
-                                 "record", "fields", "people", "constants", "values"]
-    public static let columnKeys = ["field", "list", "roles"]
-    public static let personKeys = ["path", "role", "member", "name", "single", "fields"]
+                                 "record", "fields", "people", "constants", "values", "skip_rows"]
+    public static let columnKeys = ["field", "list", "roles", "filled", "texts"]
+    public static let skipRuleKeys = ["column", "equals", "starts_with"]
+    public static let personKeys = ["path", "role", "member", "name", "single", "fields", "list"]
 
     /// - Throws: ``MappingError`` holding all diagnostics when the file has errors.
     public static func load(path: String) throws(MappingError) -> Mapping {
@@ -51,6 +52,13 @@ struct MappingParser: YAMLDocumentParser {
             if allowName { return .memberName }
         } else if t == "skip" || t == "忽略" {
             if allowName { return .skip }
+        } else if t.hasPrefix("roster.") || t.hasPrefix("名册.") {
+            let rest = String(t.drop(while: { $0 != "." }).dropFirst())
+            if allowName, let f = MemberField(header: rest), NameIndex.checkFields.contains(f) { return .roster(f) }
+            let ok = NameIndex.checkFields.map { "roster.\($0.key)" }
+            error("M020", node, zh: "\(what)：名册中没有可比对的列“\(rest)”", en: "\(what): '\(rest)' is not a roster column to compare",
+                  hintZh: "可用：\(ok.joined(separator: "、"))（或 名册.界别 等中文名）", hintEn: "roster columns: \(ok.joined(separator: ", "))")
+            return nil
         } else if let f = ActivityField(header: t) {
             return .field(f)
         }
@@ -72,6 +80,7 @@ struct MappingParser: YAMLDocumentParser {
         var sawVersion = false, sawFiles = false, sawColumns = false
         var xmlNodes: (record: Node?, fields: Node?, people: Node?) = (nil, nil, nil)
         var columnsKey: Node?
+        var skipRowsNode: Node?
         for (key, keyNode, v) in top {
             switch key {
             case "mapping":
@@ -136,6 +145,9 @@ struct MappingParser: YAMLDocumentParser {
                 }
             case "values":
                 parseValues(v, into: &m)
+            case "skip_rows":
+                skipRowsNode = v
+                parseSkipRows(v, into: &m)
             default:
                 _ = keyNode
             }
@@ -149,6 +161,10 @@ struct MappingParser: YAMLDocumentParser {
                   hintZh: "例如 files: [\"提案导出*.csv\"]", hintEn: "e.g. files: [\"proposals-*.csv\"]")
         }
         if let record = xmlNodes.record {
+            if let skipRowsNode {
+                error("M027", skipRowsNode, zh: "skip_rows 用于表格（CSV、工作表）；XML 导出中项之外的元素本来就不读",
+                      en: "skip_rows is for tables (CSV, sheets); elements outside the items of an XML export are not read anyway")
+            }
             if let columnsKey {
                 error("M027", columnsKey, zh: "columns 用于 CSV 导出，record/fields/people 用于 XML 导出，一个映射文件只能写其中一种",
                       en: "columns is for CSV exports and record/fields/people for XML exports; a mapping file has one or the other")
@@ -163,7 +179,10 @@ struct MappingParser: YAMLDocumentParser {
                   hintEn: "For an XML export write record, fields and people; see docs/mapping.md.")
         }
         for (header, target) in m.columns {
-            if case .field(let f) = target, m.constants[f] != nil {
+            var fields: [ActivityField] = []
+            if case .field(let f) = target { fields = [f] }
+            if case .filled(let x) = target { fields = x.fields.keys.sorted { $0.rawValue < $1.rawValue } }
+            for f in fields where m.constants[f] != nil {
                 error("M026", root, zh: "字段 \(f.key) 既有列（\(header)）又有固定值（constants），只能二选一",
                       en: "field \(f.key) has both a column (\(header)) and a constant; keep one")
             }
@@ -178,6 +197,7 @@ struct MappingParser: YAMLDocumentParser {
             }
             for t in targets {
                 if case .field(let f) = t { covered.insert(f) }
+                if case .filled(let x) = t { covered.formUnion(x.fields.keys) }
                 if t == .memberName { covered.insert(.memberID) }
             }
             let missing = ActivityField.allCases.filter { $0.isRequired && !covered.contains($0) }
@@ -193,60 +213,192 @@ struct MappingParser: YAMLDocumentParser {
         return m
     }
 
-    mutating func parseColumns(_ node: Node, into m: inout Mapping) {
-        guard let es = entries(node, "columns", allowed: nil) else { return }
-        var targets: [Mapping.Target: Node] = [:]
-        for (header, keyNode, v) in es {
-            var target: Mapping.Target?
-            if case .mapping = v {
-                guard let inner = entries(v, "columns.\(header)", allowed: MappingLoader.columnKeys) else { continue }
-                var list = false
-                var roles: [String]?
-                var rolesNode: Node?
-                for (k, _, iv) in inner {
-                    switch k {
-                    case "field": target = field(iv, "columns.\(header).field", allowName: true)
-                    case "list": list = bool(iv, "columns.\(header).list") ?? false
-                    default: roles = strings(iv, "columns.\(header).roles"); rolesNode = iv
+    /// One column (or XML `fields`) entry: a field name, or `{field, list, roles}`, or
+    /// `{filled, texts}` (with an optional `field` when `filled` is one value).
+    struct ColumnSpec {
+        var target: Mapping.Target?
+        var list = false
+        var roles: [String]?
+        var rolesNode: Node?
+    }
+
+    mutating func columnSpec(_ v: Node, _ what: String) -> ColumnSpec {
+        guard case .mapping = v else { return ColumnSpec(target: field(v, what, allowName: true)) }
+        var spec = ColumnSpec()
+        guard let inner = entries(v, what, allowed: MappingLoader.columnKeys) else { return spec }
+        var fieldNode: Node?
+        var filled: (node: Node, value: Node)?
+        var texts: [String]?
+        for (k, kn, iv) in inner {
+            switch k {
+            case "field": spec.target = field(iv, "\(what).field", allowName: true); fieldNode = iv
+            case "list": spec.list = bool(iv, "\(what).list") ?? false
+            case "roles": spec.roles = strings(iv, "\(what).roles"); spec.rolesNode = iv
+            case "filled": filled = (kn, iv)
+            default:
+                if case .scalar = iv, let t = string(iv, "\(what).texts") {
+                    if t.trimmingSpaces == "any" || t.trimmingSpaces == "*" || t.trimmingSpaces == "任意" { texts = ["*"] } else {
+                        error("M032", iv, zh: "\(what).texts 应为文字列表（如 [√, 采用]）或 any（任何文字都算填写）",
+                              en: "\(what).texts takes a list of texts (e.g. [√, 采用]) or any (any text counts)")
+                    }
+                } else {
+                    texts = strings(iv, "\(what).texts")
+                    if texts?.isEmpty == true {
+                        error("M032", iv, zh: "\(what).texts 不能为空", en: "\(what).texts must not be empty")
                     }
                 }
-                if target == nil, !inner.contains(where: { $0.key == "field" }) {
-                    error("M021", v, zh: "columns.\(header) 缺少 field", en: "columns.\(header) needs a field")
-                }
-                if let roles, roles.count != 2 {
-                    error("M022", rolesNode, zh: "roles 应写两个角色：第一人的角色和其余各人的角色，如 [第一提案人, 联名提案人]",
-                          en: "roles takes two roles: the first person's and everyone else's, e.g. [第一提案人, 联名提案人]")
-                }
-                if list || roles != nil {
-                    guard target == .memberName || target == .field(.memberID) else {
-                        error("M023", v, zh: "只有委员列（member_id 或 member_name）可以是名单", en: "only the member column (member_id or member_name) can be a list")
-                        continue
-                    }
-                    if m.people != nil {
-                        error("M024", keyNode, zh: "只能有一列是名单", en: "only one column can be a list")
-                    }
-                    m.people = Mapping.PeopleList(column: header, leadRole: roles?.first, otherRole: roles?.last)
-                }
-            } else {
-                target = field(v, "columns.\(header)", allowName: true)
             }
-            guard let target else { continue }
-            if target != .skip {
-                let clash: Bool = switch target {
-                case .memberName: targets[.field(.memberID)] != nil
-                case .field(.memberID): targets[.memberName] != nil
-                default: false
+        }
+        if let filled {
+            var fields: [ActivityField: String] = [:]
+            if case .mapping = filled.value {
+                if fieldNode != nil {
+                    error("M032", fieldNode, zh: "\(what)：filled 写成 {字段: 值} 时不再写 field",
+                          en: "\(what): with filled as {field: value} leave out field")
                 }
-                if let first = targets[target] ?? (clash ? keyNode : nil) {
-                    error("M025", keyNode, zh: "两列映射到了同一个字段（另一列在第 \(first.mark?.line ?? 0) 行）",
-                          en: "two columns map to the same field (the other on line \(first.mark?.line ?? 0))")
-                    continue
+                for (_, k, fv) in entries(filled.value, "\(what).filled", allowed: nil) ?? [] {
+                    guard case .field(let f)? = field(k, "\(what).filled", allowName: false), let s = string(fv, "\(what).filled") else { continue }
+                    fields[f] = s
                 }
-                targets[target] = keyNode
+            } else if let value = string(filled.value, "\(what).filled") {
+                switch spec.target {
+                case .field(let f)?: fields[f] = value
+                case nil where fieldNode == nil:
+                    error("M021", v, zh: "\(what)：filled 是一个值时要写 field（如 {field: level, filled: 区}），或写成 {filled: {status: 采用, level: 区}}",
+                          en: "\(what): a single filled value needs field (e.g. {field: level, filled: 区}), or write {filled: {status: 采用, level: 区}}")
+                case nil: break
+                default:
+                    error("M032", fieldNode, zh: "\(what)：filled 只能给出活动字段（不能是 member_name、skip 或名册列）",
+                          en: "\(what): filled gives activity fields (not member_name, skip or a roster column)")
+                }
             }
-            m.columns.append((Mapping.normalise(header), target))
+            if spec.list || spec.roles != nil {
+                error("M032", filled.node, zh: "\(what)：filled 列不能是名单", en: "\(what): a filled column cannot be a list")
+            }
+            spec.target = fields.isEmpty ? nil : .filled(Mapping.Filled(fields: fields, texts: texts))
+            return spec
+        }
+        if texts != nil {
+            error("M032", v, zh: "\(what)：texts 只和 filled 一起用", en: "\(what): texts goes with filled")
+        }
+        if spec.target == nil, fieldNode == nil {
+            error("M021", v, zh: "\(what) 缺少 field", en: "\(what) needs a field")
+        }
+        if let roles = spec.roles, roles.count != 2 {
+            error("M022", spec.rolesNode, zh: "roles 应写两个角色：第一人的角色和其余各人的角色，如 [第一提案人, 联名提案人]",
+                  en: "roles takes two roles: the first person's and everyone else's, e.g. [第一提案人, 联名提案人]")
+        }
+        if spec.list || spec.roles != nil, spec.target != nil, spec.target != .memberName, spec.target != .field(.memberID) {
+            error("M023", v, zh: "只有委员列（member_id 或 member_name）可以是名单", en: "only the member column (member_id or member_name) can be a list")
+            spec.list = false
+            spec.roles = nil
+        }
+        return spec
+    }
+
+    /// Human label of a target's field, for M025: “level（级别）”.
+    static func fieldLabel(_ t: Mapping.Target) -> String {
+        switch t {
+        case .field(let f): "\(f.key)（\(f.chinese)）"
+        case .memberName: "member_name（姓名）"
+        case .roster(let f): "roster.\(f.key)（名册.\(f.chinese)）"
+        case .skip: "skip"
+        case .filled(let x): x.fields.keys.sorted { $0.rawValue < $1.rawValue }.map { "\($0.key)（\($0.chinese)）" }.joined(separator: "、")
         }
     }
+
+    /// Checks that each field comes from one place, except that several `filled` columns may
+    /// share fields; names the field and the other place in M025.
+    mutating func placeTargets(_ entries: [(label: String, keyNode: Node, target: Mapping.Target)]) {
+        // Each field → (the first place, whether that place is a filled column).
+        var placed: [String: (label: String, line: Int, filled: Bool)] = [:]
+        for e in entries {
+            var keys: [(String, Bool)] = []
+            switch e.target {
+            case .skip: continue
+            case .field(.memberID), .memberName: keys = [("member", false)]
+            case .field(let f): keys = [(f.key, false)]
+            case .roster(let f): keys = [("roster." + f.key, false)]
+            case .filled(let x): keys = x.fields.keys.sorted { $0.rawValue < $1.rawValue }.map { ($0.key, true) }
+            }
+            for (k, isFilled) in keys {
+                let label = k == "member" ? "member_id / member_name（委员）"
+                    : ActivityField.allCases.first { $0.key == k }.map { "\($0.key)（\($0.chinese)）" } ?? k
+                if let first = placed[k] {
+                    if first.filled && isFilled { continue }
+                    let hintZh = isFilled || first.filled ? "几列共同给出一个字段时，每一列都写成 {field: \(k), filled: 值}（见 docs/mapping.md“一个字段来自几列”）。"
+                        : "一个字段只能来自一列；不需要的列写 skip，几列中哪一列有文字决定取值时用 filled。"
+                    let hintEn = "Several columns give one field only as filled columns ({field: \(k), filled: value}); skip the others."
+                    error("M025", e.keyNode, zh: "\(e.label) 与 \(first.label)（第 \(first.line) 行）映射到了同一个字段 \(label)",
+                          en: "\(e.label) and \(first.label) (line \(first.line)) map to the same field \(k)", hintZh: hintZh, hintEn: hintEn)
+                    continue
+                }
+                placed[k] = (e.label, e.keyNode.mark?.line ?? 0, isFilled)
+            }
+        }
+    }
+
+    mutating func parseColumns(_ node: Node, into m: inout Mapping) {
+        guard let es = entries(node, "columns", allowed: nil) else { return }
+        var placed: [(label: String, keyNode: Node, target: Mapping.Target)] = []
+        for (header, keyNode, v) in es {
+            let spec = columnSpec(v, "columns.\(header)")
+            guard let target = spec.target else { continue }
+            if spec.list || spec.roles != nil {
+                if m.people != nil {
+                    error("M024", keyNode, zh: "只能有一列是名单", en: "only one column can be a list")
+                }
+                m.people = Mapping.PeopleList(column: Mapping.normalise(header), leadRole: spec.roles?.first, otherRole: spec.roles?.last)
+            }
+            placed.append(("“\(header)”列", keyNode, target))
+            m.columns.append((Mapping.normalise(header), target))
+        }
+        placeTargets(placed)
+        if m.people != nil, let r = placed.first(where: { if case .roster = $0.target { true } else { false } }) {
+            error("M033", r.keyNode, zh: "\(r.label)按名册区分同名委员，只能用于每行一人的委员列；名单列中的每个人无法各自对应",
+                  en: "\(r.label) tells homonyms apart by a roster column, which works for one member per row, not for a list column")
+        }
+    }
+
+    /// `skip_rows`: rows of a table that are not records.
+    mutating func parseSkipRows(_ node: Node, into m: inout Mapping) {
+        guard case .sequence(let seq) = node else {
+            error("M034", node, zh: "skip_rows 应为列表，如 [repeated_header, {column: 序号, equals: 合计}, {starts_with: \"注：\"}]",
+                  en: "skip_rows must be a list, e.g. [repeated_header, {column: 序号, equals: 合计}, {starts_with: \"注：\"}]")
+            return
+        }
+        for (i, item) in seq.enumerated() {
+            let what = "skip_rows[\(i + 1)]"
+            if case .scalar = item, let s = string(item, what) {
+                let t = s.trimmingSpaces
+                if t == "repeated_header" || t == "重复表头" || t == "重复的表头" {
+                    m.skipRows.append(Mapping.SkipRule(repeatedHeader: true))
+                } else {
+                    error("M034", item, zh: "\(what)：未知的规则“\(t)”；可写 repeated_header，或 {column: 列名, equals: 文字} / {starts_with: 文字}",
+                          en: "\(what): unknown rule '\(t)'; write repeated_header, or {column: header, equals: text} / {starts_with: text}")
+                }
+                continue
+            }
+            guard let es = entries(item, what, allowed: MappingLoader.skipRuleKeys) else { continue }
+            var rule = Mapping.SkipRule()
+            for (k, _, v) in es {
+                switch k {
+                case "column": rule.column = string(v, "\(what).column").map(Mapping.normalise)
+                case "equals": rule.equals = (isScalar(v) ? string(v, "\(what).equals").map { [$0] } : strings(v, "\(what).equals")) ?? []
+                default: rule.startsWith = (isScalar(v) ? string(v, "\(what).starts_with").map { [$0] } : strings(v, "\(what).starts_with")) ?? []
+                }
+            }
+            let texts = rule.equals + rule.startsWith
+            if texts.isEmpty || texts.contains(where: { Mapping.SkipRule.fold($0).isEmpty }) {
+                error("M034", item, zh: "\(what) 要写 equals 或 starts_with，且文字不能为空（空行总是跳过）",
+                      en: "\(what) needs equals or starts_with with non-empty text (blank rows are always skipped)")
+                continue
+            }
+            m.skipRows.append(rule)
+        }
+    }
+
+    func isScalar(_ n: Node) -> Bool { if case .scalar = n { true } else { false } }
 
     mutating func parseValues(_ node: Node, into m: inout Mapping) {
         guard let es = entries(node, "values", allowed: nil) else { return }

@@ -8,6 +8,9 @@ enum RawIssue: Sendable {
     case wrongFieldCount(expected: Int, got: Int, id: String)
     /// Refused while mapping a foreign export (a name not in the roster, say).
     case rejected(reason: RejectReason, field: String, value: String, id: String, member: String)
+    /// A row that is not a record (a blank row, a total, a note, a repeated header), skipped
+    /// by the mapping's rule named here; counted, neither scored nor rejected.
+    case skipped(String)
 }
 
 /// A batch of raw activity records, as bytes, travelling from the reader thread to the

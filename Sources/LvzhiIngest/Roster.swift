@@ -8,15 +8,50 @@ public enum RosterReader {
         public var rowsRead: Int
         /// The sheet read, for a workbook.
         public var sheet: String?
+        /// The ids of roster rows that were rejected (not duplicates), where each was: their
+        /// records are rejected as such, not as records of an unknown member.
+        public var rejectedIDs: [String: SourceLocation] = [:]
+
+        /// The members to grade in `period`, and the records to refuse: those of rejected
+        /// roster rows and of members not in office during the period (left before it
+        /// starts or joined after it ends), who are listed in `outside` and not graded.
+        public func forPeriod(_ period: Period) -> PeriodRoster {
+            var out = PeriodRoster()
+            for (id, at) in rejectedIDs { out.excluded[id] = .memberRowRejected(at) }
+            for m in members {
+                if let l = m.left, l < period.start {
+                    out.excluded[m.id] = .memberOutsidePeriod(joined: nil, left: l)
+                    out.outside.append(m)
+                } else if let j = m.joined, j > period.end {
+                    out.excluded[m.id] = .memberOutsidePeriod(joined: j, left: nil)
+                    out.outside.append(m)
+                } else {
+                    out.members.append(m)
+                }
+            }
+            return out
+        }
+    }
+
+    /// A roster as one period sees it (``Result/forPeriod(_:)``).
+    public struct PeriodRoster: Sendable {
+        public var members: [Member] = []
+        /// Member id → why that member's records are refused.
+        public var excluded: [String: RejectReason] = [:]
+        /// Members not in office during the period: not graded.
+        public var outside: [Member] = []
     }
 
     /// Reads a roster in canonical CSV, XML, or the first visible sheet of an `.xlsx` workbook
     /// holding the same columns.
     /// - Throws: ``IngestError`` when the file cannot be read at all.
     public static func read(path: String, limits: XLSXLimits = .standard) throws -> Result {
+        // A device or pipe is refused before its name is looked at (/dev/zero has no extension).
+        try InputFile.requireRegular(path)
         var members: [Member] = []
         var rejects: [Reject] = []
         var seen: [String: SourceLocation] = [:]
+        var rejectedIDs: [String: SourceLocation] = [:]
         var rows = 0
 
         func accept(_ values: [String], line: Int) {
@@ -26,6 +61,7 @@ public enum RosterReader {
             let name = values[MemberField.name.rawValue].trimmingSpaces
             func reject(_ field: MemberField?, _ value: String, _ reason: RejectReason) {
                 rejects.append(Reject(location: loc, recordID: "", memberID: id, field: field?.key ?? "", value: value, reason: reason))
+                if !id.isEmpty, seen[id] == nil, rejectedIDs[id] == nil { rejectedIDs[id] = loc }
             }
             if id.isEmpty { return reject(.memberID, "", .missingField(MemberField.memberID.key)) }
             if name.isEmpty { return reject(.name, "", .missingField(MemberField.name.key)) }
@@ -36,6 +72,9 @@ public enum RosterReader {
                 if v.isEmpty { continue }
                 guard let d = Day(iso: v) else { return reject(f, v, .badDate(f.key)) }
                 dates[i] = d
+            }
+            if let j = dates[0], let l = dates[1], l < j {
+                return reject(.left, values[MemberField.left.rawValue].trimmingSpaces, .leftBeforeJoined(joined: j))
             }
             let rankedText = values[MemberField.ranked.rawValue].trimmingSpaces
             guard let ranked = parseFlag(rankedText) else { return reject(.ranked, rankedText, .badFlag(MemberField.ranked.key)) }
@@ -112,7 +151,9 @@ public enum RosterReader {
             throw IngestError.unsupportedFormat(path: path)
         }
         if members.isEmpty { throw IngestError.noMembers(path: path) }
-        return Result(members: members, rejects: rejects, rowsRead: rows, sheet: sheet)
+        // A member rejected on one row and accepted on a later one is known after all.
+        for m in members { rejectedIDs[m.id] = nil }
+        return Result(members: members, rejects: rejects, rowsRead: rows, sheet: sheet, rejectedIDs: rejectedIDs)
     }
 
     static func parseFlag(_ s: String) -> Bool? {

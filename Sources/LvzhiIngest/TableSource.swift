@@ -6,7 +6,7 @@ import LvzhiCore
 /// do not know which it was.
 enum TableSource: @unchecked Sendable {
     case csv(CSVReader, headerLine: Int?)
-    case sheet(XLSXWorkbook, index: Int, headerRow: Int?)
+    case sheet(XLSXWorkbook, index: Int, headerRow: Int?, others: [UnreadSheet])
 
     /// Opens `path` (a `.csv` or `.xlsx` file). A workbook's directory and sheet list are read
     /// here, so that a missing sheet fails before any row is read; `sheet` and `headerRow` come
@@ -17,7 +17,11 @@ enum TableSource: @unchecked Sendable {
         switch format {
         case .xlsx:
             let book = try XLSXWorkbook(path: path, limits: limits)
-            return .sheet(book, index: try book.sheetIndex(sheet), headerRow: headerRow)
+            let index = try book.sheetIndex(sheet)
+            // Every other sheet is looked at: one holding records refuses the file unless the
+            // mapping chose the sheet; the rest are listed in the reconciliation.
+            let others = try book.otherSheets(besides: index, chosen: sheet != nil)
+            return .sheet(book, index: index, headerRow: headerRow, others: others)
         case .csv, .xml:
             return .csv(CSVReader(path: path, encoding: encoding), headerLine: headerRow)
         }
@@ -25,8 +29,14 @@ enum TableSource: @unchecked Sendable {
 
     /// The name of the sheet read, for workbooks.
     var sheetName: String? {
-        if case .sheet(let book, let i, _) = self { return book.sheets[i].name }
+        if case .sheet(let book, let i, _, _) = self { return book.sheets[i].name }
         return nil
+    }
+
+    /// The workbook's other sheets and why they were not read.
+    var otherSheets: [UnreadSheet] {
+        if case .sheet(_, _, _, let others) = self { return others }
+        return []
     }
 
     func forEachRow(_ body: (borrowing CSVRow) throws -> Void) throws {
@@ -36,7 +46,7 @@ enum TableSource: @unchecked Sendable {
             try reader.forEachRow { row in
                 if row.line >= headerLine { try body(row) }
             }
-        case .sheet(let book, let index, let headerRow):
+        case .sheet(let book, let index, let headerRow, _):
             try book.forEachRow(sheet: index, headerRow: headerRow, body)
         }
     }

@@ -68,12 +68,21 @@ final class DecodingSource {
                 from = "UTF-16LE"; skip = 2; detected = "utf-16le"
             } else if n >= 2, head[0] == 0xFE, head[1] == 0xFF, encoding == .auto || encoding == .utf16 {
                 from = "UTF-16BE"; skip = 2; detected = "utf-16be"
+            } else if encoding == .auto || encoding == .utf16, let (name, label) = Self.utf16WithoutBOM(head) {
+                // UTF-16 without a byte-order mark (some exporters): told by its NUL bytes.
+                from = name; detected = label
             } else if encoding == .utf16 {
                 throw IngestError.undecodable(path: path, offset: 0, line: 1, encoding: "UTF-16")
             } else if encoding == .gb18030 || encoding == .gbk {
                 from = encoding == .gbk ? "GBK" : "GB18030"; detected = encoding.rawValue
             } else if encoding == .auto, !Self.looksLikeUTF8(head), Self.decodes(head, from: "GB18030") {
                 from = "GB18030"; detected = "gb18030"
+            }
+            if from == nil, let nul = head.firstIndex(of: 0) {
+                // NUL bytes are never text: an encoding lvzhi cannot tell (UTF-32, UTF-16 of
+                // mostly non-Latin text) or not a text file. Refused with the encoding hint.
+                throw IngestError.undecodable(path: path, offset: nul, line: 1 + head[..<nul].count(where: { $0 == 0x0A }),
+                                              encoding: encoding == .auto ? "UTF-8" : encoding.rawValue.uppercased())
             }
             guard let from else { return n } // UTF-8: pass through from here on.
             let c = iconv_open("UTF-8", from)
@@ -117,6 +126,25 @@ final class DecodingSource {
             if failure == E2BIG { throw IngestError.unreadable(path: path, reason: "transcoding buffer too small") }
             // EINVAL: an incomplete sequence at the end of the raw buffer; read more.
         }
+    }
+
+    /// UTF-16 without a byte-order mark, from the NUL bytes of its first kilobyte: text whose
+    /// characters are mostly ASCII (a header row, dates, ids) has a NUL in every other byte,
+    /// the odd ones for little-endian, the even ones for big-endian.
+    /// - Returns: the iconv name and the label, or `nil`.
+    static func utf16WithoutBOM(_ b: UnsafeBufferPointer<UInt8>) -> (String, String)? {
+        let pairs = min(b.count, 1024) / 2
+        guard pairs >= 2 else { return nil }
+        var evenZero = 0, oddZero = 0
+        for i in 0..<pairs {
+            let lo = b[2 * i], hi = b[2 * i + 1]
+            if lo == 0, hi != 0 { evenZero += 1 }
+            if hi == 0, lo != 0 { oddZero += 1 }
+        }
+        // (A few characters such as 一 U+4E00 have a NUL in the other byte.)
+        if oddZero * 2 >= pairs, evenZero * 16 <= pairs { return ("UTF-16LE", "utf-16le") }
+        if evenZero * 2 >= pairs, oddZero * 16 <= pairs { return ("UTF-16BE", "utf-16be") }
+        return nil
     }
 
     /// True when `b` is UTF-8, allowing a sequence cut off at the end of the buffer.

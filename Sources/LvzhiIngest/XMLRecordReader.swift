@@ -96,7 +96,10 @@ public struct XMLRecordReader {
         let box = ErrorBox()
         lvzhi_collect_generic_errors(box.generic)
         defer { lvzhi_collect_generic_errors(nil) }
-        guard let reader = xmlReaderForFile(path, encoding, options) else {
+        // Only a regular file: a FIFO would block the run, a device feed it forever.
+        let fd = try InputFile.open(path)
+        defer { close(fd) }
+        guard let reader = xmlReaderForFd(fd, path, encoding, options) else {
             throw IngestError.unreadable(path: path, reason: box.genericError ?? "libxml2 could not open the file")
         }
         defer { xmlFreeTextReader(reader) }
@@ -168,8 +171,11 @@ public struct XMLRecordReader {
     /// deeper than ``maxDepth``.
     /// - Throws: ``IngestError`` on malformed or forbidden XML, or what `body` throws.
     public func forEachElementView(_ body: (borrowing XMLElementView) throws -> Void) throws {
-        guard let file = fopen(path, "rb") else {
-            throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        let fd = try InputFile.open(path)
+        guard let file = fdopen(fd, "rb") else {
+            let e = errno
+            close(fd)
+            throw IngestError.unreadable(path: path, reason: String(cString: strerror(e)))
         }
         defer { fclose(file) }
         try withoutActuallyEscaping(body) { body in

@@ -39,6 +39,8 @@ public final class OutputFolder: @unchecked Sendable {
         case notAFolder(String)
         case foreignFolders(target: String, names: [String])
         case io(path: String, reason: String)
+        /// The target is a mount point: it cannot be renamed or exchanged.
+        case mountPoint(String)
 
         public func message(_ lang: Language) -> String {
             switch self {
@@ -51,6 +53,9 @@ public final class OutputFolder: @unchecked Sendable {
                                  "error: the output folder \(t) holds sub-folders lvzhi did not write (\(list)). lvzhi replaces the output folder as a whole, so it changed nothing.\n  hint: use a folder of its own for the outputs (e.g. \(t)/lvzhi), or move those sub-folders away.")
             case .io(let p, let reason):
                 return lang.pick("错误: 无法写入 \(p)：\(reason)", "error: cannot write \(p): \(reason)")
+            case .mountPoint(let t):
+                return lang.pick("错误: 输出文件夹 \(t) 是一个挂载点（另一个文件系统的根）。lvzhi 用一次原子交换整体替换输出文件夹，挂载点不能被交换，本次运行未做任何改动。\n  提示: 用挂载点中的一个子文件夹作输出文件夹，例如 --out \(t)/lvzhi。",
+                                 "error: the output folder \(t) is a mount point (the root of another file system). lvzhi replaces the output folder with one atomic exchange, which a mount point cannot take part in; nothing was changed.\n  hint: use a folder inside it, e.g. --out \(t)/lvzhi.")
             }
         }
     }
@@ -105,6 +110,8 @@ public final class OutputFolder: @unchecked Sendable {
         if target == "/" || name == "." || name == ".." { throw .notAFolder(target) }
         guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir) else { return }
         guard isDir.boolValue else { throw .notAFolder(target) }
+        var t = stat(), p = stat()
+        if stat(target, &t) == 0, stat(parent, &p) == 0, t.st_dev != p.st_dev { throw .mountPoint(target) }
         let foreign = foreignEntries(owned: owned).filter { isDirectory(join(target, $0)) }.sorted()
         if !foreign.isEmpty { throw .foreignFolders(target: target, names: foreign) }
     }
@@ -137,7 +144,9 @@ public final class OutputFolder: @unchecked Sendable {
         syncFolder(staging)
         let old = try swapHoldingMutex()
         syncFolder(parent)
+        FaultPoint.reach("swapped")
         removeTree(old)     // the previous outputs (or nothing)
+        FaultPoint.reach("old-removed")
     }
 
     /// The swap runs with the mutex held, so an interruption (``abort()``) waits for it.

@@ -21,12 +21,15 @@ public final class RunLog: @unchecked Sendable {
         public var reason: String
     }
 
-    public init(path: String) throws(OpenFailure) {
+    public init(path: String, lang: Language = .zh) throws(OpenFailure) {
         self.path = path
         let dir = JobPaths.directory(of: path)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw OpenFailure(path: path, reason: String(cString: strerror(errno))) }
+        // Appended to in place: never through a symbolic link, never a FIFO, device or a
+        // file with other hard links (the log would be written into whatever they name).
+        do { fd = try SafeFile.openOwned(path, flags: O_WRONLY | O_APPEND) } catch {
+            throw OpenFailure(path: path, reason: error.reason(lang))
+        }
         formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone.current
         formatter.formatOptions = [.withInternetDateTime]
@@ -38,7 +41,9 @@ public final class RunLog: @unchecked Sendable {
         defer { mutex.unlock() }
         let prefix = "\(formatter.string(from: Date())) [\(getpid())] "
         var out = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Control characters from inputs never act on a terminal showing the log; values with
+        // line breaks (a file name) are escaped where they are put in, so a line stays a line.
+        for line in TerminalText.escape(text, keepingNewlines: true).split(separator: "\n", omittingEmptySubsequences: false) {
             out += prefix + line + "\n"
         }
         let bytes = Array(out.utf8)

@@ -30,6 +30,18 @@ public struct RunManifest: Codable, Equatable, Sendable {
     public var options: [String: String]
     /// The output files written, by name.
     public var outputs: [String]
+    /// The SHA-256 of each output file as written (by name): `--if-changed` skips only when
+    /// the files in the folder still have these hashes (an emptied or edited output is
+    /// rewritten). Absent in manifests of older versions (they never let a run skip).
+    public var outputSHA256: [String: String]?
+    /// The exit code of a run that did not fully succeed (1): its manifest is written all the
+    /// same, so that the history can tell its outputs apart, but it never lets a run skip.
+    public var exitCode: Int32?
+    /// A token naming the outputs written: the SHA-256 of this manifest without the token
+    /// (equal tokens, byte-identical outputs). The history stores it with a
+    /// run recorded before the output swap (see ``HistoryStore``), so that after a `kill -9`
+    /// the next run can tell whether the swap happened.
+    public var commitToken: String?
 
     /// Hashes the files; fails with the path of the first file that cannot be read.
     public static func make(tool: String, rules: String, members: String, activities: [String],
@@ -56,6 +68,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         var chain = [path]
         var current = path
         while chain.count < 16,
+              SafeFile.nonRegularKind(current) == nil,
               let data = FileManager.default.contents(atPath: current),
               let text = String(data: data, encoding: .utf8),
               let root = try? Yams.compose(yaml: text),
@@ -73,6 +86,29 @@ public struct RunManifest: Codable, Equatable, Sendable {
         public var path: String
     }
 
+    /// The manifest without what only the written outputs add (hashes, exit code, token):
+    /// what two runs compare, and what the history's fingerprint hashes.
+    public var identity: RunManifest {
+        var m = self
+        m.outputSHA256 = nil
+        m.exitCode = nil
+        m.commitToken = nil
+        return m
+    }
+
+    /// This manifest with the hashes of the outputs as they are in `folder`.
+    /// - Returns: `nil` when an output cannot be read.
+    public func withOutputHashes(in folder: String) -> RunManifest? {
+        var m = self
+        var hashes: [String: String] = [:]
+        for name in outputs {
+            guard let h = Self.outputHash((folder as NSString).appendingPathComponent(name)) else { return nil }
+            hashes[name] = h
+        }
+        m.outputSHA256 = hashes
+        return m
+    }
+
     /// The manifest's bytes: sorted keys, so equal manifests are equal files.
     public func encoded() -> Data {
         let e = JSONEncoder()
@@ -84,14 +120,35 @@ public struct RunManifest: Codable, Equatable, Sendable {
 
     /// The manifest in `folder`, if there is a readable one.
     public static func read(folder: String) -> RunManifest? {
-        guard let d = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(fileName)) else { return nil }
+        let path = (folder as NSString).appendingPathComponent(fileName)
+        guard SafeFile.nonRegularKind(path) == nil, let d = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(RunManifest.self, from: d)
     }
 
-    /// True when `folder` holds a manifest equal to this one and every output it lists:
-    /// the run would reproduce what is already there.
+    /// True when `folder` holds the manifest of a fully successful run made from the same
+    /// rules, inputs and options, and every output it lists is there with the hash recorded
+    /// when it was written: the run would reproduce what is already there.
     public func isUpToDate(in folder: String) -> Bool {
-        guard let previous = Self.read(folder: folder), previous == self else { return false }
-        return outputs.allSatisfy { FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+        guard let previous = Self.read(folder: folder), previous.identity == identity, previous.exitCode == nil,
+              let recorded = previous.outputSHA256 else { return false }
+        return outputs.allSatisfy { name in
+            guard let want = recorded[name] else { return false }
+            return Self.outputHash((folder as NSString).appendingPathComponent(name)) == want
+        }
+    }
+
+    /// The SHA-256 of an output: of the file, or for an output folder (`members/`) of the
+    /// sorted list of its files' names and hashes, so a changed, added or removed page counts.
+    static func outputHash(_ path: String) -> String? {
+        // lstat: a link planted in the folder is never followed (and cannot loop).
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return nil }
+        guard type == .typeDirectory else { return type == .typeRegular ? ContentHash.sha256(file: path) : nil }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
+        var listing = ""
+        for name in names.sorted() {
+            guard let h = outputHash((path as NSString).appendingPathComponent(name)) else { return nil }
+            listing += "\(name)\u{0}\(h)\n"
+        }
+        return ContentHash.sha256(Array(listing.utf8))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LvzhiCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,8 +68,16 @@ final class FileSink {
     init(path: String) throws {
         self.path = path
         self.temp = path + ".tmp-\(getpid())"
-        guard let f = fopen(temp, "wb") else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+        // A new file (O_EXCL, no symbolic link followed): never written through a name planted there.
+        unlink(temp)
+        let fd: Int32
+        do { fd = try SafeFile.createNew(temp) } catch {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp, NSLocalizedDescriptionKey: error.reason(.en)])
+        }
+        guard let f = fdopen(fd, "wb") else {
+            let e = errno
+            Glibc.close(fd)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp, NSLocalizedDescriptionKey: String(cString: strerror(e))])
         }
         file = f
     }

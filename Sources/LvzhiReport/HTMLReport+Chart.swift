@@ -26,35 +26,21 @@ extension HTMLWriter {
             }
         }
 
-        /// The group a member belongs to: for 专委会 the first one listed, as in ranking.
+        /// The group a member belongs to: for 专委会 the home committee (the first listed), as in
+        /// ranking (``Member/homeCommittee``).
         func key(_ m: Member) -> String {
             switch self {
             case .sector: m.sector
-            case .committee: HTMLWriter.firstCommittee(m.committee)
+            case .committee: m.homeCommittee
             case .role: m.role
             }
         }
     }
 
-    /// The first of several 专委会 written in one cell (`经济委员会；提案委员会`), trimmed.
-    static func firstCommittee(_ text: String) -> String {
-        // The separators are ; and , (ASCII) and 、；， (E3 80 81, EF BC 9B, EF BC 8C): text
-        // without those bytes has nothing to split, and text that neither starts nor ends with
-        // whitespace nothing to trim. Both checks are on bytes; the Character-by-Character
-        // split and Foundation's trim took a tenth of a 100k-record run for 20,000 members.
-        let first: String
-        if text.utf8.contains(where: { $0 == 0x3B || $0 == 0x2C || $0 == 0xE3 || $0 == 0xEF }) {
-            first = text.split(whereSeparator: { ";；、,，".contains($0) }).first.map(String.init) ?? ""
-        } else {
-            first = text
-        }
-        if let a = first.unicodeScalars.first, let b = first.unicodeScalars.last,
-           !whitespace.contains(a), !whitespace.contains(b) {
-            return first
-        }
-        return first.trimmingCharacters(in: .whitespaces)
-    }
-    private static let whitespace = CharacterSet.whitespaces
+    /// The first of several 专委会 written in one cell (`经济委员会；提案委员会`), trimmed: the
+    /// home committee (``Member/list(_:)``, the one parse of a member list).
+    static func firstCommittee(_ text: String) -> String { Member.list(text).first ?? "" }
+
 
     /// Offices list 职务 from the top down; other roles follow by size.
     static let roleOrder = ["主席", "副主席", "秘书长", "副秘书长", "常委", "委员"]

@@ -132,8 +132,12 @@ extension HTMLWriter {
         // Multi-year conditions (两年不合格, 本届缺席三次 …): only when the rule file has them.
         if !rules.history.isEmpty {
             let flagged = s.rows.indices.filter { !s.run.results[s.rows[$0].resultIndex].history.isEmpty }
-            raw(heading("跨年度处理（\(esc(historyFlagNames))）", "Multi-year conditions (\(esc(historyFlagNames)))", count: flagged.count))
-            if !s.run.historyAvailable {
+            // Conditions on this period alone (得分低于 60 分的谈话) read no earlier results.
+            let across = rules.history.contains(where: \.readsEarlierPeriods)
+            raw(heading(across ? "跨年度处理（\(esc(historyFlagNames))）" : "考核结果的处理（\(esc(historyFlagNames))）",
+                        across ? "Multi-year conditions (\(esc(historyFlagNames)))" : "Follow-up on the results (\(esc(historyFlagNames)))",
+                        count: flagged.count))
+            if !s.run.historyAvailable, across {
                 raw("<p class=\"note\">\(t("本次未提供往年结果：此前各期按无记录处理，连续多年的条件不会成立，按届累计只计本期。", "No earlier results were given: earlier periods count as empty, multi-year conditions cannot hold and term counts cover this period only."))</p>\n")
             }
             list(flagged, columns: [.name, .id, .sector, .role, .score, .history, .grade])

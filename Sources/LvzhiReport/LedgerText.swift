@@ -143,7 +143,7 @@ public struct LedgerText {
                 : lang.pick("（\(dimension.zh)“\(r.rankScope)”中，共 \(r.rankedInScope) 人）",
                             " of \(r.rankedInScope) in \(dimension.en) '\(r.rankScope)'")
         }
-        var lines = [paint(lang.pick("\(m.name)（\(m.id)）", "\(m.name) (\(m.id))"), .bold)]
+        var lines = [paint(TerminalText.escape(lang.pick("\(m.name)（\(m.id)）", "\(m.name) (\(m.id))")), .bold)]
         if !facts.isEmpty { lines.append(facts.joined(separator: " · ")) }
         lines += [
             lang.pick("总分 ", "score ") + paint("\(r.score)", .bold) + " · \(rank) · "
@@ -162,6 +162,7 @@ public struct LedgerText {
 
     func section(_ c: Category, points: Points, entries: [LedgerEntry]) -> [String] {
         var limits: [String] = []
+        if let start = c.start { limits.append(lang.pick("\(start) 分起扣", "starts at \(start)")) }
         if let cap = c.cap { limits.append(lang.pick("上限 \(cap)", "cap \(cap)")) }
         if let floor = c.floor { limits.append(lang.pick("下限 \(floor)", "floor \(floor)")) }
         let title = paint(lang.pick("\(c.name)（\(c.id)）", "\(c.name) (\(c.id))"), .bold)
@@ -313,7 +314,8 @@ public struct LedgerText {
 
 extension String {
     /// Line breaks (in CSV titles) as spaces, for one-line display.
+    /// Other control characters (ESC, BEL …) escaped: they come from the inputs.
     fileprivate var replacingNewlines: String {
-        String(map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 })
+        TerminalText.escape(String(map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 }))
     }
 }

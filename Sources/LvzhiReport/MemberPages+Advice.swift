@@ -221,24 +221,34 @@ extension MemberPageWriter {
             let i = Int(e.rule)
             seen[i] += 1
             switch e.note {
-            case .skipped, .countLimited: break
+            case .skipped, .countLimited, .repeatedItem, .belowThreshold, .thresholdPaid: break
             default: counted[i] += 1
             }
             total[i] += e.points
             if e.record >= 0 && e.category >= 0 && Int(e.category) < catRaw.count { catRaw[Int(e.category)] += e.points }
         }
+        // A category that starts full counts its start (rules.md §3).
+        for e in r.ledger where e.category >= 0 && Int(e.category) < catRaw.count {
+            if case .categoryStart(let start, _) = e.note { catRaw[Int(e.category)] += start }
+        }
         let own = MemberPageContext.units(r, rules: rules, records: s.run.store.records)
         let categories = rules.categories
         func clamp(_ c: Int, _ v: Points) -> Points {
-            if let cap = categories[c].cap, v > cap { return cap }
-            if let floor = categories[c].floor, v < floor { return floor }
+            if let cap = categories[c].effectiveCap, v > cap { return cap }
+            if let floor = categories[c].effectiveFloor, v < floor { return floor }
             return v
         }
         /// Points the category adds when the rule adds `x`.
         func gain(_ c: Int, _ raw: Points, _ x: Points) -> Points { clamp(c, raw + x) - clamp(c, raw) }
         /// What the rule must add for the category to add `g`.
         func rawFor(_ c: Int, _ raw: Points, _ g: Points) -> Points { clamp(c, raw) + g - raw }
-        func ceilDiv(_ a: Points, _ b: Points) -> Int { a.raw <= 0 ? 0 : Int((a.raw + b.raw - 1) / b.raw) }
+        func ceilDiv(_ a: Points, _ b: Points) -> Int {
+            // ⌈a / b⌉ on exact values: records of `b` points each that add up to at least `a`.
+            guard a > .zero, b > .zero else { return 0 }
+            let q = a * Points(b.denominator, b.numerator)
+            guard !q.isOverflow else { return Int.max / 2 }
+            return Int((q.numerator + q.denominator - 1) / q.denominator)
+        }
 
         let (used, most) = ctx.peers(of: m)
         /// A rule the member can still score with: points per record, records that still
@@ -246,18 +256,20 @@ extension MemberPageWriter {
         struct Candidate { var rule: Int; var unit: Points; var free: Int; var records: Int; var room: Points }
         var candidates: [Candidate] = []
         for (i, rule) in rules.rules.enumerated() {
-            guard rule.points.raw > 0, rule.when.marks.isEmpty, (rule.when.levels ?? []).isEmpty, rule.when.expression == nil,
+            // A lump sum (at_least) or a condition on the item's signers is not one more record's worth.
+            guard rule.points > .zero, rule.atLeast == nil, !rule.when.testsSigners,
+                  rule.when.marks.isEmpty, (rule.when.levels ?? []).isEmpty, rule.when.expression == nil,
                   used?[i] ?? false, MemberConditions.match(rule.when, m) else { continue }
             // No more than the member in the same role who did the most.
             var records = max(0, (most?[i] ?? 0) - own[i])
             let free = min(records, max(0, (rule.skipFirst ?? 0) - seen[i]))
             records -= free
             if let mc = rule.maxCount { records = min(records, max(0, mc - counted[i])) }
-            var room = Points(raw: Int64(records) * rule.points.raw)
+            var room = rule.points * Points(records)
             if let cap = rule.cap { room = min(room, max(.zero, cap - total[i])) }
             let c = rule.category
             room = gain(c, catRaw[c], room)
-            guard room.raw > 0 else { continue }
+            guard room > .zero else { continue }
             candidates.append(Candidate(rule: i, unit: rule.points, free: free, records: records, room: room))
         }
         candidates.sort { a, b in
@@ -277,7 +289,7 @@ extension MemberPageWriter {
         for cand in candidates where cand.room >= gap {
             let c = rules.rules[cand.rule].category
             let n = ceilDiv(rawFor(c, catRaw[c], gap), cand.unit)
-            alone.append(Way(rule: cand.rule, unit: cand.unit, count: cand.free + n, gain: gain(c, catRaw[c], Points(raw: Int64(n) * cand.unit.raw)), closes: true))
+            alone.append(Way(rule: cand.rule, unit: cand.unit, count: cand.free + n, gain: gain(c, catRaw[c], cand.unit * Points(n)), closes: true))
         }
         alone.sort { a, b in
             if a.unit != b.unit { return a.unit > b.unit }
@@ -297,26 +309,26 @@ extension MemberPageWriter {
             var raws = catRaw
             var left = gap
             var plan: [Way] = []
-            for cand in candidates where left.raw > 0 {
+            for cand in candidates where left > .zero {
                 let c = rules.rules[cand.rule].category
                 let wanted = min(left, gain(c, raws[c], cand.room))
-                guard wanted.raw > 0 else { continue }
+                guard wanted > .zero else { continue }
                 let n = min(cand.records, ceilDiv(rawFor(c, raws[c], wanted), cand.unit))
                 guard n > 0 else { continue }
-                var added = Points(raw: Int64(n) * cand.unit.raw)
+                var added = cand.unit * Points(n)
                 added = min(added, cand.room)
                 let got = gain(c, raws[c], added)
-                guard got.raw > 0 else { continue }
+                guard got > .zero else { continue }
                 raws[c] += added
                 left -= got
                 plan.append(Way(rule: cand.rule, unit: cand.unit, count: cand.free + n, gain: got, closes: false))
             }
             raw("<p class=\"plan\">")
-            if left.raw > 0 {
+            if left > .zero {
                 // A strict target (more than a score) counts one ten-thousandth over it: not shown.
                 let short = strict ? left - Points(raw: 1) : left
                 let got = gap - left
-                if short.raw > 0 {
+                if short > .zero {
                     text(t("即使下面各项都做到，合计也只能再得 \(got) 分，仍差 \(short) 分\(strict ? "以上" : "")，本期达不到下一等次。",
                            "Even doing all of the following, only \(got) more points are possible: \(short) short\(strict ? " or more" : ""), so the next grade is out of reach this period."))
                 } else {
@@ -328,7 +340,7 @@ extension MemberPageWriter {
             }
             raw("</p>\n<ul class=\"ways\">\n")
             for w in plan {
-                raw(left.raw > 0 ? "<li>" : "<li class=\"ok\">")
+                raw(left > .zero ? "<li>" : "<li class=\"ok\">")
                 text(wayText(w))
                 raw("</li>\n")
             }

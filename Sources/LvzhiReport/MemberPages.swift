@@ -147,12 +147,13 @@ public enum MemberPages {
                 return lo..<min(count, lo + window)
             }
             let parts = ParallelSlots<[UInt8]>(count: lanes)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let decimals = Points.displayDecimals
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in Points.withDisplay(decimals: decimals) {
                 var w = MemberPageWriter(ctx)
                 w.o.reserveCapacity(ranges[lane].count * 12_288)
                 for i in ranges[lane] { w.page(ctx.order[i]) }
                 parts.set(lane, w.o)
-            }
+            } }
             for lane in 0..<lanes { buffer.append(contentsOf: parts.get(lane)) }
             start += lanes * window
         }
@@ -842,8 +843,7 @@ enum MemberConditions {
         if let v = c.memberGroups, !v.contains(m.group) { return false }
         if let v = c.memberParties, !v.contains(m.party) { return false }
         if let v = c.memberCommittees {
-            let mine = m.committee.split(whereSeparator: { ";；、,，".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
-            if !mine.contains(where: v.contains) { return false }
+            if !m.committees.contains(where: v.contains) { return false }
         }
         return true
     }
@@ -877,21 +877,8 @@ enum HTMLBytes {
         }
     }
 
-    /// `Points.description` without the string: `2`, `1.5`, `-0.25`.
-    static func points(_ p: Points, into o: inout [UInt8]) {
-        if p.raw < 0 { o.append(UInt8(ascii: "-")) }
-        let m = p.raw.magnitude
-        let scale = UInt64(Points.scale)
-        digits(m / scale, into: &o)
-        var frac = m % scale
-        guard frac != 0 else { return }
-        o.append(UInt8(ascii: "."))
-        var width = Points.fractionDigits
-        while frac % 10 == 0 { frac /= 10; width -= 1 }
-        let start = o.count
-        for _ in 0..<width { o.append(UInt8(ascii: "0") + UInt8(frac % 10)); frac /= 10 }
-        o[start...].reverse()
-    }
+    /// `Points.description` without the string: `2`, `1.5`, `-0.25` (``Points/display(decimals:into:)``).
+    static func points(_ p: Points, into o: inout [UInt8]) { p.display(decimals: Points.displayDecimals, into: &o) }
 
     static func digits(_ v: UInt64, into o: inout [UInt8]) {
         if v < 10 { o.append(UInt8(ascii: "0") + UInt8(v)); return }

@@ -17,6 +17,13 @@ public enum ReportSet {
     /// name and renamed into place when complete. The score command writes into a staging
     /// folder that is swapped into place as a whole (LvzhiJob's `OutputFolder`).
     public static func write(_ s: RunSummary, to dir: String, lang: Language, only: [String]? = nil) throws -> [String] {
+        // Every number shown is rounded by the rule file's `display.decimals` (Points.display).
+        try Points.withDisplay(decimals: s.run.rules.display.decimals) {
+            try writeFiles(s, to: dir, lang: lang, only: only)
+        }
+    }
+
+    private static func writeFiles(_ s: RunSummary, to dir: String, lang: Language, only: [String]?) throws -> [String] {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         let selected = outputNames.filter { only?.contains($0) ?? defaultOutputs.contains($0) }

@@ -115,12 +115,15 @@ extension CSVWriter: TableSink {}
 /// Writes `ledger.csv`: every ledger line of every member, in rank order — which rule gave
 /// which record how many points, and every cap, floor and veto that explains a total.
 public enum LedgerCSV {
-    /// The columns; `corrections` adds a trailing 复核 column (only when a corrections file was applied).
+    /// The columns; `corrections` adds a 复核 column (only when a corrections file was applied).
+    /// The last two carry the exact values (`10/3`) of 得分 and 规则分值, which are shown
+    /// rounded (`display.decimals`); a program reads them back with `Points(exact:)`.
     public static func header(_ lang: Language, corrections: Bool = false) -> [String] {
-        (lang == .zh
+        ((lang == .zh
             ? ["委员编号", "姓名", "记录编号", "日期", "类型", "状态", "角色", "级别", "标题", "规则编号", "规则", "类别", "得分", "规则分值", "说明代码", "说明", "来源"]
             : ["member_id", "name", "activity_id", "date", "kind", "status", "role", "level", "title", "rule_id", "rule", "category", "points", "nominal", "note", "explanation", "source"])
-            + (corrections ? [lang.pick("复核", "correction")] : [])
+            + (corrections ? [lang.pick("复核", "correction")] : []))
+            + [lang.pick("得分（精确）", "points_exact"), lang.pick("规则分值（精确）", "nominal_exact")]
     }
 
     public static func render(_ s: RunSummary, lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
@@ -188,6 +191,9 @@ public enum LedgerCSV {
         if s.hasCorrections {
             w.text(e.record >= 0 ? s.correctionOfRecord[e.record].map { s.run.corrections[$0].line(lang) } ?? "" : "")
         }
+        do {
+            w.text(e.points.exact); w.text(e.nominal.exact)
+        }
         w.endRow()
     }
 
@@ -221,11 +227,12 @@ public enum LedgerCSV {
                 return lo..<min(s.rows.count, lo + window)
             }
             let parts = ParallelSlots<[UInt8]>(count: lanes)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let decimals = Points.displayDecimals
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in Points.withDisplay(decimals: decimals) {
                 var w = CSVWriter(bom: false, into: ByteBuffer(capacity: 1 << 18))
                 renderRows(s, rows: ranges[lane], lang: lang, into: &w)
                 parts.set(lane, w.buffer.bytes)
-            }
+            } }
             for lane in 0..<lanes { buffer.append(contentsOf: parts.get(lane)) }
             start += lanes * window
         }

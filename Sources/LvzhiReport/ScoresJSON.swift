@@ -151,6 +151,7 @@ public enum ScoresJSON {
             key("committee"); str(m.committee); o.append(",")
             key("role"); str(m.role); o.append(",")
             key("score"); o.append(row.score.description); o.append(",")
+            key("score_exact"); str(row.score.exact); o.append(",")
             key("rank"); o.append(row.rank.map(String.init) ?? "null"); o.append(",")
             key("grade"); str(row.grade.name); o.append(",")
             key("color"); str(row.grade.color); o.append(",")
@@ -158,6 +159,12 @@ public enum ScoresJSON {
             for (c, cat) in rules.categories.enumerated() {
                 if c > 0 { o.append(",") }
                 key(cat.id); o.append(row.categoryPoints[c].description)
+            }
+            o.append("},")
+            key("categories_exact"); o.append("{")
+            for (c, cat) in rules.categories.enumerated() {
+                if c > 0 { o.append(",") }
+                key(cat.id); str(row.categoryPoints[c].exact)
             }
             o.append("},")
             key("ranked"); o.append(m.ranked ? "true" : "false"); o.append(",")

@@ -157,7 +157,7 @@ public struct RunSummary: Sendable {
         let earlier = hit.earlier.map { periodLabel($0, lang: lang) }
         let effect = c.effect.grade.map { lang.pick("，等次至多为\(rules.grades[$0].name)", ", graded at most \(rules.grades[$0].name)") } ?? ""
         switch c.test {
-        case .consecutiveGrade, .gradeInTerm, .bottomConsecutive:
+        case .consecutiveGrade, .gradeInTerm, .bottomConsecutive, .consecutiveScore:
             let periods = (earlier + (hit.current > 0 ? [lang.pick("本期", "this period")] : [])).joined(separator: lang.pick("、", ", "))
             return lang.pick("\(c.name)（\(periods)）→ \(c.effect.flag)\(effect)", "\(c.name) (\(periods)) → \(c.effect.flag)\(effect)")
         case .ruleCountInTerm:
@@ -173,13 +173,27 @@ public struct RunSummary: Sendable {
         case .ruleCapped(let cap): return lang.pick("已达本项上限 \(cap) 分", "rule cap \(cap) reached")
         case .countLimited(let max): return lang.pick("超过本项最多计 \(max) 次", "beyond the rule's limit of \(max) records")
         case .noRule: return lang.pick("无适用规则，计 0 分", "no rule applies; 0 points")
+        case .repeatedItem: return lang.pick("同一事项（关联编号相同）本项只计一次", "the same item (ref) counts once for this rule")
+        case .belowThreshold(let have, let need): return lang.pick("累计第 \(have) 次，满 \(need) 次计分", "\(have) so far; scores at \(need)")
+        case .thresholdReached(let need): return lang.pick("累计满 \(need) 次，计分", "\(need) reached; scores")
+        case .thresholdPaid: return lang.pick("已满次数计分，不再重复计", "already paid for reaching the count")
+        case .categoryStart(let start, let change):
+            let sign = change.isNegative ? "−" : "+"
+            let working = change.isZero ? "\(start)" : "\(start) \(sign) \(change.isNegative ? -change : change) = \(start + change)"
+            return lang.pick("本类 \(start) 分起算：\(working)", "the category starts at \(start): \(working)")
         case .veto(let v): return lang.pick("否决项：\(rules.vetoes[v].name)", "veto: \(rules.vetoes[v].name)")
         case .categoryCapped(let cap): return lang.pick("类别封顶 \(cap) 分", "category capped at \(cap)")
         case .categoryFloored(let floor): return lang.pick("类别扣分以 \(floor) 分为限", "category deductions stop at \(floor)")
         case .base: return lang.pick("基础分", "base score")
         case .scoreCapped(let max): return lang.pick("总分上限 \(max) 分", "total capped at \(max)")
         case .scoreFloored(let min): return lang.pick("总分下限 \(min) 分", "total floored at \(min)")
-        case .coauthorShare(let n): return lang.pick("\(n) 人共同完成，按分配方式计分", "shared by \(n) members")
+        case .coauthorShare(let s):
+            let who = s.rejected > 0
+                ? lang.pick("\(s.authors) 人共同完成，其中 \(s.rejected) 人的记录被拒收", "shared by \(s.authors) members, \(s.rejected) of whose records were rejected")
+                : lang.pick("\(s.authors) 人共同完成", "shared by \(s.authors) members")
+            let lead = s.leadless ? lang.pick("，本件没有第一提案人，第一提案人的一半不计", "; the item has no lead, the lead's half is not awarded") : ""
+            return who + lead + lang.pick("：\(s.nominal.exact) × \(s.share.exact)", ": \(s.nominal.exact) × \(s.share.exact)")
+        case .noLead: return lang.pick("本项仅计第一提案人，本件没有第一提案人", "only the lead author scores, and the item has no lead")
         case .notCredited(let max): return lang.pick("本项每件最多计 \(max) 人，未计入", "not credited: at most \(max) members per item")
         case .notLead: return lang.pick("本项仅计第一提案人", "only the lead author scores")
         case .skipped(let first): return lang.pick("前 \(first) 次不计分", "the first \(first) are not counted")
@@ -198,6 +212,11 @@ public struct RunSummary: Sendable {
         case .ruleCapped: "rule_capped"
         case .countLimited: "count_limited"
         case .noRule: "no_rule"
+        case .repeatedItem: "repeated_item"
+        case .belowThreshold: "below_threshold"
+        case .thresholdReached: "threshold_reached"
+        case .thresholdPaid: "threshold_paid"
+        case .categoryStart: "category_start"
         case .veto: "veto"
         case .categoryCapped: "category_capped"
         case .categoryFloored: "category_floored"
@@ -207,6 +226,7 @@ public struct RunSummary: Sendable {
         case .coauthorShare: "coauthor_share"
         case .notCredited: "not_credited"
         case .notLead: "not_lead"
+        case .noLead: "no_lead"
         case .skipped: "skipped"
         case .exclusiveDropped: "exclusive_dropped"
         case .requirementMissed: "requirement_missed"

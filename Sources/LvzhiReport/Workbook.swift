@@ -451,7 +451,7 @@ struct Book {
     /// `n / total` as exact decimal text rounded half up to four places (a fraction: 0.1234).
     static func share(_ n: Int, of total: Int) -> String {
         guard total > 0 else { return "0" }
-        return Points(n).divided(by: total).description
+        return Points(n).divided(by: total).display(decimals: 4)
     }
 }
 
@@ -493,7 +493,8 @@ struct StreamedTable: Sendable {
         let rows = rows(ofSheet: k)
         let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / Stream.batch))
         let slots = ParallelSlots<(bytes: Int, widths: [Int])>(count: lanes)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+        let decimals = Points.displayDecimals
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in Points.withDisplay(decimals: decimals) {
             let lo = rows.lowerBound + rows.count * lane / lanes
             let hi = rows.lowerBound + rows.count * (lane + 1) / lanes
             var w = SheetXML(firstRow: 3 + lo - rows.lowerBound)
@@ -508,7 +509,7 @@ struct StreamedTable: Sendable {
                 next = upTo
             }
             slots.set(lane, (bytes, w.widths))
-        }
+        } }
         var m = Measure(bodyBytes: head.out.count, widths: head.widths, columns: columns)
         for lane in 0..<lanes {
             let (bytes, widths) = slots.get(lane)

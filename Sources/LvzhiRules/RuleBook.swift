@@ -15,22 +15,23 @@ import LvzhiCore
 public enum RuleBook {
     /// The rules as Markdown.
     public static func render(_ rules: RuleSet, lang: Language = .zh) -> String {
-        Markdown.write(document(rules, lang: lang))
+        // A rule file's values have at most four places: the 细则 shows them as written.
+        Points.withDisplay(decimals: Points.fractionDigits) { Markdown.write(document(rules, lang: lang)) }
     }
 
     /// The rules as an HTML fragment (`<section class="rulebook">…</section>`); all text is escaped.
     public static func renderHTML(_ rules: RuleSet, lang: Language = .zh) -> String {
-        HTML.write(document(rules, lang: lang))
+        Points.withDisplay(decimals: Points.fractionDigits) { HTML.write(document(rules, lang: lang)) }
     }
 
     /// One rule in the words of the 细则: “提案立案（第一提案人），每件计 6 分，本项最多 10 分。”
     public static func describe(_ rule: Rule, in rules: RuleSet, lang: Language = .zh) -> String {
-        Phrasing(rules: rules, lang: lang).ruleSentence(rule)
+        Points.withDisplay(decimals: Points.fractionDigits) { Phrasing(rules: rules, lang: lang).ruleSentence(rule) }
     }
 
     /// One minimum requirement in the words of the 细则, with what happens when it is missed.
     public static func describe(_ requirement: Requirement, in rules: RuleSet, lang: Language = .zh) -> String {
-        Phrasing(rules: rules, lang: lang).requirementPhrase(requirement)
+        Points.withDisplay(decimals: Points.fractionDigits) { Phrasing(rules: rules, lang: lang).requirementPhrase(requirement) }
     }
 
     // MARK: - Document model
@@ -64,7 +65,10 @@ public enum RuleBook {
         if !rules.requirements.isEmpty { sections.append((lang.pick("最低要求", "Minimum requirements"), p.requirementsSection())) }
         if !rules.vetoes.isEmpty { sections.append((lang.pick("否决事项", "Vetoes"), p.vetoesSection())) }
         sections.append((lang.pick("等次评定", "Grades"), p.gradesSection()))
-        if !rules.history.isEmpty { sections.append((lang.pick("跨年度处理", "Across periods"), p.historySection())) }
+        if !rules.history.isEmpty {
+            let across = rules.history.contains(where: \.readsEarlierPeriods)
+            sections.append((across ? lang.pick("跨年度处理", "Across periods") : lang.pick("考核结果的处理", "What follows from the results"), p.historySection()))
+        }
         for (i, (title, body)) in sections.enumerated() {
             blocks.append(.section(lang.pick("\(chineseNumeral(i + 1))、\(title)", "\(i + 1). \(title)")))
             blocks += body
@@ -195,6 +199,14 @@ extension RuleBook {
         /// “本类最多计 30 分”, “本类最多扣 20 分”, “本类扣至 0 分为止”.
         func categoryLimits(_ c: Category) -> String? {
             var parts: [String] = []
+            if let start = c.start {
+                // “本类 50 分，按下列标准扣减，扣完为止”.
+                parts.append(lang.pick("本类 \(pts(start))，按下列标准扣减", "\(pts(start)), reduced by the items below"))
+                if let cap = c.cap, cap > start { parts.append(lang.pick("加分后最多 \(pts(cap))", "at most \(pts(cap)) with additions")) }
+                let floor = c.effectiveFloor ?? .zero
+                parts.append(floor.isZero ? lang.pick("扣完为止", "down to 0") : lang.pick("扣至 \(pts(floor))为止", "down to \(pts(floor))"))
+                return parts.joined(separator: comma)
+            }
             if let cap = c.cap { parts.append(lang.pick("本类最多计 \(pts(cap))", "at most \(pts(cap))")) }
             if let floor = c.floor {
                 if floor.isNegative { parts.append(lang.pick("本类最多扣 \(pts(-floor))", "at most \(pts(-floor)) deducted")) }
@@ -206,15 +218,26 @@ extension RuleBook {
 
         /// “提案立案（第一提案人），每件计 6 分，本项最多 10 分。”
         func ruleSentence(_ r: Rule) -> String {
+            // The author's own sentence (`text:`) is published as written.
+            if let t = r.text { return t.hasSuffix("。") || t.hasSuffix(".") ? t : t + stop }
             let (subject, unit) = ruleSubject(r)
-            let measure = measureWord(r.when.kinds)
+            let measure = measureWord(r.when.kinds ?? r.when.expression.flatMap { try? RuleExpression.compile($0).requiredKinds })
             let each = unit.map { lang.pick($0, "each (\($0))") }
                 ?? (r.basis == .quantity ? lang.pick("每单位数量", "per unit of quantity") : lang.pick("每\(measure)", "each"))
             var clauses = [subject + conditionQualifiers(r.when, mentionedIn: r.name)]
             if let skip = r.skipFirst, skip > 0 {
                 clauses.append(lang.pick("前 \(skip) \(measure)不计", "the first \(skip) are free"))
             }
+            if let need = r.atLeast {
+                // “参加视察、调研等活动 2 次以上的，计 30 分”.
+                clauses.append(r.basis == .quantity ? lang.pick("累计数量达到 \(need) 的", "once the quantity reaches \(need)")
+                                                    : lang.pick("累计 \(need) \(measure)以上的", "\(need) or more in the period"))
+                clauses.append(pointsPhrase(r.points, each: "", afterSkip: false))
+                if r.oncePerRef { clauses.append(lang.pick("同一事项只算一\(measure)", "one item counts once")) }
+                return sentence(clauses)
+            }
             clauses.append(pointsPhrase(r.points, each: each, afterSkip: (r.skipFirst ?? 0) > 0))
+            if r.oncePerRef { clauses.append(lang.pick("同一事项（关联编号相同的几条记录）只计一\(measure)", "one item (records sharing a ref) counts once")) }
             if let cap = r.cap { clauses.append(ruleCapPhrase(cap, deduction: r.points.isNegative)) }
             if let n = r.maxCount { clauses.append(maxCountPhrase(n, measure: measure)) }
             if let s = r.split { clauses.append(splitPhrase(s)) }
@@ -264,7 +287,11 @@ extension RuleBook {
                                              "on a joint item the \(lead) gets half and the others share the other half")
             case .equal: text = lang.pick("多人署名的由全部署名人平分", "a joint item's points are shared equally")
             case .fraction:
-                let f = s.fraction.map { "\(Points(raw: $0.raw * 100))%" } ?? ""
+                // 0.5 → 50%; a fraction with no exact percentage (1/3) as written.
+                let f = s.fraction.map { p in
+                    let percent = p * Points(100)
+                    return Points(exact: percent.display(decimals: Points.fractionDigits)) == percent ? "\(percent.display(decimals: Points.fractionDigits))%" : p.exact
+                } ?? ""
                 text = lang.pick("多人署名的每人计该分值的 \(f)", "on a joint item each author gets \(f)")
             case .full: text = lang.pick("多人署名的每人均计全分", "every author of a joint item gets the full points")
             }
@@ -295,13 +322,29 @@ extension RuleBook {
                 (c.memberGroups, "活动组", "group"), (c.memberParties, "党派", "party"),
             ]
             for (values, zh, en) in fields {
-                guard let values, !values.allSatisfy({ name.contains($0) }) else { continue }
+                guard var values, !values.allSatisfy({ !$0.isEmpty && name.contains($0) }) else { continue }
+                values = values.map { $0.isEmpty ? lang.pick("未填\(zh.isEmpty ? "职务" : zh)", "none") : $0 }
                 parts.append(lang.pick(zh.isEmpty ? values.joined(separator: "、") : "\(zh)为\(values.joined(separator: "或"))的委员",
                                        "members with \(en) \(values.joined(separator: " or "))"))
             }
-            if let e = c.expression { parts.append(lang.pick("且满足 \(e)", "where \(e)")) }
-            guard !parts.isEmpty else { return "" }
-            return lang.pick("（限\(parts.joined(separator: "；"))）", " (\(parts.joined(separator: "; ")) only)")
+            var out = parts.isEmpty ? [] : [lang.pick("限\(parts.joined(separator: "；"))", "\(parts.joined(separator: "; ")) only")]
+            if let lo = c.signersMin ?? c.signersMax.map({ _ in 1 }) {
+                let hi = c.signersMax
+                let who: String
+                switch (lo, hi) {
+                case (1, 1?): who = lang.pick("仅本人署名", "items the member signed alone")
+                case (let a, nil): who = lang.pick(" \(a) 人以上联名", "items signed by \(a) or more")
+                case (let a, let b?) where a == b: who = lang.pick(" \(a) 人联名", "items signed by \(a)")
+                case (let a, let b?): who = lang.pick(" \(a) 至 \(b) 人联名", "items signed by \(a) to \(b)")
+                }
+                out.append(lang.pick("限\(who)", "\(who) only"))
+            }
+            if let e = c.expression {
+                out.append(ExpressionWording.phrase(e, lang: lang).map { lang.pick("条件：\($0)", "where \($0)") }
+                           ?? lang.pick("条件：满足 \(e)", "where \(e)"))
+            }
+            guard !out.isEmpty else { return "" }
+            return lang.pick("（\(out.joined(separator: "；"))）", " (\(out.joined(separator: "; ")))")
         }
 
         /// The counting word for records of these kinds: 件 for proposals, 条 for reports, 次 otherwise.
@@ -400,11 +443,15 @@ extension RuleBook {
                 out.append(.paragraph(lang.pick("每届任期 \(term.years) 年，自 \(term.start) 起连续计算；“本届”指考核期间开始之日所在的一届。",
                                                 "A term lasts \(term.years) years, counted on from \(term.start); 'the term' is the one the period starts in.")))
             }
-            out.append(.paragraph(lang.pick("结合往年考核结果，委员有下列情形之一的，按下列规定处理：",
-                                            "Taking earlier results into account, a member in any of these cases is dealt with as stated:")))
+            let across = rules.history.contains(where: \.readsEarlierPeriods)
+            out.append(.paragraph(across ? lang.pick("结合往年考核结果，委员有下列情形之一的，按下列规定处理：",
+                                                     "Taking earlier results into account, a member in any of these cases is dealt with as stated:")
+                                         : lang.pick("委员有下列情形之一的，按下列规定处理：", "A member in any of these cases is dealt with as stated:")))
             out.append(.numbered(rules.history.map(historyPhrase)))
-            out.append(.paragraph(lang.pick("往年结果取自历年考核记录；没有往年记录的，只按本期情况认定。",
-                                            "Earlier results come from the stored results of past reviews; without them only this period counts.")))
+            if across {
+                out.append(.paragraph(lang.pick("往年结果取自历年考核记录；没有往年记录的，只按本期情况认定。",
+                                                "Earlier results come from the stored results of past reviews; without them only this period counts.")))
+            }
             return out
         }
 
@@ -418,8 +465,14 @@ extension RuleBook {
             }
             let what: String
             switch h.test {
+            case .consecutiveGrade(let g, 1):
+                what = lang.pick("本期考核等次为\(target(g))", "graded \(target(g)) in this period")
             case .consecutiveGrade(let g, let years):
                 what = lang.pick("连续 \(years) 个考核期（含本期）等次为\(target(g))", "graded \(target(g)) in \(years) periods in a row (this one included)")
+            case .consecutiveScore(let below, 1):
+                what = lang.pick("本期考核得分低于 \(pts(below))", "scored below \(pts(below)) in this period")
+            case .consecutiveScore(let below, let years):
+                what = lang.pick("连续 \(years) 个考核期（含本期）得分低于 \(pts(below))", "scored below \(pts(below)) in \(years) periods in a row (this one included)")
             case .bottomConsecutive(let share, let years):
                 let last: String
                 switch share {
@@ -437,7 +490,7 @@ extension RuleBook {
             }
             var effect = lang.pick("标注“\(h.effect.flag)”", "flagged '\(h.effect.flag)'")
             if let g = h.effect.grade { effect += lang.pick("，等次至多评为\(quoted(gradeName(g)))", ", graded at most \(quoted(gradeName(g)))") }
-            let label = h.name == h.id ? "" : lang.pick("\(h.name)：", "\(h.name): ")
+            let label = h.name == h.id || what.contains(h.name) ? "" : lang.pick("\(h.name)：", "\(h.name): ")
             return lang.pick("\(label)\(what)的，\(effect)。", "\(label)\(what): \(effect).")
         }
 

@@ -87,6 +87,13 @@ public enum RuleCases {
 
 /// The `cases:` parser: the style of ``RuleFileParser``, with its own diagnostic ids.
 struct CaseParser: YAMLDocumentParser {
+    /// An expected score: a decimal (`68.5`) or an exact fraction (`12460/183`), compared exactly.
+    mutating func exactPoints(_ node: Node, _ what: String) -> Points? {
+        guard let s = string(node, what) else { return nil }
+        if s.contains("/"), let p = Points(exact: s) { return p }
+        return points(node, what)
+    }
+
     let path: String
     let rules: RuleSet
     var diagnostics: [Diagnostic] = []
@@ -97,9 +104,9 @@ struct CaseParser: YAMLDocumentParser {
                                            duplicateKey: "T022", alias: "T020", notScalar: "T020", badNumber: "T024",
                                            badInteger: "T024", badFlag: "T024")
 
-    static let caseKeys = ["name", "period", "members", "records", "history", "expect", "expect_rejects"]
-    static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed", "flags"]
-    static let historyKeys = ["period", "grade", "score", "counts", "rank", "ranked"]
+    public static let caseKeys = ["name", "period", "members", "records", "history", "expect", "expect_rejects"]
+    public static let expectKeys = ["score", "grade", "color", "rank", "categories", "vetoed", "flags"]
+    public static let historyKeys = ["period", "grade", "score", "counts", "rank", "ranked"]
 
     init(path: String, rules: RuleSet) {
         self.path = path
@@ -256,7 +263,7 @@ struct CaseParser: YAMLDocumentParser {
                         if let g = string(f.value, "grade") {
                             if rules.gradeIndex(name: g) != nil { grade = g } else { unknownName(g, f.value, ("等次", "grade"), rules.grades.map(\.name)) }
                         }
-                    case "score": score = points(f.value, "score")
+                    case "score": score = exactPoints(f.value, "score")
                     case "rank", "ranked":
                         if let n = int(f.value, f.key) {
                             if n < 1 { error("T024", f.value, zh: "\(f.key) 应为正整数，实际为 \(n)", en: "\(f.key) must be a positive integer, got \(n)") }
@@ -334,9 +341,21 @@ struct CaseParser: YAMLDocumentParser {
                     error("T024", n, zh: "ranked 应为 是 或 否，实际为“\(s)”", en: "ranked must be yes or no, got '\(s)'")
                 }
             }
-            out.append(Member(id: id, name: text(.name).isEmpty ? id : text(.name), sector: text(.sector),
-                              committee: text(.committee), role: text(.role), group: text(.group), party: text(.party),
-                              joined: dates[0], left: dates[1], ranked: ranked, source: loc(item)))
+            let member = Member(id: id, name: text(.name).isEmpty ? id : text(.name), sector: text(.sector),
+                                committee: text(.committee), role: text(.role), group: text(.group), party: text(.party),
+                                joined: dates[0], left: dates[1], ranked: ranked, source: loc(item))
+            // A case member must fit the rule file's roster lists, as a roster row must.
+            if let (field, value, allowed) = rules.vocabulary.undeclaredValue(of: member) {
+                let f: MemberField = field == "role" ? .role : field == "sector" ? .sector : .committee
+                let guess = closest(value, in: allowed.filter { !$0.isEmpty })
+                let shown = allowed.map { $0.isEmpty ? "\"\"" : $0 }
+                let shownValue = value.isEmpty ? "为空" : "“\(value)”"
+                error("T028", values[f]?.1 ?? item, zh: "委员“\(id)”的\(f.chinese)\(shownValue)，不在规则文件的 roster 列表中，名册中这样的委员会被拒收",
+                      en: "member '\(id)': \(field) '\(value)' is not in the rule file's roster list; such a roster row is refused",
+                      hintZh: guess.map { "是否想写“\($0)”？" } ?? "可用：\(shown.joined(separator: "、"))" + (value.isEmpty ? "；要接受\(f.chinese)为空的委员，在列表中加 \"\"" : ""),
+                      hintEn: guess.map { "did you mean '\($0)'?" } ?? "allowed: \(shown.joined(separator: ", "))")
+            }
+            out.append(member)
         }
         return out
     }
@@ -382,7 +401,7 @@ struct CaseParser: YAMLDocumentParser {
                 let at = loc(f.value)
                 switch f.key {
                 case "score":
-                    if let p = points(f.value, "score") { checks.append(.init(expected: .score(p), location: at)) }
+                    if let p = exactPoints(f.value, "score") { checks.append(.init(expected: .score(p), location: at)) }
                 case "grade":
                     if let g = string(f.value, "grade") {
                         if rules.gradeIndex(name: g) != nil { checks.append(.init(expected: .grade(g), location: at)) }
@@ -409,7 +428,7 @@ struct CaseParser: YAMLDocumentParser {
                             unknownName(c.key, c.keyNode, ("类别", "category"), rules.categories.map(\.id))
                             continue
                         }
-                        if let p = points(c.value, "categories.\(c.key)") {
+                        if let p = exactPoints(c.value, "categories.\(c.key)") {
                             checks.append(.init(expected: .category(id: c.key, points: p), location: loc(c.value)))
                         }
                     }

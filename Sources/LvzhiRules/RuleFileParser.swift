@@ -46,6 +46,44 @@ struct RuleFileParser: YAMLDocumentParser {
         self.text = text
     }
 
+    /// The largest magnitude of any number of points in a rule file (points, caps, floors, base,
+    /// bounds, thresholds, deductions). With quantities of at most 1,000,000 (ingest) a record's
+    /// points then stay within 10^10 with a denominator dividing 10^8, so one record's value is
+    /// always exact in 64 bits; what sums and shares still cannot hold is the error P001.
+    static let valueLimit = Points(10_000)
+
+    /// An exact decimal with at most four fraction digits, within ±``valueLimit`` (R015, R017).
+    mutating func points(_ node: Node, _ what: String) -> Points? {
+        guard let s = string(node, what) else { return nil }
+        guard let p = Points(parsing: s) else {
+            error(Self.yamlIDs.badNumber, node, zh: Self.joined(what, "应为数字（最多四位小数），实际为“\(s)”"),
+                  en: "\(what) must be a number with at most four decimals, got '\(s)'",
+                  hintZh: "例如 2、-1.5、0.25", hintEn: "e.g. 2, -1.5, 0.25")
+            return nil
+        }
+        if p.magnitude > Self.valueLimit {
+            error("R017", node, zh: Self.joined(what, "超出允许的范围（绝对值不超过 10000），实际为“\(s)”"),
+                  en: "\(what) is out of range (at most 10000 in magnitude), got '\(s)'",
+                  hintZh: "分值、上限和门槛的绝对值不能超过 10000，以保证计算精确、不会溢出",
+                  hintEn: "points, caps and thresholds are limited to ±10000 so that arithmetic stays exact")
+            return nil
+        }
+        return p
+    }
+
+    /// A co-author fraction: a decimal (`0.5`) or an exact fraction (`1/3`), in (0, 1]. A decimal
+    /// with more than four places (`0.33333`) cannot be exact and is refused with a hint (R015).
+    mutating func fraction(_ node: Node, _ what: String) -> Points? {
+        guard let s = string(node, what) else { return nil }
+        guard let p = Points(exact: s) else {
+            error(Self.yamlIDs.badNumber, node, zh: Self.joined(what, "应为小数（最多四位）或分数，实际为“\(s)”，无法精确表示"),
+                  en: "\(what) must be a decimal with at most four places or a fraction, got '\(s)', which cannot be exact",
+                  hintZh: "例如 0.5、0.25，或写成分数 1/3", hintEn: "e.g. 0.5, 0.25, or a fraction such as 1/3")
+            return nil
+        }
+        return p
+    }
+
     // MARK: - Sections
 
     /// Files already being read up the `extends` chain (cycle detection).
@@ -56,9 +94,7 @@ struct RuleFileParser: YAMLDocumentParser {
     mutating func parse() -> RuleSet? {
         guard let root = compose(emptyHintZh: "规则文件至少要有 lvzhi、name、categories、rules 和 grades。",
                                  emptyHintEn: "A rule file needs at least lvzhi, name, categories, rules and grades.") else { return nil }
-        let top = ["lvzhi", "name", "version", "period", "extends", "score", "kinds", "marks", "categories", "rules", "exclusive",
-                   "requirements", "vetoes", "grades", "grading", "term", "history", "cases"]
-        guard let items = entries(root, "规则文件", en: "the rule file", allowed: top) else { return nil }
+        guard let items = entries(root, "规则文件", en: "the rule file", allowed: RuleFileKeys.top) else { return nil }
         var byKey: [String: (Node, Node)] = [:]
         for e in items { byKey[e.key] = (e.keyNode, e.value) }
 
@@ -95,7 +131,8 @@ struct RuleFileParser: YAMLDocumentParser {
             }
         }
 
-        if let (_, v) = byKey["score"], let es = entries(v, "score", allowed: ["base", "base_by_role", "min", "max"]) {
+        var roleKeys: [(String, Node)] = []
+        if let (_, v) = byKey["score"], let es = entries(v, "score", allowed: RuleFileKeys.score) {
             for e in es {
                 switch e.key {
                 case "base": r.base = points(e.value, "score.base") ?? .zero
@@ -103,7 +140,10 @@ struct RuleFileParser: YAMLDocumentParser {
                 case "max": r.maxScore = isNull(e.value) ? nil : points(e.value, "score.max")
                 case "base_by_role":
                     if let roles = entries(e.value, "score.base_by_role", allowed: nil) {
-                        for role in roles { if let p = points(role.value, "score.base_by_role.\(role.key)") { r.baseByRole[role.key] = p } }
+                        for role in roles {
+                            roleKeys.append((role.key, role.keyNode))
+                            if let p = points(role.value, "score.base_by_role.\(role.key)") { r.baseByRole[role.key] = p }
+                        }
                     }
                 default: break
                 }
@@ -117,7 +157,7 @@ struct RuleFileParser: YAMLDocumentParser {
             var kinds = Array(r.vocabulary.kinds.values).sorted { $0.name < $1.name }
             for e in es {
                 var k = Vocabulary.Kind(name: e.key)
-                if !isNull(e.value), let fields = entries(e.value, "kinds.\(e.key)", allowed: ["statuses", "roles", "levels"]) {
+                if !isNull(e.value), let fields = entries(e.value, "kinds.\(e.key)", allowed: RuleFileKeys.kind) {
                     for f in fields {
                         let list = strings(f.value, "kinds.\(e.key).\(f.key)")
                         switch f.key {
@@ -135,12 +175,15 @@ struct RuleFileParser: YAMLDocumentParser {
             r.vocabulary = Vocabulary(kinds: kinds, marks: marks)
         }
         if let (_, v) = byKey["marks"] { r.vocabulary.marks = strings(v, "marks") }
+        if let (_, v) = byKey["roster"] { parseRoster(v, into: &r.vocabulary) }
+        // base_by_role names roles; with a declared list each must be one of them.
+        for (role, node) in roleKeys { checkMemberValues([role], field: "member_role", vocabulary: r.vocabulary, nodes: [node]) }
 
         if let (keyNode, v) = byKey["categories"] {
             if case .sequence(let seq) = v {
                 var seen: Set<String> = []
                 for item in seq {
-                    guard let es = entries(item, "categories[]", allowed: ["id", "name", "cap", "floor"]) else { continue }
+                    guard let es = entries(item, "categories[]", allowed: RuleFileKeys.category) else { continue }
                     var c = Category(id: "", name: "", location: loc(item))
                     var idNode: Node = item
                     for e in es {
@@ -149,8 +192,25 @@ struct RuleFileParser: YAMLDocumentParser {
                         case "name": c.name = string(e.value, "category.name") ?? ""
                         case "cap": c.cap = isNull(e.value) ? nil : points(e.value, "category.cap")
                         case "floor": c.floor = isNull(e.value) ? nil : points(e.value, "category.floor")
+                        case "start":
+                            c.start = isNull(e.value) ? nil : points(e.value, "category.start")
+                            if let s = c.start, s <= .zero {
+                                error("R035", e.value, zh: "start 是本类的满分（从多少分起扣），应为正数，实际为 \(s)",
+                                      en: "'start' is the category's full points (deducted from), and must be positive, got \(s)",
+                                      hintZh: "如 start: 50 表示“会议 50 分，缺席一次扣 5 分，扣完为止”", hintEn: "e.g. start: 50 for '50 points, 5 off per absence, down to 0'")
+                                c.start = nil
+                            }
                         default: break
                         }
+                    }
+                    if let s = c.start, let cap = c.cap, cap < s {
+                        error("R036", item, zh: "类别“\(c.id)”的上限 cap（\(cap)）低于起始分 start（\(s)），起始分永远计不满",
+                              en: "category '\(c.id)': cap (\(cap)) is below start (\(s)), so the start can never count in full",
+                              hintZh: "删去 cap（起始分就是上限），或调低 start", hintEn: "remove cap (start is the cap), or lower start")
+                    }
+                    if let s = c.start, let floor = c.floor, floor > s {
+                        error("R036", item, zh: "类别“\(c.id)”的下限 floor（\(floor)）高于起始分 start（\(s)），扣分不会起作用",
+                              en: "category '\(c.id)': floor (\(floor)) is above start (\(s)); deductions can never apply")
                     }
                     if c.id.isEmpty { error("R030", item, zh: "类别缺少 id", en: "category without an id"); continue }
                     if !seen.insert(c.id).inserted {
@@ -223,7 +283,7 @@ struct RuleFileParser: YAMLDocumentParser {
         if let (keyNode, v) = byKey["vetoes"] {
             if case .sequence(let seq) = v {
                 for item in seq {
-                    guard let es = entries(item, "vetoes[]", allowed: ["id", "name", "when", "grade"]) else { continue }
+                    guard let es = entries(item, "vetoes[]", allowed: RuleFileKeys.veto) else { continue }
                     var id = "", name = "", when = Condition(), grade: Int?
                     for e in es {
                         switch e.key {
@@ -245,6 +305,19 @@ struct RuleFileParser: YAMLDocumentParser {
         }
 
         if let (_, v) = byKey["term"] { r.term = parseTerm(v) ?? r.term }
+        if let (_, v) = byKey["display"], let es = entries(v, "display", allowed: RuleFileKeys.display) {
+            for e in es where e.key == "decimals" {
+                if let d = int(e.value, "display.decimals") {
+                    if d > Points.fractionDigits {
+                        error("R018", e.value, zh: "display.decimals 应为 0 到 4 的整数（报告中显示的小数位数），实际为 \(d)",
+                              en: "display.decimals must be a whole number from 0 to 4 (decimal places shown), got \(d)",
+                              hintZh: "默认 2；分数本身总是精确的，只在显示时四舍五入", hintEn: "the default is 2; scores are exact and rounded only when shown")
+                    } else {
+                        r.display.decimals = d
+                    }
+                }
+            }
+        }
         if let (keyNode, v) = byKey["history"] {
             if case .sequence(let seq) = v {
                 var seen: Set<String> = []
@@ -267,7 +340,7 @@ struct RuleFileParser: YAMLDocumentParser {
                   hintEn: "add e.g. term: {start: 2023-01-01, years: 5} (the term's first day and its length in years)")
         }
 
-        if let (_, v) = byKey["grading"], let es = entries(v, "grading", allowed: ["scope", "partial_period"]) {
+        if let (_, v) = byKey["grading"], let es = entries(v, "grading", allowed: RuleFileKeys.grading) {
             for e in es {
                 guard let s = string(e.value, "grading.\(e.key)") else { continue }
                 switch e.key {
@@ -306,7 +379,8 @@ struct RuleFileParser: YAMLDocumentParser {
                   en: "extends forms a cycle: \((chain + [resolved]).joined(separator: " → "))")
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
+        guard SafeFile.nonRegularKind(resolved) == nil,
+              let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
             error("R027", node, zh: "无法读取基础规则文件“\(rel)”", en: "cannot read base rule file '\(rel)'")
             return nil
         }
@@ -346,7 +420,7 @@ struct RuleFileParser: YAMLDocumentParser {
         var grades: [Grade] = []
         var nodes: [Node] = []
         for item in seq {
-            guard let es = entries(item, "grades[]", allowed: ["name", "color", "hex", "min", "top", "bottom", "name_en", "color_en"]) else { continue }
+            guard let es = entries(item, "grades[]", allowed: RuleFileKeys.grade) else { continue }
             var g = Grade(name: "", color: "", hex: "#888888", min: nil)
             for e in es {
                 switch e.key {
@@ -431,7 +505,7 @@ struct RuleFileParser: YAMLDocumentParser {
     }
 
     mutating func parseExclusive(_ item: Node, rules: [Rule]) -> ExclusiveGroup? {
-        guard let es = entries(item, "exclusive[]", allowed: ["id", "name", "rules", "per"]) else { return nil }
+        guard let es = entries(item, "exclusive[]", allowed: RuleFileKeys.exclusive) else { return nil }
         var id = "", name = "", members: [[Int]] = [], scope = ExclusiveGroup.Scope.member
         for e in es {
             switch e.key {
@@ -479,7 +553,7 @@ struct RuleFileParser: YAMLDocumentParser {
 
     /// `term: {start: 2023-01-01, years: 5}`.
     mutating func parseTerm(_ node: Node) -> Term? {
-        guard let es = entries(node, "term", allowed: ["start", "years"]) else { return nil }
+        guard let es = entries(node, "term", allowed: RuleFileKeys.term) else { return nil }
         var start: Day?, years: Int?
         for e in es {
             switch e.key {
@@ -515,19 +589,19 @@ struct RuleFileParser: YAMLDocumentParser {
 
     /// One entry of `history:` — a condition over several periods and its effect.
     mutating func parseHistory(_ item: Node, rules r: RuleSet) -> HistoryCondition? {
-        guard let es = entries(item, "history[]", allowed: ["id", "name", "when", "effect"]) else { return nil }
+        guard let es = entries(item, "history[]", allowed: RuleFileKeys.history) else { return nil }
         var id = "", name = ""
         var test: HistoryCondition.Test?
         var flag: String?, grade: Int?
-        var hasWhen = false, hasEffect = false, whenBroken = false
+        var hasWhen = false, hasEffect = false, whenBroken = false, oneYear = false
         for e in es {
             switch e.key {
             case "id": id = string(e.value, "history.id") ?? ""
             case "name": name = string(e.value, "history.name") ?? ""
             case "when":
                 hasWhen = true
-                guard let ws = entries(e.value, "history.when", allowed: ["grade", "years", "rule", "in_term", "bottom"]) else { whenBroken = true; continue }
-                var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?, bottom: Share?
+                guard let ws = entries(e.value, "history.when", allowed: RuleFileKeys.historyWhen) else { whenBroken = true; continue }
+                var gradeTest: HistoryCondition.GradeTest?, years: Int?, rule: Int?, inTerm: Int?, bottom: Share?, below: Points?
                 var broken = false
                 for w in ws {
                     switch w.key {
@@ -547,6 +621,8 @@ struct RuleFileParser: YAMLDocumentParser {
                         }
                     case "bottom":
                         if let sh = share(w.value, what: "history.when.bottom") { bottom = sh } else { broken = true }
+                    case "score_below":
+                        if let p = points(w.value, "history.when.score_below") { below = p } else { broken = true }
                     case "years", "in_term":
                         guard let n = int(w.value, "history.when.\(w.key)") else { broken = true; continue }
                         if n < 1 || n > 100 {
@@ -558,7 +634,12 @@ struct RuleFileParser: YAMLDocumentParser {
                     }
                 }
                 if broken { whenBroken = true; continue }
+                if years == 1 { oneYear = true }
+                // A grade or a score without `years` is a condition on this period alone.
+                if years == nil, inTerm == nil, rule == nil, bottom == nil, gradeTest != nil || below != nil { years = 1 }
                 switch (gradeTest, years, rule, inTerm) {
+                case (nil, let y?, nil, nil) where below != nil && bottom == nil: test = .consecutiveScore(below: below!, years: y)
+                case (_, _, _, _) where below != nil: test = nil
                 case (nil, let y?, nil, nil) where bottom != nil: test = .bottomConsecutive(bottom!, years: y)
                 case (_, _, _, _) where bottom != nil: test = nil
                 case (let g?, let y?, nil, nil): test = .consecutiveGrade(g, years: y)
@@ -567,14 +648,14 @@ struct RuleFileParser: YAMLDocumentParser {
                 default: break
                 }
                 if test == nil {
-                    error("R112", e.value, zh: "跨年度条件的写法应为 {grade: 等次, years: N}（连续 N 期）、{grade: 等次, in_term: N}（本届 N 期）、{rule: 规则id, in_term: N}（本届累计 N 条）或 {bottom: 10 或 5%, years: N}（连续 N 期排名在后）",
-                          en: "write {grade: NAME, years: N} (N periods in a row), {grade: NAME, in_term: N} (N periods in the term), {rule: ID, in_term: N} (N records in the term) or {bottom: 10 or 5%, years: N} (bottom N periods running)",
+                    error("R112", e.value, zh: "跨年度条件的写法应为 {grade: 等次}（本期）、{score_below: 60}（本期得分低于）、{score_below: 60, years: N}（连续 N 期得分低于）、{grade: 等次, years: N}（连续 N 期）、{grade: 等次, in_term: N}（本届 N 期）、{rule: 规则id, in_term: N}（本届累计 N 条）或 {bottom: 10 或 5%, years: N}（连续 N 期排名在后）",
+                          en: "write {grade: NAME} (this period), {score_below: 60} (this period's score below), {score_below: 60, years: N} (below in N periods in a row), {grade: NAME, years: N} (N periods in a row), {grade: NAME, in_term: N} (N periods in the term), {rule: ID, in_term: N} (N records in the term) or {bottom: 10 or 5%, years: N} (bottom N periods running)",
                           hintZh: "如 when: {grade: 不合格, years: 2} 表示连续两年不合格", hintEn: "e.g. when: {grade: 不合格, years: 2} for two 不合格 in a row")
                     whenBroken = true
                 }
             case "effect":
                 hasEffect = true
-                guard let fx = entries(e.value, "history.effect", allowed: ["flag", "grade"]) else { continue }
+                guard let fx = entries(e.value, "history.effect", allowed: RuleFileKeys.historyEffect) else { continue }
                 for f in fx {
                     switch f.key {
                     case "flag":
@@ -607,11 +688,13 @@ struct RuleFileParser: YAMLDocumentParser {
         }
         guard !whenBroken, let test else { return nil }
         let label = name.isEmpty ? id : name
-        return HistoryCondition(id: id, name: label, test: test, effect: .init(flag: flag ?? label, grade: grade), location: loc(item))
+        var condition = HistoryCondition(id: id, name: label, test: test, effect: .init(flag: flag ?? label, grade: grade), location: loc(item))
+        condition.wroteOneYear = oneYear
+        return condition
     }
 
     mutating func parseRequirement(_ item: Node, grades: [Grade], vocabulary: Vocabulary) -> Requirement? {
-        guard let es = entries(item, "requirements[]", allowed: ["id", "name", "when", "min", "count", "applies_to", "effect"]) else { return nil }
+        guard let es = entries(item, "requirements[]", allowed: RuleFileKeys.requirement) else { return nil }
         var id = "", name = "", when: Condition?, min = Points.one, byQuantity = false, applies: Condition?, effect: Requirement.Effect?
         for e in es {
             switch e.key {
@@ -630,7 +713,7 @@ struct RuleFileParser: YAMLDocumentParser {
                 }
             case "applies_to": applies = parseCondition(e.value, vocabulary: vocabulary, scope: .member)
             case "effect":
-                guard let fx = entries(e.value, "requirement.effect", allowed: ["cap_grade", "grade", "deduct", "flag"]) else { continue }
+                guard let fx = entries(e.value, "requirement.effect", allowed: RuleFileKeys.requirementEffect) else { continue }
                 if fx.count != 1 {
                     error("R092", e.value, zh: "effect 只能写一种后果：cap_grade、grade、deduct 或 flag",
                           en: "effect takes exactly one of cap_grade, grade, deduct, flag")
@@ -671,14 +754,22 @@ struct RuleFileParser: YAMLDocumentParser {
     }
 
     mutating func parseRule(_ item: Node, categories: [Category], vocabulary: Vocabulary, kindNodes: [String: Node]) -> Rule? {
-        guard let es = entries(item, "rules[]", allowed: ["id", "name", "category", "when", "points", "per", "cap", "max_count",
-                                                          "once", "skip_first", "split"]) else { return nil }
+        guard let es = entries(item, "rules[]", allowed: RuleFileKeys.rule) else { return nil }
         var id = "", name = "", category: Int?, when: Condition?, pts: Points?, basis = PointsBasis.record
-        var cap: Points?, maxCount: Int?, skipFirst: Int?, split: CoauthorSplit?
+        var cap: Points?, maxCount: Int?, skipFirst: Int?, split: CoauthorSplit?, text: String?
+        var oncePerRef = false, atLeast: Points?, atLeastNode: Node?
         for e in es {
             switch e.key {
             case "id": id = string(e.value, "rule.id") ?? ""
             case "name": name = string(e.value, "rule.name") ?? ""
+            case "text":
+                if let t = string(e.value, "rule.text") {
+                    if t.trimmingSpaces.isEmpty {
+                        error("R063", e.value, zh: "text 应写这条规则公布时的一句话，不能为空",
+                              en: "'text' is the rule's published sentence and cannot be empty",
+                              hintZh: "如 text: 全年第一提案人立案 3 件以上的，每件另加 2 分", hintEn: "e.g. text: 2 more points per proposal for 3 or more")
+                    } else { text = t.trimmingSpaces }
+                }
             case "category":
                 if let c = string(e.value, "rule.category") {
                     category = categories.firstIndex { $0.id == c }
@@ -709,6 +800,23 @@ struct RuleFileParser: YAMLDocumentParser {
                 if let once = bool(e.value, "rule.once"), once { maxCount = 1 }
             case "skip_first": skipFirst = int(e.value, "rule.skip_first")
             case "split": split = parseSplit(e.value)
+            case "once_per":
+                if let s = string(e.value, "rule.once_per") {
+                    if s == "ref" { oncePerRef = true } else {
+                        error("R064", e.value, zh: "once_per 只能写 ref（同一事项，即关联编号相同的几条记录，本项只计一次），实际为“\(s)”",
+                              en: "once_per takes ref (one item, the records sharing a ref, counts once for this rule), got '\(s)'",
+                              hintZh: "每人每期只计一次请写 once: true", hintEn: "for once per member and period write once: true")
+                    }
+                }
+            case "at_least":
+                atLeastNode = e.value
+                if let n = points(e.value, "rule.at_least") {
+                    if n <= .zero {
+                        error("R066", e.value, zh: "at_least 是计分所需的次数（或数量），应大于 0，实际为 \(n)",
+                              en: "at_least is the number of records (or quantity) needed, and must be above 0, got \(n)",
+                              hintZh: "如 at_least: 2 表示“2 次以上得 30 分”", hintEn: "e.g. at_least: 2 for '30 points for 2 or more'")
+                    } else { atLeast = n }
+                }
             default: break
             }
         }
@@ -728,13 +836,27 @@ struct RuleFileParser: YAMLDocumentParser {
                         basis: basis, cap: cap, maxCount: maxCount, location: loc(item))
         rule.skipFirst = skipFirst
         rule.split = split
+        rule.text = text
+        rule.oncePerRef = oncePerRef
+        rule.atLeast = atLeast
+        if atLeast != nil {
+            // A lump sum is paid once and to the member alone: limits on counting or sharing do not apply.
+            let clashing = ["once", "max_count", "skip_first", "split", "cap"].filter { k in es.contains { $0.key == k } }
+            if !clashing.isEmpty {
+                error("R067", atLeastNode, zh: "at_least 的规则达到次数时一次性计分，不能再写 \(clashing.joined(separator: "、"))",
+                      en: "a rule with at_least pays once when the count is reached; it cannot also have \(clashing.joined(separator: ", "))",
+                      hintZh: "删去 \(clashing.joined(separator: "、"))；要分档计分请写几条规则（如 at_least: 2 计 30 分、at_least: 4 另加 10 分）",
+                      hintEn: "remove \(clashing.joined(separator: ", ")); for tiers write several rules")
+            }
+        }
         return rule
     }
 
     mutating func parseSplit(_ node: Node) -> CoauthorSplit? {
-        guard let es = entries(node, "split", allowed: ["policy", "fraction", "lead_role", "max_credited"]) else { return nil }
+        guard let es = entries(node, "split", allowed: RuleFileKeys.split) else { return nil }
         var split = CoauthorSplit(policy: .full)
         var hasPolicy = false
+        var fractionWritten = false
         for e in es {
             switch e.key {
             case "policy":
@@ -746,9 +868,13 @@ struct RuleFileParser: YAMLDocumentParser {
                     }
                 }
             case "fraction":
-                if let f = points(e.value, "split.fraction") {
+                fractionWritten = true
+                if let f = fraction(e.value, "split.fraction") {
                     if f <= .zero || f > .one {
-                        error("R086", e.value, zh: "fraction 应在 0 和 1 之间（如 0.5）", en: "'fraction' must be between 0 and 1 (e.g. 0.5)")
+                        error("R086", e.value, zh: "fraction 应大于 0、不超过 1（如 0.5），实际为 \(f)",
+                              en: "'fraction' must be above 0 and at most 1 (e.g. 0.5), got \(f)",
+                              hintZh: f.isZero ? "fraction: 0 表示联名人不计分：只计第一提案人请写 policy: lead_only" : "每人得分值的几分之几，如一半写 0.5",
+                              hintEn: f.isZero ? "fraction 0 would give co-signers nothing: for the lead alone write policy: lead_only" : "the share each author gets, e.g. 0.5 for half")
                     } else { split.fraction = f }
                 }
             case "lead_role": split.leadRoles = strings(e.value, "split.lead_role") ?? split.leadRoles
@@ -760,19 +886,35 @@ struct RuleFileParser: YAMLDocumentParser {
             error("R087", node, zh: "split 缺少分配方式 policy", en: "'split' needs a 'policy'")
             return nil
         }
-        if split.policy == .fraction, split.fraction == nil {
+        if split.policy == .fraction, split.fraction == nil, !fractionWritten {
             error("R088", node, zh: "policy: fraction 需要写 fraction（如 0.5）", en: "policy fraction needs 'fraction' (e.g. 0.5)")
             return nil
         }
+        if split.policy == .fraction, split.fraction == nil { return nil } // R086 said why
+
         return split
     }
 
     mutating func parseCondition(_ node: Node, vocabulary: Vocabulary, scope: ExpressionScope = .record) -> Condition? {
-        guard let es = entries(node, "when", allowed: ["kind", "status", "role", "level", "marks", "member_role", "member_sector",
-                                                       "member_committee", "member_group", "member_party", "expr"]) else { return nil }
+        guard let es = entries(node, "when", allowed: RuleFileKeys.condition) else { return nil }
         var c = Condition()
         var kindValueNodes: [Node] = []
-        for e in es {
+        for e in es where e.key == "signers" || e.key == "sole" {
+            if scope == .member {
+                error("R079", e.keyNode, zh: "\(e.key) 是对一条记录所属事项的条件（几人署名），不能用于 applies_to",
+                      en: "\(e.key) tests the item a record belongs to (how many signed it) and cannot be used in applies_to")
+                continue
+            }
+            if es.contains(where: { $0.key == "signers" }) && es.contains(where: { $0.key == "sole" }) {
+                if e.key == "sole" {
+                    error("R078", e.keyNode, zh: "signers 和 sole 只能写一个（sole: true 就是 signers: 1）",
+                          en: "write signers or sole, not both (sole: true is signers: 1)")
+                }
+                continue
+            }
+            parseSigners(e.key, e.value, into: &c)
+        }
+        for e in es where e.key != "signers" && e.key != "sole" {
             let list = strings(e.value, "when.\(e.key)")
             switch e.key {
             case "kind":
@@ -794,7 +936,8 @@ struct RuleFileParser: YAMLDocumentParser {
                 }
                 c.expression = scalar.string
                 c.expressionScope = scope
-                compileExpression(scalar, scope: scope, vocabulary: vocabulary)            default: break
+                compileExpression(scalar, scope: scope, vocabulary: vocabulary)
+            default: break
             }
         }
         // Check values against the declared vocabulary, so a typo is caught before any data is read.
@@ -809,6 +952,13 @@ struct RuleFileParser: YAMLDocumentParser {
             checkValues(c.statuses, field: "status", label: ("状态", "status"), kinds: kinds, vocabulary: vocabulary, node: node) { $0.statuses }
             checkValues(c.roles, field: "role", label: ("角色", "role"), kinds: kinds, vocabulary: vocabulary, node: node) { $0.roles }
             checkValues(c.levels, field: "level", label: ("级别", "level"), kinds: kinds, vocabulary: vocabulary, node: node) { $0.levels }
+        }
+        for key in ["member_role", "member_sector", "member_committee"] {
+            guard let valueNode = valueNode(node, key: key) else { continue }
+            let values = key == "member_role" ? c.memberRoles : key == "member_sector" ? c.memberSectors : c.memberCommittees
+            let nodes: [Node]
+            if case .sequence(let s) = valueNode { nodes = Array(s) } else { nodes = [valueNode] }
+            checkMemberValues(values ?? [], field: key, vocabulary: vocabulary, nodes: nodes)
         }
         if let marks = vocabulary.marks {
             for m in c.marks where !marks.contains(m) {
@@ -865,6 +1015,77 @@ struct RuleFileParser: YAMLDocumentParser {
                       hintZh: guess.map { "是否想写“\($0)”？" } ?? "可用的\(label.0)：\(candidates.joined(separator: "、"))",
                       hintEn: guess.map { "did you mean '\($0)'?" } ?? "allowed: \(candidates.joined(separator: ", "))")
             }
+        }
+    }
+
+    /// `signers: 1`, `signers: {min: 2, max: 5}` or `sole: true|false`.
+    mutating func parseSigners(_ key: String, _ node: Node, into c: inout Condition) {
+        if key == "sole" {
+            guard let b = bool(node, "when.sole") else { return }
+            if b { c.signersMin = 1; c.signersMax = 1 } else { c.signersMin = 2 }
+            return
+        }
+        var lo: Int?, hi: Int?
+        if case .mapping = node {
+            guard let es = entries(node, "when.signers", allowed: RuleFileKeys.signers) else { return }
+            for e in es {
+                guard let n = int(e.value, "when.signers.\(e.key)") else { return }
+                if e.key == "min" { lo = n } else { hi = n }
+            }
+        } else {
+            guard let n = int(node, "when.signers") else { return }
+            lo = n
+            hi = n
+        }
+        if (lo ?? 1) < 1 || (hi ?? 1) < 1 || (lo ?? 1) > (hi ?? Int.max) || (lo == nil && hi == nil) {
+            error("R078", node, zh: "signers 是同一事项的署名人数：写 1（个人）、{min: 2}（联名）或 {min: 2, max: 5}，至少为 1 且 min 不大于 max",
+                  en: "signers is the number of members who signed the item: 1 (alone), {min: 2} (joint) or {min: 2, max: 5}; at least 1, min not above max")
+            return
+        }
+        c.signersMin = lo
+        c.signersMax = hi
+    }
+
+    /// `roster: {roles: [...], sectors: [...], committees: [...]}`: the values the roster may hold.
+    mutating func parseRoster(_ node: Node, into vocabulary: inout Vocabulary) {
+        guard let es = entries(node, "roster", allowed: RuleFileKeys.roster) else { return }
+        for e in es {
+            guard case .sequence = e.value else {
+                error("R077", e.value, zh: "roster.\(e.key) 应为列表，如 [主席, 副主席, 常委, 委员]",
+                      en: "roster.\(e.key) must be a list, e.g. [主席, 副主席, 常委, 委员]")
+                continue
+            }
+            let list = (strings(e.value, "roster.\(e.key)") ?? []).map(\.trimmingSpaces)
+            if list.isEmpty {
+                error("R077", e.value, zh: "roster.\(e.key) 是空列表，名册中的每位委员都会被拒收",
+                      en: "roster.\(e.key) is empty: every member of the roster would be rejected",
+                      hintZh: "列出允许的值；不想检查时删去这一行", hintEn: "list the allowed values, or remove the line to check nothing")
+                continue
+            }
+            switch e.key {
+            case "roles": vocabulary.memberRoles = list
+            case "sectors": vocabulary.memberSectors = list
+            default: vocabulary.memberCommittees = list
+            }
+        }
+    }
+
+    /// R076: a 职务, 界别 or 专委会 that the rule file's `roster` does not declare.
+    mutating func checkMemberValues(_ values: [String], field: String, vocabulary: Vocabulary, nodes: [Node]) {
+        let (declared, zh, key): ([String]?, String, String) = switch field {
+        case "member_role": (vocabulary.memberRoles, "职务", "roles")
+        case "member_sector": (vocabulary.memberSectors, "界别", "sectors")
+        default: (vocabulary.memberCommittees, "专委会", "committees")
+        }
+        guard let declared else { return }
+        for (i, v) in values.enumerated() where !declared.contains(v) {
+            let guess = closest(v, in: declared.filter { !$0.isEmpty })
+            let shown = declared.map { $0.isEmpty ? "\"\"" : $0 }
+            error("R076", i < nodes.count ? nodes[i] : nodes.first,
+                  zh: "未声明的\(zh)\(v.isEmpty ? "（空）" : "“\(v)”")（roster.\(key) 中没有），这一项永远不会生效",
+                  en: "undeclared \(field.dropFirst(7)) '\(v)' (not in roster.\(key)); this can never apply",
+                  hintZh: guess.map { "是否想写“\($0)”？" } ?? "已声明的\(zh)：\(shown.joined(separator: "、"))",
+                  hintEn: guess.map { "did you mean '\($0)'?" } ?? "declared: \(shown.joined(separator: ", "))")
         }
     }
 

@@ -34,6 +34,8 @@ public struct RuleSet: Sendable {
     public var term: Term?
     /// Conditions over several periods (两年不合格, 本届缺席三次 …), in file order.
     public var history: [HistoryCondition] = []
+    /// How numbers are shown in the outputs (`display:`); scores themselves are exact.
+    public var display = DisplaySettings()
 
     public init(formatVersion: Int = 1, name: String, version: String, path: String, period: Period? = nil,
                 base: Points = .zero, minScore: Points? = nil, maxScore: Points? = nil,
@@ -65,6 +67,14 @@ public struct RuleSet: Sendable {
     public func gradeIndex(name: String) -> Int? { grades.firstIndex { $0.name == name } }
 }
 
+/// How the outputs show numbers: every score is exact, and is rounded only where it is shown, by
+/// one rule (``Points/display(decimals:)``: half away from zero, trailing zeros dropped).
+public struct DisplaySettings: Sendable, Equatable {
+    /// Decimal places shown (0–4, default 2).
+    public var decimals: Int = Points.defaultDisplayDecimals
+    public init(decimals: Int = Points.defaultDisplayDecimals) { self.decimals = decimals }
+}
+
 /// A scoring area (会议活动, 提案, 社情民意 …) with optional cap and floor.
 public struct Category: Sendable, Equatable {
     public var id: String
@@ -73,7 +83,16 @@ public struct Category: Sendable, Equatable {
     public var cap: Points?
     /// The least this category can contribute (e.g. deductions stop at 0 or at −20).
     public var floor: Points?
+    /// A category that starts full and is deducted (会议 50 分，缺席一次扣 5 分，扣完为止): the
+    /// category counts `start` plus its rules' points, at most `cap` (default `start`) and at
+    /// least `floor` (default 0).
+    public var start: Points?
     public var location: SourceLocation?
+
+    /// The cap that applies: the written one, or the starting points of a category that starts full.
+    public var effectiveCap: Points? { cap ?? start }
+    /// The floor that applies: the written one, or 0 for a category that starts full.
+    public var effectiveFloor: Points? { floor ?? (start != nil ? .zero : nil) }
 
     public init(id: String, name: String, cap: Points? = nil, floor: Points? = nil, location: SourceLocation? = nil) {
         self.id = id
@@ -107,6 +126,13 @@ public struct Condition: Sendable, Equatable {
     public var expression: String?
     /// Record-level (rules, vetoes, requirement conditions) or member-level (`applies_to`).
     public var expressionScope: ExpressionScope = .record
+    /// How many members signed the record's item (same `ref` and kind; a record without a `ref`
+    /// has one signatory): at least `signersMin` and at most `signersMax` (`signers: 1`,
+    /// `signers: {min: 2}`; `sole: true` is `signers: 1`).
+    public var signersMin: Int?
+    public var signersMax: Int?
+    /// True when the condition tests the number of signatories.
+    public var testsSigners: Bool { signersMin != nil || signersMax != nil }
     /// Where the expression starts in the rule file.
     public var expressionLocation: SourceLocation?
 
@@ -145,6 +171,14 @@ public struct Rule: Sendable, Equatable {
     public var skipFirst: Int?
     /// How points are shared between the members credited with one item (same `ref`).
     public var split: CoauthorSplit?
+    /// `once_per: ref`: of a member's records of one item (same `ref`) this rule counts the first.
+    public var oncePerRef = false
+    /// `at_least: N`: the rule pays its points once, when the member's matching records (or their
+    /// quantity, with `per: quantity`) reach N (“2 次以上得 30 分”).
+    public var atLeast: Points?
+    /// The sentence the author wrote for the published 考核细则 (`text:`); when absent `lvzhi
+    /// render` phrases the rule from its parts.
+    public var text: String?
     public var location: SourceLocation?
 
     public init(id: String, name: String, category: Int, when: Condition, points: Points,
@@ -391,6 +425,10 @@ public struct HistoryCondition: Sendable, Equatable {
         /// periods right before it (bottom 10 two years running). A member is among the last N when
         /// rank ≥ ranked − N + 1, so a tie that straddles the line does not count.
         case bottomConsecutive(Share, years: Int)
+        /// The total score was below `below` in this period and in each of the `years − 1`
+        /// periods right before it (低于 60 分的谈话; 连续两年低于 60 分的). With `years: 1` it
+        /// reads this period alone and needs no earlier results.
+        case consecutiveScore(below: Points, years: Int)
     }
     /// What happens when the condition holds.
     public struct Effect: Sendable, Equatable {
@@ -420,10 +458,22 @@ public struct HistoryCondition: Sendable, Equatable {
     /// True when the condition needs the term to be defined.
     public var needsTerm: Bool {
         switch test {
-        case .consecutiveGrade, .bottomConsecutive: false
+        case .consecutiveGrade, .bottomConsecutive, .consecutiveScore: false
         case .gradeInTerm, .ruleCountInTerm: true
         }
     }
+
+    /// True when the condition reads earlier periods' results (false for a condition on this
+    /// period alone: `{grade: 不合格}` or `{score_below: 60}` without `years`).
+    public var readsEarlierPeriods: Bool {
+        switch test {
+        case .consecutiveGrade(_, let y), .bottomConsecutive(_, let y), .consecutiveScore(_, let y): y > 1
+        case .gradeInTerm, .ruleCountInTerm: true
+        }
+    }
+
+    /// Set when the file wrote `years: 1` (S007: say it plainly, without `years`).
+    public var wroteOneYear = false
 }
 
 extension Grade {

@@ -15,6 +15,7 @@ import Yams
 /// | S006 | warning | a kind declared under `kinds` that no rule, veto or requirement uses |
 /// | S007 | warning | a `history` condition over one period only (`years: 1`, `in_term: 1` for a grade): it never reads earlier periods |
 /// | S008 | warning | a `history` condition's `effect.grade` is no worse than the grade it tests, so it changes nothing |
+/// | S009 | error | a rule's `expr` cannot be put into words and the rule has no `text:` for the published 考核细则 |
 ///
 /// Grade bands out of order, unknown kinds and values outside a kind's declared list are the
 /// parser's (R043–R049, R070–R074) and are not repeated here.
@@ -31,7 +32,20 @@ public enum StaticChecks {
         out += emptyCategories(rules)
         out += unusedKinds(rules, places)
         out += historyChecks(rules)
+        out += unwordedExpressions(rules)
         return out
+    }
+
+    /// S009: an expression rule that `lvzhi render` cannot put into words needs the author's sentence.
+    static func unwordedExpressions(_ rules: RuleSet) -> [Diagnostic] {
+        rules.rules.compactMap { r in
+            guard r.text == nil, let e = r.when.expression, ExpressionWording.phrase(e, lang: .zh) == nil else { return nil }
+            return Diagnostic(id: "S009", location: r.location ?? SourceLocation(file: rules.path, line: 1),
+                              zh: "规则“\(r.id)”的表达式条件无法写成文字，公布的考核细则只能照抄表达式",
+                              en: "rule '\(r.id)': its expression cannot be put into words, so the published rules would print it raw",
+                              hintZh: "给这条规则加一行 text:，写出公布时的一句话，如 text: 全年第一提案人立案 3 件以上的，每件另加 2 分",
+                              hintEn: "add text: with the sentence to publish, e.g. text: 2 more points per proposal for members with 3 or more")
+        }
     }
 
     // MARK: - Multi-year conditions
@@ -44,12 +58,20 @@ public enum StaticChecks {
             switch h.test {
             case .consecutiveGrade(let g, let years):
                 tested = g
-                if years == 1 {
+                if years == 1, h.wroteOneYear {
                     out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
                                           zh: "跨年度条件“\(h.id)”只看本期（years: 1），不读取往年结果",
                                           en: "history condition '\(h.id)' looks at this period only (years: 1) and never reads earlier results",
-                                          hintZh: "连续两年写 years: 2；只看本期的处理用 vetoes 或 requirements",
-                                          hintEn: "write years: 2 for two in a row; use vetoes or requirements for this period alone"))
+                                          hintZh: "连续两年写 years: 2；只看本期的等次或得分，不写 years：如 {grade: 不合格} 或 {score_below: 60}（不需要往年结果）",
+                                          hintEn: "write years: 2 for two in a row; for this period alone leave out years: {grade: 不合格} or {score_below: 60} (no earlier results needed)"))
+                }
+            case .consecutiveScore(_, let years):
+                if years == 1, h.wroteOneYear {
+                    out.append(Diagnostic(id: "S007", severity: .warning, location: h.location,
+                                          zh: "跨年度条件“\(h.id)”只看本期（years: 1），不读取往年结果",
+                                          en: "history condition '\(h.id)' looks at this period only (years: 1) and never reads earlier results",
+                                          hintZh: "连续两年写 years: 2；只看本期的得分，不写 years：{score_below: 60}",
+                                          hintEn: "write years: 2 for two in a row; for this period alone leave out years: {score_below: 60}"))
                 }
             case .gradeInTerm(let g, let n):
                 tested = g
@@ -89,6 +111,12 @@ public enum StaticChecks {
     static func categoryMax(_ i: Int, _ rules: RuleSet) -> Points? {
         let c = rules.categories[i]
         let gains = rules.rules.filter { $0.category == i && $0.points > .zero }
+        if let start = c.start {
+            // Starts full: its start plus what its rules can add, at most its cap.
+            let gain = gains.reduce(Points.zero as Points?) { sum, r in sum.flatMap { s in ruleBound(r).map { s + $0 } } }
+            let cap = c.effectiveCap ?? start
+            return gain.map { min(start + $0, cap) } ?? cap
+        }
         var bound: Points? = max(.zero, c.floor ?? .zero)
         if !gains.isEmpty {
             bound = gains.reduce(Points.zero as Points?) { sum, r in
@@ -104,6 +132,11 @@ public enum StaticChecks {
     static func categoryMin(_ i: Int, _ rules: RuleSet) -> Points? {
         let c = rules.categories[i]
         let losses = rules.rules.filter { $0.category == i && $0.points.isNegative }
+        if let start = c.start {
+            let loss = losses.reduce(Points.zero as Points?) { sum, r in sum.flatMap { s in ruleBound(r).map { s + $0 } } }
+            let floor = c.effectiveFloor ?? .zero
+            return loss.map { max(start - $0, floor) } ?? floor
+        }
         var bound: Points? = min(.zero, c.cap ?? .zero)
         if !losses.isEmpty {
             bound = losses.reduce(Points.zero as Points?) { sum, r in
@@ -118,6 +151,7 @@ public enum StaticChecks {
     /// The most (in magnitude) one rule can give one member; `nil` when unbounded.
     static func ruleBound(_ r: Rule) -> Points? {
         let magnitude = r.points.isNegative ? -r.points : r.points
+        if r.atLeast != nil { return magnitude } // paid once
         var bound: Points?
         if let n = r.maxCount, r.basis == .record { bound = magnitude * Points(n) }
         if let cap = r.cap { bound = bound.map { min($0, cap) } ?? cap }
@@ -185,7 +219,7 @@ public enum StaticChecks {
     /// S002: Σ category caps (plus the base) above `score.max`.
     static func capsExceedMaximum(_ rules: RuleSet, _ places: Places) -> [Diagnostic] {
         guard let maxScore = rules.maxScore else { return [] }
-        let capped = rules.categories.compactMap(\.cap).filter { $0 > .zero }
+        let capped = rules.categories.compactMap(\.effectiveCap).filter { $0 > .zero }
         guard !capped.isEmpty else { return [] }
         let base = ([rules.base] + Array(rules.baseByRole.values)).max()!
         let sum = capped.reduce(base, +)

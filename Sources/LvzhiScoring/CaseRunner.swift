@@ -71,6 +71,11 @@ public enum CaseRunner {
         for i in run.rejects.indices { run.rejects[i].location = recordAt[run.rejects[i].location.line] ?? run.rejects[i].location }
         var failures: [CaseFailure] = []
         let lead = "用例“\(c.name)”：", leadEn = "case '\(c.name)': "
+        if var o = run.overflow {
+            o.location = o.location.flatMap { recordAt[$0.line] } ?? c.location
+            failures.append(CaseFailure(diagnostic: o.diagnostic, memberID: o.memberID, rejects: []))
+            return CaseResult(ruleCase: c, run: run, failures: failures)
+        }
 
         // Rejected records: none unless the case says how many.
         if let (expected, at) = c.expectRejects {
@@ -107,12 +112,19 @@ public enum CaseRunner {
         return CaseResult(ruleCase: c, run: run, failures: failures)
     }
 
+    /// A value in a case's message: exact, with the rounded figure beside a fraction
+    /// (`12460/183 (≈68.09)`), so that two values that round alike still read as different.
+    static func shown(_ p: Points) -> String {
+        let decimal = p.display(decimals: Points.fractionDigits)
+        return Points(exact: decimal) == p ? decimal : "\(p.exact) (≈\(p.display()))"
+    }
+
     /// The message (zh, en, id) when `result` does not meet `expected`, or nil.
     static func mismatch(_ expected: RuleCase.Expected, _ r: MemberScore, rules: RuleSet) -> (String, String, String)? {
         switch expected {
         case .score(let p):
             guard r.score != p else { return nil }
-            return ("的总分应为 \(p)，实际为 \(r.score)", "should score \(p), got \(r.score)", "T003")
+            return ("的总分应为 \(shown(p))，实际为 \(shown(r.score))", "should score \(shown(p)), got \(shown(r.score))", "T003")
         case .grade(let g):
             let actual = rules.grades[r.grade].name
             guard actual != g else { return nil }
@@ -131,7 +143,7 @@ public enum CaseRunner {
             let actual = r.categoryPoints[i]
             guard actual != p else { return nil }
             let name = rules.categories[i].name
-            return ("的“\(name)”（\(id)）得分应为 \(p)，实际为 \(actual)", "should get \(p) in '\(name)' (\(id)), got \(actual)", "T007")
+            return ("的“\(name)”（\(id)）得分应为 \(shown(p))，实际为 \(shown(actual))", "should get \(shown(p)) in '\(name)' (\(id)), got \(shown(actual))", "T007")
         case .vetoed(let want):
             let names = r.vetoes.map { rules.vetoes[$0.veto].name }
             guard want != !names.isEmpty else { return nil }

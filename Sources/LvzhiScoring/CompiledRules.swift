@@ -18,6 +18,12 @@ struct CompiledCondition: Sendable {
     var memberParties: [Int32]?
     /// Index into ``CompiledRules/expressions`` (and the member's frames), or -1.
     var expression: Int = -1
+    /// `signers`/`sole`: the item's signatories must number within these bounds.
+    var signersMin = 0
+    var signersMax = Int.max
+    var testsSigners = false
+    /// Signatories per item, set by ``CompiledRules`` when some condition tests them.
+    var signerCounts: SignerCounts?
 
     init(_ c: Condition, symbols: inout SymbolTable, marks markTable: [String], expressions: inout ExpressionTable) {
         func ids(_ list: [String]?) -> [Int32]? { list.map { $0.map { symbols.intern($0) } } }
@@ -37,6 +43,11 @@ struct CompiledCondition: Sendable {
         }
         self.marks = set
         self.impossible = impossible
+        if c.testsSigners {
+            testsSigners = true
+            signersMin = c.signersMin ?? 1
+            signersMax = c.signersMax ?? Int.max
+        }
         if let text = c.expression {
             let (index, required) = expressions.add(text, scope: c.expressionScope, symbols: &symbols, marks: markTable)
             expression = index
@@ -54,6 +65,10 @@ struct CompiledCondition: Sendable {
         if let l = levels, !l.contains(a.level) { return false }
         if !a.marks.isSuperset(of: marks) { return false }
         if !matchesMemberFields(m) { return false }
+        if testsSigners, let counts = signerCounts {
+            let n = counts.count(a)
+            if n < signersMin || n > signersMax { return false }
+        }
         if expression >= 0 { return context.isTrue(expression, record: a) }
         return true
     }
@@ -66,14 +81,50 @@ struct CompiledCondition: Sendable {
         return true
     }
 
+    /// The record fields of the condition only (kind, status, role, level), for rows that were
+    /// rejected and so have no member: whether such a row of a shared item is one of the rule's
+    /// signatories.
+    func matchesRecordFields(kind: Int32, status: Int32, role: Int32, level: Int32) -> Bool {
+        if impossible { return false }
+        if let k = kinds, !k.contains(kind) { return false }
+        if let s = statuses, !s.contains(status) { return false }
+        if let r = roles, !r.contains(role) { return false }
+        if let l = levels, !l.contains(level) { return false }
+        return true
+    }
+
     @inline(__always)
     func matchesMemberFields(_ m: MemberSymbols) -> Bool {
         if let x = memberRoles, !x.contains(m.role) { return false }
         if let x = memberSectors, !x.contains(m.sector) { return false }
-        if let x = memberCommittees, !x.contains(m.committee) { return false }
+        if let x = memberCommittees, !m.committees.contains(where: x.contains) { return false }
         if let x = memberGroups, !x.contains(m.group) { return false }
         if let x = memberParties, !x.contains(m.party) { return false }
         return true
+    }
+}
+
+/// How many members signed each item: the distinct members of the records that share a `ref`
+/// and a kind, plus one for each row of the item rejected for who signed it (a name not in the
+/// roster, a date outside the member's term: it still signed, as for co-author shares). A record
+/// without a `ref` is its member's alone. Built once per run, before any member is scored, since
+/// an item's records belong to several members.
+final class SignerCounts: Sendable {
+    /// Keyed by ref << 32 | kind.
+    let counts: [Int64: Int32]
+
+    init(records: [Activity], rejected: [RejectedSignatory] = []) {
+        var members: [Int64: Set<Int32>] = [:]
+        for a in records where a.ref != SymbolTable.empty {
+            members[Int64(a.ref) << 32 | Int64(a.kind), default: []].insert(a.member)
+        }
+        var counts = members.mapValues { Int32($0.count) }
+        for s in rejected where s.ref != SymbolTable.empty { counts[Int64(s.ref) << 32 | Int64(s.kind), default: 0] += 1 }
+        self.counts = counts
+    }
+
+    func count(_ a: Activity) -> Int {
+        a.ref == SymbolTable.empty ? 1 : Int(counts[Int64(a.ref) << 32 | Int64(a.kind)] ?? 1)
     }
 }
 
@@ -81,7 +132,8 @@ struct CompiledCondition: Sendable {
 struct MemberSymbols: Sendable {
     var role: Int32
     var sector: Int32
-    var committee: Int32
+    /// Every 专委会 the member belongs to (``Member/committees``).
+    var committees: [Int32]
     var group: Int32
     var party: Int32
 }
@@ -105,18 +157,26 @@ struct CompiledRules: Sendable {
     /// ``Rule`` per matching record cost a dozen reference-count operations).
     var params: [RuleParams]
 
-    init(_ set: RuleSet, symbols: inout SymbolTable, marks: [String], members: [Member], arena: StringArena, period: Period) {
+    init(_ set: RuleSet, symbols: inout SymbolTable, marks: [String], members: [Member], arena: StringArena, period: Period,
+         records: [Activity] = [], rejectedSignatories: [RejectedSignatory] = []) {
         var table = ExpressionTable(arena: arena, period: period)
         rules = set.rules.map { CompiledCondition($0.when, symbols: &symbols, marks: marks, expressions: &table) }
+
         vetoes = set.vetoes.map { CompiledCondition($0.when, symbols: &symbols, marks: marks, expressions: &table) }
         requirements = set.requirements.map { CompiledCondition($0.when, symbols: &symbols, marks: marks, expressions: &table) }
         requirementScopes = set.requirements.map { r in
             r.appliesTo.map { CompiledCondition($0, symbols: &symbols, marks: marks, expressions: &table) }
         }
         expressions = table.bound
+        if (rules + vetoes + requirements).contains(where: \.testsSigners) {
+            let counts = SignerCounts(records: records, rejected: rejectedSignatories)
+            for i in rules.indices where rules[i].testsSigners { rules[i].signerCounts = counts }
+            for i in vetoes.indices where vetoes[i].testsSigners { vetoes[i].signerCounts = counts }
+            for i in requirements.indices where requirements[i].testsSigners { requirements[i].signerCounts = counts }
+        }
         params = set.rules.map { r in
             RuleParams(category: r.category, points: r.points, basis: r.basis, cap: r.cap, maxCount: r.maxCount,
-                       skipFirst: r.skipFirst, hasSplit: r.split != nil)
+                       skipFirst: r.skipFirst, hasSplit: r.split != nil, oncePerRef: r.oncePerRef, atLeast: r.atLeast)
         }
         byKind = [:]
         anyKind = []
@@ -127,7 +187,7 @@ struct CompiledRules: Sendable {
             for k in byKind.keys { byKind[k] = (byKind[k]! + anyKind).sorted() }
         }
         self.members = members.map { m in
-            MemberSymbols(role: symbols.intern(m.role), sector: symbols.intern(m.sector), committee: symbols.intern(m.committee),
+            MemberSymbols(role: symbols.intern(m.role), sector: symbols.intern(m.sector), committees: m.committees.map { symbols.intern($0) },
                           group: symbols.intern(m.group), party: symbols.intern(m.party))
         }
     }
@@ -191,4 +251,6 @@ struct RuleParams: Sendable {
     var maxCount: Int?
     var skipFirst: Int?
     var hasSplit: Bool
+    var oncePerRef = false
+    var atLeast: Points?
 }

@@ -8,7 +8,7 @@ enum Grader {
         switch scope {
         case .all: ""
         case .sector: m.sector
-        case .committee: m.committee.split(whereSeparator: { ";；、,，".contains($0) }).first.map(String.init) ?? ""
+        case .committee: m.homeCommittee
         case .role: m.role
         case .group: m.group
         }
@@ -67,7 +67,9 @@ enum Grader {
             results[i].bandGrade = g
             for q in results[i].missedRequirements {
                 switch rules.requirements[q].effect {
-                case .forceGrade(let f): g = f
+                // Missing a requirement never improves a grade: the least favourable counts,
+                // whatever order the requirements are listed in (docs/rules.md §6).
+                case .forceGrade(let f): g = max(g, f)
                 case .capGrade(let c): g = max(g, c)
                 case .deduct, .flag: break
                 }

@@ -76,6 +76,17 @@ enum HistoryEvaluator {
                 cursor = prior.period.start
             }
             return HistoryHit(condition: index, count: years, current: 1, earlier: earlier)
+        case .consecutiveScore(let below, let years):
+            guard result.score < below else { return nil }
+            var earlier: [Period] = []
+            var cursor = period.start
+            while earlier.count < years - 1 {
+                guard let prior = facts.period(for: memberID, endingBefore: cursor, days: period.days),
+                      let score = prior.score, score < below else { return nil }
+                earlier.insert(prior.period, at: 0)
+                cursor = prior.period.start
+            }
+            return HistoryHit(condition: index, count: years, current: 1, earlier: earlier)
         case .consecutiveGrade(let g, let years):
             let target = targetName(g, rules: rules)
             guard gradeName == target else { return nil }

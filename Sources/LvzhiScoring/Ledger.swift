@@ -12,14 +12,28 @@ public struct LedgerEntry: Sendable, Equatable {
         case countLimited(max: Int)
         /// The record matched no rule: kept, at zero points.
         case noRule
+        /// Not counted: the rule (`once_per: ref`) already counted a record of the same item.
+        case repeatedItem
+        /// Counted towards an `at_least` threshold not reached yet: `have` of `need`.
+        case belowThreshold(have: Points, need: Points)
+        /// The `at_least` threshold was reached on this record: the rule's points are paid.
+        case thresholdReached(need: Points)
+        /// The `at_least` threshold was paid already.
+        case thresholdPaid
+        /// A category that starts full: `start`, changed by its rules' `change` (negative for
+        /// deductions) — “50 − 15 = 35”.
+        case categoryStart(start: Points, change: Points)
         /// The record triggered a veto.
         case veto(Int)
-        /// Shared with co-authors: `authors` members are credited with the item.
-        case coauthorShare(authors: Int)
+        /// Shared with co-authors: the record earns `share.share` of the rule's points.
+        indirect case coauthorShare(ShareInfo)   // boxed: keeps every ledger line small
         /// Not credited: the item already credits `max` members.
         case notCredited(max: Int)
         /// Not credited: only the lead author scores for this rule.
         case notLead
+        /// Not credited: only the lead author scores, and the item has no lead among its
+        /// signatories (docs/rules.md §4.2).
+        case noLead
         /// Not counted: the first `first` matching records are free.
         case skipped(first: Int)
         /// Not counted: a higher-scoring rule of the same exclusive group counted instead.
@@ -41,6 +55,27 @@ public struct LedgerEntry: Sendable, Equatable {
         case scoreCapped(max: Points)
         /// The total was raised to the score's minimum.
         case scoreFloored(min: Points)
+    }
+
+    /// How a co-author's share was worked out.
+    public struct ShareInfo: Sendable, Equatable {
+        /// Signatories the item credits (rows in the exports, rejected ones included).
+        public var authors: Int
+        /// Of those, rows that ingest rejected (they earn nothing but count).
+        public var rejected: Int
+        /// The fraction of the rule's points this record earns (1/6, 1/4 …).
+        public var share: Points
+        /// The item has no lead: under `lead_half` the lead's half is not awarded.
+        public var leadless: Bool
+        /// The rule's points for the record before sharing (the 10 of "10 × 1/6").
+        public var nominal: Points = .zero
+
+        public init(authors: Int, rejected: Int = 0, share: Points, leadless: Bool = false) {
+            self.authors = authors
+            self.rejected = rejected
+            self.share = share
+            self.leadless = leadless
+        }
     }
 
     /// Index of the record in the store, or -1 for adjustments that belong to no record.
@@ -97,6 +132,10 @@ public struct MemberScore: Sendable {
     public var history: [HistoryHit] = []
     /// Progress towards the minimum requirements, filled in quarterly and year-to-date runs only.
     public var progress: [RequirementProgress] = []
+    /// Set when a value of this member's could not be represented exactly (``Points/isOverflow``):
+    /// the index of the first ledger line that overflowed, or -1 for a total. The run is then
+    /// refused (``ScoreRun/overflow``), never shown.
+    public var overflow: Int? = nil
 }
 
 /// How far a member is towards one minimum requirement of the year (quarterly / year-to-date 通报).

@@ -17,6 +17,8 @@ public enum ScoringPipeline {
         case corrections(CorrectionError)
         /// `--as-of` falls outside the period.
         case asOfOutsidePeriod(Day, Period)
+        /// A member's score cannot be represented exactly (P001).
+        case overflow(ScoreOverflow)
     }
 
     /// Expands folders into the CSV, XML and XLSX files they hold (recursively), sorted by path, so
@@ -38,11 +40,24 @@ public enum ScoringPipeline {
                 }
                 out += found
             } else {
+                if let kind = SafeFile.nonRegularKind(p) { throw .notRegularFile(path: p, kind: kind) }
                 guard InputFormat(path: p) != nil else { throw .unsupportedFormat(path: p) }
                 out.append(p)
             }
         }
         return Array(Set(out)).sorted()
+    }
+
+    /// N005: roster members not in office during the period, not graded (listed by id).
+    static func notGradedNotice(_ members: [Member], period: Period) -> RunNotice {
+        let shown = members.prefix(20).map { TerminalText.escape("\($0.id) \($0.name)") }
+        let more = members.count > 20
+        return RunNotice(
+            id: "N005",
+            zh: "名册中有 \(members.count) 位委员在考核期间 \(period) 内不在任（此前已离任或此后才任职），本期不参加评定，也不计入等次人数："
+                + shown.joined(separator: "、") + (more ? " 等" : ""),
+            en: "\(members.count) roster member(s) were not in office during the period \(period) (left before it or joined after it): not graded this period, and not counted in the grades: "
+                + shown.joined(separator: ", ") + (more ? " …" : ""))
     }
 
     /// Loads the rules, reads the roster and every activity file, applies the corrections
@@ -87,9 +102,11 @@ public enum ScoringPipeline {
         do {
             let files = try expandInputs(activities)
             let roster = try RosterReader.read(path: membersPath)
-            var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: membersPath,
+            // Members not in office during the period are not graded; their records are refused.
+            let inPeriod = roster.forPeriod(readPeriod)
+            var ingestor = ActivityIngestor(members: inPeriod.members, memberRejects: roster.rejects, memberFile: membersPath,
                                             memberRows: roster.rowsRead, memberSheet: roster.sheet, period: readPeriod,
-                                            vocabulary: rules.vocabulary)
+                                            vocabulary: rules.vocabulary, excluded: inPeriod.excluded)
             let inputs = files.filter { $0 != membersPath }
             var done = 0, records = 0
             if let progress {
@@ -121,7 +138,9 @@ public enum ScoringPipeline {
                 run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: readPeriod,
                                                                                          options: options))
             }
+            if !inPeriod.outside.isEmpty { run.notices.append(Self.notGradedNotice(inPeriod.outside, period: readPeriod)) }
             timings?.mark("score")
+            if let o = run.overflow { throw Failure.overflow(o) }
             return run
         } catch let e as IngestError {
             throw .input(e)
@@ -153,7 +172,7 @@ public struct InputFailures: Error, Sendable {
         let sep = lang.pick("、", ", ")
         func names(_ files: [String]) -> String {
             if files.isEmpty { return lang.pick("无", "none") }
-            let shown = files.prefix(30).joined(separator: sep)
+            let shown = files.prefix(30).map { TerminalText.escape($0) }.joined(separator: sep)
             return files.count > 30 ? shown + lang.pick("……（共 \(files.count) 个）", "… (\(files.count) in all)") : shown
         }
         out.append(lang.pick("lvzhi: 有 \(failed.count) 个活动文件未能完整读取，没有评分。",

@@ -44,8 +44,42 @@ public struct ScoreRun: Sendable {
     /// True for a quarterly or year-to-date 通报: requirements report progress and do not apply.
     public var isProgressRun: Bool { fullPeriod != nil }
 
+    /// The first member (in roster order) with a value that could not be represented exactly;
+    /// such a run must not be shown (``ScoringPipeline`` refuses it, exit 3).
+    public var overflow: ScoreOverflow? {
+        guard let r = results.filter({ $0.overflow != nil }).min(by: { $0.member < $1.member }) else { return nil }
+        let line = r.overflow!
+        let e = line >= 0 ? r.ledger[line] : nil
+        let record = e.flatMap { $0.record >= 0 ? store.records[Int($0.record)] : nil }
+        return ScoreOverflow(memberID: members[r.member].id, ruleID: e.flatMap { $0.rule >= 0 ? rules.rules[Int($0.rule)].id : nil },
+                             location: record.map { store.location(of: $0) },
+                             ruleLocation: e.flatMap { $0.rule >= 0 ? rules.rules[Int($0.rule)].location : nil })
+    }
+
     public var recordsScored: Int { store.records.count }
     public var recordsUnmatched: Int { results.reduce(0) { $0 + $1.unmatched } }
+}
+
+/// A member's score that cannot be represented exactly (a numerator or denominator beyond 64
+/// bits, see ``Points``): an error naming the member, the rule and the record, never a crash and
+/// never a rounded score. Diagnostic id P001.
+public struct ScoreOverflow: Error, Sendable, Equatable {
+    public var memberID: String
+    public var ruleID: String?
+    /// The record whose points overflowed, if one did (otherwise a total did).
+    public var location: SourceLocation?
+    /// The rule in the rule file.
+    public var ruleLocation: SourceLocation?
+
+    public var diagnostic: Diagnostic {
+        let rule = ruleID.map { "规则 \($0) " } ?? ""
+        let ruleEn = ruleID.map { "rule \($0) " } ?? ""
+        return Diagnostic(id: "P001", location: location ?? ruleLocation,
+                          zh: "委员 \(memberID) 的\(rule)得分超出精确计算的范围（分子或分母超过 64 位），没有评分",
+                          en: "member \(memberID): \(ruleEn)points exceed the range of exact arithmetic (a numerator or denominator beyond 64 bits); nothing was scored",
+                          hintZh: "检查该记录的数量和规则的分值是否写错（lvzhi check 限定的范围见 docs/rules.md 第 10 节）",
+                          hintEn: "check the record's quantity and the rule's points (the ranges lvzhi check enforces are in docs/rules.md §10)")
+    }
 }
 
 /// A remark about a run as a whole (no history for the history conditions, records after the
@@ -129,7 +163,8 @@ public enum Scorer {
         let progress = fullPeriod != nil
         let period = effective
         let compiled = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members,
-                                     arena: store.arena, period: period)
+                                     arena: store.arena, period: period, records: ingest.store.records,
+                                     rejectedSignatories: ingest.store.rejectedSignatories)
         let records = store.records
         let memberCount = ingest.members.count
 
@@ -195,7 +230,8 @@ public enum Scorer {
     static func notices(rules: RuleSet, options: ScoreOptions, afterAsOf: Int, part: Period? = nil, outsidePart: Int = 0,
                         progress: Bool) -> [RunNotice] {
         var out: [RunNotice] = []
-        if !rules.history.isEmpty, options.history == nil {
+        // Conditions on this period alone (得分低于 60 分的) need no earlier results.
+        if rules.history.contains(where: \.readsEarlierPeriods), options.history == nil {
             out.append(RunNotice(
                 id: "N001",
                 zh: "规则文件有跨年度条件，但没有提供往年结果：此前各期按“无记录”处理，连续多年的条件不会成立，按届累计只计本期",
@@ -245,14 +281,25 @@ public enum Scorer {
         var ruleCounts: [Int]
         var ruleSeen: [Int]
         var categoryTotals: [Points]
+        /// `once_per: ref`: the items each rule has counted for this member.
+        var itemsSeen: [Set<Int32>]
+        /// `at_least`: records (or quantity) counted towards the threshold, and whether it was paid.
+        var progress: [Points]
+        var paid: [Bool]
         init(ruleCount: Int, categoryCount: Int) {
             ruleTotals = [Points](repeating: .zero, count: ruleCount)
             ruleCounts = [Int](repeating: 0, count: ruleCount)
             ruleSeen = [Int](repeating: 0, count: ruleCount)
             categoryTotals = [Points](repeating: .zero, count: categoryCount)
+            itemsSeen = [Set<Int32>](repeating: [], count: ruleCount)
+            progress = [Points](repeating: .zero, count: ruleCount)
+            paid = [Bool](repeating: false, count: ruleCount)
         }
         mutating func reset() {
-            for i in ruleTotals.indices { ruleTotals[i] = .zero; ruleCounts[i] = 0; ruleSeen[i] = 0 }
+            for i in ruleTotals.indices {
+                ruleTotals[i] = .zero; ruleCounts[i] = 0; ruleSeen[i] = 0; progress[i] = .zero; paid[i] = false
+                if !itemsSeen[i].isEmpty { itemsSeen[i] = [] }
+            }
             for i in categoryTotals.indices { categoryTotals[i] = .zero }
         }
     }
@@ -268,41 +315,26 @@ public enum Scorer {
         ledger.reserveCapacity(idx.count + 4)
         var vetoes: [(veto: Int, record: Int32)] = []
         var unmatched = 0
+
+        // Steps 1–2: match and share. One ledger line per (record, matching rule), in record
+        // order (date, activity id) and rule-file order; vetoes and unmatched records noted.
         for ri in idx {
             let rec = all[Int(ri)]
             var matched = false
             for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who, context: context) {
                 matched = true
                 let rule = compiled.params[r]
-                let nominal = rule.basis == .quantity ? rule.points * rec.quantity : rule.points
+                let nominal = rule.basis == .quantity && rule.atLeast == nil ? rule.points * rec.quantity : rule.points
                 var awarded = nominal
                 var note = LedgerEntry.Note.full
-                state.ruleSeen[r] += 1
-                if let skip = rule.skipFirst, state.ruleSeen[r] <= skip {
-                    ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
-                                              points: .zero, nominal: nominal, note: .skipped(first: skip)))
-                    continue
-                }
-                if let maxCount = rule.maxCount, state.ruleCounts[r] >= maxCount {
-                    ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
-                                              points: .zero, nominal: nominal, note: .countLimited(max: maxCount)))
-                    continue
-                }
                 if rule.hasSplit, let share = shares.share(rule: r, record: ri) {
                     awarded = share.apply(nominal)
                     note = share.note
-                }
-                if let cap = rule.cap {
-                    let used = state.ruleTotals[r].raw.magnitude
-                    let remaining = cap.raw.magnitude > used ? Int64(cap.raw.magnitude - used) : 0
-                    if awarded.raw.magnitude > UInt64(remaining) {
-                        awarded = Points(raw: awarded.isNegative ? -remaining : remaining)
-                        note = .ruleCapped(cap: cap)
+                    if case .coauthorShare(var info) = note {
+                        info.nominal = nominal
+                        note = .coauthorShare(info)
                     }
                 }
-                state.ruleCounts[r] += 1
-                state.ruleTotals[r] += awarded
-                state.categoryTotals[rule.category] += awarded
                 ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
                                           points: awarded, nominal: nominal, note: note))
             }
@@ -316,14 +348,39 @@ public enum Scorer {
                 ledger.append(LedgerEntry(record: ri, rule: -1, category: -1, points: .zero, nominal: .zero, note: .noRule))
             }
         }
+        applyCountingLimits(compiled: compiled, all: all, ledger: &ledger, state: &state)
+        applyExclusiveGroups(rules: rules, compiled: compiled, all: all, ledger: &ledger)
+        applyRuleCaps(compiled: compiled, ledger: &ledger, state: &state)
 
-        applyExclusiveGroups(rules: rules, all: all, ledger: &ledger, state: &state)
+        // Step 6: category caps and floors.
+        var total = rules.base(forRole: member.role)
+        var categoryPoints = state.categoryTotals
+        if !total.isZero {
+            ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: total, nominal: total, note: .base))
+        }
+        for (c, category) in rules.categories.enumerated() {
+            // A category that starts full (会议 50 分，扣完为止) counts its start plus its rules.
+            if let start = category.start {
+                ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: start, nominal: categoryPoints[c],
+                                          note: .categoryStart(start: start, change: categoryPoints[c])))
+                categoryPoints[c] += start
+            }
+            let raw = categoryPoints[c]
+            if let cap = category.effectiveCap, raw > cap {
+                ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: cap - raw, nominal: raw,
+                                          note: .categoryCapped(cap: cap)))
+                categoryPoints[c] = cap
+            } else if let floor = category.effectiveFloor, raw < floor {
+                ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: floor - raw, nominal: raw,
+                                          note: .categoryFloored(floor: floor)))
+                categoryPoints[c] = floor
+            }
+            total += categoryPoints[c]
+        }
 
-        // Minimum requirements.
+        // Step 7: minimum requirements (deductions; grade effects are applied by the grader).
         var missed: [Int] = []
         var progressed: [RequirementProgress] = []
-        var total = rules.base(forRole: member.role)
-        var adjustments: [LedgerEntry] = []
         for (q, req) in rules.requirements.enumerated() {
             if let scope = compiled.requirementScopes[q], !scope.matchesMember(who, context: context) { continue }
             var have = Points.zero
@@ -339,34 +396,13 @@ public enum Scorer {
             }
             if have >= req.min { continue }
             missed.append(q)
-            if case .deduct(let p) = req.effect {
-                adjustments.append(LedgerEntry(record: -1, rule: -1, category: -1, points: -p, nominal: have, note: .requirementMissed(q)))
-            } else {
-                adjustments.append(LedgerEntry(record: -1, rule: -1, category: -1, points: .zero, nominal: have, note: .requirementMissed(q)))
-            }
+            let deduction: Points
+            if case .deduct(let p) = req.effect { deduction = -p } else { deduction = .zero }
+            ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: deduction, nominal: have, note: .requirementMissed(q)))
+            total += deduction
         }
 
-        var categoryPoints = state.categoryTotals
-        if !total.isZero {
-            ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: total, nominal: total, note: .base))
-        }
-        for (c, category) in rules.categories.enumerated() {
-            let raw = categoryPoints[c]
-            if let cap = category.cap, raw > cap {
-                ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: cap - raw, nominal: raw,
-                                          note: .categoryCapped(cap: cap)))
-                categoryPoints[c] = cap
-            } else if let floor = category.floor, raw < floor {
-                ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: floor - raw, nominal: raw,
-                                          note: .categoryFloored(floor: floor)))
-                categoryPoints[c] = floor
-            }
-            total += categoryPoints[c]
-        }
-        for a in adjustments {
-            ledger.append(a)
-            total += a.points
-        }
+        // Step 8: prorating for a part of the period served.
         let partial = member.servedPartOf(period)
         if partial, rules.grading.partial == .prorate {
             let from = max(period.start, member.joined ?? period.start)
@@ -375,13 +411,14 @@ public enum Scorer {
             if served < period.days {
                 // Only what was earned is scaled; the base score is not a reward for time served.
                 let base = rules.base(forRole: member.role)
-                let earned = total - base
-                let scaled = base + Points(raw: Points.roundedDivide(earned.raw * Int64(period.days), Int64(served)))
+                let scaled = base + (total - base).scaled(by: period.days, over: served)
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: scaled - total, nominal: total,
                                           note: .prorated(served: served, days: period.days)))
                 total = scaled
             }
         }
+
+        // Step 9: the score's bounds.
         if let hi = rules.maxScore, total > hi {
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: hi - total, nominal: total, note: .scoreCapped(max: hi)))
             total = hi
@@ -389,32 +426,95 @@ public enum Scorer {
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: lo - total, nominal: total, note: .scoreFloored(min: lo)))
             total = lo
         }
-        return MemberScore(member: m, score: total, categoryPoints: categoryPoints, rank: nil, grade: 0,
-                           vetoes: vetoes, missedRequirements: missed, bandGrade: 0, rankScope: "", rankedInScope: 0,
-                           records: idx.count, unmatched: unmatched, ledger: ledger, partialPeriod: partial,
-                           progress: progressed)
+        var result = MemberScore(member: m, score: total, categoryPoints: categoryPoints, rank: nil, grade: 0,
+                                 vetoes: vetoes, missedRequirements: missed, bandGrade: 0, rankScope: "", rankedInScope: 0,
+                                 records: idx.count, unmatched: unmatched, ledger: ledger, partialPeriod: partial,
+                                 progress: progressed)
+        result.overflow = overflowLine(result)
+        return result
     }
 
-    /// "The higher of A and B, not both": keeps the best rule of each group (per member or per
-    /// item) and zeroes the others' ledger lines.
-    static func applyExclusiveGroups(rules: RuleSet, all: [Activity], ledger: inout [LedgerEntry], state: inout MemberState) {
+    /// The first ledger line (or -1 for a total) whose arithmetic overflowed, if any.
+    static func overflowLine(_ r: MemberScore) -> Int? {
+        if let i = r.ledger.firstIndex(where: { $0.points.isOverflow || $0.nominal.isOverflow }) { return i }
+        if r.score.isOverflow || r.categoryPoints.contains(where: \.isOverflow) { return -1 }
+        return nil
+    }
+
+    /// Step 3, counting limits: `skip_first`, `max_count` and `once` count, per rule and in
+    /// record order, only the lines that earn something (a share that is not 0).
+    ///
+    /// `once_per: ref` comes first: a later line of an item the rule already counted earns nothing
+    /// and does not use up `skip_first` or `max_count`. `at_least` counts the rule's earning lines
+    /// (or their quantity) and keeps the points on the line that reaches the threshold only.
+    static func applyCountingLimits(compiled: CompiledRules, all: [Activity], ledger: inout [LedgerEntry], state: inout MemberState) {
+        for i in ledger.indices where ledger[i].rule >= 0 && !ledger[i].points.isZero {
+            let r = Int(ledger[i].rule)
+            let rule = compiled.params[r]
+            if rule.oncePerRef, ledger[i].record >= 0 {
+                let ref = all[Int(ledger[i].record)].ref
+                if ref != SymbolTable.empty, !state.itemsSeen[r].insert(ref).inserted {
+                    ledger[i].points = .zero
+                    ledger[i].note = .repeatedItem
+                    continue
+                }
+            }
+            if let need = rule.atLeast {
+                let rec = ledger[i].record >= 0 ? all[Int(ledger[i].record)] : nil
+                state.progress[r] += rule.basis == .quantity ? (rec?.quantity ?? .one) : .one
+                if state.paid[r] || state.progress[r] < need {
+                    ledger[i].note = state.paid[r] ? .thresholdPaid : .belowThreshold(have: state.progress[r], need: need)
+                    ledger[i].points = .zero
+                } else {
+                    state.paid[r] = true
+                    ledger[i].note = .thresholdReached(need: need)
+                }
+                continue
+            }
+            if rule.skipFirst == nil && rule.maxCount == nil { continue }
+            state.ruleSeen[r] += 1
+            if let skip = rule.skipFirst, state.ruleSeen[r] <= skip {
+                ledger[i].points = .zero
+                ledger[i].note = .skipped(first: skip)
+            } else if let maxCount = rule.maxCount, state.ruleCounts[r] >= maxCount {
+                ledger[i].points = .zero
+                ledger[i].note = .countLimited(max: maxCount)
+            } else {
+                state.ruleCounts[r] += 1
+            }
+        }
+    }
+
+    /// Step 4, "the higher of A and B, not both": keeps the best of each group (per member or per
+    /// item) and zeroes the others' lines, before any rule cap is spent. Per item the largest line
+    /// counts (ties: the earliest); per member the alternative whose rules would give the most
+    /// once their caps are applied (ties: the one listed first).
+    static func applyExclusiveGroups(rules: RuleSet, compiled: CompiledRules, all: [Activity], ledger: inout [LedgerEntry]) {
         for (g, group) in rules.exclusive.enumerated() {
             let inGroup = Set(group.rules)
             var drop: [Int] = []
             switch group.scope {
             case .member:
-                // The alternative with the largest total counts (ties: the one listed first).
-                func total(_ alt: [Int]) -> Points { alt.reduce(.zero) { $0 + state.ruleTotals[$1] } }
+                func capped(_ r: Int) -> Points {
+                    var sum = Points.zero
+                    for e in ledger where Int(e.rule) == r { sum += e.points }
+                    guard let cap = compiled.params[r].cap else { return sum }
+                    return sum.isNegative ? max(sum, -cap) : min(sum, cap)
+                }
+                func total(_ alt: [Int]) -> Points { alt.reduce(.zero) { $0 + capped($1) } }
                 var best = group.alternatives[0]
-                for alt in group.alternatives.dropFirst() where total(alt) > total(best) { best = alt }
+                var bestTotal = total(best)
+                for alt in group.alternatives.dropFirst() {
+                    let t = total(alt)
+                    if t > bestTotal { best = alt; bestTotal = t }
+                }
                 let keep = Set(best)
-                for (i, e) in ledger.enumerated() where e.rule >= 0 && inGroup.contains(Int(e.rule)) && !keep.contains(Int(e.rule)) {
+                for (i, e) in ledger.enumerated() where e.rule >= 0 && inGroup.contains(Int(e.rule)) && !keep.contains(Int(e.rule)) && !e.points.isZero {
                     drop.append(i)
                 }
             case .ref:
-                // Per item (ref): the single largest line counts (ties: the earliest).
                 var bestByRef: [Int32: Int] = [:]
-                for (i, e) in ledger.enumerated() where e.rule >= 0 && e.record >= 0 && inGroup.contains(Int(e.rule)) {
+                for (i, e) in ledger.enumerated() where e.rule >= 0 && e.record >= 0 && inGroup.contains(Int(e.rule)) && !e.points.isZero {
                     let ref = all[Int(e.record)].ref
                     if ref == SymbolTable.empty { continue }
                     if let b = bestByRef[ref] {
@@ -424,13 +524,32 @@ public enum Scorer {
                     }
                 }
             }
-            for i in drop where !ledger[i].points.isZero || ledger[i].note != .exclusiveDropped(group: g) {
-                let e = ledger[i]
-                state.ruleTotals[Int(e.rule)] -= e.points
-                state.categoryTotals[Int(e.category)] -= e.points
+            for i in drop {
                 ledger[i].points = .zero
                 ledger[i].note = .exclusiveDropped(group: g)
             }
+        }
+    }
+
+    /// Step 5, rule caps: a rule's lines, in record order, count until its `cap` is reached (for a
+    /// deduction, until `cap` points have been taken off); then sums the rules into their
+    /// categories.
+    static func applyRuleCaps(compiled: CompiledRules, ledger: inout [LedgerEntry], state: inout MemberState) {
+        for i in ledger.indices where ledger[i].rule >= 0 {
+            let r = Int(ledger[i].rule)
+            let rule = compiled.params[r]
+            var awarded = ledger[i].points
+            if let cap = rule.cap, !awarded.isZero {
+                let used = state.ruleTotals[r].magnitude
+                let remaining = cap > used ? cap - used : .zero
+                if awarded.magnitude > remaining {
+                    awarded = awarded.isNegative ? -remaining : remaining
+                    ledger[i].points = awarded
+                    ledger[i].note = .ruleCapped(cap: cap)
+                }
+            }
+            state.ruleTotals[r] += awarded
+            state.categoryTotals[rule.category] += awarded
         }
     }
 }

@@ -2,24 +2,32 @@ import LvzhiCore
 import LvzhiIngest
 import LvzhiRules
 
-/// Co-author shares, worked out before members are scored because an item's records belong to
-/// several members: for every rule with a `split`, the records it matches are grouped by `ref`.
+/// Step 2 of a rule (docs/rules.md §4.0), co-author shares: worked out before members are
+/// scored because an item's rows belong to several members. For every rule with a `split`, the
+/// rows it matches are grouped by `ref`; the item's signatories are those rows plus the rows of
+/// the same item that ingest rejected for who signed them (unknown or ambiguous name, not in
+/// office on the day, see ``ActivityStore/rejectedSignatories``): those earn nothing but still
+/// count, so the others' shares do not depend on them.
 struct SplitShares: Sendable {
     struct Share: Sendable {
-        var multiplier: Points
-        var divisor: Int
+        /// The fraction of the rule's points this row earns (1, 1/6, ½ ÷ 2, 0 …).
+        var fraction: Points
         var note: LedgerEntry.Note
 
-        func apply(_ nominal: Points) -> Points {
-            let p = multiplier == .one ? nominal : nominal * multiplier
-            return divisor == 1 ? p : p.divided(by: divisor)
-        }
+        func apply(_ nominal: Points) -> Points { fraction == .one ? nominal : nominal * fraction }
     }
 
     /// Keyed by rule index << 32 | record index.
     private var shares: [Int64: Share] = [:]
 
     func share(rule: Int, record: Int32) -> Share? { shares[Int64(rule) << 32 | Int64(record)] }
+
+    /// One signatory of an item: an accepted row (`record` ≥ 0) or a rejected one.
+    private struct Signatory {
+        var record: Int32
+        var lead: Bool
+        var id: [UInt8]
+    }
 
     init(rules: RuleSet, compiled: CompiledRules, store: ActivityStore, members: [Member], recordsOf: (Int) -> [Int32]) {
         let splitRules = rules.rules.indices.filter { rules.rules[$0].split != nil }
@@ -34,6 +42,8 @@ struct SplitShares: Sendable {
             contexts[m] = c
             return c
         }
+        var rejectedByRef: [Int32: [RejectedSignatory]] = [:]
+        for s in store.rejectedSignatories { rejectedByRef[s.ref, default: []].append(s) }
         for r in splitRules {
             let split = rules.rules[r].split!
             let leadRoles = Set(split.leadRoles.compactMap { store.symbols.lookup($0) })
@@ -42,50 +52,62 @@ struct SplitShares: Sendable {
             for (i, rec) in records.enumerated() where compiled.rules[r].matches(rec, member: compiled.members[Int(rec.member)], context: context(rec.member)) {
                 if rec.ref == SymbolTable.empty { solo.append(Int32(i)) } else { groups[rec.ref, default: []].append(Int32(i)) }
             }
-            for i in solo { assign(r, [i], split: split, leadRoles: leadRoles, records: records) }
-            store.arena.bytes.withUnsafeBufferPointer { bytes in
-                for (_, var members) in groups {
-                    // Lead first, then by activity id: the order that decides who is credited.
-                    members.sort { x, y in
-                        let a = records[Int(x)], b = records[Int(y)]
-                        let la = leadRoles.contains(a.role), lb = leadRoles.contains(b.role)
-                        if la != lb { return la }
-                        return Scorer.compareIDs(a, b, bytes) < 0
-                    }
-                    assign(r, members, split: split, leadRoles: leadRoles, records: records)
+            for i in solo {
+                assign(r, [Signatory(record: i, lead: leadRoles.contains(records[Int(i)].role), id: [])], rejected: 0, split: split)
+            }
+            for (ref, rows) in groups {
+                var signatories = rows.map { i in
+                    Signatory(record: i, lead: leadRoles.contains(records[Int(i)].role), id: Array(store.arena[records[Int(i)].id].utf8))
                 }
+                var rejected = 0
+                for s in rejectedByRef[ref] ?? [] where compiled.rules[r].matchesRecordFields(kind: s.kind, status: s.status, role: s.role, level: s.level) {
+                    signatories.append(Signatory(record: -1, lead: leadRoles.contains(s.role), id: s.activityID))
+                    rejected += 1
+                }
+                // Lead first, then by activity id: the order that decides who is credited.
+                signatories.sort { a, b in a.lead != b.lead ? a.lead : a.id.lexicographicallyPrecedes(b.id) }
+                assign(r, signatories, rejected: rejected, split: split)
             }
         }
     }
 
-    private mutating func assign(_ rule: Int, _ ordered: [Int32], split: CoauthorSplit, leadRoles: Set<Int32>, records: [Activity]) {
-        let credited = split.maxCredited.map { min($0, ordered.count) } ?? ordered.count
-        let n = credited
-        let leads = ordered.prefix(credited).filter { leadRoles.contains(records[Int($0)].role) }.count
-        for (pos, ri) in ordered.enumerated() {
-            let key = Int64(rule) << 32 | Int64(ri)
-            if pos >= credited {
-                shares[key] = Share(multiplier: .zero, divisor: 1, note: .notCredited(max: credited))
+    private mutating func assign(_ rule: Int, _ ordered: [Signatory], rejected: Int, split: CoauthorSplit) {
+        let n = split.maxCredited.map { min($0, ordered.count) } ?? ordered.count
+        let credited = ordered.prefix(n)
+        let leads = credited.filter(\.lead).count
+        let rejectedCredited = credited.filter { $0.record < 0 }.count
+        let others = n - leads
+        for (pos, s) in ordered.enumerated() where s.record >= 0 {
+            let key = Int64(rule) << 32 | Int64(s.record)
+            if pos >= n {
+                shares[key] = Share(fraction: .zero, note: .notCredited(max: n))
                 continue
             }
-            let isLead = leadRoles.contains(records[Int(ri)].role)
-            let full = Share(multiplier: .one, divisor: 1, note: n > 1 ? .coauthorShare(authors: n) : .full)
+            func shared(_ f: Points, leadless: Bool = false) -> Share {
+                if n == 1 && f == .one { return Share(fraction: .one, note: .full) }
+                return Share(fraction: f, note: .coauthorShare(LedgerEntry.ShareInfo(authors: n, rejected: rejectedCredited, share: f, leadless: leadless)))
+            }
+            let half = Points(1, 2)
             switch split.policy {
             case .full:
-                shares[key] = full
+                shares[key] = shared(.one)
             case .leadOnly:
-                shares[key] = isLead ? full : Share(multiplier: .zero, divisor: 1, note: .notLead)
+                shares[key] = s.lead ? shared(.one) : Share(fraction: .zero, note: leads == 0 ? .noLead : .notLead)
             case .equal:
-                shares[key] = Share(multiplier: .one, divisor: n, note: n > 1 ? .coauthorShare(authors: n) : .full)
+                shares[key] = shared(Points.one.divided(by: n))
             case .fraction:
-                shares[key] = n > 1 ? Share(multiplier: split.fraction ?? .one, divisor: 1, note: .coauthorShare(authors: n)) : full
+                shares[key] = shared(n > 1 ? split.fraction ?? .one : .one)
             case .leadHalf:
-                if n == 1 || leads == 0 || leads == n {
-                    shares[key] = Share(multiplier: .one, divisor: n, note: n > 1 ? .coauthorShare(authors: n) : .full)
-                } else if isLead {
-                    shares[key] = Share(multiplier: Points(raw: Points.scale / 2), divisor: leads, note: .coauthorShare(authors: n))
+                if n == 1 || leads == n {
+                    // A single signatory, or only leads: they share the whole.
+                    shares[key] = shared(Points.one.divided(by: n))
+                } else if leads == 0 {
+                    // No lead: the co-signers share their half; the lead's half is not awarded.
+                    shares[key] = shared(half.divided(by: others), leadless: true)
+                } else if s.lead {
+                    shares[key] = shared(half.divided(by: leads))
                 } else {
-                    shares[key] = Share(multiplier: Points(raw: Points.scale / 2), divisor: n - leads, note: .coauthorShare(authors: n))
+                    shares[key] = shared(half.divided(by: others))
                 }
             }
         }

@@ -102,7 +102,7 @@ extension YAMLDocumentParser {
     }
 
     /// "规则文件中" / "expect.M2 中": no space after Chinese text, one after ASCII.
-    static func joined(_ what: String, _ rest: String) -> String {
+    public static func joined(_ what: String, _ rest: String) -> String {
         guard let last = what.unicodeScalars.last else { return rest }
         return last.isASCII ? "\(what) \(rest)" : "\(what)\(rest)"
     }

@@ -22,6 +22,13 @@ public enum YAMLFile {
 
     /// The file's text, or the diagnostic for a file that cannot be read or is not UTF-8.
     public static func text(path: String, kind: Kind) -> Result<String, Diagnostic> {
+        // Only a regular file: a FIFO would block, /dev/zero never end.
+        if let what = SafeFile.nonRegularKind(path) {
+            return .failure(Diagnostic(
+                id: kind.unreadableID, location: nil, zh: "无法读取\(kind.zh) \(path)：它是\(what.zh)，不是普通文件",
+                en: "cannot read \(kind.en) \(path): it is \(what.en), not a regular file",
+                hintZh: "这里要写一个文件的路径。", hintEn: "Name a file here."))
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(Diagnostic(
                 id: kind.unreadableID, location: nil, zh: "无法读取\(kind.zh) \(path)", en: "cannot read \(kind.en) \(path)",

@@ -8,11 +8,11 @@ struct Check: ParsableCommand {
         abstract: "检查规则文件，不读取数据 (check rule files without reading data).",
         discussion: """
         先读取并校验规则文件，再做静态检查（达不到的等次、超过总分上限的类别上限、永
-        远不会生效或重复的规则、空类别、未使用的活动类型）并检查 cases 中的用例写法。
-        警告不影响退出码，除非使用 --strict。
+        远不会生效或重复的规则、空类别、未使用的活动类型、无法写成文字又没有 text
+        的表达式规则）并检查 cases 中的用例写法。警告不影响退出码，除非使用 --strict。
         Parses each file, then runs the static checks (unreachable grades, caps
         above score.max, rules that never apply or repeat another, empty categories,
-        unused kinds) and checks the 'cases' section. Warnings do not fail the check
+        unused kinds, expression rules without words or text) and checks the 'cases' section. Warnings do not fail the check
         unless --strict.
         """
     )

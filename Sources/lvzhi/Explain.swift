@@ -52,7 +52,9 @@ struct Explain: ParsableCommand {
         }
         let index = try resultIndex(in: run, lang: lang)
         let text = LedgerText(run: run, lang: lang, color: stdoutIsTerminal())
-        print(text.render(run.results[index]))
+        // The ledger carries its own colours and escapes its values (LedgerText); numbers are
+        // shown with the rule file's display.decimals.
+        Points.withDisplay(decimals: run.rules.display.decimals) { Swift.print(text.render(run.results[index])) }
     }
 
     /// The result for `--member`: an id, or a name held by exactly one member.
@@ -112,6 +114,9 @@ func pipelineExit(_ error: ScoringPipeline.Failure, lang: Language) -> ExitCode 
         printErr(lang.pick("错误: 无法识别的考核期间“\(s)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                            "error: unrecognised period '\(s)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
         return ExitCode(Exit.usage)
+    case .overflow(let o):
+        printErr(o.diagnostic.render(lang))
+        return ExitCode(Exit.badInput)
     case .asOfOutsidePeriod(let d, let p):
         printErr(lang.pick("错误: --as-of \(d) 不在考核期间 \(p.start) 至 \(p.end) 之内",
                            "error: --as-of \(d) is outside the period \(p.start) to \(p.end)"))

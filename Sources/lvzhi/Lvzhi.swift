@@ -27,7 +27,7 @@ struct Lvzhi: ParsableCommand {
               (stopped by a signal; previous outputs untouched)
         """,
         version: LvzhiVersion.current,
-        subcommands: [Score.self, Validate.self, Check.self, TestCommand.self, Explain.self, Render.self, Diff.self, History.self],
+        subcommands: [Score.self, Validate.self, Inspect.self, Check.self, TestCommand.self, Explain.self, Render.self, New.self, Diff.self, History.self],
         defaultSubcommand: nil
     )
 }

@@ -199,8 +199,8 @@ extension Score {
     /// A failure before the run proper: printed, and logged when a log file is known already.
     static func failEarly(_ code: Int32, _ message: String, log path: String?, lang: Language) -> ExitCode {
         printErr(message)
-        if let path, let log = try? RunLog(path: path) {
-            log.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().joined(separator: " "))
+        if let path, let log = try? RunLog(path: path, lang: lang) {
+            log.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().map(shown).joined(separator: " "))
             log.line(message)
             log.line(lang.pick("结束：退出码 \(code)", "end: exit code \(code)"))
         }
@@ -259,7 +259,7 @@ final class ScoreRunner: @unchecked Sendable {
             historyPath = settings.history ?? ((folder.parent == "/" ? "" : folder.parent) + "/" + HistoryStore.defaultFileName)
         }
         if let path = settings.log {
-            do { log = try RunLog(path: path) } catch {
+            do { log = try RunLog(path: path, lang: lang) } catch {
                 printErr(lang.pick("错误: 无法打开日志文件 \(error.path)：\(error.reason)", "error: cannot open the log file \(error.path): \(error.reason)"))
                 throw ExitCode(Exit.badInput)
             }
@@ -285,7 +285,7 @@ final class ScoreRunner: @unchecked Sendable {
     }
 
     func run() throws {
-        log?.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().joined(separator: " "))
+        log?.line(lang.pick("开始：", "start: ") + "lvzhi \(LvzhiVersion.current) " + CommandLine.arguments.dropFirst().map(shown).joined(separator: " "))
         installSignalHandlers()
         do {
             try body()
@@ -324,7 +324,7 @@ final class ScoreRunner: @unchecked Sendable {
         let lockPath = RunLock.path(forOutput: folder.target)
         let runLock: RunLock
         do {
-            runLock = try RunLock.acquire(path: lockPath, mode: settings.lock ?? .fail) { [self] pid in
+            runLock = try RunLock.acquire(path: lockPath, mode: settings.lock ?? .fail, lang: lang) { [self] pid in
                 let who = pid.map { lang.pick("（进程号 \($0)）", " (pid \($0))") } ?? ""
                 let msg = lang.pick("另一个 lvzhi 运行\(who)正在写入 \(out)，等待它结束…", "another lvzhi run\(who) is writing to \(out); waiting…")
                 if !quiet, isatty(2) == 1 { printErr(msg) }
@@ -333,7 +333,7 @@ final class ScoreRunner: @unchecked Sendable {
         } catch {
             switch error {
             case .busy: throw fail(Exit.locked, error.message(lang, out: out))
-            case .cannotOpen: throw fail(Exit.badInput, error.message(lang, out: out))
+            case .cannotOpen, .notALockFile: throw fail(Exit.badInput, error.message(lang, out: out))
             }
         }
         defer { runLock.release() }
@@ -356,6 +356,14 @@ final class ScoreRunner: @unchecked Sendable {
         var store: HistoryStore?
         if let historyPath {
             do { store = try HistoryStore.open(path: historyPath) } catch {
+                throw fail(Exit.badInput, error.message(lang))
+            }
+            // A run killed between recording and completing: its manifest decides (the lock is held).
+            do {
+                for outcome in try store!.resolvePending(outPath: folder.target, token: RunManifest.read(folder: folder.target)?.commitToken) {
+                    log?.line(Self.describe(outcome, lang: lang))
+                }
+            } catch {
                 throw fail(Exit.badInput, error.message(lang))
             }
         }
@@ -384,7 +392,7 @@ final class ScoreRunner: @unchecked Sendable {
 
         // 4. What this run is made from; skip if nothing changed (and the history holds the run).
         let manifest = makeManifest(priorRuns: priorRuns)
-        let fingerprint = manifest.map { ContentHash.sha256($0.encoded()) }
+        let fingerprint = manifest.map { ContentHash.sha256($0.identity.encoded()) }
         if settings.ifChanged == true, let manifest, manifest.isUpToDate(in: folder.target),
            store.map({ s in fingerprint.map { (try? s.hasRun(fingerprint: $0)) ?? false } ?? false }) ?? true {
             let msg = lang.pick("lvzhi: 规则、输入和选项自上次成功运行以来没有变化，跳过（输出仍在 \(out)）",
@@ -396,7 +404,7 @@ final class ScoreRunner: @unchecked Sendable {
         }
         if let manifest {
             for a in manifest.rules + [manifest.members] + manifest.activities {
-                log?.line(lang.pick("输入 ", "input ") + "\(a.path) sha256=\(a.sha256)")
+                log?.line(lang.pick("输入 ", "input ") + "\(shown(a.path)) sha256=\(a.sha256)")
             }
         }
 
@@ -433,6 +441,8 @@ final class ScoreRunner: @unchecked Sendable {
             case .badPeriod(let s):
                 throw fail(Exit.usage, lang.pick("错误: 无法识别的考核期间“\(s)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                                  "error: unrecognised period '\(s)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
+            case .overflow(let o):
+                throw fail(Exit.badInput, o.diagnostic.render(lang))
             case .asOfOutsidePeriod(let d, let p):
                 throw fail(Exit.usage, lang.pick("错误: --as-of \(d) 不在考核期间 \(p.start) 至 \(p.end) 之内",
                                                  "error: --as-of \(d) is outside the period \(p.start) to \(p.end)"))
@@ -441,8 +451,8 @@ final class ScoreRunner: @unchecked Sendable {
         for n in run.notices where !quiet { printErr(lang.pick("提示: ", "note: ") + n.message(lang)) }
         for n in run.notices { log?.line(n.message(lang)) }
         for f in run.files {
-            log?.line(lang.pick("读取 \(f.path)：\(f.read) 条，接受 \(f.accepted) 条，拒收 \(f.rejected) 条",
-                                "read \(f.path): \(f.read) records, \(f.accepted) accepted, \(f.rejected) rejected"))
+            log?.line(lang.pick("读取 \(shown(f.path))：\(f.read) 条，接受 \(f.accepted) 条，拒收 \(f.rejected) 条",
+                                "read \(shown(f.path)): \(f.read) records, \(f.accepted) accepted, \(f.rejected) rejected"))
         }
         if let path = settings.corrections {
             log?.line(CorrectionOption.summary(run.corrections, path: path, lang: lang))
@@ -481,21 +491,36 @@ final class ScoreRunner: @unchecked Sendable {
         }
 
         // 8. Write everything into the staging folder, then swap it into place. With a history,
-        //    the run's rows are written in one transaction, the folder is swapped inside it, and
-        //    the transaction commits last: an error before the swap rolls the history back and
-        //    leaves the previous outputs. See recordAndCommit for the one remaining window.
+        //    the run is first recorded as pending (committed, hidden from readers), then the
+        //    folder is swapped, then the run is completed. A run killed in between leaves the
+        //    pending row; the next run on this folder completes it if the folder's manifest
+        //    carries this run's commit token (the swap happened) and removes it otherwise.
         meter.status(lang.pick("正在写入报告…", "writing reports…"))
         let summary = RunSummary(run: run, generatedAt: runTimestamp(pinned: pinnedTime), toolVersion: LvzhiVersion.current, lang: lang,
                                  previous: previous)
+        // The commit token: the hash of the manifest with the outputs' hashes, so that equal
+        // tokens mean byte-identical outputs (and reruns stay byte-identical).
+        var token = UUID().uuidString.lowercased()
         do {
             let staging = try folder.prepare()
             _ = try ReportSet.write(summary, to: staging, lang: lang, only: selected)
-            // Only a run that fully succeeded lets --if-changed skip the next one.
-            if code == Exit.success, let manifest {
-                try manifest.encoded().write(to: URL(fileURLWithPath: (staging as NSString).appendingPathComponent(RunManifest.fileName)))
+            // The manifest records the outputs' hashes (--if-changed compares them) and the
+            // commit token; a run that did not fully succeed is marked so that it never lets
+            // --if-changed skip the next one.
+            if var written = manifest.flatMap({ $0.withOutputHashes(in: staging) }) {
+                written.exitCode = code == Exit.success ? nil : code
+                token = ContentHash.sha256(written.encoded())
+                written.commitToken = token
+                let path = (staging as NSString).appendingPathComponent(RunManifest.fileName)
+                do { try SafeFile.writeNew(written.encoded(), to: path) } catch {
+                    throw OutputFolder.Failure.io(path: path, reason: error.reason(lang))
+                }
             }
             timings?.mark("write")
-            if store == nil { try folder.commit(owned: owned) }
+            if store == nil {
+                FaultPoint.reach("staged")
+                try folder.commit(owned: owned)
+            }
         } catch let e as OutputFolder.Failure {
             throw fail(Exit.badInput, e.message(lang))
         } catch {
@@ -508,13 +533,13 @@ final class ScoreRunner: @unchecked Sendable {
                                       supersede: settings.supersede == true, corrections: run.corrections.map(HistoryCorrection.init),
                                       fingerprint: fingerprint,
                                       rulesSHA256: summary.rulesHash, extendsSHA256: summary.extendsHash)
-            let recorded = try recordAndCommit(entry, in: store)
+            let recorded = try recordAndCommit(entry, in: store, token: token)
             historyLine = lang.pick("历史：已记为运行 #\(recorded.id)（\(recorded.status == .published ? "公布" : "草稿")\(recorded.supersedes.map { "，取代 #\($0)" } ?? "")），\(store.path)",
                                     "history: recorded as run #\(recorded.id) (\(recorded.status == .published ? "published" : "draft")\(recorded.supersedes.map { ", supersedes #\($0)" } ?? "")), \(store.path)")
         }
         meter.finish()
         let written = selected.map { (out as NSString).appendingPathComponent($0) }
-        for w in written { log?.line(lang.pick("输出 ", "output ") + w) }
+        for w in written { log?.line(lang.pick("输出 ", "output ") + shown(w)) }
 
         if let timings {
             timings.mark("commit")
@@ -537,41 +562,59 @@ final class ScoreRunner: @unchecked Sendable {
         if code != Exit.success { throw ExitCode(code) }
     }
 
-    /// Records the run and swaps the output folder into place inside the history transaction.
+    /// Records the run, swaps the output folder into place and completes the record.
     ///
-    /// Order: rows written (transaction open) → output folder swapped → transaction committed.
-    /// - An error writing the rows, or a failed swap: the transaction rolls back and the previous
-    ///   outputs stay; the run fails (exit 3, or 64 when the period was published meanwhile).
-    /// - A stop signal waits for the swap and the commit (``commitGate``); `kill -9` before the
-    ///   swap leaves neither, SQLite rolls the open transaction back on the next open.
-    /// - The commit itself failing after the swap (disk full, `kill -9` in that instant): the new
-    ///   outputs are in place without their history row. The run's manifest is then removed
-    ///   from the output folder so that the next `--if-changed` run does not skip it, and the
-    ///   run fails with exit 3 saying so. (`--if-changed` also re-runs when the history lacks
-    ///   the run's fingerprint, which covers `kill -9`.)
-    private func recordAndCommit(_ entry: HistoryRecord, in store: HistoryStore) throws -> HistoryRun {
-        var swapped = false
-        var gateHeld = false
-        defer { if gateHeld { commitGate.unlock() } }
+    /// Order: run recorded as pending (committed) → output folder swapped → run completed.
+    /// - An error recording (or the period published meanwhile, exit 64): nothing is swapped.
+    /// - A failed swap: the pending run is removed and the previous outputs stay (exit 3).
+    /// - A stop signal waits for the swap and the completion (``commitGate``).
+    /// - `kill -9` anywhere in between: the next run on this output folder settles the pending
+    ///   run with the folder's manifest as the tie-breaker (``HistoryStore/resolvePending(outPath:token:)``):
+    ///   the token is there → the swap happened → completed; otherwise → removed.
+    /// - Completing fails after the swap (disk full): the outputs are in place, the run stays
+    ///   pending and the next run completes it; this run fails with exit 3 saying so.
+    private func recordAndCommit(_ entry: HistoryRecord, in store: HistoryStore, token: String) throws -> HistoryRun {
+        let pending: HistoryRun
         do {
-            return try store.record(entry) { [self] _ in
-                commitGate.lock()
-                gateHeld = true
-                try folder.commit(owned: owned)
-                swapped = true
-            }
-        } catch let e as OutputFolder.Failure {
-            throw fail(Exit.badInput, e.message(lang))
+            pending = try store.record(entry, pending: PendingCommit(outPath: folder.target, token: token))
         } catch let e as HistoryError {
-            if swapped {
-                try? FileManager.default.removeItem(atPath: (folder.target as NSString).appendingPathComponent(RunManifest.fileName))
-                throw fail(Exit.badInput, e.message(lang) + lang.pick(
-                    "\n  注意: 本次输出已写入 \(out)，但没有记入历史；请排除问题后重新运行。",
-                    "\n  note: this run's outputs are in \(out) but were not recorded in the history; fix the problem and run again."))
-            }
+            folder.abort()
             if case .alreadyPublished = e { throw fail(Exit.usage, e.message(lang)) }
             throw fail(Exit.badInput, e.message(lang) + lang.pick("\n  本次运行没有记入历史，输出也没有替换：\(out) 中原有输出未改动。",
                                                                   "\n  this run was not recorded and its outputs were not swapped in: the previous outputs in \(out) are untouched."))
+        }
+        FaultPoint.reach("history-pending")
+        commitGate.lock()
+        defer { commitGate.unlock() }
+        do {
+            FaultPoint.reach("staged")
+            try folder.commit(owned: owned)
+        } catch {
+            try? store.rollBackPending(pending.id)
+            throw fail(Exit.badInput, error.message(lang))
+        }
+        do {
+            return try store.completePending(pending.id)
+        } catch {
+            if case .alreadyPublished = error {
+                throw fail(Exit.usage, error.message(lang) + lang.pick(
+                    "\n  注意: 本次输出已写入 \(out)，已记为草稿（运行 #\(pending.id)），没有公布。",
+                    "\n  note: this run's outputs are in \(out); it was recorded as a draft (run #\(pending.id)), not published."))
+            }
+            throw fail(Exit.badInput, error.message(lang) + lang.pick(
+                "\n  注意: 本次输出已写入 \(out)，历史中的记录尚未完成；下次对同一输出文件夹运行时会补全。",
+                "\n  note: this run's outputs are in \(out) but its history record is not complete yet; the next run on this output folder completes it."))
+        }
+    }
+
+    static func describe(_ o: HistoryStore.PendingOutcome, lang: Language) -> String {
+        switch o {
+        case .completed(let id):
+            lang.pick("历史：补全上次被中止的运行 #\(id)（其输出已在输出文件夹中）", "history: completed run #\(id) of an interrupted run (its outputs are in the output folder)")
+        case .completedAsDraft(let id):
+            lang.pick("历史：补全上次被中止的运行 #\(id)，记为草稿（该期间已有公布的结果）", "history: completed run #\(id) of an interrupted run as a draft (the period was published meanwhile)")
+        case .rolledBack(let id):
+            lang.pick("历史：删除上次被中止的运行 #\(id)（其输出没有换入输出文件夹）", "history: removed run #\(id) of an interrupted run (its outputs never reached the output folder)")
         }
     }
 
@@ -672,6 +715,19 @@ func runTimestamp(pinned: Date? = RunTime.pinned(flag: nil)) -> String {
     RunTime.text(pinned ?? Date())
 }
 
+/// Writes a message to stderr, control characters from inputs escaped (lvzhi's own line
+/// breaks kept).
 func printErr(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    FileHandle.standardError.write(Data((TerminalText.escape(s, keepingNewlines: true) + "\n").utf8))
 }
+
+/// Writes text to stdout, control characters from inputs escaped (line breaks kept). Output
+/// that carries lvzhi's own colours (explain's ledger) escapes its values itself and uses
+/// `Swift.print`.
+func print(_ s: String, terminator: String = "\n") {
+    Swift.print(TerminalText.escape(s, keepingNewlines: true), terminator: terminator)
+}
+
+/// One value (a path, a name) inside a message: every control character escaped, line
+/// breaks included, so it cannot split the message's lines.
+func shown(_ s: String) -> String { TerminalText.escape(s) }

@@ -99,8 +99,10 @@ struct Validate: ParsableCommand {
             report(e)
             throw ExitCode(Exit.badInput)
         }
-        var ingestor = ActivityIngestor(members: roster.members, memberRejects: roster.rejects, memberFile: members,
-                                        memberRows: roster.rowsRead, memberSheet: roster.sheet, period: p, vocabulary: ruleSet.vocabulary)
+        let inPeriod = roster.forPeriod(p)
+        var ingestor = ActivityIngestor(members: inPeriod.members, memberRejects: roster.rejects, memberFile: members,
+                                        memberRows: roster.rowsRead, memberSheet: roster.sheet, period: p, vocabulary: ruleSet.vocabulary,
+                                        excluded: inPeriod.excluded)
         var notRead: [String] = []
         for f in files where f != members {
             do {
@@ -130,8 +132,8 @@ struct Validate: ParsableCommand {
             print(lang.pick("未能读完的文件：", "files not read to the end: ") + notRead.joined(separator: lang.pick("、", ", ")))
         }
         for j in result.rejects.prefix(30) {
-            print("\(j.location): \(j.reason.code): " + (j.recordID.isEmpty ? "" : "\(j.recordID) ")
-                  + (j.value.isEmpty ? "" : lang.pick("“\(j.value)” ", "'\(j.value)' ")) + j.reason.message(lang))
+            print(shown("\(j.location): \(j.reason.code): " + (j.recordID.isEmpty ? "" : "\(j.recordID) ")
+                  + (j.value.isEmpty ? "" : lang.pick("“\(j.value)” ", "'\(j.value)' ")) + j.reason.message(lang)))
         }
         if result.rejects.count > 30 {
             print(lang.pick("…… 共 \(result.rejects.count) 条被拒收（lvzhi score 把全部写入 rejects.csv）",

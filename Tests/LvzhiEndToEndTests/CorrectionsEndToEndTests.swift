@@ -59,7 +59,7 @@ import Testing
         #expect(report.contains("七、复核记录") && report.contains("复核#3"))
         #expect(report.contains("+ 复核删除 1 条"))
         let ledger = s.read("out/ledger.csv")
-        #expect(ledger.contains(",来源,复核\r\n"))
+        #expect(ledger.contains(",来源,复核,得分（精确）,规则分值（精确）\r\n"))
         #expect(ledger.contains("复核#1 修改 状态: 缺席→请假，理由：补交请假条，批准人：王主任"))
         #expect(ledger.contains(",A3,") && ledger.contains("removed"))
         let pages = ((try? FileManager.default.contentsOfDirectory(atPath: s.file("out/members"))) ?? []).sorted().map { s.read("out/members/" + $0) }

@@ -166,3 +166,91 @@ import Testing
         #expect((try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [Any])?.isEmpty == true)
     }
 }
+
+/// `lvzhi new`: a starting rule file that checks clean and whose case passes.
+@Suite struct NewRuleFileTests {
+    @Test func newThenCheckThenTestAllPass() throws {
+        let dir = NSTemporaryDirectory() + "lvzhi-new-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/某区政协.yaml"
+        let made = try lvzhi(["new", dir + "/某区政协", "--year", "2030"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.contains("已写出 \(file)"))
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("name: 某区政协委员履职考核办法"))
+        #expect(text.contains("period: 2030"))
+        let check = try lvzhi(["check", "--strict", file])
+        #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
+        #expect(check.stdout.contains("通过") && check.stdout.contains("1 个用例") && !check.stdout.contains("警告"), "\(check.stdout)")
+        let test = try lvzhi(["test", file])
+        #expect(test.status == 0, "\(test.stdout)\n\(test.stderr)")
+        #expect(test.stdout.contains("1 个用例通过，0 个失败"), "\(test.stdout)")
+        let render = try lvzhi(["render", file])
+        #expect(render.status == 0 && render.stdout.hasPrefix("# 某区政协委员履职考核办法"))
+        // An existing file is never overwritten.
+        let again = try lvzhi(["new", file])
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("已存在，未覆盖"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
+    }
+
+    @Test func newBesideASchemasFolderNamesTheSchema() throws {
+        let s = Scratch()
+        s.write("Schemas/rule.schema.json", "{}")
+        let made = try lvzhi(["new", s.file("rules/新方案"), "--year", "2030"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(s.read("rules/新方案.yaml").hasPrefix("# yaml-language-server: $schema=../Schemas/rule.schema.json\n"))
+    }
+}
+
+/// A declared roster (`roster.roles`): a misspelt role is a check error at its place, and a
+/// roster row outside the list is rejected with its line, its records with it.
+@Suite struct DeclaredRosterTests {
+    @Test func checkPointsAtTheMisspeltRole() throws {
+        let s = Scratch()
+        let text = try String(contentsOfFile: packageRoot + "/Rules/dongcheng.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "when: {kind: [常委会议, 专委会会议, 界别会议], status: 出席}",
+                                  with: "when: {kind: [常委会议, 专委会会议, 界别会议], status: 出席, member_role: 长委}")
+        let file = s.write("x.yaml", text)
+        let r = try lvzhi(["check", file])
+        #expect(r.status == 2)
+        let line = (text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("member_role: 长委") } ?? -1) + 1
+        #expect(r.stderr.contains("x.yaml:\(line):"), "\(r.stderr)")
+        #expect(r.stderr.contains("[R076] 未声明的职务“长委”") && r.stderr.contains("是否想写“常委”？"), "\(r.stderr)")
+    }
+
+    @Test func aRosterRowOutsideTheListIsRejectedWithItsLine() throws {
+        let s = Scratch()
+        let members = s.write("members.csv", "member_id,name,role\nM1,甲,委员\nM2,乙,长委\n")
+        let activities = s.write("a.csv", "activity_id,member_id,date,kind,status\nA1,M1,2025-01-08,全体会议,出席\nA2,M2,2025-01-08,全体会议,出席\n")
+        let r = try lvzhi(["score", "--rules", "Rules/dongcheng.yaml", "--members", members, "--activities", activities,
+                           "--out", s.file("out"), "--no-history", "--quiet", "--formats", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rejects = s.read("out/rejects.csv")
+        #expect(rejects.contains("members.csv,3,") && rejects.contains("长委") && rejects.contains("是否为“常委”"), "\(rejects)")
+        #expect(rejects.contains("a.csv,3,") && rejects.contains("members.csv:3"), "\(rejects)")
+        #expect(try membersByID(s.data("out/scores.json")).keys.sorted() == ["M1"])
+    }
+}
+
+/// Conditions on this period's score alone (得分低于 60 分的谈话) need no earlier results: no N001
+/// notice, and the report lists them under “考核结果的处理”.
+@Suite struct ThisPeriodFlagsTests {
+    @Test func aScoreBelowSixtyIsFlaggedWithoutHistory() throws {
+        let s = Scratch()
+        let rules = s.write("r.yaml", try String(contentsOfFile: packageRoot + "/Rules/dongcheng.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "  - {id: resign, name: 连续两年得分低于 60 分, when: {score_below: 60, years: 2}, effect: {flag: 市政协谈话劝辞}}\n", with: ""))
+        let members = s.write("m.csv", "member_id,name,role\nM1,甲,委员\nM2,乙,委员\n")
+        let activities = s.write("a.csv", "activity_id,member_id,date,kind,status\nA1,M1,2025-01-08,全体会议,缺席\n")
+        let r = try lvzhi(["score", "--rules", rules, "--members", members, "--activities", activities, "--out", s.file("out"), "--no-history"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("N001"), "\(r.stderr)")
+        let report = s.read("out/report.html")
+        #expect(report.contains("考核结果的处理（界别组召集人谈话）"))
+        #expect(!report.contains("本次未提供往年结果"))
+        let json = try membersByID(s.data("out/scores.json"))
+        #expect(json["M1"]?["flags"] as? [String] == ["界别组召集人谈话"])
+        #expect(json["M2"]?["flags"] as? [String] == [])
+    }
+}

@@ -42,7 +42,8 @@ import Testing
         #expect(r.stderr.contains("[I019]") && r.stderr.contains("没有工作表“视察调研”") && r.stderr.contains("填表说明、调研视察"), "\(r.stderr)")
         // It points at the mapping's sheet: line (the value to fix), names the mapping in the hint,
         // and still lists the workbook as the file that was not read.
-        #expect(r.stderr.contains("\(m):8:8: 错误: [I019]"), "\(r.stderr)")
+        let sheetLine = (mapping.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("sheet:") } ?? -1) + 1
+        #expect(r.stderr.contains("\(m):\(sheetLine):8: 错误: [I019]"), "\(r.stderr)")
         #expect(r.stderr.contains("在映射文件 \(m) 中用 sheet"), "\(r.stderr)")
         let scored = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--no-history",
                                 "--activities", "Samples/foreign/inspections.xlsx", "--mapping", m, "--out", s.file("out")])

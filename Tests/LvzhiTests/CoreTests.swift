@@ -23,10 +23,41 @@ import Testing
         #expect((Points(parsing: "1.5")! * Points(3)).description == "4.5")
         #expect((Points(parsing: "0.1")! * Points(parsing: "0.1")!).description == "0.01")
         #expect(Points(1).divided(by: 4).description == "0.25")
-        // One third rounds half away from zero at four places.
-        #expect(Points(1).divided(by: 3).description == "0.3333")
-        #expect(Points(2).divided(by: 3).description == "0.6667")
-        #expect(Points(-2).divided(by: 3).description == "-0.6667")
+        // One third stays one third; only the display rounds (half away from zero, 2 places).
+        #expect(Points(1).divided(by: 3) == Points(1, 3))
+        #expect(Points(1).divided(by: 3).exact == "1/3")
+        #expect(Points(1).divided(by: 3).description == "0.33")
+        #expect(Points(2).divided(by: 3).description == "0.67")
+        #expect(Points(-2).divided(by: 3).description == "-0.67")
+        #expect(Points(-2).divided(by: 3).display(decimals: 4) == "-0.6667")
+        #expect(Points(1).divided(by: 6) + Points(1).divided(by: 6) == Points(1).divided(by: 3))
+        #expect(Points(parsing: "3.335")!.display() == "3.34" && Points(parsing: "-3.335")!.display() == "-3.34")
+        #expect(Points(parsing: "2.5")!.display(decimals: 0) == "3")
+    }
+
+    @Test func exactTextReadsBack() {
+        for p in [Points(10, 3), Points(-1, 6), Points(7), Points(parsing: "1.25")!, .zero] {
+            #expect(Points(exact: p.exact) == p)
+        }
+        #expect(Points(exact: "10/3") == Points(10, 3))
+        #expect(Points(exact: "4/2") == Points(2))
+        for bad in ["1/0", "1/-3", "/3", "1/", "a/b", "1.5/2", "--1/2"] { #expect(Points(exact: bad) == nil) }
+    }
+
+    @Test func overflowIsAValueNotATrap() {
+        let big = Points(Int(Int64.max / 2))
+        #expect((big + big + big).isOverflow)
+        #expect((big * big).isOverflow)
+        // Coprime denominators beyond 64 bits.
+        let p = Points(1, 4_294_967_311) + Points(1, 4_294_967_357)
+        #expect(p.isOverflow)
+        // Sticky through further arithmetic; compares above every number.
+        #expect((p - p).isOverflow && (p * .zero).isOverflow && p > Points(Int(Int64.max)))
+        #expect(Points(1, 0).isOverflow && Points(1).divided(by: 0).isOverflow)
+        #expect(p.display() == "溢出")
+        // Results that fit after normalising are exact even when the intermediate does not.
+        let q = Points(Int64.max, 3) * Points(3, Int64.max)
+        #expect(q == Points(1))
     }
 
     @Test func sumsAreExact() {

@@ -352,7 +352,7 @@ import Testing
         #expect(!html.contains("复核"))
         let ledger = String(decoding: LedgerCSV.render(s, lang: .zh).bytes, as: UTF8.self)
         #expect(!ledger.contains("复核"))
-        #expect(ledger.components(separatedBy: "\r\n").first?.hasSuffix(",来源") == true)
+        #expect(ledger.components(separatedBy: "\r\n").first?.hasSuffix(",来源,得分（精确）,规则分值（精确）") == true)
         let json = String(decoding: ScoresJSON.render(s, lang: .zh).bytes, as: UTF8.self)
         #expect(!json.contains("\"corrections\""))
     }
@@ -380,9 +380,9 @@ import Testing
         let s = try summary(Self.sample)
         let text = String(decoding: LedgerCSV.render(s, lang: .zh).bytes, as: UTF8.self)
         let lines = text.components(separatedBy: "\r\n")
-        #expect(lines[0].hasSuffix(",来源,复核"))
+        #expect(lines[0].hasSuffix(",来源,复核,得分（精确）,规则分值（精确）"))
         let amended = lines.first { $0.contains(",A2,") }!
-        #expect(amended.hasSuffix("复核#1 修改 状态: 不立案→立案，理由：复审<立案>，批准人：王，申请编号 FH-1"))
+        #expect(amended.hasSuffix("复核#1 修改 状态: 不立案→立案，理由：复审<立案>，批准人：王，申请编号 FH-1,6,6"))
         let removed = lines.first { $0.contains(",A6,") }!
         #expect(removed.contains(",0,0,removed,经复核删除，不计分,") && removed.contains("复核#2 删除"))
         let added = lines.first { $0.contains(",N1,") }!

@@ -415,8 +415,10 @@ import Testing
         let sector = s.rows.filter { $0.member.sector == "经济界" }
         #expect(sector.count == 4)
         let mean = sector.reduce(Points.zero) { $0 + $1.score }.divided(by: sector.count)
-        #expect(mean.description == "8.625")
-        #expect(doc.contains("<td class=\"r tot\">8.625</td>"))
+        #expect(mean == Points(69, 8))
+        // Shown by the one display rule: 2 places, half away from zero.
+        #expect(mean.description == "8.63")
+        #expect(doc.contains("<td class=\"r tot\">8.63</td>"))
     }
 
     @Test func listsTheOfficeActsOn() throws {

@@ -221,7 +221,7 @@ import Testing
         #expect(results.first { $0.memberID == "M1" }?.score == Points(17))
         #expect(results.first { $0.memberID == "M3" }?.vetoes == ["违纪"])
         // Migrated to v2 on open; rows recorded under v1 do not know their ranking scope's size.
-        #expect(try store.queue.read { db in try HistoryStore.migrator.appliedIdentifiers(db) } == ["v1", "v2"])
+        #expect(try store.queue.read { db in try HistoryStore.migrator.appliedIdentifiers(db) } == ["v1", "v2", "v3"])
         #expect(results.allSatisfy { $0.rankedInScope == nil })
         // And it takes new runs.
         #expect(try record(store, try Self.run(Self.rows, period: "2026")).id == 2)

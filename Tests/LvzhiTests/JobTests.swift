@@ -356,7 +356,17 @@ private func diagnostics(_ text: String, path: String = "/jobs/job.yaml") -> [Di
         // Up to date only when the stored manifest matches and every output is there.
         s.write("out/scores.csv", "x")
         let m2 = try make()
+        // A manifest without the outputs' hashes (an older version's) never lets a run skip.
         _ = FileManager.default.createFile(atPath: s.path + "/out/" + RunManifest.fileName, contents: m2.encoded())
+        #expect(!m2.isUpToDate(in: s.path + "/out"))
+        let written = try #require(m2.withOutputHashes(in: s.path + "/out"))
+        try FileManager.default.removeItem(atPath: s.path + "/out/" + RunManifest.fileName)
+        _ = FileManager.default.createFile(atPath: s.path + "/out/" + RunManifest.fileName, contents: written.encoded())
+        #expect(m2.isUpToDate(in: s.path + "/out"))
+        // An output edited or emptied since: not up to date.
+        s.write("out/scores.csv", "")
+        #expect(!m2.isUpToDate(in: s.path + "/out"))
+        s.write("out/scores.csv", "x")
         #expect(m2.isUpToDate(in: s.path + "/out"))
         try FileManager.default.removeItem(atPath: s.path + "/out/scores.csv")
         #expect(!m2.isUpToDate(in: s.path + "/out"))

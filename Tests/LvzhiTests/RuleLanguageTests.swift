@@ -218,9 +218,10 @@ import Testing
         """ + Self.bands
         let members = [M(id: "A"), M(id: "B", joined: "2025-07-02")]
         let records = ["1,A,2025-03-01,提案,立案,第一提案人,,P1", "2,B,2025-08-01,提案,立案,第一提案人,,P2"]
-        // Prorate: B served 183 of 365 days: 3 × 365 / 183 = 5.9836.
+        // Prorate: B served 183 of 365 days: 3 × 365 / 183 = 1095/183 = 365/61 exactly (≈ 5.98).
         var (_, by) = try run(base + "grading: {partial_period: prorate}\n", members: members, records: records)
-        #expect(by["B"]!.score.description == "5.9836")
+        #expect(by["B"]!.score == Points(365, 61))
+        #expect(by["B"]!.score.description == "5.98")
         #expect(by["B"]!.ledger.last?.note == .prorated(served: 183, days: 365))
         (_, by) = try run(base + "grading: {partial_period: exclude_from_ranking}\n", members: members, records: records)
         #expect(by["B"]!.rank == nil && by["A"]!.rank == 1 && by["B"]!.score == Points(3))

@@ -78,6 +78,7 @@ public final class XLSXWorkbook: @unchecked Sendable {
         self.path = path
         self.limits = limits
         guard access(path, R_OK) == 0 else { throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        try InputFile.requireRegular(path)
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
@@ -326,5 +327,86 @@ enum XLSXText {
             v = v << 4 | UInt32(d)
         }
         return v
+    }
+}
+
+// MARK: - The other sheets
+
+/// A sheet of a workbook that was not read, and why: listed in the reconciliation, so that no
+/// sheet's records disappear without a word.
+public struct UnreadSheet: Sendable, Equatable {
+    public enum Why: Sendable, Equatable {
+        /// No row at all, or a header and no row under it.
+        case empty
+        /// Rows, but no column a record has (notes, a lookup list).
+        case noRecordColumns
+        /// A chart or dialog sheet.
+        case notWorksheet
+        /// The mapping names another sheet (`sheet:`).
+        case notSelected
+    }
+
+    public var name: String
+    public var why: Why
+
+    public func describe(_ lang: Language) -> String {
+        switch why {
+        case .empty: lang.pick("“\(name)”（没有数据）", "“\(name)” (no data)")
+        case .noRecordColumns: lang.pick("“\(name)”（没有记录的列）", "“\(name)” (no record columns)")
+        case .notWorksheet: lang.pick("“\(name)”（图表）", "“\(name)” (a chart)")
+        case .notSelected: lang.pick("“\(name)”（有数据，映射文件指定读其他工作表，未读）", "“\(name)” (holds data; the mapping names another sheet, not read)")
+        }
+    }
+}
+
+extension XLSXWorkbook {
+    private struct StopProbe: Error {}
+
+    /// The header cells (trimmed, non-empty) of a sheet and whether a row follows the header;
+    /// reads no further than the first row under the header.
+    func probe(sheet index: Int) throws -> (header: Set<String>, hasRows: Bool) {
+        var header: Set<String>?
+        var hasRows = false
+        do {
+            try forEachRow(sheet: index) { row in
+                if header == nil {
+                    var h: Set<String> = []
+                    for c in 0..<row.count { if let s = row.string(c)?.trimmingSpaces, !s.isEmpty { h.insert(s) } }
+                    header = h
+                    return
+                }
+                if row.isBlank { return }
+                hasRows = true
+                throw StopProbe()
+            }
+        } catch is StopProbe {}
+        return (header ?? [], hasRows)
+    }
+
+    /// The sheets other than `read`, each with why it is not read; throws
+    /// ``IngestError/unreadSheets(path:read:others:)`` when one of them holds records and the
+    /// sheet was not chosen (`chosen` false): reading only the first would lose them silently.
+    /// A sheet holds records when it has a row under a header that shares a column with the
+    /// sheet read or names a canonical column.
+    func otherSheets(besides read: Int, chosen: Bool) throws -> [UnreadSheet] {
+        let known = Set(ActivityField.allCases.flatMap { [$0.key, $0.chinese] } + MemberField.allCases.flatMap { [$0.key, $0.chinese] })
+        let readHeader = try probe(sheet: read).header
+        var out: [UnreadSheet] = []
+        var holding: [String] = []
+        for (i, s) in sheets.enumerated() where i != read {
+            guard s.isWorksheet, s.part != nil else { out.append(UnreadSheet(name: s.name, why: .notWorksheet)); continue }
+            let p = try probe(sheet: i)
+            if !p.hasRows { out.append(UnreadSheet(name: s.name, why: .empty)); continue }
+            let lower = Set(p.header.map { $0.lowercased() })
+            guard !p.header.isDisjoint(with: readHeader) || !lower.isDisjoint(with: known) || !p.header.isDisjoint(with: known) else {
+                out.append(UnreadSheet(name: s.name, why: .noRecordColumns)); continue
+            }
+            holding.append(s.name)
+            out.append(UnreadSheet(name: s.name, why: .notSelected))
+        }
+        if !chosen, !holding.isEmpty {
+            throw IngestError.unreadSheets(path: path, read: sheets[read].name, others: holding)
+        }
+        return out
     }
 }

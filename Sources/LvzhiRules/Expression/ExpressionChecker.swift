@@ -90,6 +90,8 @@ enum ExpressionNames {
         ("activity_id", "记录编号", .text(.activityID)),
     ]
     static let memberPrefixes = ["member", "委员"]
+    /// What authors write for "the record being scored" (there is no such name).
+    static let recordPrefixes = ["this", "self", "record", "current", "outer", "it", "本条", "当前", "本记录", "当前记录", "记录", "该记录"]
     static let member: [(String, String, ExprNameRef)] = [
         ("role", "职务", .memberText(.role)), ("sector", "界别", .memberText(.sector)),
         ("committee", "专委会", .memberText(.committee)), ("group", "活动组", .memberText(.group)),
@@ -319,6 +321,23 @@ struct ExpressionChecker {
                 return nil
             }
         }
+        // `本条.ref`, `this.ref`, `record.ref` …: a way to name the record being scored, which
+        // count(…) and sum(…) cannot see (they test each of the member's own records alone).
+        if let dot = n.firstIndex(of: "."), ExpressionNames.recordPrefixes.contains(String(n[..<dot]))
+            || (ExpressionNames.record.contains(where: { $0.0 == n[n.index(after: dot)...] || $0.1 == n[n.index(after: dot)...] })
+                && closest(String(n[..<dot]), in: ExpressionNames.memberPrefixes + ExpressionNames.periodPrefixes) == nil) {
+            let field = String(n[n.index(after: dot)...])
+            if inAggregate {
+                error("E010", p, zh: "未知的字段“\(n)”：count(…) 和 sum(…) 只逐条查看本人自己的记录，其中的字段都是被计数的那条记录的，不能引用正在计分的这条记录",
+                      en: "unknown field '\(n)': count(…) and sum(…) look at the member's own records one at a time; a field inside them is the counted record's, and the record being scored cannot be named",
+                      hintZh: "按同一件（相同 ref）的署名人数或是否独立完成计分，请用 when 的 signers 或 sole（docs/rules.md 4.5 节），不要用 count",
+                      hintEn: "to score by how many members signed the same ref, or whether the member is its only author, use signers or sole under when (docs/rules.md section 4.5), not count")
+            } else {
+                error("E010", p, zh: "未知的字段“\(n)”", en: "unknown field '\(n)'",
+                      hintZh: "正在计分的记录的字段直接写 \(field)", hintEn: "write the scored record's field as plain \(field)")
+            }
+            return nil
+        }
         if let guess = closest(n, in: ExpressionNames.all) {
             error("E010", p, zh: "未知的字段“\(n)”", en: "unknown field '\(n)'",
                   hintZh: "是否想写 \(guess)？", hintEn: "did you mean \(guess)?")
@@ -363,6 +382,8 @@ struct ExpressionChecker {
         }
         if case .symbolField(let f) = l.ir, case .constString(let s) = r.ir { vocabulary(f, s, at: b.position) }
         if case .symbolField(let f) = r.ir, case .constString(let s) = l.ir { vocabulary(f, s, at: a.position) }
+        if case .memberText(let f) = l.ir, case .constString(let s) = r.ir { roster(f, s, at: b.position) }
+        if case .memberText(let f) = r.ir, case .constString(let s) = l.ir { roster(f, s, at: a.position) }
         let cop: ExprCompareOp = switch op {
         case .eq: .eq
         case .ne: .ne
@@ -411,6 +432,7 @@ struct ExpressionChecker {
                     ok = false
                 }
                 if let l, case .symbolField(let f) = l.ir, case .constString(let s) = t.ir { vocabulary(f, s, at: item.position) }
+                if let l, case .memberText(let f) = l.ir, case .constString(let s) = t.ir { roster(f, s, at: item.position) }
                 consts.append(t.ir)
                 types.append(t.type)
             }
@@ -549,6 +571,24 @@ struct ExpressionChecker {
                   en: "the argument of date(…) must be a text constant such as date(\"2025-07-01\")")
             return none
         }
+    }
+
+    /// Checks a constant compared with member.role/sector/committee against the rule file's
+    /// declared roster lists (`roster:`), when it declares them.
+    mutating func roster(_ field: ExprMemberTextField, _ value: String, at p: ExprPosition) {
+        guard let v = options.vocabulary else { return }
+        let (declared, zh, key): ([String]?, String, String) = switch field {
+        case .role: (v.memberRoles, "职务", "roles")
+        case .sector: (v.memberSectors, "界别", "sectors")
+        case .committee: (v.memberCommittees, "专委会", "committees")
+        default: (nil, "", "")
+        }
+        guard let declared, !declared.contains(value) else { return }
+        let guess = closest(value, in: declared.filter { !$0.isEmpty })
+        error("E023", p, zh: "未声明的\(zh)“\(value)”（规则文件的 roster.\(key) 中没有）",
+              en: "undeclared value '\(value)' (not in roster.\(key) of the rule file)",
+              hintZh: guess.map { "是否想写“\($0)”？" } ?? "已声明的：\(declared.joined(separator: "、"))",
+              hintEn: guess.map { "did you mean '\($0)'?" } ?? "declared: \(declared.joined(separator: ", "))")
     }
 
     /// Checks a constant compared with kind/status/role/level against the rule file's vocabulary.

@@ -45,7 +45,7 @@ public struct ExprPosition: Hashable, Sendable, CustomStringConvertible {
 /// | E020 | a list element that is not a constant |
 /// | E021 | division by anything but a positive whole-number constant |
 /// | E022 | a list anywhere but the right side of `in` |
-/// | E023 | a kind, status, role, level or mark that the rule file does not declare |
+/// | E023 | a kind, status, role, level or mark that the rule file does not declare, or a member role, sector or committee outside its `roster` lists |
 /// | E024 | a function argument of the wrong type |
 public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertible {
     public var id: String

@@ -408,6 +408,9 @@ final class ExprBinder {
         case (.constString(let x), .constString(let y)):
             let v = x == y
             return { _, _ in v }
+        case (.memberText(.committee), .constString(let s)), (.constString(let s), .memberText(.committee)):
+            // A member belongs to every 专委会 listed in their cell (Member.committees).
+            return { _, f in f.member.committees.contains(s) }
         case (.symbolField(let f), .constString(let s)), (.constString(let s), .symbolField(let f)):
             let id = id(s)
             return { r, _ in fieldValue(f, r) == id }
@@ -438,6 +441,10 @@ final class ExprBinder {
         switch type {
         case .string:
             let strings = items.compactMap { if case .constString(let s) = $0 { s } else { nil } }
+            if case .memberText(.committee) = x {
+                let set = Set(strings)
+                return { _, f in f.member.committees.contains(where: set.contains) }
+            }
             if case .symbolField(let f) = x {
                 let ids = strings.map { id($0) }
                 return { r, _ in ids.contains(fieldValue(f, r)) }
@@ -506,7 +513,8 @@ final class ExprBinder {
             }
         case .divide(let a, let n):
             let x = decimal(a)
-            return { r, f in x(r, f).divided(by: n) }
+            // Expressions compute in the four-place fixed point (docs/rules.md §4.4): rounded here.
+            return { r, f in SaturatingPoints.clamp(x(r, f).divided(by: n).raw) }
         case .daysBetween(let a, let b):
             let x = date(a), y = date(b)
             return { r, f in Points(Int(x(r, f).ordinal) - Int(y(r, f).ordinal)) }

@@ -15,7 +15,7 @@ enum ExprTokenKind: Equatable {
 
     var display: String {
         switch self {
-        case .number(let p): p.description
+        case .number(let p): p.display(decimals: Points.fractionDigits)
         case .string(let s): "\"\(s)\""
         case .date(let d): d.description
         case .ident(let s): s

@@ -90,7 +90,7 @@ enum ExprPrinter {
             if paren { out += ")" }
         }
         switch e.kind {
-        case .number(let p): out += p.description
+        case .number(let p): out += p.display(decimals: Points.fractionDigits)
         case .string(let s): quote(s, into: &out)
         case .date(let d): out += d.description
         case .bool(let b): out += b ? "true" : "false"
