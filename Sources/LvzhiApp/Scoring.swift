@@ -98,8 +98,9 @@ public final class ScoringTransaction: @unchecked Sendable {
         folder = OutputFolder(target: out)
         meter = ProgressMeter(enabled: !quiet && console.interactive, lang: lang)
         let formats = settings.formats
-        selected = ReportSet.outputNames.filter { formats == nil || formats!.contains($0) || $0 == "rejects.csv" }
-        owned = Set(ReportSet.outputNames + [RunManifest.fileName])
+        selected = ReportSet.outputNames.filter { name in (formats?.contains(name) ?? ReportSet.defaultOutputs.contains(name)) || name == "rejects.csv" }
+        // members.html: the combined file's name before members/ existed, not carried over.
+        owned = Set(ReportSet.outputNames + [RunManifest.fileName, "members.html"])
         if settings.historyEnabled == false {
             historyPath = nil
         } else {

@@ -133,7 +133,13 @@ public final class OutputFolder: @unchecked Sendable {
         try carryOver(owned: owned)
         // Durable contents before the rename makes them visible.
         for e in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] {
-            try syncFile(join(staging, e))
+            let p = join(staging, e)
+            // An output folder of lvzhi's own (members/): its files, then the folder.
+            if owned.contains(e), isDirectory(p) {
+                for f in (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? [] { try syncFile(join(p, f)) }
+                syncFolder(p)
+            }
+            try syncFile(p)
         }
         syncFolder(staging)
         let old = try swapHoldingMutex()

@@ -102,7 +102,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         var m = self
         var hashes: [String: String] = [:]
         for name in outputs {
-            guard let h = ContentHash.sha256(file: (folder as NSString).appendingPathComponent(name)) else { return nil }
+            guard let h = Self.outputHash((folder as NSString).appendingPathComponent(name)) else { return nil }
             hashes[name] = h
         }
         m.outputSHA256 = hashes
@@ -133,7 +133,22 @@ public struct RunManifest: Codable, Equatable, Sendable {
               let recorded = previous.outputSHA256 else { return false }
         return outputs.allSatisfy { name in
             guard let want = recorded[name] else { return false }
-            return ContentHash.sha256(file: (folder as NSString).appendingPathComponent(name)) == want
+            return Self.outputHash((folder as NSString).appendingPathComponent(name)) == want
         }
+    }
+
+    /// The SHA-256 of an output: of the file, or for an output folder (`members/`) of the
+    /// sorted list of its files' names and hashes, so a changed, added or removed page counts.
+    static func outputHash(_ path: String) -> String? {
+        // lstat: a link planted in the folder is never followed (and cannot loop).
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return nil }
+        guard type == .typeDirectory else { return type == .typeRegular ? ContentHash.sha256(file: path) : nil }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
+        var listing = ""
+        for name in names.sorted() {
+            guard let h = outputHash((path as NSString).appendingPathComponent(name)) else { return nil }
+            listing += "\(name)\u{0}\(h)\n"
+        }
+        return ContentHash.sha256(Array(listing.utf8))
     }
 }

@@ -30,6 +30,7 @@ code,.path,.code{font-family:"Noto Sans Mono CJK SC","DejaVu Sans Mono",Consolas
 .meta .ver{font-weight:400;color:var(--muted);margin-left:6px;white-space:nowrap}
 .meta code.hash{font-size:12px;font-weight:400;letter-spacing:.01em;word-break:break-all}
 .meta .base{display:block;font-weight:400;font-size:12px;color:var(--muted)}
+.meta a{color:var(--accent)}
 .toc{display:flex;flex-wrap:wrap;gap:6px 22px;margin:16px 0 0;font-size:13px}
 .toc a{color:var(--accent);text-decoration:none}
 .toc a:hover{text-decoration:underline}
@@ -107,6 +108,15 @@ a.m:hover{outline:2px solid var(--ink);outline-offset:1px}
 .marknotes .nb{white-space:nowrap}
 .marknotes .id{color:var(--muted);font-size:.92em}
 
+.wuse tr.cont .sname{font-weight:400;color:var(--muted)}
+.ov h3 span{font-weight:400;color:var(--muted);font-size:12.5px;margin-left:8px}
+table.sbars{width:100%;font-size:12.5px;margin:0 0 14px}
+.sbars th{text-align:left;font-weight:600;padding:2px 10px 2px 0;white-space:nowrap;width:1%}
+.sbars td.r{padding:2px 10px 2px 0;color:var(--muted);width:1%}
+.sbars td.bar{padding:2px 0}
+.sbar{display:flex;height:16px;border-radius:2px;overflow:hidden;background:var(--rule)}
+.sbar span{display:block;height:100%;font-size:10.5px;line-height:16px;text-align:center;overflow:hidden}
+
 /* ranked table */
 table.rank{width:100%;font-size:12.5px;line-height:1.35}
 .rank th,.rank td{padding:4px 7px;border-bottom:1px solid #e6e9ed;vertical-align:middle}
@@ -136,6 +146,7 @@ table.scope caption span{font-weight:400;color:var(--muted);font-size:12px;margi
 .plain td.nm sup{font-weight:400;color:var(--accent)}
 .plain td.id{color:var(--muted);white-space:nowrap}
 .plain td.gd{white-space:nowrap}
+.plain tr.tie td,.plain tr.more td,.rank tr.tie td{color:var(--muted);font-style:italic}
 
 /* averages */
 .scroll{overflow-x:auto}
@@ -177,11 +188,32 @@ table.plain{width:100%;font-size:12.5px}
 .plain td.warnnum{color:var(--bad);font-weight:700}
 .colophon{margin-top:30px;padding-top:10px;border-top:1px solid var(--rule);font-size:11.5px;color:var(--faint)}
 
+@media screen and (max-width:1260px){
+/* Wide tables scroll inside their own box, never the page. */
+table.rank,table.plain,table.legend,.rulebook table{display:block;overflow-x:auto;max-width:100%}
+}
 @media screen and (max-width:900px){
 .doc{padding:20px 16px;margin:0}
-.split,.split.even{grid-template-columns:1fr}
-.meta{grid-template-columns:1fr 1fr}
+.split,.split.even{grid-template-columns:minmax(0,1fr)}
+.meta{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
 .wuse col.c-sector{width:96px}
+.scopes{grid-template-columns:minmax(0,1fr)}
+}
+@media screen and (max-width:560px){
+body{font-size:13.5px}
+.doc{padding:14px 10px}
+.masthead h1{font-size:21px}
+.meta{grid-template-columns:minmax(0,1fr)}
+.meta div.wide{grid-column:auto}
+.stats{grid-template-columns:repeat(2,minmax(0,1fr))}
+.wuse col.c-sector{width:74px}
+.wuse tbody th{padding-right:6px}
+.sname{font-size:12.5px;overflow-wrap:anywhere}
+.cells{grid-template-columns:repeat(auto-fill,minmax(62px,1fr));gap:3px}
+.m .n{font-size:12.5px}
+.bytabs{overflow-x:auto}
+.bytabs label{padding:5px 10px 6px;white-space:nowrap}
+table.act{min-width:0}
 }
 
 @media print{

@@ -120,6 +120,7 @@ extension HTMLWriter {
             return
         }
         let views = Grouping.allCases.map { ($0, groups($0)) }
+        if s.rows.count > Self.largeDistrict, let bySector = views.first?.1 { overviewBars(bySector) }
         // The radio buttons come first so that `:checked ~` can reach the tabs and the views.
         for (g, _) in views {
             raw("<input type=\"radio\" class=\"by\" name=\"wuse-by\" id=\"by-\(g.id)\"\(g == .sector ? " checked" : "")>")
@@ -136,19 +137,57 @@ extension HTMLWriter {
             chipLegend()
             raw("</td></tr></thead>\n<tbody>\n")
             for group in groups {
-                raw("<tr><th scope=\"row\"><span class=\"sname\">")
-                text(group.name.isEmpty ? unnamedGroup(g) : group.name)
-                raw("</span><span class=\"scount\">\(t("\(group.rows.count) 人", "\(group.rows.count) members"))</span>")
-                miniBar(group.gradeCounts, total: group.rows.count)
-                raw("</th><td><div class=\"cells\">")
-                for r in group.rows { cell(s.rows[r]) }
-                raw("</div></td></tr>\n")
-                o.drainIfNeeded()
+                // A large group in rows of `chunk` cells, each continuation named “（续）”, so that
+                // a group running onto the next printed page is labelled there.
+                var start = 0
+                while start < group.rows.count {
+                    let end = min(group.rows.count, start + Self.chartChunk)
+                    raw(start == 0 ? "<tr><th scope=\"row\"><span class=\"sname\">" : "<tr class=\"cont\"><th scope=\"row\"><span class=\"sname\">")
+                    text(group.name.isEmpty ? unnamedGroup(g) : group.name)
+                    if start == 0 {
+                        raw("</span><span class=\"scount\">\(t("\(group.rows.count) 人", "\(group.rows.count) members"))</span>")
+                        miniBar(group.gradeCounts, total: group.rows.count)
+                    } else {
+                        raw("</span><span class=\"scount\">\(t("（续，第 \(start + 1)–\(end) 人）", "(cont., \(start + 1)–\(end))"))</span>")
+                    }
+                    raw("</th><td><div class=\"cells\">")
+                    for r in group.rows[start..<end] { cell(s.rows[r]) }
+                    raw("</div></td></tr>\n")
+                    o.drainIfNeeded()
+                    start = end
+                }
             }
             raw("</tbody>\n</table>\n</div>\n")
         }
         markNotes()
         raw("</section>\n")
+    }
+
+    /// Cells per row of the chart table: a group longer than this continues in another row
+    /// (about half a printed page), labelled with the group's name and “（续）”.
+    static let chartChunk = 48
+
+    /// For a large district, above the tiles: each 界别 as one stacked bar of its grades
+    /// (counts written in the bar), so that the whole district fits on a screen.
+    mutating func overviewBars(_ groups: [SectorGroup]) {
+        raw("<div class=\"ov\">\n<h3>\(t("各界别等次构成", "Grades by sector"))<span>")
+        text(t("委员 \(Format.grouped(memberCount)) 人，每行一个界别；下面再按界别列出每位委员。", "\(Format.grouped(memberCount)) members, one bar per sector; every member's cell follows below."))
+        raw("</span></h3>\n<table class=\"sbars\">\n<tbody>\n")
+        for g in groups {
+            raw("<tr><th scope=\"row\">")
+            text(g.name.isEmpty ? unnamedGroup(.sector) : g.name)
+            raw("</th><td class=\"r\">\(t("\(Format.grouped(g.rows.count)) 人", Format.grouped(g.rows.count)))</td><td class=\"bar\"><span class=\"sbar\">")
+            for (i, n) in g.gradeCounts.enumerated() where n > 0 {
+                raw("<span class=\"g\(i)\" style=\"width:\(Format.percent(n, of: g.rows.count))\" title=\"")
+                text("\(grades[i].color) · \(grades[i].name) \(n)")
+                raw("\">")
+                // The count inside its segment when the segment is wide enough to hold it.
+                if n * 100 >= g.rows.count * 5 { raw("\(n)") }
+                raw("</span>")
+            }
+            raw("</span></td></tr>\n")
+        }
+        raw("</tbody>\n</table>\n</div>\n")
     }
 
     /// The compact legend on top of the chart: one chip per grade with threshold and count.
@@ -185,7 +224,7 @@ extension HTMLWriter {
         let gi = row.gradeIndex
         let tag = memberPages == nil ? "div" : "a"
         raw("<\(tag) class=\"m g\(gi)\(size)\"")
-        if let memberPages { raw(" href=\"\(esc(memberPages))#\(MemberPages.anchor(m.id))\"") }
+        if let href = memberHref(m.id) { raw(" href=\"\(href)\"") }
         raw(" title=\"")
         // Tooltip: id and name / sector and role / score, rank, grade / veto or partial period.
         text(m.id); raw(" "); text(m.name); raw("&#10;")

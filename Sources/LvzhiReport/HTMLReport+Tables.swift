@@ -20,6 +20,45 @@ extension HTMLWriter {
         return out
     }
 
+    /// Above this many members the report bounds its rankings (the full ranking is in
+    /// scores.csv and scores.xlsx) and the 五色图 starts with a compact overview.
+    static let largeDistrict = 400
+    /// Rows of the overall ranking shown in a large district.
+    static let overallShown = 100
+
+    /// The rows to list of a ranking (`ranked` in rank order) when at most `limit` are shown:
+    /// whole tie groups while they fit; a tie group that does not fit is summarised
+    /// (“并列第 1 名 2,343 人”) instead of listed; `omitted` counts the members not listed.
+    static func bounded(_ ranked: [(row: Int, rank: Int)], limit: Int) -> (shown: [(row: Int, rank: Int)], tie: (rank: Int, count: Int)?, omitted: Int) {
+        var shown: [(row: Int, rank: Int)] = []
+        var i = 0
+        while i < ranked.count {
+            var j = i
+            while j < ranked.count && ranked[j].rank == ranked[i].rank { j += 1 }
+            if shown.count + (j - i) > limit {
+                // A tie at the edge: list it whole when it is small, else say how many.
+                if j - i <= 3 && shown.count < limit {
+                    shown += ranked[i..<j]
+                    i = j
+                    continue
+                }
+                return (shown, shown.count < limit ? (ranked[i].rank, j - i) : nil, ranked.count - shown.count)
+            }
+            shown += ranked[i..<j]
+            i = j
+            if shown.count >= limit { break }
+        }
+        return (shown, nil, ranked.count - shown.count)
+    }
+
+    /// “并列第 1 名 2,343 人” as a table row spanning `columns`.
+    mutating func tieRow(_ tie: (rank: Int, count: Int), columns: Int) {
+        raw("<tr class=\"tie\"><td class=\"r\">\(tie.rank)</td><td colspan=\"\(columns - 1)\">")
+        text(t("并列第 \(tie.rank) 名 \(Format.grouped(tie.count)) 人（同分，名单见 scores.xlsx 或 scores.csv）",
+               "\(Format.grouped(tie.count)) members tied at rank \(tie.rank) (equal scores; listed in scores.xlsx or scores.csv)"))
+        raw("</td></tr>\n")
+    }
+
     mutating func ranking() {
         let categories = s.run.rules.categories
         let scope = s.run.rules.grading.scope
@@ -55,10 +94,26 @@ extension HTMLWriter {
         if s.previous != nil { raw("<th>\(t(s.previousIsYear ? "上年等次" : "上期等次", "Last grade"))</th><th class=\"r\">\(t("分数变化", "Change"))</th>") }
         raw("<th class=\"notes\">\(t("备注", "Notes"))</th>")
         raw("</tr></thead>\n<tbody>\n")
-        for (i, row) in s.rows.enumerated() {
-            rankRow(row, overall: scope == .all ? nil : .some(overall[i]), categoryCount: categories.count)
+        let large = s.rows.count > Self.largeDistrict
+        if large {
+            // Ranked members in rank order (rows are in that order), bounded; the unranked follow in the files.
+            let ranked = s.rows.indices.compactMap { i in overall[i].map { (row: i, rank: $0) } }
+            let b = Self.bounded(ranked, limit: Self.overallShown)
+            for (i, _) in b.shown { rankRow(s.rows[i], overall: scope == .all ? nil : .some(overall[i]), categoryCount: categories.count) }
+            let columns = (scope == .all ? 1 : 2) + 5 + categories.count + 3 + (s.previous != nil ? 2 : 0)
+            if let tie = b.tie { tieRow(tie, columns: columns) }
+            raw("</tbody>\n</table>\n")
+            let unranked = s.rows.count - ranked.count
+            raw("<p class=\"note\">")
+            text(t("委员较多，此处只列前 \(Format.grouped(b.shown.count)) 名；全部 \(Format.grouped(s.rows.count)) 人的排名（包括不参与排名的 \(Format.grouped(unranked)) 人）见 scores.xlsx 和 scores.csv。",
+                   "A large district: only the first \(Format.grouped(b.shown.count)) are listed here; all \(Format.grouped(s.rows.count)) members (\(Format.grouped(unranked)) not ranked) are in scores.xlsx and scores.csv."))
+            raw("</p>\n")
+        } else {
+            for (i, row) in s.rows.enumerated() {
+                rankRow(row, overall: scope == .all ? nil : .some(overall[i]), categoryCount: categories.count)
+            }
+            raw("</tbody>\n</table>\n")
         }
-        raw("</tbody>\n</table>\n")
         if s.rows.isEmpty { raw("<p class=\"empty\">\(t("没有委员。", "No members."))</p>\n") }
 
         if scope == .all {
@@ -71,8 +126,8 @@ extension HTMLWriter {
 
     /// A member's name, linked to their page when member pages are written.
     mutating func memberName(_ m: Member) {
-        if let memberPages {
-            raw("<a href=\"\(esc(memberPages))#\(MemberPages.anchor(m.id))\">")
+        if let href = memberHref(m.id) {
+            raw("<a href=\"\(href)\">")
             text(m.name)
             raw("</a>")
         } else {
@@ -155,7 +210,14 @@ extension HTMLWriter {
             raw(" <span>\(t("\(g.rows.count) 人参与排名", "\(g.rows.count) ranked"))</span></caption>\n")
             raw("<thead><tr><th class=\"r\">\(t("名次", "Rank"))</th><th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th><th>\(t("界别", "Sector"))</th>")
             raw("<th class=\"r\">\(t("总分", "Total"))</th><th class=\"r\">\(t("总排名", "Overall"))</th><th>\(t("等次", "Grade"))</th></tr></thead>\n<tbody>\n")
-            for i in g.rows { compactRow(i, rank: s.rows[i].rank, overall: overall[i]) }
+            let b = Self.bounded(g.rows.map { (row: $0, rank: s.rows[$0].rank ?? 0) }, limit: s.rows.count > Self.largeDistrict ? 10 : Int.max)
+            for (i, _) in b.shown { compactRow(i, rank: s.rows[i].rank, overall: overall[i]) }
+            if let tie = b.tie { tieRow(tie, columns: 7) }
+            if b.omitted > (b.tie?.count ?? 0) {
+                raw("<tr class=\"more\"><td></td><td colspan=\"6\">")
+                text(t("另有 \(Format.grouped(b.omitted - (b.tie?.count ?? 0))) 人，见 scores.xlsx", "\(Format.grouped(b.omitted - (b.tie?.count ?? 0))) more in scores.xlsx"))
+                raw("</td></tr>\n")
+            }
             raw("</tbody>\n</table>\n")
         }
         raw("</div>\n")
@@ -168,16 +230,19 @@ extension HTMLWriter {
         raw("<div class=\"scopes\">\n")
         var any = false
         for g in sectorGroups() {
-            var top: [(row: Int, rank: Int)] = []
+            var ranked: [(row: Int, rank: Int)] = []
             var pos = 0, rank = 0
             var last: Points?
             for i in g.rows where s.rows[i].rank != nil {
                 pos += 1
                 if last != s.rows[i].score { rank = pos; last = s.rows[i].score }
                 if rank > 5 { break }
-                top.append((i, rank))
+                ranked.append((i, rank))
             }
-            if top.isEmpty { continue }
+            // Ties at a place are listed while the table stays short (ten rows), else summarised.
+            let b = Self.bounded(ranked, limit: max(5, min(ranked.count, 10)))
+            let top = b.shown
+            if ranked.isEmpty { continue }
             any = true
             raw("<table class=\"plain scope\">\n<caption>")
             text(g.name.isEmpty ? t("（未填界别）", "(no sector)") : g.name)
@@ -185,6 +250,7 @@ extension HTMLWriter {
             raw("<thead><tr><th class=\"r\">\(t("名次", "Rank"))</th><th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th><th>\(t("职务", "Role"))</th>")
             raw("<th class=\"r\">\(t("总分", "Total"))</th><th class=\"r\">\(t("总排名", "Overall"))</th><th>\(t("等次", "Grade"))</th></tr></thead>\n<tbody>\n")
             for (i, r) in top { compactRow(i, rank: r, overall: overall[i], roleColumn: true) }
+            if let tie = b.tie { tieRow(tie, columns: 7) }
             raw("</tbody>\n</table>\n")
         }
         raw("</div>\n")

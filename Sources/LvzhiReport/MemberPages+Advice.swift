@@ -53,7 +53,7 @@ extension MemberPageWriter {
         if let vg = vetoGrade, vg > target {
             let names = r.vetoes.map { rules.vetoes[$0.veto].name }
             raw("<p class=\"stop\">")
-            text(t("有否决事项（\(names.joined(separator: "；"))），等次定为\(grades[vg].name)；否决事项，分数不改变等次。",
+            text(t("有否决事项（\(names.joined(separator: "；"))），等次定为\(grades[vg].name)；增加分数不能改变等次。",
                    "Veto (\(names.joined(separator: "; "))): graded \(grades[vg].name) whatever the points; more points do not change the grade."))
             raw("</p>\n")
             return
@@ -62,7 +62,7 @@ extension MemberPageWriter {
         raw("<p class=\"goal\">\(t("下一等次", "Next")) <span class=\"sw k\(target)\"></span><b>")
         text(t("\(tg.color) · \(tg.name)", "\(tg.color) · \(tg.name)"))
         raw("</b>")
-        if !rules.usesQuotas, let min = tg.min { text(t("（≥ \(min) 分）", " (≥ \(min))")) }
+        if !rules.usesQuotas, let min = tg.min { text(t("（\(min) 分及以上）", " (\(min) or more)")) }
         raw("</p>\n")
 
         // Requirements that hold the grade down whatever the points.
@@ -109,7 +109,7 @@ extension MemberPageWriter {
             for (q, have) in blockers {
                 let req = rules.requirements[q]
                 raw("<li>")
-                text(t("\(req.name)（已有 \(have)，还差 \(req.min - have)）", "\(req.name) (have \(have), \(req.min - have) short)"))
+                text(t("“\(req.name)”：已有 \(have)，还差 \(req.min - have)。", "\(req.name): have \(have), \(req.min - have) short."))
                 raw("</li>\n")
             }
             raw("</ul>\n")
@@ -118,30 +118,31 @@ extension MemberPageWriter {
         if let threshold {
             guard let gap0 = rawGap(to: threshold, r) else {
                 raw("<p class=\"stop\">")
-                text(t("总分上限 \(rules.maxScore ?? .zero) 分低于所需分数，无法达到。", "The score's maximum is below what is needed."))
+                text(t("所需分数高于总分上限 \(rules.maxScore ?? .zero) 分，无法达到。", "What is needed is above the maximum score of \(rules.maxScore ?? .zero): out of reach."))
                 raw("</p>\n")
                 return
             }
             let gap = strict ? gap0 + Points(raw: 1) : gap0
             let shown = threshold - r.score
             raw("<p class=\"need\">")
+            let name = Escape.html(tg.name)
             if strict {
-                raw(t("还差 <b>\(HTMLWriter.escPoints(shown))</b> 分以上", "More than <b>\(HTMLWriter.escPoints(shown))</b> points short"))
+                raw(t("距\(name)还差 <b>\(HTMLWriter.escPoints(shown))</b> 分以上", "More than <b>\(HTMLWriter.escPoints(shown))</b> points short of \(name)"))
             } else {
-                raw(t("还差 <b>\(HTMLWriter.escPoints(shown))</b> 分", "<b>\(HTMLWriter.escPoints(shown))</b> points short"))
-            }
-            if gap0 != shown {
-                text(t("（按在任天数折算前为 \(gap0) 分）", " (\(gap0) before scaling to the days served)"))
+                raw(t("距\(name)还差 <b>\(HTMLWriter.escPoints(shown))</b> 分", "<b>\(HTMLWriter.escPoints(shown))</b> points short of \(name)"))
             }
             raw(t("。", "."))
+            if gap0 != shown {
+                text(t("任职不满全期，分数按在任天数折算，折算前需再得 \(gap0) 分。", " The score is scaled to the days served: \(gap0) points before scaling."))
+            }
             raw("</p>\n")
-            ways(gap, r, member: row.member)
+            ways(gap, r, member: row.member, strict: strict)
         }
 
         for (q, have, p) in deductions {
             let req = rules.requirements[q]
             raw("<p class=\"tip\">")
-            text(t("另：达到最低要求“\(req.name)”（已有 \(have)，还差 \(req.min - have)）可免扣 \(p) 分。",
+            text(t("另外，如达到最低要求“\(req.name)”（已有 \(have)，还差 \(req.min - have)），可免扣 \(p) 分。",
                    "Also: meeting '\(req.name)' (have \(have), \(req.min - have) short) removes the \(p)-point deduction."))
             raw("</p>\n")
         }
@@ -207,8 +208,10 @@ extension MemberPageWriter {
         return threshold - (r.score - bounds)
     }
 
-    /// Lists the ways to add `gap` points within the caps.
-    mutating func ways(_ gap: Points, _ r: MemberScore, member m: Member) {
+    /// Lists the ways to add `gap` points within the caps and within what members in the
+    /// same role actually did: each rule that closes the gap alone (up to three, best points
+    /// per record first), else one combination; when even that falls short, says so.
+    mutating func ways(_ gap: Points, _ r: MemberScore, member m: Member, strict: Bool = false) {
         let ruleCount = rules.rules.count
         var total = [Points](repeating: .zero, count: ruleCount)
         var counted = [Int](repeating: 0, count: ruleCount)
@@ -228,107 +231,124 @@ extension MemberPageWriter {
         for e in r.ledger where e.category >= 0 && Int(e.category) < catRaw.count {
             if case .categoryStart(let start, _) = e.note { catRaw[Int(e.category)] += start }
         }
+        let own = MemberPageContext.units(r, rules: rules, records: s.run.store.records)
         let categories = rules.categories
         func clamp(_ c: Int, _ v: Points) -> Points {
             if let cap = categories[c].effectiveCap, v > cap { return cap }
             if let floor = categories[c].effectiveFloor, v < floor { return floor }
             return v
         }
-        /// Points the category adds when the rule adds `x` (nil: without limit).
-        func gain(_ c: Int, _ raw: Points, _ x: Points?) -> Points? {
-            guard let x else { return categories[c].effectiveCap.map { max(.zero, $0 - clamp(c, raw)) } }
-            return clamp(c, raw + x) - clamp(c, raw)
-        }
+        /// Points the category adds when the rule adds `x`.
+        func gain(_ c: Int, _ raw: Points, _ x: Points) -> Points { clamp(c, raw + x) - clamp(c, raw) }
         /// What the rule must add for the category to add `g`.
         func rawFor(_ c: Int, _ raw: Points, _ g: Points) -> Points { clamp(c, raw) + g - raw }
-        func ceilDiv(_ a: Points, _ b: Points) -> Int { a.raw <= 0 ? 0 : Int((a.raw + b.raw - 1) / b.raw) }
+        func ceilDiv(_ a: Points, _ b: Points) -> Int {
+            // ⌈a / b⌉ on exact values: records of `b` points each that add up to at least `a`.
+            guard a > .zero, b > .zero else { return 0 }
+            let q = a * Points(b.denominator, b.numerator)
+            guard !q.isOverflow else { return Int.max / 2 }
+            return Int((q.numerator + q.denominator - 1) / q.denominator)
+        }
 
-        let used = ctx.rulesUsedByRole[m.role]
-        struct Candidate { var rule: Int; var unit: Points; var room: Points?; var free: Int }
+        let (used, most) = ctx.peers(of: m)
+        /// A rule the member can still score with: points per record, records that still
+        /// count (skipped ones first), and the most that adds within its caps.
+        struct Candidate { var rule: Int; var unit: Points; var free: Int; var records: Int; var room: Points }
         var candidates: [Candidate] = []
         for (i, rule) in rules.rules.enumerated() {
             // A lump sum (at_least) or a condition on the item's signers is not one more record's worth.
-            guard rule.points.raw > 0, rule.atLeast == nil, !rule.when.testsSigners,
+            guard rule.points > .zero, rule.atLeast == nil, !rule.when.testsSigners,
                   rule.when.marks.isEmpty, (rule.when.levels ?? []).isEmpty, rule.when.expression == nil,
                   used?[i] ?? false, MemberConditions.match(rule.when, m) else { continue }
-            var room: Points?
-            if let cap = rule.cap { room = max(.zero, cap - total[i]) }
-            if let mc = rule.maxCount {
-                let byCount = Points(raw: Int64(max(0, mc - counted[i])) * rule.points.raw)
-                room = room.map { min($0, byCount) } ?? byCount
-            }
-            candidates.append(Candidate(rule: i, unit: rule.points, room: room, free: max(0, (rule.skipFirst ?? 0) - seen[i])))
+            // No more than the member in the same role who did the most.
+            var records = max(0, (most?[i] ?? 0) - own[i])
+            let free = min(records, max(0, (rule.skipFirst ?? 0) - seen[i]))
+            records -= free
+            if let mc = rule.maxCount { records = min(records, max(0, mc - counted[i])) }
+            var room = rule.points * Points(records)
+            if let cap = rule.cap { room = min(room, max(.zero, cap - total[i])) }
+            let c = rule.category
+            room = gain(c, catRaw[c], room)
+            guard room > .zero else { continue }
+            candidates.append(Candidate(rule: i, unit: rule.points, free: free, records: records, room: room))
         }
-
-        // Each rule alone.
-        var alone: [(way: Way, best: Points?)] = []
-        for cand in candidates {
-            let c = rules.rules[cand.rule].category
-            let best = gain(c, catRaw[c], cand.room)
-            if let b = best, b.raw <= 0 { continue }
-            if best == nil || best! >= gap {
-                let n = cand.free + ceilDiv(rawFor(c, catRaw[c], gap), cand.unit)
-                alone.append((Way(rule: cand.rule, unit: cand.unit, count: n, gain: gap, closes: true), best))
-            } else {
-                let n = cand.free + ceilDiv(rawFor(c, catRaw[c], best!), cand.unit)
-                alone.append((Way(rule: cand.rule, unit: cand.unit, count: n, gain: best!, closes: false), best))
-            }
+        candidates.sort { a, b in
+            if a.unit != b.unit { return a.unit > b.unit }
+            return a.rule < b.rule
         }
-        alone.sort { a, b in
-            if a.way.unit != b.way.unit { return a.way.unit > b.way.unit }
-            if a.way.closes != b.way.closes { return a.way.closes }
-            if a.way.count != b.way.count { return a.way.count < b.way.count }
-            return a.way.rule < b.way.rule
-        }
-        if alone.isEmpty {
+        if candidates.isEmpty {
             raw("<p class=\"stop\">")
-            text(t("各类别和计分项目已到上限（或没有本人职务可得分的项目），增加记录不能再提高分数。",
-                   "Every category and rule that members in this role score with is at its cap: more records will not add points."))
+            text(t("可得分的各个项目都已到上限，或已做到同职务委员中做得最多的次数，再增加记录也不能提高分数。",
+                   "Every rule is at its cap or at the most any member in the same role did: more records will not add points."))
             raw("</p>\n")
             return
         }
 
-        // A combination when no rule alone is enough, filled best points per record first.
-        var plan: [Way] = []
-        var left = gap
-        if !alone.contains(where: { $0.way.closes }) {
+        // Each rule that closes the gap by itself.
+        var alone: [Way] = []
+        for cand in candidates where cand.room >= gap {
+            let c = rules.rules[cand.rule].category
+            let n = ceilDiv(rawFor(c, catRaw[c], gap), cand.unit)
+            alone.append(Way(rule: cand.rule, unit: cand.unit, count: cand.free + n, gain: gain(c, catRaw[c], cand.unit * Points(n)), closes: true))
+        }
+        alone.sort { a, b in
+            if a.unit != b.unit { return a.unit > b.unit }
+            if a.count != b.count { return a.count < b.count }
+            return a.rule < b.rule
+        }
+        if !alone.isEmpty {
+            raw("<p>\(t(alone.count == 1 ? "做到下面这一项即可：" : "做到下面任意一项即可：", alone.count == 1 ? "This would do it:" : "Any one of these would do it:"))</p>\n<ul class=\"ways\">\n")
+            for w in alone.prefix(3) {
+                raw("<li class=\"ok\">")
+                text(wayText(w))
+                raw("</li>\n")
+            }
+            raw("</ul>\n")
+        } else {
+            // A combination, best points per record first, each rule as far as it goes.
             var raws = catRaw
-            for (w, _) in alone where left.raw > 0 {
-                guard let cand = candidates.first(where: { $0.rule == w.rule }) else { continue }
-                let c = rules.rules[w.rule].category
-                let best = gain(c, raws[c], cand.room).map { min($0, left) } ?? left
-                guard best.raw > 0 else { continue }
-                let x = rawFor(c, raws[c], best)
-                let n = ceilDiv(x, cand.unit)
-                var added = Points(raw: Int64(n) * cand.unit.raw)
-                if let room = cand.room { added = min(added, room) }
-                let got = gain(c, raws[c], added) ?? added
+            var left = gap
+            var plan: [Way] = []
+            for cand in candidates where left > .zero {
+                let c = rules.rules[cand.rule].category
+                let wanted = min(left, gain(c, raws[c], cand.room))
+                guard wanted > .zero else { continue }
+                let n = min(cand.records, ceilDiv(rawFor(c, raws[c], wanted), cand.unit))
+                guard n > 0 else { continue }
+                var added = cand.unit * Points(n)
+                added = min(added, cand.room)
+                let got = gain(c, raws[c], added)
+                guard got > .zero else { continue }
                 raws[c] += added
                 left -= got
-                plan.append(Way(rule: w.rule, unit: cand.unit, count: cand.free + n, gain: got, closes: false))
+                plan.append(Way(rule: cand.rule, unit: cand.unit, count: cand.free + n, gain: got, closes: false))
             }
-        }
-
-        raw("<ul class=\"ways\">\n")
-        for (w, _) in alone.prefix(5) {
-            raw(w.closes ? "<li class=\"ok\">" : "<li>")
-            text(wayText(w))
-            raw("</li>\n")
-        }
-        raw("</ul>\n")
-        if !plan.isEmpty {
             raw("<p class=\"plan\">")
-            if left.raw > 0 {
-                text(t("在各项上限之内最多还可得 \(gap - left) 分，不足以达到下一等次（还差 \(left) 分）。",
-                       "Within the caps at most \(gap - left) more points are possible: not enough for the next grade (\(left) short)."))
+            if left > .zero {
+                // A strict target (more than a score) counts one ten-thousandth over it: not shown.
+                let short = strict ? left - Points(raw: 1) : left
+                let got = gap - left
+                if short > .zero {
+                    text(t("即使下面各项都做到，合计也只能再得 \(got) 分，仍差 \(short) 分\(strict ? "以上" : "")，本期达不到下一等次。",
+                           "Even doing all of the following, only \(got) more points are possible: \(short) short\(strict ? " or more" : ""), so the next grade is out of reach this period."))
+                } else {
+                    text(t("即使下面各项都做到，合计也只能再得 \(got) 分，与所需分数持平而不能超过，本期达不到下一等次。",
+                           "Even doing all of the following gives \(got) more points: level with what is needed but not above it, so the next grade is out of reach this period."))
+                }
             } else {
-                text(t("组合：", "Combined: ") + plan.map { compactWay($0) }.joined(separator: t(" ＋ ", " + ")) + t("。", "."))
+                text(t("没有单独一项能补足，需要几项合起来：", "No single rule is enough; together:"))
             }
-            raw("</p>\n")
+            raw("</p>\n<ul class=\"ways\">\n")
+            for w in plan {
+                raw(left > .zero ? "<li>" : "<li class=\"ok\">")
+                text(wayText(w))
+                raw("</li>\n")
+            }
+            raw("</ul>\n")
         }
         raw("<p class=\"fine\">")
-        text(t("按每次得分从高到低列出，已计入本项和本类上限；只列本人职务的委员得过分的项目。按规则名义分值估算，联名分摊、取高等规定可能使实际得分更少。",
-               "Best points per record first, within the rules' and categories' caps; only rules members in this role scored with. Nominal points: co-author splits and 'higher of' rules can make them smaller."))
+        text(t("按规则的名义分值估算，已计入本项和本类的上限；次数不超过同职务委员（同职务不足 \(MemberPageContext.fewPeers) 人时为全体委员）中做得最多的人。联名分摊、取高等规定可能使实际得分更少。",
+               "Estimated from the rules' nominal points, within the rules' and categories' caps, and never more often than the most active member in the same role (all members when fewer than \(MemberPageContext.fewPeers) hold it); co-author splits and 'higher of' rules can make them smaller."))
         raw("</p>\n")
     }
 
@@ -358,20 +378,16 @@ extension MemberPageWriter {
         return single ? "\(n) \(measure)" : "\(n) 个\(measure)"
     }
 
-    /// “出席全体会议：再 2 个半天（每半天 2 分），即可达到”.
+    /// “出席全体会议”再有 2 个半天，每半天 2 分，共 4 分。 — a sentence for any rule name.
     func wayText(_ w: Way) -> String {
         let rule = rules.rules[w.rule]
         let (subject, measure) = ctx.ruleSubjects[w.rule]
         if lang == .en {
             let each = rule.basis == .quantity ? "per unit" : "each"
-            return "\(subject): \(w.count) more (\(w.unit) points \(each))" + (w.closes ? " — enough" : ", \(w.gain) points at most (cap)")
+            let what = w.count == 1 ? "1 more" : "\(w.count) more"
+            return "\(subject): \(what) (\(w.unit) points \(each)), \(w.gain) points in all."
         }
-        return "\(subject)：再 \(countText(w.count, measure))（每\(measure) \(w.unit) 分）" + (w.closes ? "，即可达到" : "，最多可得 \(w.gain) 分（已到上限）")
-    }
-
-    func compactWay(_ w: Way) -> String {
-        let (subject, measure) = ctx.ruleSubjects[w.rule]
-        return lang == .en ? "\(subject) × \(w.count)" : "\(subject) \(countText(w.count, measure))"
+        return "“\(subject)”再有 \(countText(w.count, measure))，每\(measure) \(w.unit) 分，共 \(w.gain) 分。"
     }
 }
 

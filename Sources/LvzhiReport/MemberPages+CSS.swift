@@ -115,10 +115,34 @@ table.small{width:100%;border-collapse:collapse;font-size:11.5px}
 body:has(.mp:target) .mp:not(:target),body:has(.mp:target) .cover{display:none}
 
 @media screen and (max-width:700px){
-.cover,.mp{padding:16px 14px}
-.mph{flex-direction:column}
+.book{padding:0}
+.cover,.mp{padding:14px 12px;margin-bottom:10px}
+.mph{flex-direction:column;gap:10px}
+.mph h2{font-size:21px}
 .res{flex:none}
-.mpgrid{grid-template-columns:1fr}
+.mpgrid{grid-template-columns:minmax(0,1fr);gap:4px}
+.cats th,.cats td{padding:2px 4px}
+.cats .bar{width:14%}
+/* The ledger as one block per record: date and points, then the record, the rule and the note. */
+table.led{table-layout:auto;font-size:12.5px}
+.led colgroup,.led thead{display:none}
+table.led,.led tbody,.led tr.ch,.led tr.ch th{display:block}
+.led tr{display:grid;grid-template-columns:minmax(0,1fr) auto auto;grid-template-areas:"d n p" "w w w" "r r r" "x x x";column-gap:8px;padding:5px 2px;border-bottom:1px solid #eef0f3}
+.led td{display:block;border:0;padding:0}
+.led td:nth-child(1){grid-area:d}
+.led td:nth-child(2){grid-area:w}
+.led td:nth-child(3){grid-area:r;color:var(--muted);font-size:11.5px}
+.led td:nth-child(4){grid-area:n}
+.led td:nth-child(5){grid-area:p}
+.led td:nth-child(6){grid-area:x}
+.led td:empty{display:none}
+.led tr.adj,.led tbody.sum tr{grid-template-columns:minmax(0,1fr) auto;grid-template-areas:"w p" "x x"}
+.led tr.adj td:nth-child(3),.led tbody.sum td:nth-child(3){grid-area:p;color:inherit;font-size:inherit}
+.led tr.adj td:nth-child(4),.led tbody.sum td:nth-child(4){grid-area:x}
+.led tbody.sum tr:first-child td{border-top:0}
+.led tbody.sum tr:first-child{border-top:1px solid var(--ink)}
+.small td.d{width:auto}
+.toc{grid-template-columns:minmax(0,1fr)}
 }
 
 @media print{
@@ -135,8 +159,6 @@ body:has(.mp:target) .mp:target{break-before:auto}
 .res .sc{font-size:22pt}
 table.led{font-size:8pt;line-height:1.25}
 .led td{padding:1px 4px}
-.led td:nth-child(2),.led td:nth-child(3){white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.led tr.adj td{white-space:normal}
 .led col.c-d{width:17mm}
 .led col.c-n{width:12mm}
 .led thead{display:table-header-group}

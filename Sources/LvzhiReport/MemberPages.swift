@@ -21,7 +21,31 @@ import LvzhiScoring
 /// buffer, and the buffers are appended in member order, so the bytes do not depend on the
 /// number of threads. Everything from the inputs and the rule file is escaped.
 public enum MemberPages {
-    public static let fileName = "members.html"
+    /// The combined file (every member, a printed page each): an option (`--formats members-combined`).
+    public static let fileName = "members-combined.html"
+    /// The folder of one self-contained page per member (`members/ID.html`) and its index.
+    public static let folderName = "members"
+    public static let indexName = "index.html"
+
+    /// The file name of a member's own page in ``folderName``: the id escaped as in
+    /// ``anchor(_:)`` (without `m-`), a leading `.` escaped too (no `.`, `..` or hidden files),
+    /// and `.html`. Ids longer than 200 bytes once escaped keep their first 180 bytes and a
+    /// 64-bit FNV-1a hash of the whole id, to stay under file-name limits.
+    public static func pageFileName(_ id: String) -> String {
+        var stem = String(anchor(id).dropFirst(2))
+        if stem.hasPrefix(".") { stem = "_2E" + stem.dropFirst() }
+        if stem.isEmpty { stem = "_" }
+        if stem.utf8.count > 200 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            let hex = String(h, radix: 16)
+            stem = String(stem.prefix(180)) + "_" + String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return stem + ".html"
+    }
+
+    /// The link to a member's page from a file beside the folder (report.html).
+    public static func pageLink(_ id: String) -> String { folderName + "/" + pageFileName(id) }
 
     /// The fragment id of a member's page: `m-` and the id with every byte other than ASCII
     /// letters, digits, `-` and `.` written as `_XX` (hex), so that any id gives a distinct,
@@ -53,11 +77,65 @@ public enum MemberPages {
     /// Members per window handed to one worker.
     static let window = 96
 
+    /// One member's own page (the member with this id; nil when there is none): a complete
+    /// document holding that member's data only.
+    public static func renderPage(_ s: RunSummary, lang: Language, member id: String) -> [UInt8]? {
+        let ctx = MemberPageContext(s, lang: lang)
+        guard let i = ctx.order.first(where: { s.rows[$0].member.id == id }) else { return nil }
+        var w = MemberPageWriter(ctx, standalone: true)
+        w.single(i)
+        return w.o
+    }
+
+    /// The index of the member pages (`members/index.html`).
+    public static func renderIndex(_ s: RunSummary, lang: Language) -> [UInt8] {
+        let ctx = MemberPageContext(s, lang: lang)
+        var w = MemberPageWriter(ctx, standalone: true)
+        w.indexDocument()
+        return w.o
+    }
+
+    /// Writes `dir/index.html` and one `dir/ID.html` per member, on all cores; returns the
+    /// number of member files. Each file is written whole under a temporary name and renamed.
+    public static func writeFolder(_ s: RunSummary, lang: Language, to dir: String, lanes: Int? = nil) throws -> Int {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let ctx = MemberPageContext(s, lang: lang)
+        @Sendable func put(_ bytes: [UInt8], _ name: String) throws {
+            var b = try ByteBuffer.streaming(to: (dir as NSString).appendingPathComponent(name))
+            b.append(contentsOf: bytes)
+            try b.finish()
+        }
+        var index = MemberPageWriter(ctx, standalone: true)
+        index.indexDocument()
+        try put(index.o, indexName)
+        let count = ctx.order.count
+        let lanes = max(1, min(lanes ?? ProcessInfo.processInfo.activeProcessorCount, count))
+        let failures = ParallelSlots<String?>(count: lanes)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            var w = MemberPageWriter(ctx, standalone: true)
+            var i = lane
+            while i < count {
+                w.o.removeAll(keepingCapacity: true)
+                let row = ctx.order[i]
+                w.single(row)
+                do { try put(w.o, pageFileName(s.rows[row].member.id)) } catch {
+                    failures.set(lane, "\(error)")
+                    return
+                }
+                i += lanes
+            }
+            failures.set(lane, nil)
+        }
+        for lane in 0..<lanes { if let f = failures.get(lane) { throw MemberPagesError.write(f) } }
+        return count
+    }
+
     /// Appends the file to `buffer`, which may stream to disk (``ByteBuffer/streaming(to:)``).
     public static func render(_ s: RunSummary, lang: Language, lanes: Int? = nil, into buffer: inout ByteBuffer) {
         let ctx = MemberPageContext(s, lang: lang)
         var head = MemberPageWriter(ctx)
         head.documentStart()
+        head.contents()
         buffer.append(contentsOf: head.o)
 
         let count = ctx.order.count
@@ -110,6 +188,16 @@ final class MemberPageContext: Sendable {
     /// For each 职务, the rules some member holding it scored positive points with (suggestions
     /// stick to what members in the same role actually do).
     let rulesUsedByRole: [String: [Bool]]
+    /// For each 职务, the most records (units, for rules scored by quantity) one member holding
+    /// it had under each rule: suggestions never ask for more than someone in the same role did.
+    let mostByRole: [String: [Int]]
+    /// The same over all members: the peers of a member whose 职务 fewer than
+    /// ``MemberPageContext/fewPeers`` members hold (a 主席 is compared with everyone).
+    let rulesUsedByAll: [Bool]
+    let mostByAll: [Int]
+    /// Members per 职务.
+    let roleSize: [String: Int]
+    static let fewPeers = 5
 
     init(_ s: RunSummary, lang: Language) {
         self.s = s
@@ -148,6 +236,57 @@ final class MemberPageContext: Sendable {
             if changed { used[role] = flags }
         }
         rulesUsedByRole = used
+        var most: [String: [Int]] = [:]
+        let records = s.run.store.records
+        for r in s.run.results {
+            let units = MemberPageContext.units(r, rules: rules, records: records)
+            let role = s.run.members[r.member].role
+            var m = most[role] ?? [Int](repeating: 0, count: ruleCount)
+            for i in 0..<ruleCount where units[i] > m[i] { m[i] = units[i] }
+            most[role] = m
+        }
+        mostByRole = most
+        var usedAll = [Bool](repeating: false, count: ruleCount), mostAll = [Int](repeating: 0, count: ruleCount)
+        for flags in used.values { for i in 0..<ruleCount where flags[i] { usedAll[i] = true } }
+        for m in most.values { for i in 0..<ruleCount where m[i] > mostAll[i] { mostAll[i] = m[i] } }
+        rulesUsedByAll = usedAll
+        mostByAll = mostAll
+        var sizes: [String: Int] = [:]
+        for r in s.run.results { sizes[s.run.members[r.member].role, default: 0] += 1 }
+        roleSize = sizes
+    }
+
+    /// The rules members like `m` scored with and the most records one of them had under each:
+    /// those in the same 职务, or everyone when few hold it.
+    func peers(of m: Member) -> (used: [Bool]?, most: [Int]?) {
+        if (roleSize[m.role] ?? 0) >= Self.fewPeers { return (rulesUsedByRole[m.role], mostByRole[m.role]) }
+        return (rulesUsedByAll, mostByAll)
+    }
+
+    /// `text` with every input file's path written as its name alone: a member's page names no
+    /// folders of the office's machine (a reject's reason may cite where a record first appeared).
+    func withoutFolders(_ text: String) -> String {
+        var out = text
+        for f in s.run.files where f.path.contains("/") && out.contains(f.path) {
+            out = out.replacingOccurrences(of: f.path, with: (f.path as NSString).lastPathComponent)
+        }
+        return out
+    }
+
+    /// Records (units, for rules scored by quantity) a member has under each rule, the ones
+    /// skipped or over a count limit included.
+    static func units(_ r: MemberScore, rules: RuleSet, records: [Activity]) -> [Int] {
+        var u = [Int](repeating: 0, count: rules.rules.count)
+        for e in r.ledger where e.rule >= 0 && Int(e.rule) < u.count && e.record >= 0 && Int(e.record) < records.count {
+            let i = Int(e.rule)
+            if rules.rules[i].basis == .quantity {
+                let q = records[Int(e.record)].quantity.raw
+                u[i] += Int((q + Int64(Points.scale) - 1) / Int64(Points.scale))
+            } else {
+                u[i] += 1
+            }
+        }
+        return u
     }
 }
 
@@ -161,15 +300,19 @@ struct MemberPageWriter {
     /// “kind·status·role·level”, escaped, by symbols (a few hundred combinations at most).
     var whatCache: [SIMD4<Int32>: [UInt8]] = [:]
 
-    init(_ ctx: MemberPageContext) {
+    /// A page of its own (members/ID.html, the index): no links to other members' pages.
+    let standalone: Bool
+
+    init(_ ctx: MemberPageContext, standalone: Bool = false) {
         self.ctx = ctx
+        self.standalone = standalone
         buckets = Array(repeating: [], count: ctx.rules.categories.count)
     }
 
     var s: RunSummary { ctx.s }
     var lang: Language { ctx.lang }
     var rules: RuleSet { ctx.rules }
-    var grades: [Grade] { ctx.rules.grades }
+    var grades: [Grade] { ctx.s.displayGrades }
     func t(_ zh: String, _ en: String) -> String { lang.pick(zh, en) }
 
     mutating func raw(_ s: String) { o.append(contentsOf: s.utf8) }
@@ -190,9 +333,9 @@ struct MemberPageWriter {
 
     // MARK: - Document
 
-    mutating func documentStart() {
+    mutating func documentStart(title: String? = nil) {
         let r = rules
-        let title = r.name + t(" · 委员履职考核个人明细", " — members' duty-performance ledgers")
+        let title = title ?? (r.name + t(" · 委员履职考核个人明细", " — members' duty-performance ledgers"))
         raw("<!DOCTYPE html>\n<html lang=\"\(t("zh-CN", "en"))\">\n<head>\n<meta charset=\"utf-8\">\n")
         raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
         raw("<meta name=\"generator\" content=\"lvzhi ")
@@ -208,7 +351,21 @@ struct MemberPageWriter {
         let page = t("\"第 \" counter(page) \" 页\"", "\"Page \" counter(page)")
         raw("@page{size:A4;margin:12mm 12mm 14mm 12mm;@bottom-left{content:\"\(foot)\";font-size:7pt;color:#6b7280}@bottom-right{content:\(page);font-size:7pt;color:#6b7280}}\n")
         raw("</style>\n</head>\n<body>\n<main class=\"book\">\n")
+    }
+
+    /// A member's own file: the page alone, titled with the member's name.
+    mutating func single(_ rowIndex: Int) {
+        let m = s.rows[rowIndex].member
+        documentStart(title: m.name + t(" · ", " — ") + rules.name + t(" 履职考核个人明细", " duty-performance ledger"))
+        page(rowIndex)
+        documentEnd()
+    }
+
+    /// members/index.html: the cover and the list of members, each linking to their own file.
+    mutating func indexDocument() {
+        documentStart()
         contents()
+        documentEnd()
     }
 
     mutating func documentEnd() {
@@ -221,20 +378,26 @@ struct MemberPageWriter {
         raw("<section class=\"cover\" id=\"toc\">\n<p class=\"kicker\">\(t("政协委员履职考核 · 个人明细", "CPPCC members' duty-performance review · member ledgers"))</p>\n<h1>")
         text(r.name)
         raw("</h1>\n<p class=\"sub\">")
-        text(t("考核期间 \(s.run.period.start) 至 \(s.run.period.end) · 规则版本 \(r.version) · 生成时间 \(s.generatedAt)",
-               "Period \(s.run.period.start) to \(s.run.period.end) · rule-set version \(r.version) · run at \(s.generatedAt)"))
+        text(t("考核期间 \(DisplayDate.period(s.run.period, .zh)) · 生成于 \(DisplayDate.generated(s.generatedAt, .zh))",
+               "Period \(DisplayDate.period(s.run.period, .en)) · produced \(DisplayDate.generated(s.generatedAt, .en))"))
         raw("</p>\n<div class=\"howto\"><p>")
-        raw(t("每位委员一页：分类得分、每一条计分记录（日期、类型、标题、规则、应得和实得分及原因）、最低要求、否决事项，以及距下一等次还差多少和最省的做法。<b>请在公布前请每位委员核对本人明细</b>，如有遗漏或错误，向政协办公室提出。",
+        raw(t("每位委员一页：分类得分、每一条计分记录（日期、类型、标题、规则、应得和实得分及原因）、最低要求、否决事项，以及距下一等次还差多少和最省的做法。<b>公布前请每位委员核对本人明细</b>，如有遗漏或错误，请向政协办公室提出。",
               "One page per member: points per category, every scored record (date, kind, title, rule, nominal and awarded points and why), minimum requirements, vetoes, and how far the next colour is with the cheapest ways to reach it. <b>Each member should check their page before the results are published</b> and tell the office of anything missing or wrong."))
         raw("</p><p>")
-        raw(t("只打印一位委员：点击下面的姓名（或在地址后加 <code>#m-委员编号</code>）只显示该委员的一页，再打印。",
-              "To print one member: click the name below (or add <code>#m-ID</code> to the address); only that member's page is shown and printed."))
+        if standalone {
+            raw(t("每位委员的明细是一个单独的文件（<code>members/委员编号.html</code>），只含本人的数据，可直接发给本人或打印；点击下面的姓名打开。",
+                  "Each member's page is a file of its own (<code>members/ID.html</code>) holding that member's data only, to send to them or print; click a name below to open it."))
+        } else {
+            raw(t("只打印一位委员：点击下面的姓名（或在地址后加 <code>#m-委员编号</code>）只显示该委员的一页，再打印。发给委员本人时请用 <code>members/</code> 文件夹中的单人文件。",
+                  "To print one member: click the name below (or add <code>#m-ID</code> to the address); only that member's page is shown and printed. To send members their page, use the files in the <code>members/</code> folder."))
+        }
         raw("</p></div>\n")
         raw("<h2>\(t("目录", "Contents")) <span>\(t("\(ctx.order.count) 人，按名册顺序", "\(ctx.order.count) members, in roster order"))</span></h2>\n<ol class=\"toc\">\n")
         for i in ctx.order {
             let row = s.rows[i]
             let m = row.member
-            raw("<li><a href=\"#\(MemberPages.anchor(m.id))\"><span class=\"sw k\(row.gradeIndex)\"></span><b>")
+            raw(standalone ? "<li><a href=\"\(MemberPages.pageFileName(m.id))\">" : "<li><a href=\"#\(MemberPages.anchor(m.id))\">")
+            raw("<span class=\"sw k\(row.gradeIndex)\"></span><b>")
             text(m.name)
             raw("</b><span class=\"i\">")
             text(m.id)
@@ -267,7 +430,8 @@ struct MemberPageWriter {
         unmatched(r)
         removedRecords(m)
         rejected(m)
-        raw("<footer class=\"mpf\"><a class=\"back\" href=\"#toc\">\(t("↑ 返回目录", "↑ Contents"))</a>")
+        raw("<footer class=\"mpf\">")
+        if !standalone { raw("<a class=\"back\" href=\"#toc\">\(t("↑ 返回目录", "↑ Contents"))</a>") }
         raw(t("请核对以上记录；如有遗漏或错误，请在公布前向政协办公室提出。", "Please check these records and tell the office before publication if anything is missing or wrong."))
         raw(" <span class=\"meta\">")
         text(rules.name + " " + rules.version)
@@ -298,7 +462,7 @@ struct MemberPageWriter {
             if let l = m.left { served.append(t("\(l) 离任", "left \(l)")) }
             fact(t("任职", "Service"), served.joined(separator: t("，", ", ")) + t("（不满全期）", " (part of the period)"))
         }
-        fact(t("考核期间", "Period"), "\(s.run.period.start) \(t("至", "to")) \(s.run.period.end)")
+        fact(t("考核期间", "Period"), DisplayDate.period(s.run.period, lang))
         if let previous = s.previous {
             if let p = row.previous, let d = row.scoreChange {
                 let change = d > .zero ? "+\(d)" : d.description
@@ -609,7 +773,7 @@ struct MemberPageWriter {
                 raw(" <span class=\"tt\">")
                 text(store.title(of: a))
                 raw("</span> <span class=\"loc\">")
-                text("\(store.location(of: a))")
+                text(t("记录编号 ", "record ") + store.id(of: a))
                 raw("</span>")
             }
             raw("</td><td>")
@@ -632,7 +796,7 @@ struct MemberPageWriter {
             raw("</b> <span class=\"tt\">")
             text(store.title(of: a))
             raw("</span></td><td class=\"loc\">")
-            text("\(store.location(of: a))")
+            text(store.id(of: a))
             raw("</td></tr>\n")
         }
         raw("</tbody>\n</table>\n")
@@ -645,8 +809,6 @@ struct MemberPageWriter {
         for i in list {
             let c = s.run.corrections[i]
             raw("<tr><td class=\"loc\">")
-            text(c.original?.description ?? "")
-            raw("</td><td>")
             text(c.recordID)
             raw("</td><td>")
             text(c.line(lang))
@@ -657,15 +819,15 @@ struct MemberPageWriter {
 
     mutating func rejected(_ m: Member) {
         guard let list = ctx.rejects[m.id], !list.isEmpty else { return }
-        raw("<h3>\(t("被拒收的记录（不计分，见 rejects.csv）", "Rejected records (not scored; see rejects.csv)"))</h3>\n<table class=\"small\">\n<tbody>\n")
+        raw("<h3>\(t("被拒收的记录（不计分；如应当计分，请向政协办公室说明）", "Rejected records (not scored; tell the office if they should count)"))</h3>\n<table class=\"small\">\n<tbody>\n")
         for i in list {
             let rj = s.run.rejects[i]
             raw("<tr><td class=\"loc\">")
-            text("\(rj.location)")
+            text(rj.recordID.isEmpty ? "—" : rj.recordID)
             raw("</td><td>")
-            text(rj.recordID)
+            text(rj.value)
             raw("</td><td>")
-            text(rj.reason.message(lang))
+            text(ctx.withoutFolders(rj.reason.message(lang)))
             raw("</td></tr>\n")
         }
         raw("</tbody>\n</table>\n")
@@ -724,5 +886,13 @@ enum HTMLBytes {
         var v = v
         while v > 0 { o.append(UInt8(ascii: "0") + UInt8(v % 10)); v /= 10 }
         o[start...].reverse()
+    }
+}
+
+/// A member page that could not be written.
+public enum MemberPagesError: Error, CustomStringConvertible {
+    case write(String)
+    public var description: String {
+        switch self { case .write(let reason): return reason }
     }
 }

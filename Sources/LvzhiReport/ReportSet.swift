@@ -5,10 +5,15 @@ import LvzhiScoring
 /// Writes every output of a run into one folder.
 public enum ReportSet {
     /// The files every run writes, in the order they are written.
-    public static let outputNames = ["report.html", "members.html", "scores.xlsx", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"]
+    /// `members` is a folder (one page per member and `index.html`); `members-combined.html`
+    /// (every member in one printable file) is written only when asked for.
+    public static let outputNames = ["report.html", MemberPages.folderName, MemberPages.fileName, "scores.xlsx", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"]
 
-    /// Writes report.html, scores.xlsx, scores.csv, scores.json, ledger.csv and rejects.csv (or only the
-    /// outputs named in `only`); returns their paths. Each file is streamed under a temporary
+    /// What a run writes when no formats are named: everything but the combined member file.
+    public static let defaultOutputs = outputNames.filter { $0 != MemberPages.fileName }
+
+    /// Writes report.html, members/, scores.xlsx, scores.csv, scores.json, ledger.csv and rejects.csv
+    /// (or only the outputs named in `only`, which may add members-combined.html); returns their paths. Each file is streamed under a temporary
     /// name and renamed into place when complete. The score command writes into a staging
     /// folder that is swapped into place as a whole (LvzhiJob's `OutputFolder`).
     public static func write(_ s: RunSummary, to dir: String, lang: Language, only: [String]? = nil) throws -> [String] {
@@ -21,13 +26,17 @@ public enum ReportSet {
     private static func writeFiles(_ s: RunSummary, to dir: String, lang: Language, only: [String]?) throws -> [String] {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
-        let selected = outputNames.filter { only?.contains($0) ?? true }
+        let selected = outputNames.filter { only?.contains($0) ?? defaultOutputs.contains($0) }
+        // report.html links names to each member's own file, else to the combined file.
+        let links = selected.contains(MemberPages.folderName) ? MemberPages.folderName + "/"
+            : selected.contains(MemberPages.fileName) ? MemberPages.fileName : nil
         for name in selected {
             // The workbook is a ZIP package written through its own temporary file.
             if name == "scores.xlsx" { try Workbook.write(s, lang: lang, to: path(name)); continue }
+            if name == MemberPages.folderName { _ = try MemberPages.writeFolder(s, lang: lang, to: path(name)); continue }
             var b = try ByteBuffer.streaming(to: path(name))
             switch name {
-            case "report.html": HTMLReport.render(s, lang: lang, memberPages: selected.contains(MemberPages.fileName) ? MemberPages.fileName : nil, into: &b)
+            case "report.html": HTMLReport.render(s, lang: lang, memberPages: links, into: &b)
             case MemberPages.fileName: MemberPages.render(s, lang: lang, into: &b)
             case "scores.csv": b = ScoresCSV.render(s, lang: lang, into: b)
             case "scores.json": ScoresJSON.render(s, lang: lang, into: &b)

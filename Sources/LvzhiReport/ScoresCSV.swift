@@ -35,17 +35,26 @@ public enum ScoresCSV {
     public static func renderRow<W: TableSink>(_ r: RunSummary.Row, lang: Language, previous: Bool = false, into w: inout W) {
         w.text(r.member.id); w.text(r.member.name); w.text(r.member.sector); w.text(r.member.committee); w.text(r.member.role)
         w.number(r.score.description)
-        w.number(r.rank.map(String.init) ?? "")
+        w.rank(r.rank)
         w.grade(r.grade.name, index: r.gradeIndex); w.text(r.grade.color)
         for p in r.categoryPoints { w.number(p.description) }
         w.text(r.vetoReasons.joined(separator: "；"))
-        w.text(r.partialPeriod ? lang.pick("是", "yes") : "")
+        w.text(r.partialPeriod ? partialPeriodText(r.member, lang: lang) : "")
         w.number(String(r.records))
         if previous {
             w.text(r.previous?.grade.name ?? ""); w.number(r.previous?.score.description ?? ""); w.number(r.scoreChange?.description ?? "")
         }
         if let flags = r.flags { w.text(flags.joined(separator: "；")) }
         w.endRow()
+    }
+
+    /// How a member's service differs from the period: “2025-07-01 任职”, “2025-06-30 离任”,
+    /// both, or “是” when neither date is known.
+    public static func partialPeriodText(_ m: Member, lang: Language) -> String {
+        var parts: [String] = []
+        if let j = m.joined { parts.append(lang.pick("\(j) 任职", "joined \(j)")) }
+        if let l = m.left { parts.append(lang.pick("\(l) 离任", "left \(l)")) }
+        return parts.isEmpty ? lang.pick("是", "yes") : parts.joined(separator: lang.pick("，", ", "))
     }
 
     public static func renderRejects(_ rejects: [Reject], lang: Language, into buffer: ByteBuffer = ByteBuffer()) -> ByteBuffer {
@@ -84,11 +93,21 @@ public protocol TableSink {
     mutating func number(_ s: String)
     /// A grade's name; worksheets fill the cell with the grade's colour.
     mutating func grade(_ name: String, index: Int)
+    /// A date: `2025-03-05` in the CSV files, a date cell in the workbook.
+    mutating func date(_ d: Day)
+    /// A ledger note's code (`full`, `no_rule` …): as is in the CSV files; the workbook writes
+    /// the Chinese words for it (``WorkbookCodes``) when its language is Chinese.
+    mutating func code(_ code: String)
+    /// A rank; none (not ranked) is an empty cell in the CSV files and 不参与排名 in the workbook.
+    mutating func rank(_ r: Int?)
     mutating func endRow()
 }
 
 extension TableSink {
     public mutating func grade(_ name: String, index: Int) { text(name) }
+    public mutating func date(_ d: Day) { text(d.description) }
+    public mutating func code(_ code: String) { text(code) }
+    public mutating func rank(_ r: Int?) { number(r.map(String.init) ?? "") }
 }
 
 extension CSVWriter: TableSink {}
@@ -137,7 +156,7 @@ public enum LedgerCSV {
         for f in [ActivityField.date, .kind, .status, .role, .level, .title] { w.text(v[f] ?? "") }
         w.text(""); w.text(""); w.text("")
         w.number("0"); w.number("0")
-        w.text("removed")
+        w.code("removed")
         w.text(lang.pick("经复核删除，不计分", "removed by a correction; not scored"))
         w.text(c.original?.description ?? "")
         w.text(c.line(lang))
@@ -152,7 +171,7 @@ public enum LedgerCSV {
         w.text(row.member.id); w.text(row.member.name)
         if e.record >= 0 {
             let a = store.records[Int(e.record)]
-            w.text(store.id(of: a)); w.text(a.date.description)
+            w.text(store.id(of: a)); w.date(a.date)
             w.text(store.symbols[a.kind]); w.text(store.symbols[a.status]); w.text(store.symbols[a.role]); w.text(store.symbols[a.level])
             w.text(store.title(of: a))
         } else {
@@ -166,7 +185,7 @@ public enum LedgerCSV {
         }
         w.text(e.category >= 0 ? rules.categories[Int(e.category)].name : "")
         w.number(e.points.description); w.number(e.nominal.description)
-        w.text(RunSummary.noteCode(e.note))
+        w.code(RunSummary.noteCode(e.note))
         if case .full = e.note { w.text("") } else { w.text(explanations.text(e.note, rules: rules, lang: lang)) }
         w.text(e.record >= 0 ? store.location(of: store.records[Int(e.record)]).description : "")
         if s.hasCorrections {

@@ -31,6 +31,10 @@ public struct RunSummary: Sendable {
     public var run: ScoreRun
     public var rows: [Row]
     public var generatedAt: String
+    /// The grades as the human-readable outputs name them: the rule file's names, or with
+    /// `--lang en` the English ones (``Grade/englishName``, ``Grade/englishColor``). The
+    /// machine-readable files (scores.csv, scores.json, ledger.csv, the history) keep the rule file's.
+    public var displayGrades: [Grade]
     public var toolVersion: String
     public var recordsRead: Int
     /// SHA-256 of the rule file (lowercase hex; empty when it cannot be read), and of the
@@ -57,6 +61,12 @@ public struct RunSummary: Sendable {
         self.run = run
         self.generatedAt = generatedAt
         self.toolVersion = toolVersion
+        displayGrades = lang == .en ? run.rules.grades.map { g in
+            var e = g
+            e.name = g.englishName
+            e.color = g.englishColor
+            return e
+        } : run.rules.grades
         rulesHash = ContentHash.sha256(file: run.rules.path) ?? ""
         extendsHash = run.rules.extends.map { ContentHash.sha256(file: $0) ?? "" }
         rows = run.results.enumerated().map { i, r in

@@ -64,11 +64,11 @@ enum WorkbookXML {
         var names = ""
         for (i, s) in sheets.enumerated() {
             guard let f = s.filter else { continue }
-            let ref = "$A$1:$\(SpreadsheetText.columnName(f.columns - 1))$\(f.rows)"
+            let ref = "$A$\(s.titleRows + 1):$\(SpreadsheetText.columnName(f.columns - 1))$\(f.rows)"
             names += "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"\(i)\" hidden=\"1\">\(escaped(quotedSheet(s.name)))!\(ref)</definedName>\n"
         }
         for (i, s) in sheets.enumerated() where s.printTitleRows > 0 {
-            names += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">\(escaped(quotedSheet(s.name)))!$1:$\(s.printTitleRows)</definedName>\n"
+            names += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">\(escaped(quotedSheet(s.name)))!$1:$\(s.titleRows + s.printTitleRows)</definedName>\n"
         }
         if !names.isEmpty { x += "<definedNames>\n" + names + "</definedNames>\n" }
         x += "</workbook>\n"
@@ -85,12 +85,14 @@ enum WorkbookXML {
         let font = "<name val=\"等线\"/><family val=\"2\"/><charset val=\"134\"/>"
         var x = declaration
         x += "<styleSheet xmlns=\"\(mainNS)\">\n"
-        x += "<fonts count=\"5\">\n"
+        x += "<numFmts count=\"1\"><numFmt numFmtId=\"164\" formatCode=\"yyyy\\-mm\\-dd\"/></numFmts>\n"
+        x += "<fonts count=\"6\">\n"
         x += "<font><sz val=\"11\"/>\(font)</font>\n"
         x += "<font><b/><sz val=\"11\"/>\(font)</font>\n"
         x += "<font><sz val=\"11\"/><color rgb=\"FFFFFFFF\"/>\(font)</font>\n"
         x += "<font><sz val=\"11\"/><color rgb=\"FF111111\"/>\(font)</font>\n"
         x += "<font><i/><sz val=\"11\"/><color rgb=\"FF595959\"/>\(font)</font>\n"
+        x += "<font><b/><sz val=\"14\"/>\(font)</font>\n"
         x += "</fonts>\n"
         x += "<fills count=\"\(3 + grades.count)\">\n"
         x += "<fill><patternFill patternType=\"none\"/></fill>\n"
@@ -111,6 +113,8 @@ enum WorkbookXML {
         x += "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"2\" borderId=\"1\" xfId=\"0\" applyFont=\"1\" applyFill=\"1\" applyBorder=\"1\"/>\n"
         x += "<xf numFmtId=\"10\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>\n"
         x += "<xf numFmtId=\"0\" fontId=\"4\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>\n"
+        x += "<xf numFmtId=\"0\" fontId=\"5\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>\n"
+        x += "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>\n"
         for (i, g) in grades.enumerated() {
             let fontID = fill(g).darkText ? 3 : 2
             x += "<xf numFmtId=\"0\" fontId=\"\(fontID)\" fillId=\"\(3 + i)\" borderId=\"1\" xfId=\"0\" applyFont=\"1\" applyFill=\"1\" applyBorder=\"1\" applyAlignment=\"1\"><alignment horizontal=\"center\"/></xf>\n"
@@ -162,8 +166,12 @@ enum CellStyle {
     static let header = 1
     static let percent = 2
     static let note = 3
+    /// The title row on top of every sheet (bold, larger).
+    static let title = 4
+    /// A date (Excel serial day) shown as yyyy-mm-dd.
+    static let date = 5
     /// Grade `i` (fill in its colour, readable text, centred) is `gradeBase + i`.
-    static let gradeBase = 4
+    static let gradeBase = 6
 }
 
 /// How one worksheet is framed around its rows: size, frozen panes, column widths,
@@ -175,11 +183,15 @@ struct SheetLayout {
     /// Extent of the used cells, for `<dimension>`.
     var columns: Int
     var rows: Int
+    /// Rows above the table: the title row (scheme, period, sheet).
+    var titleRows = 1
+    /// Header rows frozen below the title.
     var frozenRows = 1
     var frozenColumns = 0
-    /// The autofilter's table, from A1.
+    /// The autofilter's table, from column A of the first row below the title; `rows` is the
+    /// table's last row (1-based, counting the title).
     var filter: (columns: Int, rows: Int)?
-    /// Header rows repeated on every printed page.
+    /// Header rows repeated on every printed page (below the title, which repeats too).
     var printTitleRows = 1
     var selected = false
     /// Print one page wide (A4 landscape otherwise at 100%).
@@ -194,12 +206,13 @@ struct SheetLayout {
         if fitToWidth { x += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>\n" }
         x += "<dimension ref=\"A1:\(SpreadsheetText.ref(column: max(1, columns) - 1, row: max(1, rows)))\"/>\n"
         x += "<sheetViews><sheetView \(selected ? "tabSelected=\"1\" " : "")workbookViewId=\"0\">\n"
-        if frozenRows > 0 || frozenColumns > 0 {
-            let topLeft = SpreadsheetText.ref(column: frozenColumns, row: frozenRows + 1)
-            let pane = frozenColumns == 0 ? "bottomLeft" : frozenRows == 0 ? "topRight" : "bottomRight"
+        let frozen = frozenRows > 0 ? frozenRows + titleRows : 0
+        if frozen > 0 || frozenColumns > 0 {
+            let topLeft = SpreadsheetText.ref(column: frozenColumns, row: frozen + 1)
+            let pane = frozenColumns == 0 ? "bottomLeft" : frozen == 0 ? "topRight" : "bottomRight"
             x += "<pane"
             if frozenColumns > 0 { x += " xSplit=\"\(frozenColumns)\"" }
-            if frozenRows > 0 { x += " ySplit=\"\(frozenRows)\"" }
+            if frozen > 0 { x += " ySplit=\"\(frozen)\"" }
             x += " topLeftCell=\"\(topLeft)\" activePane=\"\(pane)\" state=\"frozen\"/>\n"
             x += "<selection pane=\"\(pane)\" activeCell=\"\(topLeft)\" sqref=\"\(topLeft)\"/>\n"
         }
@@ -224,7 +237,7 @@ struct SheetLayout {
     func suffix() -> [UInt8] {
         var x = "</sheetData>\n"
         if let f = filter {
-            x += "<autoFilter ref=\"A1:\(SpreadsheetText.ref(column: f.columns - 1, row: f.rows))\"/>\n"
+            x += "<autoFilter ref=\"A\(titleRows + 1):\(SpreadsheetText.ref(column: f.columns - 1, row: f.rows))\"/>\n"
         }
         x += "<pageMargins left=\"0.5\" right=\"0.5\" top=\"0.6\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/>\n"
         x += "<pageSetup paperSize=\"9\" orientation=\"landscape\"\(fitToWidth ? " fitToWidth=\"1\" fitToHeight=\"0\"" : "")/>\n"

@@ -206,6 +206,8 @@ struct SheetXML: TableSink {
     var numberStyle = 0
     /// Grade `i`'s cell gets style `gradeStyleBase + i`; nil leaves grade cells plain.
     var gradeStyleBase: Int?
+    /// The workbook's language: codes written in its words, 不参与排名 written out. Nil: as the CSV files.
+    var lang: Language?
 
     init(firstRow: Int = 1, shared: SharedStrings? = nil) {
         row = firstRow
@@ -217,6 +219,21 @@ struct SheetXML: TableSink {
     mutating func text(_ s: String) { text(s, style: textStyle) }
     mutating func number(_ s: String) { number(s, style: numberStyle) }
     mutating func grade(_ name: String, index: Int) { text(name, style: gradeStyleBase.map { $0 + index } ?? textStyle) }
+    /// A real date cell (Excel's serial day, shown as yyyy-mm-dd).
+    mutating func date(_ d: Day) {
+        guard lang != nil else { text(d.description); return }
+        number(String(Int(d.ordinal) + 25_569), style: CellStyle.date)
+        // The serial is five digits; the column must fit the ten characters shown.
+        if measuring { measureShown(10) }
+    }
+    mutating func code(_ code: String) {
+        guard let lang else { text(code); return }
+        text(lang == .zh ? WorkbookCodes.chinese[code] ?? code : code)
+    }
+    mutating func rank(_ r: Int?) {
+        guard let lang, r == nil else { number(r.map(String.init) ?? ""); return }
+        text(lang.pick("不参与排名", "not ranked"))
+    }
 
     mutating func endRow() {
         if rowOpen { out.append(contentsOf: Bytes.rowClose) }
@@ -281,6 +298,13 @@ struct SheetXML: TableSink {
         endRow()
     }
 
+    /// Widens the previous cell's column to `w` (a date's shown text is wider than its serial).
+    private mutating func measureShown(_ w: Int) {
+        column -= 1
+        measure(w)
+        column += 1
+    }
+
     private mutating func measure(_ w: Int) {
         while widths.count <= column { widths.append(0) }
         if w > widths[column] { widths[column] = w }
@@ -321,4 +345,15 @@ struct SheetXML: TableSink {
         static let inlineOpenPreserve = Array("<is><t xml:space=\"preserve\">".utf8)
         static let inlineClose = Array("</t></is></c>".utf8)
     }
+}
+
+/// The ledger's note codes in Chinese, for the workbook (the CSV files keep the codes).
+enum WorkbookCodes {
+    static let chinese: [String: String] = [
+        "full": "全额计分", "rule_capped": "本项封顶", "count_limited": "超过次数上限", "no_rule": "无适用规则",
+        "veto": "否决事项", "category_capped": "类别封顶", "category_floored": "类别保底", "base": "基础分",
+        "score_capped": "总分封顶", "score_floored": "总分保底", "coauthor_share": "联名分摊", "not_credited": "不计分",
+        "not_lead": "非第一提案人", "skipped": "前几次不计分", "exclusive_dropped": "取其高未计", "requirement_missed": "未达最低要求",
+        "prorated": "按在任天数折算", "history": "跨年度处理", "removed": "复核删除",
+    ]
 }

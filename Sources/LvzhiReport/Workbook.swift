@@ -12,8 +12,9 @@ import Glibc
 /// row functions as `scores.csv`, `ledger.csv` and `rejects.csv`:
 ///
 /// - 汇总 / Summary — a row per member, the columns of scores.csv; the grade cell in its colour.
-/// - 五色图 / Chart — a row per 界别, each member a cell in their grade's colour, best first;
-///   a legend with counts and shares below.
+/// - 五色图 / Chart — each 界别 in rows of 20 cells, each member a cell in their grade's
+///   colour, best first; a legend with counts and shares below.
+/// - 各界别统计 / By sector — a row per 界别: members, each grade's count, average, highest and lowest score.
 /// - 明细 / Ledger — the columns of ledger.csv, a row per ledger line; continued on 明细2, 明细3 …
 ///   past Excel's 1,048,576 rows per sheet.
 /// - 问题数据 / Rejects — the columns of rejects.csv (continued the same way).
@@ -22,7 +23,9 @@ import Glibc
 /// table; the two that grow with the number of records use inline strings and are streamed
 /// into their ZIP entries, rendered twice — once to measure (ZIPFoundation needs an entry's size
 /// up front; on all cores), once to write (on a second thread, while the caller's compresses) —
-/// so memory stays bounded. Output is byte-for-byte deterministic: fixed entry dates, the run's
+/// so memory stays bounded. Every sheet starts with a title row (scheme, period, sheet); dates
+/// are date cells, ledger notes are in words, and the ledger prints one page wide.
+/// Output is byte-for-byte deterministic: fixed entry dates, the run's
 /// time in core.xml, and no other clock or randomness.
 public enum Workbook {
     /// Excel's rows per worksheet.
@@ -210,12 +213,14 @@ struct Book {
     init(_ s: RunSummary, lang: Language, rowLimit: Int) {
         self.s = s
         self.lang = lang
-        let rowsPerSheet = max(1, rowLimit - 1)
-        ledger = StreamedTable.ledger(s, lang: lang, rowsPerSheet: rowsPerSheet)
-        rejects = StreamedTable.rejects(s, lang: lang, rowsPerSheet: rowsPerSheet)
-        corrections = s.hasCorrections ? StreamedTable.corrections(s, lang: lang, rowsPerSheet: rowsPerSheet) : nil
+        let rowsPerSheet = max(1, rowLimit - 2)  // below the title and header rows
+        let title = Self.title(s, lang: lang)
+        ledger = StreamedTable.ledger(s, lang: lang, rowsPerSheet: rowsPerSheet, title: title)
+        rejects = StreamedTable.rejects(s, lang: lang, rowsPerSheet: rowsPerSheet, title: title)
+        corrections = s.hasCorrections ? StreamedTable.corrections(s, lang: lang, rowsPerSheet: rowsPerSheet, title: title) : nil
         memorySheets.append(summarySheet())
         memorySheets.append(chartSheet())
+        memorySheets.append(sectorSheet())
         sheetNames = memorySheets.map(\.layout.name)
         sheetNames += (0..<ledger.sheetCount).map(ledger.sheetName)
         sheetNames += (0..<rejects.sheetCount).map(rejects.sheetName)
@@ -223,6 +228,27 @@ struct Book {
     }
 
     func t(_ zh: String, _ en: String) -> String { lang.pick(zh, en) }
+
+    /// The start of every sheet's title: “奉节县政协 履职考核结果 · 考核期间 2025年1月1日至12月31日”.
+    static func title(_ s: RunSummary, lang: Language) -> String {
+        s.run.rules.name + lang.pick(" 履职考核结果 · 考核期间 ", " duty-performance results · period ") + DisplayDate.period(s.run.period, lang)
+    }
+
+    /// Writes the title row: the title and the sheet's name, not measured for column widths.
+    func titleRow(_ sheet: String, into w: inout SheetXML) {
+        let measuring = w.measuring
+        w.measuring = false
+        w.text(Self.title(s, lang: lang) + " · " + sheet, style: CellStyle.title)
+        w.measuring = measuring
+        w.endRow()
+    }
+
+    /// A sheet writer in this workbook's language.
+    func sheetWriter() -> SheetXML {
+        var w = SheetXML(shared: shared)
+        w.lang = lang
+        return w
+    }
 
     /// Every entry in the order it is stored.
     func entries() -> [BookEntry] {
@@ -259,20 +285,24 @@ struct Book {
     }
 
     func layout(_ t: StreamedTable, sheet k: Int, measured m: StreamedTable.Measure) -> SheetLayout {
-        let rows = 1 + t.rows(ofSheet: k).count
-        return SheetLayout(name: t.sheetName(k), widths: m.widths, columns: max(m.columns, t.header.count), rows: rows,
-                           filter: (t.header.count, rows))
+        let rows = 2 + t.rows(ofSheet: k).count
+        var layout = SheetLayout(name: t.sheetName(k), widths: m.widths, columns: max(m.columns, t.header.count), rows: rows,
+                                 filter: (t.header.count, rows))
+        // The ledger and the rejects print one page wide, as many pages long as they need.
+        layout.fitToWidth = true
+        return layout
     }
 
     // MARK: 汇总 / Summary
 
     private mutating func summarySheet() -> (layout: SheetLayout, body: [UInt8]) {
-        var w = SheetXML(shared: shared)
+        var w = sheetWriter()
         let header = ScoresCSV.header(s, lang: lang)
+        titleRow(t("汇总", "Summary"), into: &w)
         w.row(header, style: CellStyle.header)
         w.gradeStyleBase = CellStyle.gradeBase
         for r in s.rows { ScoresCSV.renderRow(r, lang: lang, previous: s.previous != nil, into: &w) }
-        let tableRows = 1 + s.rows.count
+        let tableRows = 2 + s.rows.count
         // Tables continued on further sheets are announced below the table.
         let widths = w.widths
         w.measuring = false
@@ -323,11 +353,13 @@ struct Book {
         return groups
     }
 
-    /// Members per row of the grid before it wraps onto a continuation row (Excel has 16,384 columns).
-    static let chartColumns = 16_384 - 2
+    /// Members per row of the grid before it wraps onto the next row: a 界别 is a block of
+    /// rows, and the grid stays as wide as a printed page.
+    static let chartColumns = 20
 
     private mutating func chartSheet() -> (layout: SheetLayout, body: [UInt8]) {
-        var w = SheetXML(shared: shared)
+        var w = sheetWriter()
+        titleRow(t("五色图", "Chart"), into: &w)
         w.row([t("界别", "Sector"), t("人数", "Members"), t("委员（按总分从高到低，颜色为等次）", "Members (highest score first, coloured by grade)")],
               style: CellStyle.header)
         var nameWidth = 0
@@ -352,7 +384,7 @@ struct Book {
         // The legend: colour, grade, count, share.
         w.endRow()
         w.row([t("颜色", "Colour"), t("等次", "Grade"), t("人数", "Members"), t("占比", "Share")], style: CellStyle.header)
-        let grades = s.run.rules.grades
+        let grades = s.displayGrades
         var counts = [Int](repeating: 0, count: grades.count)
         for r in s.rows where r.gradeIndex < counts.count { counts[r.gradeIndex] += 1 }
         let total = s.rows.count
@@ -372,8 +404,47 @@ struct Book {
         // Column A the 界别, B the counts, and every name column one width.
         let columns = max(w.widths.count, 4)
         let widths = Array(w.widths.prefix(2)) + repeatElement(max(nameWidth, 8), count: columns - 2)
-        let layout = SheetLayout(name: t("五色图", "Chart"), widths: widths, columns: columns, rows: w.row - 1,
+        var layout = SheetLayout(name: t("五色图", "Chart"), widths: widths, columns: columns, rows: w.row - 1,
                                  frozenColumns: 1, filter: nil)
+        layout.fitToWidth = true
+        return (layout, w.out)
+    }
+
+    // MARK: 各界别统计 / By sector
+
+    /// A row per 界别 (the chart's order): members, ranked members, each grade's count, the
+    /// average, highest and lowest score; a total row.
+    private mutating func sectorSheet() -> (layout: SheetLayout, body: [UInt8]) {
+        var w = sheetWriter()
+        titleRow(t("各界别统计", "By sector"), into: &w)
+        let grades = s.displayGrades
+        var header = [t("界别", "Sector"), t("人数", "Members"), t("参与排名", "Ranked")]
+        header += grades.map { "\($0.color) · \($0.name)" }
+        header += [t("平均分", "Average"), t("最高分", "Highest"), t("最低分", "Lowest")]
+        w.row(header, style: CellStyle.header)
+        func line(_ name: String, _ rows: [Int], style: Int) {
+            w.text(name, style: style)
+            w.number(rows.count, style: style)
+            w.number(rows.filter { s.rows[$0].rank != nil }.count, style: style)
+            var counts = [Int](repeating: 0, count: grades.count)
+            for r in rows where s.rows[r].gradeIndex < counts.count { counts[s.rows[r].gradeIndex] += 1 }
+            for c in counts { w.number(c, style: style) }
+            if rows.isEmpty { w.skip(3) } else {
+                var sum = Points.zero
+                for r in rows { sum += s.rows[r].score }
+                let scores = rows.map { s.rows[$0].score }
+                w.number(sum.divided(by: rows.count).description, style: style)
+                w.number(scores.max()!.description, style: style)
+                w.number(scores.min()!.description, style: style)
+            }
+            w.endRow()
+        }
+        for g in sectorGroups() { line(g.name.isEmpty ? t("（未填界别）", "(no sector)") : g.name, g.rows, style: CellStyle.plain) }
+        line(t("合计", "Total"), Array(s.rows.indices), style: CellStyle.header)
+        shared = w.shared ?? shared
+        var layout = SheetLayout(name: t("各界别统计", "By sector"), widths: w.widths, columns: header.count, rows: w.row - 1,
+                                 frozenColumns: 1, filter: nil)
+        layout.fitToWidth = true
         return (layout, w.out)
     }
 
@@ -392,6 +463,8 @@ struct StreamedTable: Sendable {
     var rowCount: Int
     var rowsPerSheet: Int
     var lang: Language
+    /// The workbook's title (scheme and period), the first row of every sheet.
+    var title: String = ""
     /// Renders data rows `range` (0-based over the whole table) into a sheet.
     var render: @Sendable (Range<Int>, inout SheetXML) -> Void
 
@@ -415,7 +488,7 @@ struct StreamedTable: Sendable {
     /// Renders sheet `k`'s rows once to learn their size and column widths, in contiguous
     /// slices on all cores (each slice numbers its rows from where it starts).
     func measure(sheet k: Int) -> Measure {
-        var head = SheetXML()
+        var head = sheetWriter()
         let columns = renderHeader(sheet: k, into: &head)
         let rows = rows(ofSheet: k)
         let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / Stream.batch))
@@ -424,7 +497,8 @@ struct StreamedTable: Sendable {
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in Points.withDisplay(decimals: decimals) {
             let lo = rows.lowerBound + rows.count * lane / lanes
             let hi = rows.lowerBound + rows.count * (lane + 1) / lanes
-            var w = SheetXML(firstRow: 2 + lo - rows.lowerBound)
+            var w = SheetXML(firstRow: 3 + lo - rows.lowerBound)
+            w.lang = lang
             var bytes = 0
             var next = lo
             while next < hi {
@@ -450,6 +524,11 @@ struct StreamedTable: Sendable {
     /// Writes the header row (and, when the table spans sheets, the note beside it); returns
     /// the number of columns used.
     func renderHeader(sheet k: Int, into w: inout SheetXML) -> Int {
+        let measuring = w.measuring
+        w.measuring = false
+        w.text(title + " · " + sheetName(k), style: CellStyle.title)
+        w.measuring = measuring
+        w.endRow()
         for h in header { w.text(h, style: CellStyle.header) }
         var columns = header.count
         if sheetCount > 1 {
@@ -467,11 +546,18 @@ struct StreamedTable: Sendable {
 
     func stream(sheet k: Int, measuring: Bool) -> Stream { Stream(table: self, sheet: k, measuring: measuring) }
 
+    /// A writer for this table's sheets (dates as date cells, codes in words).
+    func sheetWriter() -> SheetXML {
+        var w = SheetXML()
+        w.lang = lang
+        return w
+    }
+
     /// The rows of one sheet (header first) in batches.
     struct Stream {
         let table: StreamedTable
         let sheet: Int
-        private var w = SheetXML()
+        private var w: SheetXML
         private var next: Int
         private let end: Int
         private var headerDone = false
@@ -481,6 +567,7 @@ struct StreamedTable: Sendable {
         init(table: StreamedTable, sheet: Int, measuring: Bool) {
             self.table = table
             self.sheet = sheet
+            w = table.sheetWriter()
             let rows = table.rows(ofSheet: sheet)
             next = rows.lowerBound
             end = rows.upperBound
@@ -504,7 +591,7 @@ struct StreamedTable: Sendable {
         }
     }
 
-    static func ledger(_ s: RunSummary, lang: Language, rowsPerSheet: Int) -> StreamedTable {
+    static func ledger(_ s: RunSummary, lang: Language, rowsPerSheet: Int, title: String) -> StreamedTable {
         // starts[i]: the table row of summary row i's first ledger line.
         var starts = [0]
         starts.reserveCapacity(s.rows.count + 1)
@@ -512,7 +599,7 @@ struct StreamedTable: Sendable {
         let total = starts[starts.count - 1]
         let lineStarts = starts
         return StreamedTable(name: lang.pick("明细", "Ledger"), header: LedgerCSV.header(lang, corrections: s.hasCorrections), rowCount: total,
-                             rowsPerSheet: rowsPerSheet, lang: lang) { range, w in
+                             rowsPerSheet: rowsPerSheet, lang: lang, title: title) { range, w in
             guard !range.isEmpty else { return }
             // The member holding the first row: the last start ≤ range.lowerBound.
             var lo = 0, hi = s.rows.count - 1
@@ -539,7 +626,7 @@ struct StreamedTable: Sendable {
     }
 
     /// The 复核 sheet: one row per applied correction.
-    static func corrections(_ s: RunSummary, lang: Language, rowsPerSheet: Int) -> StreamedTable {
+    static func corrections(_ s: RunSummary, lang: Language, rowsPerSheet: Int, title: String) -> StreamedTable {
         let header = lang == .zh
             ? ["编号", "操作", "记录编号", "委员编号", "姓名", "内容", "理由", "批准人", "批准日期", "申请编号", "复核文件位置", "原记录位置"]
             : ["no", "action", "activity_id", "member_id", "name", "change", "reason", "approved_by", "approved_on", "ticket", "source", "original"]
@@ -548,7 +635,7 @@ struct StreamedTable: Sendable {
         let names = byID
         let all = s.run.corrections
         return StreamedTable(name: lang.pick("复核", "Corrections"), header: header, rowCount: all.count,
-                             rowsPerSheet: rowsPerSheet, lang: lang) { range, w in
+                             rowsPerSheet: rowsPerSheet, lang: lang, title: title) { range, w in
             for c in all[range] {
                 w.number(String(c.seq)); w.text(c.action.label(lang)); w.text(c.recordID); w.text(c.memberID)
                 w.text(names[c.memberID] ?? ""); w.text(c.detail(lang)); w.text(c.reason); w.text(c.approvedBy)
@@ -559,10 +646,10 @@ struct StreamedTable: Sendable {
         }
     }
 
-    static func rejects(_ s: RunSummary, lang: Language, rowsPerSheet: Int) -> StreamedTable {
+    static func rejects(_ s: RunSummary, lang: Language, rowsPerSheet: Int, title: String) -> StreamedTable {
         let sorted = ScoresCSV.sortedRejects(s.run.rejects)
         return StreamedTable(name: lang.pick("问题数据", "Rejects"), header: ScoresCSV.rejectsHeader(lang), rowCount: sorted.count,
-                             rowsPerSheet: rowsPerSheet, lang: lang) { range, w in
+                             rowsPerSheet: rowsPerSheet, lang: lang, title: title) { range, w in
             for r in sorted[range] { ScoresCSV.renderReject(r, lang: lang, into: &w) }
         }
     }

@@ -16,7 +16,7 @@ public enum RuleFileKeys {
     public static let requirement = ["id", "name", "when", "min", "count", "applies_to", "effect"]
     public static let requirementEffect = ["cap_grade", "grade", "deduct", "flag"]
     public static let veto = ["id", "name", "when", "grade"]
-    public static let grade = ["name", "color", "hex", "min", "top", "bottom"]
+    public static let grade = ["name", "color", "hex", "min", "top", "bottom", "name_en", "color_en"]
     public static let grading = ["scope", "partial_period"]
     public static let term = ["start", "years"]
     public static let history = ["id", "name", "when", "effect"]

@@ -426,6 +426,8 @@ struct RuleFileParser: YAMLDocumentParser {
                 switch e.key {
                 case "name": g.name = string(e.value, "grade.name") ?? ""
                 case "color": g.color = string(e.value, "grade.color") ?? ""
+                case "name_en": g.nameEn = string(e.value, "grade.name_en")
+                case "color_en": g.colorEn = string(e.value, "grade.color_en")
                 case "hex":
                     let h = string(e.value, "grade.hex") ?? ""
                     if Self.isHexColor(h) { g.hex = h.lowercased() } else {

@@ -224,6 +224,10 @@ public struct Grade: Sendable, Equatable {
     public var top: Share?
     /// Quota: the worst-ranked share of members in each ranking scope get this grade.
     public var bottom: Share?
+    /// English names for `--lang en` (`name_en`, `color_en`); nil: ``englishName`` and
+    /// ``englishColor`` fall back to the usual words for the five 奉节 colours and grades.
+    public var nameEn: String?
+    public var colorEn: String?
 
     public init(name: String, color: String, hex: String, min: Points?, top: Share? = nil, bottom: Share? = nil) {
         self.name = name
@@ -470,4 +474,19 @@ public struct HistoryCondition: Sendable, Equatable {
 
     /// Set when the file wrote `years: 1` (S007: say it plainly, without `years`).
     public var wroteOneYear = false
+}
+
+extension Grade {
+    /// The usual English words for the grade names and colours of the 奉节-style five-colour chart.
+    static let englishNames = ["优秀": "excellent", "优良": "good", "良好": "good", "合格": "satisfactory",
+                               "称职": "competent", "基本合格": "basically satisfactory", "基本称职": "basically competent",
+                               "不合格": "unsatisfactory", "不称职": "incompetent"]
+    static let englishColors = ["绿": "green", "绿色": "green", "蓝": "blue", "蓝色": "blue", "黄": "yellow", "黄色": "yellow",
+                                "褐": "brown", "褐色": "brown", "棕": "brown", "橙": "orange", "橙色": "orange",
+                                "红": "red", "红色": "red", "紫": "purple", "灰": "grey"]
+
+    /// `name_en`, else the usual English word for a common grade name, else the name.
+    public var englishName: String { nameEn ?? Self.englishNames[name] ?? name }
+    /// `color_en`, else the usual English word for a common colour, else the colour.
+    public var englishColor: String { colorEn ?? Self.englishColors[color] ?? color }
 }

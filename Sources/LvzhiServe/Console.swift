@@ -79,6 +79,10 @@ public final class Console: Sendable {
         router.get("/runs/:id/files/:name") { req, ctx in
             try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.get("name") ?? "") }
         }
+        // The member pages (members/ID.html, members/index.html), as report.html links them.
+        router.get("/runs/:id/files/members/:page") { req, ctx in
+            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.get("page") ?? "", inMembers: true) }
+        }
         router.get("/members") { req, _ in
             try await self.authed(req) { s in try self.memberSearch(s, run: req.uri.queryParameters.get("run", as: Int64.self), query: req.uri.queryParameters.get("q") ?? "") }
         }
@@ -411,7 +415,10 @@ public final class Console: Sendable {
             """
         if let out {
             let present = ReportSet.outputNames.filter { FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent($0)) }
-            body += "<h2>\(lang.pick("输出", "Outputs"))</h2><p>" + present.map { "<a href=\"/runs/\(id)/files/\($0)\">\($0)</a>" }.joined(separator: " · ") + "</p>"
+            body += "<h2>\(lang.pick("输出", "Outputs"))</h2><p>" + present.map { name in
+                let target = name == "members" ? "members/index.html" : name
+                return "<a href=\"/runs/\(id)/files/\(target)\">\(name)</a>"
+            }.joined(separator: " · ") + "</p>"
             let rejects = Self.readRejects((out as NSString).appendingPathComponent("rejects.csv"), limit: 1000)
             body += "<h2 id=\"rejects\">\(lang.pick("拒收的记录", "Rejected records"))（\(r.rejected)）</h2>"
             if let header = rejects.first {
@@ -439,12 +446,18 @@ public final class Console: Sendable {
         return rows
     }
 
-    func runFile(_ s: ConsoleSession, id: Int64?, name: String) throws -> Response {
-        guard let id, ReportSet.outputNames.contains(name), let out = try store.outDir(run: id) else {
+    func runFile(_ s: ConsoleSession, id: Int64?, name: String, inMembers: Bool = false) throws -> Response {
+        // An output by its known name, or a member page: one plain .html name inside members/
+        // (no folder, no leading dot), read only when it is a regular file.
+        let known = inMembers
+            ? (name.hasSuffix(".html") && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\"))
+            : ReportSet.outputNames.contains(name) && name != "members"
+        guard let id, known, let out = try store.outDir(run: id) else {
             return notFound(s, lang.pick("没有这个文件。", "No such file."))
         }
-        let path = (out as NSString).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: path) else { return notFound(s, lang.pick("没有这个文件。", "No such file.")) }
+        let path = inMembers ? (out as NSString).appendingPathComponent("members/" + name) : (out as NSString).appendingPathComponent(name)
+        guard (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType == .typeRegular,
+              let data = FileManager.default.contents(atPath: path) else { return notFound(s, lang.pick("没有这个文件。", "No such file.")) }
         let type: String = switch (name as NSString).pathExtension {
         case "html": "text/html; charset=utf-8"
         case "csv": "text/csv; charset=utf-8"
@@ -505,7 +518,7 @@ public final class Console: Sendable {
             </table>
             """
         if try store.outDir(run: id) != nil {
-            body += "<p><a href=\"/runs/\(id)/files/members.html#\(MemberPages.anchor(m.memberID))\">\(lang.pick("个人明细（每条计分记录）", "The member's page (every scored record)"))</a></p>"
+            body += "<p><a href=\"/runs/\(id)/files/members/\(MemberPages.pageFileName(m.memberID))\">\(lang.pick("个人明细（每条计分记录）", "The member's page (every scored record)"))</a></p>"
         }
         body += "<h2>\(lang.pick("历年", "Year over year"))</h2><table><tr><th>\(lang.pick("期间", "Period"))</th><th>\(lang.pick("运行", "Run"))</th><th>\(lang.pick("总分", "Score"))</th><th>\(lang.pick("排名", "Rank"))</th><th>\(lang.pick("等次", "Grade"))</th></tr>"
         for y in years {

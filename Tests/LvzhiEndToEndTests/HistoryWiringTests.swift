@@ -111,7 +111,7 @@ import Testing
         #expect(report.contains("id=\"yoy\"") && report.contains("年度对比"))
         // Last year is named by its period, not by the history's run label.
         #expect(report.contains("与2024的结果对比") && !report.contains("运行 #1"), "\(report.prefix(0))")
-        let pages = s.read("out/2025/members.html")
+        let pages = s.read("out/2025/members/M1.html")
         #expect(pages.contains("2024 褐 · 基本合格 30 分") && !pages.contains("运行 #1"))
         // 劝辞: 不合格 this year and last. M3 only — M1 was 基本合格, M2 is 基本合格 now, M4 was 合格, M5 is new.
         #expect(try listed(in: report, under: "连续两年不合格（拟劝辞）") == ["M3"])

@@ -39,14 +39,14 @@ struct ScreenshotTests {
         try Self.checkPNG(png, keepAs: "report-\(lang).png")
     }
 
-    /// members.html#m-M0270 shows that member's page alone (CSS `:target`).
+    /// members/M0270.html: that member's own page.
     @Test func memberPageScreenshot() throws {
         let s = Scratch()
         let out = try Self.scoreSamples(s)
-        let html = try #require(FileManager.default.contents(atPath: out + "/members.html"))
+        let html = try #require(FileManager.default.contents(atPath: out + "/members/M0270.html"))
         #expect(String(decoding: html, as: UTF8.self).contains("id=\"m-M0270\""))
         let png = s.file("member.png")
-        try Chromium.screenshot(url: "file://" + out + "/members.html#m-M0270", to: png, width: 1000, height: 1400, scratch: s)
+        try Chromium.screenshot(url: "file://" + out + "/members/M0270.html", to: png, width: 1000, height: 1400, scratch: s)
         try Self.checkPNG(png, keepAs: "member-M0270.png")
     }
 }

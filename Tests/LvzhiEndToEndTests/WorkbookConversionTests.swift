@@ -1,9 +1,12 @@
 import Foundation
 import Testing
 
-/// Opens the Samples/ workbook with LibreOffice (headless) and reads it back: the 汇总 sheet
-/// converts to the values of scores.csv (numbers equal as decimals), and where LibreOffice
-/// exports every sheet, 明细 and 问题数据 to those of ledger.csv and rejects.csv.
+/// Opens the Samples/ workbook with LibreOffice (headless) and reads it back: below its title
+/// row the 汇总 sheet converts to the values of scores.csv (numbers equal as decimals; the rank
+/// of an unranked member is 不参与排名 in the workbook, empty in the CSV), and where LibreOffice
+/// exports every sheet, 明细 and 问题数据 to those of ledger.csv and rejects.csv (the ledger's
+/// dates are date cells and its note codes are in Chinese in the workbook). The workbook also
+/// converts to a PDF (what printing it gives).
 ///
 /// Needs `soffice` or `libreoffice` on PATH (Debian: `apt-get install libreoffice-calc-nogui`);
 /// without it the test is reported as skipped, with that reason.
@@ -49,19 +52,70 @@ import Testing
         // scores-汇总.csv when every sheet is exported; scores.csv (the first sheet) otherwise.
         let summary = try #require(files.first { $0.hasSuffix("-汇总.csv") } ?? files.first { $0 == "scores.csv" },
                                    "LibreOffice wrote no CSV: \(files) \(output)")
-        Self.expectSameValues(s.data("converted/" + summary), s.data("out/scores.csv"), "汇总")
+        let title = try #require(Self.csvRows(s.data("converted/" + summary)).first?.first)
+        #expect(title.contains("考核期间") && title.contains("汇总"), "the 汇总 sheet's title row: \(title)")
+        Self.expectSameValues(s.data("converted/" + summary), s.data("out/scores.csv"), "汇总", adjust: Self.blankUnranked)
         if let ledger = files.first(where: { $0.hasSuffix("-明细.csv") }) {
-            Self.expectSameValues(s.data("converted/" + ledger), s.data("out/ledger.csv"), "明细")
+            Self.expectSameValues(s.data("converted/" + ledger), s.data("out/ledger.csv"), "明细", adjust: Self.ledgerAsCSV)
         }
         if let rejects = files.first(where: { $0.hasSuffix("-问题数据.csv") }) {
             Self.expectSameValues(s.data("converted/" + rejects), s.data("out/rejects.csv"), "问题数据")
         }
+
+        // And printed: every sheet converts to a PDF.
+        let pdf = Process()
+        pdf.executableURL = URL(fileURLWithPath: office)
+        pdf.arguments = ["-env:UserInstallation=file://" + s.file("lo-profile"), "--headless", "--norestore",
+                         "--convert-to", "pdf", "--outdir", s.file("pdf"), s.file("out/scores.xlsx")]
+        pdf.standardOutput = FileHandle.nullDevice
+        pdf.standardError = FileHandle.nullDevice
+        try pdf.run()
+        pdf.waitUntilExit()
+        #expect(pdf.terminationStatus == 0)
+        let printed = s.data("pdf/scores.pdf")
+        let isPDF = printed.starts(with: Data("%PDF".utf8)) && printed.count > 10_000
+        #expect(isPDF, "no PDF from the workbook: \(printed.count) bytes")
+        if let dir = ProcessInfo.processInfo.environment["LVZHI_SCREENSHOTS"], !dir.isEmpty {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try? printed.write(to: URL(fileURLWithPath: dir + "/scores-xlsx.pdf"))
+        }
     }
 
-    /// The same rows and cells; cells that both read as numbers are compared as decimals.
+    /// The workbook writes 不参与排名 where scores.csv leaves the rank empty.
+    static func blankUnranked(_ header: [String], _ row: [String]) -> [String] {
+        guard let i = header.firstIndex(of: "排名"), i < row.count, row[i] == "不参与排名" else { return row }
+        var r = row
+        r[i] = ""
+        return r
+    }
+
+    /// A ledger row as ledger.csv has it: a date cell's serial as yyyy-mm-dd; the note code
+    /// (Chinese in the workbook) left out of the comparison.
+    static func ledgerAsCSV(_ header: [String], _ row: [String]) -> [String] {
+        var r = row
+        if let d = header.firstIndex(of: "日期"), d < r.count, let serial = Int(r[d]) {
+            // Excel's day 25569 is 1970-01-01.
+            let date = Date(timeIntervalSince1970: Double(serial - 25_569) * 86_400)
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone(identifier: "UTC")
+            f.dateFormat = "yyyy-MM-dd"
+            r[d] = f.string(from: date)
+        }
+        if let c = header.firstIndex(of: "说明代码"), c < r.count { r[c] = "" }
+        return r
+    }
+
+    /// The same rows and cells below the sheet's title row; cells that both read as numbers are
+    /// compared as decimals. `adjust` maps a data row of either file (given the CSV's header)
+    /// to the form they are compared in.
     static func expectSameValues(_ converted: Data, _ expected: Data, _ sheet: String,
+                                 adjust: ([String], [String]) -> [String] = { $1 },
                                  sourceLocation: SourceLocation = #_sourceLocation) {
-        let a = csvRows(converted), e = csvRows(expected)
+        var e = csvRows(expected), a = Array(csvRows(converted).dropFirst())
+        let header = e.first ?? []
+        for i in e.indices.dropFirst() { e[i] = adjust(header, e[i]) }
+        for i in a.indices.dropFirst() { a[i] = adjust(header, a[i]) }
         #expect(a.count == e.count, "\(sheet): \(a.count) rows, scores files have \(e.count)", sourceLocation: sourceLocation)
         var reported = 0
         for (i, (x, y)) in zip(a, e).enumerated() where !sameRow(x, y) {

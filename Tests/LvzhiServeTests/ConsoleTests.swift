@@ -203,7 +203,13 @@ import Testing
             #expect(search.text.contains("/runs/\(id)/members/M0270"))
             let member = try await client.execute(uri: "/runs/\(id)/members/M0270", method: .get, headers: clerk.headers)
             #expect(member.status == .ok)
-            #expect(member.text.contains("members.html#m-M0270"))
+            #expect(member.text.contains("/runs/\(id)/files/members/M0270.html"))
+            // The member's own page, as report.html links it; nothing outside members/.
+            let ownPage = try await client.execute(uri: "/runs/\(id)/files/members/M0270.html", method: .get, headers: clerk.headers)
+            #expect(ownPage.status == .ok)
+            #expect(ownPage.text.contains("M0270"))
+            let hidden = try await client.execute(uri: "/runs/\(id)/files/members/..%2F.lvzhi-run.json", method: .get, headers: clerk.headers)
+            #expect(hidden.status == .notFound)
             let missing = try await client.execute(uri: "/runs/\(id)/members/NOPE", method: .get, headers: clerk.headers)
             #expect(missing.status == .notFound)
 
@@ -316,7 +322,21 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: cliOut).filter { !$0.hasPrefix(".") }.sorted()
         #expect(names.count == 7)
         #expect(try FileManager.default.contentsOfDirectory(atPath: consoleOut).filter { !$0.hasPrefix(".") }.sorted() == names)
+        // Every file, the member pages in members/ included.
+        var files: [String] = []
         for n in names {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: cliOut + "/" + n, isDirectory: &isDirectory)
+            if isDirectory.boolValue {
+                let pages = try FileManager.default.contentsOfDirectory(atPath: cliOut + "/" + n).sorted()
+                #expect(pages.count > 300)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: consoleOut + "/" + n).sorted() == pages)
+                files += pages.map { n + "/" + $0 }
+            } else {
+                files.append(n)
+            }
+        }
+        for n in files {
             let a = try Data(contentsOf: URL(fileURLWithPath: cliOut + "/" + n))
             let b = try Data(contentsOf: URL(fileURLWithPath: consoleOut + "/" + n))
             #expect(a == b, "\(n) differs between lvzhi score and the console")

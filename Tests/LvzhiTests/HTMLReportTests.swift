@@ -181,22 +181,116 @@ import Testing
         #expect(one.bytes == MemberPages.render(a, lang: .zh).bytes)
     }
 
-    /// The report set writes the same bytes as the in-memory renderers, and links the two files.
+    /// The report set writes the same bytes as the in-memory renderers: members/ holds one file
+    /// per member (the id made a safe file name) and an index, the report links names to them;
+    /// with only the combined file, to its anchors.
     @Test func reportSetWritesMemberPages() throws {
         let s = try Self.summary()
         let dir = Scratch()
-        let written = try ReportSet.write(s, to: dir.path, lang: .zh, only: ["report.html", "members.html", "rejects.csv"])
-        #expect(written.map { ($0 as NSString).lastPathComponent } == ["report.html", "members.html", "rejects.csv"])
+        let written = try ReportSet.write(s, to: dir.path, lang: .zh)
+        #expect(written.map { ($0 as NSString).lastPathComponent } == ["report.html", "members", "scores.xlsx", "scores.csv", "scores.json", "ledger.csv", "rejects.csv"])
         let report = try #require(FileManager.default.contents(atPath: dir.path + "/report.html"))
-        let members = try #require(FileManager.default.contents(atPath: dir.path + "/members.html"))
-        #expect([UInt8](report) == HTMLReport.render(s, lang: .zh, memberPages: "members.html").bytes)
-        #expect([UInt8](members) == MemberPages.render(s, lang: .zh).bytes)
-        #expect(String(decoding: report, as: UTF8.self).contains("href=\"members.html#m-M1\""))
-        // Without members.html the report links nowhere.
+        #expect([UInt8](report) == HTMLReport.render(s, lang: .zh, memberPages: "members/").bytes)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/members").sorted()
+        #expect(files == ["M1.html", "M2.html", "M3.html", "M4.html", "M5.html", "M6.html", "M8.html", "M_207.html", "index.html"])
+        for row in s.rows {
+            let page = try #require(FileManager.default.contents(atPath: dir.path + "/members/" + MemberPages.pageFileName(row.member.id)))
+            #expect([UInt8](page) == MemberPages.renderPage(s, lang: .zh, member: row.member.id))
+        }
+        #expect(try #require(FileManager.default.contents(atPath: dir.path + "/members/index.html")) == Data(MemberPages.renderIndex(s, lang: .zh)))
+        let text = String(decoding: report, as: UTF8.self)
+        #expect(text.contains("href=\"members/M1.html\"") && text.contains("href=\"members/M_207.html\"") && text.contains("href=\"members/index.html\""))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/" + MemberPages.fileName))
+        // The combined file only: links to its anchors.
+        let combined = Scratch()
+        _ = try ReportSet.write(s, to: combined.path, lang: .zh, only: ["report.html", MemberPages.fileName, "rejects.csv"])
+        let c = try #require(FileManager.default.contents(atPath: combined.path + "/" + MemberPages.fileName))
+        #expect([UInt8](c) == MemberPages.render(s, lang: .zh).bytes)
+        let linked = String(decoding: FileManager.default.contents(atPath: combined.path + "/report.html") ?? Data(), as: UTF8.self)
+        #expect(linked.contains("href=\"members-combined.html#m-M1\""))
+        // Without member pages the report links nowhere.
         let alone = Scratch()
         _ = try ReportSet.write(s, to: alone.path, lang: .zh, only: ["report.html", "rejects.csv"])
-        let text = String(decoding: FileManager.default.contents(atPath: alone.path + "/report.html") ?? Data(), as: UTF8.self)
-        #expect(!text.contains("members.html"))
+        let none = String(decoding: FileManager.default.contents(atPath: alone.path + "/report.html") ?? Data(), as: UTF8.self)
+        #expect(!none.contains("href=\"members"))
+    }
+
+    /// A member's own page holds that member only: no other member's id or name, no links.
+    @Test func ownPageHoldsThatMemberOnly() throws {
+        let s = try Self.summary()
+        for row in s.rows {
+            let page = String(decoding: try #require(MemberPages.renderPage(s, lang: .zh, member: row.member.id)), as: UTF8.self)
+            #expect(page.contains(Escape.html(row.member.name)))
+            for other in s.rows where other.member.id != row.member.id {
+                #expect(!page.contains("<span class=\"mid\">\(Escape.html(other.member.id))<"), "\(row.member.id) shows \(other.member.id)")
+                #expect(!page.contains(">\(Escape.html(other.member.name))<"), "\(row.member.id) shows \(other.member.name)")
+            }
+            #expect(!page.contains("href="))
+            #expect(page.components(separatedBy: "<article class=\"mp").count == 2)
+        }
+        #expect(MemberPages.renderPage(s, lang: .zh, member: "M9") == nil)
+    }
+
+    @Test func pageFileNamesAreSafe() {
+        #expect(MemberPages.pageFileName("M0270") == "M0270.html")
+        #expect(MemberPages.pageFileName("M 7") == "M_207.html")
+        #expect(MemberPages.pageFileName("..") == "_2E..html")
+        #expect(MemberPages.pageFileName(".x") == "_2Ex.html")
+        #expect(MemberPages.pageFileName("a/b") == "a_2Fb.html")
+        #expect(MemberPages.pageFileName("") == "_.html")
+        let long = String(repeating: "委", count: 100)
+        let name = MemberPages.pageFileName(long)
+        #expect(name.utf8.count < 255 && name != MemberPages.pageFileName(long + "员"))
+    }
+
+    /// Ties at the edge of a bounded ranking are summarised, not listed.
+    @Test func boundedRankingsSummariseTies() {
+        let tied = (0..<2_343).map { (row: $0, rank: 1) }
+        let a = HTMLWriter.bounded(tied, limit: 10)
+        #expect(a.shown.isEmpty && a.tie?.rank == 1 && a.tie?.count == 2_343 && a.omitted == 2_343)
+        let mixed = [(row: 0, rank: 1), (row: 1, rank: 2), (row: 2, rank: 2)] + (3..<50).map { (row: $0, rank: 4) }
+        let b = HTMLWriter.bounded(mixed, limit: 10)
+        #expect(b.shown.map(\.row) == [0, 1, 2] && b.tie?.rank == 4 && b.tie?.count == 47)
+        let small = HTMLWriter.bounded([(row: 0, rank: 1), (row: 1, rank: 1)], limit: 10)
+        #expect(small.shown.count == 2 && small.tie == nil && small.omitted == 0)
+        #expect(Format.grouped(2_343) == "2,343" && Format.grouped(999) == "999" && Format.grouped(1_000_000) == "1,000,000")
+    }
+
+    /// Twelve members without records all tie at 0: each sector's top five is one line.
+    @Test func topFiveSummarisesAWholeSectorTied() throws {
+        var roster = "member_id,name,sector,committee,role,group,party,joined,left,ranked\n"
+        for i in 1...12 { roster += "T\(i),委员\(i),同界,,委员,,,,,是\n" }
+        let s = try Self.summary(members: roster, activities: "")
+        let doc = Self.html(HTMLReport.render(s, lang: .zh))
+        #expect(doc.contains("并列第 1 名 12 人"))
+        #expect(!doc.contains(">委员7</td>") || doc.contains("（一）总排名"))
+    }
+
+    @Test func datesAreWrittenForPeople() {
+        let d = Day(year: 2026, month: 12, day: 3)!
+        #expect(DisplayDate.day(d, .zh) == "2026年12月3日")
+        #expect(DisplayDate.day(d, .en) == "3 December 2026")
+        #expect(DisplayDate.period(Period(start: Day(year: 2025, month: 1, day: 1)!, end: Day(year: 2025, month: 12, day: 31)!), .zh) == "2025年1月1日至12月31日")
+        #expect(DisplayDate.generated("2026-12-03T09:15:00+08:00", .zh) == "2026年12月3日 09:15")
+        #expect(DisplayDate.generated("garbled", .zh) == "garbled")
+    }
+
+    /// English grade and colour names: name_en/color_en, else the defaults for the 奉节 words.
+    @Test func englishGradeNames() throws {
+        let s = try Self.summary(lang: .en)
+        #expect(s.displayGrades.map(\.name) == ["excellent", "satisfactory", "unsatisfactory"])
+        #expect(s.displayGrades.map(\.color) == ["green", "yellow", "red"])
+        #expect(s.run.rules.grades.map(\.name) == ["优秀", "合格", "不合格"])
+        let doc = Self.html(HTMLReport.render(s, lang: .en))
+        #expect(doc.contains("green") && doc.contains("excellent"))
+        let r = try RuleFileLoader.parse(Self.rulesYAML.replacingOccurrences(of: "GRADES", with: """
+        grades:
+          - {name: 优秀, name_en: outstanding, color: 绿, color_en: jade, hex: "#2e8b57", min: 20}
+          - {name: 合格, color: 黄, hex: "#e0b100", min: 10}
+          - {name: 不合格, color: 红, hex: "#c0392b"}
+        """), path: "rules.yaml")
+        #expect(r.grades[0].englishName == "outstanding" && r.grades[0].englishColor == "jade")
+        #expect(r.grades[1].englishName == "satisfactory")
     }
 
     // MARK: Untrusted strings
@@ -371,7 +465,7 @@ import Testing
         #expect(m1.contains("&lt;b&gt;&amp;amp;&lt;/b&gt; 1 &lt; 2"))   // the title, escaped
         #expect(m1.contains("控制\u{FFFD}字符"))                         // a control character, replaced
         #expect(m1.contains("无适用规则的记录"))
-        #expect(m1.contains("有否决事项（违纪），等次定为不合格；否决事项，分数不改变等次。"))
+        #expect(m1.contains("有否决事项（违纪），等次定为不合格；增加分数不能改变等次。"))
         let m2 = Self.page(doc, "M2")
         #expect(m2.contains("类别扣分以 -5 分为限（小计 -9）"))
         #expect(m2.contains("被拒收的记录"))
@@ -382,24 +476,68 @@ import Testing
         let doc = Self.html(MemberPages.render(try Self.summary(), lang: .zh))
         // M 7 (委员, 2 points): 8 short of 合格; a lead proposal gives 6, so two of them.
         let m7 = Self.page(doc, "M 7")
-        #expect(m7.contains("还差 <b>8</b> 分"))
-        #expect(m7.contains("提案立案（第一提案人）：再 2 件（每件 6 分），即可达到"))
-        #expect(m7.contains("出席全体会议：再 4 个半天（每半天 2 分），即可达到"))
+        #expect(m7.contains("距合格还差 <b>8</b> 分。"))
+        #expect(m7.contains("“提案立案（第一提案人）”再有 2 件，每件 6 分，共 12 分。"))
+        #expect(m7.contains("“出席全体会议”再有 4 个半天，每半天 2 分，共 8 分。"))
         #expect(!m7.contains("重点提案"))                           // marks are outcomes, not actions
-        // M4 (主席, meetings at the cap): only the proposal is left.
+        // M4 (主席, meetings at the cap): the proposal or 界别活动, not meetings.
         let m4 = Self.page(doc, "M4")
-        #expect(m4.contains("提案立案（第一提案人）：再 1 件（每件 6 分），即可达到"))
-        #expect(!m4.contains("出席全体会议：再"))
-        // M6 (秘书长): only 界别活动, which stops at 4 points.
-        let m6 = Self.page(doc, "M6")
-        #expect(m6.contains("参加界别活动：再 2 次（每次 1.5 分），最多可得 2.5 分（已到上限）"))
-        #expect(m6.contains("在各项上限之内最多还可得 2.5 分，不足以达到下一等次（还差 6 分）。"))
+        #expect(m4.contains("“提案立案（第一提案人）”再有 1 件，每件 6 分，共 6 分。"))
+        #expect(!m4.contains("“出席全体会议”再有"))
+        // Never more than the most active member did: 5 half-days of meetings, 2 lead proposals.
+        for m in doc.matches(of: /“出席全体会议”再有 (\d+) 个半天/) { #expect(Int(m.1)! <= 5, "\(m.0)") }
+        for m in doc.matches(of: /“提案立案（第一提案人）”再有 (\d+) 件/) { #expect(Int(m.1)! <= 2, "\(m.0)") }
         // The best grade says so.
         let m8 = Self.page(doc, "M8")
         #expect(m8.contains("已是最高等次：优秀（绿），高出分数线 2 分。"))
         // Requirements met and missed.
         #expect(Self.page(doc, "M3").contains("✗ 未达到"))
         #expect(m8.contains("✓ 已达到"))
+        // The cover's typo is gone.
+        #expect(!doc.contains("请在公布前请") && doc.contains("公布前请每位委员核对本人明细"))
+    }
+
+    /// When even doing what the most active member did is not enough, the page says so
+    /// instead of asking for the impossible.
+    @Test func adviceSaysWhenTheNextGradeIsOutOfReach() throws {
+        let roster = """
+        member_id,name,sector,committee,role,group,party,joined,left,ranked
+        M1,甲,经济界,,委员,,,,,是
+        M2,乙,经济界,,委员,,,,,是
+
+        """
+        let s = try Self.summary(members: roster, activities: "A1,M1,2025-03-01,提案,立案,第一提案人,,P1,,,提案一\n")
+        let m2 = Self.page(Self.html(MemberPages.render(s, lang: .zh)), "M2")
+        #expect(m2.contains("距合格还差 <b>10</b> 分。"))
+        #expect(m2.contains("即使下面各项都做到，合计也只能再得 6 分，仍差 4 分，本期达不到下一等次。"))
+        #expect(m2.contains("“提案立案（第一提案人）”再有 1 件，每件 6 分，共 6 分。"))
+    }
+
+    /// The 距下一等次 advice of every fixture member (band and quota grading, both languages)
+    /// as plain text, one paragraph or list item a line: the wording is reviewed in the golden
+    /// file `advice.txt` (full sentences, no step beyond a cap or beyond what anyone in the
+    /// role did).
+    @Test func adviceWordingGolden() throws {
+        var out = ""
+        for (label, quota, lang) in [("band zh", false, Language.zh), ("quota zh", true, .zh), ("band en", false, .en)] {
+            let doc = Self.html(MemberPages.render(try Self.summary(quota: quota, lang: lang), lang: lang))
+            var rest = Substring(doc)
+            while let a = rest.range(of: "<article class=\"mp"), let end = rest.range(of: "</article>", range: a.upperBound..<rest.endIndex) {
+                let page = rest[a.upperBound..<end.lowerBound]
+                rest = rest[end.upperBound...]
+                guard let idStart = page.range(of: "<span class=\"mid\">"), let idEnd = page.range(of: "</span>", range: idStart.upperBound..<page.endIndex),
+                      let n = page.range(of: "<div class=\"next\">"), let nEnd = page.range(of: "</div>", range: n.upperBound..<page.endIndex) else { continue }
+                out += "== \(label) \(page[idStart.upperBound..<idEnd.lowerBound])\n"
+                let next = page[n.upperBound..<nEnd.lowerBound]
+                for line in next.replacingOccurrences(of: "</p>", with: "\n").replacingOccurrences(of: "</li>", with: "\n")
+                    .replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression).split(separator: "\n") where !line.isEmpty {
+                    out += line.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'") + "\n"
+                }
+            }
+        }
+        Self.golden(out, "advice.txt")
+        // The wording rules the golden file was reviewed against.
+        for banned in ["即可达到\n", "已到上限", "请在公布前请", "最多可得"] { #expect(!out.contains(banned), "advice says \(banned)") }
     }
 
     @Test func quotaAdviceNamesTheRank() throws {
@@ -408,7 +546,7 @@ import Testing
         let m2 = Self.page(doc, "M2")
         #expect(m2.contains("按名额，常委后 1 名为不合格：须排在倒数第 1 名之前，即超过目前倒数第 1 名的 22 分。"))
         #expect(m2.contains("还差 <b>18</b> 分以上"))
-        #expect(m2.contains("组合：提案立案（第一提案人） 3 件 ＋ 出席全体会议 2 个半天。"))
+        #expect(m2.contains("没有单独一项能补足，需要几项合起来："))
         // 秘书长 M6 is first of one, but the missed requirement holds the grade at 合格.
         #expect(Self.page(doc, "M6").contains("分数已够优秀，但须先达到最低要求："))
         // M3 joined mid-year and is left out of ranking under this policy.

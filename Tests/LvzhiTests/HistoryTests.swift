@@ -459,7 +459,7 @@ import Testing
         #expect(html.contains("出席全体会议（1/2）"))
         #expect(html.contains("提交提案（0/2）"))
         #expect(!html.contains("未达到最低要求 <span"))
-        #expect(html.contains("2025-01-01 至 2025-06-30（2025-01-01 至 2025-12-31 的阶段通报）"))
+        #expect(html.contains("2025年1月1日至6月30日（2025年1月1日至12月31日的阶段通报）"))
         #expect(html.contains("计分 5 条 + 2025-06-30 之后暂不计分 2 条 + 拒收 0 条"))
         let pages = String(decoding: MemberPages.render(s, lang: .zh).bytes, as: UTF8.self)
         #expect(pages.contains("最低要求进度（阶段通报）"))

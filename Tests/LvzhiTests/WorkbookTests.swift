@@ -88,11 +88,38 @@ import ZIPFoundation
         Self.golden(try Self.part(parts, "xl/sharedStrings.xml"), "workbook-shared-strings.xml")
     }
 
+    /// Ledger rows (header first) as ledger.csv has them: date cells' serials as yyyy-mm-dd,
+    /// the Chinese note words as their codes.
+    static func ledgerAsCSV(_ rows: [[String]], lang: Language) -> [[String]] {
+        let codes = Dictionary(WorkbookCodes.chinese.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        return rows.enumerated().map { i, row in
+            guard i > 0 else { return row }
+            var r = row
+            if r.count > 3, let serial = Int32(r[3]) { r[3] = Day(ordinal: serial - 25_569).description }
+            if lang == .zh, r.count > 14, let code = codes[r[14]] { r[14] = code }
+            return r
+        }
+    }
+
+    /// The 各界别统计 sheet: a row per 界别 and a total, the grade counts adding up.
+    @Test func sectorSheetCountsEveryMember() throws {
+        let s = try Self.summary()
+        let rows = try SheetBook(parts: Workbook.parts(s, lang: .zh)).rows("xl/worksheets/sheet3.xml")
+        #expect(rows[0] == ["测试规则 履职考核结果 · 考核期间 2025年1月1日至12月31日 · 各界别统计"])
+        #expect(rows[1].prefix(3) == ["界别", "人数", "参与排名"])
+        let total = try #require(rows.last)
+        #expect(total.first == "合计" && total[1] == String(s.rows.count))
+        let grades = s.run.rules.grades.count
+        #expect(total[3..<3 + grades].compactMap { Int($0) }.reduce(0, +) == s.rows.count)
+        #expect(rows.dropFirst(2).dropLast().compactMap { Int($0[1]) }.reduce(0, +) == s.rows.count)
+    }
+
     @Test func packageHasEveryPart() throws {
         let names = Workbook.parts(try Self.summary(), lang: .zh).map(\.name)
         #expect(names == ["[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml",
                           "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedStrings.xml",
-                          "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml"])
+                          "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml",
+                          "xl/worksheets/sheet5.xml"])
     }
 
     @Test func everyPartIsWellFormedXML() throws {
@@ -108,12 +135,17 @@ import ZIPFoundation
         func names(_ parts: [(name: String, bytes: [UInt8])]) throws -> [String] {
             try Self.part(parts, "xl/workbook.xml").matches(of: /<sheet name="([^"]*)"/).map { String($0.1) }
         }
-        #expect(try names(zh) == ["汇总", "五色图", "明细", "问题数据"])
-        #expect(try names(en) == ["Summary", "Chart", "Ledger", "Rejects"])
+        #expect(try names(zh) == ["汇总", "五色图", "各界别统计", "明细", "问题数据"])
+        #expect(try names(en) == ["Summary", "Chart", "By sector", "Ledger", "Rejects"])
         let book = try SheetBook(parts: en)
-        #expect(book.rows("xl/worksheets/sheet1.xml").first?.prefix(3) == ["member_id", "name", "sector"])
-        #expect(book.rows("xl/worksheets/sheet3.xml").first == LedgerCSV.header(.en))
-        #expect(book.rows("xl/worksheets/sheet4.xml").first == ScoresCSV.rejectsHeader(.en))
+        // Every sheet starts with a title row: scheme, period, sheet.
+        #expect(book.rows("xl/worksheets/sheet1.xml").first == ["测试规则 duty-performance results · period 1 January to 31 December 2025 · Summary"])
+        #expect(try SheetBook(parts: zh).rows("xl/worksheets/sheet4.xml").first == ["测试规则 履职考核结果 · 考核期间 2025年1月1日至12月31日 · 明细"])
+        #expect(book.rows("xl/worksheets/sheet1.xml")[1].prefix(3) == ["member_id", "name", "sector"])
+        #expect(book.rows("xl/worksheets/sheet4.xml")[1] == LedgerCSV.header(.en))
+        #expect(book.rows("xl/worksheets/sheet5.xml")[1] == ScoresCSV.rejectsHeader(.en))
+        // English grade and colour names where the rule file gives none.
+        #expect(book.rows("xl/worksheets/sheet3.xml")[1].contains("green · excellent"))
         #expect(try Self.part(en, "docProps/core.xml").contains("<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-01-01T08:00:00+08:00</dcterms:created>"))
     }
 
@@ -127,17 +159,25 @@ import ZIPFoundation
         // Score, rank, the categories and the record count are numbers; the rest is text.
         let numeric = Set([5, 6] + (9..<9 + categories).map { $0 } + [9 + categories + 2])
         for (i, row) in s.rows.enumerated() {
-            let r = i + 2
+            let r = i + 3
             #expect(cells["F\(r)"]?.type == "n" && cells["F\(r)"]?.value == row.score.description)
-            #expect(cells["G\(r)"].map { $0.type == "n" && $0.value == row.rank.map(String.init) } ?? (row.rank == nil))
-            for c in 0..<9 + categories + 3 {
+            if row.rank == nil {
+                // Written out instead of an empty cell.
+                #expect(cells["G\(r)"].map { book.text($0) } == "不参与排名")
+            } else {
+                #expect(cells["G\(r)"].map { $0.type == "n" && $0.value == row.rank.map(String.init) } == true)
+            }
+            for c in 0..<9 + categories + 3 where !(c == 6 && row.rank == nil) {
                 guard let cell = cells[SpreadsheetText.ref(column: c, row: r)] else { continue }
                 #expect(cell.type == (numeric.contains(c) ? "n" : "s"), "column \(c) row \(r)")
             }
         }
-        // The ledger's points are numbers, negative ones included.
-        let ledger = book.cells("xl/worksheets/sheet3.xml")
-        let points = ledger.filter { $0.key.hasPrefix("M") && $0.key != "M1" }
+        // The ledger's points are numbers, negative ones included; its dates are date cells.
+        let ledger = book.cells("xl/worksheets/sheet4.xml")
+        let points = ledger.filter { $0.key.hasPrefix("M") && $0.key != "M1" && $0.key != "M2" }
+        let dates = ledger.filter { $0.key.hasPrefix("D") && $0.key != "D1" && $0.key != "D2" }
+        #expect(!dates.isEmpty && dates.values.allSatisfy { $0.type == "n" && $0.style == CellStyle.date })
+        #expect(dates.values.contains { $0.value == "45665" })   // 2025-01-08
         #expect(!points.isEmpty && points.values.allSatisfy { $0.type == "n" && Decimal(string: $0.value) != nil })
         #expect(points.values.contains { $0.value.hasPrefix("-") })
     }
@@ -151,7 +191,7 @@ import ZIPFoundation
         }
         let cells = try SheetBook(parts: parts).cells("xl/worksheets/sheet1.xml")
         for (i, row) in s.rows.enumerated() {
-            #expect(cells["H\(i + 2)"]?.style == CellStyle.gradeBase + row.gradeIndex)
+            #expect(cells["H\(i + 3)"]?.style == CellStyle.gradeBase + row.gradeIndex)
         }
         // Dark text on the yellow, white on the green and the red.
         #expect(WorkbookXML.fill(s.run.rules.grades[1]).darkText)
@@ -162,7 +202,7 @@ import ZIPFoundation
         let s = try Self.summary()
         let parts = Workbook.parts(s, lang: .zh)
         let book = try SheetBook(parts: parts)
-        let titles = Set(book.rows("xl/worksheets/sheet3.xml").map { $0.count > 8 ? $0[8] : "" })
+        let titles = Set(book.rows("xl/worksheets/sheet4.xml").map { $0.count > 8 ? $0[8] : "" })
         #expect(titles.contains("'=HYPERLINK(\"http://x\",\"点我\")"))
         #expect(titles.contains("'+1 提案一"))
         #expect(titles.contains("'-2 提案一"))
@@ -171,10 +211,10 @@ import ZIPFoundation
         #expect(titles.contains("<b>&amp;</b> 1 < 2 _x0041_"))
         #expect(titles.contains("控制字符与\" 引号"))
         #expect(titles.contains("  前后空格  "))
-        let rejects = book.rows("xl/worksheets/sheet4.xml")
+        let rejects = book.rows("xl/worksheets/sheet5.xml")
         #expect(rejects.contains { $0.contains("'=cmd|' /C calc'!A0") })
         // Raw XML: escaped, `_xHHHH_` protected, white space preserved, no control characters.
-        let ledger = try Self.part(parts, "xl/worksheets/sheet3.xml")
+        let ledger = try Self.part(parts, "xl/worksheets/sheet4.xml")
         #expect(ledger.contains("&lt;b&gt;&amp;amp;&lt;/b&gt; 1 &lt; 2 _x005F_x0041_"))
         #expect(ledger.contains("<t xml:space=\"preserve\">  前后空格  </t>"))
         #expect(!ledger.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" && $0 != "\n" })
@@ -204,10 +244,10 @@ import ZIPFoundation
         let book = try SheetBook(parts: Workbook.parts(s, lang: .zh))
         let rows = book.rows("xl/worksheets/sheet2.xml")
         let cells = book.cells("xl/worksheets/sheet2.xml")
-        // 经济界 (M1, M2) and 教育界 (M3, M4): two members each, by name bytewise.
-        #expect(rows[1].prefix(2) == ["教育界", "2"])
-        #expect(rows[2].prefix(2) == ["经济界", "2"])
-        for (r, sector) in [(2, "教育界"), (3, "经济界")] {
+        // 经济界 (M1, M2) and 教育界 (M3, M4): two members each, by name bytewise, below the title and header.
+        #expect(rows[2].prefix(2) == ["教育界", "2"])
+        #expect(rows[3].prefix(2) == ["经济界", "2"])
+        for (r, sector) in [(3, "教育界"), (4, "经济界")] {
             let members = s.rows.filter { $0.member.sector == sector }.sorted { $0.score > $1.score }
             for (i, m) in members.enumerated() {
                 let cell = try #require(cells[SpreadsheetText.ref(column: 2 + i, row: r)])
@@ -247,10 +287,14 @@ import ZIPFoundation
         let path = scratch.path + "/scores.xlsx"
         try Workbook.write(s, lang: lang, to: path)
         let book = try SheetBook(xlsx: path)
-        #expect(book.rows("xl/worksheets/sheet1.xml") == CSV.rows(ScoresCSV.render(s, lang: lang).bytes))
+        // Below the title row; 不参与排名 where the CSV leaves the rank empty.
+        let unranked = lang.pick("不参与排名", "not ranked")
+        #expect(Array(book.rows("xl/worksheets/sheet1.xml").dropFirst()).map { $0.map { $0 == unranked ? "" : $0 } }
+                == CSV.rows(ScoresCSV.render(s, lang: lang).bytes))
         // XML 1.0 cannot carry control characters: the ledger's titles have theirs dropped.
-        #expect(book.rows("xl/worksheets/sheet3.xml") == CSV.rows(LedgerCSV.render(s, lang: lang).bytes, droppingControls: true))
-        #expect(book.rows("xl/worksheets/sheet4.xml") == CSV.rows(ScoresCSV.renderRejects(s.run.rejects, lang: lang).bytes))
+        #expect(Self.ledgerAsCSV(Array(book.rows("xl/worksheets/sheet4.xml").dropFirst()), lang: lang)
+                == CSV.rows(LedgerCSV.render(s, lang: lang).bytes, droppingControls: true))
+        #expect(Array(book.rows("xl/worksheets/sheet5.xml").dropFirst()) == CSV.rows(ScoresCSV.renderRejects(s.run.rejects, lang: lang).bytes))
         // What was zipped is what parts() renders.
         for p in Workbook.parts(s, lang: lang) {
             #expect(book.parts[p.name] == Data(p.bytes), "\(p.name)")
@@ -262,8 +306,8 @@ import ZIPFoundation
     @Test func ledgerContinuesOnFurtherSheets() throws {
         let s = try Self.summary()
         let ledgerLines = s.rows.reduce(0) { $0 + s.run.results[$1.resultIndex].ledger.count }
-        let rowLimit = 5  // a header and four ledger lines per sheet
-        let sheets = (ledgerLines + 3) / 4
+        let rowLimit = 5  // a title, a header and three ledger lines per sheet
+        let sheets = (ledgerLines + 2) / 3
         #expect(sheets >= 3)
         let scratch = Scratch()
         let path = scratch.path + "/scores.xlsx"
@@ -271,19 +315,20 @@ import ZIPFoundation
         let book = try SheetBook(xlsx: path)
         let workbook = String(decoding: try #require(book.parts["xl/workbook.xml"]), as: UTF8.self)
         let names = workbook.matches(of: /<sheet name="([^"]*)"/).map { String($0.1) }
-        #expect(names == ["汇总", "五色图", "明细"] + (2...sheets).map { "明细\($0)" } + ["问题数据"])
+        #expect(names == ["汇总", "五色图", "各界别统计", "明细"] + (2...sheets).map { "明细\($0)" } + ["问题数据"])
         var rows: [[String]] = []
         for k in 0..<sheets {
-            let sheet = book.rows("xl/worksheets/sheet\(3 + k).xml")
-            #expect(Array(sheet[0].prefix(LedgerCSV.header(.zh).count)) == LedgerCSV.header(.zh))
-            #expect(sheet[0].last?.hasPrefix("第 \(k + 1) 张，共 \(sheets) 张：明细、明细2") == true)
+            let sheet = book.rows("xl/worksheets/sheet\(4 + k).xml")
+            #expect(sheet[0].first?.hasSuffix(k == 0 ? "明细" : "明细\(k + 1)") == true)
+            #expect(Array(sheet[1].prefix(LedgerCSV.header(.zh).count)) == LedgerCSV.header(.zh))
+            #expect(sheet[1].last?.hasPrefix("第 \(k + 1) 张，共 \(sheets) 张：明细、明细2") == true)
             #expect(sheet.count <= rowLimit)
-            rows += sheet.dropFirst()
+            rows += sheet.dropFirst(2)
         }
-        #expect([LedgerCSV.header(.zh)] + rows == CSV.rows(LedgerCSV.render(s, lang: .zh).bytes, droppingControls: true))
+        #expect(Self.ledgerAsCSV([LedgerCSV.header(.zh)] + rows, lang: .zh) == CSV.rows(LedgerCSV.render(s, lang: .zh).bytes, droppingControls: true))
         // The two rejects fit on one sheet; the note sits below the summary table after a blank row.
         let summary = book.rows("xl/worksheets/sheet1.xml")
-        #expect(summary.count == 1 + s.rows.count + 1)
+        #expect(summary.count == 2 + s.rows.count + 1)
         #expect(summary.last?.first?.hasPrefix("注：明细共 \(ledgerLines) 行") == true)
         // The streamed entries have the bytes parts() renders with the same limit.
         for p in Workbook.parts(s, lang: .zh, rowLimit: rowLimit) {
