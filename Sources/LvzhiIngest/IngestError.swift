@@ -324,15 +324,6 @@ public enum RejectReason: Sendable, Hashable {
     /// The largest `quantity` a record may have (units, e.g. half-days).
     public static let maxQuantity: Int64 = 1_000_000
 
-    static func grouped(_ n: Int64) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, ch) in s.enumerated() {
-            if i > 0, (s.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return out
-    }
 
     /// The Chinese name of a canonical field with its key, e.g. “日期（date）”.
     static func label(_ key: String) -> String {
@@ -346,8 +337,8 @@ public enum RejectReason: Sendable, Hashable {
         case .invalidUTF8(let f): return lang.pick("字段\(Self.label(f))不是有效的 UTF-8 文本（文件编码可能不是 UTF-8）", "field \(f) is not valid UTF-8 (the file may not be UTF-8 encoded)")
         case .badDate(let f): return lang.pick("\(Self.label(f))不是有效日期，应写作 YYYY-MM-DD（如 2025-03-05）", "\(f) is not a valid date; write YYYY-MM-DD (e.g. 2025-03-05)")
         case .badQuantity(let f):
-            return lang.pick("\(Self.label(f))应为 0 到 \(Self.grouped(Self.maxQuantity)) 之间的数字（最多四位小数）",
-                             "\(f) must be a number from 0 to \(Self.grouped(Self.maxQuantity)) with at most four decimals")
+            return lang.pick("\(Self.label(f))应为 0 到 \(Self.maxQuantity.grouped) 之间的数字（最多四位小数）",
+                             "\(f) must be a number from 0 to \(Self.maxQuantity.grouped) with at most four decimals")
         case .unknownMember: return lang.pick("名册中没有这个委员编号", "no member with this id in the roster")
         case .leftBeforeJoined(let j): return lang.pick("离任日期早于任职日期 \(j)", "left before the joined date \(j)")
         case .memberRowRejected(let at):

@@ -75,7 +75,7 @@ public final class ProgressMeter: @unchecked Sendable {
         let width = 24
         let filled = filesTotal > 0 ? min(width, filesDone * width / filesTotal) : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let n = Self.grouped(records)
+        let n = records.grouped
         let text = lang.pick("读取中 [\(bar)] 文件 \(filesDone)/\(filesTotal)，记录 \(n) 条",
                              "reading [\(bar)] files \(filesDone)/\(filesTotal), records \(n)")
         emit("\r\u{1B}[2K" + text)
@@ -100,13 +100,4 @@ public final class ProgressMeter: @unchecked Sendable {
         FileHandle.standardError.write(Data(s.utf8))
     }
 
-    static func grouped(_ n: Int) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, ch) in s.enumerated() {
-            if i > 0, (s.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return out
-    }
 }

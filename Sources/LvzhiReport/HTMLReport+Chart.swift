@@ -171,12 +171,12 @@ extension HTMLWriter {
     /// (counts written in the bar), so that the whole district fits on a screen.
     mutating func overviewBars(_ groups: [SectorGroup]) {
         raw("<div class=\"ov\">\n<h3>\(t("各界别等次构成", "Grades by sector"))<span>")
-        text(t("委员 \(Format.grouped(memberCount)) 人，每行一个界别；下面再按界别列出每位委员。", "\(Format.grouped(memberCount)) members, one bar per sector; every member's cell follows below."))
+        text(t("委员 \(memberCount.grouped) 人，每行一个界别；下面再按界别列出每位委员。", "\(memberCount.grouped) members, one bar per sector; every member's cell follows below."))
         raw("</span></h3>\n<table class=\"sbars\">\n<tbody>\n")
         for g in groups {
             raw("<tr><th scope=\"row\">")
             text(g.name.isEmpty ? unnamedGroup(.sector) : g.name)
-            raw("</th><td class=\"r\">\(t("\(Format.grouped(g.rows.count)) 人", Format.grouped(g.rows.count)))</td><td class=\"bar\"><span class=\"sbar\">")
+            raw("</th><td class=\"r\">\(t("\(g.rows.count.grouped) 人", g.rows.count.grouped))</td><td class=\"bar\"><span class=\"sbar\">")
             for (i, n) in g.gradeCounts.enumerated() where n > 0 {
                 raw("<span class=\"g\(i)\" style=\"width:\(Format.percent(n, of: g.rows.count))\" title=\"")
                 text("\(grades[i].color) · \(grades[i].name) \(n)")

@@ -87,16 +87,6 @@ struct RGB {
 }
 
 enum Format {
-    /// A count with thousands separators: `2,343`.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
 
     /// `n / total` as a percentage with one decimal, rounded half up, in integers.
     static func percent(_ n: Int, of total: Int) -> String {

@@ -54,8 +54,8 @@ extension HTMLWriter {
     /// “并列第 1 名 2,343 人” as a table row spanning `columns`.
     mutating func tieRow(_ tie: (rank: Int, count: Int), columns: Int) {
         raw("<tr class=\"tie\"><td class=\"r\">\(tie.rank)</td><td colspan=\"\(columns - 1)\">")
-        text(t("并列第 \(tie.rank) 名 \(Format.grouped(tie.count)) 人（同分，名单见 scores.xlsx 或 scores.csv）",
-               "\(Format.grouped(tie.count)) members tied at rank \(tie.rank) (equal scores; listed in scores.xlsx or scores.csv)"))
+        text(t("并列第 \(tie.rank) 名 \(tie.count.grouped) 人（同分，名单见 scores.xlsx 或 scores.csv）",
+               "\(tie.count.grouped) members tied at rank \(tie.rank) (equal scores; listed in scores.xlsx or scores.csv)"))
         raw("</td></tr>\n")
     }
 
@@ -105,8 +105,8 @@ extension HTMLWriter {
             raw("</tbody>\n</table>\n")
             let unranked = s.rows.count - ranked.count
             raw("<p class=\"note\">")
-            text(t("委员较多，此处只列前 \(Format.grouped(b.shown.count)) 名；全部 \(Format.grouped(s.rows.count)) 人的排名（包括不参与排名的 \(Format.grouped(unranked)) 人）见 scores.xlsx 和 scores.csv。",
-                   "A large district: only the first \(Format.grouped(b.shown.count)) are listed here; all \(Format.grouped(s.rows.count)) members (\(Format.grouped(unranked)) not ranked) are in scores.xlsx and scores.csv."))
+            text(t("委员较多，此处只列前 \(b.shown.count.grouped) 名；全部 \(s.rows.count.grouped) 人的排名（包括不参与排名的 \(unranked.grouped) 人）见 scores.xlsx 和 scores.csv。",
+                   "A large district: only the first \(b.shown.count.grouped) are listed here; all \(s.rows.count.grouped) members (\(unranked.grouped) not ranked) are in scores.xlsx and scores.csv."))
             raw("</p>\n")
         } else {
             for (i, row) in s.rows.enumerated() {
@@ -215,7 +215,7 @@ extension HTMLWriter {
             if let tie = b.tie { tieRow(tie, columns: 7) }
             if b.omitted > (b.tie?.count ?? 0) {
                 raw("<tr class=\"more\"><td></td><td colspan=\"6\">")
-                text(t("另有 \(Format.grouped(b.omitted - (b.tie?.count ?? 0))) 人，见 scores.xlsx", "\(Format.grouped(b.omitted - (b.tie?.count ?? 0))) more in scores.xlsx"))
+                text(t("另有 \((b.omitted - (b.tie?.count ?? 0)).grouped) 人，见 scores.xlsx", "\((b.omitted - (b.tie?.count ?? 0)).grouped) more in scores.xlsx"))
                 raw("</td></tr>\n")
             }
             raw("</tbody>\n</table>\n")

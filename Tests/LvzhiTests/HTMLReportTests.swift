@@ -253,7 +253,7 @@ import Testing
         #expect(b.shown.map(\.row) == [0, 1, 2] && b.tie?.rank == 4 && b.tie?.count == 47)
         let small = HTMLWriter.bounded([(row: 0, rank: 1), (row: 1, rank: 1)], limit: 10)
         #expect(small.shown.count == 2 && small.tie == nil && small.omitted == 0)
-        #expect(Format.grouped(2_343) == "2,343" && Format.grouped(999) == "999" && Format.grouped(1_000_000) == "1,000,000")
+        #expect(2_343.grouped == "2,343" && 999.grouped == "999" && 1_000_000.grouped == "1,000,000" && (-1_000).grouped == "-1,000")
     }
 
     /// Twelve members without records all tie at 0: each sector's top five is one line.
