@@ -90,8 +90,9 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     // MARK: - Normalising
 
+    /// Binary (Stein's) gcd, one body for the 64-bit fast paths and the 128-bit general case.
     @inline(__always)
-    static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    static func binaryGCD<T: FixedWidthInteger & UnsignedInteger>(_ a: T, _ b: T) -> T {
         var a = a, b = b
         if a == 0 { return b }
         if b == 0 { return a }
@@ -107,19 +108,12 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
         return a << shift
     }
 
+    @inline(__always)
+    static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 { binaryGCD(a, b) }
+
     static func gcd128(_ a: UInt128, _ b: UInt128) -> UInt128 {
         if a <= UInt128(UInt64.max) && b <= UInt128(UInt64.max) { return UInt128(gcd(UInt64(a), UInt64(b))) }
-        var a = a, b = b
-        if a == 0 { return b }
-        if b == 0 { return a }
-        let shift = (a | b).trailingZeroBitCount
-        a >>= a.trailingZeroBitCount
-        repeat {
-            b >>= b.trailingZeroBitCount
-            if a > b { swap(&a, &b) }
-            b -= a
-        } while b != 0
-        return a << shift
+        return binaryGCD(a, b)
     }
 
     /// `n / d` normalised, or the overflow value.
