@@ -299,6 +299,7 @@ public final class ScoringTransaction: @unchecked Sendable {
         do {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
                                           mappings: mappings, corrections: corrections, history: facts, asOf: settings.asOf.flatMap { Day(iso: $0) },
+                                          keepLedgers: store != nil || !Set(selected).isSubset(of: ReportSet.withoutLedgers),
                                           timings: timings) { [meter] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
             }

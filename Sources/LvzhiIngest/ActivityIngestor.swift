@@ -73,6 +73,12 @@ public struct ActivityIngestor {
     private var memberIDs = SymbolTable()
     /// Accepted activity ids: open-addressing table of record index + 1 (0 = empty).
     private var idSlots = [Int32](repeating: 0, count: 1 << 16)
+    /// Distinct titles, each stored once in the arena (a meeting's or a campaign's title is on
+    /// every attendee's row): open-addressing table of index into `titleRefs` + 1 (0 = empty).
+    /// At most ``titlesInterned`` titles are kept in it; later new titles are stored as they come.
+    private var titleSlots = [Int32](repeating: 0, count: 1 << 12)
+    private var titleRefs: [StringArena.Ref] = []
+    static let titlesInterned = 1 << 20
     /// Roster names → ids, built the first time a mapped file names members.
     private var names: NameIndex?
     private struct KindCheck {
@@ -207,6 +213,18 @@ public struct ActivityIngestor {
             }
         }
         run(0)
+    }
+
+    /// ``finish()`` for the last time: the ingestor's own indexes (activity ids, titles,
+    /// rejected signatories) are freed before the caller goes on to score, instead of living
+    /// beside the ledgers until the end of the run.
+    public consuming func finishAndRelease() -> IngestResult {
+        let result = finish()
+        idSlots = []
+        titleSlots = []
+        titleRefs = []
+        rejectedSignatoryIDs = []
+        return result
     }
 
     public func finish() -> IngestResult {
@@ -433,7 +451,7 @@ public struct ActivityIngestor {
             if store.arena.equals(first.id, idBytes) {
                 if firstIndex == replacing {
                     let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
-                    let titleRef = store.arena.append(slices[ActivityField.title.rawValue])
+                    let titleRef = internTitle(slices[ActivityField.title.rawValue])
                     store.records[firstIndex] = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level,
                                                          ref: ref, marks: marks, quantity: quantity, id: first.id, title: titleRef,
                                                          file: first.file, line: first.line)
@@ -452,13 +470,45 @@ public struct ActivityIngestor {
         }
         let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
         let idRef = store.arena.append(idBytes)
-        let titleRef = store.arena.append(slices[ActivityField.title.rawValue])
+        let titleRef = internTitle(slices[ActivityField.title.rawValue])
         store.records.append(Activity(member: member, date: date, kind: kind, status: status, role: role, level: level,
                                       ref: ref, marks: marks, quantity: quantity, id: idRef, title: titleRef,
                                       file: fileIndex, line: Int32(line)))
         idSlots[slot] = Int32(store.records.count)
         if store.records.count * 2 > idSlots.count { growIDs() }
         files[files.count - 1].accepted += 1
+    }
+
+    /// The arena reference of `title`, appending it only if an equal title is not there yet.
+    private mutating func internTitle(_ title: UnsafeBufferPointer<UInt8>) -> StringArena.Ref {
+        if title.isEmpty { return store.arena.append(title) }
+        var mask = titleSlots.count - 1
+        var slot = Int(SymbolTable.hash(title)) & mask
+        var probes = 0
+        while titleSlots[slot] != 0 && probes <= 32 {
+            let ref = titleRefs[Int(titleSlots[slot] - 1)]
+            if store.arena.equals(ref, title) { return ref }
+            slot = (slot + 1) & mask
+            probes += 1
+        }
+        let ref = store.arena.append(title)
+        // Titles crafted to collide cost a bounded probe each: past 32 the title is not interned.
+        guard titleRefs.count < Self.titlesInterned, probes <= 32 else { return ref }
+        titleRefs.append(ref)
+        titleSlots[slot] = Int32(titleRefs.count)
+        if titleRefs.count * 2 > titleSlots.count {
+            titleSlots = [Int32](repeating: 0, count: titleSlots.count * 2)
+            mask = titleSlots.count - 1
+            store.arena.bytes.withUnsafeBufferPointer { bytes in
+                for (i, r) in titleRefs.enumerated() {
+                    let b = UnsafeBufferPointer(rebasing: bytes[Int(r.offset)..<Int(r.offset + r.length)])
+                    var s = Int(SymbolTable.hash(b)) & mask
+                    while titleSlots[s] != 0 { s = (s + 1) & mask }
+                    titleSlots[s] = Int32(i + 1)
+                }
+            }
+        }
+        return ref
     }
 
     private mutating func growIDs() {

@@ -11,6 +11,8 @@ public enum ReportSet {
 
     /// What a run writes when no formats are named: everything but the combined member file.
     public static let defaultOutputs = outputNames.filter { $0 != MemberPages.fileName }
+    /// The outputs that show no ledger line: a run writing only these need not keep ledgers.
+    public static let withoutLedgers: Set<String> = ["scores.csv", "scores.json", "rejects.csv"]
 
     /// Writes report.html, members/, scores.xlsx, scores.csv, scores.json, ledger.csv and rejects.csv
     /// (or only the outputs named in `only`, which may add members-combined.html); returns their paths. Each file is streamed under a temporary

@@ -3,11 +3,14 @@ import LvzhiCore
 /// One line of a member's ledger: which rule gave which record how many points, or an
 /// adjustment (a category cap, a score bound, a veto) that explains the total.
 public struct LedgerEntry: Sendable, Equatable {
+    /// Every payload wider than 8 bytes is boxed (`indirect`), so that a line is 64 bytes: a
+    /// million-record run holds a million lines or more. Lines that share a note (a rule's cap)
+    /// share its box.
     public enum Note: Sendable, Equatable {
         /// The rule's points in full.
         case full
         /// Cut to fit the rule's cap (`cap` points per member and period).
-        case ruleCapped(cap: Points)
+        indirect case ruleCapped(cap: Points)
         /// Not counted: the rule already counted `max` records for this member.
         case countLimited(max: Int)
         /// The record matched no rule: kept, at zero points.
@@ -15,14 +18,14 @@ public struct LedgerEntry: Sendable, Equatable {
         /// Not counted: the rule (`once_per: ref`) already counted a record of the same item.
         case repeatedItem
         /// Counted towards an `at_least` threshold not reached yet: `have` of `need`.
-        case belowThreshold(have: Points, need: Points)
+        indirect case belowThreshold(have: Points, need: Points)
         /// The `at_least` threshold was reached on this record: the rule's points are paid.
-        case thresholdReached(need: Points)
+        indirect case thresholdReached(need: Points)
         /// The `at_least` threshold was paid already.
         case thresholdPaid
         /// A category that starts full: `start`, changed by its rules' `change` (negative for
         /// deductions) — “50 − 15 = 35”.
-        case categoryStart(start: Points, change: Points)
+        indirect case categoryStart(start: Points, change: Points)
         /// The record triggered a veto.
         case veto(Int)
         /// Shared with co-authors: the record earns `share.share` of the rule's points.
@@ -44,17 +47,17 @@ public struct LedgerEntry: Sendable, Equatable {
         /// what it counted.
         case history(Int)
         /// The total was scaled for a member who served `served` of the period's `days` days.
-        case prorated(served: Int, days: Int)
+        indirect case prorated(served: Int, days: Int)
         /// The category total was cut to its cap.
-        case categoryCapped(cap: Points)
+        indirect case categoryCapped(cap: Points)
         /// The category total was raised to its floor (deductions stop there).
-        case categoryFloored(floor: Points)
+        indirect case categoryFloored(floor: Points)
         /// The base score.
         case base
         /// The total was cut to the score's maximum.
-        case scoreCapped(max: Points)
+        indirect case scoreCapped(max: Points)
         /// The total was raised to the score's minimum.
-        case scoreFloored(min: Points)
+        indirect case scoreFloored(min: Points)
     }
 
     /// How a co-author's share was worked out.

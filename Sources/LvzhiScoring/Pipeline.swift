@@ -75,7 +75,7 @@ public enum ScoringPipeline {
     ///   read to the end, naming all of them and the files read in full (nothing is scored).
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
                            period periodSpec: String?, mappings: [Mapping] = [], corrections: CorrectionSet? = nil,
-                           history: HistoryFacts? = nil, asOf: Day? = nil, timings: PhaseTimings? = nil,
+                           history: HistoryFacts? = nil, asOf: Day? = nil, keepLedgers: Bool = true, timings: PhaseTimings? = nil,
                            progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
@@ -89,7 +89,7 @@ public enum ScoringPipeline {
             throw .noPeriod
         }
         if let asOf, !period.contains(asOf) { throw .asOfOutsidePeriod(asOf, period) }
-        var options = ScoreOptions(history: history, asOf: asOf)
+        var options = ScoreOptions(history: history, asOf: asOf, keepLedgers: keepLedgers)
         // The period the records are read and checked against: for part of the rule file's own
         // period (a quarter of its year), the whole of it, so that a full-year export's other
         // records are set aside (counted, not rejected); only records outside it are rejected.
@@ -133,7 +133,7 @@ public enum ScoringPipeline {
                 do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
             }
             timings?.mark("ingest")
-            var run = Scorer.score(ingestor.finish(), rules: rules, period: readPeriod, options: options)
+            var run = Scorer.score(ingestor.finishAndRelease(), rules: rules, period: readPeriod, options: options)
             if let asExported, !run.corrections.isEmpty {
                 run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: readPeriod,
                                                                                          options: options))

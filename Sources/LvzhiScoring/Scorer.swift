@@ -108,12 +108,20 @@ public struct ScoreOptions: Sendable {
     /// Score only this part of the period the records were read for (a quarter of the rule
     /// file's year); the period's other records are set aside, neither scored nor rejected.
     public var part: Period?
+    /// Keep every member's ledger (``MemberScore/ledger``). A run whose outputs show no ledger
+    /// (scores.csv, scores.json, rejects.csv, without the history) sets it to false: each
+    /// member's ledger is then dropped once the member is scored, so memory does not hold a
+    /// line per record. Ledgers are kept regardless when the rule file has `history`
+    /// conditions (they read them) and for a member whose arithmetic overflowed (P001 names the line).
+    public var keepLedgers: Bool
 
-    public init(history: HistoryFacts? = nil, asOf: Day? = nil, fullPeriod: Period? = nil, part: Period? = nil) {
+    public init(history: HistoryFacts? = nil, asOf: Day? = nil, fullPeriod: Period? = nil, part: Period? = nil,
+                keepLedgers: Bool = true) {
         self.history = history
         self.asOf = asOf
         self.fullPeriod = fullPeriod
         self.part = part
+        self.keepLedgers = keepLedgers
     }
 }
 
@@ -186,6 +194,7 @@ public enum Scorer {
         }
         var results = [MemberScore?](repeating: nil, count: memberCount)
         let arena = store.arena
+        let dropLedgers = !options.keepLedgers && rules.history.isEmpty
         let chunks = max(1, min(memberCount, 64))
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let outPtr = out.baseAddress!
@@ -198,6 +207,7 @@ public enum Scorer {
                     sortRecords(&mine, records: records, arena: arena)
                     outPtr[m] = scoreMember(m, records: mine, all: records, compiled: compiled, shares: shares, rules: rules,
                                             member: ingest.members[m], period: period, progress: progress, state: &state)
+                    if dropLedgers, outPtr[m]!.overflow == nil { outPtr[m]!.ledger = [] }
                 }
             }
         }
@@ -286,7 +296,10 @@ public enum Scorer {
         /// `at_least`: records (or quantity) counted towards the threshold, and whether it was paid.
         var progress: [Points]
         var paid: [Bool]
+        /// `.ruleCapped` per rule, made once: the lines a cap cuts share its box.
+        var capNotes: [LedgerEntry.Note?]
         init(ruleCount: Int, categoryCount: Int) {
+            capNotes = [LedgerEntry.Note?](repeating: nil, count: ruleCount)
             ruleTotals = [Points](repeating: .zero, count: ruleCount)
             ruleCounts = [Int](repeating: 0, count: ruleCount)
             ruleSeen = [Int](repeating: 0, count: ruleCount)
@@ -545,7 +558,8 @@ public enum Scorer {
                 if awarded.magnitude > remaining {
                     awarded = awarded.isNegative ? -remaining : remaining
                     ledger[i].points = awarded
-                    ledger[i].note = .ruleCapped(cap: cap)
+                    if state.capNotes[r] == nil { state.capNotes[r] = .ruleCapped(cap: cap) }
+                    ledger[i].note = state.capNotes[r]!
                 }
             }
             state.ruleTotals[r] += awarded
