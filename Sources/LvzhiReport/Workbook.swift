@@ -3,7 +3,6 @@ import LvzhiCore
 import LvzhiIngest
 import LvzhiRules
 import LvzhiScoring
-import ZIPFoundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,9 +20,9 @@ import Glibc
 ///
 /// The two sheets that grow with the number of members are built in memory with a shared-string
 /// table; the two that grow with the number of records use inline strings and are streamed
-/// into their ZIP entries, rendered twice — once to measure (ZIPFoundation needs an entry's size
-/// up front; on all cores), once to write (on a second thread, while the caller's compresses) —
-/// so memory stays bounded. Every sheet starts with a title row (scheme, period, sheet); dates
+/// into their ZIP entries, rendered twice on all cores — once to measure (column widths), once
+/// to write, a window of row blocks at a time deflated in parallel (``ZipWriter``) — so memory
+/// stays bounded. Every sheet starts with a title row (scheme, period, sheet); dates
 /// are date cells, ledger notes are in words, and the ledger prints one page wide.
 /// Output is byte-for-byte deterministic: fixed entry dates, the run's
 /// time in core.xml, and no other clock or randomness.
@@ -59,12 +58,15 @@ public enum Workbook {
         }
     }
 
-    static func write(_ s: RunSummary, lang: Language, to path: String, rowLimit: Int) throws {
+    /// `lanes`, `blockRows` and `blockSize` are for tests: the bytes do not depend on `lanes`.
+    static func write(_ s: RunSummary, lang: Language, to path: String, rowLimit: Int,
+                      lanes: Int = ProcessInfo.processInfo.activeProcessorCount,
+                      blockRows: Int = StreamedTable.Stream.batch, blockSize: Int = ZipWriter.blockSize) throws {
         let book = Book(s, lang: lang, rowLimit: rowLimit)
         let temp = path + ".tmp-\(getpid())"
         unlink(temp)
         do {
-            try zip(book, to: temp)
+            try zip(book, to: temp, lanes: lanes, blockRows: blockRows, blockSize: blockSize)
             guard rename(temp, path) == 0 else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
             }
@@ -74,106 +76,55 @@ public enum Workbook {
         }
     }
 
-    private static func zip(_ book: Book, to path: String) throws {
-        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+    /// Writes the package: every entry deflated in blocks on `lanes` threads (``ZipWriter``); the
+    /// streamed sheets' rows are rendered on `lanes` threads too, a window of blocks at a time,
+    /// so memory stays bounded. The bytes do not depend on `lanes`.
+    static func zip(_ book: Book, to path: String, lanes: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    blockRows: Int = StreamedTable.Stream.batch, blockSize: Int = ZipWriter.blockSize) throws {
+        let zip = try ZipWriter(path: path, lanes: lanes, blockSize: blockSize)
         for e in book.entries() {
+            try zip.beginEntry(e.name)
             switch e.content {
             case .bytes(let bytes):
-                try archive.addEntry(with: e.name, type: .file, uncompressedSize: Int64(bytes.count),
-                                     modificationDate: entryDate, compressionMethod: .deflate) { position, size in
-                    let start = Int(position)
-                    return Data(bytes[start..<start + size])
-                }
+                try zip.add([bytes])
             case .streamed(let table, let sheet):
-                // Pass 1 measures the rows (size and column widths) on all cores; pass 2 renders
-                // them again on another thread while this one compresses.
+                // Pass 1 measures the rows (column widths) on all cores; pass 2 renders them
+                // again, `window` blocks of rows at a time on all cores, and deflates them.
                 let measured = table.measure(sheet: sheet)
                 let layout = book.layout(table, sheet: sheet, measured: measured)
-                let suffix = layout.suffix()
-                let total = layout.prefix().count + measured.bodyBytes + suffix.count
-                let pipe = ChunkPipe(capacity: 4)
-                defer { pipe.cancel() }
-                Thread.detachNewThread { [pipe] in
-                    var stream = table.stream(sheet: sheet, measuring: false)
-                    var chunk: [UInt8] = []
-                    while stream.next(into: &chunk) {
-                        guard pipe.put(chunk) else { return }
-                        chunk = []
+                var head = table.sheetWriter()
+                _ = table.renderHeader(sheet: sheet, into: &head)
+                try zip.add([layout.prefix() + head.out])
+                let rows = table.rows(ofSheet: sheet)
+                let window = 4 * max(1, lanes)
+                var next = rows.lowerBound
+                let decimals = Points.displayDecimals
+                while next < rows.upperBound {
+                    let blocks = min(window, (rows.upperBound - next + blockRows - 1) / blockRows)
+                    let slots = ParallelSlots<[UInt8]>(count: blocks)
+                    let first = next
+                    let render: @Sendable (Int) -> Void = { b in Points.withDisplay(decimals: decimals) {
+                        let lo = first + b * blockRows
+                        let hi = min(rows.upperBound, lo + blockRows)
+                        var w = SheetXML(firstRow: 3 + lo - rows.lowerBound)
+                        w.lang = table.lang
+                        w.measuring = false
+                        table.render(lo..<hi, &w)
+                        slots.set(b, w.out)
+                    } }
+                    if lanes == 1 || blocks == 1 {
+                        for b in 0..<blocks { render(b) }
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: blocks, execute: render)
                     }
-                    pipe.finish()
+                    try zip.add((0..<blocks).map { slots.get($0) })
+                    next = min(rows.upperBound, next + blocks * blockRows)
                 }
-                var pending = layout.prefix()
-                var offset = 0
-                var suffixAdded = false
-                try archive.addEntry(with: e.name, type: .file, uncompressedSize: Int64(total),
-                                     modificationDate: entryDate, compressionMethod: .deflate,
-                                     bufferSize: 1 << 16) { _, size in
-                    while pending.count - offset < size {
-                        pending.removeFirst(offset)
-                        offset = 0
-                        if let chunk = pipe.take() {
-                            pending += chunk
-                        } else if !suffixAdded {
-                            pending += suffix
-                            suffixAdded = true
-                        } else {
-                            throw WorkbookError.sizeMismatch(e.name)
-                        }
-                    }
-                    defer { offset += size }
-                    return Data(pending[offset..<offset + size])
-                }
-                guard suffixAdded, pending.count == offset else { throw WorkbookError.sizeMismatch(e.name) }
+                try zip.add([layout.suffix()])
             }
+            try zip.endEntry()
         }
-    }
-}
-
-/// Chunks of a sheet handed from the thread that renders them to the one that compresses them,
-/// at most `capacity` at a time.
-final class ChunkPipe: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var chunks: [[UInt8]] = []
-    private var finished = false
-    private var cancelled = false
-    private let capacity: Int
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// Waits for room; false when the reader has gone.
-    func put(_ chunk: [UInt8]) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while chunks.count >= capacity && !cancelled { condition.wait() }
-        guard !cancelled else { return false }
-        chunks.append(chunk)
-        condition.broadcast()
-        return true
-    }
-
-    func finish() {
-        condition.lock()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The next chunk; nil once the writer has finished and everything was taken.
-    func take() -> [UInt8]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while chunks.isEmpty && !finished && !cancelled { condition.wait() }
-        guard !chunks.isEmpty else { return nil }
-        condition.broadcast()
-        return chunks.removeFirst()
-    }
-
-    /// Stops the writer (at its next chunk).
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
+        try zip.finish()
     }
 }
 

@@ -278,6 +278,39 @@ import ZIPFoundation
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == ["a.xlsx", "b.xlsx"])
     }
 
+    /// The workbook is deflated in blocks on several threads and its sheets rendered on them:
+    /// the file is the same byte for byte as one written on a single thread, and every entry
+    /// unzips (CRC checked) to the part the single-threaded renderer gives. Tiny blocks and
+    /// sheets make many blocks and windows of each.
+    @Test func sameBytesOnOneThreadAndOnMany() throws {
+        let s = try Self.summary()
+        let scratch = Scratch()
+        let one = scratch.path + "/one.xlsx", many = scratch.path + "/many.xlsx", whole = scratch.path + "/whole.xlsx"
+        try Workbook.write(s, lang: .zh, to: one, rowLimit: 6, lanes: 1, blockRows: 1, blockSize: 97)
+        try Workbook.write(s, lang: .zh, to: many, rowLimit: 6, lanes: 4, blockRows: 1, blockSize: 97)
+        let bytes = try #require(FileManager.default.contents(atPath: one))
+        #expect(bytes == FileManager.default.contents(atPath: many))
+        // Other block sizes give other (still valid) deflate streams of the same parts.
+        try Workbook.write(s, lang: .zh, to: whole, rowLimit: 6, lanes: 2)
+        for path in [many, whole] {
+            let book = try SheetBook(xlsx: path)
+            let parts = Workbook.parts(s, lang: .zh, rowLimit: 6)
+            #expect(book.parts.count == parts.count)
+            for p in parts { #expect(book.parts[p.name] == Data(p.bytes), "\(p.name)") }
+        }
+        // unzip agrees (CRCs, sizes and the central directory).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/unzip") {
+            let unzip = Process()
+            unzip.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
+            unzip.arguments = ["-tq", many]
+            unzip.standardOutput = FileHandle.nullDevice
+            unzip.standardError = FileHandle.nullDevice
+            try unzip.run()
+            unzip.waitUntilExit()
+            #expect(unzip.terminationStatus == 0)
+        }
+    }
+
     /// Unzips the workbook with ZIPFoundation and reads every table back through the shared
     /// strings and inline strings: the values are those of scores.csv, ledger.csv and rejects.csv.
     @Test(arguments: [Language.zh, .en])
