@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LvzhiApp
 import LvzhiCore
 import LvzhiHistory
 import LvzhiReport
