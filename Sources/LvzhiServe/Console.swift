@@ -37,6 +37,8 @@ public struct ConsoleConfig: Sendable {
     public var historyPath: String { (dataDir as NSString).appendingPathComponent(HistoryStore.defaultFileName) }
     var runsDir: String { (dataDir as NSString).appendingPathComponent("runs") }
     var uploadsDir: String { (dataDir as NSString).appendingPathComponent("uploads") }
+    /// Corrections files written for approved corrections (one per redone run).
+    var correctionsDir: String { (dataDir as NSString).appendingPathComponent("corrections") }
 }
 
 /// The web console: pages over the LvzhiApp use cases, with accounts, sessions, CSRF tokens
@@ -52,7 +54,7 @@ public final class Console: Sendable {
     public init(config: ConsoleConfig) throws {
         self.config = config
         let fm = FileManager.default
-        for d in [config.dataDir, config.runsDir, config.uploadsDir] {
+        for d in [config.dataDir, config.runsDir, config.uploadsDir, config.correctionsDir] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         history = try HistoryCases.open(path: config.historyPath, lang: config.lang)
@@ -94,6 +96,7 @@ public final class Console: Sendable {
         router.get("/rules") { req, _ in try await self.authed(req) { s in self.rulesList(s) } }
         router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.get("name") ?? "") } }
         router.get("/audit") { req, _ in try await self.authed(req) { s in try self.auditPage(s) } }
+        registerReviewRoutes(router)
         return router
     }
 
@@ -350,34 +353,46 @@ public final class Console: Sendable {
     }
 
     /// A scoring asked for in the console, with paths already resolved and checked.
-    public struct ScoringRequest: Sendable {
+    public struct ScoringRequest: Sendable, Codable, Equatable {
         public var rules: String
         public var members: String
         public var activities: [String]
         public var mappings: [String]
         public var period: String?
+        /// The console's approved corrections (复核) applied, in order (ids of ``ProposedCorrection``).
+        public var corrections: [Int64]
 
-        public init(rules: String, members: String, activities: [String], mappings: [String] = [], period: String? = nil) {
+        public init(rules: String, members: String, activities: [String], mappings: [String] = [], period: String? = nil,
+                    corrections: [Int64] = []) {
             self.rules = rules
             self.members = members
             self.activities = activities
             self.mappings = mappings
             self.period = period
+            self.corrections = corrections
         }
     }
 
     /// Runs a scoring into a new output folder under `runs/` through the same use case as
-    /// `lvzhi score`, recorded as a draft in the history.
+    /// `lvzhi score`, recorded as a draft in the history. With corrections, they are written
+    /// into a corrections file under `corrections/` and applied as `lvzhi score --corrections` does.
+    /// - Parameter redoOf: the run this one redoes with one more correction.
     /// - Returns: the history run id and the output folder.
-    public func score(_ r: ScoringRequest, account: String) throws(LvzhiFailure) -> (Int64, String) {
+    public func score(_ r: ScoringRequest, account: String, redoOf: Int64? = nil) throws(LvzhiFailure) -> (Int64, String) {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "Asia/Shanghai")
         f.dateFormat = "yyyyMMdd-HHmmss"
-        let out = (config.runsDir as NSString).appendingPathComponent(f.string(from: Date()) + "-" + randomToken(bytes: 4))
+        let stamp = f.string(from: Date()) + "-" + randomToken(bytes: 4)
+        let out = (config.runsDir as NSString).appendingPathComponent(stamp)
+        var correctionsFile: String?
+        if !r.corrections.isEmpty {
+            correctionsFile = try writeCorrections(r.corrections, name: stamp)
+        }
         let settings = ScoreSettings(rules: r.rules, members: r.members, activities: r.activities, period: r.period, out: out,
                                      lang: lang, history: config.historyPath, lock: .fail, quiet: true,
-                                     mappings: r.mappings.isEmpty ? nil : r.mappings, historyEnabled: true, publish: false)
+                                     mappings: r.mappings.isEmpty ? nil : r.mappings, corrections: correctionsFile,
+                                     historyEnabled: true, publish: false)
         let t = try ScoringTransaction(settings: settings, rules: r.rules, members: r.members, activities: r.activities, out: out,
                                        lang: lang, pinnedTime: config.runTime,
                                        console: ScoringConsole(note: { _ in }, interactive: false, commandLine: "serve (\(account))"))
@@ -386,10 +401,36 @@ public final class Console: Sendable {
         guard let run = outcome.historyRun else {
             throw .internalError(lang.pick("评分完成但没有记入历史", "the scoring finished but was not recorded"))
         }
-        do { try store.recordRun(id: run.id, outDir: out, account: account) } catch {
+        do {
+            try store.recordRun(id: run.id, outDir: out, account: account)
+            try store.recordRequest(run: run.id, r, redoOf: redoOf)
+        } catch {
             throw .badInput(lang.pick("无法记录运行 #\(run.id) 的输出位置：\(error)", "cannot record run #\(run.id)'s output folder: \(error)"))
         }
         return (run.id, out)
+    }
+
+    /// Writes the approved corrections `ids` into a new corrections file under `corrections/`.
+    func writeCorrections(_ ids: [Int64], name: String) throws(LvzhiFailure) -> String {
+        var entries: [CorrectionEntry] = []
+        do {
+            for id in ids {
+                guard let c = try store.correction(id) else { throw LvzhiFailure.usage(lang.pick("没有复核申请 #\(id)", "no proposed correction #\(id)")) }
+                var e = c.entry
+                e.ticket = e.ticket ?? "lvzhi-serve #\(id)"
+                entries.append(e)
+            }
+        } catch let f as LvzhiFailure {
+            throw f
+        } catch {
+            throw .badInput("\(error)")
+        }
+        let path = (config.correctionsDir as NSString).appendingPathComponent(name + ".yaml")
+        let text = CorrectionCases.yaml(name: lang.pick("网页控制台批准的复核", "corrections approved in the web console"), entries: entries)
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw .badInput(lang.pick("无法写入复核文件 \(path)", "cannot write the corrections file \(path)"))
+        }
+        return path
     }
 
     // MARK: - A run
@@ -409,7 +450,7 @@ public final class Console: Sendable {
             <tr><th>\(lang.pick("记录", "Records"))</th><td>\(lang.pick("读取 \(r.recordsRead)，计分 \(r.recordsScored)，拒收 \(r.rejected)", "read \(r.recordsRead), scored \(r.recordsScored), rejected \(r.rejected)"))</td></tr>
             <tr><th>\(lang.pick("等次", "Grades"))</th><td>\(grades(r))</td></tr>
             </table>
-            <p><a href="/members?run=\(id)">\(lang.pick("查找委员", "Find a member"))</a>
+            <p><a href="/members?run=\(id)">\(lang.pick("查找委员", "Find a member"))</a> · <a href="/runs/\(id)/corrections">\(lang.pick("复核", "Corrections"))</a>
             \(r.status == .draft && r.supersededBy == nil && s.role.mayPublish ? " · <a href=\"/runs/\(id)/publish\">\(lang.pick("公布", "Publish"))</a>" : "")
             \(r.status == .published ? " · " + lang.pick("已公布的结果只读。", "Published results are read-only.") : "")</p>
             """

@@ -46,6 +46,7 @@ enum Page {
                 <a href="/">\(lang.pick("首页", "Home"))</a>
                 \(s.role.mayScore ? "<a href=\"/score\">\(lang.pick("评分", "Score"))</a>" : "")
                 <a href="/members">\(lang.pick("委员", "Members"))</a>
+                <a href="/corrections">\(lang.pick("复核", "Corrections"))</a>
                 <a href="/rules">\(lang.pick("规则", "Rules"))</a>
                 \(s.role.mayAudit ? "<a href=\"/audit\">\(lang.pick("审计", "Audit"))</a>" : "")
                 <span class="who">\(h(s.account))（\(h(s.role.label(lang)))）
