@@ -97,6 +97,7 @@ public final class Console: Sendable {
         router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.get("name") ?? "") } }
         router.get("/audit") { req, _ in try await self.authed(req) { s in try self.auditPage(s) } }
         registerReviewRoutes(router)
+        registerMemberCheckRoutes(router)
         return router
     }
 
@@ -450,7 +451,7 @@ public final class Console: Sendable {
             <tr><th>\(lang.pick("记录", "Records"))</th><td>\(lang.pick("读取 \(r.recordsRead)，计分 \(r.recordsScored)，拒收 \(r.rejected)", "read \(r.recordsRead), scored \(r.recordsScored), rejected \(r.rejected)"))</td></tr>
             <tr><th>\(lang.pick("等次", "Grades"))</th><td>\(grades(r))</td></tr>
             </table>
-            <p><a href="/members?run=\(id)">\(lang.pick("查找委员", "Find a member"))</a> · <a href="/runs/\(id)/corrections">\(lang.pick("复核", "Corrections"))</a>
+            <p><a href="/members?run=\(id)">\(lang.pick("查找委员", "Find a member"))</a> · <a href="/runs/\(id)/corrections">\(lang.pick("复核", "Corrections"))</a>\(s.role.mayScore ? " · <a href=\"/runs/\(id)/check\">" + lang.pick("委员核对", "Member check") + "</a>" : "")
             \(r.status == .draft && r.supersededBy == nil && s.role.mayPublish ? " · <a href=\"/runs/\(id)/publish\">\(lang.pick("公布", "Publish"))</a>" : "")
             \(r.status == .published ? " · " + lang.pick("已公布的结果只读。", "Published results are read-only.") : "")</p>
             """

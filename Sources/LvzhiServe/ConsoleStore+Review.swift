@@ -211,6 +211,16 @@ extension ConsoleStore {
         }
     }
 
+    /// Stores the links of a new window in one transaction.
+    public func addLinks(window: Int64, _ links: [(member: String, tokenHash: String)]) throws {
+        try queue.write { db in
+            for l in links {
+                try db.execute(sql: "INSERT INTO console_member_link (token_hash, window_id, member_id) VALUES (?, ?, ?)",
+                               arguments: [l.tokenHash, window, l.member])
+            }
+        }
+    }
+
     public func link(tokenHash: String) throws -> MemberLink? {
         try queue.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM console_member_link WHERE token_hash = ?", arguments: [tokenHash]).map {

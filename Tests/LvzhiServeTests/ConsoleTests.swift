@@ -13,7 +13,7 @@ import Testing
         let f = try ConsoleFixture()
         try await f.test { client in
             for uri in ["/", "/score", "/runs/1", "/runs/1/files/report.html", "/members", "/members?q=M", "/runs/1/members/M0001",
-                        "/runs/1/publish", "/rules", "/rules/fengjie.yaml", "/audit"] {
+                        "/runs/1/publish", "/rules", "/rules/fengjie.yaml", "/audit", "/corrections", "/runs/1/corrections", "/runs/1/check"] {
                 let r = try await client.execute(uri: uri, method: .get)
                 #expect(r.status == .seeOther, "\(uri)")
                 #expect(r.location == "/login", "\(uri)")
@@ -21,7 +21,8 @@ import Testing
             let body = samplesScoring(csrf: "x")
             let score = try await client.execute(uri: "/score", method: .post, headers: body.headers, body: body.buffer)
             #expect(score.status == .seeOther && score.location == "/login")
-            for uri in ["/runs/1/publish", "/logout"] {
+            for uri in ["/runs/1/publish", "/logout", "/runs/1/corrections", "/corrections/1/approve", "/corrections/1/reject", "/runs/1/check",
+                        "/check/1/close", "/check/1/revoke", "/check/1/renew"] {
                 let r = try await client.execute(uri: uri, method: .post, headers: formHeaders, body: form([("_csrf", "x"), ("confirm", "2025")]))
                 #expect(r.status == .seeOther && r.location == "/login", "\(uri)")
             }
