@@ -536,9 +536,9 @@ public final class ScoringTransaction: @unchecked Sendable {
         let run = s.run
         let grades = run.rules.grades.enumerated().map { i, g in "\(g.color) \(run.gradeCounts[i])" }
         return lang.pick(
-            "lvzhi: 完成。委员 \(run.members.count) 人，读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条\(ReportSet.setAside(s, lang: lang))，拒收 \(run.rejects.count) 条；"
+            "lvzhi: 完成。委员 \(run.members.count) 人，读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条\(ReportSet.setAside(s, lang: lang))，拒收 \(run.rejects.count) 条\(ReportSet.skippedRows(s, lang: lang))；"
                 + "等次 \(grades.joined(separator: "、"))；输出在 \(out)",
-            "lvzhi: done. members \(run.members.count), records read \(s.recordsRead): scored \(run.recordsScored)\(ReportSet.setAside(s, lang: lang)), rejected \(run.rejects.count); "
+            "lvzhi: done. members \(run.members.count), records read \(s.recordsRead): scored \(run.recordsScored)\(ReportSet.setAside(s, lang: lang)), rejected \(run.rejects.count)\(ReportSet.skippedRows(s, lang: lang)); "
                 + "grades \(grades.joined(separator: ", ")); outputs in \(out)")
     }
 

@@ -273,6 +273,9 @@ public enum RejectReason: Sendable, Hashable {
     /// No roster member with this name has the value the export gives in a roster column
     /// (界别, 委员编号 …): the candidates with their own values.
     case rosterMismatch(field: String, value: String, candidates: [String])
+    /// A bracketed note after a name (“张伟（经济界）”) that no member of that name matches: the
+    /// candidates with their roster values.
+    case noteMismatch(note: String, candidates: [String])
     /// Several filled columns give one field different values (“区” and “市”): each as
     /// `column“text”→value`.
     case conflictingColumns(field: String, values: [String])
@@ -314,7 +317,7 @@ public enum RejectReason: Sendable, Hashable {
         case .memberOutsidePeriod: "member-outside-period"
         case .unreadableDate: "bad-date"
         case .emptyName: "empty-name"
-        case .rosterMismatch: "roster-mismatch"
+        case .rosterMismatch, .noteMismatch: "roster-mismatch"
         case .conflictingColumns: "conflicting-columns"
         case .unknownText: "unknown-text"
         case .undeclaredMemberValue(let f, _, _): "undeclared-\(f)"
@@ -403,6 +406,9 @@ public enum RejectReason: Sendable, Hashable {
             let label = MemberField.allCases.first { $0.key == f }.map { lang == .zh ? $0.chinese : $0.key } ?? f
             return lang.pick("名册中叫这个名字的委员\(label)都不是“\(v)”（\(candidates.joined(separator: "、"))），无法确定是谁",
                              "no member of this name has \(label) '\(v)' in the roster (\(candidates.joined(separator: ", "))); cannot tell who it is")
+        case .noteMismatch(let note, let candidates):
+            return lang.pick("名册中叫这个名字的委员没有一位与括注“\(note)”相符（\(candidates.joined(separator: "、"))），无法确定是谁",
+                             "no member of this name matches the note '\(note)' in brackets (\(candidates.joined(separator: ", "))); cannot tell who it is")
         case .conflictingColumns(let f, let values):
             return lang.pick("几列给出了不同的\(Self.label(f))：\(values.joined(separator: "，"))；无法确定取哪一个，请核对这一行",
                              "several columns give different \(f) values: \(values.joined(separator: ", ")); cannot tell which — check the row")

@@ -213,6 +213,8 @@ enum MappedValues {
             case .mismatch(let f, let value, let candidates):
                 reason = .rosterMismatch(field: f.key, value: value,
                                          candidates: candidates.map { "\($0.id) \($0.value.isEmpty ? "（空）" : $0.value)" })
+            case .noteMismatch(let note, let candidates):
+                reason = .noteMismatch(note: note, candidates: candidates.map { $0.values.isEmpty ? $0.id : "\($0.id) \($0.values)" })
             }
             if reason != .repeatedPerson {
                 return .rejected(reason: reason, field: "member_name", value: person, id: id, member: "")

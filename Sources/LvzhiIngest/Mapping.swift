@@ -194,9 +194,23 @@ public struct Mapping: Sendable, Equatable {
     /// ideographic, no-break) and line breaks.
     public static let listSeparators: Set<Character> = ["、", ",", "，", ";", "；", "/", "／", "\n", "\r", "\r\n", "\t", " ", "\u{3000}", "\u{00A0}", "､", "︑"]
 
-    /// Splits a list cell on ``listSeparators``.
+    /// Splits a list cell on ``listSeparators``, except inside brackets: “张伟（经济界，常委）、李明”
+    /// is two entries.
     public static func splitList(_ s: String) -> [String] {
-        s.split(whereSeparator: { listSeparators.contains($0) }).map(String.init)
+        guard s.contains(where: { $0 == "（" || $0 == "(" }) else {
+            return s.split(whereSeparator: { listSeparators.contains($0) }).map(String.init)
+        }
+        var out: [String] = [], current = "", depth = 0
+        for c in s {
+            if c == "（" || c == "(" { depth += 1 } else if (c == "）" || c == ")") && depth > 0 { depth -= 1 }
+            if depth == 0 && listSeparators.contains(c) {
+                if !current.isEmpty { out.append(current); current = "" }
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
     }
 
     /// Splits a list cell like ``splitList(_:)``, but keeps a name padded inside (“叶　兰”,
@@ -206,8 +220,10 @@ public struct Mapping: Sendable, Equatable {
         var pieces: [(text: String, spaceOnly: Bool)] = []
         var current = ""
         var gap = ""
+        var depth = 0
         for c in s {
-            if listSeparators.contains(c) {
+            if c == "（" || c == "(" { depth += 1 } else if (c == "）" || c == ")") && depth > 0 { depth -= 1 }
+            if depth == 0 && listSeparators.contains(c) {
                 if !current.isEmpty { pieces.append((current, false)); current = "" }
                 gap.append(c)
                 continue

@@ -24,7 +24,10 @@ public struct NameIndex: Sendable {
     public func lookup(_ name: String) -> [String] { (byName[Self.key(name)] ?? []).map { members[$0].id } }
 
     /// Whether any roster member has this name (padding aside).
-    public func knows(_ name: String) -> Bool { byName[Self.key(name)] != nil }
+    /// A name with a bracketed note (“张伟（经济界）”) is known when the name before it is.
+    public func knows(_ name: String) -> Bool {
+        byName[Self.key(name)] != nil || Self.bracketNote(name).map { byName[Self.key($0.base)] != nil } == true
+    }
 
     /// What became of a name.
     public enum Resolution: Equatable, Sendable {
@@ -35,6 +38,9 @@ public struct NameIndex: Sendable {
         /// No member with this name has the values the export gives in the roster columns:
         /// the candidates with their values of the first check that failed.
         case mismatch(field: MemberField, value: String, candidates: [(id: String, value: String)])
+        /// A bracketed note after the name (“张伟（经济界）”) that no member of that name matches:
+        /// the candidates with their roster values.
+        case noteMismatch(note: String, candidates: [(id: String, values: String)])
 
         public static func == (a: Resolution, b: Resolution) -> Bool {
             switch (a, b) {
@@ -43,6 +49,8 @@ public struct NameIndex: Sendable {
             case (.ambiguous(let x), .ambiguous(let y)): x == y
             case (.mismatch(let f, let v, let c), .mismatch(let g, let w, let d)):
                 f == g && v == w && c.map(\.id) == d.map(\.id) && c.map(\.value) == d.map(\.value)
+            case (.noteMismatch(let n, let c), .noteMismatch(let m, let d)):
+                n == m && c.map(\.id) == d.map(\.id) && c.map(\.values) == d.map(\.values)
             default: false
             }
         }
@@ -51,8 +59,21 @@ public struct NameIndex: Sendable {
     /// Resolves `name`, narrowing homonyms by `checks` (roster field → the export's value; empty
     /// values are ignored). A unique name whose roster values disagree with a check is a
     /// mismatch too: the export may name someone else.
+    ///
+    /// A name the roster does not have as written but that ends in a bracketed note — “张伟（经济界）”,
+    /// “张伟(M0012)”, “张伟（民建，常委）”, the way exports tell homonyms apart inside a list cell —
+    /// is the name before the bracket, narrowed by the note: every part of it must be one of the
+    /// member's roster values (委员编号, 界别, any 专委会, 职务, 活动组, 党派).
     public func resolve(_ name: String, checks: [(field: MemberField, value: String)] = []) -> Resolution {
-        let all = byName[Self.key(name)] ?? []
+        var all = byName[Self.key(name)] ?? []
+        if all.isEmpty, let (base, note) = Self.bracketNote(name), let named = byName[Self.key(base)] {
+            let parts = Mapping.splitList(note).map(Mapping.normalise).filter { !$0.isEmpty }
+            let kept = named.filter { i in parts.allSatisfy { Self.noteValues(of: members[i]).contains($0) } }
+            if kept.isEmpty {
+                return .noteMismatch(note: note, candidates: named.map { (members[$0].id, Self.noteValues(of: members[$0]).dropFirst().joined(separator: " ")) })
+            }
+            all = kept
+        }
         if all.isEmpty { return .unknown }
         var left = all
         for c in checks {
@@ -65,6 +86,22 @@ public struct NameIndex: Sendable {
             left = kept
         }
         return left.count == 1 ? .member(members[left[0]].id) : .ambiguous(left.map { members[$0].id })
+    }
+
+    /// `name` split into the name and the note of a trailing bracket (（…） or (…)), when the
+    /// name before it is not empty.
+    static func bracketNote(_ name: String) -> (base: String, note: String)? {
+        let t = name.trimmingSpaces
+        guard let last = t.last, last == "）" || last == ")",
+              let open = t.lastIndex(where: { $0 == "（" || $0 == "(" }) else { return nil }
+        let base = String(t[..<open]).trimmingSpaces
+        let note = String(t[t.index(after: open)..<t.index(before: t.endIndex)]).trimmingSpaces
+        return base.isEmpty || note.isEmpty ? nil : (base, note)
+    }
+
+    /// The roster values a bracketed note may name, the member id first.
+    static func noteValues(of m: Member) -> [String] {
+        ([m.id, m.sector] + m.committees + [m.role, m.group, m.party]).map(Mapping.normalise).filter { !$0.isEmpty }
     }
 
     static func value(of m: Member, _ f: MemberField) -> String {

@@ -67,7 +67,7 @@ public struct Reconciliation: Sendable, Equatable {
     public static func == (a: Reconciliation, b: Reconciliation) -> Bool { a.render(.en) == b.render(.en) }
 
     /// A skip rule's name in `lang` (the rules are named in Chinese, as they are written).
-    static func reasonText(_ reason: String, _ lang: Language) -> String {
+    public static func reasonText(_ reason: String, _ lang: Language) -> String {
         guard lang == .en else { return reason }
         switch reason {
         case Mapping.SkipRule.blankLabel: return "blank rows"

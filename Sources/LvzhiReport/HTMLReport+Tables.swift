@@ -295,6 +295,8 @@ extension HTMLWriter {
         reconStat(t("拒收", "Rejected"), rejected)
         if rosterRejected > 0 { reconStat(t("名册拒收", "Roster rows rejected"), rosterRejected) }
         if removed > 0 { reconStat(t("复核删除", "Removed by corrections"), removed) }
+        let skipped = activityFiles.reduce(0) { $0 + $1.skipped }
+        if skipped > 0 { reconStat(t("跳过的非记录行", "Rows skipped (not records)"), skipped) }
         if let part = run.part {
             reconStat(t("本期（\(part.displayName(.zh))）之外（暂不计分）", "Outside \(part.displayName(.en)) (set aside)"), run.recordsOutsidePart)
         }
@@ -340,6 +342,26 @@ extension HTMLWriter {
                   "Counts do not balance: read \(read), accepted \(accepted), scored \(run.recordsScored), rejected \(rejected). Check the inputs and run again."))
         }
         raw("</p>\n")
+        if skipped > 0 {
+            // Rows the mappings' skip rules set aside: counted, with the rule and the first lines, never silent.
+            raw("<p class=\"note\">")
+            raw(t("另有 \(skipped) 行不是记录（合计、注释、空行、重复的表头等），按映射文件的规则跳过，不计分，也不算拒收：",
+                  "\(skipped) rows are not records (totals, notes, blank rows, repeated headers) and were skipped by the mappings' rules, neither scored nor rejected: "))
+            var first = true
+            for f in activityFiles where f.skipped > 0 {
+                for r in f.skips {
+                    if !first { raw(t("；", "; ")) }
+                    first = false
+                    text(f.path)
+                    raw(t(" 中“", " — “"))
+                    text(Reconciliation.reasonText(r.reason, lang))
+                    let lines = r.lines.map(String.init).joined(separator: t("、", ", ")) + (r.count > r.lines.count ? t("等", " …") : "")
+                    raw(t("” \(r.count) 行（第 \(lines) 行）", "” \(r.count) (line\(r.count > 1 ? "s" : "") \(lines))"))
+                }
+            }
+            raw(t("。", "."))
+            raw("</p>\n")
+        }
 
         raw("<div class=\"split even\">\n<div>\n<h3>\(t("输入文件", "Input files"))</h3>\n")
         raw("<table class=\"plain\">\n<thead><tr><th>\(t("文件", "File"))</th><th>\(t("内容", "Content"))</th><th>\(t("格式", "Format"))</th>")

@@ -66,6 +66,12 @@ public enum ReportSet {
         return out
     }
 
+    /// “（另跳过不是记录的行 23 行）” when the mappings skipped rows that are not records, else empty.
+    public static func skippedRows(_ s: RunSummary, lang: Language) -> String {
+        let skipped = s.run.files.reduce(0) { $0 + $1.skipped }
+        return skipped == 0 ? "" : lang.pick("（另跳过不是记录的行 \(skipped) 行）", " (\(skipped) rows that are not records skipped)")
+    }
+
     /// The short summary printed at the end of a run.
     public static func consoleSummary(_ s: RunSummary, lang: Language, written: [String]) -> String {
         let run = s.run
@@ -74,6 +80,11 @@ public enum ReportSet {
                                "\(run.rules.name) \(run.rules.version), period \(run.period)"))
         lines.append(lang.pick("读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条（其中 \(run.recordsUnmatched) 条无适用规则）\(setAside(s, lang: lang))，拒收 \(run.rejects.count) 条",
                                "records read \(s.recordsRead): scored \(run.recordsScored) (\(run.recordsUnmatched) matched no rule)\(setAside(s, lang: lang)), rejected \(run.rejects.count)"))
+        let skipped = run.files.reduce(0) { $0 + $1.skipped }
+        if skipped > 0 {
+            lines.append(lang.pick("另跳过不是记录的行 \(skipped) 行（合计、注释、空行、重复的表头；不计分，也不算拒收）",
+                                   "\(skipped) rows that are not records were skipped (totals, notes, blank rows, repeated headers; neither scored nor rejected)"))
+        }
         for r in s.rejectsByReason {
             lines.append("  - \(r.example): \(r.count)")
         }

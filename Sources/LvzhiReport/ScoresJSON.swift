@@ -81,6 +81,9 @@ public enum ScoresJSON {
         key("records_scored"); o.append(String(run.recordsScored)); o.append(",")
         key("records_unmatched"); o.append(String(run.recordsUnmatched)); o.append(",")
         key("records_rejected"); o.append(String(run.rejects.count)); o.append(",")
+        // Rows that are not records (totals, notes, blank rows, repeated headers), only when there are any.
+        let skipped = run.files.reduce(0) { $0 + $1.skipped }
+        if skipped > 0 { key("rows_skipped"); o.append(String(skipped)); o.append(",") }
         key("rejected_by_reason"); o.append("{")
         for (i, r) in s.rejectsByReason.enumerated() {
             if i > 0 { o.append(",") }
@@ -96,6 +99,14 @@ public enum ScoresJSON {
             key("read"); o.append(String(f.read)); o.append(","); key("accepted"); o.append(String(f.accepted)); o.append(",")
             key("rejected"); o.append(String(f.rejected))
             if f.removed > 0 { o.append(","); key("removed"); o.append(String(f.removed)) }
+            if f.skipped > 0 {
+                o.append(","); key("skipped"); o.append(String(f.skipped)); o.append(","); key("skipped_by_reason"); o.append("{")
+                for (i, r) in f.skips.enumerated() {
+                    if i > 0 { o.append(",") }
+                    key(r.reason); o.append(String(r.count))
+                }
+                o.append("}")
+            }
             if f.isCorrections { o.append(","); key("corrections"); o.append("true") }
             o.append("}")
         }

@@ -35,6 +35,17 @@ import Testing
         // Same ids in both runs: the co-signers of one element are TX…#2, #3 … in the order written.
         #expect(ledger.contains(",TX2025-0004#6,"), "\(ledger.prefix(400))")
         #expect(s.read("canonical/ledger.csv").contains(",TX2025-0004#6,"))
+        // The 23 rows that are not records are counted where the clerk looks: the report's
+        // reconciliation (with the rule and the lines), scores.json, the summary printed.
+        let report = s.read("mapped/report.html")
+        #expect(report.contains("跳过的非记录行</div><div class=\"v\">23</div>"), "\(report.count)")
+        #expect(report.contains("另有 23 行不是记录") && report.contains("中“序号为“合计”” 1 行（第 664 行）"))
+        #expect(!s.read("canonical/report.html").contains("跳过的非记录行"))
+        let json = try JSONSerialization.jsonObject(with: Data(s.read("mapped/scores.json").utf8)) as? [String: Any]
+        #expect((json?["summary"] as? [String: Any])?["rows_skipped"] as? Int == 23)
+        let sheet = (json?["files"] as? [[String: Any]])?.first { ($0["path"] as? String)?.hasSuffix("opinions-sheet.csv") == true }
+        #expect(sheet?["skipped"] as? Int == 23 && (sheet?["skipped_by_reason"] as? [String: Int])?["重复的表头"] == 10, "\(String(describing: sheet))")
+        #expect(mapped.stdout.contains("另跳过不是记录的行 23 行"), "\(mapped.stdout)")
     }
 
     @Test func validateCountsTheSkippedRowsNotAsRejects() throws {

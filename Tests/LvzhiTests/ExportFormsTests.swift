@@ -367,6 +367,35 @@ func ingestExport(_ yaml: String, _ name: String, _ text: String, gb18030: Bool 
         #expect(r.rejects.map(\.reason.code) == ["roster-mismatch"])
     }
 
+    /// Inside one list cell a second column cannot say which 王芳 is meant; exports write the
+    /// difference in brackets after the name instead, and that note resolves them.
+    @Test func aBracketedNoteTellsHomonymsApartInsideAListCell() throws {
+        let xml = XMLListTests.export([
+            ("T1", "张三", "王芳（科技界）、刘洋(M9)、叶 兰"),
+            ("T2", "王芳（教育界）", "刘洋（经济界，M8） 史磊"),
+            ("T3", "张三", "王芳（农业界）、刘洋（经济界）"),
+            ("T4", "张三", "王芳"),
+        ])
+        let r = try ingestExport(XMLListTests.mapping, "p.xml", xml)
+        #expect(XMLListTests().people(r)["T1"] == ["M1:第一提案人", "M5:联名提案人", "M9:联名提案人", "M6:联名提案人"])
+        #expect(XMLListTests().people(r)["T2"] == ["M4:第一提案人", "M8:联名提案人", "M7:联名提案人"])
+        #expect(r.rejects.map { "\($0.value):\($0.reason.code)" }
+                == ["王芳（农业界）:roster-mismatch", "刘洋（经济界）:ambiguous-name", "王芳:ambiguous-name"], "\(r.rejects.map { ($0.value, $0.reason) })")
+        #expect(r.rejects[0].reason.message(.zh).contains("没有一位与括注“农业界”相符（M4 教育界 委员、M5 科技界 委员）"), "\(r.rejects[0].reason.message(.zh))")
+        // The refused co-signers still signed: the item's other shares do not change.
+        #expect(XMLListTests().people(r)["T3"] == ["M1:第一提案人"])
+    }
+
+    @Test func bracketsKeepTheirSeparatorsAndPlainNamesAreUnchanged() {
+        #expect(Mapping.splitList("王芳（科技界，常委）、李四(M2; M3) 张三") == ["王芳（科技界，常委）", "李四(M2; M3)", "张三"])
+        #expect(Mapping.splitList("李四、王五") == ["李四", "王五"])
+        let index = NameIndex(members: [Member(id: "M1", name: "李四", sector: "经济界", source: SourceLocation(file: "m.csv", line: 2)), Member(id: "M2", name: "（空）", source: SourceLocation(file: "m.csv", line: 3))])
+        #expect(index.resolve("李四（经济界）") == .member("M1"))
+        #expect(index.resolve("李四（教育界）") == .noteMismatch(note: "教育界", candidates: [(id: "M1", values: "经济界")]))
+        #expect(index.resolve("（空）") == .member("M2"), "a roster name that is itself bracketed is matched as written")
+        #expect(index.resolve("王五（经济界）") == .unknown)
+    }
+
     @Test func inXMLAPersonsOwnAttributeTellsThemApart() throws {
         let m = """
         mapping: 1

@@ -266,6 +266,27 @@ import Testing
         #expect(!doc.contains(">委员7</td>") || doc.contains("（一）总排名"))
     }
 
+    /// Above `largeDistrict` members the 五色图 opens with the per-sector overview bars and
+    /// the ranking is bounded; a sector longer than a chart row is continued with its name and
+    /// the members' numbers (“（续，第 49–96 人）”). At 400 members neither appears.
+    @Test func largeDistrictGetsOverviewAndLabelledContinuations() throws {
+        func district(_ n: Int) throws -> String {
+            var roster = "member_id,name,sector,committee,role,group,party,joined,left,ranked\n"
+            for i in 1...n { roster += "L\(i),委员\(i),\(i % 3 == 0 ? "甲界" : "乙界"),,委员,,,,,是\n" }
+            var acts = ""
+            for i in 1...n where i % 2 == 0 { acts += "A\(i),L\(i),2025-03-0\(1 + i % 8),全体会议,出席,,,,,,\n" }
+            return Self.html(HTMLReport.render(try Self.summary(members: roster, activities: acts), lang: .zh))
+        }
+        let large = try district(HTMLWriter.largeDistrict + 1)
+        #expect(large.contains("各界别等次构成"))
+        #expect(large.contains("（续，第 \(HTMLWriter.chartChunk + 1)–"))
+        // 乙界 has 268 members, six chart rows of 48: the five continuations carry its name.
+        let continued = large.components(separatedBy: "<span class=\"sname\">乙界</span><span class=\"scount\">（续，").count - 1
+        #expect(continued == (268 - 1) / HTMLWriter.chartChunk, "\(continued) continued rows of 乙界")
+        let small = try district(HTMLWriter.largeDistrict)
+        #expect(!small.contains("各界别等次构成"))
+    }
+
     @Test func datesAreWrittenForPeople() {
         let d = Day(year: 2026, month: 12, day: 3)!
         #expect(DisplayDate.day(d, .zh) == "2026年12月3日")
