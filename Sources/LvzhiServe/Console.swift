@@ -98,6 +98,7 @@ public final class Console: Sendable {
         router.get("/audit") { req, _ in try await self.authed(req) { s in try self.auditPage(s) } }
         registerReviewRoutes(router)
         registerMemberCheckRoutes(router)
+        registerRuleRoutes(router)
         return router
     }
 
@@ -660,8 +661,9 @@ public final class Console: Sendable {
             }
             body += "</ul>"
         }
+        if passed { body += ruleCasesSection(path: path, name: name) }
         if let source = result.source {
-            body += "<pre class=\"src\">"
+            body += "<h2>\(lang.pick("规则文件", "The rule file"))</h2><pre class=\"src\">"
             for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let n = i + 1
                 body += "<span id=\"L\(n)\"\(badLines.contains(n) ? " class=\"bad\"" : "")>\(String(format: "%4d", n))  \(h(String(line)))</span>\n"

@@ -109,29 +109,15 @@ struct Diff: ParsableCommand {
         let lang = language.language
         if runs.count == 2 { return try runHistory(lang: lang) }
         guard let oldRules, let newRules, let members else { throw ExitCode(Exit.usage) }
-        // Both rule files are checked before any data is read, and every error of both is shown.
-        var loaded: [RuleSet] = []
-        var bad = false
-        for path in [oldRules, newRules] {
-            do { loaded.append(try RuleFileLoader.load(path: path)) } catch {
-                printErr(error.render(lang))
-                bad = true
-            }
+        let comparison: ResultComparison
+        do {
+            comparison = try RuleComparisons.compare(oldRules: oldRules, newRules: newRules, members: members, activities: activities,
+                                                     mappings: mapping, period: period, lang: lang)
+        } catch {
+            printErr(error.message)
+            throw ExitCode(error.exitCode)
         }
-        if bad { throw ExitCode(Exit.badRules) }
-        let mappings = try MappingOption.load(mapping, lang: lang)
-        let spec = period ?? (loaded[1].period ?? loaded[0].period)?.description
-        var sides: [ResultSet] = []
-        for (path, rules) in zip([oldRules, newRules], loaded) {
-            let run: ScoreRun
-            do {
-                run = try ScoringPipeline.run(rules: path, members: members, activities: activities, period: spec, mappings: mappings)
-            } catch {
-                throw pipelineExit(error, lang: lang)
-            }
-            sides.append(ResultSet(run: run, label: ResultSet.ruleLabel(path: path, rules: rules, lang: lang), lang: lang))
-        }
-        try emit(ResultComparison(old: sides[0], new: sides[1]), lang: lang)
+        try emit(comparison, lang: lang)
     }
 
     /// Two runs from the history database: their stored results, without ledgers. The
