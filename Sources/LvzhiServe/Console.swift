@@ -49,6 +49,7 @@ public final class Console: Sendable {
     let history: HistoryStore
     let sessions = SessionStore()
     let limiter = LoginLimiter()
+    let jobs = ScoringJobs()
     var lang: Language { config.lang }
 
     public init(config: ConsoleConfig) throws {
@@ -95,10 +96,14 @@ public final class Console: Sendable {
         router.post("/runs/:id/publish") { req, ctx in try await self.publishPost(req, id: ctx.parameters.get("id", as: Int64.self)) }
         router.get("/rules") { req, _ in try await self.authed(req) { s in self.rulesList(s) } }
         router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.get("name") ?? "") } }
+        router.get("/runs/:id/compare") { req, ctx in
+            try await self.authed(req) { s in self.comparePage(s, id: ctx.parameters.get("id", as: Int64.self), with: req.uri.queryParameters.get("with", as: Int64.self)) }
+        }
         router.get("/audit") { req, _ in try await self.authed(req) { s in try self.auditPage(s) } }
         registerReviewRoutes(router)
         registerMemberCheckRoutes(router)
         registerRuleRoutes(router)
+        registerJobRoutes(router)
         return router
     }
 
@@ -228,13 +233,36 @@ public final class Console: Sendable {
             body += "<p>\(lang.pick("还没有评分记录。", "No runs yet."))\(s.role.mayScore ? " <a href=\"/score\">\(lang.pick("开始评分", "Run a scoring"))</a>" : "")</p>"
         }
         for (label, list) in byPeriod {
-            body += "<h2>\(h(lang.pick("考核期间 ", "Period ")))\(h(label))</h2><table><tr><th>\(lang.pick("运行", "Run"))</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("规则", "Rules"))</th><th>\(lang.pick("状态", "Status"))</th><th>\(lang.pick("委员", "Members"))</th><th>\(lang.pick("读取/计分/拒收", "Read/scored/rejected"))</th><th>\(lang.pick("等次", "Grades"))</th></tr>"
-            for r in list.prefix(5) {
-                body += "<tr><td><a href=\"/runs/\(r.id)\">#\(r.id)</a></td><td>\(h(r.runTime))</td><td>\(h(r.rulesName)) \(h(r.rulesVersion))</td><td>\(statusLabel(r))</td><td>\(r.memberCount)</td><td>\(r.recordsRead) / \(r.recordsScored) / <a href=\"/runs/\(r.id)#rejects\">\(r.rejected)</a></td><td>\(grades(r))</td></tr>"
+            body += "<h2>\(h(lang.pick("考核期间 ", "Period ")))\(h(label))</h2><table><tr><th>\(lang.pick("运行", "Run"))</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("规则", "Rules"))</th><th>\(lang.pick("状态", "Status"))</th><th>\(lang.pick("委员", "Members"))</th><th>\(lang.pick("读取/计分/拒收", "Read/scored/rejected"))</th><th>\(lang.pick("等次", "Grades"))</th><th>\(lang.pick("与上次相比", "Since the run before"))</th></tr>"
+            for (i, r) in list.prefix(5).enumerated() {
+                let previous = i + 1 < list.count ? list[i + 1] : nil
+                body += "<tr><td><a href=\"/runs/\(r.id)\">#\(r.id)</a></td><td>\(h(r.runTime))</td><td>\(h(r.rulesName)) \(h(r.rulesVersion))</td><td>\(statusLabel(r))</td><td>\(r.memberCount)</td><td>\(r.recordsRead) / \(r.recordsScored) / <a href=\"/runs/\(r.id)#rejects\">\(r.rejected)</a></td><td>\(grades(r))</td><td class=\"changes\">\(previous.map { changeSummary(r, since: $0) } ?? "—")</td></tr>"
             }
             body += "</table>"
         }
         return Page.html(lang.pick("首页", "Home"), session: s, lang: lang, body: body)
+    }
+
+    /// "比 #3：总分上升 2 人、下降 1 人，等次变化 1 人，拒收 +2", linking to the comparison.
+    func changeSummary(_ r: HistoryRun, since p: HistoryRun) -> String {
+        guard let c = try? HistoryCases.compare(old: p.id, new: r.id, in: history, lang: lang) else { return "—" }
+        let rejects = r.rejected - p.rejected
+        let text = lang.pick("比 #\(p.id)：总分上升 \(c.scoreUp) 人、下降 \(c.scoreDown) 人，等次变化 \(c.changed.count) 人",
+                             "vs #\(p.id): \(c.scoreUp) up, \(c.scoreDown) down, \(c.changed.count) changed grade")
+            + (rejects == 0 ? "" : lang.pick("，拒收 ", ", rejects ") + (rejects > 0 ? "+" : "") + String(rejects))
+        return "<a href=\"/runs/\(r.id)/compare?with=\(p.id)\">\(h(text))</a>"
+    }
+
+    /// Two runs compared (`lvzhi diff --runs OLD NEW`).
+    func comparePage(_ s: ConsoleSession, id: Int64?, with old: Int64?) -> Response {
+        guard let id, let old else { return notFound(s, lang.pick("没有这个运行。", "No such run.")) }
+        do {
+            let c = try HistoryCases.compare(old: old, new: id, in: history, lang: lang)
+            return Page.html(lang.pick("运行 #\(id) 与 #\(old) 比较", "Run #\(id) against #\(old)"), session: s, lang: lang,
+                             body: "<pre class=\"src diff\">\(h(DiffReport.text(c, lang: lang)))</pre>")
+        } catch {
+            return failurePage(s, lang.pick("无法比较", "Cannot compare"), error)
+        }
     }
 
     // MARK: - 评分
@@ -344,14 +372,8 @@ public final class Console: Sendable {
         }
         let request = ScoringRequest(rules: (config.rulesDir as NSString).appendingPathComponent(rulesName), members: members,
                                      activities: activities, mappings: (form.fields["mapping"] ?? []).map(exportPath), period: period)
-        do {
-            let (id, out) = try await Background.run { try self.score(request, account: s.account) }
-            store.audit(account: s.account, action: "score", detail: "run #\(id) \(rulesName) \(period ?? "") → \(out)")
-            return .redirect(to: "/runs/\(id)")
-        } catch let f as LvzhiFailure {
-            store.audit(account: s.account, action: "score", detail: f.message, ok: false)
-            return failurePage(s, lang.pick("评分没有完成", "The scoring did not finish"), f)
-        }
+        let jid = startScoring(request, session: s, describe: "\(rulesName) \(period ?? "")")
+        return .redirect(to: "/jobs/\(jid)")
     }
 
     /// A scoring asked for in the console, with paths already resolved and checked.
@@ -380,7 +402,8 @@ public final class Console: Sendable {
     /// into a corrections file under `corrections/` and applied as `lvzhi score --corrections` does.
     /// - Parameter redoOf: the run this one redoes with one more correction.
     /// - Returns: the history run id and the output folder.
-    public func score(_ r: ScoringRequest, account: String, redoOf: Int64? = nil) throws(LvzhiFailure) -> (Int64, String) {
+    public func score(_ r: ScoringRequest, account: String, redoOf: Int64? = nil,
+                      progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws(LvzhiFailure) -> (Int64, String) {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "Asia/Shanghai")
@@ -397,7 +420,7 @@ public final class Console: Sendable {
                                      historyEnabled: true, publish: false)
         let t = try ScoringTransaction(settings: settings, rules: r.rules, members: r.members, activities: r.activities, out: out,
                                        lang: lang, pinnedTime: config.runTime,
-                                       console: ScoringConsole(note: { _ in }, interactive: false, commandLine: "serve (\(account))"))
+                                       console: ScoringConsole(note: { _ in }, interactive: false, commandLine: "serve (\(account))", progress: progress))
         t.mappings = try ScoringTransaction.loadMappings(r.mappings, lang: lang)
         let outcome = try t.run(handleSignals: false)
         guard let run = outcome.historyRun else {

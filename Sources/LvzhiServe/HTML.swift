@@ -39,7 +39,9 @@ enum Page {
         button{padding:.3em 1em}select[multiple]{min-width:24em;min-height:8em}
         """
 
-    static func html(_ title: String, session: ConsoleSession?, lang: Language, body: String, status: HTTPResponse.Status = .ok) -> Response {
+    /// - Parameter refresh: reload the page after this many seconds (a progress page).
+    static func html(_ title: String, session: ConsoleSession?, lang: Language, body: String, status: HTTPResponse.Status = .ok,
+                     refresh: Int? = nil) -> Response {
         var nav = ""
         if let s = session {
             nav = """
@@ -56,7 +58,7 @@ enum Page {
         let page = """
             <!DOCTYPE html>
             <html lang="\(lang == .zh ? "zh-CN" : "en")"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="viewport" content="width=device-width, initial-scale=1">\(refresh.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
             <title>\(h(title)) · lvzhi</title><style>\(css)</style></head>
             <body><header><strong>lvzhi 履职</strong>\(nav)</header><main><h1>\(h(title))</h1>
             \(body)

@@ -125,18 +125,12 @@ struct Diff: ParsableCommand {
     func runHistory(lang: Language) throws {
         let path = history ?? HistoryStore.defaultFileName
         let store = try HistoryOptions.open(path: path, lang: lang)
-        var sides: [ResultSet] = []
-        for ref in runs {
-            do throws(HistoryError) {
-                guard let run = try store.run(ref.value) else { throw HistoryError.noSuchRun(ref.value) }
-                sides.append(ResultSet(history: run, results: try store.results(run: run.id), lang: lang))
-            } catch {
-                printErr(error.message(lang))
-                if case .noSuchRun = error { throw ExitCode(Exit.usage) }
-                throw ExitCode(Exit.badInput)
-            }
+        let comparison: ResultComparison
+        do { comparison = try HistoryCases.compare(old: runs[0].value, new: runs[1].value, in: store, lang: lang) } catch {
+            printErr(error.message)
+            throw ExitCode(error.exitCode)
         }
-        try emit(ResultComparison(old: sides[0], new: sides[1]), lang: lang)
+        try emit(comparison, lang: lang)
     }
 
     /// Prints the comparison in `--format` and writes `--html`: shared by both kinds of diff.

@@ -130,6 +130,7 @@ import Testing
             up.file("activities_upload", filename: "../escape.csv", try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Samples/activities/meetings.csv")))
             let r3 = try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, up.headers), body: up.buffer)
             #expect(r3.status == .seeOther, "\(r3.text.prefix(500))")
+            #expect(runID(try await settle(client, r3, headers: b.headers)) != nil)
             let stored = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/data/uploads").sorted()
             #expect(stored.count == 2)
             #expect(stored.allSatisfy { $0.range(of: #"^[0-9a-f]{32}\.csv$"#, options: .regularExpression) != nil })
@@ -181,7 +182,8 @@ import Testing
             let body = samplesScoring(csrf: clerk.csrf)
             let r = try await client.execute(uri: "/score", method: .post, headers: merged(clerk.headers, body.headers), body: body.buffer)
             #expect(r.status == .seeOther, "\(r.text.prefix(800))")
-            let id = try #require(runID(r))
+            #expect(r.location?.hasPrefix("/jobs/") == true)
+            let id = try #require(runID(try await settle(client, r, headers: clerk.headers)))
 
             let run = try await client.execute(uri: "/runs/\(id)", method: .get, headers: clerk.headers)
             #expect(run.status == .ok)
@@ -243,7 +245,7 @@ import Testing
             // A second draft of the same period needs a reason to supersede the published run.
             let body2 = samplesScoring(csrf: clerk.csrf)
             let r2 = try await client.execute(uri: "/score", method: .post, headers: merged(clerk.headers, body2.headers), body: body2.buffer)
-            let id2 = try #require(runID(r2))
+            let id2 = try #require(runID(try await settle(client, r2, headers: clerk.headers)))
             let noReason = try await client.execute(uri: "/runs/\(id2)/publish", method: .post, headers: merged(chief.headers, formHeaders),
                                                     body: form([("_csrf", chief.csrf), ("confirm", label), ("supersede", "1")]))
             #expect(noReason.status == .badRequest)

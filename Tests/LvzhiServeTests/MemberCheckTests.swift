@@ -114,10 +114,10 @@ func memberLinks(in html: String) -> [String: String] {
         try await f.test { client in
             let clerk = try await signIn(client, as: "clerk")
             let id = try await scoreSamples(client, clerk)
-            let (_, links) = try f.console.openWindow(run: id, opens: Date(), closes: Date().addingTimeInterval(3), account: "clerk")
+            let (_, links) = try f.console.openWindow(run: id, opens: Date(), closes: Date().addingTimeInterval(4), account: "clerk")
             let token = try #require(links.first).token
             #expect(try await client.execute(uri: "/m/\(token)", method: .get).status == .ok)
-            try await Task.sleep(for: .seconds(3.5))
+            try await Task.sleep(for: .seconds(4.5))
             let r = try await client.execute(uri: "/m/\(token)", method: .get)
             #expect(r.status == .gone)
             #expect(r.text.contains("已结束"))

@@ -12,7 +12,7 @@ func scoreSamples(_ client: any TestClientProtocol, _ clerk: Browser) async thro
     let body = samplesScoring(csrf: clerk.csrf)
     let r = try await client.execute(uri: "/score", method: .post, headers: merged(clerk.headers, body.headers), body: body.buffer)
     #expect(r.status == .seeOther, "\(r.text.prefix(800))")
-    return try #require(runID(r))
+    return try #require(runID(try await settle(client, r, headers: clerk.headers)))
 }
 
 /// The correction id in a `/runs/N/corrections#cM` redirect.
@@ -86,6 +86,13 @@ func correctionID(_ r: TestResponse) -> Int64? {
             let report = try await client.execute(uri: "/runs/\(newID)/files/report.html", method: .get, headers: chief.headers)
             #expect(report.text.contains("委员补交了请假条"))
 
+            // 首页: what changed since the run before, linked to the comparison.
+            let home = try await client.execute(uri: "/", method: .get, headers: clerk.headers)
+            #expect(home.text.contains("比 #\(id)：总分上升 1 人、下降 0 人"), "\(home.text)")
+            #expect(home.text.contains("/runs/\(newID)/compare?with=\(id)"))
+            let compare = try await client.execute(uri: "/runs/\(newID)/compare?with=\(id)", method: .get, headers: clerk.headers)
+            #expect(compare.status == .ok && compare.text.contains("上升 1 人"))
+
             // Decided once.
             let again = try await client.execute(uri: "/corrections/\(cid)/approve", method: .post, headers: merged(chief.headers, formHeaders),
                                                  body: form([("_csrf", chief.csrf)]))
@@ -157,5 +164,33 @@ func correctionID(_ r: TestResponse) -> Int64? {
         #expect(c.fields[.kind] == "协商会")
         #expect(c.approvedBy == "王 建国")
         #expect(text.contains("record:"))
+    }
+}
+
+@Suite struct ScoringProgressTests {
+    /// The 评分 form answers at once with a progress page that reloads itself; its status route
+    /// says how far the run is, and only its owner sees it.
+    @Test func progressPageAndStatus() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let clerk = try await signIn(client, as: "clerk")
+            let body = samplesScoring(csrf: clerk.csrf)
+            let r = try await client.execute(uri: "/score", method: .post, headers: merged(clerk.headers, body.headers), body: body.buffer)
+            let job = try #require(r.location)
+            #expect(job.hasPrefix("/jobs/"))
+            let first = try await client.execute(uri: job, method: .get, headers: clerk.headers)
+            if first.status == .ok {
+                #expect(first.text.contains("<progress id=\"progress\"") && first.text.contains("http-equiv=\"refresh\""))
+            } else {
+                #expect(first.status == .seeOther)
+            }
+            let chief = try await signIn(client, as: "chief")
+            #expect(try await client.execute(uri: job, method: .get, headers: chief.headers).status == .notFound)
+            #expect(try await client.execute(uri: job + "/status", method: .get, headers: chief.headers).status == .notFound)
+            let id = try #require(runID(try await settle(client, r, headers: clerk.headers)))
+            let status = try await client.execute(uri: job + "/status", method: .get, headers: clerk.headers)
+            #expect(status.text == "{\"state\":\"done\",\"run\":\(id)}")
+            #expect(status.headers[.contentType] == "application/json")
+        }
     }
 }
