@@ -207,7 +207,8 @@ extension Console {
         }
         body += """
             <h2>\(lang.pick("提出异议", "Raise an objection"))</h2>
-            <form method="post" action="/m/\(token)/objection">
+            <p><a href="/m/\(token)?lang=\(lang == .zh ? "en" : "zh")">\(lang == .zh ? "English" : "中文")</a></p>
+            <form method="post" action="/m/\(token)/objection\(lang == .en ? "?lang=en" : "")">
             <input type="hidden" name="_csrf" value="\(csrf)">
             <label>\(lang.pick("要求", "What should happen")) <select name="action"><option value="amend">\(lang.pick("更正一条记录", "correct a record"))</option><option value="remove">\(lang.pick("删除一条记录", "remove a record"))</option><option value="add">\(lang.pick("补录漏记的活动", "add a missing activity"))</option></select></label>
             <label>\(lang.pick("记录编号（见个人明细；补录可留空）", "Record id (see your page; empty for an addition)")) <input name="activity_id"></label>

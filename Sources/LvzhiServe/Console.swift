@@ -50,7 +50,8 @@ public final class Console: Sendable {
     let sessions = SessionStore()
     let limiter = LoginLimiter()
     let jobs = ScoringJobs()
-    var lang: Language { config.lang }
+    /// The language of the page being answered: the signed-in person's, else the console's.
+    var lang: Language { Console.requestLanguage ?? config.lang }
 
     public init(config: ConsoleConfig) throws {
         self.config = config
@@ -72,6 +73,7 @@ public final class Console: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: LanguageMiddleware(console: self))
         router.get("/login") { req, _ in self.loginPage(req, message: nil) }
         router.post("/login") { req, _ in try await self.login(req) }
         router.post("/logout") { req, _ in try await self.logout(req) }
@@ -104,6 +106,7 @@ public final class Console: Sendable {
         registerMemberCheckRoutes(router)
         registerRuleRoutes(router)
         registerJobRoutes(router)
+        registerLanguageRoutes(router)
         return router
     }
 
@@ -139,7 +142,8 @@ public final class Console: Sendable {
         let token = randomToken()
         var r = Page.html(lang.pick("登录", "Sign in"), session: nil, lang: lang, body: """
             \(message.map { "<p class=\"error\">\(h($0))</p>" } ?? "")
-            <form method="post" action="/login">
+            <p><a href="/login?lang=\(lang == .zh ? "en" : "zh")">\(lang == .zh ? "English" : "中文")</a></p>
+            <form method="post" action="/login\(lang == .en ? "?lang=en" : "")">
             <input type="hidden" name="_csrf" value="\(token)">
             <label>\(lang.pick("账号", "Account")) <input name="account" autocomplete="username" required></label>
             <label>\(lang.pick("密码", "Password")) <input name="password" type="password" autocomplete="current-password" required></label>
@@ -169,7 +173,7 @@ public final class Console: Sendable {
             return loginPage(req, message: lang.pick("账号或密码不对。", "Wrong account or password."), status: .unauthorized)
         }
         await limiter.succeed(key)
-        let s = await sessions.create(account: name, role: role)
+        let s = await sessions.create(account: name, role: role, lang: try? store.language(account: name))
         store.audit(account: name, action: "login", detail: role.rawValue)
         var r = Response.redirect(to: "/")
         r.setCookie(Cookie(name: Self.sessionCookie, value: s.id, maxAge: Int(sessions.lifetime), path: "/", httpOnly: true, sameSite: .strict))

@@ -84,6 +84,7 @@ public final class ConsoleStore: Sendable {
                 BEGIN SELECT RAISE(ABORT, 'lvzhi: the audit log is append-only'); END;
                 """)
             try db.execute(sql: Self.reviewSchema)
+            try Self.addLanguageColumn(db)
         }
     }
 

@@ -51,7 +51,8 @@ enum Page {
                 <a href="/corrections">\(lang.pick("复核", "Corrections"))</a>
                 <a href="/rules">\(lang.pick("规则", "Rules"))</a>
                 \(s.role.mayAudit ? "<a href=\"/audit\">\(lang.pick("审计", "Audit"))</a>" : "")
-                <span class="who">\(h(s.account))（\(h(s.role.label(lang)))）
+                <span class="who"><form class="inline" method="post" action="/language"><input type="hidden" name="_csrf" value="\(h(s.csrf))"><input type="hidden" name="lang" value="\(lang == .zh ? "en" : "zh")"><button class="lang">\(lang == .zh ? "English" : "中文")</button></form>
+                \(h(s.account))（\(h(s.role.label(lang)))）
                 <form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="\(h(s.csrf))"><button>\(lang.pick("退出", "Sign out"))</button></form></span>
                 """
         }

@@ -346,3 +346,39 @@ import Testing
         }
     }
 }
+
+@Suite struct ConsoleLanguageTests {
+    /// Chinese by default; an account that chooses English keeps it (next sign-in too), while
+    /// other accounts stay in Chinese; pages without a session follow ?lang=en.
+    @Test func perAccountLanguage() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let clerk = try await signIn(client, as: "clerk")
+            let zh = try await client.execute(uri: "/", method: .get, headers: clerk.headers)
+            #expect(zh.text.contains("首页") && zh.text.contains("lang=\"zh-CN\""))
+            let forged = try await client.execute(uri: "/language", method: .post, headers: merged(clerk.headers, formHeaders),
+                                                  body: form([("_csrf", "x"), ("lang", "en")]))
+            #expect(forged.status == .forbidden)
+            let set = try await client.execute(uri: "/language", method: .post, headers: merged(clerk.headers, formHeaders),
+                                               body: form([("_csrf", clerk.csrf), ("lang", "en"), ("back", "/rules")]))
+            #expect(set.status == .seeOther && set.location == "/rules")
+            let en = try await client.execute(uri: "/", method: .get, headers: clerk.headers)
+            #expect(en.text.contains("Home") && en.text.contains("lang=\"en\"") && !en.text.contains("首页"))
+            // Another account is not affected.
+            let chief = try await signIn(client, as: "chief")
+            #expect(try await client.execute(uri: "/", method: .get, headers: chief.headers).text.contains("首页"))
+            // The choice is the account's: a new sign-in keeps it.
+            let again = try await signIn(client, as: "clerk")
+            #expect(try await client.execute(uri: "/", method: .get, headers: again.headers).text.contains("Home"))
+            // An open redirect is not possible.
+            let away = try await client.execute(uri: "/language", method: .post, headers: merged(again.headers, formHeaders),
+                                                body: form([("_csrf", again.csrf), ("lang", "zh"), ("back", "//evil.example/")]))
+            #expect(away.location == "/")
+            let login = try await client.execute(uri: "/login?lang=en", method: .get)
+            #expect(login.text.contains("Sign in"))
+            #expect(try await client.execute(uri: "/login", method: .get).text.contains("登录"))
+        }
+        #expect(try f.console.store.language(account: "clerk") == .zh)
+        #expect(try f.console.store.language(account: "chief") == nil)
+    }
+}
