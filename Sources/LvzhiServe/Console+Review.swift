@@ -175,6 +175,10 @@ extension Console {
     /// correction stays proposed and nothing is recorded.
     /// - Returns: the new draft's run id.
     public func approve(correction cid: Int64, account: String) throws(LvzhiFailure) -> Int64 {
+        // One approval at a time: each redo builds on the newest redo of the run, so two at once
+        // would each leave out the other's correction.
+        approvals.lock()
+        defer { approvals.unlock() }
         let c: ProposedCorrection
         let base: Int64
         let request: ScoringRequest?

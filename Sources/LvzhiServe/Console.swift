@@ -50,6 +50,8 @@ public final class Console: Sendable {
     let sessions = SessionStore()
     let limiter = LoginLimiter()
     let jobs = ScoringJobs()
+    /// Serialises approvals of corrections (see ``approve(correction:account:)``).
+    let approvals = NSLock()
     /// The language of the page being answered: the signed-in person's, else the console's.
     var lang: Language { Console.requestLanguage ?? config.lang }
 
