@@ -40,14 +40,14 @@ let package = Package(
         .target(name: "LvzhiScoring", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest"]),
         // Reports: scores.json, scores.csv, rejects.csv, report.html.
         .target(name: "LvzhiReport", dependencies: [
-            "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring",
+            "LvzhiCore", "LvzhiRules", "LvzhiScoring",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Unattended runs: job files, atomic output folders, run lock, manifest, log, signals.
         .target(name: "LvzhiJob", dependencies: ["LvzhiCore", "LvzhiYAML", "Yams"]),
         // Run history: every scored run, its inputs and per-member results, in SQLite (GRDB).
         .target(name: "LvzhiHistory", dependencies: [
-            "LvzhiCore", "LvzhiYAML", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "Yams",
+            "LvzhiCore", "LvzhiYAML", "LvzhiRules", "LvzhiScoring", "LvzhiReport", "Yams",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),

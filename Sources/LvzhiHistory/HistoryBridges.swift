@@ -1,5 +1,4 @@
 import LvzhiCore
-import LvzhiIngest
 import LvzhiReport
 import LvzhiRules
 import LvzhiScoring

@@ -1,49 +1,5 @@
 import LvzhiCore
 
-/// How many records each input file held and what became of them.
-public struct FileReport: Sendable, Equatable {
-    public var path: String
-    public var format: String
-    public var read: Int = 0
-    public var accepted: Int = 0
-    public var rejected: Int = 0
-    /// True for the member roster, false for activity files.
-    public var isRoster: Bool
-    /// True for the corrections file (复核): its records are the ones it adds.
-    public var isCorrections = false
-    /// Accepted records of this file that a correction removed (not scored, not rejected).
-    public var removed = 0
-    /// The sheet read, for workbooks.
-    public var sheet: String?
-    /// A workbook's other sheets, with why each was not read.
-    public var otherSheets: [UnreadSheet] = []
-    /// Rows that are not records (blank rows, totals, notes, repeated headers), skipped by the
-    /// mapping's rules: neither read as records nor rejected.
-    public var skipped = 0
-    /// The skipped rows by rule, in the order first met, with the first few lines of each.
-    public var skips: [SkippedRows] = []
-    public init(path: String, format: String, isRoster: Bool = false) {
-        self.path = path
-        self.format = format
-        self.isRoster = isRoster
-    }
-}
-
-/// Rows of one file that one rule skipped.
-public struct SkippedRows: Sendable, Equatable {
-    /// The rule, as the reconciliation names it (“空行”, “序号为“合计””…).
-    public var reason: String
-    public var count: Int
-    /// The first lines (at most ``SkippedRows/linesKept``).
-    public var lines: [Int]
-    public static let linesKept = 5
-    public init(reason: String, count: Int, lines: [Int]) {
-        self.reason = reason
-        self.count = count
-        self.lines = lines
-    }
-}
-
 /// Everything ingest produced: the roster, the accepted records, the refused ones.
 public struct IngestResult: Sendable {
     public var members: [Member]

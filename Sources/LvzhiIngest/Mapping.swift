@@ -111,7 +111,7 @@ public struct Mapping: Sendable, Equatable {
         }
 
         /// The reason shown for blank rows.
-        public static let blankLabel = "空行"
+        public static let blankLabel = SkippedRows.blankLabel
     }
 
     /// A cell that names several members (“张三、李四 王五”): one record per person, the first

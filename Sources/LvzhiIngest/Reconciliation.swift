@@ -66,16 +66,6 @@ public struct Reconciliation: Sendable, Equatable {
 
     public static func == (a: Reconciliation, b: Reconciliation) -> Bool { a.render(.en) == b.render(.en) }
 
-    /// A skip rule's name in `lang` (the rules are named in Chinese, as they are written).
-    public static func reasonText(_ reason: String, _ lang: Language) -> String {
-        guard lang == .en else { return reason }
-        switch reason {
-        case Mapping.SkipRule.blankLabel: return "blank rows"
-        case "重复的表头": return "repeated headers"
-        default: return reason
-        }
-    }
-
     /// Plain text, one fact per line.
     public func render(_ lang: Language) -> String {
         func list(_ items: [(value: String, count: Int)]) -> String {
@@ -99,8 +89,8 @@ public struct Reconciliation: Sendable, Equatable {
                 let each = rows.map { r in
                     let more = r.count > r.lines.count
                     let lines = r.lines.map(String.init).joined(separator: lang.pick("、", ", ")) + (more ? lang.pick("", " …") : "")
-                    return lang.pick("\(Self.reasonText(r.reason, .zh)) \(r.count) 行（第 \(lines) 行\(more ? "等" : "")）",
-                                     "\(Self.reasonText(r.reason, .en)) \(r.count) (line\(r.lines.count > 1 ? "s" : "") \(lines))")
+                    return lang.pick("\(SkippedRows.reasonText(r.reason, .zh)) \(r.count) 行（第 \(lines) 行\(more ? "等" : "")）",
+                                     "\(SkippedRows.reasonText(r.reason, .en)) \(r.count) (line\(r.lines.count > 1 ? "s" : "") \(lines))")
                 }
                 out.append("  \(file)：".replacingOccurrences(of: "：", with: lang.pick("：", ": ")) + each.joined(separator: lang.pick("；", "; ")))
             }

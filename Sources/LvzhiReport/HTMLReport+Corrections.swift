@@ -1,5 +1,4 @@
 import LvzhiCore
-import LvzhiIngest
 import LvzhiScoring
 
 extension HTMLWriter {

@@ -1,5 +1,4 @@
 import LvzhiCore
-import LvzhiIngest
 import LvzhiRules
 import LvzhiScoring
 
@@ -354,7 +353,7 @@ extension HTMLWriter {
                     first = false
                     text(f.path)
                     raw(t(" 中“", " — “"))
-                    text(Reconciliation.reasonText(r.reason, lang))
+                    text(SkippedRows.reasonText(r.reason, lang))
                     let lines = r.lines.map(String.init).joined(separator: t("、", ", ")) + (r.count > r.lines.count ? t("等", " …") : "")
                     raw(t("” \(r.count) 行（第 \(lines) 行）", "” \(r.count) (line\(r.count > 1 ? "s" : "") \(lines))"))
                 }

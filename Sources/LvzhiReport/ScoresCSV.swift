@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import LvzhiCore
-import LvzhiIngest
 import LvzhiRules
 import LvzhiScoring
 

@@ -1,5 +1,4 @@
 import LvzhiCore
-import LvzhiIngest
 import LvzhiRules
 import LvzhiScoring
 

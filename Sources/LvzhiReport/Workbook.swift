@@ -1,6 +1,5 @@
 import Foundation
 import LvzhiCore
-import LvzhiIngest
 import LvzhiRules
 import LvzhiScoring
 import ZIPFoundation

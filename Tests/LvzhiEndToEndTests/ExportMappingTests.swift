@@ -20,9 +20,9 @@ import Testing
         #expect(canonical.status == 0, "\(canonical.stderr)")
         let mapped = try lvzhi(["score"] + Self.roster + Self.exports + ["--out", s.file("mapped"), "--no-history"], environment: env)
         #expect(mapped.status == 0, "\(mapped.stderr)")
-        // 1,021 proposal records (320 proposals, every co-signer one record) + 640 opinion rows.
-        #expect(canonical.stdout.contains("读取记录 1661 条：计分 1661 条"), "\(canonical.stdout)")
-        #expect(mapped.stdout.contains("读取记录 1661 条：计分 1661 条"), "\(mapped.stdout)")
+        // 1,032 proposal records (320 proposals, every co-signer one record) + 640 opinion rows.
+        #expect(canonical.stdout.contains("读取记录 1672 条：计分 1672 条"), "\(canonical.stdout)")
+        #expect(mapped.stdout.contains("读取记录 1672 条：计分 1672 条"), "\(mapped.stdout)")
         let header = "文件,行,记录编号,委员编号,字段,值,原因代码,原因"
         #expect(s.read("mapped/rejects.csv").trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(header), "\(s.read("mapped/rejects.csv").prefix(600))")
         #expect(s.read("canonical/rejects.csv").trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(header))
@@ -51,7 +51,7 @@ import Testing
     @Test func validateCountsTheSkippedRowsNotAsRejects() throws {
         let r = try lvzhi(["validate"] + Self.roster + Self.exports)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("读取记录 1661 条：接受 1661 条，拒收 0 条"), "\(r.stdout)")
+        #expect(r.stdout.contains("读取记录 1672 条：接受 1672 条，拒收 0 条"), "\(r.stdout)")
         #expect(r.stdout.contains("另跳过不是记录的行 23 行"), "\(r.stdout)")
         #expect(r.stdout.contains("重复的表头 10 行") && r.stdout.contains("序号为“合计” 1 行（第 664 行）")
                 && r.stdout.contains("首格以“注：”开头 1 行（第 665 行）"), "\(r.stdout)")
@@ -73,7 +73,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("编码：GB18030") && r.stdout.contains("重复的元素：提案列表/提案，共 320 项"), "\(r.stdout)")
         #expect(r.stdout.contains("表头在第 2 行；数据 640 行"), "\(r.stdout)")
-        #expect(r.stdout.contains("联名提案人  [非空 226、空 94"), "samples and distinct counts per place: \(r.stdout)")
+        #expect(r.stdout.contains("联名提案人  [非空 230、空 90"), "samples and distinct counts per place: \(r.stdout)")
         let xml = s.read("proposal-export.mapping.yaml"), sheet = s.read("opinions-sheet.mapping.yaml")
         for line in ["encoding: gb18030", "record: \"提案列表/提案\"", "\"@编号\": activity_id", "提交时间: date", "办理状态: status",
                      "重点提案: {field: marks, filled: 重点, texts: [是]}",
@@ -93,7 +93,7 @@ import Testing
         let inputs = ["--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities", s.file("proposal-export.xml"),
                       s.file("opinions-sheet.csv"), "--mapping", s.file("proposal-export.mapping.yaml"), s.file("opinions-sheet.mapping.yaml")]
         let v = try lvzhi(["validate"] + inputs)
-        #expect(v.status == 0 && v.stdout.contains("读取记录 1661 条：接受 1661 条，拒收 0 条"), "\(v.stdout)\(v.stderr)")
+        #expect(v.status == 0 && v.stdout.contains("读取记录 1672 条：接受 1672 条，拒收 0 条"), "\(v.stdout)\(v.stderr)")
         let env = ["SOURCE_DATE_EPOCH": "1767225600"]
         let drafted = try lvzhi(["score"] + inputs + ["--out", s.file("drafted"), "--no-history"], environment: env)
         let canonical = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities",

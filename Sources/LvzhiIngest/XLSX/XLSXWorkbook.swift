@@ -332,33 +332,6 @@ enum XLSXText {
 
 // MARK: - The other sheets
 
-/// A sheet of a workbook that was not read, and why: listed in the reconciliation, so that no
-/// sheet's records disappear without a word.
-public struct UnreadSheet: Sendable, Equatable {
-    public enum Why: Sendable, Equatable {
-        /// No row at all, or a header and no row under it.
-        case empty
-        /// Rows, but no column a record has (notes, a lookup list).
-        case noRecordColumns
-        /// A chart or dialog sheet.
-        case notWorksheet
-        /// The mapping names another sheet (`sheet:`).
-        case notSelected
-    }
-
-    public var name: String
-    public var why: Why
-
-    public func describe(_ lang: Language) -> String {
-        switch why {
-        case .empty: lang.pick("“\(name)”（没有数据）", "“\(name)” (no data)")
-        case .noRecordColumns: lang.pick("“\(name)”（没有记录的列）", "“\(name)” (no record columns)")
-        case .notWorksheet: lang.pick("“\(name)”（图表）", "“\(name)” (a chart)")
-        case .notSelected: lang.pick("“\(name)”（有数据，映射文件指定读其他工作表，未读）", "“\(name)” (holds data; the mapping names another sheet, not read)")
-        }
-    }
-}
-
 extension XLSXWorkbook {
     private struct StopProbe: Error {}
 

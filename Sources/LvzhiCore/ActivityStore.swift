@@ -1,4 +1,5 @@
-import LvzhiCore
+import Foundation
+
 
 /// All accepted records with the tables that give their symbols meaning.
 public struct ActivityStore: Sendable {
