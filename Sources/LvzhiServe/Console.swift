@@ -501,10 +501,13 @@ public final class Console: Sendable {
                     body += "<p>" + lang.pick("只列出前 \(rejects.count - 1) 条，全部见 rejects.csv。", "The first \(rejects.count - 1) only; see rejects.csv for all.") + "</p>"
                 }
             }
+            if present.contains("report.html") {
+                body += "<h2 id=\"report\">report.html</h2><iframe class=\"report\" src=\"/runs/\(id)/files/report.html\" title=\"report.html\"></iframe>"
+            }
         } else {
             body += "<p>" + lang.pick("这次运行不是在控制台中做的（例如 cron），输出文件不在数据文件夹中。", "This run was not made in the console (cron, say): its outputs are not in the data folder.") + "</p>"
         }
-        return Page.html(lang.pick("运行 #\(id)", "Run #\(id)"), session: s, lang: lang, body: body)
+        return Page.html(lang.pick("运行 #\(id)", "Run #\(id)"), session: s, lang: lang, body: body, frames: out != nil)
     }
 
     /// rejects.csv as rows (the header first), at most `limit` data rows.

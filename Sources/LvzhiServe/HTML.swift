@@ -35,13 +35,15 @@ enum Page {
         .error{background:#fee;border:1px solid #c00;padding:.6em;white-space:pre-wrap}
         .ok{background:#efe;border:1px solid #090;padding:.6em}
         pre.src{background:#fff;border:1px solid #ccc;padding:.5em;overflow:auto}pre.src .bad{background:#fdd}
+        iframe.report{width:100%;height:80vh;border:1px solid #ccc;background:#fff}
         form.inline{display:inline}label{display:block;margin:.5em 0}
         button{padding:.3em 1em}select[multiple]{min-width:24em;min-height:8em}
         """
 
     /// - Parameter refresh: reload the page after this many seconds (a progress page).
+    /// - Parameter frames: the page embeds the console's own pages (a run's report.html).
     static func html(_ title: String, session: ConsoleSession?, lang: Language, body: String, status: HTTPResponse.Status = .ok,
-                     refresh: Int? = nil) -> Response {
+                     refresh: Int? = nil, frames: Bool = false) -> Response {
         var nav = ""
         if let s = session {
             nav = """
@@ -65,7 +67,9 @@ enum Page {
             \(body)
             </main></body></html>
             """
-        return response(page, status: status)
+        return frames
+            ? response(page, status: status, csp: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'")
+            : response(page, status: status)
     }
 
     static func response(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/html; charset=utf-8",

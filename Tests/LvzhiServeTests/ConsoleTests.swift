@@ -190,6 +190,9 @@ import Testing
             #expect(run.text.contains("草稿"))
             #expect(run.text.contains("/runs/\(id)/files/report.html"))
             #expect(run.text.contains("id=\"rejects\""))
+            // The result page embeds report.html (and only its own pages may be framed).
+            #expect(run.text.contains("<iframe class=\"report\" src=\"/runs/\(id)/files/report.html\""))
+            #expect(run.headers[.contentSecurityPolicy]?.contains("frame-src 'self'") == true)
             let recorded = try HistoryStore.open(path: f.console.config.historyPath).run(id)
             let rejected = try #require(recorded).rejected
             #expect(rejected > 0)
