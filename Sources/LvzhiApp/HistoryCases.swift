@@ -2,6 +2,7 @@ import Foundation
 import LvzhiCore
 import LvzhiHistory
 import LvzhiRules
+import LvzhiScoring
 
 /// The history use cases: open, list, show, a member's years, publish. Every failure is a
 /// ``LvzhiFailure`` (a missing run or a second publication is `.usage`, exit 64; a database
@@ -52,6 +53,17 @@ public enum HistoryCases {
     public static func publish(run id: Int64, in store: HistoryStore, supersede: Bool, at time: String? = nil,
                                lang: Language) throws(LvzhiFailure) -> HistoryRun {
         try guarded(lang) { () throws(HistoryError) in try store.publish(run: id, at: time ?? runTimestamp(), supersede: supersede) }
+    }
+
+    /// Two stored runs' results compared (`lvzhi diff --runs`, the console's 首页): old first.
+    public static func compare(old: Int64, new: Int64, in store: HistoryStore, lang: Language) throws(LvzhiFailure) -> ResultComparison {
+        var sides: [ResultSet] = []
+        for id in [old, new] {
+            let r = try run(id, in: store, lang: lang)
+            let results = try guarded(lang) { () throws(HistoryError) in try store.results(run: id) }
+            sides.append(ResultSet(history: r, results: results, lang: lang))
+        }
+        return ResultComparison(old: sides[0], new: sides[1])
     }
 
     /// "已公布运行 #3（2025，奉节 1.0）".

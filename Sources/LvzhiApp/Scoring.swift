@@ -17,10 +17,15 @@ public struct ScoringConsole: Sendable {
     /// The command line that started the run, for the log's first line.
     public var commandLine: String
 
-    public init(note: @escaping @Sendable (String) -> Void, interactive: Bool, commandLine: String) {
+    /// Files read of all, and records read so far, as the inputs are read (the web console's progress bar).
+    public var progress: (@Sendable (_ filesDone: Int, _ filesTotal: Int, _ records: Int) -> Void)?
+
+    public init(note: @escaping @Sendable (String) -> Void, interactive: Bool, commandLine: String,
+                progress: (@Sendable (_ filesDone: Int, _ filesTotal: Int, _ records: Int) -> Void)? = nil) {
         self.note = note
         self.interactive = interactive
         self.commandLine = commandLine
+        self.progress = progress
     }
 
     /// Collects nothing, draws nothing (tests, the web console's own collector replaces `note`).
@@ -300,8 +305,9 @@ public final class ScoringTransaction: @unchecked Sendable {
             run = try ScoringPipeline.run(rules: rules, members: members, activities: activities, period: settings.period,
                                           mappings: mappings, corrections: corrections, history: facts, asOf: settings.asOf.flatMap { Day(iso: $0) },
                                           keepLedgers: store != nil || !Set(selected).isSubset(of: ReportSet.withoutLedgers),
-                                          timings: timings) { [meter] done, total, records in
+                                          timings: timings) { [meter, console] done, total, records in
                 meter.update(filesDone: done, filesTotal: total, records: records, force: done == total)
+                console.progress?(done, total, records)
             }
         } catch {
             switch error {

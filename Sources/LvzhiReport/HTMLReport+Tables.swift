@@ -182,7 +182,7 @@ extension HTMLWriter {
     }
 
     /// The ranking within each scope (职务, 界别 …): one compact table per group.
-    private mutating func scopeTables(_ scope: Grading.Scope, overall: [Int?]) {
+    private mutating func scopeTables(_ scope: RankScope, overall: [Int?]) {
         raw("<h3>\(t("（二）按\(scopeName(scope))分组排名", "4.2 Ranked within each \(scopeName(scope))"))</h3>\n")
         raw("<p class=\"lead\">\(t("等次按各组内的名次或分数评定；不参与排名的委员不列入。", "Grades are decided within each group; members who are not ranked are left out."))</p>\n")
         var index: [String: Int] = [:]

@@ -259,16 +259,8 @@ struct HTMLWriter {
         return how + t("，", ", ") + within
     }
 
-    /// 界别, 专委会, 职务, 活动组 (or the English words).
-    func scopeName(_ scope: Grading.Scope) -> String {
-        switch scope {
-        case .all: t("全体", "all members")
-        case .sector: t("界别", "sector")
-        case .committee: t("专委会", "committee")
-        case .role: t("职务", "role")
-        case .group: t("活动组", "activity group")
-        }
-    }
+    /// 界别, 专委会, 职务, 活动组, 专委会和职务 (or the English words).
+    func scopeName(_ scope: RankScope) -> String { scope.name(lang) }
 
     // MARK: - 一、总体情况
 

@@ -130,14 +130,7 @@ public struct LedgerText {
         let g = rules.grades[r.grade]
         var rank = r.rank.map { lang.pick("第 \($0) 名", "rank \($0)") } ?? lang.pick("不参与排名", "not ranked")
         if r.rank != nil, r.rankedInScope > 0 {
-            let dimension: (zh: String, en: String)
-            switch rules.grading.scope {
-            case .all: dimension = ("", "")
-            case .sector: dimension = ("界别", "sector")
-            case .committee: dimension = ("专委会", "committee")
-            case .role: dimension = ("职务", "role")
-            case .group: dimension = ("活动组", "group")
-            }
+            let dimension = (zh: rules.grading.scope.name(.zh), en: rules.grading.scope.name(.en))
             rank += r.rankScope.isEmpty ? lang.pick("（共 \(r.rankedInScope) 人）", " of \(r.rankedInScope)")
                 : lang.pick("（\(dimension.zh)“\(r.rankScope)”中，共 \(r.rankedInScope) 人）",
                             " of \(r.rankedInScope) in \(dimension.en) '\(r.rankScope)'")

@@ -517,7 +517,9 @@ extension RuleBook {
                 notes.append(lang.pick("有否决事项的，按“否决事项”的规定评定。", "Vetoes override the grade as stated under 'Vetoes'."))
             }
             if !rules.usesQuotas {
-                notes.append(lang.pick("得分相同的委员名次并列。", "Members with equal scores share a rank."))
+                let scope = rules.grading.scope
+                notes.append(scope.isAll ? lang.pick("得分相同的委员名次并列。", "Members with equal scores share a rank.")
+                    : lang.pick("名次\(scopePhrase(scope))，得分相同的名次并列。", "Members are \(scopePhrase(scope)); equal scores share a rank."))
             }
             out += notes.map { .paragraph($0) }
             return out
@@ -560,13 +562,14 @@ extension RuleBook {
             }
         }
 
-        func scopePhrase(_ s: Grading.Scope) -> String {
-            switch s {
-            case .all: return lang.pick("在全体参加排名的委员中排名", "ranked among all ranked members")
-            case .sector: return lang.pick("在各界别内分别排名", "ranked within each sector")
-            case .committee: return lang.pick("在各专委会内分别排名", "ranked within each committee")
-            case .role: return lang.pick("按职务分别排名", "ranked within each role")
-            case .group: return lang.pick("在各活动组内分别排名", "ranked within each activity group")
+        func scopePhrase(_ s: RankScope) -> String {
+            switch s.dimensions.count {
+            case 0: return lang.pick("在全体参加排名的委员中排名", "ranked among all ranked members")
+            case 1 where s.dimensions[0] == .role: return lang.pick("按职务分别排名", "ranked within each role")
+            case 1: return lang.pick("在各\(s.name(.zh))内分别排名", "ranked within each \(s.name(.en))")
+            default:
+                return lang.pick("按\(s.dimensions.map(\.label.zh).joined(separator: "、"))分组，每组分别排名",
+                                 "ranked within each combination of \(s.name(.en))")
             }
         }
 

@@ -342,12 +342,33 @@ struct RuleFileParser: YAMLDocumentParser {
 
         if let (_, v) = byKey["grading"], let es = entries(v, "grading", allowed: RuleFileKeys.grading) {
             for e in es {
+                if e.key == "scope", case .sequence(let items) = e.value {
+                    // Several columns together: [committee, role].
+                    var dims: [Grading.Scope] = []
+                    for item in items {
+                        guard let s = string(item, "grading.scope") else { continue }
+                        guard let sc = Grading.Scope(rawValue: s), sc != .all else {
+                            error("R100", item, zh: "排名范围的每一项只能是 sector（界别）、committee（专委会）、role（职务）或 group（活动组）",
+                                  en: "each scope column must be sector, committee, role or group")
+                            continue
+                        }
+                        if dims.contains(sc) {
+                            error("R100", item, zh: "排名范围中“\(s)”写了两次", en: "'\(s)' is listed twice in scope")
+                        }
+                        dims.append(sc)
+                    }
+                    if items.isEmpty {
+                        error("R100", e.value, zh: "排名范围不能是空列表；全体一起排名写 scope: all", en: "scope cannot be an empty list; write scope: all to rank everyone together")
+                    }
+                    r.grading.scope = RankScope(dims)
+                    continue
+                }
                 guard let s = string(e.value, "grading.\(e.key)") else { continue }
                 switch e.key {
                 case "scope":
-                    if let sc = Grading.Scope(rawValue: s) { r.grading.scope = sc } else {
-                        error("R100", e.value, zh: "排名范围 scope 只能是 all、sector（界别）、committee（专委会）、role（职务）或 group（活动组）",
-                              en: "scope must be all, sector, committee, role or group")
+                    if let sc = Grading.Scope(rawValue: s) { r.grading.scope = RankScope([sc]) } else {
+                        error("R100", e.value, zh: "排名范围 scope 只能是 all、sector（界别）、committee（专委会）、role（职务）、group（活动组），或其中几项的列表（如 [committee, role]）",
+                              en: "scope must be all, sector, committee, role or group, or a list of several (e.g. [committee, role])")
                     }
                 case "partial_period":
                     if let pp = Grading.PartialPolicy(rawValue: s) { r.grading.partial = pp } else {

@@ -353,9 +353,31 @@ public struct Requirement: Sendable, Equatable {
 
 /// Ranking and grading options.
 public struct Grading: Sendable, Equatable {
-    /// Who is ranked against whom.
-    public enum Scope: String, Sendable {
+    /// A roster column members are ranked within.
+    public enum Scope: String, Sendable, CaseIterable {
         case all, sector, committee, role, group
+
+        /// 界别, 专委会, 职务, 活动组 (or the English words); 全体 for `all`.
+        public var label: (zh: String, en: String) {
+            switch self {
+            case .all: ("全体", "all members")
+            case .sector: ("界别", "sector")
+            case .committee: ("专委会", "committee")
+            case .role: ("职务", "role")
+            case .group: ("活动组", "activity group")
+            }
+        }
+
+        /// The member's value of this column (the home committee for `committee`).
+        public func value(of m: Member) -> String {
+            switch self {
+            case .all: ""
+            case .sector: m.sector
+            case .committee: m.homeCommittee
+            case .role: m.role
+            case .group: m.group
+            }
+        }
     }
     /// What to do with members who joined or left during the period.
     public enum PartialPolicy: String, Sendable {
@@ -366,9 +388,10 @@ public struct Grading: Sendable, Equatable {
         /// Scale what was earned above the base by period days / days served (bounded by score.max).
         case prorate
     }
-    public var scope: Scope = .all
+    /// Who is ranked against whom.
+    public var scope: RankScope = .all
     public var partial: PartialPolicy = .flag
-    public init(scope: Scope = .all, partial: PartialPolicy = .flag) {
+    public init(scope: RankScope = .all, partial: PartialPolicy = .flag) {
         self.scope = scope
         self.partial = partial
     }
@@ -489,4 +512,38 @@ extension Grade {
     public var englishName: String { nameEn ?? Self.englishNames[name] ?? name }
     /// `color_en`, else the usual English word for a common colour, else the colour.
     public var englishColor: String { colorEn ?? Self.englishColors[color] ?? color }
+}
+
+/// Who is ranked against whom: everyone together, or within each value of one roster column
+/// (`scope: committee`), or of several together (`scope: [committee, role]`: 常委 and 委员 of
+/// each 专委会 ranked separately, as 广州 does).
+public struct RankScope: Sendable, Equatable {
+    /// The columns, in the order written; empty for everyone together.
+    public let dimensions: [Grading.Scope]
+
+    public init(_ dimensions: [Grading.Scope]) {
+        var seen: [Grading.Scope] = []
+        for d in dimensions where d != .all && !seen.contains(d) { seen.append(d) }
+        self.dimensions = seen
+    }
+
+    public static let all = RankScope([])
+    public static let sector = RankScope([.sector])
+    public static let committee = RankScope([.committee])
+    public static let role = RankScope([.role])
+    public static let group = RankScope([.group])
+
+    public var isAll: Bool { dimensions.isEmpty }
+
+    /// The group a member is ranked in: the member's values of the columns, joined by “ · ”
+    /// (“经济委员会 · 常委”); empty for everyone together.
+    public func key(_ m: Member) -> String {
+        dimensions.count == 1 ? dimensions[0].value(of: m) : dimensions.map { $0.value(of: m) }.joined(separator: " · ")
+    }
+
+    /// “界别”, “专委会和职务” / “sector”, “committee and role”; “全体” for everyone together.
+    public func name(_ lang: Language) -> String {
+        if dimensions.isEmpty { return lang.pick("全体", "all members") }
+        return lang.pick(dimensions.map(\.label.zh).joined(separator: "和"), dimensions.map(\.label.en).joined(separator: " and "))
+    }
 }

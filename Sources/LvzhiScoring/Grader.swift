@@ -4,22 +4,12 @@ import LvzhiRules
 /// Ranks members within their scope and gives each a grade: by score band or by rank quota,
 /// then minimum requirements and vetoes.
 enum Grader {
-    static func scopeKey(_ m: Member, _ scope: Grading.Scope) -> String {
-        switch scope {
-        case .all: ""
-        case .sector: m.sector
-        case .committee: m.homeCommittee
-        case .role: m.role
-        case .group: m.group
-        }
-    }
-
     static func rankAndGrade(_ results: inout [MemberScore], members: [Member], rules: RuleSet) {
         let scope = rules.grading.scope
         var byScope: [String: [Int]] = [:]
         for (i, r) in results.enumerated() {
             let m = members[r.member]
-            results[i].rankScope = scopeKey(m, scope)
+            results[i].rankScope = scope.key(m)
             let excluded = !m.ranked || (r.partialPeriod && rules.grading.partial == .exclude)
             if !excluded { byScope[results[i].rankScope, default: []].append(i) }
         }

@@ -152,21 +152,39 @@ public enum Scorer {
         var effective = fullRunPeriod
         var fullPeriod = options.fullPeriod
         var afterAsOf = 0, outsidePart = 0
+        // Where each record of the ingest landed after setting records aside (-1: set aside),
+        // so that corrections still name their record.
+        var position: [Int32]?
+        func setAside(where drop: (Activity) -> Bool) -> Int {
+            var map = position ?? (0..<Int32(store.records.count)).map { $0 }
+            var kept: [Activity] = []
+            kept.reserveCapacity(store.records.count)
+            for i in map.indices where map[i] >= 0 {
+                let r = store.records[Int(map[i])]
+                if drop(r) { map[i] = -1 } else { map[i] = Int32(kept.count); kept.append(r) }
+            }
+            let removed = store.records.count - kept.count
+            store.records = kept
+            position = map
+            return removed
+        }
         if let part = options.part, part != fullRunPeriod {
             effective = part
-            let before = store.records.count
-            store.records.removeAll { !part.contains($0.date) }
-            outsidePart = before - store.records.count
+            outsidePart = setAside { !part.contains($0.date) }
             fullPeriod = fullPeriod ?? fullRunPeriod
         }
         if let asOf = options.asOf {
             if asOf < effective.end {
                 effective = Period(start: effective.start, end: max(asOf, effective.start))
-                let before = store.records.count
-                store.records.removeAll { $0.date > asOf }
-                afterAsOf = before - store.records.count
+                afterAsOf = setAside { $0.date > asOf }
             }
             fullPeriod = fullPeriod ?? fullRunPeriod
+        }
+        var corrections = ingest.corrections
+        if let position {
+            for i in corrections.indices {
+                if let r = corrections[i].record { corrections[i].record = position[Int(r)] >= 0 ? position[Int(r)] : nil }
+            }
         }
         let progress = fullPeriod != nil
         let period = effective
@@ -213,17 +231,41 @@ public enum Scorer {
         }
 
         var scored = results.map { $0! }
-        Grader.rankAndGrade(&scored, members: ingest.members, rules: rules)
-        HistoryEvaluator.apply(&scored, members: ingest.members, rules: rules, period: period,
+        // A part of the year (a quarter) grades only the members in office during it: one who
+        // left before it or joined after it is not ranked or graded there (as a member outside
+        // the whole period is not), with a notice. Their records all lie outside the part (ingest
+        // refused those outside their time in office), so they were set aside above.
+        var members = ingest.members
+        var notServing: [Member] = []
+        if let part = options.part, part != fullRunPeriod {
+            var hasRecords = [Bool](repeating: false, count: members.count)
+            for r in store.records { hasRecords[Int(r.member)] = true }
+            let serving = members.indices.map { i in
+                hasRecords[i] || !((members[i].left.map { $0 < part.start } ?? false) || (members[i].joined.map { $0 > part.end } ?? false))
+            }
+            if serving.contains(false) {
+                var newIndex = [Int32](repeating: -1, count: members.count)
+                var kept: [Member] = []
+                for i in members.indices {
+                    if serving[i] { newIndex[i] = Int32(kept.count); kept.append(members[i]) } else { notServing.append(members[i]) }
+                }
+                for i in store.records.indices { store.records[i].member = newIndex[Int(store.records[i].member)] }
+                scored = scored.filter { serving[$0.member] }
+                for i in scored.indices { scored[i].member = Int(newIndex[scored[i].member]) }
+                members = kept
+            }
+        }
+        Grader.rankAndGrade(&scored, members: members, rules: rules)
+        HistoryEvaluator.apply(&scored, members: members, rules: rules, period: period,
                                facts: options.history ?? HistoryFacts())
         scored.sort { a, b in
             if a.score != b.score { return a.score > b.score }
-            return ingest.members[a.member].id < ingest.members[b.member].id
+            return members[a.member].id < members[b.member].id
         }
         var counts = [Int](repeating: 0, count: rules.grades.count)
         for s in scored { counts[s.grade] += 1 }
-        var run = ScoreRun(rules: rules, period: period, members: ingest.members, store: store, rejects: ingest.rejects,
-                           files: ingest.files, results: scored, gradeCounts: counts, corrections: ingest.corrections)
+        var run = ScoreRun(rules: rules, period: period, members: members, store: store, rejects: ingest.rejects,
+                           files: ingest.files, results: scored, gradeCounts: counts, corrections: corrections)
         run.asOf = options.asOf
         run.fullPeriod = fullPeriod
         run.recordsAfterAsOf = afterAsOf
@@ -234,6 +276,7 @@ public enum Scorer {
         run.historyAvailable = options.history != nil
         run.notices = notices(rules: rules, options: options, afterAsOf: afterAsOf, part: run.part, outsidePart: outsidePart,
                               progress: progress)
+        if !notServing.isEmpty { run.notices.append(ScoringPipeline.notGradedNotice(notServing, period: period)) }
         return run
     }
 

@@ -37,6 +37,8 @@ public struct ConsoleConfig: Sendable {
     public var historyPath: String { (dataDir as NSString).appendingPathComponent(HistoryStore.defaultFileName) }
     var runsDir: String { (dataDir as NSString).appendingPathComponent("runs") }
     var uploadsDir: String { (dataDir as NSString).appendingPathComponent("uploads") }
+    /// Corrections files written for approved corrections (one per redone run).
+    var correctionsDir: String { (dataDir as NSString).appendingPathComponent("corrections") }
 }
 
 /// The web console: pages over the LvzhiApp use cases, with accounts, sessions, CSRF tokens
@@ -47,12 +49,16 @@ public final class Console: Sendable {
     let history: HistoryStore
     let sessions = SessionStore()
     let limiter = LoginLimiter()
-    var lang: Language { config.lang }
+    let jobs = ScoringJobs()
+    /// Serialises approvals of corrections (see ``approve(correction:account:)``).
+    let approvals = NSLock()
+    /// The language of the page being answered: the signed-in person's, else the console's.
+    var lang: Language { Console.requestLanguage ?? config.lang }
 
     public init(config: ConsoleConfig) throws {
         self.config = config
         let fm = FileManager.default
-        for d in [config.dataDir, config.runsDir, config.uploadsDir] {
+        for d in [config.dataDir, config.runsDir, config.uploadsDir, config.correctionsDir] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         history = try HistoryCases.open(path: config.historyPath, lang: config.lang)
@@ -69,6 +75,7 @@ public final class Console: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: LanguageMiddleware(console: self))
         router.get("/login") { req, _ in self.loginPage(req, message: nil) }
         router.post("/login") { req, _ in try await self.login(req) }
         router.post("/logout") { req, _ in try await self.logout(req) }
@@ -93,7 +100,15 @@ public final class Console: Sendable {
         router.post("/runs/:id/publish") { req, ctx in try await self.publishPost(req, id: ctx.parameters.get("id", as: Int64.self)) }
         router.get("/rules") { req, _ in try await self.authed(req) { s in self.rulesList(s) } }
         router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.get("name") ?? "") } }
+        router.get("/runs/:id/compare") { req, ctx in
+            try await self.authed(req) { s in self.comparePage(s, id: ctx.parameters.get("id", as: Int64.self), with: req.uri.queryParameters.get("with", as: Int64.self)) }
+        }
         router.get("/audit") { req, _ in try await self.authed(req) { s in try self.auditPage(s) } }
+        registerReviewRoutes(router)
+        registerMemberCheckRoutes(router)
+        registerRuleRoutes(router)
+        registerJobRoutes(router)
+        registerLanguageRoutes(router)
         return router
     }
 
@@ -129,7 +144,8 @@ public final class Console: Sendable {
         let token = randomToken()
         var r = Page.html(lang.pick("登录", "Sign in"), session: nil, lang: lang, body: """
             \(message.map { "<p class=\"error\">\(h($0))</p>" } ?? "")
-            <form method="post" action="/login">
+            <p><a href="/login?lang=\(lang == .zh ? "en" : "zh")">\(lang == .zh ? "English" : "中文")</a></p>
+            <form method="post" action="/login\(lang == .en ? "?lang=en" : "")">
             <input type="hidden" name="_csrf" value="\(token)">
             <label>\(lang.pick("账号", "Account")) <input name="account" autocomplete="username" required></label>
             <label>\(lang.pick("密码", "Password")) <input name="password" type="password" autocomplete="current-password" required></label>
@@ -159,7 +175,7 @@ public final class Console: Sendable {
             return loginPage(req, message: lang.pick("账号或密码不对。", "Wrong account or password."), status: .unauthorized)
         }
         await limiter.succeed(key)
-        let s = await sessions.create(account: name, role: role)
+        let s = await sessions.create(account: name, role: role, lang: try? store.language(account: name))
         store.audit(account: name, action: "login", detail: role.rawValue)
         var r = Response.redirect(to: "/")
         r.setCookie(Cookie(name: Self.sessionCookie, value: s.id, maxAge: Int(sessions.lifetime), path: "/", httpOnly: true, sameSite: .strict))
@@ -223,13 +239,36 @@ public final class Console: Sendable {
             body += "<p>\(lang.pick("还没有评分记录。", "No runs yet."))\(s.role.mayScore ? " <a href=\"/score\">\(lang.pick("开始评分", "Run a scoring"))</a>" : "")</p>"
         }
         for (label, list) in byPeriod {
-            body += "<h2>\(h(lang.pick("考核期间 ", "Period ")))\(h(label))</h2><table><tr><th>\(lang.pick("运行", "Run"))</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("规则", "Rules"))</th><th>\(lang.pick("状态", "Status"))</th><th>\(lang.pick("委员", "Members"))</th><th>\(lang.pick("读取/计分/拒收", "Read/scored/rejected"))</th><th>\(lang.pick("等次", "Grades"))</th></tr>"
-            for r in list.prefix(5) {
-                body += "<tr><td><a href=\"/runs/\(r.id)\">#\(r.id)</a></td><td>\(h(r.runTime))</td><td>\(h(r.rulesName)) \(h(r.rulesVersion))</td><td>\(statusLabel(r))</td><td>\(r.memberCount)</td><td>\(r.recordsRead) / \(r.recordsScored) / <a href=\"/runs/\(r.id)#rejects\">\(r.rejected)</a></td><td>\(grades(r))</td></tr>"
+            body += "<h2>\(h(lang.pick("考核期间 ", "Period ")))\(h(label))</h2><table><tr><th>\(lang.pick("运行", "Run"))</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("规则", "Rules"))</th><th>\(lang.pick("状态", "Status"))</th><th>\(lang.pick("委员", "Members"))</th><th>\(lang.pick("读取/计分/拒收", "Read/scored/rejected"))</th><th>\(lang.pick("等次", "Grades"))</th><th>\(lang.pick("与上次相比", "Since the run before"))</th></tr>"
+            for (i, r) in list.prefix(5).enumerated() {
+                let previous = i + 1 < list.count ? list[i + 1] : nil
+                body += "<tr><td><a href=\"/runs/\(r.id)\">#\(r.id)</a></td><td>\(h(r.runTime))</td><td>\(h(r.rulesName)) \(h(r.rulesVersion))</td><td>\(statusLabel(r))</td><td>\(r.memberCount)</td><td>\(r.recordsRead) / \(r.recordsScored) / <a href=\"/runs/\(r.id)#rejects\">\(r.rejected)</a></td><td>\(grades(r))</td><td class=\"changes\">\(previous.map { changeSummary(r, since: $0) } ?? "—")</td></tr>"
             }
             body += "</table>"
         }
         return Page.html(lang.pick("首页", "Home"), session: s, lang: lang, body: body)
+    }
+
+    /// "比 #3：总分上升 2 人、下降 1 人，等次变化 1 人，拒收 +2", linking to the comparison.
+    func changeSummary(_ r: HistoryRun, since p: HistoryRun) -> String {
+        guard let c = try? HistoryCases.compare(old: p.id, new: r.id, in: history, lang: lang) else { return "—" }
+        let rejects = r.rejected - p.rejected
+        let text = lang.pick("比 #\(p.id)：总分上升 \(c.scoreUp) 人、下降 \(c.scoreDown) 人，等次变化 \(c.changed.count) 人",
+                             "vs #\(p.id): \(c.scoreUp) up, \(c.scoreDown) down, \(c.changed.count) changed grade")
+            + (rejects == 0 ? "" : lang.pick("，拒收 ", ", rejects ") + (rejects > 0 ? "+" : "") + String(rejects))
+        return "<a href=\"/runs/\(r.id)/compare?with=\(p.id)\">\(h(text))</a>"
+    }
+
+    /// Two runs compared (`lvzhi diff --runs OLD NEW`).
+    func comparePage(_ s: ConsoleSession, id: Int64?, with old: Int64?) -> Response {
+        guard let id, let old else { return notFound(s, lang.pick("没有这个运行。", "No such run.")) }
+        do {
+            let c = try HistoryCases.compare(old: old, new: id, in: history, lang: lang)
+            return Page.html(lang.pick("运行 #\(id) 与 #\(old) 比较", "Run #\(id) against #\(old)"), session: s, lang: lang,
+                             body: "<pre class=\"src diff\">\(h(DiffReport.text(c, lang: lang)))</pre>")
+        } catch {
+            return failurePage(s, lang.pick("无法比较", "Cannot compare"), error)
+        }
     }
 
     // MARK: - 评分
@@ -339,57 +378,90 @@ public final class Console: Sendable {
         }
         let request = ScoringRequest(rules: (config.rulesDir as NSString).appendingPathComponent(rulesName), members: members,
                                      activities: activities, mappings: (form.fields["mapping"] ?? []).map(exportPath), period: period)
-        do {
-            let (id, out) = try await Background.run { try self.score(request, account: s.account) }
-            store.audit(account: s.account, action: "score", detail: "run #\(id) \(rulesName) \(period ?? "") → \(out)")
-            return .redirect(to: "/runs/\(id)")
-        } catch let f as LvzhiFailure {
-            store.audit(account: s.account, action: "score", detail: f.message, ok: false)
-            return failurePage(s, lang.pick("评分没有完成", "The scoring did not finish"), f)
-        }
+        let jid = startScoring(request, session: s, describe: "\(rulesName) \(period ?? "")")
+        return .redirect(to: "/jobs/\(jid)")
     }
 
     /// A scoring asked for in the console, with paths already resolved and checked.
-    public struct ScoringRequest: Sendable {
+    public struct ScoringRequest: Sendable, Codable, Equatable {
         public var rules: String
         public var members: String
         public var activities: [String]
         public var mappings: [String]
         public var period: String?
+        /// The console's approved corrections (复核) applied, in order (ids of ``ProposedCorrection``).
+        public var corrections: [Int64]
 
-        public init(rules: String, members: String, activities: [String], mappings: [String] = [], period: String? = nil) {
+        public init(rules: String, members: String, activities: [String], mappings: [String] = [], period: String? = nil,
+                    corrections: [Int64] = []) {
             self.rules = rules
             self.members = members
             self.activities = activities
             self.mappings = mappings
             self.period = period
+            self.corrections = corrections
         }
     }
 
     /// Runs a scoring into a new output folder under `runs/` through the same use case as
-    /// `lvzhi score`, recorded as a draft in the history.
+    /// `lvzhi score`, recorded as a draft in the history. With corrections, they are written
+    /// into a corrections file under `corrections/` and applied as `lvzhi score --corrections` does.
+    /// - Parameter redoOf: the run this one redoes with one more correction.
     /// - Returns: the history run id and the output folder.
-    public func score(_ r: ScoringRequest, account: String) throws(LvzhiFailure) -> (Int64, String) {
+    public func score(_ r: ScoringRequest, account: String, redoOf: Int64? = nil,
+                      progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws(LvzhiFailure) -> (Int64, String) {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "Asia/Shanghai")
         f.dateFormat = "yyyyMMdd-HHmmss"
-        let out = (config.runsDir as NSString).appendingPathComponent(f.string(from: Date()) + "-" + randomToken(bytes: 4))
+        let stamp = f.string(from: Date()) + "-" + randomToken(bytes: 4)
+        let out = (config.runsDir as NSString).appendingPathComponent(stamp)
+        var correctionsFile: String?
+        if !r.corrections.isEmpty {
+            correctionsFile = try writeCorrections(r.corrections, name: stamp)
+        }
         let settings = ScoreSettings(rules: r.rules, members: r.members, activities: r.activities, period: r.period, out: out,
                                      lang: lang, history: config.historyPath, lock: .fail, quiet: true,
-                                     mappings: r.mappings.isEmpty ? nil : r.mappings, historyEnabled: true, publish: false)
+                                     mappings: r.mappings.isEmpty ? nil : r.mappings, corrections: correctionsFile,
+                                     historyEnabled: true, publish: false)
         let t = try ScoringTransaction(settings: settings, rules: r.rules, members: r.members, activities: r.activities, out: out,
                                        lang: lang, pinnedTime: config.runTime,
-                                       console: ScoringConsole(note: { _ in }, interactive: false, commandLine: "serve (\(account))"))
+                                       console: ScoringConsole(note: { _ in }, interactive: false, commandLine: "serve (\(account))", progress: progress))
         t.mappings = try ScoringTransaction.loadMappings(r.mappings, lang: lang)
         let outcome = try t.run(handleSignals: false)
         guard let run = outcome.historyRun else {
             throw .internalError(lang.pick("评分完成但没有记入历史", "the scoring finished but was not recorded"))
         }
-        do { try store.recordRun(id: run.id, outDir: out, account: account) } catch {
+        do {
+            try store.recordRun(id: run.id, outDir: out, account: account)
+            try store.recordRequest(run: run.id, r, redoOf: redoOf)
+        } catch {
             throw .badInput(lang.pick("无法记录运行 #\(run.id) 的输出位置：\(error)", "cannot record run #\(run.id)'s output folder: \(error)"))
         }
         return (run.id, out)
+    }
+
+    /// Writes the approved corrections `ids` into a new corrections file under `corrections/`.
+    func writeCorrections(_ ids: [Int64], name: String) throws(LvzhiFailure) -> String {
+        var entries: [CorrectionEntry] = []
+        do {
+            for id in ids {
+                guard let c = try store.correction(id) else { throw LvzhiFailure.usage(lang.pick("没有复核申请 #\(id)", "no proposed correction #\(id)")) }
+                var e = c.entry
+                e.ticket = e.ticket ?? "lvzhi-serve #\(id)"
+                entries.append(e)
+            }
+        } catch let f as LvzhiFailure {
+            throw f
+        } catch {
+            throw .badInput("\(error)")
+        }
+        let path = (config.correctionsDir as NSString).appendingPathComponent(name + ".yaml")
+        let text = CorrectionCases.yaml(name: lang.pick("网页控制台批准的复核", "corrections approved in the web console"), entries: entries)
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw .badInput(lang.pick("无法写入复核文件 \(path)", "cannot write the corrections file \(path)"))
+        }
+        return path
     }
 
     // MARK: - A run
@@ -409,7 +481,7 @@ public final class Console: Sendable {
             <tr><th>\(lang.pick("记录", "Records"))</th><td>\(lang.pick("读取 \(r.recordsRead)，计分 \(r.recordsScored)，拒收 \(r.rejected)", "read \(r.recordsRead), scored \(r.recordsScored), rejected \(r.rejected)"))</td></tr>
             <tr><th>\(lang.pick("等次", "Grades"))</th><td>\(grades(r))</td></tr>
             </table>
-            <p><a href="/members?run=\(id)">\(lang.pick("查找委员", "Find a member"))</a>
+            <p><a href="/members?run=\(id)">\(lang.pick("查找委员", "Find a member"))</a> · <a href="/runs/\(id)/corrections">\(lang.pick("复核", "Corrections"))</a>\(s.role.mayScore ? " · <a href=\"/runs/\(id)/check\">" + lang.pick("委员核对", "Member check") + "</a>" : "")
             \(r.status == .draft && r.supersededBy == nil && s.role.mayPublish ? " · <a href=\"/runs/\(id)/publish\">\(lang.pick("公布", "Publish"))</a>" : "")
             \(r.status == .published ? " · " + lang.pick("已公布的结果只读。", "Published results are read-only.") : "")</p>
             """
@@ -429,10 +501,13 @@ public final class Console: Sendable {
                     body += "<p>" + lang.pick("只列出前 \(rejects.count - 1) 条，全部见 rejects.csv。", "The first \(rejects.count - 1) only; see rejects.csv for all.") + "</p>"
                 }
             }
+            if present.contains("report.html") {
+                body += "<h2 id=\"report\">report.html</h2><iframe class=\"report\" src=\"/runs/\(id)/files/report.html\" title=\"report.html\"></iframe>"
+            }
         } else {
             body += "<p>" + lang.pick("这次运行不是在控制台中做的（例如 cron），输出文件不在数据文件夹中。", "This run was not made in the console (cron, say): its outputs are not in the data folder.") + "</p>"
         }
-        return Page.html(lang.pick("运行 #\(id)", "Run #\(id)"), session: s, lang: lang, body: body)
+        return Page.html(lang.pick("运行 #\(id)", "Run #\(id)"), session: s, lang: lang, body: body, frames: out != nil)
     }
 
     /// rejects.csv as rows (the header first), at most `limit` data rows.
@@ -618,8 +693,9 @@ public final class Console: Sendable {
             }
             body += "</ul>"
         }
+        if passed { body += ruleCasesSection(path: path, name: name) }
         if let source = result.source {
-            body += "<pre class=\"src\">"
+            body += "<h2>\(lang.pick("规则文件", "The rule file"))</h2><pre class=\"src\">"
             for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let n = i + 1
                 body += "<span id=\"L\(n)\"\(badLines.contains(n) ? " class=\"bad\"" : "")>\(String(format: "%4d", n))  \(h(String(line)))</span>\n"

@@ -30,6 +30,8 @@ public enum ConsoleRole: String, Sendable, CaseIterable {
     public var mayScore: Bool { self == .admin || self == .staff }
     /// May publish a draft (公布).
     public var mayPublish: Bool { self == .admin || self == .reviewer }
+    /// May approve or reject a proposed correction (复核), not one's own.
+    public var mayApprove: Bool { self == .admin || self == .reviewer }
     /// May read the audit log.
     public var mayAudit: Bool { self == .admin }
 }
@@ -81,6 +83,8 @@ public final class ConsoleStore: Sendable {
                 CREATE TRIGGER IF NOT EXISTS console_audit_no_delete BEFORE DELETE ON console_audit
                 BEGIN SELECT RAISE(ABORT, 'lvzhi: the audit log is append-only'); END;
                 """)
+            try db.execute(sql: Self.reviewSchema)
+            try Self.addLanguageColumn(db)
         }
     }
 

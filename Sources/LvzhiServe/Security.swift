@@ -24,6 +24,8 @@ public struct ConsoleSession: Sendable {
     /// The token every state-changing form of this session carries.
     public var csrf: String
     public var expires: Date
+    /// The account's language; nil: the console's.
+    public var lang: Language? = nil
 }
 
 /// Sessions in memory: a restart signs everyone out, which is what an office console wants.
@@ -33,8 +35,8 @@ actor SessionStore {
 
     init(lifetime: TimeInterval = 8 * 3600) { self.lifetime = lifetime }
 
-    func create(account: String, role: ConsoleRole) -> ConsoleSession {
-        let s = ConsoleSession(id: randomToken(), account: account, role: role, csrf: randomToken(), expires: Date().addingTimeInterval(lifetime))
+    func create(account: String, role: ConsoleRole, lang: Language? = nil) -> ConsoleSession {
+        let s = ConsoleSession(id: randomToken(), account: account, role: role, csrf: randomToken(), expires: Date().addingTimeInterval(lifetime), lang: lang)
         sessions[s.id] = s
         return s
     }
@@ -49,6 +51,8 @@ actor SessionStore {
     }
 
     func remove(_ id: String) { sessions[id] = nil }
+
+    func setLanguage(_ id: String, _ lang: Language) { sessions[id]?.lang = lang }
 }
 
 /// Failed sign-ins per account name: after `limit` failures within `window`, the name is

@@ -64,9 +64,9 @@ extension YAMLDocumentParser {
             switch e {
             case .scanner(_, let p, let mark, _), .parser(_, let p, let mark, _), .composer(_, let p, let mark, _):
                 syntaxError(p, line: mark.line, column: mark.column)
-            case .duplicatedKeysInMapping(let keys, _):
+            case .duplicatedKeysInMapping(let keys, let context):
                 for key in keys.sorted() {
-                    diagnostics.append(Diagnostic(id: ids.duplicateKey, location: secondOccurrence(of: key),
+                    diagnostics.append(Diagnostic(id: ids.duplicateKey, location: secondOccurrence(of: key, after: context.mark),
                                                   zh: "键“\(key)”重复", en: "duplicate key '\(key)'",
                                                   hintZh: "每个键只写一次。", hintEn: "Write each key once."))
                 }
@@ -87,7 +87,41 @@ extension YAMLDocumentParser {
                                       hintEn: "Check indentation (spaces only), a space after each colon, and matching quotes and brackets."))
     }
 
-    /// Where `key:` is written for the second time (Yams reports duplicate keys without a position).
+    /// Where `key:` is written again after its first occurrence in the mapping, at `first`
+    /// (Yams gives the mapping's first duplicated key's position, 1-based). Block keys
+    /// (`key:` at the start of a line) and flow keys (`{a: 1, key: 2}`) are both found; without
+    /// a second occurrence on the lines that follow, the first is named.
+    public func secondOccurrence(of key: String, after first: Mark) -> SourceLocation {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let spellings = [key + ":", "\"\(key)\":", "'\(key)':"]
+        // A block key's repeat is another block key at the same column; a flow key's, a flow key.
+        let firstLine = first.line >= 1 && first.line <= lines.count ? Array(lines[first.line - 1]) : []
+        let blockStyle = first.column >= 1 && firstLine.prefix(first.column - 1).allSatisfy { $0 == " " || $0 == "-" }
+        var skipFirst = true
+        for i in max(0, first.line - 1)..<lines.count {
+            let chars = Array(lines[i])
+            var c = 0
+            while c < chars.count {
+                // A key starts a line (after indent and “- ”) or follows “{” or “,” in a flow mapping.
+                var prev = c - 1
+                while prev >= 0, chars[prev] == " " { prev -= 1 }
+                let lineStart = prev < 0 || (chars[prev] == "-" && chars[..<prev].allSatisfy { $0 == " " || $0 == "-" })
+                let starts = blockStyle ? lineStart && c + 1 == first.column : !lineStart && (chars[prev] == "{" || chars[prev] == ",")
+                if starts, spellings.contains(where: { String(chars[c...].prefix($0.count)) == $0 }) {
+                    if i == first.line - 1 && skipFirst && c + 1 <= first.column {
+                        // The first occurrence (at or before the mark on its line).
+                    } else if i > first.line - 1 || c + 1 > first.column {
+                        return SourceLocation(file: path, line: i + 1, column: c + 1)
+                    }
+                }
+                c += 1
+            }
+            skipFirst = false
+        }
+        return first.line > 0 ? SourceLocation(file: path, line: first.line, column: first.column) : secondOccurrence(of: key)
+    }
+
+    /// Where `key:` is written for the second time in the whole file, block keys only.
     public func secondOccurrence(of key: String) -> SourceLocation {
         var seen = 0
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -109,29 +109,15 @@ struct Diff: ParsableCommand {
         let lang = language.language
         if runs.count == 2 { return try runHistory(lang: lang) }
         guard let oldRules, let newRules, let members else { throw ExitCode(Exit.usage) }
-        // Both rule files are checked before any data is read, and every error of both is shown.
-        var loaded: [RuleSet] = []
-        var bad = false
-        for path in [oldRules, newRules] {
-            do { loaded.append(try RuleFileLoader.load(path: path)) } catch {
-                printErr(error.render(lang))
-                bad = true
-            }
+        let comparison: ResultComparison
+        do {
+            comparison = try RuleComparisons.compare(oldRules: oldRules, newRules: newRules, members: members, activities: activities,
+                                                     mappings: mapping, period: period, lang: lang)
+        } catch {
+            printErr(error.message)
+            throw ExitCode(error.exitCode)
         }
-        if bad { throw ExitCode(Exit.badRules) }
-        let mappings = try MappingOption.load(mapping, lang: lang)
-        let spec = period ?? (loaded[1].period ?? loaded[0].period)?.description
-        var sides: [ResultSet] = []
-        for (path, rules) in zip([oldRules, newRules], loaded) {
-            let run: ScoreRun
-            do {
-                run = try ScoringPipeline.run(rules: path, members: members, activities: activities, period: spec, mappings: mappings)
-            } catch {
-                throw pipelineExit(error, lang: lang)
-            }
-            sides.append(ResultSet(run: run, label: ResultSet.ruleLabel(path: path, rules: rules, lang: lang), lang: lang))
-        }
-        try emit(ResultComparison(old: sides[0], new: sides[1]), lang: lang)
+        try emit(comparison, lang: lang)
     }
 
     /// Two runs from the history database: their stored results, without ledgers. The
@@ -139,18 +125,12 @@ struct Diff: ParsableCommand {
     func runHistory(lang: Language) throws {
         let path = history ?? HistoryStore.defaultFileName
         let store = try HistoryOptions.open(path: path, lang: lang)
-        var sides: [ResultSet] = []
-        for ref in runs {
-            do throws(HistoryError) {
-                guard let run = try store.run(ref.value) else { throw HistoryError.noSuchRun(ref.value) }
-                sides.append(ResultSet(history: run, results: try store.results(run: run.id), lang: lang))
-            } catch {
-                printErr(error.message(lang))
-                if case .noSuchRun = error { throw ExitCode(Exit.usage) }
-                throw ExitCode(Exit.badInput)
-            }
+        let comparison: ResultComparison
+        do { comparison = try HistoryCases.compare(old: runs[0].value, new: runs[1].value, in: store, lang: lang) } catch {
+            printErr(error.message)
+            throw ExitCode(error.exitCode)
         }
-        try emit(ResultComparison(old: sides[0], new: sides[1]), lang: lang)
+        try emit(comparison, lang: lang)
     }
 
     /// Prints the comparison in `--format` and writes `--html`: shared by both kinds of diff.

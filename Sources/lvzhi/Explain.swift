@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LvzhiApp
 import LvzhiCore
 import LvzhiHistory
 import LvzhiReport
@@ -93,35 +94,9 @@ struct Explain: ParsableCommand {
 
 /// The exit for a pipeline failure, after printing it (shared by commands that score).
 func pipelineExit(_ error: ScoringPipeline.Failure, lang: Language) -> ExitCode {
-    switch error {
-    case .rules(let e):
-        printErr(e.render(lang))
-        return ExitCode(Exit.badRules)
-    case .input(let e):
-        printErr(e.diagnostic.render(lang))
-        return ExitCode(Exit.badInput)
-    case .corrections(let e):
-        printErr(e.render(lang))
-        return ExitCode(Exit.badInput)
-    case .files(let f):
-        printErr(f.render(lang))
-        return ExitCode(Exit.badInput)
-    case .noPeriod:
-        printErr(lang.pick("错误: 规则文件没有写考核期间 period，请用 --period 指定（如 --period 2025）",
-                           "error: the rule file names no period; pass --period (e.g. --period 2025)"))
-        return ExitCode(Exit.usage)
-    case .badPeriod(let s):
-        printErr(lang.pick("错误: 无法识别的考核期间“\(s)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
-                           "error: unrecognised period '\(s)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
-        return ExitCode(Exit.usage)
-    case .overflow(let o):
-        printErr(o.diagnostic.render(lang))
-        return ExitCode(Exit.badInput)
-    case .asOfOutsidePeriod(let d, let p):
-        printErr(lang.pick("错误: --as-of \(d) 不在考核期间 \(p.start) 至 \(p.end) 之内",
-                           "error: --as-of \(d) is outside the period \(p.start) to \(p.end)"))
-        return ExitCode(Exit.usage)
-    }
+    let f = pipelineFailure(error, lang: lang)
+    printErr(f.message)
+    return ExitCode(f.exitCode)
 }
 
 /// True when standard output is a terminal and `NO_COLOR` is not set (no-color.org).

@@ -27,7 +27,12 @@ extension Lvzhi {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            // Help and version are printed as they are; errors in the user's language.
+            let code = exitCode(for: error)
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            guard code != .success, !ParseErrors.wantsEnglish(arguments) else { exit(withError: error) }
+            printErr(ParseErrors.chinese(fullMessage(for: error)))
+            Foundation.exit(code.rawValue)
         }
         do {
             if var command = command as? AsyncParsableCommand {

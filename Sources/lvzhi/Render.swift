@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LvzhiApp
 import LvzhiCore
 import LvzhiRules
 
@@ -26,12 +27,11 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let lang = language.language
-        let rules: RuleSet
-        do { rules = try RuleFileLoader.load(path: file) } catch {
-            printErr(error.render(lang))
-            throw ExitCode(Exit.badRules)
+        let text: String
+        do { text = try RuleRendering.render(path: file, format: format == .md ? .md : .html, lang: lang) } catch {
+            printErr(error.message)
+            throw ExitCode(error.exitCode)
         }
-        let text = format == .md ? RuleBook.render(rules, lang: lang) : RuleBook.renderHTML(rules, lang: lang)
         guard let out else {
             print(text, terminator: "")
             return

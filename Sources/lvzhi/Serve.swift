@@ -11,12 +11,14 @@ struct Serve: AsyncParsableCommand {
         discussion: """
         数据文件夹（--data）中保存历史数据库（连同控制台的账号和审计记录）、每次评分的
         输出（runs/）和上传的导出文件（uploads/），不存在时自动创建。默认只监听
-        127.0.0.1；所有页面都要先登录。先用 --add-account 建立账号（密码从标准输入读
-        一行）。见 README“网页控制台”。
+        127.0.0.1；所有页面都要先登录（委员核对链接除外）。先用 --add-account 建立账
+        号（密码从标准输入读一行）：工作人员评分、提出复核，审核人批准复核（不能是提出
+        人）和公布。见 README“网页控制台”。
         (DIR holds the history database with the console's accounts and audit log,
         the runs' outputs and the uploads. Binds 127.0.0.1 by default; every page
-        needs a sign-in. Create accounts first with --add-account; the password is
-        read from standard input.)
+        but a member's check link needs a sign-in. Create accounts first with
+        --add-account (password on standard input): staff score and propose
+        corrections, reviewers approve others' corrections and publish.)
         """
     )
 

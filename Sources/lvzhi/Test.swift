@@ -55,27 +55,12 @@ struct TestCommand: ParsableCommand {
             approvals = approved.map { ($0, paths[0]) }
         }
         for f in files {
-            let outcome = CaseRunner.run(file: f)
-            if let e = outcome.loadError {
-                broken += 1
-                printErr(e.render(lang))
-                continue
-            }
-            if !outcome.diagnostics.isEmpty {
-                printErr(outcome.diagnostics.map { $0.render(lang, source: outcome.source) }.joined(separator: "\n"))
-                if outcome.hasErrors { broken += 1 }
-            }
-            if outcome.results.isEmpty && !outcome.hasErrors {
-                print(lang.pick("\(f)：没有用例", "\(f): no cases"))
-                continue
-            }
-            print(lang.pick("\(f)：\(outcome.results.count) 个用例", "\(f): \(outcome.results.count) cases"))
-            for r in outcome.results {
-                print((r.passed ? "  ✓ " : "  ✗ ") + r.ruleCase.name)
-                if !r.passed { print(failureReport(r, source: outcome.source, lang: lang)) }
-            }
-            passed += outcome.passed
-            failed += outcome.failed
+            let report = RuleTesting.run(file: f, lang: lang)
+            for e in report.err { printErr(e) }
+            for line in report.out { print(line) }
+            if report.broken { broken += 1 }
+            passed += report.passed
+            failed += report.failed
         }
         var changed = 0
         for a in approvals {
@@ -139,28 +124,6 @@ struct TestCommand: ParsableCommand {
             printErr(outcome.failure ?? "")
         }
         return outcome.status
-    }
-
-    /// Each failure compiler-style with its source line, then the ledger of the member it is about.
-    func failureReport(_ r: CaseResult, source: String?, lang: Language) -> String {
-        var out: [String] = []
-        var shown = Set<String>()
-        let ledger = LedgerText(run: r.run, lang: lang, color: false, compact: true)
-        for f in r.failures {
-            out.append(f.diagnostic.render(lang, source: source))
-            if f.diagnostic.id == "T002" {
-                for j in f.rejects {
-                    out.append("    " + lang.pick("拒收：", "rejected: ") + "\(j.location)  " + j.reason.message(lang))
-                }
-            }
-        }
-        for f in r.failures {
-            guard let id = f.memberID, shown.insert(id).inserted, let result = r.result(for: id) else { continue }
-            let m = r.run.members[result.member]
-            out.append(lang.pick("  \(m.id)（\(m.name)）的计分明细：", "  ledger of \(m.id) (\(m.name)):"))
-            out.append(ledger.render(result, indent: "    "))
-        }
-        return out.joined(separator: "\n")
     }
 }
 

@@ -22,6 +22,23 @@ import Testing
                           "--out", s.file(out)] + extra, environment: env)
     }
 
+    /// A command line ArgumentParser cannot parse is explained in Chinese (English with
+    /// `--lang en`), exit 64; help stays as it is.
+    @Test func parseErrorsSpeakTheUsersLanguage() throws {
+        let zh = try lvzhi(["history", "show", "abc"])
+        #expect(zh.status == 64)
+        #expect(zh.stderr.contains("错误: “abc”不是 <run> 的有效值") && zh.stderr.contains("用法: lvzhi history show <run>")
+                && zh.stderr.contains("详见 'lvzhi history show --help'。") && !zh.stderr.contains("Error:"), "\(zh.stderr)")
+        let missing = try lvzhi(["validate", "--rules"])
+        #expect(missing.status == 64 && missing.stderr.contains("错误: --rules <rules> 后面缺少值"), "\(missing.stderr)")
+        let extra = try lvzhi(["hist"])
+        #expect(extra.status == 64 && extra.stderr.contains("错误: 多余的参数 “hist”"), "\(extra.stderr)")
+        let en = try lvzhi(["history", "show", "abc", "--lang", "en"])
+        #expect(en.status == 64 && en.stderr.contains("Error: The value 'abc' is invalid for '<run>'"), "\(en.stderr)")
+        let help = try lvzhi(["--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: lvzhi <subcommand>"))
+    }
+
     @Test func scoresAndWritesEveryOutput() throws {
         let s = Scratch()
         let r = try score(s)

@@ -70,6 +70,57 @@ import Testing
         #expect(html.contains("本期（2025年第2季度）之外（暂不计分）"))
     }
 
+    /// A member who left before the quarter (or joined after it) is not graded in it — not a
+    /// red 不合格 with 0 points — and the run says so; the quarter they served grades them.
+    @Test func aMemberNotInOfficeDuringTheQuarterIsNotGradedInIt() throws {
+        let s = Scratch()
+        let roster = s.write("members.csv", """
+            member_id,name,sector,committee,role,group,party,joined,left,ranked
+            M1,甲,经济界,,委员,,,,2025-03-31,
+            M2,乙,教育界,,委员,,,,,
+            M3,丙,教育界,,委员,2025-08-01,,,,
+            """.replacingOccurrences(of: "委员,2025-08-01,,,,", with: "委员,,,2025-08-01,,"))
+        let a = s.write("in/a.csv", """
+            activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title
+            A1,M1,2025-02-01,全体会议,出席,,,,2,,全会
+            A2,M2,2025-05-05,全体会议,出席,,,,2,,全会
+            A3,M3,2025-08-05,全体会议,出席,,,,2,,全会
+            """)
+        func run(_ q: String) throws -> (RunResult, [String]) {
+            let r = try lvzhi(["score", "--rules", "Rules/minhang.yaml", "--members", roster, "--activities", a, "--out", s.file("out-\(q)"),
+                               "--no-history", "--period", q, "--formats", "csv,json,html,members"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let ids = s.read("out-\(q)/scores.csv").split(whereSeparator: \.isNewline).dropFirst().map { String($0.prefix { $0 != "," }) }
+            return (r, ids.sorted())
+        }
+        let (q2, inQ2) = try run("2025-Q2")
+        #expect(inQ2 == ["M2"], "Q2 grades only M2: M1 left on 31 March, M3 joins on 1 August")
+        #expect(q2.stdout.contains("委员 1 人") && q2.stderr.contains("2 位委员在考核期间 2025-04-01..2025-06-30 内不在任") && q2.stderr.contains("M1 甲、M3 丙"),
+                "\(q2.stdout)\(q2.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.file("out-2025-Q2/members/M1.html")))
+        let (_, inQ1) = try run("2025-Q1")
+        #expect(inQ1 == ["M1", "M2"])
+        let (_, inQ3) = try run("2025-Q3")
+        #expect(inQ3 == ["M2", "M3"])
+    }
+
+    /// A correction names its record in the quarter's ledger although the year's earlier
+    /// records were set aside before it (record positions move).
+    @Test func aCorrectionStaysOnItsRecordInAQuarter() throws {
+        let s = Scratch()
+        let c = s.write("corrections.yaml", """
+            corrections: 1
+            entries:
+              - {action: amend, activity_id: A5, set: {marks: 重点}, reason: 提案委确认为重点提案, approved_by: 王主任}
+            """)
+        let r = try score(s, year, ["--period", "2025-Q2", "--no-history", "--corrections", c, "--formats", "csv,ledger"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = s.read("out/ledger.csv").split(whereSeparator: \.isNewline).map(String.init)
+        let a5 = lines.filter { $0.contains(",A5,") }
+        #expect(!a5.isEmpty && a5.allSatisfy { $0.contains("复核#1") }, "\(a5)")
+        #expect(lines.filter { $0.contains("复核#1") }.allSatisfy { $0.contains(",A5,") }, "the correction is on no other record: \(lines)")
+    }
+
     @Test func quarterInEnglish() throws {
         let s = Scratch()
         let r = try score(s, year, ["--period", "2025-Q2", "--lang", "en"])

@@ -13,7 +13,7 @@ import Testing
         let f = try ConsoleFixture()
         try await f.test { client in
             for uri in ["/", "/score", "/runs/1", "/runs/1/files/report.html", "/members", "/members?q=M", "/runs/1/members/M0001",
-                        "/runs/1/publish", "/rules", "/rules/fengjie.yaml", "/audit"] {
+                        "/runs/1/publish", "/rules", "/rules/fengjie.yaml", "/audit", "/corrections", "/runs/1/corrections", "/runs/1/check"] {
                 let r = try await client.execute(uri: uri, method: .get)
                 #expect(r.status == .seeOther, "\(uri)")
                 #expect(r.location == "/login", "\(uri)")
@@ -21,7 +21,8 @@ import Testing
             let body = samplesScoring(csrf: "x")
             let score = try await client.execute(uri: "/score", method: .post, headers: body.headers, body: body.buffer)
             #expect(score.status == .seeOther && score.location == "/login")
-            for uri in ["/runs/1/publish", "/logout"] {
+            for uri in ["/runs/1/publish", "/logout", "/runs/1/corrections", "/corrections/1/approve", "/corrections/1/reject", "/runs/1/check",
+                        "/check/1/close", "/check/1/revoke", "/check/1/renew"] {
                 let r = try await client.execute(uri: uri, method: .post, headers: formHeaders, body: form([("_csrf", "x"), ("confirm", "2025")]))
                 #expect(r.status == .seeOther && r.location == "/login", "\(uri)")
             }
@@ -129,6 +130,7 @@ import Testing
             up.file("activities_upload", filename: "../escape.csv", try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Samples/activities/meetings.csv")))
             let r3 = try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, up.headers), body: up.buffer)
             #expect(r3.status == .seeOther, "\(r3.text.prefix(500))")
+            #expect(runID(try await settle(client, r3, headers: b.headers)) != nil)
             let stored = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/data/uploads").sorted()
             #expect(stored.count == 2)
             #expect(stored.allSatisfy { $0.range(of: #"^[0-9a-f]{32}\.csv$"#, options: .regularExpression) != nil })
@@ -180,13 +182,17 @@ import Testing
             let body = samplesScoring(csrf: clerk.csrf)
             let r = try await client.execute(uri: "/score", method: .post, headers: merged(clerk.headers, body.headers), body: body.buffer)
             #expect(r.status == .seeOther, "\(r.text.prefix(800))")
-            let id = try #require(runID(r))
+            #expect(r.location?.hasPrefix("/jobs/") == true)
+            let id = try #require(runID(try await settle(client, r, headers: clerk.headers)))
 
             let run = try await client.execute(uri: "/runs/\(id)", method: .get, headers: clerk.headers)
             #expect(run.status == .ok)
             #expect(run.text.contains("草稿"))
             #expect(run.text.contains("/runs/\(id)/files/report.html"))
             #expect(run.text.contains("id=\"rejects\""))
+            // The result page embeds report.html (and only its own pages may be framed).
+            #expect(run.text.contains("<iframe class=\"report\" src=\"/runs/\(id)/files/report.html\""))
+            #expect(run.headers[.contentSecurityPolicy]?.contains("frame-src 'self'") == true)
             let recorded = try HistoryStore.open(path: f.console.config.historyPath).run(id)
             let rejected = try #require(recorded).rejected
             #expect(rejected > 0)
@@ -242,7 +248,7 @@ import Testing
             // A second draft of the same period needs a reason to supersede the published run.
             let body2 = samplesScoring(csrf: clerk.csrf)
             let r2 = try await client.execute(uri: "/score", method: .post, headers: merged(clerk.headers, body2.headers), body: body2.buffer)
-            let id2 = try #require(runID(r2))
+            let id2 = try #require(runID(try await settle(client, r2, headers: clerk.headers)))
             let noReason = try await client.execute(uri: "/runs/\(id2)/publish", method: .post, headers: merged(chief.headers, formHeaders),
                                                     body: form([("_csrf", chief.csrf), ("confirm", label), ("supersede", "1")]))
             #expect(noReason.status == .badRequest)
@@ -341,5 +347,41 @@ import Testing
             let b = try Data(contentsOf: URL(fileURLWithPath: consoleOut + "/" + n))
             #expect(a == b, "\(n) differs between lvzhi score and the console")
         }
+    }
+}
+
+@Suite struct ConsoleLanguageTests {
+    /// Chinese by default; an account that chooses English keeps it (next sign-in too), while
+    /// other accounts stay in Chinese; pages without a session follow ?lang=en.
+    @Test func perAccountLanguage() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let clerk = try await signIn(client, as: "clerk")
+            let zh = try await client.execute(uri: "/", method: .get, headers: clerk.headers)
+            #expect(zh.text.contains("首页") && zh.text.contains("lang=\"zh-CN\""))
+            let forged = try await client.execute(uri: "/language", method: .post, headers: merged(clerk.headers, formHeaders),
+                                                  body: form([("_csrf", "x"), ("lang", "en")]))
+            #expect(forged.status == .forbidden)
+            let set = try await client.execute(uri: "/language", method: .post, headers: merged(clerk.headers, formHeaders),
+                                               body: form([("_csrf", clerk.csrf), ("lang", "en"), ("back", "/rules")]))
+            #expect(set.status == .seeOther && set.location == "/rules")
+            let en = try await client.execute(uri: "/", method: .get, headers: clerk.headers)
+            #expect(en.text.contains("Home") && en.text.contains("lang=\"en\"") && !en.text.contains("首页"))
+            // Another account is not affected.
+            let chief = try await signIn(client, as: "chief")
+            #expect(try await client.execute(uri: "/", method: .get, headers: chief.headers).text.contains("首页"))
+            // The choice is the account's: a new sign-in keeps it.
+            let again = try await signIn(client, as: "clerk")
+            #expect(try await client.execute(uri: "/", method: .get, headers: again.headers).text.contains("Home"))
+            // An open redirect is not possible.
+            let away = try await client.execute(uri: "/language", method: .post, headers: merged(again.headers, formHeaders),
+                                                body: form([("_csrf", again.csrf), ("lang", "zh"), ("back", "//evil.example/")]))
+            #expect(away.location == "/")
+            let login = try await client.execute(uri: "/login?lang=en", method: .get)
+            #expect(login.text.contains("Sign in"))
+            #expect(try await client.execute(uri: "/login", method: .get).text.contains("登录"))
+        }
+        #expect(try f.console.store.language(account: "clerk") == .zh)
+        #expect(try f.console.store.language(account: "chief") == nil)
     }
 }

@@ -132,6 +132,19 @@ func samplesScoring(csrf: String) -> MultipartBody {
     return m
 }
 
+/// Follows a scoring's progress page (`/jobs/ID`, reloading itself) until it shows something
+/// else: the redirect to the recorded run, or the failure.
+func settle(_ client: any TestClientProtocol, _ r: TestResponse, headers: HTTPFields) async throws -> TestResponse {
+    guard let l = r.location, l.hasPrefix("/jobs/") else { return r }
+    for _ in 0..<1200 {
+        let p = try await client.execute(uri: l, method: .get, headers: headers)
+        if !(p.status == .ok && p.text.contains("id=\"progress\"")) { return p }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("the scoring at \(l) did not finish in two minutes")
+    return r
+}
+
 /// The run id in a `/runs/N` redirect.
 func runID(_ r: TestResponse) -> Int64? {
     guard let l = r.location, l.hasPrefix("/runs/") else { return nil }

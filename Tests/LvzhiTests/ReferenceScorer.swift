@@ -276,13 +276,17 @@ struct ReferenceScorer {
 
     // MARK: - Everyone (§7)
 
-    func scopeKey(_ m: Member) -> String {
-        switch rules.grading.scope {
-        case .all: ""
-        case .sector: m.sector
-        case .committee: Self.committees(m.committee).first ?? ""
-        case .role: m.role
-        case .group: m.group
+    /// The member's value of every ranking column, in a list (two members share a scope when
+    /// every value is equal).
+    func scopeKey(_ m: Member) -> [String] {
+        rules.grading.scope.dimensions.map { d in
+            switch d {
+            case .all: ""
+            case .sector: m.sector
+            case .committee: Self.committees(m.committee).first ?? ""
+            case .role: m.role
+            case .group: m.group
+            }
         }
     }
 

@@ -154,7 +154,7 @@ import Testing
         if g.chance(30) {
             y += "vetoes:\n  - {id: v, name: 违纪, when: {kind: 违纪}, grade: \(g.pick(["不合格", "基本合格"]))}\n"
         }
-        y += "grading: {scope: \(g.pick(["all", "all", "sector", "committee", "role"])), partial_period: \(g.pick(["flag", "exclude_from_ranking", "prorate"]))}\n"
+        y += "grading: {scope: \(g.pick(["all", "all", "sector", "committee", "role", "[committee, role]", "[role, sector]"])), partial_period: \(g.pick(["flag", "exclude_from_ranking", "prorate"]))}\n"
         y += "grades:\n"
         let colours = [("绿", "#2e8b57"), ("黄", "#e0b100"), ("褐", "#8b5a2b"), ("红", "#c0392b")]
         if g.chance(50) {

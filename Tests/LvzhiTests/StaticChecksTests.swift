@@ -131,3 +131,29 @@ import Testing
         #expect(g.rules != nil && g.diagnostics.map(\.id) == ["T025"] && g.cases == 0)
     }
 }
+
+/// A repeated key is placed where it is written the second time, in block and in flow
+/// mappings (Yams reports the mapping's first duplicated key only).
+@Suite struct DuplicateKeyPlacementTests {
+    static func place(_ yaml: String) -> (line: Int?, column: Int?) {
+        do {
+            _ = try RuleFileLoader.parse(yaml, path: "r.yaml")
+        } catch {
+            let d = error.diagnostics.first { $0.id == "R012" }
+            return (d?.location?.line, d?.location?.column)
+        }
+        return (nil, nil)
+    }
+
+    @Test(arguments: [
+        ("lvzhi: 1\nname: x\nname: y\n", 3, 1),
+        ("lvzhi: 1\nscore: {base: 1, base: 2}\n", 2, 18),
+        ("lvzhi: 1\ncases:\n  - name: c\n    members:\n      - {member_id: A, role: x, role: y}\n", 5, 33),
+        ("lvzhi: 1\nrules:\n  - id: a\n    when: {id: x}\n    id: b\n", 5, 5),
+        ("lvzhi: 1\nrules:\n  - {id: a, name: n}\n  - {id: b, name: m, name: o}\n", 4, 22),
+    ] as [(String, Int, Int)])
+    func theSecondOccurrenceIsNamed(yaml: String, line: Int, column: Int) {
+        let p = Self.place(yaml)
+        #expect(p.line == line && p.column == column, "\(p) for \(yaml.debugDescription)")
+    }
+}
