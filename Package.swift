@@ -54,7 +54,7 @@ let package = Package(
         // The use cases a person performs (run a scoring, validate, publish, check a rule file,
         // history queries), shared by the command line and the web console, with one typed failure.
         .target(name: "LvzhiApp", dependencies: [
-            "LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory",
+            "LvzhiCore", "LvzhiYAML", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The web console: server-rendered pages over LvzhiApp, accounts, sessions, CSRF, audit.

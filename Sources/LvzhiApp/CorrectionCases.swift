@@ -1,6 +1,7 @@
 import Foundation
 import LvzhiCore
 import LvzhiIngest
+import LvzhiYAML
 
 /// One correction (复核) as a person proposes it, before it is written into a corrections
 /// file: the console's 复核 page and a member's 异议 build these; once approved they are
@@ -36,25 +37,7 @@ public struct CorrectionEntry: Sendable, Equatable, Codable {
 public enum CorrectionCases {
     /// A YAML double-quoted scalar (every string is quoted, so no value is read as a number,
     /// a date, a flag or a comment).
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if c.value < 0x20 || c.value == 0x7f || (0x80...0x9f).contains(c.value) || c.value == 0x2028 || c.value == 0x2029 || c.value == 0xfeff {
-                    out += String(format: "\\u%04X", c.value)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { YAMLText.doubleQuoted(s) }
 
     /// The corrections file (format 1) holding `entries`, in order; fields in the canonical
     /// order of ``ActivityField``.

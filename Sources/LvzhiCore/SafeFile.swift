@@ -102,6 +102,14 @@ public enum SafeFile {
     public static func openForReading(_ path: String) throws(Problem) -> Int32 {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .system(path: path, reason: errorText(errno)) }
+        _ = try regularStatus(fd, path)
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+        return fd
+    }
+
+    /// The status of the open `fd` when it is a regular file; otherwise closes it and throws.
+    private static func regularStatus(_ fd: Int32, _ path: String) throws(Problem) -> stat {
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let e = errno
@@ -112,9 +120,7 @@ public enum SafeFile {
             close(fd)
             throw .notRegular(path: path, kind: Kind(mode: st.st_mode))
         }
-        let flags = fcntl(fd, F_GETFL)
-        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
-        return fd
+        return st
     }
 
     /// Checks that an input is a regular file before a library that opens it by path (and
@@ -136,16 +142,7 @@ public enum SafeFile {
             if e == ELOOP || (lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK) { throw .symbolicLink(path) }
             throw .system(path: path, reason: errorText(e))
         }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = errno
-            close(fd)
-            throw .system(path: path, reason: errorText(e))
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw .notRegular(path: path, kind: Kind(mode: st.st_mode))
-        }
+        let st = try regularStatus(fd, path)
         guard st.st_nlink <= 1 else {
             close(fd)
             throw .hardLinked(path: path, links: Int(st.st_nlink))

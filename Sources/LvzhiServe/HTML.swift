@@ -1,23 +1,10 @@
 import Foundation
 import Hummingbird
 import LvzhiCore
+import LvzhiReport
 
-/// Escapes text for HTML element content and quoted attribute values.
-func h(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for c in s.unicodeScalars {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
-}
+/// Escapes text for HTML element content and quoted attribute values (the reports' escape).
+func h(_ s: String) -> String { Escape.html(s) }
 
 /// Percent-encodes a path segment or query value.
 func u(_ s: String) -> String {

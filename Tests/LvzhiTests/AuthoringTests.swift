@@ -5,6 +5,8 @@ import Testing
 @testable import LvzhiRules
 @testable import LvzhiScoring
 @testable import LvzhiReport
+import LvzhiYAML
+import Yams
 
 /// What a rules author meets: declared roster values, the messages that misled authors, the
 /// published wording of expression rules, and the starting template (issue 14).
@@ -446,5 +448,16 @@ import Testing
         #expect(a.ledger.filter { $0.rule == op }.map(\.note) == [.full, .repeatedItem, .repeatedItem, .full, .countLimited(max: 2), .countLimited(max: 2)])
         #expect(RunSummary.describe(.repeatedItem, rules: r.rules, lang: .zh) == "同一事项（关联编号相同）本项只计一次")
         #expect(RuleBook.render(r.rules).contains("同一事项（关联编号相同的几条记录）只计一次"))
+    }
+}
+
+/// The one YAML quoting that draft mappings and console corrections files share reads back
+/// exactly, whatever the text holds.
+@Suite struct YAMLTextTests {
+    @Test(arguments: ["张三", "yes", "2025-03-05", "# 注释", "a: b", "引号\"与\\反斜杠", "换行\n制表\t回车\r", "\u{01}\u{7F}\u{85}\u{2028}\u{FEFF}末尾", ""])
+    func doubleQuotedReadsBackExactly(text: String) throws {
+        let yaml = "v: " + YAMLText.doubleQuoted(text) + "\n"
+        let node = try #require(try Yams.compose(yaml: yaml))
+        #expect(node["v"]?.string == text, "\(yaml.debugDescription)")
     }
 }

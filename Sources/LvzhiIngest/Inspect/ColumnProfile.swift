@@ -1,4 +1,5 @@
 import LvzhiCore
+import LvzhiYAML
 
 /// What `lvzhi inspect` knows of the roster and the rule file, to recognise names, member ids,
 /// 界别 and the vocabulary's values in an export nobody has mapped yet. Both are optional.
@@ -151,24 +152,6 @@ enum DraftYAML {
                 c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-（）()·".unicodeScalars.contains(c)
             }
             && !(s.first.map { "-".contains($0) } ?? false)
-        if plain { return s }
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 {
-                    let hex = String(c.value, radix: 16, uppercase: true)
-                    out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
+        return plain ? s : YAMLText.doubleQuoted(s)
     }
 }
