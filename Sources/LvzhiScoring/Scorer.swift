@@ -152,36 +152,37 @@ public enum Scorer {
         var effective = fullRunPeriod
         var fullPeriod = options.fullPeriod
         var afterAsOf = 0, outsidePart = 0
-        // Where each record of the ingest landed after setting records aside (-1: set aside),
-        // so that corrections still name their record.
-        var position: [Int32]?
-        func setAside(where drop: (Activity) -> Bool) -> Int {
-            var map = position ?? (0..<Int32(store.records.count)).map { $0 }
-            var kept: [Activity] = []
-            kept.reserveCapacity(store.records.count)
-            for i in map.indices where map[i] >= 0 {
-                let r = store.records[Int(map[i])]
-                if drop(r) { map[i] = -1 } else { map[i] = Int32(kept.count); kept.append(r) }
-            }
-            let removed = store.records.count - kept.count
-            store.records = kept
-            position = map
-            return removed
-        }
-        if let part = options.part, part != fullRunPeriod {
+        let part = options.part.flatMap { $0 != fullRunPeriod ? $0 : nil }
+        if let part {
             effective = part
-            outsidePart = setAside { !part.contains($0.date) }
             fullPeriod = fullPeriod ?? fullRunPeriod
         }
+        var cut: Day?
         if let asOf = options.asOf {
             if asOf < effective.end {
                 effective = Period(start: effective.start, end: max(asOf, effective.start))
-                afterAsOf = setAside { $0.date > asOf }
+                cut = asOf
             }
             fullPeriod = fullPeriod ?? fullRunPeriod
         }
         var corrections = ingest.corrections
-        if let position {
+        if part != nil || cut != nil {
+            // One pass sets aside the records outside the part, then those after the as-of
+            // date, keeping the others in order; corrections follow their record to its new place.
+            var position = [Int32](repeating: -1, count: store.records.count)
+            var kept: [Activity] = []
+            kept.reserveCapacity(store.records.count)
+            for (i, r) in store.records.enumerated() {
+                if let part, !part.contains(r.date) {
+                    outsidePart += 1
+                } else if let cut, r.date > cut {
+                    afterAsOf += 1
+                } else {
+                    position[i] = Int32(kept.count)
+                    kept.append(r)
+                }
+            }
+            store.records = kept
             for i in corrections.indices {
                 if let r = corrections[i].record { corrections[i].record = position[Int(r)] >= 0 ? position[Int(r)] : nil }
             }
@@ -237,7 +238,7 @@ public enum Scorer {
         // refused those outside their time in office), so they were set aside above.
         var members = ingest.members
         var notServing: [Member] = []
-        if let part = options.part, part != fullRunPeriod {
+        if let part {
             var hasRecords = [Bool](repeating: false, count: members.count)
             for r in store.records { hasRecords[Int(r.member)] = true }
             let serving = members.indices.map { i in
@@ -269,7 +270,7 @@ public enum Scorer {
         run.asOf = options.asOf
         run.fullPeriod = fullPeriod
         run.recordsAfterAsOf = afterAsOf
-        if let part = options.part, part != fullRunPeriod {
+        if let part {
             run.part = part
             run.recordsOutsidePart = outsidePart
         }
