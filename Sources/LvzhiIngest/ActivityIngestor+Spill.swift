@@ -18,19 +18,14 @@ extension ActivityIngestor {
         var rejectSequences: [Int64] = []
         /// Rejects there were before the first row (the roster's).
         let rejectsBefore: Int
-        /// `files` index of each store file index.
-        var reports: [Int] = []
+        /// About how many records each partition by member gets.
+        let recordsPerPartition: Int
 
-        init(parts: SpillPartitions, directory: String, rejectsBefore: Int) {
+        init(parts: SpillPartitions, directory: String, rejectsBefore: Int, recordsPerPartition: Int) {
             self.parts = parts
             self.directory = directory
             self.rejectsBefore = rejectsBefore
-        }
-
-        func noteFile(_ file: Int32, report: Int) {
-            let f = Int(file)
-            if reports.count <= f { reports += Array(repeating: -1, count: f + 1 - reports.count) }
-            reports[f] = report
+            self.recordsPerPartition = recordsPerPartition
         }
     }
 
@@ -41,10 +36,12 @@ extension ActivityIngestor {
     /// (unnamed, gone when the process ends) instead of in memory. Call before the first file.
     /// Not for runs with corrections (they edit records in place).
     /// - Throws: ``SafeFile/Problem`` when no scratch file can be made there.
-    public mutating func spillToDisk(directory: String) throws(SafeFile.Problem) {
+    /// `recordsPerPartition`: about how many records each partition by member holds (at most
+    /// 256 partitions); a partition is what scoring holds in memory at once.
+    public mutating func spillToDisk(directory: String, recordsPerPartition: Int = 16_384) throws(SafeFile.Problem) {
         guard store.records.isEmpty, spill == nil else { return }
         spill = Spill(parts: try SpillPartitions(count: Self.idPartitions, directory: directory), directory: directory,
-                      rejectsBefore: rejects.count)
+                      rejectsBefore: rejects.count, recordsPerPartition: max(1, recordsPerPartition))
     }
 
     /// Whether records are being kept on disk.
@@ -59,7 +56,7 @@ extension ActivityIngestor {
         let memberCount = members.count
         let total = spill.parts.records.reduce(0, +)
         // Partitions by member: contiguous ranges of the roster, about 16k records each.
-        let memberParts = max(1, min(256, total / 16_384, max(1, memberCount)))
+        let memberParts = max(1, min(256, total / spill.recordsPerPartition, max(1, memberCount)))
         let bounds = (0...memberParts).map { $0 * memberCount / memberParts }
         var partOf = [Int32](repeating: 0, count: memberCount)
         for p in 0..<memberParts { for m in bounds[p]..<bounds[p + 1] { partOf[m] = Int32(p) } }
@@ -69,6 +66,10 @@ extension ActivityIngestor {
             spill.parts.fail(error)
             return IngestResult(members: members, store: store, rejects: rejects, files: files, corrections: [], spilled: nil)
         }
+        // Each store file's report (by path: ``add(record:location:)`` moves reports around).
+        var reportOf: [String: Int] = [:]
+        for (i, f) in files.enumerated() where !f.isRoster && reportOf[f.path] == nil { reportOf[f.path] = i }
+        let reports = store.files.map { reportOf[$0] ?? files.count - 1 }
         var has = [Bool](repeating: false, count: memberCount)
         var repeats: [(sequence: Int64, reject: Reject)] = []
         var kept = 0
@@ -107,7 +108,7 @@ extension ActivityIngestor {
                         repeats.append((v.sequence, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,
                                                           field: idField, value: text,
                                                           reason: same ? .duplicate(first: at) : .duplicateConflict(first: at))))
-                        let report = spill.reports[Int(a.file)]
+                        let report = reports[Int(a.file)]
                         files[report].accepted -= 1
                         files[report].rejected += 1
                     } else {

@@ -414,7 +414,6 @@ public struct ActivityIngestor {
             let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
             let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, ref: ref, marks: marks,
                              quantity: quantity, file: fileIndex, line: Int32(line))
-            spill.noteFile(fileIndex, report: files.count - 1)
             let title = slices[ActivityField.title.rawValue]
             let sequence = spill.sequence
             spill.parts.add(Int(hash % UInt32(spill.parts.count))) { out in

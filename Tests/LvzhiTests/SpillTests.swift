@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import LvzhiCore
+@testable import LvzhiIngest
+@testable import LvzhiRules
+@testable import LvzhiScoring
+
+/// A large run keeps its records on disk (``ActivityIngestor/spillToDisk(directory:recordsPerPartition:)``)
+/// and scores one partition of members at a time. Differential: the random rule files and data
+/// of ``SemanticsFuzzTests``, with repeated activity ids added (exact repeats and conflicting
+/// ones), are scored in memory and from disk with partitions of a few records each; every
+/// member's result, the rejects in order, the per-file counts and the totals must be equal.
+@Suite struct SpillTests {
+    typealias Fuzz = SemanticsFuzzTests
+
+    struct Outcome: Equatable, CustomStringConvertible {
+        struct Member: Equatable {
+            var id: String, score: Points, rank: Int?, grade: Int, bandGrade: Int, categories: [Points], vetoes: [Int]
+            var missed: [Int], records: Int, unmatched: Int, progress: [String]
+        }
+        var members: [Member]
+        var rejects: [Reject]
+        var files: [FileReport]
+        var scored: Int
+        var setAside: Int
+        var gradeCounts: [Int]
+        var notices: [String]
+
+        var description: String {
+            "members \(members.map { "\($0.id)=\($0.score)/\($0.grade)" }.joined(separator: " "))\n"
+                + "rejects \(rejects.map { "\($0.location) \($0.reason.code)" })\nscored \(scored) set aside \(setAside)"
+        }
+    }
+
+    static func run(_ c: Fuzz.Case, rows: [ReferenceScorer.Row], rules: RuleSet, spill: Int?, options: ScoreOptions = ScoreOptions(keepLedgers: false),
+                    files: Int = 2) throws -> Outcome {
+        var ing = ActivityIngestor(members: c.members, period: rules.period!, vocabulary: rules.vocabulary)
+        if let spill { try ing.spillToDisk(directory: NSTemporaryDirectory(), recordsPerPartition: spill) }
+        for (n, r) in rows.enumerated() {
+            ing.add(record: Fuzz.values(r), location: SourceLocation(file: "part\(n % files).csv", line: n / files + 2))
+        }
+        let ingested = ing.finish()
+        #expect((ingested.spilled != nil) == (spill != nil))
+        let run = Scorer.score(ingested, rules: rules, period: rules.period!, options: options)
+        let members = run.results.map { r in
+            Outcome.Member(id: run.members[r.member].id, score: r.score, rank: r.rank, grade: r.grade, bandGrade: r.bandGrade,
+                           categories: r.categoryPoints, vetoes: r.vetoes.map(\.veto), missed: r.missedRequirements, records: r.records,
+                           unmatched: r.unmatched, progress: r.progress.map { "\($0.requirement) \($0.done)/\($0.needed)" })
+        }
+        return Outcome(members: members, rejects: run.rejects, files: run.files, scored: run.recordsScored, setAside: run.recordsSetAside,
+                       gradeCounts: run.gradeCounts, notices: run.notices.map(\.en))
+    }
+
+    /// The case's rows with some activity ids repeated: the same record again, or a record
+    /// that differs (a conflict), placed anywhere after or before the first.
+    static func withRepeats(_ c: Fuzz.Case, seed: UInt64) -> [ReferenceScorer.Row] {
+        var g = Fuzz.RNG(state: seed ^ 0x5151)
+        var rows = c.rows
+        guard !rows.isEmpty else { return rows }
+        for _ in 0..<(1 + g.int(max(1, rows.count / 5))) {
+            var copy = rows[g.int(rows.count)]
+            if g.chance(40) { copy.quantity = copy.quantity + .one }
+            if g.chance(20), !c.members.isEmpty { copy.member = c.members[g.int(c.members.count)].id }
+            rows.insert(copy, at: g.int(rows.count + 1))
+        }
+        return rows
+    }
+
+    @Test func scoringFromDiskEqualsScoringInMemory() throws {
+        for seed in Fuzz.seeds.prefix(400) {
+            let c = Fuzz.generate(seed: seed)
+            let rules = try RuleFileLoader.parse(c.yaml, path: "fuzz.yaml")
+            let rows = Self.withRepeats(c, seed: seed)
+            let memory = try Self.run(c, rows: rows, rules: rules, spill: nil)
+            for perPartition in [1, 3, 1_000] {
+                let disk = try Self.run(c, rows: rows, rules: rules, spill: perPartition)
+                #expect(disk == memory, "seed \(seed), \(perPartition) per partition\nmemory \(memory)\ndisk   \(disk)\n\(c.reproduction)")
+                if disk != memory { return }
+            }
+        }
+    }
+
+    /// A quarter of the year and the year to date set records aside partition by partition.
+    @Test func partsOfTheYearFromDisk() throws {
+        for seed in Fuzz.seeds.prefix(150) {
+            let c = Fuzz.generate(seed: seed)
+            let rules = try RuleFileLoader.parse(c.yaml, path: "fuzz.yaml")
+            let rows = Self.withRepeats(c, seed: seed)
+            let year = rules.period!
+            for options in [ScoreOptions(part: Period(spec: "2025-Q2"), keepLedgers: false),
+                            ScoreOptions(asOf: Day(iso: "2025-06-30"), keepLedgers: false)] {
+                let memory = try Self.run(c, rows: rows, rules: rules, spill: nil, options: options)
+                let disk = try Self.run(c, rows: rows, rules: rules, spill: 2, options: options)
+                #expect(disk == memory, "seed \(seed) \(year)\nmemory \(memory)\ndisk   \(disk)")
+                if disk != memory { return }
+            }
+        }
+    }
+
+    /// The scratch files have no name: nothing is left in the folder, during or after the run.
+    @Test func scratchFilesLeaveNothingBehind() throws {
+        let dir = NSTemporaryDirectory() + "lvzhi-spill-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let parts = try SpillPartitions(count: 4, directory: dir, chunkSize: 64)
+        for i in 0..<1_000 { parts.add(i % 4) { $0.append(contentsOf: Array("record \(i);".utf8)) } }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        #expect(parts.bytesOnDisk > 0)
+        let back = String(decoding: parts.load(1)!, as: UTF8.self)
+        #expect(back.hasPrefix("record 1;record 5;record 9;"))
+        #expect(back.split(separator: ";").count == 250)
+    }
+
+    /// A folder where no scratch file can be made is an error, not a crash.
+    @Test func unusableFolderIsAnError() {
+        #expect(throws: SafeFile.Problem.self) { _ = try ScratchFile(directory: "/nonexistent-lvzhi-folder") }
+    }
+}
