@@ -92,7 +92,7 @@ public final class SpillPartitions: @unchecked Sendable {
     /// The first write or read error; once set, nothing more is written.
     public private(set) var failure: SafeFile.Problem?
 
-    public init(count: Int, directory: String, chunkSize: Int = 32 << 10) throws(SafeFile.Problem) {
+    public init(count: Int, directory: String, chunkSize: Int = 16 << 10) throws(SafeFile.Problem) {
         self.count = count
         self.chunkSize = chunkSize
         file = try ScratchFile(directory: directory)
@@ -160,22 +160,26 @@ public final class SpillPartitions: @unchecked Sendable {
 }
 
 /// How a spilled record is laid out: the ``Activity`` as it is in memory (its arena references
-/// are meaningless on disk and replaced when read back), a sequence number, then the activity
-/// id's and the title's bytes.
+/// and its `ref` are meaningless on disk and replaced when read back), a sequence number, then
+/// the activity id's, the title's and the ref's bytes. The ref travels as text so that the run
+/// does not intern every item's ref (one per proposal) for its whole length: each partition
+/// interns its own when it is read.
 public enum SpilledRecord {
     static let activitySize = MemoryLayout<Activity>.size
-    /// Fixed part: the activity, the sequence number, the id's and the title's lengths.
-    public static let headerSize = activitySize + 8 + 4 + 4
+    /// Fixed part: the activity, the sequence number, the id's, the title's and the ref's lengths.
+    public static let headerSize = activitySize + 8 + 4 + 4 + 4
 
     public static func encode(_ a: Activity, sequence: Int64, id: UnsafeBufferPointer<UInt8>, title: UnsafeBufferPointer<UInt8>,
-                              into out: inout [UInt8]) {
+                              ref: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         precondition(_isPOD(Activity.self))
         withUnsafeBytes(of: a) { out.append(contentsOf: $0) }
         withUnsafeBytes(of: sequence.littleEndian) { out.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(id.count).littleEndian) { out.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(title.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(ref.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: id)
         out.append(contentsOf: title)
+        out.append(contentsOf: ref)
     }
 
     /// One record read back from `bytes` at `offset`.
@@ -185,6 +189,7 @@ public enum SpilledRecord {
         /// Ranges of `bytes`.
         public var id: Range<Int>
         public var title: Range<Int>
+        public var ref: Range<Int>
         /// Where the next record starts.
         public var next: Int
     }
@@ -194,9 +199,11 @@ public enum SpilledRecord {
         let seq = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize, as: Int64.self))
         let idLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 8, as: UInt32.self)))
         let titleLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 12, as: UInt32.self)))
+        let refLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 16, as: UInt32.self)))
         let idStart = offset + headerSize
-        return View(activity: a, sequence: seq, id: idStart..<idStart + idLength,
-                    title: idStart + idLength..<idStart + idLength + titleLength, next: idStart + idLength + titleLength)
+        let titleStart = idStart + idLength, refStart = titleStart + titleLength
+        return View(activity: a, sequence: seq, id: idStart..<titleStart, title: titleStart..<refStart, ref: refStart..<refStart + refLength,
+                    next: refStart + refLength)
     }
 }
 
@@ -219,8 +226,9 @@ public final class SpilledRecords: @unchecked Sendable {
     }
 
     /// Partition `p`'s records, in the order they were accepted, with an arena of their ids and
-    /// titles; nil when the scratch file cannot be read (``SpillPartitions/failure``).
-    public func load(_ p: Int) -> (records: [Activity], arena: StringArena)? {
+    /// titles; their refs are interned in `symbols` (a copy of the run's table for this
+    /// partition). Nil when the scratch file cannot be read (``SpillPartitions/failure``).
+    public func load(_ p: Int, symbols: inout SymbolTable) -> (records: [Activity], arena: StringArena)? {
         guard let bytes = partitions.load(p) else { return nil }
         var records: [Activity] = []
         records.reserveCapacity(partitions.records[p])
@@ -233,6 +241,7 @@ public final class SpilledRecords: @unchecked Sendable {
                 var a = v.activity
                 a.id = arena.append(UnsafeBufferPointer(rebasing: base[v.id]))
                 a.title = arena.append(UnsafeBufferPointer(rebasing: base[v.title]))
+                a.ref = v.ref.isEmpty ? SymbolTable.empty : symbols.intern(bytes: UnsafeBufferPointer(rebasing: base[v.ref]))
                 records.append(a)
                 offset = v.next
             }

@@ -102,7 +102,7 @@ extension ActivityIngestor {
                         let b = first.activity
                         let same = b.member == a.member && b.date == a.date && b.kind == a.kind && b.status == a.status
                             && b.role == a.role && b.level == a.level && b.marks == a.marks && b.quantity == a.quantity
-                            && b.ref == a.ref && base[first.title].elementsEqual(base[v.title])
+                            && base[first.ref].elementsEqual(base[v.ref]) && base[first.title].elementsEqual(base[v.title])
                         let at = store.location(of: b)
                         let text = String(decoding: id, as: UTF8.self)
                         repeats.append((v.sequence, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,

@@ -70,6 +70,7 @@ public struct ActivityIngestor {
         var members: [Member] = []
         var memberRejects = memberRejects
         var excluded = excluded
+        members.reserveCapacity(roster.count)
         for m in roster {
             guard let (field, value, allowed) = vocabulary.undeclaredValue(of: m) else { members.append(m); continue }
             excluded[m.id] = .memberRowRejected(m.source)
@@ -77,7 +78,8 @@ public struct ActivityIngestor {
                                         reason: .undeclaredMemberValue(field: field, allowed: allowed,
                                                                        suggestion: closest(value, in: allowed.filter { !$0.isEmpty }))))
         }
-        self.members = members
+        // Nobody refused: share the roster's array instead of holding a second copy.
+        self.members = members.count == roster.count ? roster : members
         self.excluded = excluded
         self.period = period
         self.vocabulary = vocabulary
@@ -411,13 +413,13 @@ public struct ActivityIngestor {
         let hash = SymbolTable.hash(idBytes)
         if let spill {
             // Repeated ids are found when the partitions are read back (``finish()``).
-            let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
-            let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, ref: ref, marks: marks,
-                             quantity: quantity, file: fileIndex, line: Int32(line))
+            // The ref goes as text (``SpilledRecord``): not interned for the whole run.
+            let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, ref: SymbolTable.empty,
+                             marks: marks, quantity: quantity, file: fileIndex, line: Int32(line))
             let title = slices[ActivityField.title.rawValue]
             let sequence = spill.sequence
             spill.parts.add(Int(hash % UInt32(spill.parts.count))) { out in
-                SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, into: &out)
+                SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, into: &out)
             }
             files[files.count - 1].accepted += 1
             return

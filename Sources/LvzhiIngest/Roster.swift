@@ -29,6 +29,8 @@ public enum RosterReader {
                     out.members.append(m)
                 }
             }
+            // Everyone in office: share the roster's array instead of holding a second copy.
+            if out.outside.isEmpty { out.members = members }
             return out
         }
     }
@@ -153,6 +155,8 @@ public enum RosterReader {
         if members.isEmpty { throw IngestError.noMembers(path: path) }
         // A member rejected on one row and accepted on a later one is known after all.
         for m in members { rejectedIDs[m.id] = nil }
+        // Appending left up to twice the room needed; the roster lives for the whole run.
+        if members.capacity > members.count + members.count / 4 { members = members.withUnsafeBufferPointer { Array($0) } }
         return Result(members: members, rejects: rejects, rowsRead: rows, sheet: sheet, rejectedIDs: rejectedIDs)
     }
 

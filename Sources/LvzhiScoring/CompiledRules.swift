@@ -123,11 +123,8 @@ final class SignerCounts: Sendable {
         self.counts = counts
     }
 
-    /// From (ref << 32 | kind, member) pairs, each pair at most once, and the rejected signatories.
-    init(distinctPairs: [(key: Int64, member: Int32)], rejected: [RejectedSignatory]) {
-        var counts: [Int64: Int32] = [:]
-        for p in distinctPairs { counts[p.key, default: 0] += 1 }
-        for s in rejected where s.ref != SymbolTable.empty { counts[Int64(s.ref) << 32 | Int64(s.kind), default: 0] += 1 }
+    /// Counts already made (keyed by ref << 32 | kind), for one partition of a run scored from disk.
+    init(counts: [Int64: Int32]) {
         self.counts = counts
     }
 

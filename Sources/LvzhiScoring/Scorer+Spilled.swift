@@ -16,12 +16,24 @@ private struct SignerPair: Hashable {
     var member: Int32
 }
 
+private struct SignerKey: Hashable {
+    var ref: String
+    var kind: Int32
+}
+
+private struct SplitKey: Hashable {
+    var rule: Int
+    var ref: String
+}
+
 extension Scorer {
     /// A partition's records with those outside the run's part of the period, or after the as-of
     /// date, set aside; and the partition's records grouped by member (counting sort).
     struct LoadedPartition {
         var records: [Activity]
         var arena: StringArena
+        /// The run's symbols and this partition's refs.
+        var symbols: SymbolTable
         var outsidePart = 0
         var afterAsOf = 0
         /// Records of member `memberBounds.lowerBound + k` are `order[starts[k] ..< starts[k + 1]]`.
@@ -32,8 +44,9 @@ extension Scorer {
         func recordsOf(_ m: Int) -> [Int32] { Array(order[starts[m - firstMember]..<starts[m - firstMember + 1]]) }
     }
 
-    static func loadPartition(_ spilled: SpilledRecords, _ p: Int, part: Period?, cut: Day?) -> LoadedPartition? {
-        guard let (all, arena) = spilled.load(p) else { return nil }
+    static func loadPartition(_ spilled: SpilledRecords, _ p: Int, symbols: SymbolTable, part: Period?, cut: Day?) -> LoadedPartition? {
+        var table = symbols
+        guard let (all, arena) = spilled.load(p, symbols: &table) else { return nil }
         var records = all
         var outside = 0, after = 0
         if part != nil || cut != nil {
@@ -59,8 +72,8 @@ extension Scorer {
             order[fill[Int(r.member) - lo]] = Int32(i)
             fill[Int(r.member) - lo] += 1
         }
-        return LoadedPartition(records: records, arena: arena, outsidePart: outside, afterAsOf: after, starts: starts, order: order,
-                               firstMember: lo)
+        return LoadedPartition(records: records, arena: arena, symbols: table, outsidePart: outside, afterAsOf: after, starts: starts,
+                               order: order, firstMember: lo)
     }
 
     static func scoreSpilled(_ ingest: IngestResult, spilled: SpilledRecords, rules: RuleSet, options: ScoreOptions, period: Period,
@@ -74,30 +87,45 @@ extension Scorer {
         let base = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members, arena: StringArena(),
                                  period: period)
         let symbols = store.symbols
-        func compile(_ arena: StringArena, signers: SignerCounts?) -> CompiledRules {
-            var table = symbols
-            return CompiledRules(rules, symbols: &table, marks: store.marks, members: ingest.members, arena: arena, period: period,
+        // Signer counts by item text and kind (refs are interned per partition).
+        var signerTotals: [SignerKey: Int32]?
+        func compile(_ loaded: LoadedPartition) -> CompiledRules {
+            var table = loaded.symbols
+            var signers: SignerCounts?
+            if let signerTotals {
+                var counts: [Int64: Int32] = [:]
+                for a in loaded.records where a.ref != SymbolTable.empty {
+                    let key = Int64(a.ref) << 32 | Int64(a.kind)
+                    if counts[key] == nil { counts[key] = signerTotals[SignerKey(ref: table[a.ref], kind: a.kind)] ?? 1 }
+                }
+                signers = SignerCounts(counts: counts)
+            }
+            return CompiledRules(rules, symbols: &table, marks: store.marks, members: ingest.members, arena: loaded.arena, period: period,
                                  memberSymbols: base.members, signerCounts: signers)
         }
         // A partition that cannot be read back (a scratch-file error) scores nothing from then
         // on; the pipeline refuses the run (``SpillPartitions/failure``).
-        func load(_ p: Int) -> LoadedPartition? { loadPartition(spilled, p, part: part, cut: cut) }
+        func load(_ p: Int) -> LoadedPartition? { loadPartition(spilled, p, symbols: symbols, part: part, cut: cut) }
 
         // Pass 1a: how many members signed each item, over every record read (set-aside ones too,
         // as in memory), when a condition tests it.
-        var signers: SignerCounts?
         if (base.rules + base.vetoes + base.requirements).contains(where: \.testsSigners) {
-            var pairs: [(key: Int64, member: Int32)] = []
+            var totals: [SignerKey: Int32] = [:]
             for p in 0..<partitions {
-                guard let (all, _) = spilled.load(p) else { break }
+                var table = symbols
+                guard let (all, _) = spilled.load(p, symbols: &table) else { break }
                 // A partition's members are in no other partition: its distinct pairs are new.
                 var seen = Set<SignerPair>()
                 for a in all where a.ref != SymbolTable.empty {
-                    let pair = SignerPair(key: Int64(a.ref) << 32 | Int64(a.kind), member: a.member)
-                    if seen.insert(pair).inserted { pairs.append((pair.key, pair.member)) }
+                    if seen.insert(SignerPair(key: Int64(a.ref) << 32 | Int64(a.kind), member: a.member)).inserted {
+                        totals[SignerKey(ref: table[a.ref], kind: a.kind), default: 0] += 1
+                    }
                 }
             }
-            signers = SignerCounts(distinctPairs: pairs, rejected: store.rejectedSignatories)
+            for s in store.rejectedSignatories where s.ref != SymbolTable.empty {
+                totals[SignerKey(ref: symbols[s.ref], kind: s.kind), default: 0] += 1
+            }
+            signerTotals = totals
         }
 
         // Pass 1b: co-author shares. Every record of a split rule is a signatory of its item
@@ -111,11 +139,11 @@ extension Scorer {
         } else {
             var leadRoles: [Int: Set<Int32>] = [:]
             for r in splitRules { leadRoles[r] = Set(rules.rules[r].split!.leadRoles.compactMap { symbols.lookup($0) }) }
-            var groups: [Int64: [SplitShares.Signatory]] = [:]
+            var groups: [SplitKey: [SplitShares.Signatory]] = [:]
             for p in 0..<partitions {
                 guard let loaded = load(p) else { break }
                 firstRecord[p + 1] = firstRecord[p] + Int32(loaded.records.count)
-                let compiled = compile(loaded.arena, signers: signers)
+                let compiled = compile(loaded)
                 let records = loaded.records
                 for m in spilled.memberBounds[p]..<spilled.memberBounds[p + 1] {
                     let mine = loaded.recordsOf(m)
@@ -132,7 +160,7 @@ extension Scorer {
                             if rec.ref == SymbolTable.empty {
                                 shares.assignSolo(r, record: global, lead: lead, split: split)
                             } else {
-                                groups[Int64(r) << 32 | Int64(rec.ref), default: []]
+                                groups[SplitKey(rule: r, ref: loaded.symbols[rec.ref]), default: []]
                                     .append(SplitShares.Signatory(record: global, lead: lead, id: Array(loaded.arena[rec.id].utf8)))
                             }
                         }
@@ -140,12 +168,11 @@ extension Scorer {
                 }
                 if p == 0 { loadedFirst = loaded }
             }
-            var rejectedByRef: [Int32: [RejectedSignatory]] = [:]
-            for s in store.rejectedSignatories { rejectedByRef[s.ref, default: []].append(s) }
+            var rejectedByRef: [String: [RejectedSignatory]] = [:]
+            for s in store.rejectedSignatories { rejectedByRef[symbols[s.ref], default: []].append(s) }
             for (key, rows) in groups {
-                let r = Int(key >> 32), ref = Int32(truncatingIfNeeded: key)
-                shares.assignItem(r, rows, rejected: rejectedByRef[ref] ?? [], compiled: base, leadRoles: leadRoles[r]!,
-                                  split: rules.rules[r].split!)
+                shares.assignItem(key.rule, rows, rejected: rejectedByRef[key.ref] ?? [], compiled: base, leadRoles: leadRoles[key.rule]!,
+                                  split: rules.rules[key.rule].split!)
             }
         }
 
@@ -160,7 +187,7 @@ extension Scorer {
             outsidePart += loaded.outsidePart
             afterAsOf += loaded.afterAsOf
             kept += loaded.records.count
-            let compiled = compile(loaded.arena, signers: signers)
+            let compiled = compile(loaded)
             var local = shares
             local.offset = firstRecord[p]
             let partShares = local
