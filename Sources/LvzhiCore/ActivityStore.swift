@@ -10,6 +10,9 @@ public struct ActivityStore: Sendable {
     public var marks: [String] = []
     public var arena = StringArena()
     public var files: [String] = []
+    /// Records a large run scored from disk (``SpilledRecords``) instead of holding them in
+    /// ``records``: counted with them.
+    public var onDisk = 0
     /// Rows of a shared item (with a `ref`) that were rejected for who signed them (a member id
     /// not in the roster, a date outside the member's time in office): they earn nothing but
     /// still count among the item's signatories, so the others' shares do not change

@@ -8,6 +8,9 @@ public struct IngestResult: Sendable {
     public var files: [FileReport]
     /// The corrections applied (复核), in the corrections file's order; empty without one.
     public var corrections: [AppliedCorrection] = []
+    /// A large run's accepted records, on disk by member (``ActivityIngestor/spillToDisk(directory:)``);
+    /// `store.records` is then empty and `store.onDisk` counts them.
+    public var spilled: SpilledRecords?
 }
 
 /// Validates activity records against the roster, the rule file's vocabulary and the period,
@@ -57,6 +60,8 @@ public struct ActivityIngestor {
     /// Member ids not in `members` whose records are refused for a reason of their own (a
     /// rejected roster row, not in office during the period).
     private let excluded: [String: RejectReason]
+    /// Set by ``spillToDisk(directory:)``: accepted records go to disk instead of the store.
+    var spill: Spill?
 
     public init(members roster: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
                 memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
@@ -160,6 +165,7 @@ public struct ActivityIngestor {
         // Keep this file's report last while validating so counts land on it.
         if report != files.count - 1 { files.append(files.remove(at: report)) }
         files[files.count - 1].read += 1
+        spill?.sequence += 1
         let storage: [[UInt8]] = ActivityField.allCases.map { Array((values[$0] ?? "").utf8) }
         func run(_ i: Int) {
             if i == storage.count { return accept(fileIndex: fileIndex!, path: location.file, line: location.line) }
@@ -184,6 +190,7 @@ public struct ActivityIngestor {
     }
 
     public func finish() -> IngestResult {
+        if let spill { return finishSpilled(spill) }
         guard !removedRecords.isEmpty else {
             return IngestResult(members: members, store: store, rejects: rejects, files: files, corrections: applied)
         }
@@ -220,6 +227,7 @@ public struct ActivityIngestor {
                     }
                 }
                 for r in 0..<batch.count {
+                    spill?.sequence += 1
                     let line = Int(batch.lines[r])
                     if case .skipped(let reason)? = batch.issues[r] {
                         skip(line: line, reason: reason)
@@ -278,6 +286,7 @@ public struct ActivityIngestor {
         files[files.count - 1].rejected += 1
         rejects.append(Reject(location: SourceLocation(file: path, line: line), recordID: id, memberID: member,
                               field: field, value: value, reason: reason))
+        spill?.rejectSequences.append(spill!.sequence)
     }
 
     /// Keeps a row rejected for who signed it as a signatory of its item (if it names one), once
@@ -400,6 +409,20 @@ public struct ActivityIngestor {
         // record's content is in the store already, so the comparison costs no memory and
         // nothing on the path of records that are not repeats.
         let hash = SymbolTable.hash(idBytes)
+        if let spill {
+            // Repeated ids are found when the partitions are read back (``finish()``).
+            let ref = refBytes.isEmpty ? SymbolTable.empty : store.symbols.intern(bytes: refBytes)
+            let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, ref: ref, marks: marks,
+                             quantity: quantity, file: fileIndex, line: Int32(line))
+            spill.noteFile(fileIndex, report: files.count - 1)
+            let title = slices[ActivityField.title.rawValue]
+            let sequence = spill.sequence
+            spill.parts.add(Int(hash % UInt32(spill.parts.count))) { out in
+                SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, into: &out)
+            }
+            files[files.count - 1].accepted += 1
+            return
+        }
         var slot = Int(hash) & (idSlots.count - 1)
         while idSlots[slot] != 0 {
             let firstIndex = Int(idSlots[slot] - 1)

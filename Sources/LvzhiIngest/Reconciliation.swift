@@ -59,7 +59,7 @@ public struct Reconciliation: Sendable, Equatable {
         unknownKinds = sorted(kinds)
         unknownStatuses = sorted(statuses)
         unknownMembers = sorted(unknown)
-        var has = [Bool](repeating: false, count: r.members.count)
+        var has = r.spilled?.membersWithRecords ?? [Bool](repeating: false, count: r.members.count)
         for a in r.store.records { has[Int(a.member)] = true }
         membersWithoutRecords = r.members.indices.filter { !has[$0] }.map { r.members[$0] }
     }

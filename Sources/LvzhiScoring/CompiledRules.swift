@@ -123,6 +123,14 @@ final class SignerCounts: Sendable {
         self.counts = counts
     }
 
+    /// From (ref << 32 | kind, member) pairs, each pair at most once, and the rejected signatories.
+    init(distinctPairs: [(key: Int64, member: Int32)], rejected: [RejectedSignatory]) {
+        var counts: [Int64: Int32] = [:]
+        for p in distinctPairs { counts[p.key, default: 0] += 1 }
+        for s in rejected where s.ref != SymbolTable.empty { counts[Int64(s.ref) << 32 | Int64(s.kind), default: 0] += 1 }
+        self.counts = counts
+    }
+
     func count(_ a: Activity) -> Int {
         a.ref == SymbolTable.empty ? 1 : Int(counts[Int64(a.ref) << 32 | Int64(a.kind)] ?? 1)
     }
@@ -158,7 +166,8 @@ struct CompiledRules: Sendable {
     var params: [RuleParams]
 
     init(_ set: RuleSet, symbols: inout SymbolTable, marks: [String], members: [Member], arena: StringArena, period: Period,
-         records: [Activity] = [], rejectedSignatories: [RejectedSignatory] = []) {
+         records: [Activity] = [], rejectedSignatories: [RejectedSignatory] = [], memberSymbols: [MemberSymbols]? = nil,
+         signerCounts: SignerCounts? = nil) {
         var table = ExpressionTable(arena: arena, period: period)
         rules = set.rules.map { CompiledCondition($0.when, symbols: &symbols, marks: marks, expressions: &table) }
 
@@ -169,7 +178,7 @@ struct CompiledRules: Sendable {
         }
         expressions = table.bound
         if (rules + vetoes + requirements).contains(where: \.testsSigners) {
-            let counts = SignerCounts(records: records, rejected: rejectedSignatories)
+            let counts = signerCounts ?? SignerCounts(records: records, rejected: rejectedSignatories)
             for i in rules.indices where rules[i].testsSigners { rules[i].signerCounts = counts }
             for i in vetoes.indices where vetoes[i].testsSigners { vetoes[i].signerCounts = counts }
             for i in requirements.indices where requirements[i].testsSigners { requirements[i].signerCounts = counts }
@@ -185,6 +194,10 @@ struct CompiledRules: Sendable {
         }
         if !anyKind.isEmpty {
             for k in byKind.keys { byKind[k] = (byKind[k]! + anyKind).sorted() }
+        }
+        if let memberSymbols {
+            self.members = memberSymbols
+            return
         }
         self.members = members.map { m in
             MemberSymbols(role: symbols.intern(m.role), sector: symbols.intern(m.sector), committees: m.committees.map { symbols.intern($0) },

@@ -75,7 +75,8 @@ public enum ScoringPipeline {
     ///   read to the end, naming all of them and the files read in full (nothing is scored).
     public static func run(rules rulesPath: String, members membersPath: String, activities: [String],
                            period periodSpec: String?, mappings: [Mapping] = [], corrections: CorrectionSet? = nil,
-                           history: HistoryFacts? = nil, asOf: Day? = nil, keepLedgers: Bool = true, timings: PhaseTimings? = nil,
+                           history: HistoryFacts? = nil, asOf: Day? = nil, keepLedgers: Bool = true, spill: SpillPolicy = .auto,
+                           timings: PhaseTimings? = nil,
                            progress: ((_ filesDone: Int, _ filesTotal: Int, _ recordsRead: Int) -> Void)? = nil) throws(Failure) -> ScoreRun {
         let rules: RuleSet
         do { rules = try RuleFileLoader.load(path: rulesPath) } catch { throw .rules(error) }
@@ -108,6 +109,12 @@ public enum ScoringPipeline {
                                             memberRows: roster.rowsRead, memberSheet: roster.sheet, period: readPeriod,
                                             vocabulary: rules.vocabulary, excluded: inPeriod.excluded)
             let inputs = files.filter { $0 != membersPath }
+            // A run that shows no ledger keeps its records on disk when they are many.
+            if corrections == nil, !keepLedgers, rules.history.isEmpty, spill.applies(to: inputs) {
+                do { try ingestor.spillToDisk(directory: SpillPolicy.directory) } catch {
+                    throw Failure.input(.unreadable(path: error.path, reason: error.reason(.zh)))
+                }
+            }
             var done = 0, records = 0
             if let progress {
                 ingestor.progress = { n in records = n; progress(done, inputs.count, n) }
@@ -132,8 +139,15 @@ public enum ScoringPipeline {
             if let corrections {
                 do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
             }
+            let ingested = ingestor.finishAndRelease()
+            if let e = ingested.spilled?.partitions.failure {
+                throw Failure.input(.unreadable(path: SpillPolicy.directory, reason: e.reason(.zh)))
+            }
             timings?.mark("ingest")
-            var run = Scorer.score(ingestor.finishAndRelease(), rules: rules, period: readPeriod, options: options)
+            var run = Scorer.score(ingested, rules: rules, period: readPeriod, options: options)
+            if let e = ingested.spilled?.partitions.failure {
+                throw Failure.input(.unreadable(path: SpillPolicy.directory, reason: e.reason(.zh)))
+            }
             if let asExported, !run.corrections.isEmpty {
                 run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: readPeriod,
                                                                                          options: options))
@@ -148,6 +162,41 @@ public enum ScoringPipeline {
             throw e
         } catch {
             throw .input(.unreadable(path: membersPath, reason: "\(error)"))
+        }
+    }
+}
+
+/// When a run keeps its records on disk instead of in memory (``ActivityIngestor/spillToDisk(directory:)``):
+/// `auto` when the activity files hold more than ``autoBytes`` together. The environment variable
+/// `LVZHI_SPILL` (`always`, `never`) overrides it, for tests and benchmarks.
+public enum SpillPolicy: Sendable {
+    case auto, always, never
+
+    /// About 300,000 records of a canonical CSV.
+    public static let autoBytes: Int64 = 32 << 20
+
+    /// Where scratch files go: `TMPDIR`, or /tmp.
+    public static var directory: String {
+        if let t = ProcessInfo.processInfo.environment["TMPDIR"], !t.isEmpty { return t }
+        return "/tmp"
+    }
+
+    public func applies(to files: [String]) -> Bool {
+        switch ProcessInfo.processInfo.environment["LVZHI_SPILL"] {
+        case "always": return true
+        case "never": return false
+        default: break
+        }
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            var total: Int64 = 0
+            for f in files {
+                var st = stat()
+                if stat(f, &st) == 0 { total += Int64(st.st_size) }
+            }
+            return total > Self.autoBytes
         }
     }
 }

@@ -47,6 +47,9 @@ public struct ScoreRun: Sendable {
     /// The first member (in roster order) with a value that could not be represented exactly;
     /// such a run must not be shown (``ScoringPipeline`` refuses it, exit 3).
     public var overflow: ScoreOverflow? {
+        // Scored from disk: the ledger's record numbers are the partition's, so the overflow was
+        // described while the partition was read.
+        if store.onDisk > 0 || spilledOverflow != nil { return spilledOverflow }
         guard let r = results.filter({ $0.overflow != nil }).min(by: { $0.member < $1.member }) else { return nil }
         let line = r.overflow!
         let e = line >= 0 ? r.ledger[line] : nil
@@ -56,7 +59,10 @@ public struct ScoreRun: Sendable {
                              ruleLocation: e.flatMap { $0.rule >= 0 ? rules.rules[Int($0.rule)].location : nil })
     }
 
-    public var recordsScored: Int { store.records.count }
+    /// Set when the records were scored from disk: the first overflow, in roster order.
+    var spilledOverflow: ScoreOverflow?
+
+    public var recordsScored: Int { store.records.count + store.onDisk }
     public var recordsUnmatched: Int { results.reduce(0) { $0 + $1.unmatched } }
 }
 
@@ -165,6 +171,10 @@ public enum Scorer {
             }
             fullPeriod = fullPeriod ?? fullRunPeriod
         }
+        if let spilled = ingest.spilled {
+            return scoreSpilled(ingest, spilled: spilled, rules: rules, options: options, period: effective, fullPeriod: fullPeriod,
+                                part: part, cut: cut)
+        }
         var corrections = ingest.corrections
         if part != nil || cut != nil {
             // One pass sets aside the records outside the part, then those after the as-of
@@ -231,7 +241,17 @@ public enum Scorer {
             }
         }
 
-        var scored = results.map { $0! }
+        return complete(results.map { $0! }, store: store, ingest: ingest, rules: rules, options: options, period: period,
+                        fullPeriod: fullPeriod, part: part, corrections: corrections, afterAsOf: afterAsOf, outsidePart: outsidePart,
+                        progress: progress)
+    }
+
+    /// Ranks and grades the members' results and assembles the run (both ways of scoring).
+    static func complete(_ scored: [MemberScore], store: ActivityStore, ingest: IngestResult, rules: RuleSet, options: ScoreOptions,
+                         period: Period, fullPeriod: Period?, part: Period?, corrections: [AppliedCorrection], afterAsOf: Int,
+                         outsidePart: Int, progress: Bool, overflow: ScoreOverflow? = nil) -> ScoreRun {
+        var scored = scored
+        var store = store
         // A part of the year (a quarter) grades only the members in office during it: one who
         // left before it or joined after it is not ranked or graded there (as a member outside
         // the whole period is not), with a notice. Their records all lie outside the part (ingest
@@ -240,7 +260,7 @@ public enum Scorer {
         var notServing: [Member] = []
         if let part {
             var hasRecords = [Bool](repeating: false, count: members.count)
-            for r in store.records { hasRecords[Int(r.member)] = true }
+            for r in scored where r.records > 0 { hasRecords[r.member] = true }
             let serving = members.indices.map { i in
                 hasRecords[i] || !((members[i].left.map { $0 < part.start } ?? false) || (members[i].joined.map { $0 > part.end } ?? false))
             }
@@ -275,6 +295,7 @@ public enum Scorer {
             run.recordsOutsidePart = outsidePart
         }
         run.historyAvailable = options.history != nil
+        run.spilledOverflow = overflow
         run.notices = notices(rules: rules, options: options, afterAsOf: afterAsOf, part: run.part, outsidePart: outsidePart,
                               progress: progress)
         if !notServing.isEmpty { run.notices.append(ScoringPipeline.notGradedNotice(notServing, period: period)) }

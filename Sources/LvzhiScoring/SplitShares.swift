@@ -19,11 +19,14 @@ struct SplitShares: Sendable {
 
     /// Keyed by rule index << 32 | record index.
     private var shares: [Int64: Share] = [:]
+    /// Added to a record index to look it up: when scoring from disk, the partition's first
+    /// record number (the shares are keyed by record numbers across all partitions).
+    var offset: Int32 = 0
 
-    func share(rule: Int, record: Int32) -> Share? { shares[Int64(rule) << 32 | Int64(record)] }
+    func share(rule: Int, record: Int32) -> Share? { shares[Int64(rule) << 32 | Int64(offset + record)] }
 
     /// One signatory of an item: an accepted row (`record` ≥ 0) or a rejected one.
-    private struct Signatory {
+    struct Signatory {
         var record: Int32
         var lead: Bool
         var id: [UInt8]
@@ -52,23 +55,37 @@ struct SplitShares: Sendable {
             for (i, rec) in records.enumerated() where compiled.rules[r].matches(rec, member: compiled.members[Int(rec.member)], context: context(rec.member)) {
                 if rec.ref == SymbolTable.empty { solo.append(Int32(i)) } else { groups[rec.ref, default: []].append(Int32(i)) }
             }
-            for i in solo {
-                assign(r, [Signatory(record: i, lead: leadRoles.contains(records[Int(i)].role), id: [])], rejected: 0, split: split)
-            }
+            for i in solo { assignSolo(r, record: i, lead: leadRoles.contains(records[Int(i)].role), split: split) }
             for (ref, rows) in groups {
-                var signatories = rows.map { i in
+                let signatories = rows.map { i in
                     Signatory(record: i, lead: leadRoles.contains(records[Int(i)].role), id: Array(store.arena[records[Int(i)].id].utf8))
                 }
-                var rejected = 0
-                for s in rejectedByRef[ref] ?? [] where compiled.rules[r].matchesRecordFields(kind: s.kind, status: s.status, role: s.role, level: s.level) {
-                    signatories.append(Signatory(record: -1, lead: leadRoles.contains(s.role), id: s.activityID))
-                    rejected += 1
-                }
-                // Lead first, then by activity id: the order that decides who is credited.
-                signatories.sort { a, b in a.lead != b.lead ? a.lead : a.id.lexicographicallyPrecedes(b.id) }
-                assign(r, signatories, rejected: rejected, split: split)
+                assignItem(r, signatories, rejected: rejectedByRef[ref] ?? [], compiled: compiled, leadRoles: leadRoles, split: split)
             }
         }
+    }
+
+    /// An empty set, filled item by item (scoring from disk: ``Scorer``'s partitions).
+    init() {}
+
+    /// Shares of one item's accepted rows under split rule `rule`, with the item's rejected
+    /// signatories that the rule would have matched.
+    mutating func assignItem(_ rule: Int, _ accepted: [Signatory], rejected: [RejectedSignatory], compiled: CompiledRules,
+                             leadRoles: Set<Int32>, split: CoauthorSplit) {
+        var signatories = accepted
+        var count = 0
+        for s in rejected where compiled.rules[rule].matchesRecordFields(kind: s.kind, status: s.status, role: s.role, level: s.level) {
+            signatories.append(Signatory(record: -1, lead: leadRoles.contains(s.role), id: s.activityID))
+            count += 1
+        }
+        // Lead first, then by activity id: the order that decides who is credited.
+        signatories.sort { a, b in a.lead != b.lead ? a.lead : a.id.lexicographicallyPrecedes(b.id) }
+        assign(rule, signatories, rejected: count, split: split)
+    }
+
+    /// The share of a row of its own (no `ref`) under split rule `rule`.
+    mutating func assignSolo(_ rule: Int, record: Int32, lead: Bool, split: CoauthorSplit) {
+        assign(rule, [Signatory(record: record, lead: lead, id: [])], rejected: 0, split: split)
     }
 
     private mutating func assign(_ rule: Int, _ ordered: [Signatory], rejected: Int, split: CoauthorSplit) {

@@ -103,6 +103,13 @@ struct Validate: ParsableCommand {
         var ingestor = ActivityIngestor(members: inPeriod.members, memberRejects: roster.rejects, memberFile: members,
                                         memberRows: roster.rowsRead, memberSheet: roster.sheet, period: p, vocabulary: ruleSet.vocabulary,
                                         excluded: inPeriod.excluded)
+        // Many records are checked on disk, not held (validate scores nothing).
+        if corrections == nil, SpillPolicy.auto.applies(to: files.filter { $0 != members }) {
+            do { try ingestor.spillToDisk(directory: SpillPolicy.directory) } catch {
+                report(.unreadable(path: error.path, reason: error.reason(lang)))
+                throw ExitCode(Exit.badInput)
+            }
+        }
         var notRead: [String] = []
         for f in files where f != members {
             do {
@@ -123,6 +130,10 @@ struct Validate: ParsableCommand {
             }
         }
         let result = ingestor.finish()
+        if let e = result.spilled?.partitions.failure {
+            report(.unreadable(path: SpillPolicy.directory, reason: e.reason(lang)))
+            throw ExitCode(Exit.badInput)
+        }
         print(Reconciliation(result).render(lang))
         if let corrections, correctionsApplied {
             print(CorrectionOption.summary(result.corrections, path: corrections.path, lang: lang))

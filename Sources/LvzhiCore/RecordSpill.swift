@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// An anonymous scratch file: created without a name where the system allows it (`O_TMPFILE`),
+/// otherwise created exclusively under a random name and unlinked at once. Nothing is left on
+/// disk when the process ends, however it ends (a signal, kill -9), and no other process can
+/// open it by name, so a link planted in the temporary folder cannot redirect it.
+public final class ScratchFile: @unchecked Sendable {
+    private let fd: Int32
+    /// Bytes written so far (the next append's offset).
+    public private(set) var size: Int64 = 0
+
+    /// - Throws: ``SafeFile/Problem/system(path:reason:)`` when no scratch file can be made in `directory`.
+    public init(directory: String) throws(SafeFile.Problem) {
+        #if os(Linux)
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Glibc's module does not export the macro.
+        var made = open(directory, 0o20000000 | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
+        #else
+        var made: Int32 = -1
+        #endif
+        if made < 0 {
+            var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("lvzhi-spill-XXXXXX".utf8CString)
+            made = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            if made >= 0 {
+                let path = String(cString: template)
+                unlink(path)
+            }
+        }
+        guard made >= 0 else {
+            throw .system(path: directory, reason: String(cString: strerror(errno)))
+        }
+        fd = made
+    }
+
+    deinit { close(fd) }
+
+    /// Appends `bytes` at the end; returns their offset.
+    public func append(_ bytes: UnsafeRawBufferPointer) throws(SafeFile.Problem) -> Int64 {
+        let offset = size
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system(path: "(scratch file)", reason: String(cString: strerror(errno)))
+            }
+            done += n
+        }
+        size += Int64(bytes.count)
+        return offset
+    }
+
+    /// Reads `count` bytes at `offset` into `buffer` (appended).
+    public func read(offset: Int64, count: Int, into buffer: inout [UInt8]) throws(SafeFile.Problem) {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: count))
+        var done = 0
+        var failure: Int32 = 0
+        buffer.withUnsafeMutableBytes { raw in
+            while done < count {
+                let n = pread(fd, raw.baseAddress! + start + done, count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { failure = EIO; return }
+                done += n
+            }
+        }
+        if failure != 0 { throw .system(path: "(scratch file)", reason: String(cString: strerror(failure))) }
+    }
+}
+
+/// Records written to disk in partitions, so that a large run holds one partition at a time
+/// instead of every record: the ingest writes each record to the partition its key picks, and
+/// reads the partitions back one by one. Each partition's records are buffered and appended
+/// to one ``ScratchFile`` in chunks; reading a partition gives its records in the order they
+/// were added.
+public final class SpillPartitions: @unchecked Sendable {
+    public let count: Int
+    private let file: ScratchFile
+    private var buffers: [[UInt8]]
+    private var chunks: [[(offset: Int64, length: Int)]]
+    private let chunkSize: Int
+    /// Records added to each partition.
+    public private(set) var records: [Int]
+    /// The first write or read error; once set, nothing more is written.
+    public private(set) var failure: SafeFile.Problem?
+
+    public init(count: Int, directory: String, chunkSize: Int = 32 << 10) throws(SafeFile.Problem) {
+        self.count = count
+        self.chunkSize = chunkSize
+        file = try ScratchFile(directory: directory)
+        buffers = [[UInt8]](repeating: [], count: count)
+        chunks = [[(offset: Int64, length: Int)]](repeating: [], count: count)
+        records = [Int](repeating: 0, count: count)
+    }
+
+    /// Bytes on disk.
+    public var bytesOnDisk: Int64 { file.size }
+
+    /// Adds one encoded record to partition `p`.
+    public func add(_ p: Int, _ encode: (inout [UInt8]) -> Void) {
+        if buffers[p].capacity == 0 { buffers[p].reserveCapacity(chunkSize + 256) }
+        encode(&buffers[p])
+        records[p] += 1
+        if buffers[p].count >= chunkSize { flush(p) }
+    }
+
+    private func flush(_ p: Int) {
+        guard !buffers[p].isEmpty else { return }
+        if failure == nil {
+            var offset: Int64 = -1
+            var problem: SafeFile.Problem?
+            buffers[p].withUnsafeBytes { raw in
+                do throws(SafeFile.Problem) { offset = try file.append(raw) } catch { problem = error }
+            }
+            if let problem { failure = problem } else { chunks[p].append((offset, buffers[p].count)) }
+        }
+        buffers[p].removeAll(keepingCapacity: true)
+    }
+
+    /// Partition `p`'s bytes, in the order its records were added (nil after a write or read error).
+    public func load(_ p: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(chunks[p].reduce(0) { $0 + $1.length } + buffers[p].count)
+        for c in chunks[p] {
+            do { try file.read(offset: c.offset, count: c.length, into: &out) } catch {
+                if failure == nil { failure = error }
+                return nil
+            }
+        }
+        out.append(contentsOf: buffers[p])
+        return failure == nil ? out : nil
+    }
+
+    /// Writes every partition's buffered records and frees the buffers (after the last ``add(_:_:)``).
+    public func flushAll() {
+        for p in 0..<count {
+            flush(p)
+            buffers[p] = []
+        }
+    }
+
+    /// Records an error found elsewhere in the same spill (the first one is kept).
+    public func fail(_ problem: SafeFile.Problem) {
+        if failure == nil { failure = problem }
+    }
+
+    /// Frees partition `p`'s buffer (after it was read for the last time).
+    public func release(_ p: Int) {
+        buffers[p] = []
+        chunks[p] = []
+    }
+}
+
+/// How a spilled record is laid out: the ``Activity`` as it is in memory (its arena references
+/// are meaningless on disk and replaced when read back), a sequence number, then the activity
+/// id's and the title's bytes.
+public enum SpilledRecord {
+    static let activitySize = MemoryLayout<Activity>.size
+    /// Fixed part: the activity, the sequence number, the id's and the title's lengths.
+    public static let headerSize = activitySize + 8 + 4 + 4
+
+    public static func encode(_ a: Activity, sequence: Int64, id: UnsafeBufferPointer<UInt8>, title: UnsafeBufferPointer<UInt8>,
+                              into out: inout [UInt8]) {
+        precondition(_isPOD(Activity.self))
+        withUnsafeBytes(of: a) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: sequence.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(id.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(title.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: id)
+        out.append(contentsOf: title)
+    }
+
+    /// One record read back from `bytes` at `offset`.
+    public struct View {
+        public var activity: Activity
+        public var sequence: Int64
+        /// Ranges of `bytes`.
+        public var id: Range<Int>
+        public var title: Range<Int>
+        /// Where the next record starts.
+        public var next: Int
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> View {
+        let a = bytes.loadUnaligned(fromByteOffset: offset, as: Activity.self)
+        let seq = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize, as: Int64.self))
+        let idLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 8, as: UInt32.self)))
+        let titleLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 12, as: UInt32.self)))
+        let idStart = offset + headerSize
+        return View(activity: a, sequence: seq, id: idStart..<idStart + idLength,
+                    title: idStart + idLength..<idStart + idLength + titleLength, next: idStart + idLength + titleLength)
+    }
+}
+
+/// A large run's accepted records, on disk and grouped by member: partition `p` holds the
+/// records of members `memberBounds[p] ..< memberBounds[p + 1]` (roster order), so scoring
+/// reads one partition at a time and memory grows with the members, not with the records.
+public final class SpilledRecords: @unchecked Sendable {
+    public let partitions: SpillPartitions
+    public let memberBounds: [Int]
+    /// Records on disk (after repeated ids were rejected).
+    public let total: Int
+    /// Whether each member (roster index) has an accepted record.
+    public let membersWithRecords: [Bool]
+
+    public init(partitions: SpillPartitions, memberBounds: [Int], total: Int, membersWithRecords: [Bool]) {
+        self.partitions = partitions
+        self.memberBounds = memberBounds
+        self.total = total
+        self.membersWithRecords = membersWithRecords
+    }
+
+    /// Partition `p`'s records, in the order they were accepted, with an arena of their ids and
+    /// titles; nil when the scratch file cannot be read (``SpillPartitions/failure``).
+    public func load(_ p: Int) -> (records: [Activity], arena: StringArena)? {
+        guard let bytes = partitions.load(p) else { return nil }
+        var records: [Activity] = []
+        records.reserveCapacity(partitions.records[p])
+        var arena = StringArena()
+        bytes.withUnsafeBytes { raw in
+            let base = raw.bindMemory(to: UInt8.self)
+            var offset = 0
+            while offset < raw.count {
+                let v = SpilledRecord.decode(raw, at: offset)
+                var a = v.activity
+                a.id = arena.append(UnsafeBufferPointer(rebasing: base[v.id]))
+                a.title = arena.append(UnsafeBufferPointer(rebasing: base[v.title]))
+                records.append(a)
+                offset = v.next
+            }
+        }
+        return (records, arena)
+    }
+}

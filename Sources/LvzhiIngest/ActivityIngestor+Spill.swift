@@ -1,0 +1,142 @@
+import LvzhiCore
+
+/// Spilling a large run's records to disk (issue 13: a 400 MB export read in well under 100 MB).
+///
+/// While the files are read, each accepted record goes to one of ``idPartitions`` partitions
+/// chosen by its activity id, so every repeat of an id lands in the same partition as the first.
+/// ``ActivityIngestor/finish()`` then reads the partitions back one at a time, rejects the
+/// repeats exactly as the in-memory store does (the first in reading order is kept; a repeat
+/// names where the first was), and writes the records it keeps to partitions by member for
+/// scoring. Rejects keep the reading order: each carries the number of the row it came from.
+extension ActivityIngestor {
+    final class Spill {
+        let parts: SpillPartitions
+        let directory: String
+        /// The row being read (1, 2, …), across all files.
+        var sequence: Int64 = 0
+        /// For every reject after the roster's: the row it came from.
+        var rejectSequences: [Int64] = []
+        /// Rejects there were before the first row (the roster's).
+        let rejectsBefore: Int
+        /// `files` index of each store file index.
+        var reports: [Int] = []
+
+        init(parts: SpillPartitions, directory: String, rejectsBefore: Int) {
+            self.parts = parts
+            self.directory = directory
+            self.rejectsBefore = rejectsBefore
+        }
+
+        func noteFile(_ file: Int32, report: Int) {
+            let f = Int(file)
+            if reports.count <= f { reports += Array(repeating: -1, count: f + 1 - reports.count) }
+            reports[f] = report
+        }
+    }
+
+    /// Partitions by activity id while reading.
+    static let idPartitions = 128
+
+    /// From now on, accepted records are kept on disk in scratch files under `directory`
+    /// (unnamed, gone when the process ends) instead of in memory. Call before the first file.
+    /// Not for runs with corrections (they edit records in place).
+    /// - Throws: ``SafeFile/Problem`` when no scratch file can be made there.
+    public mutating func spillToDisk(directory: String) throws(SafeFile.Problem) {
+        guard store.records.isEmpty, spill == nil else { return }
+        spill = Spill(parts: try SpillPartitions(count: Self.idPartitions, directory: directory), directory: directory,
+                      rejectsBefore: rejects.count)
+    }
+
+    /// Whether records are being kept on disk.
+    public var spilling: Bool { spill != nil }
+
+    /// The first scratch-file error (disk full …), if any: the run cannot be trusted then.
+    public var spillFailure: SafeFile.Problem? { spill?.parts.failure }
+
+    func finishSpilled(_ spill: Spill) -> IngestResult {
+        var files = self.files
+        var store = self.store
+        let memberCount = members.count
+        let total = spill.parts.records.reduce(0, +)
+        // Partitions by member: contiguous ranges of the roster, about 16k records each.
+        let memberParts = max(1, min(256, total / 16_384, max(1, memberCount)))
+        let bounds = (0...memberParts).map { $0 * memberCount / memberParts }
+        var partOf = [Int32](repeating: 0, count: memberCount)
+        for p in 0..<memberParts { for m in bounds[p]..<bounds[p + 1] { partOf[m] = Int32(p) } }
+        let out: SpillPartitions
+        do { out = try SpillPartitions(count: memberParts, directory: spill.directory) } catch {
+            // Reported through ``spillFailure``: the pipeline refuses the run.
+            spill.parts.fail(error)
+            return IngestResult(members: members, store: store, rejects: rejects, files: files, corrections: [], spilled: nil)
+        }
+        var has = [Bool](repeating: false, count: memberCount)
+        var repeats: [(sequence: Int64, reject: Reject)] = []
+        var kept = 0
+        let idField = ActivityField.activityID.key
+        for p in 0..<spill.parts.count {
+            guard let bytes = spill.parts.load(p) else { break }
+            spill.parts.release(p)
+            let n = spill.parts.records[p]
+            var size = 16
+            while size < n * 2 { size <<= 1 }
+            var slots = [Int32](repeating: 0, count: size)
+            var starts: [Int] = []
+            starts.reserveCapacity(n)
+            let mask = slots.count - 1
+            bytes.withUnsafeBytes { raw in
+                let base = raw.bindMemory(to: UInt8.self)
+                var offset = 0
+                while offset < raw.count {
+                    let v = SpilledRecord.decode(raw, at: offset)
+                    let id = UnsafeBufferPointer(rebasing: base[v.id])
+                    var slot = Int(SymbolTable.hash(id)) & mask
+                    var first: SpilledRecord.View?
+                    while slots[slot] != 0 {
+                        let f = SpilledRecord.decode(raw, at: starts[Int(slots[slot] - 1)])
+                        if f.id.count == v.id.count && base[f.id].elementsEqual(base[v.id]) { first = f; break }
+                        slot = (slot + 1) & mask
+                    }
+                    let a = v.activity
+                    if let first {
+                        let b = first.activity
+                        let same = b.member == a.member && b.date == a.date && b.kind == a.kind && b.status == a.status
+                            && b.role == a.role && b.level == a.level && b.marks == a.marks && b.quantity == a.quantity
+                            && b.ref == a.ref && base[first.title].elementsEqual(base[v.title])
+                        let at = store.location(of: b)
+                        let text = String(decoding: id, as: UTF8.self)
+                        repeats.append((v.sequence, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,
+                                                          field: idField, value: text,
+                                                          reason: same ? .duplicate(first: at) : .duplicateConflict(first: at))))
+                        let report = spill.reports[Int(a.file)]
+                        files[report].accepted -= 1
+                        files[report].rejected += 1
+                    } else {
+                        starts.append(offset)
+                        slots[slot] = Int32(starts.count)
+                        has[Int(a.member)] = true
+                        kept += 1
+                        out.add(Int(partOf[Int(a.member)])) { $0.append(contentsOf: raw[offset..<v.next]) }
+                    }
+                    offset = v.next
+                }
+            }
+        }
+        out.flushAll()
+        if let e = out.failure { spill.parts.fail(e) }
+        // The repeats go among the other rejects by the row they came from.
+        repeats.sort { $0.sequence < $1.sequence }
+        var merged: [Reject] = Array(rejects.prefix(spill.rejectsBefore))
+        merged.reserveCapacity(rejects.count + repeats.count)
+        var i = spill.rejectsBefore, k = 0
+        while i < rejects.count || k < repeats.count {
+            if k == repeats.count || (i < rejects.count && spill.rejectSequences[i - spill.rejectsBefore] <= repeats[k].sequence) {
+                merged.append(rejects[i]); i += 1
+            } else {
+                merged.append(repeats[k].reject); k += 1
+            }
+        }
+        store.onDisk = kept
+        return IngestResult(members: members, store: store, rejects: merged, files: files, corrections: [],
+                            spilled: SpilledRecords(partitions: out, memberBounds: bounds, total: kept, membersWithRecords: has))
+    }
+}

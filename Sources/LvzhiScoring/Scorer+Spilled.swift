@@ -1,0 +1,208 @@
+import Dispatch
+import LvzhiCore
+import LvzhiIngest
+import LvzhiRules
+
+/// Scoring a large run whose records are on disk (``SpilledRecords``), one partition of members
+/// at a time, so that memory holds one partition's records instead of all of them.
+///
+/// The result is the in-memory scoring's, byte for byte (the differential tests score the same
+/// inputs both ways): each member's records are the same and are taken in the same order; what
+/// crosses members (co-author shares, signer counts) is gathered in a first pass over the
+/// partitions, before any member is scored. Only for runs that keep no ledgers (scores.csv,
+/// scores.json and rejects.csv, no history): the ledgers' record numbers are the partition's.
+private struct SignerPair: Hashable {
+    var key: Int64
+    var member: Int32
+}
+
+extension Scorer {
+    /// A partition's records with those outside the run's part of the period, or after the as-of
+    /// date, set aside; and the partition's records grouped by member (counting sort).
+    struct LoadedPartition {
+        var records: [Activity]
+        var arena: StringArena
+        var outsidePart = 0
+        var afterAsOf = 0
+        /// Records of member `memberBounds.lowerBound + k` are `order[starts[k] ..< starts[k + 1]]`.
+        var starts: [Int]
+        var order: [Int32]
+        var firstMember: Int
+
+        func recordsOf(_ m: Int) -> [Int32] { Array(order[starts[m - firstMember]..<starts[m - firstMember + 1]]) }
+    }
+
+    static func loadPartition(_ spilled: SpilledRecords, _ p: Int, part: Period?, cut: Day?) -> LoadedPartition? {
+        guard let (all, arena) = spilled.load(p) else { return nil }
+        var records = all
+        var outside = 0, after = 0
+        if part != nil || cut != nil {
+            records = []
+            records.reserveCapacity(all.count)
+            for r in all {
+                if let part, !part.contains(r.date) {
+                    outside += 1
+                } else if let cut, r.date > cut {
+                    after += 1
+                } else {
+                    records.append(r)
+                }
+            }
+        }
+        let lo = spilled.memberBounds[p], hi = spilled.memberBounds[p + 1]
+        var starts = [Int](repeating: 0, count: hi - lo + 1)
+        for r in records { starts[Int(r.member) - lo + 1] += 1 }
+        for k in 0..<(hi - lo) { starts[k + 1] += starts[k] }
+        var order = [Int32](repeating: 0, count: records.count)
+        var fill = starts
+        for (i, r) in records.enumerated() {
+            order[fill[Int(r.member) - lo]] = Int32(i)
+            fill[Int(r.member) - lo] += 1
+        }
+        return LoadedPartition(records: records, arena: arena, outsidePart: outside, afterAsOf: after, starts: starts, order: order,
+                               firstMember: lo)
+    }
+
+    static func scoreSpilled(_ ingest: IngestResult, spilled: SpilledRecords, rules: RuleSet, options: ScoreOptions, period: Period,
+                             fullPeriod: Period?, part: Period?, cut: Day?) -> ScoreRun {
+        var store = ingest.store
+        let progress = fullPeriod != nil
+        let memberCount = ingest.members.count
+        let partitions = spilled.partitions.count
+        // Compiled once for what does not depend on a partition's text (member fields, which
+        // conditions test signers); each partition is compiled again with its own arena.
+        let base = CompiledRules(rules, symbols: &store.symbols, marks: store.marks, members: ingest.members, arena: StringArena(),
+                                 period: period)
+        let symbols = store.symbols
+        func compile(_ arena: StringArena, signers: SignerCounts?) -> CompiledRules {
+            var table = symbols
+            return CompiledRules(rules, symbols: &table, marks: store.marks, members: ingest.members, arena: arena, period: period,
+                                 memberSymbols: base.members, signerCounts: signers)
+        }
+        // A partition that cannot be read back (a scratch-file error) scores nothing from then
+        // on; the pipeline refuses the run (``SpillPartitions/failure``).
+        func load(_ p: Int) -> LoadedPartition? { loadPartition(spilled, p, part: part, cut: cut) }
+
+        // Pass 1a: how many members signed each item, over every record read (set-aside ones too,
+        // as in memory), when a condition tests it.
+        var signers: SignerCounts?
+        if (base.rules + base.vetoes + base.requirements).contains(where: \.testsSigners) {
+            var pairs: [(key: Int64, member: Int32)] = []
+            for p in 0..<partitions {
+                guard let (all, _) = spilled.load(p) else { break }
+                // A partition's members are in no other partition: its distinct pairs are new.
+                var seen = Set<SignerPair>()
+                for a in all where a.ref != SymbolTable.empty {
+                    let pair = SignerPair(key: Int64(a.ref) << 32 | Int64(a.kind), member: a.member)
+                    if seen.insert(pair).inserted { pairs.append((pair.key, pair.member)) }
+                }
+            }
+            signers = SignerCounts(distinctPairs: pairs, rejected: store.rejectedSignatories)
+        }
+
+        // Pass 1b: co-author shares. Every record of a split rule is a signatory of its item
+        // (numbered across partitions); items are shared out once all are known.
+        var shares = SplitShares()
+        var firstRecord = [Int32](repeating: 0, count: partitions + 1)
+        let splitRules = rules.rules.indices.filter { rules.rules[$0].split != nil }
+        var loadedFirst: LoadedPartition?
+        if splitRules.isEmpty {
+            for p in 0..<partitions { firstRecord[p + 1] = firstRecord[p] + Int32(spilled.partitions.records[p]) }
+        } else {
+            var leadRoles: [Int: Set<Int32>] = [:]
+            for r in splitRules { leadRoles[r] = Set(rules.rules[r].split!.leadRoles.compactMap { symbols.lookup($0) }) }
+            var groups: [Int64: [SplitShares.Signatory]] = [:]
+            for p in 0..<partitions {
+                guard let loaded = load(p) else { break }
+                firstRecord[p + 1] = firstRecord[p] + Int32(loaded.records.count)
+                let compiled = compile(loaded.arena, signers: signers)
+                let records = loaded.records
+                for m in spilled.memberBounds[p]..<spilled.memberBounds[p + 1] {
+                    let mine = loaded.recordsOf(m)
+                    if mine.isEmpty { continue }
+                    let context = compiled.expressions.isEmpty ? ExpressionContext.none
+                        : ExpressionContext(compiled: compiled, member: ingest.members[m], records: mine, all: records)
+                    let who = compiled.members[m]
+                    for r in splitRules {
+                        let split = rules.rules[r].split!
+                        for i in mine where compiled.rules[r].matches(records[Int(i)], member: who, context: context) {
+                            let rec = records[Int(i)]
+                            let global = firstRecord[p] + i
+                            let lead = leadRoles[r]!.contains(rec.role)
+                            if rec.ref == SymbolTable.empty {
+                                shares.assignSolo(r, record: global, lead: lead, split: split)
+                            } else {
+                                groups[Int64(r) << 32 | Int64(rec.ref), default: []]
+                                    .append(SplitShares.Signatory(record: global, lead: lead, id: Array(loaded.arena[rec.id].utf8)))
+                            }
+                        }
+                    }
+                }
+                if p == 0 { loadedFirst = loaded }
+            }
+            var rejectedByRef: [Int32: [RejectedSignatory]] = [:]
+            for s in store.rejectedSignatories { rejectedByRef[s.ref, default: []].append(s) }
+            for (key, rows) in groups {
+                let r = Int(key >> 32), ref = Int32(truncatingIfNeeded: key)
+                shares.assignItem(r, rows, rejected: rejectedByRef[ref] ?? [], compiled: base, leadRoles: leadRoles[r]!,
+                                  split: rules.rules[r].split!)
+            }
+        }
+
+        // Pass 2: every member, partition by partition (each partition's members on both cores).
+        var results = [MemberScore?](repeating: nil, count: memberCount)
+        var overflows = [ScoreOverflow?](repeating: nil, count: memberCount)
+        var outsidePart = 0, afterAsOf = 0, kept = 0
+        for p in 0..<partitions {
+            let next = p == 0 ? loadedFirst ?? load(p) : load(p)
+            loadedFirst = nil
+            guard let loaded = next else { break }
+            outsidePart += loaded.outsidePart
+            afterAsOf += loaded.afterAsOf
+            kept += loaded.records.count
+            let compiled = compile(loaded.arena, signers: signers)
+            var local = shares
+            local.offset = firstRecord[p]
+            let partShares = local
+            let lo = spilled.memberBounds[p], hi = spilled.memberBounds[p + 1]
+            let chunks = max(1, min(hi - lo, 8))
+            let records = loaded.records, arena = loaded.arena
+            let files = store.files
+            results.withUnsafeMutableBufferPointer { out in
+                overflows.withUnsafeMutableBufferPointer { over in
+                    nonisolated(unsafe) let outPtr = out.baseAddress!
+                    nonisolated(unsafe) let overPtr = over.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        var state = MemberState(ruleCount: rules.rules.count, categoryCount: rules.categories.count)
+                        for m in (lo + chunk * (hi - lo) / chunks)..<(lo + (chunk + 1) * (hi - lo) / chunks) {
+                            var mine = loaded.recordsOf(m)
+                            sortRecords(&mine, records: records, arena: arena)
+                            var result = scoreMember(m, records: mine, all: records, compiled: compiled, shares: partShares, rules: rules,
+                                                     member: ingest.members[m], period: period, progress: progress, state: &state)
+                            if let line = result.overflow {
+                                let e = line >= 0 ? result.ledger[line] : nil
+                                let record = e.flatMap { $0.record >= 0 ? records[Int($0.record)] : nil }
+                                overPtr[m] = ScoreOverflow(
+                                    memberID: ingest.members[m].id, ruleID: e.flatMap { $0.rule >= 0 ? rules.rules[Int($0.rule)].id : nil },
+                                    location: record.map { SourceLocation(file: files[Int($0.file)], line: Int($0.line)) },
+                                    ruleLocation: e.flatMap { $0.rule >= 0 ? rules.rules[Int($0.rule)].location : nil })
+                            }
+                            result.ledger = []
+                            outPtr[m] = result
+                        }
+                    }
+                }
+            }
+        }
+        // Members of partitions that could not be read: nothing scored (the run is refused).
+        var state = MemberState(ruleCount: rules.rules.count, categoryCount: rules.categories.count)
+        for m in 0..<memberCount where results[m] == nil {
+            results[m] = scoreMember(m, records: [], all: [], compiled: base, shares: SplitShares(), rules: rules,
+                                     member: ingest.members[m], period: period, progress: progress, state: &state)
+        }
+        store.onDisk = kept
+        return complete(results.map { $0! }, store: store, ingest: ingest, rules: rules, options: options, period: period,
+                        fullPeriod: fullPeriod, part: part, corrections: [], afterAsOf: afterAsOf, outsidePart: outsidePart,
+                        progress: progress, overflow: overflows.first { $0 != nil } ?? nil)
+    }
+}
