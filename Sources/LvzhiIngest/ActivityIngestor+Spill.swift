@@ -62,9 +62,10 @@ extension ActivityIngestor {
         for p in 0..<memberParts { for m in bounds[p]..<bounds[p + 1] { partOf[m] = Int32(p) } }
         let out: SpillPartitions
         do { out = try SpillPartitions(count: memberParts, directory: spill.directory) } catch {
-            // Reported through ``spillFailure``: the pipeline refuses the run.
-            spill.parts.fail(error)
-            return IngestResult(members: members, store: store, rejects: rejects, files: files, corrections: [], spilled: nil)
+            // Reported through ``IngestResult/spillFailure``: the pipeline refuses the run.
+            var result = IngestResult(members: members, store: store, rejects: rejects, files: files, corrections: [], spilled: nil)
+            result.spillProblem = error
+            return result
         }
         // Each store file's report (by path: ``add(record:location:)`` moves reports around).
         var reportOf: [String: Int] = [:]
@@ -123,7 +124,8 @@ extension ActivityIngestor {
             }
         }
         out.flushAll()
-        if let e = out.failure { spill.parts.fail(e) }
+        // A record that could not be written while reading is missing: the whole run fails.
+        if let e = spill.parts.failure { out.fail(e) }
         // The repeats go among the other rejects by the row they came from.
         repeats.sort { $0.sequence < $1.sequence }
         var merged: [Reject] = Array(rejects.prefix(spill.rejectsBefore))

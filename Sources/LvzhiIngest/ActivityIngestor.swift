@@ -11,6 +11,10 @@ public struct IngestResult: Sendable {
     /// A large run's accepted records, on disk by member (``ActivityIngestor/spillToDisk(directory:)``);
     /// `store.records` is then empty and `store.onDisk` counts them.
     public var spilled: SpilledRecords?
+    /// A scratch file that could not be written or read back (disk full …): records are
+    /// missing, so the run must not be shown.
+    public var spillFailure: SafeFile.Problem? { spillProblem ?? spilled?.partitions.failure }
+    var spillProblem: SafeFile.Problem?
 }
 
 /// Validates activity records against the roster, the rule file's vocabulary and the period,

@@ -52,6 +52,9 @@ public enum IngestError: Error, Sendable, Equatable {
     /// A workbook read without naming a sheet whose other sheets hold records too: refused,
     /// rather than reading the first sheet and losing the others' records.
     case unreadSheets(path: String, read: String, others: [String])
+    /// A large run's scratch files (``ActivityIngestor/spillToDisk(directory:recordsPerPartition:)``)
+    /// could not be made, written or read back in `folder` (disk full …): records would be missing.
+    case scratch(folder: String, reason: String)
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -79,6 +82,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .unmappedXML: "I022"
         case .notRegularFile: "I023"
         case .unreadSheets: "I024"
+        case .scratch: "I025"
         }
     }
 
@@ -88,7 +92,7 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
-        case .unreadable(let p, _), .notRegularFile(let p, _), .unreadSheets(let p, _, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
+        case .unreadable(let p, _), .notRegularFile(let p, _), .unreadSheets(let p, _, _), .scratch(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
              .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
              .unknownSheet(let p, _, _, _), .noItems(let p, _, _, _):
             SourceLocation(file: p, line: 0)
@@ -107,6 +111,12 @@ public enum IngestError: Error, Sendable, Equatable {
         case .unreadable(let p, let r):
             return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(r)", en: "cannot read input file \(p): \(r)",
                               hintZh: "请检查路径和权限。", hintEn: "Check the path and permissions.")
+        case .scratch(let folder, let r):
+            return Diagnostic(id: id, location: nil,
+                              zh: "无法在临时文件夹 \(folder) 中暂存记录（\(r)），没有评分：大批量输入的记录暂存在这里再按委员分批计分",
+                              en: "cannot keep records in the scratch folder \(folder) (\(r)); nothing was scored: a large input's records are kept there and scored in groups of members",
+                              hintZh: "腾出空间，或用环境变量 TMPDIR 指定另一个可写的文件夹后重新运行。",
+                              hintEn: "Free some space, or name another writable folder with the TMPDIR environment variable, and run again.")
         case .unreadSheets(let p, let read, let others):
             let zhList = others.map { "“\($0)”" }.joined(separator: "、"), enList = others.map { "“\($0)”" }.joined(separator: ", ")
             return Diagnostic(id: id, location: nil,

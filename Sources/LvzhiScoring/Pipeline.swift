@@ -112,7 +112,7 @@ public enum ScoringPipeline {
             // A run that shows no ledger keeps its records on disk when they are many.
             if corrections == nil, !keepLedgers, rules.history.isEmpty, spill.applies(to: inputs) {
                 do { try ingestor.spillToDisk(directory: SpillPolicy.directory) } catch {
-                    throw Failure.input(.unreadable(path: error.path, reason: error.reason(.zh)))
+                    throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: error.reason(.en)))
                 }
             }
             var done = 0, records = 0
@@ -140,13 +140,13 @@ public enum ScoringPipeline {
                 do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
             }
             let ingested = ingestor.finishAndRelease()
-            if let e = ingested.spilled?.partitions.failure {
-                throw Failure.input(.unreadable(path: SpillPolicy.directory, reason: e.reason(.zh)))
+            if let e = ingested.spillFailure {
+                throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
             }
             timings?.mark("ingest")
             var run = Scorer.score(ingested, rules: rules, period: readPeriod, options: options)
-            if let e = ingested.spilled?.partitions.failure {
-                throw Failure.input(.unreadable(path: SpillPolicy.directory, reason: e.reason(.zh)))
+            if let e = ingested.spillFailure {
+                throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
             }
             if let asExported, !run.corrections.isEmpty {
                 run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: readPeriod,

@@ -106,7 +106,7 @@ struct Validate: ParsableCommand {
         // Many records are checked on disk, not held (validate scores nothing).
         if corrections == nil, SpillPolicy.auto.applies(to: files.filter { $0 != members }) {
             do { try ingestor.spillToDisk(directory: SpillPolicy.directory) } catch {
-                report(.unreadable(path: error.path, reason: error.reason(lang)))
+                report(.scratch(folder: SpillPolicy.directory, reason: error.reason(.en)))
                 throw ExitCode(Exit.badInput)
             }
         }
@@ -130,8 +130,8 @@ struct Validate: ParsableCommand {
             }
         }
         let result = ingestor.finish()
-        if let e = result.spilled?.partitions.failure {
-            report(.unreadable(path: SpillPolicy.directory, reason: e.reason(lang)))
+        if let e = result.spillFailure {
+            report(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
             throw ExitCode(Exit.badInput)
         }
         print(Reconciliation(result).render(lang))
