@@ -36,6 +36,11 @@ public final class ScratchFile: @unchecked Sendable {
         fd = made
     }
 
+    /// A scratch file on an open descriptor (tests: `/dev/full` to see a full disk).
+    init(descriptor: Int32) {
+        fd = descriptor
+    }
+
     deinit { close(fd) }
 
     /// Appends `bytes` at the end; returns their offset.
@@ -92,10 +97,14 @@ public final class SpillPartitions: @unchecked Sendable {
     /// The first write or read error; once set, nothing more is written.
     public private(set) var failure: SafeFile.Problem?
 
-    public init(count: Int, directory: String, chunkSize: Int = 16 << 10) throws(SafeFile.Problem) {
+    public convenience init(count: Int, directory: String, chunkSize: Int = 16 << 10) throws(SafeFile.Problem) {
+        self.init(count: count, file: try ScratchFile(directory: directory), chunkSize: chunkSize)
+    }
+
+    init(count: Int, file: ScratchFile, chunkSize: Int) {
         self.count = count
         self.chunkSize = chunkSize
-        file = try ScratchFile(directory: directory)
+        self.file = file
         buffers = [[UInt8]](repeating: [], count: count)
         chunks = [[(offset: Int64, length: Int)]](repeating: [], count: count)
         records = [Int](repeating: 0, count: count)

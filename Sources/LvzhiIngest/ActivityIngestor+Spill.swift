@@ -44,6 +44,11 @@ extension ActivityIngestor {
                       rejectsBefore: rejects.count, recordsPerPartition: max(1, recordsPerPartition))
     }
 
+    /// Spills to `parts` (tests: a scratch file that fails).
+    mutating func spillToDisk(parts: SpillPartitions, directory: String, recordsPerPartition: Int) {
+        spill = Spill(parts: parts, directory: directory, rejectsBefore: rejects.count, recordsPerPartition: recordsPerPartition)
+    }
+
     /// Whether records are being kept on disk.
     public var spilling: Bool { spill != nil }
 

@@ -111,6 +111,22 @@ import Testing
         #expect(back.split(separator: ";").count == 250)
     }
 
+    /// A full disk while reading: the result says so (the pipeline then refuses the run, I025)
+    /// instead of scoring the records that could be written and losing the others.
+    @Test func fullDiskIsNotASilentLoss() throws {
+        let fd = open("/dev/full", O_RDWR)
+        guard fd >= 0 else { return }   // no /dev/full here
+        let c = Fuzz.generate(seed: 7)
+        let rules = try RuleFileLoader.parse(c.yaml, path: "fuzz.yaml")
+        var ing = ActivityIngestor(members: c.members, period: rules.period!, vocabulary: rules.vocabulary)
+        ing.spillToDisk(parts: SpillPartitions(count: 2, file: ScratchFile(descriptor: fd), chunkSize: 64), directory: NSTemporaryDirectory(),
+                        recordsPerPartition: 2)
+        for (n, r) in c.rows.enumerated() { ing.add(record: Fuzz.values(r), location: SourceLocation(file: "a.csv", line: n + 2)) }
+        #expect(!c.rows.isEmpty)
+        let result = ing.finish()
+        #expect(result.spillFailure != nil)
+    }
+
     /// A folder where no scratch file can be made is an error, not a crash.
     @Test func unusableFolderIsAnError() {
         #expect(throws: SafeFile.Problem.self) { _ = try ScratchFile(directory: "/nonexistent-lvzhi-folder") }
