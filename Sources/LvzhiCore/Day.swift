@@ -22,6 +22,10 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         self = d
     }
 
+    // Exported specializations: ingest calls these for every record from another module, where
+    // the generic version went through protocol witnesses (4,000 instructions a date).
+    @_specialize(exported: true, where C == UnsafeBufferPointer<UInt8>)
+    @_specialize(exported: true, where C == [UInt8])
     public static func parseISO<C: Collection>(_ b: C) -> Day? where C.Element == UInt8, C.Index == Int {
         guard b.count == 10 else { return nil }
         let s = b.startIndex

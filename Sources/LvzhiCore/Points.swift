@@ -250,6 +250,8 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// Parses ASCII decimal bytes; see `init?(parsing:)`.
+    @_specialize(exported: true, where C == UnsafeBufferPointer<UInt8>)
+    @_specialize(exported: true, where C == ArraySlice<UInt8>)
     public static func parse<C: Collection>(_ bytes: C) -> Points? where C.Element == UInt8 {
         var negative = false
         var i = bytes.startIndex

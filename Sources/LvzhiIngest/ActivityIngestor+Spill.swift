@@ -96,7 +96,9 @@ extension ActivityIngestor {
                 while offset < raw.count {
                     let v = SpilledRecord.decode(raw, at: offset)
                     let id = UnsafeBufferPointer(rebasing: base[v.id])
-                    var slot = Int(SymbolTable.hash(id)) & mask
+                    // Not the hash's low bits: they chose the partition, so they are the same
+                    // for every record here (the table would probe in one long cluster).
+                    var slot = Int(truncatingIfNeeded: (UInt64(SymbolTable.hash(id)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
                     var first: SpilledRecord.View?
                     while slots[slot] != 0 {
                         let f = SpilledRecord.decode(raw, at: starts[Int(slots[slot] - 1)])
@@ -122,7 +124,8 @@ extension ActivityIngestor {
                         slots[slot] = Int32(starts.count)
                         has[Int(a.member)] = true
                         kept += 1
-                        out.add(Int(partOf[Int(a.member)])) { $0.append(contentsOf: raw[offset..<v.next]) }
+                        let record = UnsafeRawBufferPointer(rebasing: raw[offset..<v.next])
+                        out.add(Int(partOf[Int(a.member)])) { $0.append(contentsOf: record) }
                     }
                     offset = v.next
                 }
