@@ -139,12 +139,11 @@ public enum ScoringPipeline {
             if let corrections {
                 do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
             }
-            if ingestor.spilling { timings?.mark("read") }
             let ingested = ingestor.finishAndRelease()
             if let e = ingested.spillFailure {
                 throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
             }
-            timings?.mark(ingested.spilled != nil ? "regroup" : "ingest")
+            timings?.mark("ingest")
             var run = Scorer.score(ingested, rules: rules, period: readPeriod, options: options)
             if let e = ingested.spillFailure {
                 throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
