@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LvzhiCore
 import Yams
@@ -140,15 +141,34 @@ public struct RunManifest: Codable, Equatable, Sendable {
     /// The SHA-256 of an output: of the file, or for an output folder (`members/`) of the
     /// sorted list of its files' names and hashes, so a changed, added or removed page counts.
     static func outputHash(_ path: String) -> String? {
-        // lstat: a link planted in the folder is never followed (and cannot loop).
-        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return nil }
-        guard type == .typeDirectory else { return type == .typeRegular ? ContentHash.sha256(file: path) : nil }
+        // lstat: a link planted in the folder is never followed (and cannot loop). Not
+        // FileManager.attributesOfItem, which also looks up the owner's and group's names
+        // (reading /etc/passwd and /etc/group for each of 20,000 member pages).
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        let kind = st.st_mode & S_IFMT
+        guard kind == S_IFDIR else { return kind == S_IFREG ? ContentHash.sha256(file: path) : nil }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
+        let sorted = names.sorted()
+        // The pages are hashed on all cores; the listing keeps the sorted order.
+        let hashes = ParallelResults(count: sorted.count)
+        for i in 0..<sorted.count {
+            hashes.set(i, outputHash((path as NSString).appendingPathComponent(sorted[i])))
+        }
         var listing = ""
-        for name in names.sorted() {
-            guard let h = outputHash((path as NSString).appendingPathComponent(name)) else { return nil }
+        for (i, name) in sorted.enumerated() {
+            guard let h = hashes.get(i) else { return nil }
             listing += "\(name)\u{0}\(h)\n"
         }
         return ContentHash.sha256(Array(listing.utf8))
     }
+}
+
+/// One hash per index, written once by concurrent workers and read after they finish.
+final class ParallelResults: @unchecked Sendable {
+    private var slots: [String?]
+    private let lock = NSLock()
+    init(count: Int) { slots = [String?](repeating: nil, count: count) }
+    func set(_ i: Int, _ value: String?) { lock.lock(); slots[i] = value; lock.unlock() }
+    func get(_ i: Int) -> String? { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }

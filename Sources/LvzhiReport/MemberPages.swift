@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import LvzhiCore
 import LvzhiRules
@@ -95,14 +98,35 @@ public enum MemberPages {
     }
 
     /// Writes `dir/index.html` and one `dir/ID.html` per member, on all cores; returns the
-    /// number of member files. Each file is written whole under a temporary name and renamed.
+    /// number of member files. `dir` must be new (the run's staging folder, swapped into place
+    /// as a whole): each page is created there under its own name (never through a link, never
+    /// over an existing file) and written in one go, without a temporary name and a rename per
+    /// page, which doubled the directory operations of 20,000 pages.
     public static func writeFolder(_ s: RunSummary, lang: Language, to dir: String, lanes: Int? = nil) throws -> Int {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ctx = MemberPageContext(s, lang: lang)
         @Sendable func put(_ bytes: [UInt8], _ name: String) throws {
-            var b = try ByteBuffer.streaming(to: (dir as NSString).appendingPathComponent(name))
-            b.append(contentsOf: bytes)
-            try b.finish()
+            let path = (dir as NSString).appendingPathComponent(name)
+            let fd: Int32
+            do { fd = try SafeFile.createNew(path) } catch { throw MemberPagesError.write("\(path): \(error.reason(.en))") }
+            var failure: Int32 = 0
+            bytes.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    done += n
+                }
+            }
+            if close(fd) != 0, failure == 0 { failure = errno }
+            if failure != 0 {
+                unlink(path)
+                throw MemberPagesError.write("\(path): \(String(cString: strerror(failure)))")
+            }
         }
         var index = MemberPageWriter(ctx, standalone: true)
         index.indexDocument()
