@@ -25,10 +25,7 @@ public final class ScratchFile: @unchecked Sendable {
         if made < 0 {
             var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("lvzhi-spill-XXXXXX".utf8CString)
             made = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            if made >= 0 {
-                let path = String(cString: template)
-                unlink(path)
-            }
+            if made >= 0 { template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) } }
         }
         guard made >= 0 else {
             throw .system(path: directory, reason: String(cString: strerror(errno)))

@@ -167,23 +167,35 @@ public enum SafeFile {
 
     /// Writes `data` to a new file at `path` (which must not exist), fsynced.
     public static func writeNew(_ data: Data, to path: String) throws(Problem) {
-        let fd = try createNew(path)
-        defer { close(fd) }
-        var failure: Int32 = 0
+        var failure: Problem?
         data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                off += n
-            }
+            do throws(Problem) { try writeNew(buf, to: path, sync: true) } catch { failure = error }
         }
-        if failure == 0, fsync(fd) != 0 { failure = errno }
-        if failure != 0 { throw .system(path: path, reason: errorText(failure)) }
+        if let failure { throw failure }
+    }
+
+    /// Writes `bytes` to a new file at `path` (which must not exist); fsynced when `sync` (a
+    /// caller that makes a whole folder durable at once passes false). A file that could not be
+    /// written in full is removed.
+    public static func writeNew(_ bytes: UnsafeRawBufferPointer, to path: String, sync: Bool) throws(Problem) {
+        let fd = try createNew(path)
+        var failure: Int32 = 0
+        var off = 0
+        while off < bytes.count {
+            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
+            off += n
+        }
+        if failure == 0, sync, fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0, failure == 0 { failure = errno }
+        if failure != 0 {
+            unlink(path)
+            throw .system(path: path, reason: errorText(failure))
+        }
     }
 
     /// Replaces `path` with `data`: written to a new temporary file beside it, then renamed

@@ -49,12 +49,6 @@ extension ActivityIngestor {
         spill = Spill(parts: parts, directory: directory, rejectsBefore: rejects.count, recordsPerPartition: recordsPerPartition)
     }
 
-    /// Whether records are being kept on disk.
-    public var spilling: Bool { spill != nil }
-
-    /// The first scratch-file error (disk full …), if any: the run cannot be trusted then.
-    public var spillFailure: SafeFile.Problem? { spill?.parts.failure }
-
     func finishSpilled(_ spill: Spill) -> IngestResult {
         var files = self.files
         var store = self.store

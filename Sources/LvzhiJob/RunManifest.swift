@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import LvzhiCore
 import Yams
@@ -149,26 +148,11 @@ public struct RunManifest: Codable, Equatable, Sendable {
         let kind = st.st_mode & S_IFMT
         guard kind == S_IFDIR else { return kind == S_IFREG ? ContentHash.sha256(file: path) : nil }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
-        let sorted = names.sorted()
-        // The pages are hashed on all cores; the listing keeps the sorted order.
-        let hashes = ParallelResults(count: sorted.count)
-        for i in 0..<sorted.count {
-            hashes.set(i, outputHash((path as NSString).appendingPathComponent(sorted[i])))
-        }
         var listing = ""
-        for (i, name) in sorted.enumerated() {
-            guard let h = hashes.get(i) else { return nil }
+        for name in names.sorted() {
+            guard let h = outputHash((path as NSString).appendingPathComponent(name)) else { return nil }
             listing += "\(name)\u{0}\(h)\n"
         }
         return ContentHash.sha256(Array(listing.utf8))
     }
-}
-
-/// One hash per index, written once by concurrent workers and read after they finish.
-final class ParallelResults: @unchecked Sendable {
-    private var slots: [String?]
-    private let lock = NSLock()
-    init(count: Int) { slots = [String?](repeating: nil, count: count) }
-    func set(_ i: Int, _ value: String?) { lock.lock(); slots[i] = value; lock.unlock() }
-    func get(_ i: Int) -> String? { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }

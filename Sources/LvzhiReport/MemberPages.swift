@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import LvzhiCore
 import LvzhiRules
@@ -107,26 +104,11 @@ public enum MemberPages {
         let ctx = MemberPageContext(s, lang: lang)
         @Sendable func put(_ bytes: [UInt8], _ name: String) throws {
             let path = (dir as NSString).appendingPathComponent(name)
-            let fd: Int32
-            do { fd = try SafeFile.createNew(path) } catch { throw MemberPagesError.write("\(path): \(error.reason(.en))") }
-            var failure: Int32 = 0
+            var failure: SafeFile.Problem?
             bytes.withUnsafeBytes { raw in
-                var done = 0
-                while done < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        failure = errno
-                        return
-                    }
-                    done += n
-                }
+                do throws(SafeFile.Problem) { try SafeFile.writeNew(raw, to: path, sync: false) } catch { failure = error }
             }
-            if close(fd) != 0, failure == 0 { failure = errno }
-            if failure != 0 {
-                unlink(path)
-                throw MemberPagesError.write("\(path): \(String(cString: strerror(failure)))")
-            }
+            if let failure { throw MemberPagesError.write("\(path): \(failure.reason(.en))") }
         }
         var index = MemberPageWriter(ctx, standalone: true)
         index.indexDocument()

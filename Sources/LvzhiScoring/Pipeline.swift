@@ -110,11 +110,7 @@ public enum ScoringPipeline {
                                             vocabulary: rules.vocabulary, excluded: inPeriod.excluded)
             let inputs = files.filter { $0 != membersPath }
             // A run that shows no ledger keeps its records on disk when they are many.
-            if corrections == nil, !keepLedgers, rules.history.isEmpty, spill.applies(to: inputs) {
-                do { try ingestor.spillToDisk(directory: SpillPolicy.directory) } catch {
-                    throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: error.reason(.en)))
-                }
-            }
+            if corrections == nil, !keepLedgers, rules.history.isEmpty { try spill.start(&ingestor, files: inputs) }
             var done = 0, records = 0
             if let progress {
                 ingestor.progress = { n in records = n; progress(done, inputs.count, n) }
@@ -140,14 +136,10 @@ public enum ScoringPipeline {
                 do { try ingestor.apply(corrections) } catch { throw Failure.corrections(error) }
             }
             let ingested = ingestor.finishAndRelease()
-            if let e = ingested.spillFailure {
-                throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
-            }
+            try SpillPolicy.check(ingested)
             timings?.mark("ingest")
             var run = Scorer.score(ingested, rules: rules, period: readPeriod, options: options)
-            if let e = ingested.spillFailure {
-                throw Failure.input(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
-            }
+            try SpillPolicy.check(ingested)
             if let asExported, !run.corrections.isEmpty {
                 run.uncorrected = CorrectionEffect.before(run, uncorrected: Scorer.score(asExported, rules: rules, period: readPeriod,
                                                                                          options: options))
@@ -179,6 +171,20 @@ public enum SpillPolicy: Sendable {
     public static var directory: String {
         if let t = ProcessInfo.processInfo.environment["TMPDIR"], !t.isEmpty { return t }
         return "/tmp"
+    }
+
+    /// Starts keeping `ingestor`'s records on disk when the policy applies to `files`.
+    /// - Throws: I025 (``IngestError/scratch(folder:reason:)``) when no scratch file can be made.
+    public func start(_ ingestor: inout ActivityIngestor, files: [String]) throws(IngestError) {
+        guard applies(to: files) else { return }
+        do { try ingestor.spillToDisk(directory: Self.directory) } catch {
+            throw .scratch(folder: Self.directory, reason: error.reason(.en))
+        }
+    }
+
+    /// I025 when `result`'s scratch files could not be written or read back: records are missing.
+    public static func check(_ result: IngestResult) throws(IngestError) {
+        if let e = result.spillFailure { throw .scratch(folder: directory, reason: e.reason(.en)) }
     }
 
     public func applies(to files: [String]) -> Bool {

@@ -62,16 +62,8 @@ extension Scorer {
                 }
             }
         }
-        let lo = spilled.memberBounds[p], hi = spilled.memberBounds[p + 1]
-        var starts = [Int](repeating: 0, count: hi - lo + 1)
-        for r in records { starts[Int(r.member) - lo + 1] += 1 }
-        for k in 0..<(hi - lo) { starts[k + 1] += starts[k] }
-        var order = [Int32](repeating: 0, count: records.count)
-        var fill = starts
-        for (i, r) in records.enumerated() {
-            order[fill[Int(r.member) - lo]] = Int32(i)
-            fill[Int(r.member) - lo] += 1
-        }
+        let lo = spilled.memberBounds[p]
+        let (starts, order) = groupByMember(records, members: lo..<spilled.memberBounds[p + 1])
         return LoadedPartition(records: records, arena: arena, symbols: table, outsidePart: outside, afterAsOf: after, starts: starts,
                                order: order, firstMember: lo)
     }
@@ -133,7 +125,6 @@ extension Scorer {
         var shares = SplitShares()
         var firstRecord = [Int32](repeating: 0, count: partitions + 1)
         let splitRules = rules.rules.indices.filter { rules.rules[$0].split != nil }
-        var loadedFirst: LoadedPartition?
         if splitRules.isEmpty {
             for p in 0..<partitions { firstRecord[p + 1] = firstRecord[p] + Int32(spilled.partitions.records[p]) }
         } else {
@@ -166,7 +157,6 @@ extension Scorer {
                         }
                     }
                 }
-                if p == 0 { loadedFirst = loaded }
             }
             var rejectedByRef: [String: [RejectedSignatory]] = [:]
             for s in store.rejectedSignatories { rejectedByRef[symbols[s.ref], default: []].append(s) }
@@ -181,9 +171,7 @@ extension Scorer {
         var overflows = [ScoreOverflow?](repeating: nil, count: memberCount)
         var outsidePart = 0, afterAsOf = 0, kept = 0
         for p in 0..<partitions {
-            let next = p == 0 ? loadedFirst ?? load(p) : load(p)
-            loadedFirst = nil
-            guard let loaded = next else { break }
+            guard let loaded = load(p) else { break }
             outsidePart += loaded.outsidePart
             afterAsOf += loaded.afterAsOf
             kept += loaded.records.count

@@ -205,19 +205,7 @@ public enum Scorer {
         let records = store.records
         let memberCount = ingest.members.count
 
-        // Group record indices by member (counting sort keeps this linear).
-        var starts = [Int](repeating: 0, count: memberCount + 1)
-        for r in records { starts[Int(r.member) + 1] += 1 }
-        for i in 0..<memberCount { starts[i + 1] += starts[i] }
-        var order = [Int32](repeating: 0, count: records.count)
-        var fill = starts
-        for (i, r) in records.enumerated() {
-            order[fill[Int(r.member)]] = Int32(i)
-            fill[Int(r.member)] += 1
-        }
-
-        let memberStarts = starts
-        let memberOrder = order
+        let (memberStarts, memberOrder) = groupByMember(records, members: 0..<memberCount)
         let shares = SplitShares(rules: rules, compiled: compiled, store: store, members: ingest.members) { m in
             Array(memberOrder[memberStarts[m]..<memberStarts[m + 1]])
         }
@@ -331,6 +319,22 @@ public enum Scorer {
                 en: "interim report: minimum requirements are annual; progress is shown, and they neither cap, force a grade nor deduct"))
         }
         return out
+    }
+
+    /// Record indices grouped by member (a counting sort, linear): the records of member
+    /// `members.lowerBound + k` are `order[starts[k] ..< starts[k + 1]]`, in input order.
+    static func groupByMember(_ records: [Activity], members: Range<Int>) -> (starts: [Int], order: [Int32]) {
+        let lo = members.lowerBound
+        var starts = [Int](repeating: 0, count: members.count + 1)
+        for r in records { starts[Int(r.member) - lo + 1] += 1 }
+        for k in 0..<members.count { starts[k + 1] += starts[k] }
+        var order = [Int32](repeating: 0, count: records.count)
+        var fill = starts
+        for (i, r) in records.enumerated() {
+            order[fill[Int(r.member) - lo]] = Int32(i)
+            fill[Int(r.member) - lo] += 1
+        }
+        return (starts, order)
     }
 
     /// Sorts a member's records by date, then activity id (bytewise).

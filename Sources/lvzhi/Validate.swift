@@ -104,9 +104,9 @@ struct Validate: ParsableCommand {
                                         memberRows: roster.rowsRead, memberSheet: roster.sheet, period: p, vocabulary: ruleSet.vocabulary,
                                         excluded: inPeriod.excluded)
         // Many records are checked on disk, not held (validate scores nothing).
-        if corrections == nil, SpillPolicy.auto.applies(to: files.filter { $0 != members }) {
-            do { try ingestor.spillToDisk(directory: SpillPolicy.directory) } catch {
-                report(.scratch(folder: SpillPolicy.directory, reason: error.reason(.en)))
+        if corrections == nil {
+            do { try SpillPolicy.auto.start(&ingestor, files: files.filter { $0 != members }) } catch {
+                report(error)
                 throw ExitCode(Exit.badInput)
             }
         }
@@ -130,8 +130,8 @@ struct Validate: ParsableCommand {
             }
         }
         let result = ingestor.finish()
-        if let e = result.spillFailure {
-            report(.scratch(folder: SpillPolicy.directory, reason: e.reason(.en)))
+        do { try SpillPolicy.check(result) } catch {
+            report(error)
             throw ExitCode(Exit.badInput)
         }
         print(Reconciliation(result).render(lang))
