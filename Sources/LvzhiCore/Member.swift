@@ -47,14 +47,38 @@ public struct Member: Sendable, Hashable {
     /// Splits a multi-valued member cell at ``listSeparators``, trimming whitespace (spaces,
     /// U+3000, no-break space) and dropping empty parts.
     public static func list(_ text: String) -> [String] {
-        if !text.contains(where: { listSeparators.contains($0) || $0.isWhitespace }) {
-            return text.isEmpty ? [] : [text]
-        }
+        if text.isEmpty { return [] }
+        if !mayHoldSeparatorOrSpace(text) { return [text] }
+        if !text.contains(where: { listSeparators.contains($0) || $0.isWhitespace }) { return [text] }
         return text.split(whereSeparator: { listSeparators.contains($0) }).compactMap { part in
             var p = Substring(part)
             while let c = p.first, c.isWhitespace { p.removeFirst() }
             while let c = p.last, c.isWhitespace { p.removeLast() }
             return p.isEmpty ? nil : String(p)
+        }
+    }
+
+    /// False when no byte of `text` can start a separator or a whitespace character: the
+    /// common cell (`经济委员会`), checked on its UTF-8 bytes instead of as `Character`s (that
+    /// was about half of reading a roster). Separators and whitespace are ASCII, or start
+    /// with 0xC2 (U+0085, U+00A0), 0xE1/0xE2 (U+1680, U+2000–U+205F), 0xE3 0x80 (、 U+3000)
+    /// or 0xEF 0xBC (，；).
+    static func mayHoldSeparatorOrSpace(_ text: String) -> Bool {
+        var s = text
+        return s.withUTF8 { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                let c = b[i]
+                switch c {
+                case 0x09...0x0D, 0x20, 0x2C, 0x3B, 0x7C, 0xC2, 0xE1, 0xE2: return true
+                case 0xE3: if i + 1 < n, b[i + 1] == 0x80 { return true }
+                case 0xEF: if i + 1 < n, b[i + 1] == 0xBC { return true }
+                default: break
+                }
+                i += 1
+            }
+            return false
         }
     }
 

@@ -284,6 +284,8 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
             i = bytes.index(after: i)
         }
         guard sawDigit else { return nil }
+        // Whole points (a quantity of 1, 2, …): no fraction to normalise.
+        if fraction == 0 { return Points(unchecked: negative ? -whole : whole, 1) }
         var f = fraction
         for _ in fractionDigits..<Self.fractionDigits { f *= 10 }
         let raw = whole * scale + f

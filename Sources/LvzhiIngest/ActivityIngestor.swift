@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LvzhiCore
 
 /// Everything ingest produced: the roster, the accepted records, the refused ones.
@@ -44,15 +49,21 @@ public struct ActivityIngestor {
     static let titlesInterned = 1 << 20
     /// Roster names → ids, built the first time a mapped file names members.
     private var names: NameIndex?
+    /// A declared kind's allowed values as symbols: short lists, searched linearly (a `Set`
+    /// hashed each value with SipHash, three times a record).
     private struct KindCheck {
-        var statuses: Set<Int32>?
-        var roles: Set<Int32>?
-        var levels: Set<Int32>?
+        var statuses: [Int32]?
+        var roles: [Int32]?
+        var levels: [Int32]?
     }
     /// Indexed by kind symbol id; `nil` for values that are not declared kinds.
     private var kindChecks: [KindCheck?] = []
     private var markIndex: [String: Int] = [:]
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
+    /// Kinds, statuses, roles and levels seen lately, by their bytes.
+    private var internCache = InternCache(fields: 4)
+    /// The record in `slices` was prepared by the reader (``accept(fileIndex:path:line:replacing:prepared:)``).
+    private var prepared = false
     /// While applying corrections, a refusal is captured here instead of becoming a reject.
     private var capturing = false
     /// Activity ids of ``ActivityStore/rejectedSignatories``.
@@ -101,9 +112,9 @@ public struct ActivityIngestor {
             let k = vocabulary.kinds[name]!
             let id = store.symbols.intern(name)
             var check = KindCheck()
-            if let s = k.statuses { check.statuses = Set(s.map { store.symbols.intern($0) }) }
-            if let r = k.roles { check.roles = Set(r.map { store.symbols.intern($0) }) }
-            if let l = k.levels { check.levels = Set(l.map { store.symbols.intern($0) }) }
+            if let s = k.statuses { check.statuses = s.map { store.symbols.intern($0) }.sorted() }
+            if let r = k.roles { check.roles = r.map { store.symbols.intern($0) }.sorted() }
+            if let l = k.levels { check.levels = l.map { store.symbols.intern($0) }.sorted() }
             if kindChecks.count <= Int(id) { kindChecks += Array(repeating: nil, count: Int(id) + 1 - kindChecks.count) }
             kindChecks[Int(id)] = check
         }
@@ -232,9 +243,16 @@ public struct ActivityIngestor {
                         slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
                     }
                 }
+                let clean = batch.issues.isEmpty
                 for r in 0..<batch.count {
                     spill?.sequence += 1
                     let line = Int(batch.lines[r])
+                    if clean {
+                        files[files.count - 1].read += 1
+                        load(r)
+                        accept(fileIndex: fileIndex, path: path, line: line, prepared: batch.prepared[r])
+                        continue
+                    }
                     if case .skipped(let reason)? = batch.issues[r] {
                         skip(line: line, reason: reason)
                         continue
@@ -262,10 +280,11 @@ public struct ActivityIngestor {
                         continue
                     }
                     load(r)
-                    accept(fileIndex: fileIndex, path: path, line: line)
+                    accept(fileIndex: fileIndex, path: path, line: line, prepared: batch.prepared[r])
                 }
             }
             recordsRead += batch.count
+            channel.recycle(batch)
             progress?(recordsRead)
         }
     }
@@ -311,7 +330,7 @@ public struct ActivityIngestor {
     /// The value of field `f` of the current record without surrounding spaces (ASCII and U+3000).
     @inline(__always)
     private func value(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
-        Self.trim(slices[f.rawValue])
+        prepared ? slices[f.rawValue] : Self.trim(slices[f.rawValue])
     }
 
     static func trim(_ b: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
@@ -335,12 +354,18 @@ public struct ActivityIngestor {
 
     /// Validates the record in `slices` and stores it; with `replacing` ≥ 0 it takes the place
     /// of that record (same activity id) instead (an amendment).
-    private mutating func accept(fileIndex: Int32, path: String, line: Int, replacing: Int = -1) {
+    /// `prepared`: the reader checked the record's bytes and trimmed its fields already
+    /// (``RawBatch/prepared``).
+    private mutating func accept(fileIndex: Int32, path: String, line: Int, replacing: Int = -1, prepared: Bool = false) {
+        self.prepared = prepared
+        defer { self.prepared = false }
         // Every value must be valid UTF-8 before it is stored or compared.
-        for f in ActivityField.allCases where !UTF8Check.isValid(slices[f.rawValue]) {
-            let idBytes = value(.activityID)
-            let id = UTF8Check.isValid(idBytes) ? text(idBytes) : ""
-            return reject(path, line, id: id, member: "", field: f.key, value: "", .invalidUTF8(f.key))
+        if !prepared {
+            for f in ActivityField.allCases where !UTF8Check.isValid(slices[f.rawValue]) {
+                let idBytes = value(.activityID)
+                let id = UTF8Check.isValid(idBytes) ? text(idBytes) : ""
+                return reject(path, line, id: id, member: "", field: f.key, value: "", .invalidUTF8(f.key))
+            }
         }
         let idBytes = value(.activityID)
         let memberBytes = value(.memberID)
@@ -368,18 +393,18 @@ public struct ActivityIngestor {
         }
         let kindBytes = value(.kind)
         if kindBytes.isEmpty { return no(.kind, none, .missingField(ActivityField.kind.key)) }
-        let kind = store.symbols.intern(bytes: kindBytes)
+        let kind = internCache.intern(kindBytes, field: 0, in: &store.symbols)
         let check = Int(kind) < kindChecks.count ? kindChecks[Int(kind)] : nil
         if !vocabulary.isEmpty, check == nil {
             return no(.kind, kindBytes, .unknownKind(suggestion: closest(text(kindBytes), in: vocabulary.kinds.keys.sorted())))
         }
-        let status = store.symbols.intern(bytes: value(.status))
-        let role = store.symbols.intern(bytes: value(.role))
-        let level = store.symbols.intern(bytes: value(.level))
+        let status = internCache.intern(value(.status), field: 1, in: &store.symbols)
+        let role = internCache.intern(value(.role), field: 2, in: &store.symbols)
+        let level = internCache.intern(value(.level), field: 3, in: &store.symbols)
         if let check {
-            if let allowed = check.statuses, !allowed.contains(status) { return noValue(.status, kind: kind) }
-            if let allowed = check.roles, !allowed.contains(role) { return noValue(.role, kind: kind) }
-            if let allowed = check.levels, !allowed.contains(level) { return noValue(.level, kind: kind) }
+            if let allowed = check.statuses, !Self.sortedContains(allowed, status) { return noValue(.status, kind: kind) }
+            if let allowed = check.roles, !Self.sortedContains(allowed, role) { return noValue(.role, kind: kind) }
+            if let allowed = check.levels, !Self.sortedContains(allowed, level) { return noValue(.level, kind: kind) }
         }
         var quantity = Points.one
         let qBytes = value(.quantity)
@@ -391,7 +416,9 @@ public struct ActivityIngestor {
         }
         var marks = MarkSet()
         let marksBytes = value(.marks)
-        if !marksBytes.isEmpty {
+        if !marksBytes.isEmpty, let one = knownSingleMark(marksBytes) {
+            marks.insert(one)
+        } else if !marksBytes.isEmpty {
             for part in text(marksBytes).split(whereSeparator: { ";；、|,，".contains($0) }) {
                 let m = part.trimmingSpaces
                 if m.isEmpty { continue }
@@ -461,6 +488,40 @@ public struct ActivityIngestor {
         idSlots[slot] = Int32(store.records.count)
         if store.records.count * 2 > idSlots.count { growIDs() }
         files[files.count - 1].accepted += 1
+    }
+
+    /// The index of the mark when `bytes` is exactly one mark already in the table and holds
+    /// no separator (the common cell, `重点`), found on its bytes; `nil` sends the cell through
+    /// the general split (several marks, spaces, a new or unknown mark).
+    private func knownSingleMark(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            switch bytes[i] {
+            case 0x3B, 0x7C, 0x2C: return nil // ; | ,
+            case 0xEF where i + 2 < n && bytes[i + 1] == 0xBC && (bytes[i + 2] == 0x9B || bytes[i + 2] == 0x8C): return nil // ；，
+            case 0xE3 where i + 2 < n && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x81: return nil // 、
+            default: i += 1
+            }
+        }
+        for (k, m) in store.marks.enumerated() {
+            var m = m
+            if m.withUTF8({ $0.count == n && memcmp($0.baseAddress!, bytes.baseAddress!, n) == 0 }) { return k }
+        }
+        return nil
+    }
+
+    /// Whether the sorted list holds `x`: scanned when short (a kind's statuses are a handful),
+    /// halved when a rule file declares many.
+    @inline(__always)
+    static func sortedContains(_ list: [Int32], _ x: Int32) -> Bool {
+        if list.count <= 16 { return list.contains(x) }
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < list.count && list[lo] == x
     }
 
     /// The arena reference of `title`, appending it only if an equal title is not there yet.

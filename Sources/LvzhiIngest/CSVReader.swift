@@ -6,19 +6,37 @@ import Darwin
 import LvzhiCore
 
 /// One row of a CSV file, valid only inside the callback that receives it.
+///
+/// Its fields lie in `bytes` one after the other, field `i` ending at `ends[i]`. A row read
+/// straight from the file (no quotes) keeps its commas: each field then starts one byte
+/// after the previous one's end (`separator` = 1); rows with quoted fields, and workbook
+/// rows, are unescaped into a buffer without them (`separator` = 0).
 public struct CSVRow: ~Copyable {
     @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     @usableFromInline let ends: UnsafeBufferPointer<Int>
+    @usableFromInline let separator: Int
     /// The 1-based line on which the row starts.
     public let line: Int
 
+    init(bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>, line: Int, separator: Int = 0) {
+        self.bytes = bytes
+        self.ends = ends
+        self.line = line
+        self.separator = separator
+    }
+
     public var count: Int { ends.count }
+
+    /// Where field `i` lies in ``bytes``.
+    @inlinable
+    func range(_ i: Int) -> Range<Int> {
+        (i == 0 ? 0 : ends[i - 1] + separator)..<ends[i]
+    }
 
     /// The bytes of field `i` (quotes removed, doubled quotes collapsed).
     @inlinable
     public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        let start = i == 0 ? 0 : ends[i - 1]
-        return UnsafeBufferPointer(rebasing: bytes[start..<ends[i]])
+        UnsafeBufferPointer(rebasing: bytes[range(i)])
     }
 
     /// Field `i` as text, or `nil` when it is not valid UTF-8.
@@ -28,7 +46,11 @@ public struct CSVRow: ~Copyable {
     }
 
     /// True when every field is empty (a blank line, or a row of commas).
-    public var isBlank: Bool { ends.last.map { $0 == 0 } ?? true }
+    public var isBlank: Bool { ends.last.map { $0 == (ends.count - 1) * separator } ?? true }
+
+    /// Whether the row's bytes are all well-formed UTF-8; then so is each field, since fields
+    /// are cut at ASCII bytes.
+    var isValidUTF8: Bool { UTF8Check.isValid(bytes) }
 }
 
 /// A streaming RFC 4180 reader: quoted fields with commas, doubled quotes and newlines,
@@ -44,9 +66,18 @@ public struct CSVReader {
     public let path: String
     /// The file's text encoding; ``TextEncoding/auto`` detects UTF-8, UTF-16 with BOM and GB18030.
     public let encoding: TextEncoding
+    /// How much decoded text is scanned at a time (tests shrink it to put rows across chunk
+    /// ends). At most ``maxFieldBytes``: a row read in place is within one chunk.
+    let chunkSize: Int
     public init(path: String, encoding: TextEncoding = .auto) {
+        self.init(path: path, encoding: encoding, chunkSize: 1 << 20)
+    }
+
+    init(path: String, encoding: TextEncoding, chunkSize: Int) {
+        precondition(chunkSize >= 4 && chunkSize <= Self.maxFieldBytes)
         self.path = path
         self.encoding = encoding
+        self.chunkSize = chunkSize
     }
 
     /// Calls `body` for each row, in order.
@@ -55,7 +86,6 @@ public struct CSVReader {
         let fd = try InputFile.open(path)
         defer { close(fd) }
 
-        let chunkSize = 1 << 20
         let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
         defer { chunk.deallocate() }
         let source = DecodingSource(path: path, fd: fd, encoding: encoding)
@@ -64,6 +94,9 @@ public struct CSVReader {
         field.reserveCapacity(4096)
         var ends: [Int] = []
         ends.reserveCapacity(32)
+        // Field ends of a row read in place (``readInPlace``).
+        let placeEnds = UnsafeMutablePointer<Int>.allocate(capacity: Self.maxFields + 1)
+        defer { placeEnds.deallocate() }
 
         enum State { case fieldStart, unquoted, quoted, quoteInQuoted, afterCR }
         var state = State.fieldStart
@@ -88,6 +121,36 @@ public struct CSVReader {
             rowHasContent = false
         }
 
+        /// The common row (no quotes, whole within the chunk, not blank) handed over where it
+        /// lies, its commas kept, instead of being copied byte runs at a time into `field`.
+        /// Returns the index past its line end, or `nil` to read the row the general way.
+        func readInPlace(from start: Int, _ n: Int) throws -> Int? {
+            var j = start
+            var fields = 0
+            while j < n {
+                let c = chunk[j]
+                if c > 0x2C { j += 1; continue }
+                if c == 0x2C {
+                    if fields == Self.maxFields { return nil }
+                    placeEnds[fields] = j - start
+                    fields += 1
+                } else if c == 0x0A || c == 0x0D {
+                    break
+                } else if c == 0x22 {
+                    return nil
+                }
+                j += 1
+            }
+            guard j < n, j > start else { return nil }
+            placeEnds[fields] = j - start
+            try body(CSVRow(bytes: UnsafeBufferPointer(start: chunk + start, count: j - start),
+                            ends: UnsafeBufferPointer(start: placeEnds, count: fields + 1), line: rowLine, separator: 1))
+            line += 1
+            rowLine = line
+            state = chunk[j] == 0x0D ? .afterCR : .fieldStart
+            return j + 1
+        }
+
         while true {
             let n = try source.next(into: chunk, capacity: chunkSize)
             if n == 0 { break }
@@ -97,6 +160,12 @@ public struct CSVReader {
                 if n >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { i = 3 }
             }
             while i < n {
+                // At the start of a row (a chunk holds far less than a field may: 1 MiB).
+                if state == .fieldStart, ends.isEmpty, field.isEmpty, !rowHasContent,
+                   let next = try readInPlace(from: i, n) {
+                    i = next
+                    continue
+                }
                 let b = chunk[i]
                 switch state {
                 case .afterCR:

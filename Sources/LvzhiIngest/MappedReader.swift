@@ -235,7 +235,7 @@ extension RawReader {
     static func readMappedTable(path: String, source: TableSource, mapping: Mapping, names: NameIndex, into channel: BatchChannel) throws {
         var translator = MappedRowTranslator(mapping: mapping, names: names, path: path)
         var width: Int?
-        var batch = RawBatch()
+        var batch = channel.fresh()
         try source.forEachRow { row in
             guard let w = width else {
                 try translator.header(row)
@@ -258,7 +258,7 @@ extension RawReader {
             }
             if batch.isFull {
                 channel.put(batch)
-                batch = RawBatch()
+                batch = channel.fresh()
             }
         }
         if width == nil { throw IngestError.emptyFile(path: path) }

@@ -429,9 +429,10 @@ extension RawReader {
     static func readMappedXML(path: String, mapping: Mapping, layout: XMLLayout, names: NameIndex, into channel: BatchChannel,
                               limits: MappedXMLReader.Limits = MappedXMLReader.Limits()) throws {
         final class Out {
-            var batch = RawBatch()
+            var batch: RawBatch
+            init(_ b: RawBatch) { batch = b }
         }
-        let out = Out()
+        let out = Out(channel.fresh())
         var reader = MappedXMLReader(layout: layout, mapping: mapping, names: names, path: path, limits: limits) { line, fields, issue in
             out.batch.begin(line: line)
             // A refused row keeps its fields too: a person the roster cannot name still signed the item.
@@ -439,7 +440,7 @@ extension RawReader {
             for (f, s) in fields.enumerated() where !s.isEmpty { out.batch.set(field: f, string: s) }
             if out.batch.isFull {
                 channel.put(out.batch)
-                out.batch = RawBatch()
+                out.batch = channel.fresh()
             }
         }
         let encoding: String? = switch mapping.encoding {

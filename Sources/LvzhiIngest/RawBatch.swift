@@ -20,28 +20,47 @@ final class RawBatch: @unchecked Sendable {
     static let capacity = 4096
 
     @exclusivity(unchecked) var bytes: [UInt8] = []
-    @exclusivity(unchecked) var bounds: [Int32] = []
-    @exclusivity(unchecked) var lines: [Int32] = []
+    /// Field bounds and lines for ``capacity`` records, allocated once (appending to arrays
+    /// of a class instance checked uniqueness on every value).
+    let bounds: UnsafeMutablePointer<Int32>
+    let lines: UnsafeMutablePointer<Int32>
+    /// Records the reader prepared: their bytes found to be well-formed UTF-8 (a whole CSV
+    /// row checked at once) and every field but the title trimmed of surrounding spaces, as
+    /// ``ActivityIngestor`` would (work moved off the validating thread, the busier of the
+    /// two). The others are checked and trimmed field by field when validated.
+    let prepared: UnsafeMutablePointer<Bool>
+    private(set) var count = 0
     @exclusivity(unchecked) var issues: [Int: RawIssue] = [:]
 
     init() {
         bytes.reserveCapacity(Self.capacity * 160)
-        bounds.reserveCapacity(Self.capacity * Self.fieldCount * 2)
-        lines.reserveCapacity(Self.capacity)
+        bounds = .allocate(capacity: Self.capacity * Self.fieldCount * 2)
+        lines = .allocate(capacity: Self.capacity)
+        prepared = .allocate(capacity: Self.capacity)
     }
 
-    var count: Int { lines.count }
-    var isFull: Bool { lines.count >= Self.capacity }
+    deinit {
+        bounds.deallocate()
+        lines.deallocate()
+        prepared.deallocate()
+    }
+
+    /// Full at ``capacity`` records, or at 256 MiB of bytes (bounds are 32-bit; a row is at
+    /// most 16 MiB).
+    var isFull: Bool { count >= Self.capacity || bytes.count >= 1 << 28 }
 
     /// Starts a record; its fields are empty until set.
     func begin(line: Int) {
-        lines.append(Int32(line))
+        lines[count] = Int32(line)
+        prepared[count] = false
         let at = Int32(bytes.count)
-        for _ in 0..<Self.fieldCount { bounds.append(at); bounds.append(at) }
+        let base = bounds + count * Self.fieldCount * 2
+        for i in 0..<(Self.fieldCount * 2) { base[i] = at }
+        count += 1
     }
 
     func set(field: Int, _ value: UnsafeBufferPointer<UInt8>) {
-        let base = (lines.count - 1) * Self.fieldCount * 2 + field * 2
+        let base = (count - 1) * Self.fieldCount * 2 + field * 2
         bounds[base] = Int32(bytes.count)
         bytes.append(contentsOf: value)
         bounds[base + 1] = Int32(bytes.count)
@@ -52,7 +71,38 @@ final class RawBatch: @unchecked Sendable {
         s.withUTF8 { set(field: field, $0) }
     }
 
-    func flag(_ issue: RawIssue) { issues[lines.count - 1] = issue }
+    /// A whole table row as one record: its bytes copied at once, each canonical field `f`
+    /// bounded by column `columns[f]` of the row (-1: absent, empty).
+    func add(row: borrowing CSVRow, columns: UnsafeBufferPointer<Int>) {
+        let at = bytes.count
+        bytes.append(contentsOf: row.bytes)
+        lines[count] = Int32(row.line)
+        let ready = row.separator == 1 && row.isValidUTF8
+        prepared[count] = ready
+        let base = bounds + count * Self.fieldCount * 2
+        let title = ActivityField.title.rawValue
+        for f in 0..<Self.fieldCount {
+            let c = columns[f]
+            var r = c >= 0 ? row.range(c) : 0..<0
+            if ready && f != title && !r.isEmpty {
+                let t = ActivityIngestor.trim(UnsafeBufferPointer(rebasing: row.bytes[r]))
+                let lo = t.baseAddress! - row.bytes.baseAddress!
+                r = lo..<(lo + t.count)
+            }
+            base[2 * f] = Int32(at + r.lowerBound)
+            base[2 * f + 1] = Int32(at + r.upperBound)
+        }
+        count += 1
+    }
+
+    func flag(_ issue: RawIssue) { issues[count - 1] = issue }
+
+    /// Empties the batch for reuse, keeping its storage.
+    func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        if !issues.isEmpty { issues = [:] }
+        count = 0
+    }
 }
 
 /// A bounded hand-over of batches between one producer and one consumer thread.
@@ -63,7 +113,31 @@ final class BatchChannel: @unchecked Sendable {
     private var failure: Error?
     private let limit: Int
 
+    /// Batches the consumer is done with, for the producer to fill again: a fresh batch was
+    /// a megabyte of new pages to fault in every 4,096 records.
+    private var spare: [RawBatch] = []
+
     init(limit: Int = 4) { self.limit = limit }
+
+    /// An empty batch: a recycled one if there is one.
+    func fresh() -> RawBatch {
+        condition.lock()
+        let b = spare.popLast()
+        condition.unlock()
+        if let b {
+            b.reset()
+            return b
+        }
+        return RawBatch()
+    }
+
+    /// Hands a batch back once every record in it has been taken (nothing may refer to its
+    /// bytes any more).
+    func recycle(_ b: RawBatch) {
+        condition.lock()
+        if spare.count < limit + 2 { spare.append(b) }
+        condition.unlock()
+    }
 
     func put(_ b: RawBatch) {
         condition.lock()
@@ -139,28 +213,30 @@ enum RawReader {
     static func readTable(path: String, source: TableSource, into channel: BatchChannel) throws {
         var columns: [Int?]? = nil
         var width = 0
-        var batch = RawBatch()
+        var batch = channel.fresh()
         let fieldCount = RawBatch.fieldCount
+        let flat = UnsafeMutableBufferPointer<Int>.allocate(capacity: fieldCount)
+        defer { flat.deallocate() }
         try source.forEachRow { row in
             guard let cols = columns else {
-                columns = try headerMap(row, path: path, fields: ActivityField.allCases.map { ($0.key, $0.chinese) },
+                let map = try headerMap(row, path: path, fields: ActivityField.allCases.map { ($0.key, $0.chinese) },
                                         required: ActivityField.allCases.filter(\.isRequired).map(\.rawValue))
+                for f in 0..<fieldCount { flat[f] = map[f] ?? -1 }
+                columns = map
                 width = row.count
                 return
             }
             if row.isBlank { return }
-            batch.begin(line: row.line)
             if row.count != width {
+                batch.begin(line: row.line)
                 let id = cols[0].flatMap { $0 < row.count ? row.string($0) : nil } ?? ""
                 batch.flag(.wrongFieldCount(expected: width, got: row.count, id: id))
             } else {
-                for f in 0..<fieldCount {
-                    if let c = cols[f] { batch.set(field: f, row.field(c)) }
-                }
+                batch.add(row: row, columns: UnsafeBufferPointer(flat))
             }
             if batch.isFull {
                 channel.put(batch)
-                batch = RawBatch()
+                batch = channel.fresh()
             }
         }
         if columns == nil { throw IngestError.emptyFile(path: path) }
@@ -168,7 +244,7 @@ enum RawReader {
     }
 
     static func readXML(path: String, into channel: BatchChannel) throws {
-        var batch = RawBatch()
+        var batch = channel.fresh()
         // libxml2 interns names in its dictionary, so the same attribute name arrives at the
         // same address every time: remember address → field instead of hashing the name.
         var known: [(name: UnsafePointer<UInt8>, count: Int, id: Int32)] = []
@@ -203,7 +279,7 @@ enum RawReader {
             }
             if batch.isFull {
                 channel.put(batch)
-                batch = RawBatch()
+                batch = channel.fresh()
             }
         }
         channel.put(batch)

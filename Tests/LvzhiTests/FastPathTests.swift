@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import LvzhiCore
+@testable import LvzhiIngest
+
+/// The fast paths added for speed (issue 16) against deliberately simple references:
+/// the CSV reader's rows read in place against the rows written, at chunk sizes that put rows
+/// across chunk ends; the roster's byte check before splitting a cell against the `Character`
+/// split alone; the symbol table's hash and byte comparison against a dictionary.
+@Suite struct FastPathTests {
+    struct Rng: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let pieces = ["a", "M1", "中", "提案", " ", "\u{3000}", ",", "\"", "\n", "\r\n", "x y", "𠀋", "；", "1.5", ""]
+
+    /// A random field; `plain` keeps it free of what needs quoting.
+    static func field(_ rng: inout Rng, plain: Bool) -> String {
+        var s = ""
+        for _ in 0..<Int.random(in: 0...4, using: &rng) {
+            let p = pieces.randomElement(using: &rng)!
+            if plain && needsQuotes(p) { continue }
+            s += p
+        }
+        return s
+    }
+
+    static func needsQuotes(_ s: String) -> Bool {
+        s.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    /// CSV text for `rows` as a platform would write it (quoting what needs it, sometimes
+    /// more), with random line ends and blank lines; and the line each row starts on.
+    static func csv(_ rows: [[String]], _ rng: inout Rng) -> (text: String, lines: [Int]) {
+        var text = ""
+        var line = 1
+        var lines: [Int] = []
+        for row in rows {
+            if Int.random(in: 0..<8, using: &rng) == 0 {
+                text += "\n"
+                line += 1
+            }
+            lines.append(line)
+            text += row.map { f -> String in
+                let needs = needsQuotes(f) || f.isEmpty && row.count == 1
+                if needs || Int.random(in: 0..<10, using: &rng) == 0 {
+                    line += f.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                    return "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                }
+                return f
+            }.joined(separator: ",")
+            text += Bool.random(using: &rng) ? "\n" : "\r\n"
+            line += 1
+        }
+        return (text, lines)
+    }
+
+    @Test(arguments: [1 << 20, 5, 13, 64, 4096])
+    func csvRowsReadInPlaceMatchTheRowsWritten(chunk: Int) throws {
+        let scratch = Scratch()
+        for seed in 0..<60 {
+            var rng = Rng(state: UInt64(seed))
+            let width = Int.random(in: 1...6, using: &rng)
+            let plain = seed % 3 != 0
+            var rows: [[String]] = []
+            for _ in 0..<Int.random(in: 1...40, using: &rng) {
+                var row = (0..<width).map { _ in Self.field(&rng, plain: plain) }
+                // A row of empty fields is blank (skipped by readers, kept here as written).
+                if row.allSatisfy(\.isEmpty) { row[0] = "z" }
+                rows.append(row)
+            }
+            let (text, lines) = Self.csv(rows, &rng)
+            let path = scratch.write("s\(seed).csv", text)
+            var got: [[String]] = []
+            var gotLines: [Int] = []
+            try CSVReader(path: path, encoding: .utf8, chunkSize: chunk).forEachRow { row in
+                if row.isBlank { return }
+                got.append((0..<row.count).map { row.string($0) ?? "<bad>" })
+                gotLines.append(row.line)
+            }
+            #expect(got == rows, "seed \(seed), chunk \(chunk)")
+            #expect(gotLines == lines, "seed \(seed), chunk \(chunk)")
+        }
+    }
+
+    @Test func rowsOfCommasAreBlankBothWays() throws {
+        let scratch = Scratch()
+        let path = scratch.write("b.csv", ",,\n\"\",,\na,,\n")
+        var blanks: [Bool] = []
+        try CSVReader(path: path).forEachRow { row in blanks.append(row.isBlank) }
+        #expect(blanks == [true, true, false])
+    }
+
+    @Test func theRowsTextIsCheckedWhole() throws {
+        // Invalid UTF-8 in a row read in place (declared UTF-8, so not taken for GB18030): the
+        // row is not marked checked, and the field check still refuses it.
+        let scratch = Scratch()
+        let path = scratch.write("u.csv", bytes: Array("a,b\n".utf8) + [0x41, 0x2C, 0xE4, 0xB8, 0x0A])
+        var valid: [Bool] = []
+        try CSVReader(path: path, encoding: .utf8).forEachRow { row in valid.append(row.isValidUTF8) }
+        #expect(valid == [true, false])
+    }
+
+    /// ``Member/list`` before its byte check: the `Character` split alone.
+    static func referenceList(_ text: String) -> [String] {
+        text.split(whereSeparator: { Member.listSeparators.contains($0) }).compactMap { part in
+            var p = Substring(part)
+            while let c = p.first, c.isWhitespace { p.removeFirst() }
+            while let c = p.last, c.isWhitespace { p.removeLast() }
+            return p.isEmpty ? nil : String(p)
+        }
+    }
+
+    @Test func rosterCellsSplitAsBefore() {
+        let alphabet = ["经济委员会", "文化", ";", "；", "、", ",", "，", "|", " ", "\u{3000}", "\u{00A0}", "\u{2003}",
+                        "\t", "\u{0301}", "a", "ü", "\u{1680}", "\u{205F}", "\u{2028}", "\u{FEFF}", "\r\n", "ｂ"]
+        var rng = Rng(state: 7)
+        for _ in 0..<5000 {
+            let s = (0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+            #expect(Member.list(s) == Self.referenceList(s), "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
+    @Test func symbolsInternAndLookUpByBytes() {
+        var table = SymbolTable()
+        var reference: [String: Int32] = ["": 0]
+        var rng = Rng(state: 11)
+        let alphabet = ["a", "b", "中", "提", "案", "1", "-", " ", "界别活动", "第一提案人"]
+        for _ in 0..<20_000 {
+            let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+            let id = table.intern(s)
+            if let known = reference[s] { #expect(id == known) } else {
+                #expect(Int(id) == reference.count)
+                reference[s] = id
+            }
+            #expect(table[id] == s)
+        }
+        #expect(table.count == reference.count)
+        #expect(table.lookup("不在表里的值") == nil)
+        #expect(table.lookup("") == SymbolTable.empty)
+        // The empty string hashes the same with or without a base address.
+        let bytes: [UInt8] = [1, 2, 3]
+        bytes.withUnsafeBufferPointer { b in
+            #expect(SymbolTable.hash(UnsafeBufferPointer(rebasing: b[1..<1])) == SymbolTable.hash(UnsafeBufferPointer(start: nil, count: 0)))
+        }
+    }
+
+    @Test func wholeQuantitiesParseToTheSameValue() {
+        for (text, value) in [("1", Points(1)), ("0", Points.zero), ("-0", Points.zero), ("12", Points(12)), ("-3", Points(-3)),
+                              ("2.0", Points(2)), ("1.5", Points(3, 2)), ("0.25", Points(1, 4)), ("+7", Points(7))] {
+            let p = Points.parse(Array(text.utf8))
+            #expect(p == value, "\(text)")
+            #expect(p?.denominator == value.denominator, "\(text)")
+        }
+    }
+}
