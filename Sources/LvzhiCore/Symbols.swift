@@ -145,6 +145,13 @@ public struct StringArena: Sendable {
     public private(set) var bytes: [UInt8] = []
     public init() {}
 
+    /// An arena over `bytes` as they are (references are made by the caller); at most
+    /// ``capacityLimit`` bytes.
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count <= Self.capacityLimit)
+        self.bytes = bytes
+    }
+
     /// The most bytes the arena can hold (offsets are 32-bit).
     public static let capacityLimit = Int(UInt32.max)
 

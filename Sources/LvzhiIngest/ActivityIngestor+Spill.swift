@@ -74,8 +74,10 @@ extension ActivityIngestor {
         var repeats: [(sequence: Int64, reject: Reject)] = []
         var kept = 0
         let idField = ActivityField.activityID.key
+        // One buffer for every partition read back (a fresh one faulted in a megabyte each).
+        var bytes: [UInt8] = []
         for p in 0..<spill.parts.count {
-            guard let bytes = spill.parts.load(p) else { break }
+            guard spill.parts.load(p, into: &bytes) else { break }
             spill.parts.release(p)
             let n = spill.parts.records[p]
             var size = 16
@@ -119,7 +121,7 @@ extension ActivityIngestor {
                         has[Int(a.member)] = true
                         kept += 1
                         let record = UnsafeRawBufferPointer(rebasing: raw[offset..<v.next])
-                        out.add(Int(partOf[Int(a.member)])) { $0.append(contentsOf: record) }
+                        out.add(Int(partOf[Int(a.member)]), bytes: record)
                     }
                     offset = v.next
                 }

@@ -40,7 +40,10 @@ public struct ActivityIngestor {
     /// Member ids interned in roster order: symbol id n ↔ member n − 1.
     private var memberIDs = SymbolTable()
     /// Accepted activity ids: open-addressing table of record index + 1 (0 = empty).
-    private var idSlots = [Int32](repeating: 0, count: 1 << 16)
+    /// Each slot holds the id's hash in its high half and record index + 1 in its low half
+    /// (0 = empty): a probe compares hashes first and reads a record (a cache miss in a table
+    /// of a million) only when they are equal; growing rehashes without reading any.
+    private var idSlots = [UInt64](repeating: 0, count: 1 << 16)
     /// Distinct titles, each stored once in the arena (a meeting's or a campaign's title is on
     /// every attendee's row): open-addressing table of index into `titleRefs` + 1 (0 = empty).
     /// At most ``titlesInterned`` titles are kept in it; later new titles are stored as they come.
@@ -60,6 +63,10 @@ public struct ActivityIngestor {
     private var kindChecks: [KindCheck?] = []
     private var markIndex: [String: Int] = [:]
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
+    /// Each member's first and last day in office, by member index: read for every record, so
+    /// kept apart from the roster's strings (copying a ``Member`` cost a dozen retains).
+    private let joinedDays: [Day?]
+    private let leftDays: [Day?]
     /// Kinds, statuses, roles and levels seen lately, by their bytes.
     private var internCache = InternCache(fields: 4)
     /// The record in `slices` was prepared by the reader (``accept(fileIndex:path:line:replacing:prepared:)``).
@@ -95,6 +102,8 @@ public struct ActivityIngestor {
         }
         // Nobody refused: share the roster's array instead of holding a second copy.
         self.members = members.count == roster.count ? roster : members
+        joinedDays = members.map(\.joined)
+        leftDays = members.map(\.left)
         self.excluded = excluded
         self.period = period
         self.vocabulary = vocabulary
@@ -433,9 +442,8 @@ public struct ActivityIngestor {
             }
         }
         if !period.contains(date) { return no(.date, dateBytes, .outsidePeriod(period)) }
-        let who = members[Int(member)]
-        if let j = who.joined, date < j { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .beforeJoined(j)) }
-        if let l = who.left, date > l { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .afterLeft(l)) }
+        if let j = joinedDays[Int(member)], date < j { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .beforeJoined(j)) }
+        if let l = leftDays[Int(member)], date > l { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .afterLeft(l)) }
         let refBytes = value(.ref)
         // Count each activity id once: a repeat is rejected, naming where it was first seen;
         // a repeat with different content is a conflict, naming both places. The first
@@ -449,15 +457,20 @@ public struct ActivityIngestor {
                              marks: marks, quantity: quantity, file: fileIndex, line: Int32(line))
             let title = slices[ActivityField.title.rawValue]
             let sequence = spill.sequence
-            spill.parts.add(Int(hash % UInt32(spill.parts.count))) { out in
-                SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, into: &out)
+            spill.parts.add(Int(hash % UInt32(spill.parts.count)),
+                            size: SpilledRecord.size(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
+                SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, to: out)
             }
             files[files.count - 1].accepted += 1
             return
         }
         var slot = Int(hash) & (idSlots.count - 1)
         while idSlots[slot] != 0 {
-            let firstIndex = Int(idSlots[slot] - 1)
+            if UInt32(truncatingIfNeeded: idSlots[slot] >> 32) != hash {
+                slot = (slot + 1) & (idSlots.count - 1)
+                continue
+            }
+            let firstIndex = Int(UInt32(truncatingIfNeeded: idSlots[slot])) - 1
             let first = store.records[firstIndex]
             if store.arena.equals(first.id, idBytes) {
                 if firstIndex == replacing {
@@ -485,7 +498,7 @@ public struct ActivityIngestor {
         store.records.append(Activity(member: member, date: date, kind: kind, status: status, role: role, level: level,
                                       ref: ref, marks: marks, quantity: quantity, id: idRef, title: titleRef,
                                       file: fileIndex, line: Int32(line)))
-        idSlots[slot] = Int32(store.records.count)
+        idSlots[slot] = UInt64(hash) << 32 | UInt64(store.records.count)
         if store.records.count * 2 > idSlots.count { growIDs() }
         files[files.count - 1].accepted += 1
     }
@@ -557,15 +570,13 @@ public struct ActivityIngestor {
     }
 
     private mutating func growIDs() {
-        idSlots = [Int32](repeating: 0, count: idSlots.count * 2)
+        let old = idSlots
+        idSlots = [UInt64](repeating: 0, count: old.count * 2)
         let mask = idSlots.count - 1
-        store.arena.bytes.withUnsafeBufferPointer { bytes in
-            for (i, r) in store.records.enumerated() {
-                let b = UnsafeBufferPointer(rebasing: bytes[Int(r.id.offset)..<Int(r.id.offset + r.id.length)])
-                var slot = Int(SymbolTable.hash(b)) & mask
-                while idSlots[slot] != 0 { slot = (slot + 1) & mask }
-                idSlots[slot] = Int32(i + 1)
-            }
+        for v in old where v != 0 {
+            var slot = Int(v >> 32) & mask
+            while idSlots[slot] != 0 { slot = (slot + 1) & mask }
+            idSlots[slot] = v
         }
     }
 }
@@ -705,7 +716,7 @@ extension ActivityIngestor {
             let b = UnsafeBufferPointer(m)
             var slot = Int(SymbolTable.hash(b)) & (idSlots.count - 1)
             while idSlots[slot] != 0 {
-                let i = Int(idSlots[slot] - 1)
+                let i = Int(UInt32(truncatingIfNeeded: idSlots[slot])) - 1
                 if store.arena.equals(store.records[i].id, b) { return i }
                 slot = (slot + 1) & (idSlots.count - 1)
             }

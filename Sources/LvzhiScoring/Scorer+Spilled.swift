@@ -68,6 +68,24 @@ extension Scorer {
                                order: order, firstMember: lo)
     }
 
+    /// The rule set compiled against a partition's symbols and arena, with the signer counts
+    /// of its items.
+    fileprivate static func compilePartition(_ loaded: LoadedPartition, rules: RuleSet, marks: [String], members: [Member], period: Period,
+                                             memberSymbols: [MemberSymbols], signerTotals: [SignerKey: Int32]?) -> CompiledRules {
+        var table = loaded.symbols
+        var signers: SignerCounts?
+        if let signerTotals {
+            var counts: [Int64: Int32] = [:]
+            for a in loaded.records where a.ref != SymbolTable.empty {
+                let key = Int64(a.ref) << 32 | Int64(a.kind)
+                if counts[key] == nil { counts[key] = signerTotals[SignerKey(ref: table[a.ref], kind: a.kind)] ?? 1 }
+            }
+            signers = SignerCounts(counts: counts)
+        }
+        return CompiledRules(rules, symbols: &table, marks: marks, members: members, arena: loaded.arena, period: period,
+                             memberSymbols: memberSymbols, signerCounts: signers)
+    }
+
     static func scoreSpilled(_ ingest: IngestResult, spilled: SpilledRecords, rules: RuleSet, options: ScoreOptions, period: Period,
                              fullPeriod: Period?, part: Period?, cut: Day?) -> ScoreRun {
         var store = ingest.store
@@ -81,23 +99,14 @@ extension Scorer {
         let symbols = store.symbols
         // Signer counts by item text and kind (refs are interned per partition).
         var signerTotals: [SignerKey: Int32]?
+        let marks = store.marks
         func compile(_ loaded: LoadedPartition) -> CompiledRules {
-            var table = loaded.symbols
-            var signers: SignerCounts?
-            if let signerTotals {
-                var counts: [Int64: Int32] = [:]
-                for a in loaded.records where a.ref != SymbolTable.empty {
-                    let key = Int64(a.ref) << 32 | Int64(a.kind)
-                    if counts[key] == nil { counts[key] = signerTotals[SignerKey(ref: table[a.ref], kind: a.kind)] ?? 1 }
-                }
-                signers = SignerCounts(counts: counts)
-            }
-            return CompiledRules(rules, symbols: &table, marks: store.marks, members: ingest.members, arena: loaded.arena, period: period,
-                                 memberSymbols: base.members, signerCounts: signers)
+            compilePartition(loaded, rules: rules, marks: marks, members: ingest.members, period: period, memberSymbols: base.members,
+                             signerTotals: signerTotals)
         }
         // A partition that cannot be read back (a scratch-file error) scores nothing from then
         // on; the pipeline refuses the run (``SpillPartitions/failure``).
-        func load(_ p: Int) -> LoadedPartition? { loadPartition(spilled, p, symbols: symbols, part: part, cut: cut) }
+        @Sendable func load(_ p: Int) -> LoadedPartition? { loadPartition(spilled, p, symbols: symbols, part: part, cut: cut) }
 
         // Pass 1a: how many members signed each item, over every record read (set-aside ones too,
         // as in memory), when a condition tests it.
@@ -166,30 +175,31 @@ extension Scorer {
             }
         }
 
-        // Pass 2: every member, partition by partition (each partition's members on both cores).
+        // Pass 2: every member, a partition at a time on each core: reading a partition back
+        // (the scratch file, the refs, grouping by member) runs beside scoring another one.
         var results = [MemberScore?](repeating: nil, count: memberCount)
         var overflows = [ScoreOverflow?](repeating: nil, count: memberCount)
-        var outsidePart = 0, afterAsOf = 0, kept = 0
-        for p in 0..<partitions {
-            guard let loaded = load(p) else { break }
-            outsidePart += loaded.outsidePart
-            afterAsOf += loaded.afterAsOf
-            kept += loaded.records.count
-            let compiled = compile(loaded)
-            var local = shares
-            local.offset = firstRecord[p]
-            let partShares = local
-            let lo = spilled.memberBounds[p], hi = spilled.memberBounds[p + 1]
-            let chunks = max(1, min(hi - lo, 8))
-            let records = loaded.records, arena = loaded.arena
-            let files = store.files
-            results.withUnsafeMutableBufferPointer { out in
-                overflows.withUnsafeMutableBufferPointer { over in
+        var counts = [(outsidePart: Int, afterAsOf: Int, kept: Int)](repeating: (0, 0, 0), count: partitions)
+        let files = store.files
+        let sharesDone = shares, firstOf = firstRecord, totalsDone = signerTotals, memberSymbols = base.members
+        results.withUnsafeMutableBufferPointer { out in
+            overflows.withUnsafeMutableBufferPointer { over in
+                counts.withUnsafeMutableBufferPointer { tally in
                     nonisolated(unsafe) let outPtr = out.baseAddress!
                     nonisolated(unsafe) let overPtr = over.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    nonisolated(unsafe) let tallyPtr = tally.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: partitions) { p in
+                        // A partition that cannot be read leaves its members unscored; the
+                        // pipeline refuses the run (``SpillPartitions/failure``).
+                        guard let loaded = load(p) else { return }
+                        tallyPtr[p] = (loaded.outsidePart, loaded.afterAsOf, loaded.records.count)
+                        let compiled = compilePartition(loaded, rules: rules, marks: marks, members: ingest.members, period: period,
+                                                        memberSymbols: memberSymbols, signerTotals: totalsDone)
+                        var partShares = sharesDone
+                        partShares.offset = firstOf[p]
+                        let records = loaded.records, arena = loaded.arena
                         var state = MemberState(ruleCount: rules.rules.count, categoryCount: rules.categories.count)
-                        for m in (lo + chunk * (hi - lo) / chunks)..<(lo + (chunk + 1) * (hi - lo) / chunks) {
+                        for m in spilled.memberBounds[p]..<spilled.memberBounds[p + 1] {
                             var mine = loaded.recordsOf(m)
                             sortRecords(&mine, records: records, arena: arena)
                             var result = scoreMember(m, records: mine, all: records, compiled: compiled, shares: partShares, rules: rules,
@@ -209,6 +219,9 @@ extension Scorer {
                 }
             }
         }
+        let outsidePart = counts.reduce(0) { $0 + $1.outsidePart }
+        let afterAsOf = counts.reduce(0) { $0 + $1.afterAsOf }
+        let kept = counts.reduce(0) { $0 + $1.kept }
         // Members of partitions that could not be read: nothing scored (the run is refused).
         var state = MemberState(ruleCount: rules.rules.count, categoryCount: rules.categories.count)
         for m in 0..<memberCount where results[m] == nil {

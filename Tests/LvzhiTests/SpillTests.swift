@@ -103,7 +103,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let parts = try SpillPartitions(count: 4, directory: dir, chunkSize: 64)
-        for i in 0..<1_000 { parts.add(i % 4) { $0.append(contentsOf: Array("record \(i);".utf8)) } }
+        for i in 0..<1_000 { Array("record \(i);".utf8).withUnsafeBytes { parts.add(i % 4, bytes: $0) } }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         #expect(parts.bytesOnDisk > 0)
         let back = String(decoding: parts.load(1)!, as: UTF8.self)
