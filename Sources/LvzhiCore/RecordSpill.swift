@@ -128,28 +128,31 @@ public final class SpillPartitions: @unchecked Sendable {
     /// Bytes on disk.
     public var bytesOnDisk: Int64 { file.size }
 
-    /// Adds one record of `size` bytes to partition `p`; `write` fills them in place.
+    /// Adds one record of at most `maxSize` bytes to partition `p`; `write` fills them in place
+    /// and returns how many it wrote.
     @inline(__always)
-    public func add(_ p: Int, size: Int, _ write: (UnsafeMutableRawPointer) -> Void) {
-        if fills[p] + size > capacities[p] {
+    public func add(_ p: Int, maxSize: Int, _ write: (UnsafeMutableRawPointer) -> Int) {
+        if fills[p] + maxSize > capacities[p] {
             flush(p)
-            if size > capacities[p] {
+            if maxSize > capacities[p] {
                 buffers[p]?.deallocate()
-                let capacity = max(chunkSize + 256, size)
+                let capacity = max(chunkSize + 256, maxSize)
                 buffers[p] = .allocate(byteCount: capacity, alignment: 16)
                 capacities[p] = capacity
             }
         }
-        write(buffers[p]! + fills[p])
-        fills[p] += size
+        let written = write(buffers[p]! + fills[p])
+        precondition(written <= maxSize)
+        fills[p] += written
         records[p] += 1
         if fills[p] >= chunkSize { flush(p) }
     }
 
     /// Adds one encoded record to partition `p` (its bytes as they are).
     public func add(_ p: Int, bytes: UnsafeRawBufferPointer) {
-        add(p, size: bytes.count) { out in
+        add(p, maxSize: bytes.count) { out in
             if let base = bytes.baseAddress { out.copyMemory(from: base, byteCount: bytes.count) }
+            return bytes.count
         }
     }
 
@@ -218,38 +221,75 @@ public final class SpillPartitions: @unchecked Sendable {
     }
 }
 
-/// How a spilled record is laid out: the ``Activity`` as it is in memory (its arena references
-/// and its `ref` are meaningless on disk and replaced when read back), a sequence number, then
-/// the activity id's, the title's and the ref's bytes. The ref travels as text so that the run
-/// does not intern every item's ref (one per proposal) for its whole length: each partition
-/// interns its own when it is read.
+/// How a spilled record is laid out: the ``Activity``'s numbers as LEB128 varints (signed
+/// ones zigzagged) — member, date, kind, status, role, level, marks, the quantity's numerator
+/// and denominator, file, line — then the row's sequence number and the lengths of the activity
+/// id, the title and the ref, then their bytes. About 20 bytes of numbers where the in-memory
+/// layout took 100: the scratch file's cost is the kernel's per byte (issue 16). The arena
+/// references and the ref are not stored: they are made when a partition is read back. The ref
+/// travels as text so that the run does not intern every item's ref (one per proposal) for its
+/// whole length: each partition interns its own.
 public enum SpilledRecord {
-    static let activitySize = MemoryLayout<Activity>.size
-    /// Fixed part: the activity, the sequence number, the id's, the title's and the ref's lengths.
-    public static let headerSize = activitySize + 8 + 4 + 4 + 4
+    /// The most bytes the numbers take: eight 32-bit varints of up to 5 bytes, seven 64-bit
+    /// ones of up to 10.
+    public static let maxHeaderSize = 8 * 5 + 7 * 10
 
-    /// The bytes ``encode(_:sequence:id:title:ref:to:)`` writes.
+    /// The most bytes ``encode(_:sequence:id:title:ref:to:)`` writes.
     @inline(__always)
-    public static func size(id: Int, title: Int, ref: Int) -> Int { headerSize + id + title + ref }
+    public static func maxSize(id: Int, title: Int, ref: Int) -> Int { maxHeaderSize + id + title + ref }
 
-    /// Writes the record at `out`, which has room for ``size(id:title:ref:)`` bytes.
+    @inline(__always)
+    static func put(_ value: UInt64, _ out: UnsafeMutableRawPointer, _ at: inout Int) {
+        var v = value
+        while v >= 0x80 {
+            out.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: at, as: UInt8.self)
+            at += 1
+            v >>= 7
+        }
+        out.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: at, as: UInt8.self)
+        at += 1
+    }
+
+    @inline(__always)
+    static func put32(_ value: Int32, _ out: UnsafeMutableRawPointer, _ at: inout Int) {
+        put(UInt64(UInt32(bitPattern: value)), out, &at)
+    }
+
+    @inline(__always)
+    static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+
+    @inline(__always)
+    static func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
+
+    /// Writes the record at `out`, which has room for ``maxSize(id:title:ref:)`` bytes; returns
+    /// the bytes written.
     @inline(__always)
     public static func encode(_ a: Activity, sequence: Int64, id: UnsafeBufferPointer<UInt8>, title: UnsafeBufferPointer<UInt8>,
-                              ref: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) {
-        precondition(_isPOD(Activity.self))
-        out.storeBytes(of: a, as: Activity.self)
-        out.storeBytes(of: sequence.littleEndian, toByteOffset: activitySize, as: Int64.self)
-        out.storeBytes(of: UInt32(id.count).littleEndian, toByteOffset: activitySize + 8, as: UInt32.self)
-        out.storeBytes(of: UInt32(title.count).littleEndian, toByteOffset: activitySize + 12, as: UInt32.self)
-        out.storeBytes(of: UInt32(ref.count).littleEndian, toByteOffset: activitySize + 16, as: UInt32.self)
-        var at = headerSize
-        @inline(__always) func put(_ part: UnsafeBufferPointer<UInt8>) {
+                              ref: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) -> Int {
+        var at = 0
+        put32(a.member, out, &at)
+        put(zigzag(Int64(a.date.ordinal)), out, &at)
+        put32(a.kind, out, &at)
+        put32(a.status, out, &at)
+        put32(a.role, out, &at)
+        put32(a.level, out, &at)
+        put(a.marks.bits, out, &at)
+        put(zigzag(a.quantity.numerator), out, &at)
+        put(zigzag(a.quantity.denominator), out, &at)
+        put32(a.file, out, &at)
+        put32(a.line, out, &at)
+        put(zigzag(sequence), out, &at)
+        put(UInt64(id.count), out, &at)
+        put(UInt64(title.count), out, &at)
+        put(UInt64(ref.count), out, &at)
+        @inline(__always) func copy(_ part: UnsafeBufferPointer<UInt8>) {
             if let base = part.baseAddress, part.count > 0 { (out + at).copyMemory(from: base, byteCount: part.count) }
             at += part.count
         }
-        put(id)
-        put(title)
-        put(ref)
+        copy(id)
+        copy(title)
+        copy(ref)
+        return at
     }
 
     /// One record read back from `bytes` at `offset`.
@@ -264,16 +304,40 @@ public enum SpilledRecord {
         public var next: Int
     }
 
+    @inline(__always)
+    static func get(_ bytes: UnsafeRawBufferPointer, _ at: inout Int) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = bytes[at]
+            at += 1
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    @inline(__always)
+    static func get32(_ bytes: UnsafeRawBufferPointer, _ at: inout Int) -> Int32 {
+        Int32(bitPattern: UInt32(truncatingIfNeeded: get(bytes, &at)))
+    }
+
     public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> View {
-        let a = bytes.loadUnaligned(fromByteOffset: offset, as: Activity.self)
-        let seq = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize, as: Int64.self))
-        let idLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 8, as: UInt32.self)))
-        let titleLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 12, as: UInt32.self)))
-        let refLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + activitySize + 16, as: UInt32.self)))
-        let idStart = offset + headerSize
-        let titleStart = idStart + idLength, refStart = titleStart + titleLength
-        return View(activity: a, sequence: seq, id: idStart..<titleStart, title: titleStart..<refStart, ref: refStart..<refStart + refLength,
-                    next: refStart + refLength)
+        var at = offset
+        let member = get32(bytes, &at)
+        let date = Day(ordinal: Int32(truncatingIfNeeded: unzigzag(get(bytes, &at))))
+        let kind = get32(bytes, &at), status = get32(bytes, &at), role = get32(bytes, &at), level = get32(bytes, &at)
+        let marks = MarkSet(bits: get(bytes, &at))
+        let numerator = unzigzag(get(bytes, &at)), denominator = unzigzag(get(bytes, &at))
+        let quantity = denominator == 1 ? Points(Int(numerator)) : Points(numerator, denominator)
+        let file = get32(bytes, &at), line = get32(bytes, &at)
+        let sequence = unzigzag(get(bytes, &at))
+        let idLength = Int(get(bytes, &at)), titleLength = Int(get(bytes, &at)), refLength = Int(get(bytes, &at))
+        let idStart = at, titleStart = idStart + idLength, refStart = titleStart + titleLength
+        let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, marks: marks,
+                         quantity: quantity, file: file, line: line)
+        return View(activity: a, sequence: sequence, id: idStart..<titleStart, title: titleStart..<refStart,
+                    ref: refStart..<refStart + refLength, next: refStart + refLength)
     }
 }
 

@@ -67,6 +67,11 @@ public struct ActivityIngestor {
     /// kept apart from the roster's strings (copying a ``Member`` cost a dozen retains).
     private let joinedDays: [Day?]
     private let leftDays: [Day?]
+    /// The reader thread's share of validating (``RowPreparer``), and what it found for the
+    /// record being validated (-1 / `Int32.min`: nothing).
+    private var preparer: RowPreparer?
+    private var preMember: Int32 = -1
+    private var preDay = Int32.min
     /// Kinds, statuses, roles and levels seen lately, by their bytes.
     private var internCache = InternCache(fields: 4)
     /// The record in `slices` was prepared by the reader (``accept(fileIndex:path:line:replacing:prepared:)``).
@@ -117,6 +122,7 @@ public struct ActivityIngestor {
             files.append(r)
         }
         for m in members { _ = memberIDs.intern(m.id) }
+        preparer = RowPreparer(memberIDs: memberIDs)
         for name in vocabulary.kinds.keys.sorted() {
             let k = vocabulary.kinds[name]!
             let id = store.symbols.intern(name)
@@ -241,7 +247,8 @@ public struct ActivityIngestor {
     /// Reads the file on a background thread while this one validates what it hands over.
     private mutating func readPiped(path: String, format: InputFormat, fileIndex: Int32, table: TableSource? = nil,
                                     mapping: Mapping? = nil) throws {
-        let channel = RawReader.start(path: path, format: format, table: table, mapping: mapping, names: names)
+        let channel = RawReader.start(path: path, format: format, table: table, mapping: mapping, names: names,
+                                      preparer: mapping == nil ? preparer : nil)
         let fieldCount = RawBatch.fieldCount
         while let batch = try channel.take() {
             batch.bytes.withUnsafeBufferPointer { bytes in
@@ -259,6 +266,8 @@ public struct ActivityIngestor {
                     if clean {
                         files[files.count - 1].read += 1
                         load(r)
+                        preMember = batch.members[r]
+                        preDay = batch.days[r]
                         accept(fileIndex: fileIndex, path: path, line: line, prepared: batch.prepared[r])
                         continue
                     }
@@ -367,7 +376,11 @@ public struct ActivityIngestor {
     /// (``RawBatch/prepared``).
     private mutating func accept(fileIndex: Int32, path: String, line: Int, replacing: Int = -1, prepared: Bool = false) {
         self.prepared = prepared
-        defer { self.prepared = false }
+        defer {
+            self.prepared = false
+            preMember = -1
+            preDay = Int32.min
+        }
         // Every value must be valid UTF-8 before it is stored or compared.
         if !prepared {
             for f in ActivityField.allCases where !UTF8Check.isValid(slices[f.rawValue]) {
@@ -390,14 +403,14 @@ public struct ActivityIngestor {
         let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
-        guard let memberSymbol = memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
+        guard let memberSymbol = prepared && preMember >= 0 ? preMember + 1 : memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
             noteRejectedSignatory(idBytes)
             return no(.memberID, memberBytes, excluded[text(memberBytes).trimmingSpaces] ?? .unknownMember)
         }
         let member = memberSymbol - 1
         let dateBytes = value(.date)
         if dateBytes.isEmpty { return no(.date, none, .missingField(ActivityField.date.key)) }
-        guard let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else {
+        guard let date = prepared && preDay != Int32.min ? Day(ordinal: preDay) : Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else {
             return no(.date, dateBytes, .unreadableDate(ActivityField.date.key, serial: DateText.looksLikeSerial(dateBytes)))
         }
         let kindBytes = value(.kind)
@@ -458,7 +471,7 @@ public struct ActivityIngestor {
             let title = slices[ActivityField.title.rawValue]
             let sequence = spill.sequence
             spill.parts.add(Int(hash % UInt32(spill.parts.count)),
-                            size: SpilledRecord.size(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
+                            maxSize: SpilledRecord.maxSize(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
                 SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, to: out)
             }
             files[files.count - 1].accepted += 1

@@ -29,6 +29,11 @@ final class RawBatch: @unchecked Sendable {
     /// ``ActivityIngestor`` would (work moved off the validating thread, the busier of the
     /// two). The others are checked and trimmed field by field when validated.
     let prepared: UnsafeMutablePointer<Bool>
+    /// For prepared records read with a ``RowPreparer``: the member's roster index (-1: not
+    /// found, the validator looks again and rejects) and the date's ordinal (`Int32.min`: not
+    /// an ISO date, the validator reads it the general way).
+    let members: UnsafeMutablePointer<Int32>
+    let days: UnsafeMutablePointer<Int32>
     private(set) var count = 0
     @exclusivity(unchecked) var issues: [Int: RawIssue] = [:]
 
@@ -37,12 +42,16 @@ final class RawBatch: @unchecked Sendable {
         bounds = .allocate(capacity: Self.capacity * Self.fieldCount * 2)
         lines = .allocate(capacity: Self.capacity)
         prepared = .allocate(capacity: Self.capacity)
+        members = .allocate(capacity: Self.capacity)
+        days = .allocate(capacity: Self.capacity)
     }
 
     deinit {
         bounds.deallocate()
         lines.deallocate()
         prepared.deallocate()
+        members.deallocate()
+        days.deallocate()
     }
 
     /// Full at ``capacity`` records, or at 256 MiB of bytes (bounds are 32-bit; a row is at
@@ -53,6 +62,8 @@ final class RawBatch: @unchecked Sendable {
     func begin(line: Int) {
         lines[count] = Int32(line)
         prepared[count] = false
+        members[count] = -1
+        days[count] = Int32.min
         let at = Int32(bytes.count)
         let base = bounds + count * Self.fieldCount * 2
         for i in 0..<(Self.fieldCount * 2) { base[i] = at }
@@ -73,7 +84,7 @@ final class RawBatch: @unchecked Sendable {
 
     /// A whole table row as one record: its bytes copied at once, each canonical field `f`
     /// bounded by column `columns[f]` of the row (-1: absent, empty).
-    func add(row: borrowing CSVRow, columns: UnsafeBufferPointer<Int>) {
+    func add(row: borrowing CSVRow, columns: UnsafeBufferPointer<Int>, preparer: RowPreparer? = nil) {
         let at = bytes.count
         bytes.append(contentsOf: row.bytes)
         lines[count] = Int32(row.line)
@@ -92,6 +103,16 @@ final class RawBatch: @unchecked Sendable {
             base[2 * f] = Int32(at + r.lowerBound)
             base[2 * f + 1] = Int32(at + r.upperBound)
         }
+        members[count] = -1
+        days[count] = Int32.min
+        if ready, let preparer {
+            func field(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
+                let c = columns[f.rawValue]
+                return c >= 0 ? ActivityIngestor.trim(UnsafeBufferPointer(rebasing: row.bytes[row.range(c)])) : UnsafeBufferPointer(start: nil, count: 0)
+            }
+            if let m = preparer.memberIDs.lookup(bytes: field(.memberID)), m > 0 { members[count] = m - 1 }
+            if let d = Day.parseISO(field(.date)) { days[count] = d.ordinal }
+        }
         count += 1
     }
 
@@ -103,6 +124,14 @@ final class RawBatch: @unchecked Sendable {
         if !issues.isEmpty { issues = [:] }
         count = 0
     }
+}
+
+/// What the reader thread may work out for the validating thread from a row alone: the
+/// roster's member ids (a snapshot; the validator never changes them) to find each record's
+/// member, and ISO dates. Moves about a sixth of validating a record to the other core.
+final class RowPreparer: Sendable {
+    let memberIDs: SymbolTable
+    init(memberIDs: SymbolTable) { self.memberIDs = memberIDs }
 }
 
 /// A bounded hand-over of batches between one producer and one consumer thread.
@@ -181,7 +210,7 @@ enum RawReader {
     /// Starts reading `path` and returns the channel its batches arrive on. Tables (CSV files
     /// and workbook sheets) come through `table`, XML files through their path.
     static func start(path: String, format: InputFormat, table: TableSource? = nil, mapping: Mapping? = nil,
-                      names: NameIndex? = nil) -> BatchChannel {
+                      names: NameIndex? = nil, preparer: RowPreparer? = nil) -> BatchChannel {
         let channel = BatchChannel()
         let thread = Thread {
             do {
@@ -197,7 +226,8 @@ enum RawReader {
                     return
                 }
                 switch format {
-                case .csv, .xlsx: try readTable(path: path, source: try table ?? TableSource.open(path: path, format: format), into: channel)
+                case .csv, .xlsx: try readTable(path: path, source: try table ?? TableSource.open(path: path, format: format), into: channel,
+                                                preparer: preparer)
                 case .xml: try readXML(path: path, into: channel)
                 }
                 channel.close()
@@ -210,7 +240,7 @@ enum RawReader {
         return channel
     }
 
-    static func readTable(path: String, source: TableSource, into channel: BatchChannel) throws {
+    static func readTable(path: String, source: TableSource, into channel: BatchChannel, preparer: RowPreparer? = nil) throws {
         var columns: [Int?]? = nil
         var width = 0
         var batch = channel.fresh()
@@ -232,7 +262,7 @@ enum RawReader {
                 let id = cols[0].flatMap { $0 < row.count ? row.string($0) : nil } ?? ""
                 batch.flag(.wrongFieldCount(expected: width, got: row.count, id: id))
             } else {
-                batch.add(row: row, columns: UnsafeBufferPointer(flat))
+                batch.add(row: row, columns: UnsafeBufferPointer(flat), preparer: preparer)
             }
             if batch.isFull {
                 channel.put(batch)

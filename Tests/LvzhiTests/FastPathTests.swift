@@ -143,6 +143,35 @@ import Testing
         }
     }
 
+    @Test func spilledRecordsReadBackAsWritten() {
+        var rng = Rng(seed: 3)
+        let extremes: [Int32] = [0, 1, 127, 128, 16_383, 16_384, Int32.max, Int32.min, -1]
+        func int32() -> Int32 { Bool.random(using: &rng) ? extremes.randomElement(using: &rng)! : Int32.random(in: .min ... .max, using: &rng) }
+        let quantities: [Points] = [.one, .zero, Points(3, 2), Points(-7, 3), Points(Int64.max, 1), Points(Int64.min + 1, Int64.max), .overflow]
+        var out = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<5_000 {
+            let id = Array("A\(rng.next() % 100_000)".utf8)
+            let title = Array(String(repeating: "关于", count: Int(rng.next() % 40)).utf8)
+            let ref = Bool.random(using: &rng) ? [] : Array("P2025-\(rng.next())".utf8)
+            let a = Activity(member: int32(), date: Day(ordinal: int32()), kind: int32(), status: int32(), role: int32(), level: int32(),
+                             marks: MarkSet(bits: rng.next()), quantity: quantities.randomElement(using: &rng)!, file: int32(), line: int32())
+            let sequence = Int64(bitPattern: rng.next())
+            let written = out.withUnsafeMutableBytes { raw in
+                id.withUnsafeBufferPointer { i in title.withUnsafeBufferPointer { t in ref.withUnsafeBufferPointer { r in
+                    SpilledRecord.encode(a, sequence: sequence, id: i, title: t, ref: r, to: raw.baseAddress!)
+                } } }
+            }
+            #expect(written <= SpilledRecord.maxSize(id: id.count, title: title.count, ref: ref.count))
+            out.withUnsafeBytes { raw in
+                let v = SpilledRecord.decode(raw, at: 0)
+                #expect(v.activity == a)
+                #expect(v.sequence == sequence)
+                #expect(Array(raw[v.id]) == id && Array(raw[v.title]) == title && Array(raw[v.ref]) == ref)
+                #expect(v.next == written)
+            }
+        }
+    }
+
     @Test func wholeQuantitiesParseToTheSameValue() {
         for (text, value) in [("1", Points(1)), ("0", Points.zero), ("-0", Points.zero), ("12", Points(12)), ("-3", Points(-3)),
                               ("2.0", Points(2)), ("1.5", Points(3, 2)), ("0.25", Points(1, 4)), ("+7", Points(7))] {
