@@ -24,6 +24,11 @@ let fuzzNames = NameIndex(members: [
     Member(id: "M3", name: "王芳", sector: "", committee: "", role: "", group: "", party: "", joined: nil, left: nil,
            ranked: true, source: SourceLocation(file: "m", line: 4)),
 ])
+let fuzzPreparer: RowPreparer = {
+    var ids = SymbolTable()
+    for id in ["M1", "M2", "M3"] { _ = ids.intern(id) }
+    return RowPreparer(memberIDs: ids)
+}()
 let fuzzPath = NSTemporaryDirectory() + "lvzhi-fuzz-\(getpid()).csv"
 let fuzzBook = NSTemporaryDirectory() + "lvzhi-fuzz-\(getpid()).xlsx"
 
@@ -46,6 +51,37 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             let base = r * RawBatch.fieldCount * 2
             let date = b.bytes[Int(b.bounds[base + 4])..<Int(b.bounds[base + 5])]
             _ = Array(date).withUnsafeBufferPointer { DateText.parse($0, excel: true) }
+        }
+    }
+    // The canonical table path: rows read in place, copied, checked and trimmed on the reader
+    // thread (RawBatch.add with a RowPreparer). Every record's field bounds lie in its batch;
+    // a prepared one's bytes are valid UTF-8, its fields (but the title) trimmed, its member
+    // and date what the validator would find.
+    let table = BatchChannel()
+    _ = try? RawReader.readTable(path: fuzzPath, source: .csv(CSVReader(path: fuzzPath, encoding: mapping.encoding), headerLine: nil),
+                                 into: table, preparer: fuzzPreparer)
+    table.close()
+    while let b = try? table.take() {
+        b.bytes.withUnsafeBufferPointer { bytes in
+            for r in 0..<b.count {
+                let base = r * RawBatch.fieldCount * 2
+                var fields: [UnsafeBufferPointer<UInt8>] = []
+                for f in 0..<RawBatch.fieldCount {
+                    let lo = Int(b.bounds[base + 2 * f]), hi = Int(b.bounds[base + 2 * f + 1])
+                    precondition(0 <= lo && lo <= hi && hi <= bytes.count, "field bounds outside the batch")
+                    fields.append(UnsafeBufferPointer(rebasing: bytes[lo..<hi]))
+                }
+                guard b.prepared[r] else { continue }
+                for (f, v) in fields.enumerated() {
+                    precondition(UTF8Check.isValid(v), "a prepared field is not UTF-8")
+                    if f != ActivityField.title.rawValue {
+                        precondition(ActivityIngestor.trim(v).count == v.count, "a prepared field is not trimmed")
+                    }
+                }
+                let member = fuzzPreparer.memberIDs.lookup(bytes: fields[ActivityField.memberID.rawValue]).map { $0 - 1 } ?? -1
+                precondition(b.members[r] == max(member, -1), "the prepared member differs")
+                precondition(b.days[r] == (Day.parseISO(fields[ActivityField.date.rawValue])?.ordinal ?? Int32.min), "the prepared date differs")
+            }
         }
     }
     FileManager.default.createFile(atPath: fuzzBook, contents: Data(bytes: data + 1, count: size - 1))
