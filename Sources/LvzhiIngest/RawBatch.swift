@@ -20,21 +20,25 @@ final class RawBatch: @unchecked Sendable {
     static let capacity = 4096
 
     @exclusivity(unchecked) var bytes: [UInt8] = []
-    /// Field bounds and lines for ``capacity`` records, allocated once (appending to arrays
-    /// of a class instance checked uniqueness on every value).
-    let bounds: UnsafeMutablePointer<Int32>
-    let lines: UnsafeMutablePointer<Int32>
+    /// Field bounds and lines, allocated for ``capacity`` records (appending to arrays of a
+    /// class instance checked uniqueness on every value). Readers hand a batch over once it
+    /// ``isFull``, but one row of a mapped export may make many records (a list cell of
+    /// co-signers), so the storage doubles when a record would not fit (``makeRoom()``).
+    private(set) var bounds: UnsafeMutablePointer<Int32>
+    private(set) var lines: UnsafeMutablePointer<Int32>
     /// Records the reader prepared: their bytes found to be well-formed UTF-8 (a whole CSV
     /// row checked at once) and every field but the title trimmed of surrounding spaces, as
     /// ``ActivityIngestor`` would (work moved off the validating thread, the busier of the
     /// two). The others are checked and trimmed field by field when validated.
-    let prepared: UnsafeMutablePointer<Bool>
+    private(set) var prepared: UnsafeMutablePointer<Bool>
     /// For prepared records read with a ``RowPreparer``: the member's roster index (-1: not
     /// found, the validator looks again and rejects) and the date's ordinal (`Int32.min`: not
     /// an ISO date, the validator reads it the general way).
-    let members: UnsafeMutablePointer<Int32>
-    let days: UnsafeMutablePointer<Int32>
+    private(set) var members: UnsafeMutablePointer<Int32>
+    private(set) var days: UnsafeMutablePointer<Int32>
     private(set) var count = 0
+    /// Records the storage holds.
+    private var room = RawBatch.capacity
     @exclusivity(unchecked) var issues: [Int: RawIssue] = [:]
 
     init() {
@@ -58,8 +62,26 @@ final class RawBatch: @unchecked Sendable {
     /// most 16 MiB).
     var isFull: Bool { count >= Self.capacity || bytes.count >= 1 << 28 }
 
+    /// Doubles the storage when it is full.
+    private func makeRoom() {
+        guard count == room else { return }
+        func grow<T>(_ p: UnsafeMutablePointer<T>, _ perRecord: Int) -> UnsafeMutablePointer<T> {
+            let q = UnsafeMutablePointer<T>.allocate(capacity: room * 2 * perRecord)
+            q.moveInitialize(from: p, count: room * perRecord)
+            p.deallocate()
+            return q
+        }
+        bounds = grow(bounds, Self.fieldCount * 2)
+        lines = grow(lines, 1)
+        prepared = grow(prepared, 1)
+        members = grow(members, 1)
+        days = grow(days, 1)
+        room *= 2
+    }
+
     /// Starts a record; its fields are empty until set.
     func begin(line: Int) {
+        makeRoom()
         lines[count] = Int32(line)
         prepared[count] = false
         members[count] = -1
@@ -85,6 +107,7 @@ final class RawBatch: @unchecked Sendable {
     /// A whole table row as one record: its bytes copied at once, each canonical field `f`
     /// bounded by column `columns[f]` of the row (-1: absent, empty).
     func add(row: borrowing CSVRow, columns: UnsafeBufferPointer<Int>, preparer: RowPreparer? = nil) {
+        makeRoom()
         let at = bytes.count
         bytes.append(contentsOf: row.bytes)
         lines[count] = Int32(row.line)

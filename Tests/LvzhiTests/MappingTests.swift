@@ -212,6 +212,18 @@ func ingestMapped(_ mappingYAML: String, _ files: [(String, [UInt8])], members: 
         #expect(r.files[0].read == 300)
     }
 
+    @Test func oneRowOfMorePeopleThanABatchHolds() throws {
+        // 10,000 co-signers in one cell: more records than a reader's batch holds (4,096), all
+        // from one row.
+        let roster = (0..<10_000).map { "M\($0),委员\($0),经济界,,委员,,,,,是" }.joined(separator: "\n")
+        let cell = (0..<10_000).map { "委员\($0)" }.joined(separator: "、")
+        let r = try ingestMapped(proposalMapping, [("p.csv", Array((header + "T1,2025-03-05,关于A,\(cell),已立案,\n").utf8))],
+                                 members: "member_id,name,sector,committee,role,group,party,joined,left,ranked\n" + roster + "\n")
+        #expect(r.store.records.count == 10_000)
+        #expect(r.rejects.isEmpty)
+        #expect(r.files.last?.read == 10_000)
+    }
+
     @Test func emptyAndHeaderOnlyFiles() throws {
         #expect(throws: IngestError.self) { _ = try ingestMapped(proposalMapping, [("p.csv", [])]) }
         let r = try ingestMapped(proposalMapping, [("p.csv", [0xEF, 0xBB, 0xBF] + Array(header.utf8))])
