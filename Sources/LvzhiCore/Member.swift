@@ -49,7 +49,6 @@ public struct Member: Sendable, Hashable {
     public static func list(_ text: String) -> [String] {
         if text.isEmpty { return [] }
         if !mayHoldSeparatorOrSpace(text) { return [text] }
-        if !text.contains(where: { listSeparators.contains($0) || $0.isWhitespace }) { return [text] }
         return text.split(whereSeparator: { listSeparators.contains($0) }).compactMap { part in
             var p = Substring(part)
             while let c = p.first, c.isWhitespace { p.removeFirst() }
@@ -65,21 +64,24 @@ public struct Member: Sendable, Hashable {
     /// or 0xEF 0xBC (，；).
     static func mayHoldSeparatorOrSpace(_ text: String) -> Bool {
         var s = text
-        return s.withUTF8 { b in
-            let n = b.count
-            var i = 0
-            while i < n {
-                let c = b[i]
-                switch c {
-                case 0x09...0x0D, 0x20, 0x2C, 0x3B, 0x7C, 0xC2, 0xE1, 0xE2: return true
-                case 0xE3: if i + 1 < n, b[i + 1] == 0x80 { return true }
-                case 0xEF: if i + 1 < n, b[i + 1] == 0xBC { return true }
-                default: break
-                }
-                i += 1
+        return s.withUTF8 { mayHoldSeparatorOrSpace(bytes: $0) }
+    }
+
+    /// ``mayHoldSeparatorOrSpace(_:)`` on UTF-8 bytes (a record's marks cell, split at the same
+    /// separators).
+    public static func mayHoldSeparatorOrSpace(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = b.count
+        var i = 0
+        while i < n {
+            switch b[i] {
+            case 0x09...0x0D, 0x20, 0x2C, 0x3B, 0x7C, 0xC2, 0xE1, 0xE2: return true
+            case 0xE3: if i + 1 < n, b[i + 1] == 0x80 { return true }
+            case 0xEF: if i + 1 < n, b[i + 1] == 0xBC { return true }
+            default: break
             }
-            return false
+            i += 1
         }
+        return false
     }
 
     /// True when the member held office on at least one day of `period` (joined on or before

@@ -192,7 +192,7 @@ public final class SpillPartitions: @unchecked Sendable {
         return load(p, into: &out) ? out : nil
     }
 
-    /// Writes every partition's buffered records and frees the buffers (after the last ``add(_:size:_:)``).
+    /// Writes every partition's buffered records and frees the buffers (after the last ``add(_:maxSize:_:)``).
     public func flushAll() {
         for p in 0..<count {
             flush(p)

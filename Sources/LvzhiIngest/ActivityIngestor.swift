@@ -39,8 +39,7 @@ public struct ActivityIngestor {
 
     /// Member ids interned in roster order: symbol id n ↔ member n − 1.
     private var memberIDs = SymbolTable()
-    /// Accepted activity ids: open-addressing table of record index + 1 (0 = empty).
-    /// Each slot holds the id's hash in its high half and record index + 1 in its low half
+    /// Accepted activity ids, an open-addressing table. Each slot holds the id's hash in its high half and record index + 1 in its low half
     /// (0 = empty): a probe compares hashes first and reads a record (a cache miss in a table
     /// of a million) only when they are equal; growing rehashes without reading any.
     private var idSlots = [UInt64](repeating: 0, count: 1 << 16)
@@ -52,7 +51,7 @@ public struct ActivityIngestor {
     static let titlesInterned = 1 << 20
     /// Roster names → ids, built the first time a mapped file names members.
     private var names: NameIndex?
-    /// A declared kind's allowed values as symbols: short lists, searched linearly (a `Set`
+    /// A declared kind's allowed values as symbols, sorted (``sortedContains(_:_:)``; a `Set`
     /// hashed each value with SipHash, three times a record).
     private struct KindCheck {
         var statuses: [Int32]?
@@ -67,14 +66,18 @@ public struct ActivityIngestor {
     /// kept apart from the roster's strings (copying a ``Member`` cost a dozen retains).
     private let joinedDays: [Day?]
     private let leftDays: [Day?]
-    /// The reader thread's share of validating (``RowPreparer``), and what it found for the
-    /// record being validated (-1 / `Int32.min`: nothing).
+    /// The reader thread's share of validating (``RowPreparer``).
     private var preparer: RowPreparer?
-    private var preMember: Int32 = -1
-    private var preDay = Int32.min
+    /// What the reader found for a prepared record: the member's roster index and the date's
+    /// ordinal (-1 / `Int32.min`: nothing, look again).
+    struct Prepared {
+        var member: Int32
+        var day: Int32
+    }
     /// Kinds, statuses, roles and levels seen lately, by their bytes.
     private var internCache = InternCache(fields: 4)
-    /// The record in `slices` was prepared by the reader (``accept(fileIndex:path:line:replacing:prepared:)``).
+    /// The record in `slices` was prepared by the reader: its fields are trimmed already
+    /// (``accept(fileIndex:path:line:replacing:prepared:)``).
     private var prepared = false
     /// While applying corrections, a refusal is captured here instead of becoming a reject.
     private var capturing = false
@@ -259,24 +262,18 @@ public struct ActivityIngestor {
                         slices[f] = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
                     }
                 }
+                // Most batches have no issue at all: no dictionary lookup per record then.
                 let clean = batch.issues.isEmpty
                 for r in 0..<batch.count {
                     spill?.sequence += 1
                     let line = Int(batch.lines[r])
-                    if clean {
-                        files[files.count - 1].read += 1
-                        load(r)
-                        preMember = batch.members[r]
-                        preDay = batch.days[r]
-                        accept(fileIndex: fileIndex, path: path, line: line, prepared: batch.prepared[r])
-                        continue
-                    }
-                    if case .skipped(let reason)? = batch.issues[r] {
+                    let issue = clean ? nil : batch.issues[r]
+                    if case .skipped(let reason)? = issue {
                         skip(line: line, reason: reason)
                         continue
                     }
                     files[files.count - 1].read += 1
-                    if let issue = batch.issues[r] {
+                    if let issue {
                         switch issue {
                         case .skipped: break
                         case .unknownElement(let name):
@@ -298,7 +295,8 @@ public struct ActivityIngestor {
                         continue
                     }
                     load(r)
-                    accept(fileIndex: fileIndex, path: path, line: line, prepared: batch.prepared[r])
+                    accept(fileIndex: fileIndex, path: path, line: line,
+                           prepared: batch.prepared[r] ? Prepared(member: batch.members[r], day: batch.days[r]) : nil)
                 }
             }
             recordsRead += batch.count
@@ -372,17 +370,13 @@ public struct ActivityIngestor {
 
     /// Validates the record in `slices` and stores it; with `replacing` ≥ 0 it takes the place
     /// of that record (same activity id) instead (an amendment).
-    /// `prepared`: the reader checked the record's bytes and trimmed its fields already
-    /// (``RawBatch/prepared``).
-    private mutating func accept(fileIndex: Int32, path: String, line: Int, replacing: Int = -1, prepared: Bool = false) {
-        self.prepared = prepared
-        defer {
-            self.prepared = false
-            preMember = -1
-            preDay = Int32.min
-        }
+    /// `prepared`: the reader checked the record's bytes and trimmed its fields already, and
+    /// looked up its member and date (``RawBatch/prepared``).
+    private mutating func accept(fileIndex: Int32, path: String, line: Int, replacing: Int = -1, prepared: Prepared? = nil) {
+        self.prepared = prepared != nil
+        defer { self.prepared = false }
         // Every value must be valid UTF-8 before it is stored or compared.
-        if !prepared {
+        if prepared == nil {
             for f in ActivityField.allCases where !UTF8Check.isValid(slices[f.rawValue]) {
                 let idBytes = value(.activityID)
                 let id = UTF8Check.isValid(idBytes) ? text(idBytes) : ""
@@ -403,14 +397,16 @@ public struct ActivityIngestor {
         let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         if idBytes.isEmpty { return no(.activityID, none, .missingField(ActivityField.activityID.key)) }
         if memberBytes.isEmpty { return no(.memberID, none, .missingField(ActivityField.memberID.key)) }
-        guard let memberSymbol = prepared && preMember >= 0 ? preMember + 1 : memberIDs.lookup(bytes: memberBytes), memberSymbol > 0 else {
+        guard let memberSymbol = prepared.flatMap({ $0.member >= 0 ? $0.member + 1 : nil }) ?? memberIDs.lookup(bytes: memberBytes),
+              memberSymbol > 0 else {
             noteRejectedSignatory(idBytes)
             return no(.memberID, memberBytes, excluded[text(memberBytes).trimmingSpaces] ?? .unknownMember)
         }
         let member = memberSymbol - 1
         let dateBytes = value(.date)
         if dateBytes.isEmpty { return no(.date, none, .missingField(ActivityField.date.key)) }
-        guard let date = prepared && preDay != Int32.min ? Day(ordinal: preDay) : Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else {
+        guard let date = prepared.flatMap({ $0.day != Int32.min ? Day(ordinal: $0.day) : nil })
+                ?? Day.parseISO(dateBytes) ?? DateText.parse(dateBytes) else {
             return no(.date, dateBytes, .unreadableDate(ActivityField.date.key, serial: DateText.looksLikeSerial(dateBytes)))
         }
         let kindBytes = value(.kind)
@@ -517,19 +513,11 @@ public struct ActivityIngestor {
     }
 
     /// The index of the mark when `bytes` is exactly one mark already in the table and holds
-    /// no separator (the common cell, `重点`), found on its bytes; `nil` sends the cell through
-    /// the general split (several marks, spaces, a new or unknown mark).
+    /// no separator or space (the common cell, `重点`), found on its bytes; `nil` sends the cell
+    /// through the general split (several marks, spaces, a new or unknown mark).
     private func knownSingleMark(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        var i = 0
+        if Member.mayHoldSeparatorOrSpace(bytes: bytes) { return nil }
         let n = bytes.count
-        while i < n {
-            switch bytes[i] {
-            case 0x3B, 0x7C, 0x2C: return nil // ; | ,
-            case 0xEF where i + 2 < n && bytes[i + 1] == 0xBC && (bytes[i + 2] == 0x9B || bytes[i + 2] == 0x8C): return nil // ；，
-            case 0xE3 where i + 2 < n && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x81: return nil // 、
-            default: i += 1
-            }
-        }
         for (k, m) in store.marks.enumerated() {
             var m = m
             if m.withUTF8({ $0.count == n && memcmp($0.baseAddress!, bytes.baseAddress!, n) == 0 }) { return k }

@@ -129,9 +129,10 @@ final class RawBatch: @unchecked Sendable {
         members[count] = -1
         days[count] = Int32.min
         if ready, let preparer {
+            // The field as just bounded (trimmed), in the row.
             func field(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
-                let c = columns[f.rawValue]
-                return c >= 0 ? ActivityIngestor.trim(UnsafeBufferPointer(rebasing: row.bytes[row.range(c)])) : UnsafeBufferPointer(start: nil, count: 0)
+                let lo = Int(base[2 * f.rawValue]) - at, hi = Int(base[2 * f.rawValue + 1]) - at
+                return UnsafeBufferPointer(rebasing: row.bytes[lo..<hi])
             }
             if let m = preparer.memberIDs.lookup(bytes: field(.memberID)), m > 0 { members[count] = m - 1 }
             if let d = Day.parseISO(field(.date)) { days[count] = d.ordinal }
