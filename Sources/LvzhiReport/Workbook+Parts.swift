@@ -200,7 +200,20 @@ struct SheetLayout {
     static let minWidth = 6
     static let maxWidth = 60
 
-    func prefix() -> [UInt8] {
+    /// Everything before the rows. `padTo` pads it with spaces before `<sheetData>` to that
+    /// many bytes (at least ``prefixBound()``), so that it fits a space reserved before the
+    /// rows were written (``ZipWriter/reserve(_:)``).
+    func prefix(padTo length: Int? = nil) -> [UInt8] { prefix(padTo: length, merge: true) }
+
+    /// The longest ``prefix(padTo:)`` any column widths could give this layout: a `<col>` per
+    /// column, each of the widest width.
+    func prefixBound() -> Int {
+        var widest = self
+        widest.widths = Array(repeating: Self.maxWidth, count: max(columns, widths.count))
+        return widest.prefix(padTo: nil, merge: false).count
+    }
+
+    private func prefix(padTo length: Int?, merge: Bool) -> [UInt8] {
         var x = WorkbookXML.declaration
         x += "<worksheet xmlns=\"\(WorkbookXML.mainNS)\" xmlns:r=\"\(WorkbookXML.relNS)\">\n"
         if fitToWidth { x += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>\n" }
@@ -224,11 +237,16 @@ struct SheetLayout {
             while i < widths.count {
                 let w = Self.columnWidth(widths[i])
                 var j = i
-                while j + 1 < widths.count && Self.columnWidth(widths[j + 1]) == w { j += 1 }
+                while merge && j + 1 < widths.count && Self.columnWidth(widths[j + 1]) == w { j += 1 }
                 x += "<col min=\"\(i + 1)\" max=\"\(j + 1)\" width=\"\(w)\" customWidth=\"1\"/>\n"
                 i = j + 1
             }
             x += "</cols>\n"
+        }
+        if let length {
+            let pad = length - x.utf8.count - "<sheetData>\n".utf8.count
+            precondition(pad >= 0, "worksheet prefix longer than its bound")
+            x += String(repeating: " ", count: pad)
         }
         x += "<sheetData>\n"
         return Array(x.utf8)

@@ -22,18 +22,18 @@ enum SpreadsheetText {
         while i < n {
             let b = u[i]
             switch b {
-            case 0x26: out.append(contentsOf: "&amp;".utf8)
-            case 0x3C: out.append(contentsOf: "&lt;".utf8)
-            case 0x3E: out.append(contentsOf: "&gt;".utf8)
-            case 0x22 where attribute: out.append(contentsOf: "&quot;".utf8)
+            case 0x26: out.appendLiteral("&amp;")
+            case 0x3C: out.appendLiteral("&lt;")
+            case 0x3E: out.appendLiteral("&gt;")
+            case 0x22 where attribute: out.appendLiteral("&quot;")
             case 0x09, 0x0A:
-                if attribute { out.append(contentsOf: (b == 0x09 ? "&#9;" : "&#10;").utf8) } else { out.append(b) }
-            case 0x0D: out.append(contentsOf: "&#13;".utf8)
+                if attribute { out.appendLiteral(b == 0x09 ? "&#9;" : "&#10;") } else { out.append(b) }
+            case 0x0D: out.appendLiteral("&#13;")
             case 0..<0x20: break
             case 0xEF where i + 2 < n && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF):
                 i += 2  // U+FFFE, U+FFFF
             case 0x5F where isEscapeSequence(u, at: i):
-                out.append(contentsOf: "_x005F_".utf8)
+                out.appendLiteral("_x005F_")
             default: out.append(b)
             }
             i += 1
@@ -194,7 +194,8 @@ struct SheetXML: TableSink {
     /// The 0-based column of the next cell.
     private(set) var column = 0
     private var rowOpen = false
-    private var rowDigits: [UInt8] = []
+    /// The column after the last cell written in the open row.
+    private var written = 0
     private var columnNames: [[UInt8]] = []
     /// When set, text goes to this shared-string table; otherwise cells carry inline strings.
     var shared: SharedStrings?
@@ -236,7 +237,7 @@ struct SheetXML: TableSink {
     }
 
     mutating func endRow() {
-        if rowOpen { out.append(contentsOf: Bytes.rowClose) }
+        if rowOpen { out.appendLiteral("</row>\n") }
         rowOpen = false
         row += 1
         column = 0
@@ -258,18 +259,18 @@ struct SheetXML: TableSink {
             shared = nil  // keep the table uniquely referenced while it grows
             let id = table.id(s)
             shared = table
-            open(style: style, type: Bytes.typeShared)
-            out.append(contentsOf: Bytes.vOpen)
-            out.append(contentsOf: String(id).utf8)
-            out.append(contentsOf: Bytes.vCloseCell)
+            open(style: style, type: " t=\"s\"")
+            out.appendLiteral("<v>")
+            appendDecimal(id)
+            out.appendLiteral("</v></c>")
         } else {
             var s = s
             s.withUTF8 { u in
                 if measuring { measure(SpreadsheetText.displayWidth(u)) }
-                open(style: style, type: Bytes.typeInline)
-                out.append(contentsOf: SpreadsheetText.needsPreserve(u) ? Bytes.inlineOpenPreserve : Bytes.inlineOpen)
+                open(style: style, type: " t=\"inlineStr\"")
+                if SpreadsheetText.needsPreserve(u) { out.appendLiteral("<is><t xml:space=\"preserve\">") } else { out.appendLiteral("<is><t>") }
                 SpreadsheetText.appendEscaped(u, to: &out)
-                out.append(contentsOf: Bytes.inlineClose)
+                out.appendLiteral("</t></is></c>")
             }
         }
         column += 1
@@ -280,10 +281,11 @@ struct SheetXML: TableSink {
     mutating func number(_ s: String, style: Int) {
         guard !s.isEmpty else { column += 1; return }
         if measuring { measure(s.utf8.count) }
-        open(style: style, type: Bytes.typeNumber)
-        out.append(contentsOf: Bytes.vOpen)
-        out.append(contentsOf: s.utf8)
-        out.append(contentsOf: Bytes.vCloseCell)
+        open(style: style, type: nil)
+        out.appendLiteral("<v>")
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
+        out.appendLiteral("</v></c>")
         column += 1
     }
 
@@ -310,40 +312,59 @@ struct SheetXML: TableSink {
         if w > widths[column] { widths[column] = w }
     }
 
-    private mutating func open(style: Int, type: [UInt8]) {
+    /// Opens a cell: `<row r="N">` first when the row has none open, then `<c`, the cell's
+    /// reference only when a cell was left out before it (cells without one follow the cell
+    /// before; Excel and LibreOffice read both), its style and `type` (nil: a number, the
+    /// default type).
+    private mutating func open(style: Int, type: StaticString?) {
         if !rowOpen {
-            rowDigits = Array(String(row).utf8)
-            out.append(contentsOf: Bytes.rowOpen)
-            out.append(contentsOf: rowDigits)
-            out.append(contentsOf: Bytes.tagEnd)
+            out.appendLiteral("<row r=\"")
+            appendDecimal(row)
+            out.appendLiteral("\">")
             rowOpen = true
+            written = 0
         }
-        while columnNames.count <= column { columnNames.append(Array(SpreadsheetText.columnName(columnNames.count).utf8)) }
-        out.append(contentsOf: Bytes.cellOpen)
-        out.append(contentsOf: columnNames[column])
-        out.append(contentsOf: rowDigits)
+        if column == written {
+            out.appendLiteral("<c")
+        } else {
+            while columnNames.count <= column { columnNames.append(Array(SpreadsheetText.columnName(columnNames.count).utf8)) }
+            out.appendLiteral("<c r=\"")
+            columnNames.withUnsafeBufferPointer { names in out.append(contentsOf: names[column]) }
+            appendDecimal(row)
+            out.appendLiteral("\"")
+        }
         if style != 0 {
-            out.append(contentsOf: Bytes.style)
-            out.append(contentsOf: String(style).utf8)
+            out.appendLiteral(" s=\"")
+            appendDecimal(style)
+            out.appendLiteral("\"")
         }
-        out.append(contentsOf: type)
+        if let type { out.appendLiteral(type) }
+        out.appendLiteral(">")
+        written = column + 1
     }
 
-    /// The markup, as bytes (appending arrays is a copy; appending a literal's UTF-8 view is a loop).
-    private enum Bytes {
-        static let rowOpen = Array("<row r=\"".utf8)
-        static let tagEnd = Array("\">".utf8)
-        static let rowClose = Array("</row>\n".utf8)
-        static let cellOpen = Array("<c r=\"".utf8)
-        static let style = Array("\" s=\"".utf8)
-        static let typeShared = Array("\" t=\"s\">".utf8)
-        static let typeInline = Array("\" t=\"inlineStr\">".utf8)
-        static let typeNumber = Array("\" t=\"n\">".utf8)
-        static let vOpen = Array("<v>".utf8)
-        static let vCloseCell = Array("</v></c>".utf8)
-        static let inlineOpen = Array("<is><t>".utf8)
-        static let inlineOpenPreserve = Array("<is><t xml:space=\"preserve\">".utf8)
-        static let inlineClose = Array("</t></is></c>".utf8)
+    /// Appends a non-negative integer's decimal digits.
+    private mutating func appendDecimal(_ n: Int) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var v = UInt(max(0, n))
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var i = buf.count
+            repeat {
+                i -= 1
+                buf[i] = UInt8(48 + v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a literal's UTF-8 bytes (no shared array buffer to retain on every call, which
+    /// on all cores at once made the atomic reference count the workbook's hottest spot).
+    @inline(__always)
+    mutating func appendLiteral(_ s: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 }
 

@@ -19,9 +19,10 @@ import Glibc
 ///
 /// The two sheets that grow with the number of members are built in memory with a shared-string
 /// table; the two that grow with the number of records use inline strings and are streamed
-/// into their ZIP entries, rendered twice on all cores — once to measure (column widths), once
-/// to write, a window of row blocks at a time deflated in parallel (``ZipWriter``) — so memory
-/// stays bounded. Every sheet starts with a title row (scheme, period, sheet); dates
+/// into their ZIP entries in one pass on all cores: a window of row blocks at a time is
+/// rendered and deflated in parallel (``ZipWriter``), measuring column widths as it goes, and
+/// the sheet's start (which holds the widths) fills a space reserved before the rows — so
+/// memory stays bounded. Every sheet starts with a title row (scheme, period, sheet); dates
 /// are date cells, ledger notes are in words, and the ledger prints one page wide.
 /// Output is byte-for-byte deterministic: fixed entry dates, the run's
 /// time in core.xml, and no other clock or randomness.
@@ -47,12 +48,16 @@ public enum Workbook {
             switch e.content {
             case .bytes(let b): return (e.name, b)
             case .streamed(let t, let sheet):
-                let layout = book.layout(t, sheet: sheet, measured: t.measure(sheet: sheet))
-                var out = layout.prefix()
-                var stream = t.stream(sheet: sheet, measuring: false)
-                while stream.next(into: &out) {}
-                out += layout.suffix()
-                return (e.name, out)
+                var head = t.sheetWriter()
+                let columns = t.renderHeader(sheet: sheet, into: &head)
+                let rows = t.rows(ofSheet: sheet)
+                var body = SheetXML(firstRow: 3)
+                body.lang = t.lang
+                t.render(rows, &body)
+                let widths = StreamedTable.widest(head.widths, body.widths)
+                let bound = book.layout(t, sheet: sheet, measured: .init(widths: [], columns: columns)).prefixBound()
+                let layout = book.layout(t, sheet: sheet, measured: .init(widths: widths, columns: columns))
+                return (e.name, layout.prefix(padTo: bound) + head.out + body.out + layout.suffix())
             }
         }
     }
@@ -60,7 +65,7 @@ public enum Workbook {
     /// `lanes`, `blockRows` and `blockSize` are for tests: the bytes do not depend on `lanes`.
     static func write(_ s: RunSummary, lang: Language, to path: String, rowLimit: Int,
                       lanes: Int = ProcessInfo.processInfo.activeProcessorCount,
-                      blockRows: Int = StreamedTable.Stream.batch, blockSize: Int = ZipWriter.blockSize) throws {
+                      blockRows: Int = StreamedTable.blockRows, blockSize: Int = ZipWriter.blockSize) throws {
         let book = Book(s, lang: lang, rowLimit: rowLimit)
         let temp = path + ".tmp-\(getpid())"
         unlink(temp)
@@ -79,7 +84,7 @@ public enum Workbook {
     /// streamed sheets' rows are rendered on `lanes` threads too, a window of blocks at a time,
     /// so memory stays bounded. The bytes do not depend on `lanes`.
     static func zip(_ book: Book, to path: String, lanes: Int = ProcessInfo.processInfo.activeProcessorCount,
-                    blockRows: Int = StreamedTable.Stream.batch, blockSize: Int = ZipWriter.blockSize) throws {
+                    blockRows: Int = StreamedTable.blockRows, blockSize: Int = ZipWriter.blockSize) throws {
         let zip = try ZipWriter(path: path, lanes: lanes, blockSize: blockSize)
         for e in book.entries() {
             try zip.beginEntry(e.name)
@@ -87,53 +92,52 @@ public enum Workbook {
             case .bytes(let bytes):
                 try zip.add([bytes])
             case .streamed(let table, let sheet):
-                // Pass 1 measures the rows (column widths) on all cores; pass 2 renders them
-                // again, `window` blocks of rows at a time on all cores, and deflates them.
-                let measured = table.measure(sheet: sheet)
-                let layout = book.layout(table, sheet: sheet, measured: measured)
+                // One pass: the rows are rendered `window` blocks at a time on all cores and
+                // deflated, measuring the column widths as they go; the sheet's start, which
+                // holds the widths, fills a space reserved before the rows (stored, padded).
                 var head = table.sheetWriter()
-                _ = table.renderHeader(sheet: sheet, into: &head)
-                try zip.add([layout.prefix() + head.out])
+                let columns = table.renderHeader(sheet: sheet, into: &head)
+                let bound = book.layout(table, sheet: sheet, measured: .init(widths: [], columns: columns)).prefixBound()
+                try zip.reserve(bound)
+                try zip.add([head.out])
+                var widths = head.widths
                 let rows = table.rows(ofSheet: sheet)
                 let window = 4 * max(1, lanes)
                 var next = rows.lowerBound
                 let decimals = Points.displayDecimals
                 while next < rows.upperBound {
                     let blocks = min(window, (rows.upperBound - next + blockRows - 1) / blockRows)
-                    let slots = ParallelSlots<[UInt8]>(count: blocks)
+                    let slots = ParallelSlots<(out: [UInt8], widths: [Int])>(count: blocks)
                     let first = next
                     let render: @Sendable (Int) -> Void = { b in Points.withDisplay(decimals: decimals) {
                         let lo = first + b * blockRows
                         let hi = min(rows.upperBound, lo + blockRows)
                         var w = SheetXML(firstRow: 3 + lo - rows.lowerBound)
                         w.lang = table.lang
-                        w.measuring = false
                         table.render(lo..<hi, &w)
-                        slots.set(b, w.out)
+                        slots.set(b, (w.out, w.widths))
                     } }
                     if lanes == 1 || blocks == 1 {
                         for b in 0..<blocks { render(b) }
                     } else {
                         DispatchQueue.concurrentPerform(iterations: blocks, execute: render)
                     }
-                    try zip.add((0..<blocks).map { slots.get($0) })
+                    var outs: [[UInt8]] = []
+                    for b in 0..<blocks {
+                        let (out, w) = slots.get(b)
+                        outs.append(out)
+                        widths = StreamedTable.widest(widths, w)
+                    }
+                    try zip.add(outs)
                     next = min(rows.upperBound, next + blocks * blockRows)
                 }
+                let layout = book.layout(table, sheet: sheet, measured: .init(widths: widths, columns: columns))
+                try zip.fillReserved(layout.prefix(padTo: bound))
                 try zip.add([layout.suffix()])
             }
             try zip.endEntry()
         }
         try zip.finish()
-    }
-}
-
-enum WorkbookError: Error, CustomStringConvertible {
-    /// A streamed sheet rendered to a different size than measured (a bug, never bad input).
-    case sizeMismatch(String)
-    var description: String {
-        switch self {
-        case .sizeMismatch(let name): "internal error: \(name) changed size between measuring and writing"
-        }
     }
 }
 
@@ -206,7 +210,7 @@ struct Book {
         // The streamed sheets' layouts matter to workbook.xml only for their names and filters,
         // which do not depend on measuring.
         for (table, k) in streamedSheets() {
-            layouts.append(layout(table, sheet: k, measured: .init(bodyBytes: 0, widths: [], columns: table.header.count)))
+            layouts.append(layout(table, sheet: k, measured: .init(widths: [], columns: table.header.count)))
         }
         var out: [BookEntry] = [
             BookEntry(name: "[Content_Types].xml", content: .bytes(Array(WorkbookXML.contentTypes(sheets: sheetNames.count).utf8))),
@@ -236,7 +240,8 @@ struct Book {
 
     func layout(_ t: StreamedTable, sheet k: Int, measured m: StreamedTable.Measure) -> SheetLayout {
         let rows = 2 + t.rows(ofSheet: k).count
-        var layout = SheetLayout(name: t.sheetName(k), widths: m.widths, columns: max(m.columns, t.header.count), rows: rows,
+        let columns = max(m.columns, t.header.count)
+        var layout = SheetLayout(name: t.sheetName(k), widths: Array(m.widths.prefix(columns)), columns: columns, rows: rows,
                                  filter: (t.header.count, rows))
         // The ledger and the rejects print one page wide, as many pages long as they need.
         layout.fitToWidth = true
@@ -429,46 +434,17 @@ struct StreamedTable: Sendable {
                          "Sheet \(k + 1) of \(sheetCount): \(names) (\(rowCount) rows; Excel holds \(Workbook.maxRowsPerSheet) per sheet)")
     }
 
+    /// What the rows showed: the widest display width per column, and the columns used.
     struct Measure {
-        var bodyBytes: Int
         var widths: [Int]
         var columns: Int
     }
 
-    /// Renders sheet `k`'s rows once to learn their size and column widths, in contiguous
-    /// slices on all cores (each slice numbers its rows from where it starts).
-    func measure(sheet k: Int) -> Measure {
-        var head = sheetWriter()
-        let columns = renderHeader(sheet: k, into: &head)
-        let rows = rows(ofSheet: k)
-        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / Stream.batch))
-        let slots = ParallelSlots<(bytes: Int, widths: [Int])>(count: lanes)
-        let decimals = Points.displayDecimals
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in Points.withDisplay(decimals: decimals) {
-            let lo = rows.lowerBound + rows.count * lane / lanes
-            let hi = rows.lowerBound + rows.count * (lane + 1) / lanes
-            var w = SheetXML(firstRow: 3 + lo - rows.lowerBound)
-            w.lang = lang
-            var bytes = 0
-            var next = lo
-            while next < hi {
-                let upTo = min(hi, next + Stream.batch)
-                render(next..<upTo, &w)
-                bytes += w.out.count
-                w.out.removeAll(keepingCapacity: true)
-                next = upTo
-            }
-            slots.set(lane, (bytes, w.widths))
-        } }
-        var m = Measure(bodyBytes: head.out.count, widths: head.widths, columns: columns)
-        for lane in 0..<lanes {
-            let (bytes, widths) = slots.get(lane)
-            m.bodyBytes += bytes
-            for (i, w) in widths.enumerated() {
-                if i < m.widths.count { m.widths[i] = max(m.widths[i], w) } else { m.widths.append(w) }
-            }
-        }
-        return m
+    /// The wider of two widths per column.
+    static func widest(_ a: [Int], _ b: [Int]) -> [Int] {
+        var out = a.count >= b.count ? a : b
+        for i in 0..<min(a.count, b.count) { out[i] = max(a[i], b[i]) }
+        return out
     }
 
     /// Writes the header row (and, when the table spans sheets, the note beside it); returns
@@ -494,51 +470,14 @@ struct StreamedTable: Sendable {
         return columns
     }
 
-    func stream(sheet k: Int, measuring: Bool) -> Stream { Stream(table: self, sheet: k, measuring: measuring) }
+    /// Rows rendered (and deflated) as one block on one core.
+    static let blockRows = 2048
 
     /// A writer for this table's sheets (dates as date cells, codes in words).
     func sheetWriter() -> SheetXML {
         var w = SheetXML()
         w.lang = lang
         return w
-    }
-
-    /// The rows of one sheet (header first) in batches.
-    struct Stream {
-        let table: StreamedTable
-        let sheet: Int
-        private var w: SheetXML
-        private var next: Int
-        private let end: Int
-        private var headerDone = false
-
-        static let batch = 2048
-
-        init(table: StreamedTable, sheet: Int, measuring: Bool) {
-            self.table = table
-            self.sheet = sheet
-            w = table.sheetWriter()
-            let rows = table.rows(ofSheet: sheet)
-            next = rows.lowerBound
-            end = rows.upperBound
-            w.measuring = measuring
-        }
-
-        /// Appends the next batch of rows to `out`; false when there were none left.
-        mutating func next(into out: inout [UInt8]) -> Bool {
-            swap(&w.out, &out)
-            defer { swap(&w.out, &out) }
-            if !headerDone {
-                headerDone = true
-                _ = table.renderHeader(sheet: sheet, into: &w)
-                return true
-            }
-            guard next < end else { return false }
-            let upTo = min(end, next + Self.batch)
-            table.render(next..<upTo, &w)
-            next = upTo
-            return true
-        }
     }
 
     static func ledger(_ s: RunSummary, lang: Language, rowsPerSheet: Int, title: String) -> StreamedTable {

@@ -43,6 +43,8 @@ final class ZipWriter {
     private var open: Entry?
     /// The last 32 KiB written to the open entry, uncompressed (the next block's dictionary).
     private var window: [UInt8] = []
+    /// Where the open entry's reserved start lies in the file, and how many bytes it holds.
+    private var reserved: (offset: UInt64, length: Int)?
 
     /// - Parameter lanes: threads deflating at once (1: everything on the caller's thread).
     /// - Parameter blockSize: the most uncompressed bytes deflated as one block (smaller in tests).
@@ -64,6 +66,52 @@ final class ZipWriter {
         open = e
         window = []
         try write(localHeader(e))
+    }
+
+    /// Reserves the first `length` uncompressed bytes of the entry just begun, to be filled in
+    /// by ``fillReserved(_:)`` once they are known (a worksheet's column widths, which come
+    /// before its rows but are learnt from them). They are stored, not deflated — deflate's
+    /// stored blocks, whose size does not depend on their bytes — and the blocks added after
+    /// them do not refer back to them.
+    func reserve(_ length: Int) throws {
+        guard var e = open, e.size == 0, reserved == nil else { preconditionFailure("reserve after data or twice") }
+        let total = Self.storedLength(length)
+        reserved = (offset, length)
+        try write([UInt8](repeating: 0, count: total))
+        e.compressed += UInt64(total)
+        open = e
+    }
+
+    /// Writes the reserved start of the open entry: exactly the length reserved.
+    func fillReserved(_ bytes: [UInt8]) throws {
+        guard var e = open, let r = reserved else { preconditionFailure("fillReserved without a reservation") }
+        precondition(bytes.count == r.length, "fillReserved: \(bytes.count) bytes for \(r.length) reserved")
+        let stored = Self.stored(bytes)
+        let done = stored.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(r.offset)) }
+        guard done == stored.count else { throw ZipWriterError.io(path, String(cString: strerror(errno))) }
+        let crc = bytes.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
+        e.crc = UInt32(crc32_combine(crc, uLong(e.crc), off_t(e.size)))
+        e.size += UInt64(bytes.count)
+        open = e
+        reserved = nil
+    }
+
+    /// Deflate's stored blocks (not final) holding `count` bytes: a 5-byte header per 65,535.
+    static func storedLength(_ count: Int) -> Int { count + 5 * max(1, (count + 65_534) / 65_535) }
+
+    /// `bytes` as stored blocks, starting on a byte boundary.
+    static func stored(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(storedLength(bytes.count))
+        var lo = 0
+        repeat {
+            let n = min(65_535, bytes.count - lo)
+            out.append(0)  // BFINAL 0, BTYPE 00, then to the byte boundary
+            out.le16(UInt16(n)); out.le16(~UInt16(n))
+            out += bytes[lo..<(lo + n)]
+            lo += n
+        } while lo < bytes.count
+        return out
     }
 
     /// Deflates `blocks` (each split further past ``blockSize``) in parallel and appends them to
@@ -118,7 +166,7 @@ final class ZipWriter {
     }
 
     func endEntry() throws {
-        guard var e = open else { preconditionFailure("endEntry without an entry open") }
+        guard var e = open, reserved == nil else { preconditionFailure("endEntry without an entry open or with its start unfilled") }
         // A final, empty block of fixed Huffman codes closes the deflate stream.
         try write([0x03, 0x00])
         e.compressed += 2

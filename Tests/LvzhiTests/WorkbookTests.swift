@@ -278,6 +278,33 @@ import ZIPFoundation
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == ["a.xlsx", "b.xlsx"])
     }
 
+    /// A reserved start (a worksheet's widths, known only after its rows) is stored in deflate's
+    /// stored blocks, more than one past 65,535 bytes; the entry unzips, CRC checked, to the
+    /// start followed by what was added after it.
+    @Test func reservedStartsAreStoredBlocks() throws {
+        let scratch = Scratch()
+        var rng = SplitMix64(seed: 7)
+        for (length, lanes) in [(1, 1), (3_000, 2), (65_535, 1), (65_536, 2), (140_000, 4)] {
+            let path = scratch.path + "/r\(length).zip"
+            let start = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next() % 64 + 32) }
+            let rest = (0..<50_000).map { i in UInt8(truncatingIfNeeded: i % 251) }
+            let zip = try ZipWriter(path: path, lanes: lanes, blockSize: 4_096)
+            try zip.beginEntry("a.txt")
+            try zip.reserve(length)
+            try zip.add([Array(rest[..<20_000]), Array(rest[20_000...])])
+            try zip.fillReserved(start)
+            try zip.endEntry()
+            try zip.beginEntry("b.txt")
+            try zip.add([rest])
+            try zip.endEntry()
+            try zip.finish()
+            let book = try SheetBook.entries(xlsx: path)
+            #expect(book["a.txt"] == Data(start + rest), "\(length)")
+            #expect(book["b.txt"] == Data(rest))
+            #expect(ZipWriter.stored(start).count == ZipWriter.storedLength(length))
+        }
+    }
+
     /// The workbook is deflated in blocks on several threads and its sheets rendered on them:
     /// the file is the same byte for byte as one written on a single thread, and every entry
     /// unzips (CRC checked) to the part the single-threaded renderer gives. Tiny blocks and
@@ -384,6 +411,11 @@ struct SheetBook {
     var shared: [String] = []
 
     init(xlsx path: String) throws {
+        try self.init(parts: Self.entries(xlsx: path))
+    }
+
+    /// Every entry of a ZIP file, unzipped (CRC checked) by ZIPFoundation.
+    static func entries(xlsx path: String) throws -> [String: Data] {
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         var read: [String: Data] = [:]
         for entry in archive {
@@ -391,7 +423,7 @@ struct SheetBook {
             _ = try archive.extract(entry) { data.append($0) }
             read[entry.path] = data
         }
-        try self.init(parts: read)
+        return read
     }
 
     init(parts list: [(name: String, bytes: [UInt8])]) throws {
@@ -447,10 +479,13 @@ struct SheetBook {
 }
 
 /// Collects `<c>` cells (reference, type, style, value) and `<si>` strings with XMLParser.
+/// A cell or row without `r` follows the one before it, as the format allows.
 final class CellReader: NSObject, XMLParserDelegate {
     var cells: [String: SheetBook.Cell] = [:]
     var strings: [String] = []
     private var current: (ref: String, cell: SheetBook.Cell)?
+    private var row = 0
+    private var column = 0
     private var text = ""
     private var inText = false
 
@@ -464,8 +499,18 @@ final class CellReader: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         switch name {
+        case "row":
+            row = attributes["r"].flatMap { Int($0) } ?? row + 1
+            column = 0
         case "c":
-            current = (attributes["r"] ?? "", SheetBook.Cell(type: attributes["t"] ?? "n", value: "", style: Int(attributes["s"] ?? "0")!))
+            if let r = attributes["r"] {
+                let (c, at) = SheetBook.split(r)
+                precondition(at == row && c + 1 > column, "cell \(r) out of order")
+                column = c + 1
+            } else {
+                column += 1
+            }
+            current = (SpreadsheetText.ref(column: column - 1, row: row), SheetBook.Cell(type: attributes["t"] ?? "n", value: "", style: Int(attributes["s"] ?? "0")!))
         case "si": text = ""
         case "v", "t":
             inText = true
