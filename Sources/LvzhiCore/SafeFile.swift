@@ -177,7 +177,8 @@ public enum SafeFile {
     /// Writes `bytes` to a new file at `path` (which must not exist); fsynced when `sync` (a
     /// caller that makes a whole folder durable at once passes false). A file that could not be
     /// written in full is removed.
-    public static func writeNew(_ bytes: UnsafeRawBufferPointer, to path: String, sync: Bool) throws(Problem) {
+    /// With `recordHash`, the bytes' SHA-256 is recorded for the run manifest (``WrittenFiles``).
+    public static func writeNew(_ bytes: UnsafeRawBufferPointer, to path: String, sync: Bool, recordHash: Bool = false) throws(Problem) {
         let fd = try createNew(path)
         var failure: Int32 = 0
         var off = 0
@@ -191,6 +192,7 @@ public enum SafeFile {
             off += n
         }
         if failure == 0, sync, fsync(fd) != 0 { failure = errno }
+        if failure == 0, recordHash { WrittenFiles.shared.record(fd: fd, sha256: ContentHash.sha256(bytes)) }
         if close(fd) != 0, failure == 0 { failure = errno }
         if failure != 0 {
             unlink(path)

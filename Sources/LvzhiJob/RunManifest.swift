@@ -146,7 +146,8 @@ public struct RunManifest: Codable, Equatable, Sendable {
         var st = stat()
         guard lstat(path, &st) == 0 else { return nil }
         let kind = st.st_mode & S_IFMT
-        guard kind == S_IFDIR else { return kind == S_IFREG ? ContentHash.sha256(file: path) : nil }
+        // Files this run wrote were hashed as they were written (unless changed since).
+        guard kind == S_IFDIR else { return kind == S_IFREG ? WrittenFiles.shared.sha256(st) ?? ContentHash.sha256(file: path) : nil }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
         var listing = ""
         for name in names.sorted() {

@@ -64,6 +64,8 @@ final class FileSink {
     let temp: String
     var file: UnsafeMutablePointer<FILE>?
     var failed: Int32 = 0
+    /// The bytes' SHA-256, recorded for the run manifest when the file is complete (``WrittenFiles``).
+    private var hash = StreamingSHA256()
 
     init(path: String) throws {
         self.path = path
@@ -85,10 +87,14 @@ final class FileSink {
     func write(_ bytes: [UInt8]) {
         guard let file, !bytes.isEmpty, failed == 0 else { return }
         let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        bytes.withUnsafeBytes { hash.update($0) }
         if n != bytes.count { failed = errno == 0 ? EIO : errno }
     }
 
     func close() throws {
+        if let file, failed == 0 {
+            if fflush(file) != 0 { failed = errno } else { WrittenFiles.shared.record(fd: fileno(file), sha256: hash.finish()) }
+        }
         if let file, fclose(file) != 0, failed == 0 { failed = errno }
         file = nil
         if failed != 0 {

@@ -106,7 +106,7 @@ public enum MemberPages {
             let path = (dir as NSString).appendingPathComponent(name)
             var failure: SafeFile.Problem?
             bytes.withUnsafeBytes { raw in
-                do throws(SafeFile.Problem) { try SafeFile.writeNew(raw, to: path, sync: false) } catch { failure = error }
+                do throws(SafeFile.Problem) { try SafeFile.writeNew(raw, to: path, sync: false, recordHash: true) } catch { failure = error }
             }
             if let failure { throw MemberPagesError.write("\(path): \(failure.reason(.en))") }
         }

@@ -391,3 +391,33 @@ private func diagnostics(_ text: String, path: String = "/jobs/job.yaml") -> [Di
         #expect(d.first?.location?.column == 8)
     }
 }
+
+/// Output hashes taken as the files are written (``WrittenFiles``) are the hashes of the
+/// files read back; a file changed since, or not written through them, is read and hashed.
+@Suite struct WrittenFileHashTests {
+    @Test func hashesRecordedWhileWritingMatchTheFilesAndGoStaleWhenTheyChange() throws {
+        #expect(ContentHash.sha256(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let scratch = Scratch()
+        let page = scratch.path + "/page.html"
+        let bytes = Array("<p>委员</p>\n".utf8)
+        try bytes.withUnsafeBytes { try SafeFile.writeNew($0, to: page, sync: false, recordHash: true) }
+        var st = stat()
+        #expect(lstat(page, &st) == 0)
+        #expect(WrittenFiles.shared.sha256(st) == ContentHash.sha256(bytes))
+        #expect(RunManifest.outputHash(page) == ContentHash.sha256(file: page))
+        // Changed after it was written: the recorded hash no longer applies.
+        let handle = try #require(FileHandle(forWritingAtPath: page))
+        handle.seekToEndOfFile()
+        handle.write(Data("x".utf8))
+        try handle.close()
+        #expect(lstat(page, &st) == 0)
+        #expect(WrittenFiles.shared.sha256(st) == nil)
+        #expect(RunManifest.outputHash(page) == ContentHash.sha256(bytes + Array("x".utf8)))
+        // A file written some other way was never recorded.
+        let other = scratch.path + "/other.csv"
+        try Data("a,b\n".utf8).write(to: URL(fileURLWithPath: other))
+        #expect(lstat(other, &st) == 0)
+        #expect(WrittenFiles.shared.sha256(st) == nil)
+        #expect(RunManifest.outputHash(other) == ContentHash.sha256(Array("a,b\n".utf8)))
+    }
+}
