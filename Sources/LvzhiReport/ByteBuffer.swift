@@ -185,27 +185,39 @@ public struct CSVWriter {
     /// A number cell, written as is.
     public mutating func number(_ s: String) { field(s) }
 
+    /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
+    public mutating func text(utf8: UnsafeBufferPointer<UInt8>) {
+        switch utf8.first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D:
+            text(String(decoding: utf8, as: UTF8.self))
+        default:
+            field(utf8)
+        }
+    }
+
     private var atRowStart = true
     private mutating func field(_ s: String) {
+        var s = s
+        s.withUTF8 { field($0) }
+    }
+
+    private mutating func field(_ utf8: UnsafeBufferPointer<UInt8>) {
         if !atRowStart { buffer.append(0x2C) }
         atRowStart = false
-        var s = s
-        s.withUTF8 { utf8 in
-            var needsQuotes = false
-            for b in utf8 where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
-                needsQuotes = true
-                break
+        var needsQuotes = false
+        for b in utf8 where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
+            needsQuotes = true
+            break
+        }
+        if needsQuotes {
+            buffer.append(0x22)
+            for b in utf8 {
+                if b == 0x22 { buffer.append(0x22) }
+                buffer.append(b)
             }
-            if needsQuotes {
-                buffer.append(0x22)
-                for b in utf8 {
-                    if b == 0x22 { buffer.append(0x22) }
-                    buffer.append(b)
-                }
-                buffer.append(0x22)
-            } else {
-                buffer.bytes.append(contentsOf: utf8)
-            }
+            buffer.append(0x22)
+        } else {
+            buffer.bytes.append(contentsOf: utf8)
         }
     }
 

@@ -32,7 +32,17 @@ public enum ReportSet {
         // report.html links names to each member's own file, else to the combined file.
         let links = selected.contains(MemberPages.folderName) ? MemberPages.folderName + "/"
             : selected.contains(MemberPages.fileName) ? MemberPages.fileName : nil
+        // LVZHI_TIMING=1 (benchmarks): each output's wall time on stderr.
+        let timing = ProcessInfo.processInfo.environment["LVZHI_TIMING"] == "1"
+        var times: [String] = []
         for name in selected {
+            let started = ContinuousClock.now
+            defer {
+                if timing {
+                    let d = ContinuousClock.now - started
+                    times.append(name + " " + String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+                }
+            }
             // The workbook is a ZIP package written through its own temporary file.
             if name == "scores.xlsx" { try Workbook.write(s, lang: lang, to: path(name)); continue }
             if name == MemberPages.folderName { _ = try MemberPages.writeFolder(s, lang: lang, to: path(name)); continue }
@@ -47,6 +57,7 @@ public enum ReportSet {
             }
             try b.finish()
         }
+        if timing { FileHandle.standardError.write(Data(("timing: outputs " + times.joined(separator: ", ") + " s\n").utf8)) }
         return selected.map(path)
     }
 

@@ -99,6 +99,9 @@ public protocol TableSink {
     mutating func code(_ code: String)
     /// A rank; none (not ranked) is an empty cell in the CSV files and 不参与排名 in the workbook.
     mutating func rank(_ r: Int?)
+    /// A text cell from UTF-8 bytes (a record's id or title where the store holds them),
+    /// written as ``text(_:)`` would write the same string.
+    mutating func text(utf8: UnsafeBufferPointer<UInt8>)
     mutating func endRow()
 }
 
@@ -107,6 +110,7 @@ extension TableSink {
     public mutating func date(_ d: Day) { text(d.description) }
     public mutating func code(_ code: String) { text(code) }
     public mutating func rank(_ r: Int?) { number(r.map(String.init) ?? "") }
+    public mutating func text(utf8: UnsafeBufferPointer<UInt8>) { text(String(decoding: utf8, as: UTF8.self)) }
 }
 
 extension CSVWriter: TableSink {}
@@ -165,28 +169,36 @@ public enum LedgerCSV {
     /// Renders one ledger line of the member in `row`. `explanations` caches the notes' texts.
     public static func renderLine<W: TableSink>(_ s: RunSummary, row: RunSummary.Row, entry e: LedgerEntry, lang: Language,
                                                 explanations: inout NoteTexts, into w: inout W) {
-        let store = s.run.store
-        let rules = s.run.rules
+        // Fields are read where they lie (no copy of the store, the rule set or a rule, whose
+        // shared references every line would otherwise retain and release on all cores).
         w.text(row.member.id); w.text(row.member.name)
         if e.record >= 0 {
-            let a = store.records[Int(e.record)]
-            w.text(store.id(of: a)); w.date(a.date)
-            w.text(store.symbols[a.kind]); w.text(store.symbols[a.status]); w.text(store.symbols[a.role]); w.text(store.symbols[a.level])
-            w.text(store.title(of: a))
+            let a = s.run.store.records[Int(e.record)]
+            s.run.store.arena.bytes.withUnsafeBufferPointer { arena in
+                w.text(utf8: UnsafeBufferPointer(rebasing: arena[Int(a.id.offset)..<Int(a.id.offset + a.id.length)]))
+                w.date(a.date)
+                w.text(s.run.store.symbols[a.kind]); w.text(s.run.store.symbols[a.status])
+                w.text(s.run.store.symbols[a.role]); w.text(s.run.store.symbols[a.level])
+                w.text(utf8: UnsafeBufferPointer(rebasing: arena[Int(a.title.offset)..<Int(a.title.offset + a.title.length)]))
+            }
         } else {
             for _ in 0..<7 { w.text("") }
         }
         if e.rule >= 0 {
-            let r = rules.rules[Int(e.rule)]
-            w.text(r.id); w.text(r.name)
+            w.text(s.run.rules.rules[Int(e.rule)].id); w.text(s.run.rules.rules[Int(e.rule)].name)
         } else {
             w.text(""); w.text("")
         }
-        w.text(e.category >= 0 ? rules.categories[Int(e.category)].name : "")
+        w.text(e.category >= 0 ? s.run.rules.categories[Int(e.category)].name : "")
         w.number(e.points.description); w.number(e.nominal.description)
         w.code(RunSummary.noteCode(e.note))
-        if case .full = e.note { w.text("") } else { w.text(explanations.text(e.note, rules: rules, lang: lang)) }
-        w.text(e.record >= 0 ? store.location(of: store.records[Int(e.record)]).description : "")
+        if case .full = e.note { w.text("") } else { w.text(explanations.text(e.note, rules: s.run.rules, lang: lang)) }
+        if e.record >= 0 {
+            let a = s.run.store.records[Int(e.record)]
+            explanations.location(file: a.file, line: a.line, files: s.run.store.files) { w.text(utf8: $0) }
+        } else {
+            w.text("")
+        }
         if s.hasCorrections {
             w.text(e.record >= 0 ? s.correctionOfRecord[e.record].map { s.run.corrections[$0].line(lang) } ?? "" : "")
         }
@@ -198,8 +210,11 @@ public enum LedgerCSV {
 
     /// The texts of ledger notes, remembered per note code: consecutive lines mostly repeat a
     /// note, and building the text (or a key from the note's description) every time is slow.
+    /// Also each input file's name as bytes, for the 来源 column (`file:line`).
     public struct NoteTexts {
         private var last: [String: (note: LedgerEntry.Note, text: String)] = [:]
+        private var files: [[UInt8]?] = []
+        private var scratch: [UInt8] = []
         public init() {}
 
         public mutating func text(_ note: LedgerEntry.Note, rules: RuleSet, lang: Language) -> String {
@@ -208,6 +223,22 @@ public enum LedgerCSV {
             let text = RunSummary.describe(note, rules: rules, lang: lang)
             last[code] = (note, text)
             return text
+        }
+
+        /// Hands `body` the bytes of `file:line`, as ``SourceLocation/description`` writes them.
+        mutating func location(file: Int32, line: Int32, files names: [String], _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+            let f = Int(file)
+            if files.count <= f { files += Array(repeating: nil, count: f + 1 - files.count) }
+            if files[f] == nil { files[f] = Array(names[f].utf8) }
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: files[f]!)
+            scratch.append(UInt8(ascii: ":"))
+            var v = Int(line)
+            if v < 0 { scratch.append(UInt8(ascii: "-")); v = -v }
+            let start = scratch.count
+            repeat { scratch.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+            scratch[start...].reverse()
+            scratch.withUnsafeBufferPointer(body)
         }
     }
 
@@ -220,19 +251,31 @@ public enum LedgerCSV {
         let window = 256
         let lanes = 2
         var start = 0
+        // Each lane's buffer is emptied and handed back for the next window (a fresh buffer
+        // grown to megabytes every window was page faults).
+        var spare = (0..<lanes).map { _ in [UInt8]() }
         while start < s.rows.count {
             let ranges = (0..<lanes).map { lane -> Range<Int> in
                 let lo = min(s.rows.count, start + lane * window)
                 return lo..<min(s.rows.count, lo + window)
             }
             let parts = ParallelSlots<[UInt8]>(count: lanes)
+            for lane in 0..<lanes { parts.set(lane, spare[lane]) }
+            spare = []
             let decimals = Points.displayDecimals
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in Points.withDisplay(decimals: decimals) {
-                var w = CSVWriter(bom: false, into: ByteBuffer(capacity: 1 << 18))
+                var out = ByteBuffer(capacity: 0)
+                out.bytes = parts.take(lane)
+                var w = CSVWriter(bom: false, into: out)
                 renderRows(s, rows: ranges[lane], lang: lang, into: &w)
                 parts.set(lane, w.buffer.bytes)
             } }
-            for lane in 0..<lanes { buffer.append(contentsOf: parts.get(lane)) }
+            for lane in 0..<lanes {
+                var part = parts.take(lane)
+                buffer.append(contentsOf: part)
+                part.removeAll(keepingCapacity: true)
+                spare.append(part)
+            }
             start += lanes * window
         }
     }
@@ -245,4 +288,6 @@ final class ParallelSlots<T>: @unchecked Sendable {
     init(count: Int) { values = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ v: T) { lock.lock(); values[i] = v; lock.unlock() }
     func get(_ i: Int) -> T { lock.lock(); defer { lock.unlock() }; return values[i]! }
+    /// The value, leaving the slot empty (so that an array taken is uniquely referenced).
+    func take(_ i: Int) -> T { lock.lock(); defer { lock.unlock() }; let v = values[i]!; values[i] = nil; return v }
 }

@@ -76,19 +76,30 @@ enum SpreadsheetText {
         }
     }
 
+    /// The same as ``isCellText(_:)`` of the string these bytes spell.
+    static func isCellText(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = u.first else { return true }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: return false
+        default: return !hasForbiddenCharacters(u)
+        }
+    }
+
     /// Whether `s` holds a character XML 1.0 forbids.
     static func hasForbiddenCharacters(_ s: String) -> Bool {
         var s = s
-        return s.withUTF8 { u in
-            var i = 0
-            while i < u.count {
-                let b = u[i]
-                if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
-                if b == 0xEF && i + 2 < u.count && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF) { return true }
-                i += 1
-            }
-            return false
+        return s.withUTF8 { hasForbiddenCharacters($0) }
+    }
+
+    static func hasForbiddenCharacters(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < u.count {
+            let b = u[i]
+            if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
+            if b == 0xEF && i + 2 < u.count && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF) { return true }
+            i += 1
         }
+        return false
     }
 
     /// Whether `<t>` needs `xml:space="preserve"` (leading or trailing white space).
@@ -252,6 +263,25 @@ struct SheetXML: TableSink {
         if SpreadsheetText.isCellText(raw) { emit(raw, style: style) } else { emit(SpreadsheetText.cellText(raw), style: style) }
     }
 
+    /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
+    mutating func text(utf8 u: UnsafeBufferPointer<UInt8>) {
+        guard shared == nil, !u.isEmpty, SpreadsheetText.isCellText(u) else {
+            text(String(decoding: u, as: UTF8.self))
+            return
+        }
+        emitInline(u, style: textStyle)
+        column += 1
+    }
+
+    /// An inline-string cell of text that is already clean and neutralised.
+    private mutating func emitInline(_ u: UnsafeBufferPointer<UInt8>, style: Int) {
+        if measuring { measure(SpreadsheetText.displayWidth(u)) }
+        open(style: style, type: " t=\"inlineStr\"")
+        if SpreadsheetText.needsPreserve(u) { out.appendLiteral("<is><t xml:space=\"preserve\">") } else { out.appendLiteral("<is><t>") }
+        SpreadsheetText.appendEscaped(u, to: &out)
+        out.appendLiteral("</t></is></c>")
+    }
+
     /// Writes text that is already clean and neutralised.
     private mutating func emit(_ s: String, style: Int) {
         if var table = shared {
@@ -265,13 +295,7 @@ struct SheetXML: TableSink {
             out.appendLiteral("</v></c>")
         } else {
             var s = s
-            s.withUTF8 { u in
-                if measuring { measure(SpreadsheetText.displayWidth(u)) }
-                open(style: style, type: " t=\"inlineStr\"")
-                if SpreadsheetText.needsPreserve(u) { out.appendLiteral("<is><t xml:space=\"preserve\">") } else { out.appendLiteral("<is><t>") }
-                SpreadsheetText.appendEscaped(u, to: &out)
-                out.appendLiteral("</t></is></c>")
-            }
+            s.withUTF8 { emitInline($0, style: style) }
         }
         column += 1
     }

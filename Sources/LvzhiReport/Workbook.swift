@@ -105,15 +105,21 @@ public enum Workbook {
                 let window = 4 * max(1, lanes)
                 var next = rows.lowerBound
                 let decimals = Points.displayDecimals
+                // Each window's buffers are emptied and handed to the next (fresh megabytes
+                // for every block were page faults on all cores).
+                var spare: [[UInt8]] = []
                 while next < rows.upperBound {
                     let blocks = min(window, (rows.upperBound - next + blockRows - 1) / blockRows)
                     let slots = ParallelSlots<(out: [UInt8], widths: [Int])>(count: blocks)
+                    let buffers = ParallelSlots<[UInt8]>(count: blocks)
+                    for b in 0..<blocks { buffers.set(b, spare.popLast() ?? []) }
                     let first = next
                     let render: @Sendable (Int) -> Void = { b in Points.withDisplay(decimals: decimals) {
                         let lo = first + b * blockRows
                         let hi = min(rows.upperBound, lo + blockRows)
                         var w = SheetXML(firstRow: 3 + lo - rows.lowerBound)
                         w.lang = table.lang
+                        w.out = buffers.take(b)
                         table.render(lo..<hi, &w)
                         slots.set(b, (w.out, w.widths))
                     } }
@@ -124,11 +130,15 @@ public enum Workbook {
                     }
                     var outs: [[UInt8]] = []
                     for b in 0..<blocks {
-                        let (out, w) = slots.get(b)
+                        let (out, w) = slots.take(b)
                         outs.append(out)
                         widths = StreamedTable.widest(widths, w)
                     }
                     try zip.add(outs)
+                    while var out = outs.popLast() {
+                        out.removeAll(keepingCapacity: true)
+                        spare.append(out)
+                    }
                     next = min(rows.upperBound, next + blocks * blockRows)
                 }
                 let layout = book.layout(table, sheet: sheet, measured: .init(widths: widths, columns: columns))

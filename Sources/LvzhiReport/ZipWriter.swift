@@ -43,6 +43,9 @@ final class ZipWriter {
     private var open: Entry?
     /// The last 32 KiB written to the open entry, uncompressed (the next block's dictionary).
     private var window: [UInt8] = []
+    /// Deflate output buffers kept from one call of ``add(_:)`` to the next (a fresh megabyte
+    /// zeroed for every block was page faults and memset on all cores).
+    private var pool: [[UInt8]] = []
     /// Where the open entry's reserved start lies in the file, and how many bytes it holds.
     private var reserved: (offset: UInt64, length: Int)?
 
@@ -143,11 +146,15 @@ final class ZipWriter {
         }
         window = tail
         let dictionaries = tails
-        let slots = ParallelSlots<(out: [UInt8], crc: UInt32)>(count: pieces.count)
+        let slots = ParallelSlots<(out: [UInt8], count: Int, crc: UInt32)>(count: pieces.count)
+        let buffers = ParallelSlots<[UInt8]>(count: pieces.count)
+        for i in pieces.indices { buffers.set(i, pool.popLast() ?? []) }
         let level = self.level
         let work: @Sendable (Int) -> Void = { i in
             let p = pieces[i]
-            slots.set(i, Self.deflate(p.bytes, p.lo..<p.hi, dictionary: dictionaries[i], level: level))
+            var out = buffers.take(i)
+            let (count, crc) = Self.deflate(p.bytes, p.lo..<p.hi, dictionary: dictionaries[i], level: level, into: &out)
+            slots.set(i, (out, count, crc))
         }
         if lanes == 1 || pieces.count == 1 {
             for i in pieces.indices { work(i) }
@@ -155,12 +162,13 @@ final class ZipWriter {
             DispatchQueue.concurrentPerform(iterations: pieces.count, execute: work)
         }
         for (i, p) in pieces.enumerated() {
-            let (out, crc) = slots.get(i)
-            try write(out)
+            let (out, count, crc) = slots.take(i)
+            try out.withUnsafeBufferPointer { try write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[0..<count])) }
+            pool.append(out)
             let n = p.hi - p.lo
             e.crc = UInt32(crc32_combine(uLong(e.crc), uLong(crc), off_t(n)))
             e.size += UInt64(n)
-            e.compressed += UInt64(out.count)
+            e.compressed += UInt64(count)
         }
         open = e
     }
@@ -220,23 +228,27 @@ final class ZipWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    private func write(_ raw: UnsafeRawBufferPointer) throws {
         var done = 0
-        try bytes.withUnsafeBytes { raw in
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw ZipWriterError.io(path, String(cString: strerror(errno)))
-                }
-                done += n
+        while done < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ZipWriterError.io(path, String(cString: strerror(errno)))
             }
+            done += n
         }
-        offset += UInt64(bytes.count)
+        offset += UInt64(raw.count)
     }
 
     /// Raw deflate of `bytes[range]`, primed with `dictionary`, ending on a byte boundary (not
-    /// final); and the CRC-32 of the input.
-    static func deflate(_ bytes: [UInt8], _ range: Range<Int>, dictionary: [UInt8], level: Int32) -> (out: [UInt8], crc: UInt32) {
+    /// final), written to the start of `out` (grown when too small); the bytes written and the
+    /// CRC-32 of the input.
+    static func deflate(_ bytes: [UInt8], _ range: Range<Int>, dictionary: [UInt8], level: Int32,
+                        into out: inout [UInt8]) -> (count: Int, crc: UInt32) {
         var stream = z_stream()
         let ok = deflateInit2_(&stream, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         precondition(ok == Z_OK, "deflateInit2 failed: \(ok)")
@@ -246,7 +258,8 @@ final class ZipWriter {
             d.withUnsafeMutableBufferPointer { _ = deflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
         }
         let count = range.count
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(count))) + 64)
+        let bound = Int(deflateBound(&stream, uLong(count))) + 64
+        if out.count < bound { out = [UInt8](repeating: 0, count: bound) }
         var produced = 0
         var crc: uLong = 0
         bytes.withUnsafeBufferPointer { input in
@@ -267,12 +280,11 @@ final class ZipWriter {
                 if stream.avail_in == 0 && stream.avail_out != 0 { break }
             }
         }
-        out.removeLast(out.count - produced)
-        return (out, UInt32(crc))
+        return (produced, UInt32(crc))
     }
 }
 
-/// zlib's `deflate`, named apart from ``ZipWriter/deflate(_:_:dictionary:level:)``.
+/// zlib's `deflate`, named apart from ``ZipWriter/deflate(_:_:dictionary:level:into:)``.
 @inline(__always)
 private func CZlibDeflate(_ stream: UnsafeMutablePointer<z_stream>, _ flush: Int32) -> Int32 {
     deflate(stream, flush)
