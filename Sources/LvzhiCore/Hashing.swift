@@ -74,18 +74,26 @@ public final class WrittenFiles: @unchecked Sendable {
     private let lock = NSLock()
     private var hashes: [Key: String] = [:]
 
+    /// The most hashes held: a long-running console scoring many times does not grow without
+    /// bound (past it, the table starts again; what is forgotten is read back and hashed).
+    static let capacity = 1_000_000
+
     /// Records `sha256` as the hash of the open file `fd`, whose writing is complete.
     public func record(fd: Int32, sha256: String) {
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return }
-        lock.lock(); hashes[Key(st)] = sha256; lock.unlock()
+        lock.lock()
+        if hashes.count >= Self.capacity { hashes.removeAll() }
+        hashes[Key(st)] = sha256
+        lock.unlock()
     }
 
     /// The recorded hash of the file `st` describes (from `lstat`), if this process wrote it
-    /// and it has not changed since.
+    /// and it has not changed since. Taken once: the entry is forgotten (a run's manifest
+    /// hashes each output once).
     public func sha256(_ st: stat) -> String? {
         guard st.st_mode & S_IFMT == S_IFREG else { return nil }
         lock.lock(); defer { lock.unlock() }
-        return hashes[Key(st)]
+        return hashes.removeValue(forKey: Key(st))
     }
 }

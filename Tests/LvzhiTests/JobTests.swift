@@ -404,6 +404,8 @@ private func diagnostics(_ text: String, path: String = "/jobs/job.yaml") -> [Di
         var st = stat()
         #expect(lstat(page, &st) == 0)
         #expect(WrittenFiles.shared.sha256(st) == ContentHash.sha256(bytes))
+        // Taken once: asked again, the file is read and hashed (the same hash).
+        #expect(WrittenFiles.shared.sha256(st) == nil)
         #expect(RunManifest.outputHash(page) == ContentHash.sha256(file: page))
         // Changed after it was written: the recorded hash no longer applies.
         let handle = try #require(FileHandle(forWritingAtPath: page))
