@@ -273,8 +273,12 @@ public final class ScoringTransaction: @unchecked Sendable {
         }
 
         // 4. What this run is made from; skip if nothing changed (and the history holds the run).
-        let manifest = makeManifest(priorRuns: priorRuns)
-        let fingerprint = manifest.map { ContentHash.sha256($0.identity.encoded()) }
+        //    Hashing every input is most of the manifest's cost (100 MB at 1M records). When
+        //    nothing needs the hashes before the records are read — no --if-changed, no run log —
+        //    they are taken on another thread while the outputs are written (step 8).
+        let hashLater = settings.ifChanged != true && log == nil
+        var manifest = hashLater ? nil : makeManifest(priorRuns: priorRuns)
+        var fingerprint = manifest.map { ContentHash.sha256($0.identity.encoded()) }
         if settings.ifChanged == true, let manifest, manifest.isUpToDate(in: folder.target),
            store.map({ s in fingerprint.map { (try? s.hasRun(fingerprint: $0)) ?? false } ?? false }) ?? true {
             let msg = lang.pick("lvzhi: 规则、输入和选项自上次成功运行以来没有变化，跳过（输出仍在 \(out)）",
@@ -343,6 +347,9 @@ public final class ScoringTransaction: @unchecked Sendable {
             for c in run.corrections { log?.line("  " + c.line(lang) + " [\(c.source)]") }
         }
 
+        let readRuns = priorRuns
+        let pendingManifest = hashLater ? Background { self.makeManifest(priorRuns: readRuns) } : nil
+
         // 6. A second publication of a period is refused before anything is written.
         let publish = settings.publish == true
         if publish, let store, settings.supersede != true {
@@ -388,6 +395,10 @@ public final class ScoringTransaction: @unchecked Sendable {
         do {
             let staging = try folder.prepare()
             _ = try ReportSet.write(summary, to: staging, lang: lang, only: selected)
+            if let pendingManifest {
+                manifest = pendingManifest.wait()
+                fingerprint = manifest.map { ContentHash.sha256($0.identity.encoded()) }
+            }
             // The manifest records the outputs' hashes (--if-changed compares them) and the
             // commit token; a run that did not fully succeed is marked so that it never lets
             // --if-changed skip the next one.
@@ -615,3 +626,22 @@ public enum CorrectionSummary {
 /// One value (a path, a name) inside a message: every control character escaped, line
 /// breaks included, so it cannot split the message's lines.
 func shown(_ s: String) -> String { TerminalText.escape(s) }
+
+/// A value computed on another thread, waited for once.
+final class Background<T: Sendable>: @unchecked Sendable {
+    private var value: T?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> T) {
+        DispatchQueue.global().async {
+            self.value = work()
+            self.done.signal()
+        }
+    }
+
+    /// The value, once computed (call once).
+    func wait() -> T {
+        done.wait()
+        return value!
+    }
+}
