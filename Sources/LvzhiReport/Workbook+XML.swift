@@ -176,16 +176,27 @@ struct SharedStrings {
 
     mutating func id(_ s: String) -> Int {
         references += 1
+        return add(s)
+    }
+
+    /// Adds `s` (already clean and neutralised) without counting a reference: a text the
+    /// streamed ledger sheet may refer to (``SharedLookup``).
+    @discardableResult
+    mutating func add(_ s: String) -> Int {
         if let i = index[s] { return i }
         index[s] = strings.count
         strings.append(s)
         return strings.count - 1
     }
 
-    func xml() -> [UInt8] {
+    /// The table as it stands, for the streamed sheets to look texts up in.
+    func lookup() -> SharedLookup { SharedLookup(strings: strings) }
+
+    /// The part; `extraReferences`: the streamed sheets' references, counted as they were written.
+    func xml(extraReferences: Int = 0) -> [UInt8] {
         var out: [UInt8] = []
         out.append(contentsOf: WorkbookXML.declaration.utf8)
-        out.append(contentsOf: "<sst xmlns=\"\(WorkbookXML.mainNS)\" count=\"\(references)\" uniqueCount=\"\(strings.count)\">\n".utf8)
+        out.append(contentsOf: "<sst xmlns=\"\(WorkbookXML.mainNS)\" count=\"\(references + extraReferences)\" uniqueCount=\"\(strings.count)\">\n".utf8)
         for s in strings {
             out.append(contentsOf: SpreadsheetText.needsPreserve(s) ? "<si><t xml:space=\"preserve\">".utf8 : "<si><t>".utf8)
             SpreadsheetText.appendEscaped(s, to: &out)
@@ -193,6 +204,35 @@ struct SharedStrings {
         }
         out.append(contentsOf: "</sst>".utf8)
         return out
+    }
+}
+
+/// The shared-string table, read-only, for the streamed ledger sheet: its columns that repeat
+/// a few texts (member, kind, rule, category, note) refer to the table instead of repeating
+/// them inline — a third of the sheet's bytes.
+/// Looked up by UTF-8 bytes (``SymbolTable``): a `[String: Int]` hashed every Chinese text through
+/// Unicode normalisation, which cost as much as the bytes it saved.
+final class SharedLookup: Sendable {
+    private let table: SymbolTable
+    /// The shared-string index of each symbol of `table` (-1: none).
+    private let ids: [Int]
+
+    init(strings: [String]) {
+        var table = SymbolTable()
+        var ids = [Int](repeating: -1, count: table.count)
+        for (i, s) in strings.enumerated() {
+            let k = Int(table.intern(s))
+            if k == ids.count { ids.append(i) } else if ids[k] < 0 { ids[k] = i }
+        }
+        self.table = table
+        self.ids = ids
+    }
+
+    /// The shared-string index of `s`, if the table holds it.
+    func id(_ s: String) -> Int? {
+        var s = s
+        guard let k = s.withUTF8({ table.lookup(bytes: $0) }), ids[Int(k)] >= 0 else { return nil }
+        return ids[Int(k)]
     }
 }
 
@@ -210,6 +250,11 @@ struct SheetXML: TableSink {
     private var columnNames: [[UInt8]] = []
     /// When set, text goes to this shared-string table; otherwise cells carry inline strings.
     var shared: SharedStrings?
+    /// Without ``shared``: texts in the columns `sharedColumns` (a bit per column) that this
+    /// table holds are written as references to it; ``sharedReferences`` counts them.
+    var lookup: SharedLookup?
+    var sharedColumns: UInt64 = 0
+    private(set) var sharedReferences = 0
     /// Record display widths per column (for `<cols>`).
     var measuring = true
     private(set) var widths: [Int] = []
@@ -265,7 +310,7 @@ struct SheetXML: TableSink {
 
     /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
     mutating func text(utf8 u: UnsafeBufferPointer<UInt8>) {
-        guard shared == nil, !u.isEmpty, SpreadsheetText.isCellText(u) else {
+        guard shared == nil, !isSharedColumn, !u.isEmpty, SpreadsheetText.isCellText(u) else {
             text(String(decoding: u, as: UTF8.self))
             return
         }
@@ -282,6 +327,8 @@ struct SheetXML: TableSink {
         out.appendLiteral("</t></is></c>")
     }
 
+    private var isSharedColumn: Bool { column < 64 && sharedColumns & (1 << UInt64(column)) != 0 && lookup != nil }
+
     /// Writes text that is already clean and neutralised.
     private mutating func emit(_ s: String, style: Int) {
         if var table = shared {
@@ -293,6 +340,13 @@ struct SheetXML: TableSink {
             out.appendLiteral("<v>")
             appendDecimal(id)
             out.appendLiteral("</v></c>")
+        } else if isSharedColumn, let id = lookup?.id(s) {
+            if measuring { measure(SpreadsheetText.displayWidth(s)) }
+            open(style: style, type: " t=\"s\"")
+            out.appendLiteral("<v>")
+            appendDecimal(id)
+            out.appendLiteral("</v></c>")
+            sharedReferences += 1
         } else {
             var s = s
             s.withUTF8 { emitInline($0, style: style) }

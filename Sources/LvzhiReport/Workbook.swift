@@ -44,16 +44,18 @@ public enum Workbook {
 
     static func parts(_ s: RunSummary, lang: Language, rowLimit: Int) -> [(name: String, bytes: [UInt8])] {
         let book = Book(s, lang: lang, rowLimit: rowLimit)
+        var references = 0
         return book.entries().map { e in
             switch e.content {
             case .bytes(let b): return (e.name, b)
+            case .sharedStrings: return (e.name, book.sharedStringsXML(streamedReferences: references))
             case .streamed(let t, let sheet):
                 var head = t.sheetWriter()
                 let columns = t.renderHeader(sheet: sheet, into: &head)
                 let rows = t.rows(ofSheet: sheet)
-                var body = SheetXML(firstRow: 3)
-                body.lang = t.lang
+                var body = t.bodyWriter(firstRow: 3)
                 t.render(rows, &body)
+                references += body.sharedReferences
                 let widths = StreamedTable.widest(head.widths, body.widths)
                 let bound = book.layout(t, sheet: sheet, measured: .init(widths: [], columns: columns)).prefixBound()
                 let layout = book.layout(t, sheet: sheet, measured: .init(widths: widths, columns: columns))
@@ -86,11 +88,15 @@ public enum Workbook {
     static func zip(_ book: Book, to path: String, lanes: Int = ProcessInfo.processInfo.activeProcessorCount,
                     blockRows: Int = StreamedTable.blockRows, blockSize: Int = ZipWriter.blockSize) throws {
         let zip = try ZipWriter(path: path, lanes: lanes, blockSize: blockSize)
+        // The streamed sheets' references to shared strings, for the table's count (it is stored after them).
+        var references = 0
         for e in book.entries() {
             try zip.beginEntry(e.name)
             switch e.content {
             case .bytes(let bytes):
                 try zip.add([bytes])
+            case .sharedStrings:
+                try zip.add([book.sharedStringsXML(streamedReferences: references)])
             case .streamed(let table, let sheet):
                 // One pass: the rows are rendered `window` blocks at a time on all cores and
                 // deflated, measuring the column widths as they go; the sheet's start, which
@@ -110,18 +116,17 @@ public enum Workbook {
                 var spare: [[UInt8]] = []
                 while next < rows.upperBound {
                     let blocks = min(window, (rows.upperBound - next + blockRows - 1) / blockRows)
-                    let slots = ParallelSlots<(out: [UInt8], widths: [Int])>(count: blocks)
+                    let slots = ParallelSlots<(out: [UInt8], widths: [Int], references: Int)>(count: blocks)
                     let buffers = ParallelSlots<[UInt8]>(count: blocks)
                     for b in 0..<blocks { buffers.set(b, spare.popLast() ?? []) }
                     let first = next
                     let render: @Sendable (Int) -> Void = { b in Points.withDisplay(decimals: decimals) {
                         let lo = first + b * blockRows
                         let hi = min(rows.upperBound, lo + blockRows)
-                        var w = SheetXML(firstRow: 3 + lo - rows.lowerBound)
-                        w.lang = table.lang
+                        var w = table.bodyWriter(firstRow: 3 + lo - rows.lowerBound)
                         w.out = buffers.take(b)
                         table.render(lo..<hi, &w)
-                        slots.set(b, (w.out, w.widths))
+                        slots.set(b, (w.out, w.widths, w.sharedReferences))
                     } }
                     if lanes == 1 || blocks == 1 {
                         for b in 0..<blocks { render(b) }
@@ -130,9 +135,10 @@ public enum Workbook {
                     }
                     var outs: [[UInt8]] = []
                     for b in 0..<blocks {
-                        let (out, w) = slots.take(b)
+                        let (out, w, r) = slots.take(b)
                         outs.append(out)
                         widths = StreamedTable.widest(widths, w)
+                        references += r
                     }
                     try zip.add(outs)
                     while var out = outs.popLast() {
@@ -156,6 +162,9 @@ struct BookEntry {
     enum Content {
         case bytes([UInt8])
         case streamed(StreamedTable, sheet: Int)
+        /// `xl/sharedStrings.xml`, stored after the streamed sheets: its count of references
+        /// includes theirs, known once they are written.
+        case sharedStrings
     }
     var name: String
     var content: Content
@@ -165,7 +174,7 @@ struct BookEntry {
 struct Book {
     let s: RunSummary
     let lang: Language
-    let ledger: StreamedTable
+    private(set) var ledger: StreamedTable
     let rejects: StreamedTable
     /// The 复核 sheet, only when corrections were applied.
     let corrections: StreamedTable?
@@ -185,6 +194,7 @@ struct Book {
         memorySheets.append(summarySheet())
         memorySheets.append(chartSheet())
         memorySheets.append(sectorSheet())
+        shareLedgerTexts()
         sheetNames = memorySheets.map(\.layout.name)
         sheetNames += (0..<ledger.sheetCount).map(ledger.sheetName)
         sheetNames += (0..<rejects.sheetCount).map(rejects.sheetName)
@@ -192,6 +202,35 @@ struct Book {
     }
 
     func t(_ zh: String, _ en: String) -> String { lang.pick(zh, en) }
+
+    /// The shared-string part, with the streamed sheets' references counted.
+    func sharedStringsXML(streamedReferences: Int) -> [UInt8] { shared.xml(extraReferences: streamedReferences) }
+
+    /// The ledger columns that repeat a few texts: 委员编号, 姓名, 类型, 状态, 角色, 级别, 规则编号,
+    /// 规则, 类别 and 说明代码 (in words). Their texts go into the shared-string table before the
+    /// ledger is streamed (bounded by the roster and the rules, not by the records), and its
+    /// cells refer to them.
+    static let ledgerSharedColumns: [Int] = [0, 1, 4, 5, 6, 7, 9, 10, 11, 14]
+
+    private mutating func shareLedgerTexts() {
+        var table = shared
+        func add(_ v: String) {
+            guard !v.isEmpty else { return }
+            table.add(SpreadsheetText.isCellText(v) ? v : SpreadsheetText.cellText(v))
+        }
+        for r in s.rows { add(r.member.id); add(r.member.name) }
+        for rule in s.run.rules.rules { add(rule.id); add(rule.name) }
+        for c in s.run.rules.categories { add(c.name) }
+        let store = s.run.store
+        var used = [Bool](repeating: false, count: store.symbols.count)
+        func use(_ k: Int32) { if k >= 0 && Int(k) < used.count { used[Int(k)] = true } }
+        for a in store.records { use(a.kind); use(a.status); use(a.role); use(a.level) }
+        for (k, u) in used.enumerated() where u { add(store.symbols[Int32(k)]) }
+        for code in WorkbookCodes.chinese.keys.sorted() { add(lang == .zh ? WorkbookCodes.chinese[code]! : code) }
+        shared = table
+        ledger.lookup = shared.lookup()
+        ledger.sharedColumns = Self.ledgerSharedColumns.reduce(0) { $0 | (1 << UInt64($1)) }
+    }
 
     /// The start of every sheet's title: “奉节县政协 履职考核结果 · 考核期间 2025年1月1日至12月31日”.
     static func title(_ s: RunSummary, lang: Language) -> String {
@@ -232,7 +271,6 @@ struct Book {
             BookEntry(name: "xl/workbook.xml", content: .bytes(Array(WorkbookXML.workbook(layouts).utf8))),
             BookEntry(name: "xl/_rels/workbook.xml.rels", content: .bytes(Array(WorkbookXML.workbookRels(sheets: sheetNames.count).utf8))),
             BookEntry(name: "xl/styles.xml", content: .bytes(Array(WorkbookXML.styles(s.run.rules.grades).utf8))),
-            BookEntry(name: "xl/sharedStrings.xml", content: .bytes(shared.xml())),
         ]
         for (i, m) in memorySheets.enumerated() {
             out.append(BookEntry(name: "xl/worksheets/sheet\(i + 1).xml", content: .bytes(m.layout.prefix() + m.body + m.layout.suffix())))
@@ -240,6 +278,7 @@ struct Book {
         for (i, (table, k)) in streamedSheets().enumerated() {
             out.append(BookEntry(name: "xl/worksheets/sheet\(memorySheets.count + i + 1).xml", content: .streamed(table, sheet: k)))
         }
+        out.append(BookEntry(name: "xl/sharedStrings.xml", content: .sharedStrings))
         return out
     }
 
@@ -430,6 +469,9 @@ struct StreamedTable: Sendable {
     var lang: Language
     /// The workbook's title (scheme and period), the first row of every sheet.
     var title: String = ""
+    /// Texts written as shared-string references in the columns `sharedColumns` (the ledger's).
+    var lookup: SharedLookup?
+    var sharedColumns: UInt64 = 0
     /// Renders data rows `range` (0-based over the whole table) into a sheet.
     var render: @Sendable (Range<Int>, inout SheetXML) -> Void
 
@@ -482,6 +524,16 @@ struct StreamedTable: Sendable {
 
     /// Rows rendered (and deflated) as one block on one core.
     static let blockRows = 2048
+
+    /// A writer for this table's rows from the 1-based row `firstRow`, referring to shared
+    /// strings where the table does.
+    func bodyWriter(firstRow: Int) -> SheetXML {
+        var w = SheetXML(firstRow: firstRow)
+        w.lang = lang
+        w.lookup = lookup
+        w.sharedColumns = sharedColumns
+        return w
+    }
 
     /// A writer for this table's sheets (dates as date cells, codes in words).
     func sheetWriter() -> SheetXML {

@@ -117,9 +117,26 @@ import ZIPFoundation
     @Test func packageHasEveryPart() throws {
         let names = Workbook.parts(try Self.summary(), lang: .zh).map(\.name)
         #expect(names == ["[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml",
-                          "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedStrings.xml",
+                          "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
                           "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml",
-                          "xl/worksheets/sheet5.xml"])
+                          "xl/worksheets/sheet5.xml", "xl/sharedStrings.xml"])
+    }
+
+    /// The shared-string table counts every reference to it, the streamed ledger's included
+    /// (it is stored after the sheets for that), and the ledger refers to it only in the columns
+    /// that repeat a few texts.
+    @Test func sharedStringCountIsEveryReference() throws {
+        for rowLimit in [Workbook.maxRowsPerSheet, 6] {
+            let parts = Workbook.parts(try Self.summary(), lang: .zh, rowLimit: rowLimit)
+            let text = { (name: String) in String(decoding: parts.first { $0.name == name }!.bytes, as: UTF8.self) }
+            let sheets = parts.filter { $0.name.hasPrefix("xl/worksheets/") }
+            let references = sheets.reduce(0) { $0 + String(decoding: $1.bytes, as: UTF8.self).components(separatedBy: "t=\"s\"").count - 1 }
+            let sst = text("xl/sharedStrings.xml")
+            #expect(sst.contains("count=\"\(references)\" "), "\(rowLimit)")
+            // The ledger (sheet 4 on): ids and titles stay inline, members and rules are shared.
+            let ledger = text("xl/worksheets/sheet4.xml")
+            #expect(ledger.contains("t=\"s\"") && ledger.contains("t=\"inlineStr\"><is><t>A1</t>"))
+        }
     }
 
     @Test func everyPartIsWellFormedXML() throws {
