@@ -321,6 +321,17 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
         return denominator == 1 ? String(numerator) : "\(numerator)/\(denominator)"
     }
 
+    /// ``exact`` appended to a byte buffer (a ledger writes two a line).
+    public func exact(into o: inout [UInt8]) {
+        if isOverflow { o.append(contentsOf: "overflow".utf8); return }
+        if numerator < 0 { o.append(UInt8(ascii: "-")) }
+        Self.digits(numerator.magnitude, into: &o)
+        if denominator != 1 {
+            o.append(UInt8(ascii: "/"))
+            Self.digits(UInt64(denominator), into: &o)
+        }
+    }
+
     /// The one way a number of points is shown: rounded half away from zero to `decimals`
     /// places (0–4), without trailing zeros: `3.33` for 10/3, `1.5`, `-0.25`, `2`.
     /// `溢出` (overflow) for the overflow value.

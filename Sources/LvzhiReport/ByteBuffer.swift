@@ -185,6 +185,9 @@ public struct CSVWriter {
     /// A number cell, written as is.
     public mutating func number(_ s: String) { field(s) }
 
+    /// A number cell from UTF-8 bytes: the same as ``number(_:)`` of the same string.
+    public mutating func number(utf8: UnsafeBufferPointer<UInt8>) { field(utf8) }
+
     /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
     public mutating func text(utf8: UnsafeBufferPointer<UInt8>) {
         switch utf8.first {

@@ -102,6 +102,8 @@ public protocol TableSink {
     /// A text cell from UTF-8 bytes (a record's id or title where the store holds them),
     /// written as ``text(_:)`` would write the same string.
     mutating func text(utf8: UnsafeBufferPointer<UInt8>)
+    /// A number cell from UTF-8 bytes (digits, as ``number(_:)`` would write the same string).
+    mutating func number(utf8: UnsafeBufferPointer<UInt8>)
     mutating func endRow()
 }
 
@@ -111,6 +113,7 @@ extension TableSink {
     public mutating func code(_ code: String) { text(code) }
     public mutating func rank(_ r: Int?) { number(r.map(String.init) ?? "") }
     public mutating func text(utf8: UnsafeBufferPointer<UInt8>) { text(String(decoding: utf8, as: UTF8.self)) }
+    public mutating func number(utf8: UnsafeBufferPointer<UInt8>) { number(String(decoding: utf8, as: UTF8.self)) }
 }
 
 extension CSVWriter: TableSink {}
@@ -190,7 +193,8 @@ public enum LedgerCSV {
             w.text(""); w.text("")
         }
         w.text(e.category >= 0 ? s.run.rules.categories[Int(e.category)].name : "")
-        w.number(e.points.description); w.number(e.nominal.description)
+        explanations.display(e.points) { w.number(utf8: $0) }
+        explanations.display(e.nominal) { w.number(utf8: $0) }
         w.code(RunSummary.noteCode(e.note))
         if case .full = e.note { w.text("") } else { w.text(explanations.text(e.note, rules: s.run.rules, lang: lang)) }
         if e.record >= 0 {
@@ -202,9 +206,8 @@ public enum LedgerCSV {
         if s.hasCorrections {
             w.text(e.record >= 0 ? s.correctionOfRecord[e.record].map { s.run.corrections[$0].line(lang) } ?? "" : "")
         }
-        do {
-            w.text(e.points.exact); w.text(e.nominal.exact)
-        }
+        explanations.exact(e.points) { w.text(utf8: $0) }
+        explanations.exact(e.nominal) { w.text(utf8: $0) }
         w.endRow()
     }
 
@@ -215,7 +218,23 @@ public enum LedgerCSV {
         private var last: [String: (note: LedgerEntry.Note, text: String)] = [:]
         private var files: [[UInt8]?] = []
         private var scratch: [UInt8] = []
+        /// The places points are shown with (read once: ``Points/displayDecimals`` is a task-local).
+        private let decimals = Points.displayDecimals
         public init() {}
+
+        /// Hands `body` the bytes of `p` as ``Points/description`` writes it.
+        mutating func display(_ p: Points, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+            scratch.removeAll(keepingCapacity: true)
+            p.display(decimals: decimals, into: &scratch)
+            scratch.withUnsafeBufferPointer(body)
+        }
+
+        /// Hands `body` the bytes of `p` as ``Points/exact`` writes it.
+        mutating func exact(_ p: Points, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+            scratch.removeAll(keepingCapacity: true)
+            p.exact(into: &scratch)
+            scratch.withUnsafeBufferPointer(body)
+        }
 
         public mutating func text(_ note: LedgerEntry.Note, rules: RuleSet, lang: Language) -> String {
             let code = RunSummary.noteCode(note)

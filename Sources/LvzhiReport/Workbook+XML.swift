@@ -369,6 +369,17 @@ struct SheetXML: TableSink {
 
     mutating func number(_ n: Int, style: Int = 0) { number(String(n), style: style) }
 
+    /// A number cell from UTF-8 bytes: the same as ``number(_:)`` of the same string.
+    mutating func number(utf8 u: UnsafeBufferPointer<UInt8>) {
+        guard !u.isEmpty else { column += 1; return }
+        if measuring { measure(u.count) }
+        open(style: numberStyle, type: nil)
+        out.appendLiteral("<v>")
+        out.append(contentsOf: u)
+        out.appendLiteral("</v></c>")
+        column += 1
+    }
+
     /// Leaves `n` cells empty.
     mutating func skip(_ n: Int = 1) { column += n }
 

@@ -180,4 +180,28 @@ import Testing
             #expect(p?.denominator == value.denominator, "\(text)")
         }
     }
+
+    /// Points written into bytes (ledger lines) are the texts ``Points/exact`` and
+    /// ``Points/description`` give, extremes and the overflow value included.
+    @Test func pointsAsBytesAreTheirTexts() {
+        var rng = SplitMix64(seed: 16)
+        var values = [Points.zero, Points(1), Points(-1), Points(10, 3), Points(-10, 3), Points(Int.max), Points(Int.min + 1),
+                      Points(1, 7), Points(Int64.max, 3)]
+        values.append(Points(Int.max) + Points(Int.max))  // overflow
+        for _ in 0..<2_000 {
+            let n = Int64(truncatingIfNeeded: rng.next()) >> Int64(rng.next() % 64)
+            let d = Int64(rng.next() % 1_000) + 1
+            values.append(Points(n, d))
+        }
+        for p in values {
+            var exact: [UInt8] = []
+            p.exact(into: &exact)
+            #expect(String(decoding: exact, as: UTF8.self) == p.exact)
+            for decimals in 0...4 {
+                var shown: [UInt8] = []
+                p.display(decimals: decimals, into: &shown)
+                #expect(String(decoding: shown, as: UTF8.self) == Points.withDisplay(decimals: decimals) { p.description })
+            }
+        }
+    }
 }
