@@ -317,8 +317,9 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The exact value as text a program can read back (``init(exact:)``): `3`, `-2`, `10/3`,
     /// `3/2`; `overflow` for the overflow value.
     public var exact: String {
-        if isOverflow { return "overflow" }
-        return denominator == 1 ? String(numerator) : "\(numerator)/\(denominator)"
+        var out: [UInt8] = []
+        exact(into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// ``exact`` appended to a byte buffer (a ledger writes two a line).

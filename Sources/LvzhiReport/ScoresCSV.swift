@@ -252,11 +252,8 @@ public enum LedgerCSV {
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: files[f]!)
             scratch.append(UInt8(ascii: ":"))
-            var v = Int(line)
-            if v < 0 { scratch.append(UInt8(ascii: "-")); v = -v }
-            let start = scratch.count
-            repeat { scratch.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
-            scratch[start...].reverse()
+            if line < 0 { scratch.append(UInt8(ascii: "-")) }
+            HTMLBytes.digits(UInt64(line.magnitude), into: &scratch)
             scratch.withUnsafeBufferPointer(body)
         }
     }

@@ -433,19 +433,7 @@ struct SheetXML: TableSink {
     }
 
     /// Appends a non-negative integer's decimal digits.
-    private mutating func appendDecimal(_ n: Int) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var v = UInt(max(0, n))
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var i = buf.count
-            repeat {
-                i -= 1
-                buf[i] = UInt8(48 + v % 10)
-                v /= 10
-            } while v > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
-        }
-    }
+    private mutating func appendDecimal(_ n: Int) { HTMLBytes.digits(UInt64(max(0, n)), into: &out) }
 }
 
 extension Array where Element == UInt8 {

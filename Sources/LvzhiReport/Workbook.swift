@@ -50,15 +50,11 @@ public enum Workbook {
             case .bytes(let b): return (e.name, b)
             case .sharedStrings: return (e.name, book.sharedStringsXML(streamedReferences: references))
             case .streamed(let t, let sheet):
-                var head = t.sheetWriter()
-                let columns = t.renderHeader(sheet: sheet, into: &head)
-                let rows = t.rows(ofSheet: sheet)
+                let (head, columns, bound) = book.sheetHead(t, sheet: sheet)
                 var body = t.bodyWriter(firstRow: 3)
-                t.render(rows, &body)
+                t.render(t.rows(ofSheet: sheet), &body)
                 references += body.sharedReferences
-                let widths = StreamedTable.widest(head.widths, body.widths)
-                let bound = book.layout(t, sheet: sheet, measured: .init(widths: [], columns: columns)).prefixBound()
-                let layout = book.layout(t, sheet: sheet, measured: .init(widths: widths, columns: columns))
+                let layout = book.layout(t, sheet: sheet, measured: .init(widths: StreamedTable.widest(head.widths, body.widths), columns: columns))
                 return (e.name, layout.prefix(padTo: bound) + head.out + body.out + layout.suffix())
             }
         }
@@ -101,9 +97,7 @@ public enum Workbook {
                 // One pass: the rows are rendered `window` blocks at a time on all cores and
                 // deflated, measuring the column widths as they go; the sheet's start, which
                 // holds the widths, fills a space reserved before the rows (stored, padded).
-                var head = table.sheetWriter()
-                let columns = table.renderHeader(sheet: sheet, into: &head)
-                let bound = book.layout(table, sheet: sheet, measured: .init(widths: [], columns: columns)).prefixBound()
+                let (head, columns, bound) = book.sheetHead(table, sheet: sheet)
                 try zip.reserve(bound)
                 try zip.add([head.out])
                 var widths = head.widths
@@ -285,6 +279,14 @@ struct Book {
     private func streamedSheets() -> [(StreamedTable, Int)] {
         (0..<ledger.sheetCount).map { (ledger, $0) } + (0..<rejects.sheetCount).map { (rejects, $0) }
             + (corrections.map { c in (0..<c.sheetCount).map { (c, $0) } } ?? [])
+    }
+
+    /// A streamed sheet's title and header rows (measured), its columns, and the longest start
+    /// (``SheetLayout/prefixBound()``) its widths could give: what is known before its rows.
+    func sheetHead(_ t: StreamedTable, sheet k: Int) -> (head: SheetXML, columns: Int, bound: Int) {
+        var head = t.sheetWriter()
+        let columns = t.renderHeader(sheet: k, into: &head)
+        return (head, columns, layout(t, sheet: k, measured: .init(widths: [], columns: columns)).prefixBound())
     }
 
     func layout(_ t: StreamedTable, sheet k: Int, measured m: StreamedTable.Measure) -> SheetLayout {

@@ -196,7 +196,10 @@ import Testing
         for p in values {
             var exact: [UInt8] = []
             p.exact(into: &exact)
+            // The reference: how `exact` was written before it went through bytes.
+            let reference = p.isOverflow ? "overflow" : p.denominator == 1 ? String(p.numerator) : "\(p.numerator)/\(p.denominator)"
             #expect(String(decoding: exact, as: UTF8.self) == p.exact)
+            #expect(p.exact == reference)
             for decimals in 0...4 {
                 var shown: [UInt8] = []
                 p.display(decimals: decimals, into: &shown)
