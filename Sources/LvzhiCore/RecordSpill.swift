@@ -96,6 +96,8 @@ public final class SpillPartitions: @unchecked Sendable {
     private let chunkSize: Int
     /// Records added to each partition.
     @exclusivity(unchecked) public private(set) var records: [Int]
+    /// Bytes added to each partition: where the next record added to it starts in its bytes.
+    @exclusivity(unchecked) public private(set) var sizes: [Int]
     /// The first write or read error; once set, nothing more is written. Partitions may be
     /// read on several threads at once (scoring), so a read error is recorded under a lock.
     public var failure: SafeFile.Problem? {
@@ -110,7 +112,7 @@ public final class SpillPartitions: @unchecked Sendable {
         self.init(count: count, file: try ScratchFile(directory: directory), chunkSize: chunkSize)
     }
 
-    init(count: Int, file: ScratchFile, chunkSize: Int) {
+    public init(count: Int, file: ScratchFile, chunkSize: Int) {
         self.count = count
         self.chunkSize = chunkSize
         self.file = file
@@ -119,6 +121,21 @@ public final class SpillPartitions: @unchecked Sendable {
         fills = Array(repeating: 0, count: count)
         chunks = [[(offset: Int64, length: Int)]](repeating: [], count: count)
         records = [Int](repeating: 0, count: count)
+        sizes = [Int](repeating: 0, count: count)
+    }
+
+    /// Partitions on a scratch file another ``SpillPartitions`` writes too (on the same thread):
+    /// one file, one descriptor, for a run's records and their keys.
+    public init(count: Int, sharing other: SpillPartitions) {
+        self.count = count
+        self.chunkSize = other.chunkSize
+        self.file = other.file
+        buffers = Array(repeating: nil, count: count)
+        capacities = Array(repeating: 0, count: count)
+        fills = Array(repeating: 0, count: count)
+        chunks = [[(offset: Int64, length: Int)]](repeating: [], count: count)
+        records = [Int](repeating: 0, count: count)
+        sizes = [Int](repeating: 0, count: count)
     }
 
     deinit {
@@ -144,6 +161,7 @@ public final class SpillPartitions: @unchecked Sendable {
         let written = write(buffers[p]! + fills[p])
         precondition(written <= maxSize)
         fills[p] += written
+        sizes[p] += written
         records[p] += 1
         if fills[p] >= chunkSize { flush(p) }
     }
@@ -184,6 +202,33 @@ public final class SpillPartitions: @unchecked Sendable {
             out.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: fills[p]))
         }
         return failure == nil
+    }
+
+    /// The records of partition `p` that start at `offsets` (ascending; from ``sizes`` when each
+    /// was added), after ``flushAll()``: `body` gets the offset's index, the bytes of the chunk
+    /// holding it (a record never spans two) and where the record starts in them. Each chunk is
+    /// read once. False after a write or read error.
+    public func visit(_ p: Int, offsets: [Int], _ body: (Int, UnsafeRawBufferPointer, Int) -> Void) -> Bool {
+        var k = 0
+        var start = 0
+        var chunk: [UInt8] = []
+        for c in chunks[p] {
+            if k == offsets.count { break }
+            defer { start += c.length }
+            if offsets[k] >= start + c.length { continue }
+            chunk.removeAll(keepingCapacity: true)
+            do { try file.read(offset: c.offset, count: c.length, into: &chunk) } catch {
+                fail(error)
+                return false
+            }
+            chunk.withUnsafeBytes { raw in
+                while k < offsets.count, offsets[k] < start + c.length {
+                    body(k, raw, offsets[k] - start)
+                    k += 1
+                }
+            }
+        }
+        return failure == nil && k == offsets.count
     }
 
     /// Partition `p`'s bytes, in the order its records were added (nil after a write or read error).
@@ -341,9 +386,54 @@ public enum SpilledRecord {
     }
 }
 
+/// Where a spilled record lies: its partition and where it starts in that partition's bytes
+/// (``SpillPartitions/sizes`` when it was added).
+public struct SpillRef: Hashable, Comparable, Sendable {
+    public var part: Int32
+    public var offset: Int
+
+    public init(part: Int32, offset: Int) {
+        self.part = part
+        self.offset = offset
+    }
+
+    public static func < (a: SpillRef, b: SpillRef) -> Bool { (a.part, a.offset) < (b.part, b.offset) }
+}
+
+/// A spilled record's activity id and where the record lies, written to partitions by id so
+/// that every repeat of an id meets the first one when the partition is read back: the
+/// partition and offset as varints, the id's length, the id. A few bytes beside the record's
+/// ~80, so the records themselves are written once, straight to their partition by member.
+public enum SpilledKey {
+    @inline(__always)
+    public static func maxSize(id: Int) -> Int { 5 + 10 + 10 + id }
+
+    @inline(__always)
+    public static func encode(_ ref: SpillRef, id: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) -> Int {
+        var at = 0
+        SpilledRecord.put(UInt64(UInt32(bitPattern: ref.part)), out, &at)
+        SpilledRecord.put(UInt64(ref.offset), out, &at)
+        SpilledRecord.put(UInt64(id.count), out, &at)
+        if let base = id.baseAddress, id.count > 0 { (out + at).copyMemory(from: base, byteCount: id.count) }
+        return at + id.count
+    }
+
+    /// The key at `offset`: the record's place, the id's range in `bytes`, where the next key starts.
+    @inline(__always)
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (ref: SpillRef, id: Range<Int>, next: Int) {
+        var at = offset
+        let part = SpilledRecord.get32(bytes, &at)
+        let start = Int(SpilledRecord.get(bytes, &at))
+        let length = Int(SpilledRecord.get(bytes, &at))
+        return (SpillRef(part: part, offset: start), at..<at + length, at + length)
+    }
+}
+
 /// A large run's accepted records, on disk and grouped by member: partition `p` holds the
 /// records of members `memberBounds[p] ..< memberBounds[p + 1]` (roster order), so scoring
 /// reads one partition at a time and memory grows with the members, not with the records.
+/// Repeated activity ids were written too and are left out when a partition is read back
+/// (``skipped``).
 public final class SpilledRecords: @unchecked Sendable {
     public let partitions: SpillPartitions
     public let memberBounds: [Int]
@@ -351,13 +441,19 @@ public final class SpilledRecords: @unchecked Sendable {
     public let total: Int
     /// Whether each member (roster index) has an accepted record.
     public let membersWithRecords: [Bool]
+    /// Per partition, ascending: where the records rejected as repeats start in its bytes.
+    public let skipped: [[Int]]
 
-    public init(partitions: SpillPartitions, memberBounds: [Int], total: Int, membersWithRecords: [Bool]) {
+    public init(partitions: SpillPartitions, memberBounds: [Int], total: Int, membersWithRecords: [Bool], skipped: [[Int]]? = nil) {
         self.partitions = partitions
         self.memberBounds = memberBounds
         self.total = total
         self.membersWithRecords = membersWithRecords
+        self.skipped = skipped ?? [[Int]](repeating: [], count: partitions.count)
     }
+
+    /// The records partition `p` gives when read back.
+    public func recordCount(_ p: Int) -> Int { partitions.records[p] - skipped[p].count }
 
     /// Partition `p`'s records, in the order they were accepted, with an arena of their ids and
     /// titles; their refs are interned in `symbols` (a copy of the run's table for this
@@ -365,7 +461,9 @@ public final class SpilledRecords: @unchecked Sendable {
     public func load(_ p: Int, symbols: inout SymbolTable) -> (records: [Activity], arena: StringArena)? {
         guard let bytes = partitions.load(p) else { return nil }
         var records: [Activity] = []
-        records.reserveCapacity(partitions.records[p])
+        records.reserveCapacity(recordCount(p))
+        let skip = skipped[p]
+        var k = 0
         // The partition's bytes are the arena: ids and titles are referred to where they lie
         // instead of being copied out (a partition past the arena's 4 GiB is copied).
         let inPlace = bytes.count <= StringArena.capacityLimit
@@ -375,6 +473,11 @@ public final class SpilledRecords: @unchecked Sendable {
             var offset = 0
             while offset < raw.count {
                 let v = SpilledRecord.decode(raw, at: offset)
+                if k < skip.count, skip[k] == offset {
+                    k += 1
+                    offset = v.next
+                    continue
+                }
                 var a = v.activity
                 if inPlace {
                     a.id = StringArena.Ref(offset: UInt32(v.id.lowerBound), length: UInt32(v.id.count))

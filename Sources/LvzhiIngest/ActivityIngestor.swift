@@ -62,10 +62,11 @@ public struct ActivityIngestor {
     private var kindChecks: [KindCheck?] = []
     private var markIndex: [String: Int] = [:]
     private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
-    /// Each member's first and last day in office, by member index: read for every record, so
-    /// kept apart from the roster's strings (copying a ``Member`` cost a dozen retains).
-    private let joinedDays: [Day?]
-    private let leftDays: [Day?]
+    /// Each member's first and last day in office (and, in a spilled run, partition and record
+    /// count), by member index: read for every record, so kept apart from the roster's strings
+    /// (copying a ``Member`` cost a dozen retains) and together in one slot (a cache miss a
+    /// record with 80,000 members, instead of one per array).
+    let memberSlots: MemberSlots
     /// The reader thread's share of validating (``RowPreparer``).
     private var preparer: RowPreparer?
     /// What the reader found for a prepared record: the member's roster index and the date's
@@ -110,8 +111,7 @@ public struct ActivityIngestor {
         }
         // Nobody refused: share the roster's array instead of holding a second copy.
         self.members = members.count == roster.count ? roster : members
-        joinedDays = members.map(\.joined)
-        leftDays = members.map(\.left)
+        memberSlots = MemberSlots(members)
         self.excluded = excluded
         self.period = period
         self.vocabulary = vocabulary
@@ -451,8 +451,15 @@ public struct ActivityIngestor {
             }
         }
         if !period.contains(date) { return no(.date, dateBytes, .outsidePeriod(period)) }
-        if let j = joinedDays[Int(member)], date < j { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .beforeJoined(j)) }
-        if let l = leftDays[Int(member)], date > l { noteRejectedSignatory(idBytes); return no(.date, dateBytes, .afterLeft(l)) }
+        let memberSlot = memberSlots.base + Int(member)
+        if date.ordinal < memberSlot.pointee.joined {
+            noteRejectedSignatory(idBytes)
+            return no(.date, dateBytes, .beforeJoined(Day(ordinal: memberSlot.pointee.joined)))
+        }
+        if date.ordinal > memberSlot.pointee.left {
+            noteRejectedSignatory(idBytes)
+            return no(.date, dateBytes, .afterLeft(Day(ordinal: memberSlot.pointee.left)))
+        }
         let refBytes = value(.ref)
         // Count each activity id once: a repeat is rejected, naming where it was first seen;
         // a repeat with different content is a conflict, naming both places. The first
@@ -466,10 +473,16 @@ public struct ActivityIngestor {
                              marks: marks, quantity: quantity, file: fileIndex, line: Int32(line))
             let title = slices[ActivityField.title.rawValue]
             let sequence = spill.sequence
-            spill.parts.add(Int(hash % UInt32(spill.parts.count)),
-                            maxSize: SpilledRecord.maxSize(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
+            let part = Int(memberSlot.pointee.part)
+            let parts = spill.records, ids = spill.keys
+            let where_ = SpillRef(part: Int32(part), offset: parts.sizes[part])
+            parts.add(part, maxSize: SpilledRecord.maxSize(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
                 SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, to: out)
             }
+            ids.add(Int(hash % UInt32(ids.count)), maxSize: SpilledKey.maxSize(id: idBytes.count)) { out in
+                SpilledKey.encode(where_, id: idBytes, to: out)
+            }
+            memberSlot.pointee.records += 1
             files[files.count - 1].accepted += 1
             return
         }

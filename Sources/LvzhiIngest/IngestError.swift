@@ -52,7 +52,7 @@ public enum IngestError: Error, Sendable, Equatable {
     /// A workbook read without naming a sheet whose other sheets hold records too: refused,
     /// rather than reading the first sheet and losing the others' records.
     case unreadSheets(path: String, read: String, others: [String])
-    /// A large run's scratch files (``ActivityIngestor/spillToDisk(directory:recordsPerPartition:)``)
+    /// A large run's scratch files (``ActivityIngestor/spillToDisk(directory:partitions:)``)
     /// could not be made, written or read back in `folder` (disk full …): records would be missing.
     case scratch(folder: String, reason: String)
 

@@ -176,8 +176,10 @@ public enum SpillPolicy: Sendable {
     /// Starts keeping `ingestor`'s records on disk when the policy applies to `files`.
     /// - Throws: I025 (``IngestError/scratch(folder:reason:)``) when no scratch file can be made.
     public func start(_ ingestor: inout ActivityIngestor, files: [String]) throws(IngestError) {
-        guard applies(to: files) else { return }
-        do { try ingestor.spillToDisk(directory: Self.directory) } catch {
+        guard let bytes = spillBytes(files) else { return }
+        // About 16,384 records of a canonical CSV (100 bytes each) a partition.
+        let partitions = Int(min(Int64(ActivityIngestor.maxMemberPartitions), max(1, bytes / (1_600 << 10))))
+        do { try ingestor.spillToDisk(directory: Self.directory, partitions: partitions) } catch {
             throw .scratch(folder: Self.directory, reason: error.reason(.en))
         }
     }
@@ -187,22 +189,24 @@ public enum SpillPolicy: Sendable {
         if let e = result.spillFailure { throw .scratch(folder: directory, reason: e.reason(.en)) }
     }
 
-    public func applies(to files: [String]) -> Bool {
+    public func applies(to files: [String]) -> Bool { spillBytes(files) != nil }
+
+    /// The activity files' bytes together when the policy applies, nil when it does not.
+    func spillBytes(_ files: [String]) -> Int64? {
+        var total: Int64 = 0
+        for f in files {
+            var st = stat()
+            if stat(f, &st) == 0 { total += Int64(st.st_size) }
+        }
         switch ProcessInfo.processInfo.environment["LVZHI_SPILL"] {
-        case "always": return true
-        case "never": return false
+        case "always": return total
+        case "never": return nil
         default: break
         }
         switch self {
-        case .always: return true
-        case .never: return false
-        case .auto:
-            var total: Int64 = 0
-            for f in files {
-                var st = stat()
-                if stat(f, &st) == 0 { total += Int64(st.st_size) }
-            }
-            return total > Self.autoBytes
+        case .always: return total
+        case .never: return nil
+        case .auto: return total > Self.autoBytes ? total : nil
         }
     }
 }

@@ -135,7 +135,7 @@ extension Scorer {
         var firstRecord = [Int32](repeating: 0, count: partitions + 1)
         let splitRules = rules.rules.indices.filter { rules.rules[$0].split != nil }
         if splitRules.isEmpty {
-            for p in 0..<partitions { firstRecord[p + 1] = firstRecord[p] + Int32(spilled.partitions.records[p]) }
+            for p in 0..<partitions { firstRecord[p + 1] = firstRecord[p] + Int32(spilled.recordCount(p)) }
         } else {
             var leadRoles: [Int: Set<Int32>] = [:]
             for r in splitRules { leadRoles[r] = Set(rules.rules[r].split!.leadRoles.compactMap { symbols.lookup($0) }) }

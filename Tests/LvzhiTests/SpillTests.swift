@@ -5,10 +5,11 @@ import Testing
 @testable import LvzhiRules
 @testable import LvzhiScoring
 
-/// A large run keeps its records on disk (``ActivityIngestor/spillToDisk(directory:recordsPerPartition:)``)
+/// A large run keeps its records on disk (``ActivityIngestor/spillToDisk(directory:partitions:)``)
 /// and scores one partition of members at a time. Differential: the random rule files and data
 /// of ``SemanticsFuzzTests``, with repeated activity ids added (exact repeats and conflicting
-/// ones), are scored in memory and from disk with partitions of a few records each; every
+/// ones), are scored in memory and from disk with partitions of one or a few members each and
+/// scratch chunks of a few records (repeats read back from many chunks); every
 /// member's result, the rejects in order, the per-file counts and the totals must be equal.
 @Suite struct SpillTests {
     typealias Fuzz = SemanticsFuzzTests
@@ -32,10 +33,12 @@ import Testing
         }
     }
 
-    static func run(_ c: Fuzz.Case, rows: [ReferenceScorer.Row], rules: RuleSet, spill: Int?, options: ScoreOptions = ScoreOptions(keepLedgers: false),
-                    files: Int = 2) throws -> Outcome {
+    /// `spill`: partitions by member; `chunk`: bytes the scratch file is written in (small ones
+    /// put the records of a partition, and the repeats read back, in many chunks).
+    static func run(_ c: Fuzz.Case, rows: [ReferenceScorer.Row], rules: RuleSet, spill: Int?, chunk: Int = 16 << 10,
+                    options: ScoreOptions = ScoreOptions(keepLedgers: false), files: Int = 2) throws -> Outcome {
         var ing = ActivityIngestor(members: c.members, period: rules.period!, vocabulary: rules.vocabulary)
-        if let spill { try ing.spillToDisk(directory: NSTemporaryDirectory(), recordsPerPartition: spill) }
+        if let spill { ing.spillToDisk(file: try ScratchFile(directory: NSTemporaryDirectory()), directory: NSTemporaryDirectory(), partitions: spill, chunkSize: chunk) }
         for (n, r) in rows.enumerated() {
             ing.add(record: Fuzz.values(r), location: SourceLocation(file: "part\(n % files).csv", line: n / files + 2))
         }
@@ -72,9 +75,9 @@ import Testing
             let rules = try RuleFileLoader.parse(c.yaml, path: "fuzz.yaml")
             let rows = Self.withRepeats(c, seed: seed)
             let memory = try Self.run(c, rows: rows, rules: rules, spill: nil)
-            for perPartition in [1, 3, 1_000] {
-                let disk = try Self.run(c, rows: rows, rules: rules, spill: perPartition)
-                #expect(disk == memory, "seed \(seed), \(perPartition) per partition\nmemory \(memory)\ndisk   \(disk)\n\(c.reproduction)")
+            for (partitions, chunk) in [(1, 16 << 10), (3, 64), (1_000, 200)] {
+                let disk = try Self.run(c, rows: rows, rules: rules, spill: partitions, chunk: chunk)
+                #expect(disk == memory, "seed \(seed), \(partitions) partitions, chunks of \(chunk) bytes\nmemory \(memory)\ndisk   \(disk)\n\(c.reproduction)")
                 if disk != memory { return }
             }
         }
@@ -119,12 +122,40 @@ import Testing
         let c = Fuzz.generate(seed: 7)
         let rules = try RuleFileLoader.parse(c.yaml, path: "fuzz.yaml")
         var ing = ActivityIngestor(members: c.members, period: rules.period!, vocabulary: rules.vocabulary)
-        ing.spillToDisk(parts: SpillPartitions(count: 2, file: ScratchFile(descriptor: fd), chunkSize: 64), directory: NSTemporaryDirectory(),
-                        recordsPerPartition: 2)
+        ing.spillToDisk(file: ScratchFile(descriptor: fd), directory: NSTemporaryDirectory(), partitions: 2, chunkSize: 64)
         for (n, r) in c.rows.enumerated() { ing.add(record: Fuzz.values(r), location: SourceLocation(file: "a.csv", line: n + 2)) }
         #expect(!c.rows.isEmpty)
         let result = ing.finish()
         #expect(result.spillFailure != nil)
+    }
+
+    /// Records read back by where they start: each from the chunk that holds it, whatever the
+    /// chunk size.
+    @Test func recordsReadBackWhereTheyStart() throws {
+        for chunk in [8, 20, 64, 4_096] {
+            let parts = try SpillPartitions(count: 3, directory: NSTemporaryDirectory(), chunkSize: chunk)
+            var starts: [[Int]] = [[], [], []]
+            var texts: [[String]] = [[], [], []]
+            for i in 0..<500 {
+                let p = (i * 7) % 3
+                let text = "r\(i)" + String(repeating: "x", count: i % 11)
+                starts[p].append(parts.sizes[p])
+                texts[p].append(text)
+                Array(text.utf8).withUnsafeBytes { parts.add(p, bytes: $0) }
+            }
+            parts.flushAll()
+            for p in 0..<3 {
+                let pick = Array(stride(from: p, to: starts[p].count, by: 5))
+                var seen: [Int] = []
+                let ok = parts.visit(p, offsets: pick.map { starts[p][$0] }) { k, bytes, at in
+                    let length = texts[p][pick[k]].utf8.count
+                    #expect(String(decoding: bytes[at..<at + length], as: UTF8.self) == texts[p][pick[k]], "chunk \(chunk)")
+                    seen.append(k)
+                }
+                #expect(ok)
+                #expect(seen == Array(pick.indices))
+            }
+        }
     }
 
     /// A folder where no scratch file can be made is an error, not a crash.
