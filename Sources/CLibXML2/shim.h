@@ -38,4 +38,9 @@ static inline void lvzhi_collect_generic_errors(char *buffer) {
     else xmlSetGenericErrorFunc(buffer, lvzhi_generic_error);
 }
 
+/* Not libxml2: a hint to fetch the cache line at `p` before it is read or written, without
+   waiting for it (Swift has no prefetch). The ingest asks for the member slot of a record a few
+   rows ahead: with 80,000 members the slots outgrow a core's L2 cache. */
+static inline void lvzhi_prefetch(const void *p) { __builtin_prefetch(p, 1, 3); }
+
 #endif

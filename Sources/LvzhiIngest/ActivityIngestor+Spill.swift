@@ -17,18 +17,11 @@ extension ActivityIngestor {
         let parts: SpillPartitions
         /// Keys (``SpilledKey``), by activity id.
         let ids: SpillPartitions
-        /// `parts` and `ids` for every record, without a retain and a release each: the
-        /// release of `parts` alone was 5 % of a 4M-record run (its count shares a cache line
-        /// with what the reading thread writes). `parts` and `ids` keep them alive.
-        unowned(unsafe) let records: SpillPartitions
-        unowned(unsafe) let keys: SpillPartitions
         /// Partition `p` holds the records of members `bounds[p] ..< bounds[p + 1]`
         /// (``MemberSlot/part``; records accepted per member in ``MemberSlot/records``).
         let bounds: [Int]
         let directory: String
-        /// The row being read (1, 2, …), across all files.
-        var sequence: Int64 = 0
-        /// For every reject after the roster's: the row it came from.
+        /// For every reject after the roster's: the row it came from (``ActivityIngestor/rowSequence``).
         var rejectSequences: [Int64] = []
         /// Rejects there were before the first row (the roster's).
         let rejectsBefore: Int
@@ -36,8 +29,6 @@ extension ActivityIngestor {
         init(parts: SpillPartitions, ids: SpillPartitions, slots: MemberSlots, directory: String, rejectsBefore: Int) {
             self.parts = parts
             self.ids = ids
-            records = parts
-            keys = ids
             let n = parts.count
             bounds = (0...n).map { $0 * slots.count / n }
             for p in 0..<n { for m in bounds[p]..<bounds[p + 1] { slots.base[m].part = UInt8(p) } }
@@ -68,8 +59,18 @@ extension ActivityIngestor {
     mutating func spillToDisk(file: ScratchFile, directory: String, partitions: Int, chunkSize: Int = 16 << 10) {
         let n = max(1, min(Self.maxMemberPartitions, partitions, members.count))
         let parts = SpillPartitions(count: n, file: file, chunkSize: chunkSize)
-        spill = Spill(parts: parts, ids: SpillPartitions(count: Self.idPartitions, sharing: parts), slots: memberSlots,
-                      directory: directory, rejectsBefore: rejects.count)
+        let made = Spill(parts: parts, ids: SpillPartitions(count: Self.idPartitions, sharing: parts), slots: memberSlots,
+                         directory: directory, rejectsBefore: rejects.count)
+        spill = made
+        spillWriter = SpillWriter(records: .passUnretained(made.parts), keys: .passUnretained(made.ids))
+    }
+
+    /// A spilled run's partitions for the record being accepted, without a retain and a release
+    /// of each a record (an atomic after the record's stores, which waits for them to reach the
+    /// cache: 5 % of a 4M-record run). ``Spill`` keeps them alive.
+    struct SpillWriter {
+        let records: Unmanaged<SpillPartitions>
+        let keys: Unmanaged<SpillPartitions>
     }
 
     /// A repeat's record and the first one's, read back to compare and to name them.
@@ -215,6 +216,18 @@ final class MemberSlots: @unchecked Sendable {
         for (i, m) in members.enumerated() {
             (base + i).initialize(to: MemberSlot(joined: m.joined?.ordinal ?? .min, left: m.left?.ordinal ?? .max))
         }
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// Room for one record's fields, by ``ActivityField`` raw value.
+final class FieldSlices: @unchecked Sendable {
+    let base: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>>
+
+    init() {
+        base = .allocate(capacity: ActivityField.allCases.count)
+        base.initialize(repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
     }
 
     deinit { base.deallocate() }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLibXML2
 import LvzhiCore
 
 /// Everything ingest produced: the roster, the accepted records, the refused ones.
@@ -61,7 +62,10 @@ public struct ActivityIngestor {
     /// Indexed by kind symbol id; `nil` for values that are not declared kinds.
     private var kindChecks: [KindCheck?] = []
     private var markIndex: [String: Int] = [:]
-    private var slices = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: ActivityField.allCases.count)
+    /// The current record's fields (raw memory: an array stored here checked its uniqueness on
+    /// every field of every record). Scratch, shared by copies of the ingestor.
+    private let fieldSlices = FieldSlices()
+    private var slices: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>> { fieldSlices.base }
     /// Each member's first and last day in office (and, in a spilled run, partition and record
     /// count), by member index: read for every record, so kept apart from the roster's strings
     /// (copying a ``Member`` cost a dozen retains) and together in one slot (a cache miss a
@@ -93,6 +97,10 @@ public struct ActivityIngestor {
     private let excluded: [String: RejectReason]
     /// Set by ``spillToDisk(directory:)``: accepted records go to disk instead of the store.
     var spill: Spill?
+    /// `spill`'s partitions, reached for every record without retaining them (``SpillWriter``).
+    var spillWriter: SpillWriter?
+    /// The row being read (1, 2, …), across all files: a spilled run orders its rejects by it.
+    var rowSequence: Int64 = 0
 
     public init(members roster: [Member], memberRejects: [Reject] = [], memberFile: String? = nil, memberRows: Int = 0,
                 memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
@@ -200,7 +208,7 @@ public struct ActivityIngestor {
         // Keep this file's report last while validating so counts land on it.
         if report != files.count - 1 { files.append(files.remove(at: report)) }
         files[files.count - 1].read += 1
-        spill?.sequence += 1
+        rowSequence += 1
         let storage: [[UInt8]] = ActivityField.allCases.map { Array((values[$0] ?? "").utf8) }
         func run(_ i: Int) {
             if i == storage.count { return accept(fileIndex: fileIndex!, path: location.file, line: location.line) }
@@ -264,8 +272,13 @@ public struct ActivityIngestor {
                 }
                 // Most batches have no issue at all: no dictionary lookup per record then.
                 let clean = batch.issues.isEmpty
+                let ahead = 6
                 for r in 0..<batch.count {
-                    spill?.sequence += 1
+                    rowSequence += 1
+                    // The member slot of a record a few rows on (``MemberSlots``): in cache by the time it is read.
+                    if r + ahead < batch.count, batch.prepared[r + ahead], batch.members[r + ahead] >= 0 {
+                        lvzhi_prefetch(memberSlots.base + Int(batch.members[r + ahead]))
+                    }
                     let line = Int(batch.lines[r])
                     let issue = clean ? nil : batch.issues[r]
                     if case .skipped(let reason)? = issue {
@@ -327,7 +340,7 @@ public struct ActivityIngestor {
         files[files.count - 1].rejected += 1
         rejects.append(Reject(location: SourceLocation(file: path, line: line), recordID: id, memberID: member,
                               field: field, value: value, reason: reason))
-        spill?.rejectSequences.append(spill!.sequence)
+        spill?.rejectSequences.append(rowSequence)
     }
 
     /// Keeps a row rejected for who signed it as a signatory of its item (if it names one), once
@@ -466,21 +479,24 @@ public struct ActivityIngestor {
         // record's content is in the store already, so the comparison costs no memory and
         // nothing on the path of records that are not repeats.
         let hash = SymbolTable.hash(idBytes)
-        if let spill {
+        if let spill = spillWriter {
             // Repeated ids are found when the partitions are read back (``finish()``).
             // The ref goes as text (``SpilledRecord``): not interned for the whole run.
             let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, ref: SymbolTable.empty,
                              marks: marks, quantity: quantity, file: fileIndex, line: Int32(line))
             let title = slices[ActivityField.title.rawValue]
-            let sequence = spill.sequence
+            let sequence = rowSequence
             let part = Int(memberSlot.pointee.part)
-            let parts = spill.records, ids = spill.keys
-            let where_ = SpillRef(part: Int32(part), offset: parts.sizes[part])
-            parts.add(part, maxSize: SpilledRecord.maxSize(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
-                SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, to: out)
-            }
-            ids.add(Int(hash % UInt32(ids.count)), maxSize: SpilledKey.maxSize(id: idBytes.count)) { out in
-                SpilledKey.encode(where_, id: idBytes, to: out)
+            spill.records._withUnsafeGuaranteedRef { parts in
+                let where_ = SpillRef(part: Int32(part), offset: parts.sizes[part])
+                parts.add(part, maxSize: SpilledRecord.maxSize(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
+                    SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, to: out)
+                }
+                spill.keys._withUnsafeGuaranteedRef { ids in
+                    ids.add(Int(hash % UInt32(ids.count)), maxSize: SpilledKey.maxSize(id: idBytes.count)) { out in
+                        SpilledKey.encode(where_, id: idBytes, to: out)
+                    }
+                }
             }
             memberSlot.pointee.records += 1
             files[files.count - 1].accepted += 1
