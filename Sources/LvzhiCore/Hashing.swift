@@ -30,6 +30,8 @@ public enum ContentHash {
     public static func sha256(file path: String) -> String? {
         guard let fd = try? SafeFile.openForReading(path) else { return nil }
         defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, let known = WrittenFiles.shared.sha256(st) { return known }
         var hasher = SHA256()
         // A 64 KiB buffer from the heap, reused: a fresh 1 MiB Data per read was a mapping
         // made and torn down for each of 20,000 small member pages.
@@ -57,7 +59,8 @@ public struct StreamingSHA256 {
 }
 
 /// The SHA-256 of files this process wrote, computed from the bytes as they were written, so
-/// that the run manifest need not read 20,000 member pages back to hash them. A file is known
+/// that the run manifest need not read 20,000 member pages back to hash them; and of input
+/// files it read from start to end (``ContentHash/sha256(file:)`` takes those). A file is known
 /// by its device, inode, size and modification time (to the nanosecond, as `lstat` gives
 /// them); a file changed since — or any other file — is not known, and is read and hashed.
 public final class WrittenFiles: @unchecked Sendable {

@@ -15,8 +15,18 @@ public struct SymbolTable: Sendable {
     private var keyBytes: [UInt8] = []
     /// Where each id's bytes start in `keyBytes`; they end where the next id's start.
     private var keyStart: [Int] = [0]
-    /// Slots hold id + 1 (0 = empty).
-    private var slots: [Int32] = [Int32](repeating: 0, count: 64)
+    /// An id's slot holds what a lookup compares before the bytes: the hash, the length and
+    /// where the bytes are, so a lookup costs two cache misses in a large table (the slot, the
+    /// bytes) instead of four (slot, hash, start, bytes): member ids at 80,000 members.
+    private struct Slot {
+        /// id + 1 (0 = empty).
+        var id: Int32 = 0
+        var hash: UInt32 = 0
+        var length: UInt32 = 0
+        /// Where the bytes start, or `UInt32.max` past 4 GiB of keys (then `keyStart`).
+        var start: UInt32 = 0
+    }
+    private var slots = [Slot](repeating: Slot(), count: 64)
     private var hashes: [UInt32] = [0]
 
     public init() {
@@ -58,28 +68,48 @@ public struct SymbolTable: Sendable {
         find(bytes, hash: Self.hash(bytes))
     }
 
+    /// The ids of `count` byte strings (`key(k)`), given to `found` in order (nil: not in the
+    /// table), looked up sixteen at a time: their hashes first, then their first slots read
+    /// together, so that the cache misses of a large table overlap instead of following one
+    /// another (member ids with 80,000 members: the reading thread's largest cost).
+    public func lookup(_ count: Int, key: (Int) -> UnsafeBufferPointer<UInt8>, found: (Int, Int32?) -> Void) {
+        let mask = slots.count - 1
+        let group = 16
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: group) { hashes in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: group) { firsts in
+                slots.withUnsafeBufferPointer { slots in
+                    var start = 0
+                    while start < count {
+                        let n = min(group, count - start)
+                        for k in 0..<n { hashes[k] = Self.hash(key(start + k)) }
+                        // Independent loads: the processor has them all in flight at once.
+                        for k in 0..<n { firsts[k] = slots[Int(hashes[k]) & mask].id }
+                        for k in 0..<n {
+                            found(start + k, firsts[k] == 0 ? nil : find(key(start + k), hash: hashes[k]))
+                        }
+                        start += n
+                    }
+                }
+            }
+        }
+    }
+
     private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int32? {
         let mask = slots.count - 1
         var i = Int(h) & mask
         return slots.withUnsafeBufferPointer { slots in
-            hashes.withUnsafeBufferPointer { hashes in
-                keyStart.withUnsafeBufferPointer { keyStart in
-                    keyBytes.withUnsafeBufferPointer { keys in
-                        while true {
-                            let s = slots[i]
-                            if s == 0 { return nil }
-                            let id = Int(s - 1)
-                            if hashes[id] == h {
-                                let start = keyStart[id]
-                                let end = id + 1 < keyStart.count ? keyStart[id + 1] : keys.count
-                                if end - start == bytes.count
-                                    && (bytes.isEmpty || memcmp(keys.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0) {
-                                    return Int32(id)
-                                }
-                            }
-                            i = (i + 1) & mask
+            keyBytes.withUnsafeBufferPointer { keys in
+                while true {
+                    let s = slots[i]
+                    if s.id == 0 { return nil }
+                    if s.hash == h, Int(s.length) == bytes.count {
+                        let id = Int(s.id - 1)
+                        let start = s.start != UInt32.max ? Int(s.start) : keyStart[id]
+                        if bytes.isEmpty || memcmp(keys.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0 {
+                            return Int32(id)
                         }
                     }
+                    i = (i + 1) & mask
                 }
             }
         }
@@ -88,12 +118,14 @@ public struct SymbolTable: Sendable {
     private mutating func insertSlot(id: Int32, hash h: UInt32) {
         let mask = slots.count - 1
         var i = Int(h) & mask
-        while slots[i] != 0 { i = (i + 1) & mask }
-        slots[i] = id + 1
+        while slots[i].id != 0 { i = (i + 1) & mask }
+        let start = keyStart[Int(id)]
+        let end = Int(id) + 1 < keyStart.count ? keyStart[Int(id) + 1] : keyBytes.count
+        slots[i] = Slot(id: id + 1, hash: h, length: UInt32(end - start), start: start < Int(UInt32.max) ? UInt32(start) : .max)
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: 0, count: slots.count * 2)
+        slots = [Slot](repeating: Slot(), count: slots.count * 2)
         for id in 0..<strings.count { insertSlot(id: Int32(id), hash: hashes[id]) }
     }
 

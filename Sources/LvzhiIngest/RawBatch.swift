@@ -134,10 +134,37 @@ final class RawBatch: @unchecked Sendable {
                 let lo = Int(base[2 * f.rawValue]) - at, hi = Int(base[2 * f.rawValue + 1]) - at
                 return UnsafeBufferPointer(rebasing: row.bytes[lo..<hi])
             }
-            if let m = preparer.memberIDs.lookup(bytes: field(.memberID)), m > 0 { members[count] = m - 1 }
+            // The member is looked up with the batch's others (``findMembers(_:)``).
+            if !field(.memberID).isEmpty { members[count] = Self.toFind }
             if let d = Day.parseISO(field(.date)) { days[count] = d.ordinal }
         }
         count += 1
+    }
+
+    /// `members[r]` of a prepared row whose member id is yet to be looked up.
+    static let toFind: Int32 = -2
+
+    /// Looks up the member of every prepared row (``add(row:columns:preparer:)``) at once, so
+    /// that the cache misses in a large roster's table overlap (``SymbolTable/lookup(_:key:found:)``).
+    /// Call before handing the batch over.
+    func findMembers(_ preparer: RowPreparer?) {
+        guard let preparer else { return }
+        let rows = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, count))
+        defer { rows.deallocate() }
+        var n = 0
+        for r in 0..<count where members[r] == Self.toFind {
+            rows[n] = Int32(r)
+            n += 1
+        }
+        let field = ActivityField.memberID.rawValue
+        bytes.withUnsafeBufferPointer { bytes in
+            preparer.memberIDs.lookup(n, key: { k in
+                let base = Int(rows[k]) * Self.fieldCount * 2 + 2 * field
+                return UnsafeBufferPointer(rebasing: bytes[Int(bounds[base])..<Int(bounds[base + 1])])
+            }, found: { k, id in
+                members[Int(rows[k])] = id.map { $0 > 0 ? $0 - 1 : -1 } ?? -1
+            })
+        }
     }
 
     func flag(_ issue: RawIssue) { issues[count - 1] = issue }
@@ -289,11 +316,13 @@ enum RawReader {
                 batch.add(row: row, columns: UnsafeBufferPointer(flat), preparer: preparer)
             }
             if batch.isFull {
+                batch.findMembers(preparer)
                 channel.put(batch)
                 batch = channel.fresh()
             }
         }
         if columns == nil { throw IngestError.emptyFile(path: path) }
+        batch.findMembers(preparer)
         channel.put(batch)
     }
 

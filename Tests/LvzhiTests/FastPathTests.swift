@@ -134,6 +134,25 @@ import Testing
             #expect(table[id] == s)
         }
         #expect(table.count == reference.count)
+        // Sixteen at a time (``SymbolTable/lookup(_:key:found:)``) as one at a time: present
+        // and absent keys, a count that is not a multiple of sixteen.
+        let probes = Array(reference.keys.sorted().prefix(1_000)) + (0..<237).map { "不在表里\($0)" }
+        let shuffled = probes.shuffled(using: &rng)
+        var flat: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for p in shuffled {
+            ranges.append(flat.count..<flat.count + p.utf8.count)
+            flat.append(contentsOf: p.utf8)
+        }
+        var batch: [Int32?] = []
+        flat.withUnsafeBufferPointer { bytes in
+            table.lookup(ranges.count, key: { UnsafeBufferPointer(rebasing: bytes[ranges[$0]]) }, found: { k, id in
+                #expect(k == batch.count)
+                batch.append(id)
+            })
+        }
+        #expect(batch == shuffled.map { table.lookup($0) })
+        #expect(batch.compactMap { $0 }.count == 1_000)
         #expect(table.lookup("不在表里的值") == nil)
         #expect(table.lookup("") == SymbolTable.empty)
         // The empty string hashes the same with or without a base address.
@@ -141,6 +160,33 @@ import Testing
         bytes.withUnsafeBufferPointer { b in
             #expect(SymbolTable.hash(UnsafeBufferPointer(rebasing: b[1..<1])) == SymbolTable.hash(UnsafeBufferPointer(start: nil, count: 0)))
         }
+    }
+
+    /// An input read from start to end is hashed as it is read (the run manifest then need not
+    /// read it again): the hash of the file's own bytes, also when they are transcoded; nothing
+    /// for a read stopped early.
+    @Test func inputsReadToTheEndAreHashedAsRead() throws {
+        let scratch = Scratch()
+        func check(_ bytes: [UInt8], encoding: TextEncoding, name: String) throws {
+            let path = scratch.path + "/" + name
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            var st = stat()
+            #expect(lstat(path, &st) == 0)
+            struct Stop: Error {}
+            _ = try? CSVReader(path: path, encoding: encoding, chunkSize: 64).forEachRow { _ in throw Stop() }
+            #expect(WrittenFiles.shared.sha256(st) == nil, "\(name): stopped early")
+            var rows = 0
+            try CSVReader(path: path, encoding: encoding, chunkSize: 64).forEachRow { _ in rows += 1 }
+            #expect(rows > 1)
+            #expect(WrittenFiles.shared.sha256(st) == ContentHash.sha256(bytes), "\(name)")
+            // Taken once; then the file is read and hashed, to the same digest.
+            #expect(ContentHash.sha256(file: path) == ContentHash.sha256(bytes))
+        }
+        let text = "activity_id,member_id,title\n" + (0..<3_000).map { "A\($0),M\($0 % 7),\"关于\($0)\"\n" }.joined()
+        try check(Array(text.utf8), encoding: .auto, name: "utf8.csv")
+        // 委员 in GB18030, transcoded to UTF-8 on the way in.
+        let gb: [UInt8] = Array("activity_id,member_id\nA1,".utf8) + [0xCE, 0xAF, 0xD4, 0xB1, 0x0A]
+        try check(Array(repeating: gb, count: 50).flatMap { $0 }, encoding: .gb18030, name: "gb.csv")
     }
 
     @Test func spilledRecordsReadBackAsWritten() {
