@@ -56,7 +56,7 @@ extension ActivityIngestor {
     }
 
     /// Spills to `file` (tests: a scratch file that fails, small chunks).
-    mutating func spillToDisk(file: ScratchFile, directory: String, partitions: Int, chunkSize: Int = 16 << 10) {
+    mutating func spillToDisk(file: ScratchFile, directory: String, partitions: Int, chunkSize: Int = 64 << 10) {
         let n = max(1, min(Self.maxMemberPartitions, partitions, members.count))
         let parts = SpillPartitions(count: n, file: file, chunkSize: chunkSize)
         let made = Spill(parts: parts, ids: SpillPartitions(count: Self.idPartitions, sharing: parts), slots: memberSlots,
