@@ -403,7 +403,8 @@ public enum Scorer {
         for ri in idx {
             let rec = all[Int(ri)]
             var matched = false
-            for r in compiled.candidates(kind: rec.kind) where compiled.rules[r].matches(rec, member: who, context: context) {
+            for r in compiled.candidates(kind: rec.kind)
+            where compiled.matchers[r]._withUnsafeGuaranteedRef({ $0.matches(rec, member: who, context: context) }) {
                 matched = true
                 let rule = compiled.params[r]
                 let nominal = rule.basis == .quantity && rule.atLeast == nil ? rule.points * rec.quantity : rule.points
