@@ -10,7 +10,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         // The web console (`lvzhi serve`): HTTP server, bcrypt password hashes, form uploads.
@@ -25,8 +24,15 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
+        // SHA-256 from the system's OpenSSL (libcrypto): swift-crypto built all of BoringSSL
+        // for this one function, a sixth of a first build.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
         // Shared value types: exact decimal points, dates, symbols, diagnostics, messages.
-        .target(name: "LvzhiCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LvzhiCore", dependencies: ["CLibCrypto"]),
         // Position-aware reading of YAML documents (rule files, job files, mappings).
         .target(name: "LvzhiYAML", dependencies: ["LvzhiCore", "Yams"]),
         // Rule files: YAML → validated, compiled rule set.

@@ -1,14 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Crypto
+import CLibCrypto
 import Foundation
 
 /// Content hashes for rule files and inputs (shown in reports, stored with runs).
 public enum ContentHash {
     /// The SHA-256 of `data`, as lowercase hex.
     public static func sha256(_ data: some DataProtocol) -> String {
-        hex(SHA256.hash(data: data))
+        var hasher = StreamingSHA256()
+        for region in data.regions { region.withUnsafeBytes { hasher.update($0) } }
+        return hasher.finish()
     }
 
     /// Lowercase hex of a digest's bytes. (`String(format: "%02x")` per byte went through
@@ -32,7 +34,7 @@ public enum ContentHash {
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) == 0, let known = WrittenFiles.shared.sha256(st) { return known }
-        var hasher = SHA256()
+        var hasher = StreamingSHA256()
         // A 64 KiB buffer from the heap, reused: a fresh 1 MiB Data per read was a mapping
         // made and torn down for each of 20,000 small member pages.
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
@@ -43,19 +45,53 @@ public enum ContentHash {
                 return nil
             }
             if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
-        return hex(hasher.finalize())
+        return hasher.finish()
     }
 }
 
-/// A SHA-256 fed piece by piece (an output as it is written).
+/// A SHA-256 fed piece by piece (an output as it is written), through OpenSSL's EVP interface.
+/// A value: a copy goes on from where the original was (the context is copied on write).
 public struct StreamingSHA256 {
-    private var hasher = SHA256()
+    /// Owns one EVP digest context.
+    private final class Context {
+        let ctx: OpaquePointer
+
+        init() {
+            // Allocation failure is out of memory; OpenSSL's SHA-256 itself cannot fail.
+            guard let made = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
+            ctx = made
+            EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
+        }
+
+        init(copying other: Context) {
+            guard let made = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
+            ctx = made
+            EVP_MD_CTX_copy_ex(ctx, other.ctx)
+        }
+
+        deinit { EVP_MD_CTX_free(ctx) }
+    }
+
+    private var context = Context()
+
     public init() {}
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
-    /// The lowercase hex digest.
-    public func finish() -> String { ContentHash.hex(hasher.finalize()) }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        if !isKnownUniquelyReferenced(&context) { context = Context(copying: context) }
+        EVP_DigestUpdate(context.ctx, base, bytes.count)
+    }
+
+    /// The lowercase hex digest (the hasher can go on being fed: a copy is finalised).
+    public func finish() -> String {
+        let done = Context(copying: context)
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        digest.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(done.ctx, $0.baseAddress, &length) }
+        return ContentHash.hex(digest.prefix(Int(length)))
+    }
 }
 
 /// The SHA-256 of files this process wrote, computed from the bytes as they were written, so

@@ -128,7 +128,7 @@ final class RawBatch: @unchecked Sendable {
         }
         members[count] = -1
         days[count] = Int32.min
-        if ready, let preparer {
+        if ready, preparer != nil {
             // The field as just bounded (trimmed), in the row.
             func field(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
                 let lo = Int(base[2 * f.rawValue]) - at, hi = Int(base[2 * f.rawValue + 1]) - at
