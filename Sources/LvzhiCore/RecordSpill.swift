@@ -126,16 +126,8 @@ public final class SpillPartitions: @unchecked Sendable {
 
     /// Partitions on a scratch file another ``SpillPartitions`` writes too (on the same thread):
     /// one file, one descriptor, for a run's records and their keys.
-    public init(count: Int, sharing other: SpillPartitions) {
-        self.count = count
-        self.chunkSize = other.chunkSize
-        self.file = other.file
-        buffers = Array(repeating: nil, count: count)
-        capacities = Array(repeating: 0, count: count)
-        fills = Array(repeating: 0, count: count)
-        chunks = [[(offset: Int64, length: Int)]](repeating: [], count: count)
-        records = [Int](repeating: 0, count: count)
-        sizes = [Int](repeating: 0, count: count)
+    public convenience init(count: Int, sharing other: SpillPartitions) {
+        self.init(count: count, file: other.file, chunkSize: other.chunkSize)
     }
 
     deinit {
@@ -388,7 +380,7 @@ public enum SpilledRecord {
 
 /// Where a spilled record lies: its partition and where it starts in that partition's bytes
 /// (``SpillPartitions/sizes`` when it was added).
-public struct SpillRef: Hashable, Comparable, Sendable {
+public struct SpillRef: Hashable, Sendable {
     public var part: Int32
     public var offset: Int
 
@@ -396,8 +388,6 @@ public struct SpillRef: Hashable, Comparable, Sendable {
         self.part = part
         self.offset = offset
     }
-
-    public static func < (a: SpillRef, b: SpillRef) -> Bool { (a.part, a.offset) < (b.part, b.offset) }
 }
 
 /// A spilled record's activity id and where the record lies, written to partitions by id so
