@@ -94,6 +94,34 @@ public struct StreamingSHA256 {
     }
 }
 
+/// One SHA-256 context used for many short digests in a row (a ``StreamingSHA256`` allocates a
+/// context, and another to finish): ``begin()``, ``update(_:)``, ``finish()``. One thread.
+public final class SHA256Digester {
+    private let ctx: OpaquePointer
+
+    public init() {
+        guard let made = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
+        ctx = made
+    }
+
+    deinit { EVP_MD_CTX_free(ctx) }
+
+    public func begin() { EVP_DigestInit_ex(ctx, EVP_sha256(), nil) }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        EVP_DigestUpdate(ctx, base, bytes.count)
+    }
+
+    /// The digest's 32 bytes as four words (in place, for comparing).
+    public func finish() -> (UInt64, UInt64, UInt64, UInt64) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var length: UInt32 = 0
+        withUnsafeMutableBytes(of: &words) { _ = EVP_DigestFinal_ex(ctx, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), &length) }
+        return words
+    }
+}
+
 /// The SHA-256 of files this process wrote, computed from the bytes as they were written, so
 /// that the run manifest need not read 20,000 member pages back to hash them; and of input
 /// files it read from start to end (``ContentHash/sha256(file:)`` takes those). A file is known

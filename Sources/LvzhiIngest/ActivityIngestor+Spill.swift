@@ -73,13 +73,41 @@ extension ActivityIngestor {
         let keys: Unmanaged<SpillPartitions>
     }
 
-    /// A repeat's record and the first one's, read back to compare and to name them.
-    private struct Fetched {
-        var activity: Activity
-        var sequence: Int64
-        var id: [UInt8]
-        var title: [UInt8]
-        var ref: [UInt8]
+    /// The first record of a repeated id: where it was, and the SHA-256 of what a repeat is
+    /// compared on (``compared(_:_:)``).
+    private struct FirstSeen {
+        var digest: Digest
+        var file: Int32
+        var line: Int32
+    }
+
+    /// A pair (a repeat and its first) by where one of its records lies, to read them in order.
+    private struct PairPlace: Comparable {
+        var place: SpillRef
+        var pair: Int
+        static func < (x: PairPlace, y: PairPlace) -> Bool {
+            x.place.part != y.place.part ? x.place.part < y.place.part : x.place.offset < y.place.offset
+        }
+    }
+
+    /// A SHA-256 digest held in place (no array per record).
+    private struct Digest: Equatable {
+        var a: UInt64, b: UInt64, c: UInt64, d: UInt64
+    }
+
+    /// The SHA-256 of what makes two records with the same activity id the same record: member,
+    /// date, kind, status, role, level, marks, quantity, title and ref (not where they were read).
+    /// Equal digests: an exact repeat (`duplicate`); different: `duplicate-conflict`.
+    private static func compared(_ v: SpilledRecord.View, _ bytes: UnsafeRawBufferPointer, with hasher: SHA256Digester) -> Digest {
+        let a = v.activity
+        var numbers = (Int64(a.member), Int64(a.date.ordinal), Int64(a.kind), Int64(a.status), Int64(a.role), Int64(a.level),
+                       Int64(bitPattern: a.marks.bits), a.quantity.numerator, a.quantity.denominator, Int64(v.title.count), Int64(v.ref.count))
+        hasher.begin()
+        withUnsafeBytes(of: &numbers) { hasher.update($0) }
+        hasher.update(UnsafeRawBufferPointer(rebasing: bytes[v.title]))
+        hasher.update(UnsafeRawBufferPointer(rebasing: bytes[v.ref]))
+        let w = hasher.finish()
+        return Digest(a: w.0, b: w.1, c: w.2, d: w.3)
     }
 
     func finishSpilled(_ spill: Spill) -> IngestResult {
@@ -131,22 +159,6 @@ extension ActivityIngestor {
             }
         }
 
-        // The records of the repeats and of their firsts, each partition's chunks read once.
-        var wanted = [[Int]](repeating: [], count: spill.parts.count)
-        for pair in pairs {
-            wanted[Int(pair.first.part)].append(pair.first.offset)
-            wanted[Int(pair.repeat.part)].append(pair.repeat.offset)
-        }
-        var fetched: [SpillRef: Fetched] = [:]
-        for p in wanted.indices where !wanted[p].isEmpty {
-            let offsets = Array(Set(wanted[p])).sorted()
-            _ = spill.parts.visit(p, offsets: offsets) { k, chunk, at in
-                let v = SpilledRecord.decode(chunk, at: at)
-                fetched[SpillRef(part: Int32(p), offset: offsets[k])] = Fetched(
-                    activity: v.activity, sequence: v.sequence, id: Array(chunk[v.id]), title: Array(chunk[v.title]), ref: Array(chunk[v.ref]))
-            }
-        }
-
         // Each store file's report (by path: ``add(record:location:)`` moves reports around).
         var reportOf: [String: Int] = [:]
         for (i, f) in files.enumerated() where !f.isRoster && reportOf[f.path] == nil { reportOf[f.path] = i }
@@ -154,16 +166,51 @@ extension ActivityIngestor {
         var perMember = (0..<memberCount).map { memberSlots.base[$0].records }
         var skipped = [[Int]](repeating: [], count: spill.parts.count)
         var repeats: [(sequence: Int64, reject: Reject)] = []
+        repeats.reserveCapacity(pairs.count)
         let idField = ActivityField.activityID.key
-        for pair in pairs {
-            // Missing only after a read error, which fails the run (``SpillPartitions/failure``).
-            guard let v = fetched[pair.repeat], let first = fetched[pair.first] else { continue }
-            let a = v.activity, b = first.activity
-            let same = b.member == a.member && b.date == a.date && b.kind == a.kind && b.status == a.status
-                && b.role == a.role && b.level == a.level && b.marks == a.marks && b.quantity == a.quantity
-                && first.ref == v.ref && first.title == v.title
-            let at = store.location(of: b)
-            let text = String(decoding: v.id, as: UTF8.self)
+
+        // The records of the repeats and of their firsts are read back in two passes, each
+        // partition's chunks once a pass: first every first (its place and a SHA-256 of what a
+        // repeat is compared on), then every repeat, compared and rejected as it is read. Memory
+        // holds 40 bytes a first, not the records (an export given twice repeats every record).
+        func visitInOrder(_ key: (Int) -> SpillRef, _ body: (ArraySlice<Int>, SpilledRecord.View, UnsafeRawBufferPointer) -> Void) {
+            var items = pairs.indices.map { PairPlace(place: key($0), pair: $0) }
+            items.sort()
+            let order = items.map(\.pair)
+            var i = 0
+            while i < items.count {
+                let p = items[i].place.part
+                // The partition's distinct offsets; the pairs of offset k are order[owners[k] ..< owners[k + 1]].
+                var offsets: [Int] = []
+                var owners: [Int] = []
+                while i < items.count, items[i].place.part == p {
+                    let off = items[i].place.offset
+                    if offsets.last != off {
+                        offsets.append(off)
+                        owners.append(i)
+                    }
+                    i += 1
+                }
+                owners.append(i)
+                // A read error leaves pairs unvisited; the run then fails (``SpillPartitions/failure``).
+                _ = spill.parts.visit(Int(p), offsets: offsets) { k, chunk, at in
+                    body(order[owners[k]..<owners[k + 1]], SpilledRecord.decode(chunk, at: at), chunk)
+                }
+            }
+        }
+        var firsts = [FirstSeen?](repeating: nil, count: pairs.count)
+        let hasher = SHA256Digester()
+        visitInOrder({ pairs[$0].first }) { owners, v, chunk in
+            let seen = FirstSeen(digest: Self.compared(v, chunk, with: hasher), file: v.activity.file, line: v.activity.line)
+            for pair in owners { firsts[pair] = seen }
+        }
+        // A record is the repeat of one pair only.
+        visitInOrder({ pairs[$0].repeat }) { owners, v, chunk in
+            guard let pair = owners.first, let first = firsts[pair] else { return }
+            let a = v.activity
+            let same = Self.compared(v, chunk, with: hasher) == first.digest
+            let at = SourceLocation(file: store.files[Int(first.file)], line: Int(first.line))
+            let text = String(decoding: chunk[v.id], as: UTF8.self)
             repeats.append((v.sequence, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,
                                               field: idField, value: text,
                                               reason: same ? .duplicate(first: at) : .duplicateConflict(first: at))))
@@ -171,7 +218,7 @@ extension ActivityIngestor {
             files[report].accepted -= 1
             files[report].rejected += 1
             perMember[Int(a.member)] -= 1
-            skipped[Int(pair.repeat.part)].append(pair.repeat.offset)
+            skipped[Int(pairs[pair].repeat.part)].append(pairs[pair].repeat.offset)
         }
         for p in skipped.indices { skipped[p].sort() }
         // The repeats go among the other rejects by the row they came from.

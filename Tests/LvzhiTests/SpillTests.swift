@@ -83,6 +83,22 @@ import Testing
         }
     }
 
+    /// An export given twice (or the same id many times): every record a repeat, resolved in two
+    /// passes over the scratch file without holding the records.
+    @Test func exportGivenTwiceAndOneIDManyTimes() throws {
+        for seed in Fuzz.seeds.prefix(80) {
+            let c = Fuzz.generate(seed: seed)
+            let rules = try RuleFileLoader.parse(c.yaml, path: "fuzz.yaml")
+            guard let one = c.rows.first else { continue }
+            for rows in [c.rows + c.rows, c.rows + Array(repeating: one, count: 7) + c.rows.reversed()] {
+                let memory = try Self.run(c, rows: rows, rules: rules, spill: nil)
+                let disk = try Self.run(c, rows: rows, rules: rules, spill: 3, chunk: 64)
+                #expect(disk == memory, "seed \(seed)\nmemory \(memory)\ndisk   \(disk)")
+                if disk != memory { return }
+            }
+        }
+    }
+
     /// A quarter of the year and the year to date set records aside partition by partition.
     @Test func partsOfTheYearFromDisk() throws {
         for seed in Fuzz.seeds.prefix(150) {
