@@ -74,7 +74,7 @@ extension ActivityIngestor {
     }
 
     /// The first record of a repeated id: where it was, and the SHA-256 of what a repeat is
-    /// compared on (``compared(_:_:)``).
+    /// compared on (``compared(_:_:with:)``).
     private struct FirstSeen {
         var digest: Digest
         var file: Int32
