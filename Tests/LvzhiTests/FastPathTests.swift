@@ -162,6 +162,27 @@ import Testing
         }
     }
 
+    /// The UTF-8 check (a hand-written fast path) against the standard library's decoder, on random mixes of ASCII, Chinese, four-byte characters and
+    /// broken bytes at every offset.
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        var rng = Rng(seed: 29)
+        let pieces: [[UInt8]] = [Array("A0000001,M12643,2025-09-19,".utf8), Array("提案".utf8), Array("𠀋".utf8), [0x80], [0xC0, 0xAF],
+                                 [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE6, 0x8F], [0xFF], Array("x".utf8)]
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &rng) {
+                let p = pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                // Mostly well-formed pieces, so that valid strings are common.
+                if p.count == 1 && p[0] >= 0x80 || p.first == 0xC0 || p.first == 0xED || p.first == 0xF4 || p.count == 2 && p[0] == 0xE6 {
+                    if Int.random(in: 0..<4, using: &rng) != 0 { continue }
+                }
+                bytes += p
+            }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBufferPointer { UTF8Check.isValid($0) } == expected, "\(bytes)")
+        }
+    }
+
     /// An input read from start to end is hashed as it is read (the run manifest then need not
     /// read it again): the hash of the file's own bytes, also when they are transcoded; nothing
     /// for a read stopped early.
