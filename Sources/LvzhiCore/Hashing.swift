@@ -54,58 +54,48 @@ public enum ContentHash {
 /// A SHA-256 fed piece by piece (an output as it is written), through OpenSSL's EVP interface.
 /// A value: a copy goes on from where the original was (the context is copied on write).
 public struct StreamingSHA256 {
-    /// Owns one EVP digest context.
-    private final class Context {
-        let ctx: OpaquePointer
-
-        init() {
-            // Allocation failure is out of memory; OpenSSL's SHA-256 itself cannot fail.
-            guard let made = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
-            ctx = made
-            EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
-        }
-
-        init(copying other: Context) {
-            guard let made = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
-            ctx = made
-            EVP_MD_CTX_copy_ex(ctx, other.ctx)
-        }
-
-        deinit { EVP_MD_CTX_free(ctx) }
-    }
-
-    private var context = Context()
+    private var context = SHA256Digester()
 
     public init() {}
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        if !isKnownUniquelyReferenced(&context) { context = Context(copying: context) }
-        EVP_DigestUpdate(context.ctx, base, bytes.count)
+        guard bytes.count > 0 else { return }
+        if !isKnownUniquelyReferenced(&context) { context = SHA256Digester(copying: context) }
+        context.update(bytes)
     }
 
     /// The lowercase hex digest (the hasher can go on being fed: a copy is finalised).
     public func finish() -> String {
-        let done = Context(copying: context)
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        digest.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(done.ctx, $0.baseAddress, &length) }
-        return ContentHash.hex(digest.prefix(Int(length)))
+        var words = SHA256Digester(copying: context).finish()
+        return withUnsafeBytes(of: &words) { ContentHash.hex($0) }
     }
 }
 
-/// One SHA-256 context used for many short digests in a row (a ``StreamingSHA256`` allocates a
-/// context, and another to finish): ``begin()``, ``update(_:)``, ``finish()``. One thread.
+/// One OpenSSL SHA-256 context. Used directly for many short digests in a row (one context,
+/// not two allocations a digest): ``begin()``, ``update(_:)``, ``finish()``. One thread.
 public final class SHA256Digester {
     private let ctx: OpaquePointer
 
     public init() {
+        ctx = Self.make()
+        begin()
+    }
+
+    /// A context that goes on from where `other` is.
+    init(copying other: SHA256Digester) {
+        ctx = Self.make()
+        EVP_MD_CTX_copy_ex(ctx, other.ctx)
+    }
+
+    private static func make() -> OpaquePointer {
+        // Allocation failure is out of memory; OpenSSL's SHA-256 itself cannot fail.
         guard let made = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
-        ctx = made
+        return made
     }
 
     deinit { EVP_MD_CTX_free(ctx) }
 
+    /// Starts a new digest.
     public func begin() { EVP_DigestInit_ex(ctx, EVP_sha256(), nil) }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
@@ -113,7 +103,7 @@ public final class SHA256Digester {
         EVP_DigestUpdate(ctx, base, bytes.count)
     }
 
-    /// The digest's 32 bytes as four words (in place, for comparing).
+    /// The digest's 32 bytes, in order, as four words (in place, for comparing).
     public func finish() -> (UInt64, UInt64, UInt64, UInt64) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var length: UInt32 = 0
