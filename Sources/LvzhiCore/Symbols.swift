@@ -27,12 +27,9 @@ public struct SymbolTable: Sendable {
         var start: UInt32 = 0
     }
     private var slots = [Slot](repeating: Slot(), count: 64)
-    private var hashes: [UInt32] = [0]
 
     public init() {
-        let h = Self.hash(UnsafeBufferPointer(start: nil, count: 0))
-        hashes[0] = h
-        insertSlot(id: 0, hash: h)
+        insertSlot(id: 0, hash: Self.hash(UnsafeBufferPointer(start: nil, count: 0)))
     }
 
     /// The id for the empty string.
@@ -59,8 +56,8 @@ public struct SymbolTable: Sendable {
         strings.append(String(decoding: bytes, as: UTF8.self))
         keyStart.append(keyBytes.count)
         keyBytes.append(contentsOf: bytes)
-        hashes.append(h)
-        if strings.count * 2 > slots.count { grow() } else { insertSlot(id: id, hash: h) }
+        if strings.count * 2 > slots.count { grow() }
+        insertSlot(id: id, hash: h)
         return id
     }
 
@@ -124,9 +121,16 @@ public struct SymbolTable: Sendable {
         slots[i] = Slot(id: id + 1, hash: h, length: UInt32(end - start), start: start < Int(UInt32.max) ? UInt32(start) : .max)
     }
 
+    /// Twice the slots; the filled ones move as they are (they hold their hashes).
     private mutating func grow() {
+        let old = slots
         slots = [Slot](repeating: Slot(), count: slots.count * 2)
-        for id in 0..<strings.count { insertSlot(id: Int32(id), hash: hashes[id]) }
+        let mask = slots.count - 1
+        for s in old where s.id != 0 {
+            var i = Int(s.hash) & mask
+            while slots[i].id != 0 { i = (i + 1) & mask }
+            slots[i] = s
+        }
     }
 
     /// A hash of `bytes` for the open-addressing tables of ingest (symbols, activity ids,
