@@ -141,6 +141,34 @@ final class RawBatch: @unchecked Sendable {
         count += 1
     }
 
+    /// Prepares the record last begun, whose fields were set one by one from `start` on (an XML
+    /// element's attributes), as ``add(row:columns:preparer:)`` prepares a row: its bytes checked
+    /// as UTF-8 at once, its fields but the title trimmed, its member left for
+    /// ``findMembers(_:)`` and an ISO date read. Bytes that are not UTF-8 leave it to the validator.
+    func prepareLast(from start: Int) {
+        let r = count - 1
+        let ok = bytes.withUnsafeBufferPointer { UTF8Check.isValid(UnsafeBufferPointer(rebasing: $0[start...])) }
+        guard ok else { return }
+        prepared[r] = true
+        let base = bounds + r * Self.fieldCount * 2
+        let title = ActivityField.title.rawValue
+        bytes.withUnsafeBufferPointer { all in
+            for f in 0..<Self.fieldCount where f != title {
+                let lo = Int(base[2 * f]), hi = Int(base[2 * f + 1])
+                guard lo < hi else { continue }
+                let t = ActivityIngestor.trim(UnsafeBufferPointer(rebasing: all[lo..<hi]))
+                let from = t.baseAddress.map { $0 - all.baseAddress! } ?? lo
+                base[2 * f] = Int32(from)
+                base[2 * f + 1] = Int32(from + t.count)
+            }
+            let m = ActivityField.memberID.rawValue, d = ActivityField.date.rawValue
+            if base[2 * m] < base[2 * m + 1] { members[r] = Self.toFind }
+            if let day = Day.parseISO(UnsafeBufferPointer(rebasing: all[Int(base[2 * d])..<Int(base[2 * d + 1])])) {
+                days[r] = day.ordinal
+            }
+        }
+    }
+
     /// `members[r]` of a prepared row whose member id is yet to be looked up.
     static let toFind: Int32 = -2
 
@@ -168,6 +196,12 @@ final class RawBatch: @unchecked Sendable {
     }
 
     func flag(_ issue: RawIssue) { issues[count - 1] = issue }
+
+    /// Moves every record's line by `shift` (a part of a file parsed on its own, see ``XMLParts``).
+    func shiftLines(by shift: Int) {
+        guard shift != 0 else { return }
+        for r in 0..<count { lines[r] += Int32(shift) }
+    }
 
     /// Empties the batch for reuse, keeping its storage.
     func reset() {
@@ -279,7 +313,7 @@ enum RawReader {
                 switch format {
                 case .csv, .xlsx: try readTable(path: path, source: try table ?? TableSource.open(path: path, format: format), into: channel,
                                                 preparer: preparer)
-                case .xml: try readXML(path: path, into: channel)
+                case .xml: try readXML(path: path, into: channel, preparer: preparer)
                 }
                 channel.close()
             } catch {
@@ -326,45 +360,35 @@ enum RawReader {
         channel.put(batch)
     }
 
-    static func readXML(path: String, into channel: BatchChannel) throws {
-        var batch = channel.fresh()
-        // libxml2 interns names in its dictionary, so the same attribute name arrives at the
-        // same address every time: remember address → field instead of hashing the name.
-        var known: [(name: UnsafePointer<UInt8>, count: Int, id: Int32)] = []
-        func fieldID(_ name: UnsafeBufferPointer<UInt8>) -> Int32? {
-            if let base = name.baseAddress {
-                for k in known where k.name == base && k.count == name.count { return k.id }
-            }
-            guard let id = fieldNames.lookup(bytes: name) else { return nil }
-            if let base = name.baseAddress, known.count < 64 { known.append((base, name.count, id)) }
-            return id
+    /// Reads a canonical XML activity file: in parts on `workers` threads when it is large
+    /// (``XMLParts``), else in one pass on this thread.
+    static func readXML(path: String, into channel: BatchChannel, preparer: RowPreparer? = nil, partBytes: Int = XMLParts.partBytes,
+                        workers: Int = min(ProcessInfo.processInfo.activeProcessorCount, 4)) throws {
+        let fd = try InputFile.open(path)
+        defer { close(fd) }
+        if workers > 1, let plan = XMLParts.plan(fd: fd, partBytes: partBytes) {
+            try XMLParts.read(path: path, fd: fd, plan: plan, workers: workers, preparer: preparer, into: channel)
+            return
         }
-        try XMLRecordReader(path: path).forEachElementView { el in
-            if el.nameIs("activity") {
-                batch.begin(line: el.line)
-                for i in 0..<el.attributeCount {
-                    guard let id = fieldID(el.attributeName(i)), id > 0 else {
-                        var recordID = ""
-                        for k in 0..<el.attributeCount where fieldNames.lookup(bytes: el.attributeName(k)) == 1 {
-                            recordID = String(decoding: el.attributeValue(k), as: UTF8.self)
-                        }
-                        batch.flag(.unknownAttribute(name: String(decoding: el.attributeName(i), as: UTF8.self),
-                                                     value: String(decoding: el.attributeValue(i), as: UTF8.self), id: recordID))
-                        break
-                    }
-                    batch.set(field: Int(id) - 1, el.attributeValue(i))
-                }
-            } else if el.nameIs("lvzhi") || el.nameIs("activities") || el.nameIs("members") || el.nameIs("member") {
-                return
-            } else {
-                batch.begin(line: el.line)
-                batch.flag(.unknownElement(el.nameString))
+        try readXMLInOnePass(path: path, fd: fd, into: channel, preparer: preparer)
+    }
+
+    /// One pass over a canonical XML file, leaving out its first `skipping` records (handed on
+    /// already, see ``XMLParts``). The records before an error are handed on before it is thrown.
+    static func readXMLInOnePass(path: String, fd: Int32, into channel: BatchChannel, preparer: RowPreparer?, skipping: Int = 0) throws {
+        var batcher = XMLActivityBatcher(channel: channel, preparer: preparer)
+        batcher.skip = skipping
+        do {
+            try XMLPushParser.with(path: path, body: { el in batcher.element(el, put: { channel.put($0) }) }) { parser in
+                _ = try parser.feed(fd, from: 0, to: Int.max)
+                try parser.finish()
             }
-            if batch.isFull {
-                channel.put(batch)
-                batch = channel.fresh()
-            }
+        } catch {
+            batcher.batch.findMembers(preparer)
+            channel.put(batcher.batch)
+            throw error
         }
-        channel.put(batch)
+        batcher.batch.findMembers(preparer)
+        channel.put(batcher.batch)
     }
 }

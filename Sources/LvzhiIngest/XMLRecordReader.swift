@@ -172,78 +172,11 @@ public struct XMLRecordReader {
     /// - Throws: ``IngestError`` on malformed or forbidden XML, or what `body` throws.
     public func forEachElementView(_ body: (borrowing XMLElementView) throws -> Void) throws {
         let fd = try InputFile.open(path)
-        guard let file = fdopen(fd, "rb") else {
-            let e = errno
-            close(fd)
-            throw IngestError.unreadable(path: path, reason: String(cString: strerror(e)))
-        }
-        defer { fclose(file) }
+        defer { close(fd) }
         try withoutActuallyEscaping(body) { body in
-            let state = SAXState(path: path, body: body)
-            lvzhi_collect_generic_errors(state.generic)
-            defer { lvzhi_collect_generic_errors(nil) }
-            var sax = xmlSAXHandler()
-            sax.initialized = XML_SAX2_MAGIC
-            sax.startElementNs = { ctx, localName, prefix, _, _, _, count, _, attributes in
-                guard let ctx else { return }
-                Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
-                    .start(localName, prefix: prefix, count: Int(count), attributes: attributes)
-            }
-            sax.endElementNs = { ctx, _, _, _ in
-                guard let ctx else { return }
-                Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue().depth -= 1
-            }
-            sax.internalSubset = { ctx, _, _, _ in
-                guard let ctx else { return }
-                let s = Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
-                s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: "DOCTYPE"))
-            }
-            sax.reference = { ctx, _ in
-                guard let ctx else { return }
-                let s = Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
-                s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: "entity reference"))
-            }
-            sax.serror = { ctx, error in
-                guard let ctx, let error else { return }
-                let s = Unmanaged<SAXState>.fromOpaque(ctx).takeUnretainedValue()
-                // Keep the first error-level message and stop there, as the reader does.
-                if s.message == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue {
-                    var m = error.pointee.message.map { String(cString: $0) } ?? "unknown error"
-                    while m.hasSuffix("\n") { m.removeLast() }
-                    s.message = m
-                    s.line = Int(error.pointee.line)
-                    if let c = s.ctxt { xmlStopParser(c) }
-                }
-            }
-            let unmanaged = Unmanaged.passRetained(state)
-            defer { unmanaged.release() }
-            guard let ctxt = xmlCreatePushParserCtxt(&sax, unmanaged.toOpaque(), nil, 0, path) else {
-                throw IngestError.unreadable(path: path, reason: state.genericError ?? "libxml2 could not open the file")
-            }
-            defer {
-                state.ctxt = nil
-                xmlFreeParserCtxt(ctxt)
-            }
-            state.ctxt = ctxt
-            // NONET: no network. No NOENT (entities are not substituted), no DTDLOAD, no DTDATTR,
-            // no XINCLUDE, no HUGE (libxml2's default size limits stay on).
-            xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue))
-            let chunk = 1 << 16
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: chunk)
-            defer { buffer.deallocate() }
-            while true {
-                let n = fread(buffer, 1, chunk, file)
-                if n == 0, ferror(file) != 0 {
-                    throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno)))
-                }
-                let rc = xmlParseChunk(ctxt, buffer, Int32(n), n == 0 ? 1 : 0)
-                if let failure = state.failure { throw failure }
-                if rc != 0 || state.message != nil {
-                    let line = state.message != nil && state.line > 0 ? state.line : state.parserLine
-                    throw IngestError.malformedXML(path: path, line: line,
-                                                   reason: state.message ?? state.genericError ?? "parse error")
-                }
-                if n == 0 { break }
+            try XMLPushParser.with(path: path, body: body) { parser in
+                _ = try parser.feed(fd, from: 0, to: Int.max)
+                try parser.finish()
             }
         }
     }
@@ -254,6 +187,11 @@ public struct XMLRecordReader {
         let body: (borrowing XMLElementView) throws -> Void
         @exclusivity(unchecked) var ctxt: xmlParserCtxtPtr?
         @exclusivity(unchecked) var depth = 0
+        /// The least depth since ``XMLPushParser/mark()``.
+        @exclusivity(unchecked) var lowWater = 0
+        /// While set, elements are parsed and checked but not handed to `body` (the start of a
+        /// file parsed again before a part of it, see ``XMLPushParser``).
+        @exclusivity(unchecked) var silent = false
         @exclusivity(unchecked) var failure: Error?
         @exclusivity(unchecked) var message: String?
         @exclusivity(unchecked) var line = 0
@@ -334,6 +272,7 @@ public struct XMLRecordReader {
                     values.append(value)
                 }
             }
+            if silent { return }
             do {
                 if decodedRanges.isEmpty {
                     try body(XMLElementView(name: XMLRecordReader.bytes(localName), line: line, depth: depth, names: names, values: values))

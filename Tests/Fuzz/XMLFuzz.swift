@@ -49,6 +49,22 @@ func drain(_ channel: BatchChannel) {
     }
 }
 
+/// The records of a drained channel as text, and the error the reader threw.
+func outcome(_ read: (BatchChannel) throws -> Void) -> [String] {
+    let channel = BatchChannel(limit: 1 << 20)
+    var out: [String] = []
+    do { try read(channel) } catch { out.append("error \(error)") }
+    channel.close()
+    while let b = try? channel.take() {
+        for r in 0..<b.count {
+            let base = r * RawBatch.fieldCount * 2
+            let fields = (0..<RawBatch.fieldCount).map { f in Array(b.bytes[Int(b.bounds[base + 2 * f])..<Int(b.bounds[base + 2 * f + 1])]) }
+            out.append("\(b.lines[r]) \(b.prepared[r]) \(b.issues[r].map { "\($0)" } ?? "-") \(fields)")
+        }
+    }
+    return out
+}
+
 struct CountingHandler: XMLEventHandler {
     var depth = 0
     mutating func start(_ element: borrowing XMLElementView) throws {
@@ -66,6 +82,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let canonical = BatchChannel(limit: 1 << 20)
     _ = try? RawReader.readXML(path: fuzzPath, into: canonical)
     drain(canonical)
+    // Read in parts on several threads (XMLParts), the file gives what one pass gives.
+    let onePass = outcome { try RawReader.readXML(path: fuzzPath, into: $0, partBytes: 64, workers: 1) }
+    let inParts = outcome { try RawReader.readXML(path: fuzzPath, into: $0, partBytes: 64, workers: 2) }
+    precondition(onePass == inParts, "parts differ from one pass")
     let mapped = BatchChannel(limit: 1 << 20)
     _ = try? RawReader.readMappedXML(path: fuzzPath, mapping: fuzzMapping, layout: fuzzLayout, names: fuzzNames, into: mapped,
                                      limits: MappedXMLReader.Limits(elements: 64, bytes: 4096))
