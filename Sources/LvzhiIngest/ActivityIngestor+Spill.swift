@@ -269,6 +269,18 @@ final class MemberSlots: @unchecked Sendable {
 }
 
 /// Room for one record's fields, by ``ActivityField`` raw value.
+/// The allowed values of every declared kind, in raw memory (see ``ActivityIngestor``'s `KindCheck`).
+final class AllowedValues: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Int32>
+
+    init(_ values: [Int32]) {
+        base = .allocate(capacity: max(1, values.count))
+        base.initialize(from: values, count: values.count)
+    }
+
+    deinit { base.deallocate() }
+}
+
 final class FieldSlices: @unchecked Sendable {
     let base: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>>
 

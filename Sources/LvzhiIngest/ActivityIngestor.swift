@@ -52,13 +52,15 @@ public struct ActivityIngestor {
     static let titlesInterned = 1 << 20
     /// Roster names → ids, built the first time a mapped file names members.
     private var names: NameIndex?
-    /// A declared kind's allowed values as symbols, sorted (``sortedContains(_:_:)``; a `Set`
-    /// hashed each value with SipHash, three times a record).
+    /// A declared kind's allowed values as symbols, sorted (``sortedContains(_:_:_:)``; a `Set`
+    /// hashed each value with SipHash, three times a record): ranges of ``allowedValues``, so
+    /// that reading a kind's check for every record counts no references.
     private struct KindCheck {
-        var statuses: [Int32]?
-        var roles: [Int32]?
-        var levels: [Int32]?
+        var statuses: Range<Int>?
+        var roles: Range<Int>?
+        var levels: Range<Int>?
     }
+    private var allowedValues = AllowedValues([])
     /// Indexed by kind symbol id; `nil` for values that are not declared kinds.
     private var kindChecks: [KindCheck?] = []
     private var markIndex: [String: Int] = [:]
@@ -134,16 +136,24 @@ public struct ActivityIngestor {
         }
         for m in members { _ = memberIDs.intern(m.id) }
         preparer = RowPreparer(memberIDs: memberIDs)
+        var pool: [Int32] = []
         for name in vocabulary.kinds.keys.sorted() {
             let k = vocabulary.kinds[name]!
             let id = store.symbols.intern(name)
             var check = KindCheck()
-            if let s = k.statuses { check.statuses = s.map { store.symbols.intern($0) }.sorted() }
-            if let r = k.roles { check.roles = r.map { store.symbols.intern($0) }.sorted() }
-            if let l = k.levels { check.levels = l.map { store.symbols.intern($0) }.sorted() }
+            func add(_ values: [String]?) -> Range<Int>? {
+                guard let values else { return nil }
+                let start = pool.count
+                pool += values.map { store.symbols.intern($0) }.sorted()
+                return start..<pool.count
+            }
+            check.statuses = add(k.statuses)
+            check.roles = add(k.roles)
+            check.levels = add(k.levels)
             if kindChecks.count <= Int(id) { kindChecks += Array(repeating: nil, count: Int(id) + 1 - kindChecks.count) }
             kindChecks[Int(id)] = check
         }
+        allowedValues = AllowedValues(pool)
         if let marks = vocabulary.marks {
             for m in marks where markIndex[m] == nil {
                 markIndex[m] = store.marks.count
@@ -433,9 +443,10 @@ public struct ActivityIngestor {
         let role = internCache.intern(value(.role), field: 2, in: &store.symbols)
         let level = internCache.intern(value(.level), field: 3, in: &store.symbols)
         if let check {
-            if let allowed = check.statuses, !Self.sortedContains(allowed, status) { return noValue(.status, kind: kind) }
-            if let allowed = check.roles, !Self.sortedContains(allowed, role) { return noValue(.role, kind: kind) }
-            if let allowed = check.levels, !Self.sortedContains(allowed, level) { return noValue(.level, kind: kind) }
+            let values = allowedValues.base
+            if let allowed = check.statuses, !Self.sortedContains(values, allowed, status) { return noValue(.status, kind: kind) }
+            if let allowed = check.roles, !Self.sortedContains(values, allowed, role) { return noValue(.role, kind: kind) }
+            if let allowed = check.levels, !Self.sortedContains(values, allowed, level) { return noValue(.level, kind: kind) }
         }
         var quantity = Points.one
         let qBytes = value(.quantity)
@@ -557,14 +568,18 @@ public struct ActivityIngestor {
     /// Whether the sorted list holds `x`: scanned when short (a kind's statuses are a handful),
     /// halved when a rule file declares many.
     @inline(__always)
-    static func sortedContains(_ list: [Int32], _ x: Int32) -> Bool {
-        if list.count <= 16 { return list.contains(x) }
-        var lo = 0, hi = list.count
+    /// Whether `values[range]`, sorted, holds `x`.
+    static func sortedContains(_ values: UnsafePointer<Int32>, _ range: Range<Int>, _ x: Int32) -> Bool {
+        if range.count <= 16 {
+            for i in range where values[i] == x { return true }
+            return false
+        }
+        var lo = range.lowerBound, hi = range.upperBound
         while lo < hi {
             let mid = (lo + hi) / 2
-            if list[mid] < x { lo = mid + 1 } else { hi = mid }
+            if values[mid] < x { lo = mid + 1 } else { hi = mid }
         }
-        return lo < list.count && list[lo] == x
+        return lo < range.upperBound && values[lo] == x
     }
 
     /// The arena reference of `title`, appending it only if an equal title is not there yet.

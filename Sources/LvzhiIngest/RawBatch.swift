@@ -326,36 +326,41 @@ enum RawReader {
     }
 
     static func readTable(path: String, source: TableSource, into channel: BatchChannel, preparer: RowPreparer? = nil) throws {
-        var columns: [Int?]? = nil
+        var header = false
         var width = 0
         var batch = channel.fresh()
+        // The batch being filled, read without counting a reference per row (`batch` holds it).
+        unowned(unsafe) var current = batch
         let fieldCount = RawBatch.fieldCount
         let flat = UnsafeMutableBufferPointer<Int>.allocate(capacity: fieldCount)
         defer { flat.deallocate() }
+        let columns = UnsafeBufferPointer(flat)
         try source.forEachRow { row in
-            guard let cols = columns else {
+            guard header else {
                 let map = try headerMap(row, path: path, fields: ActivityField.allCases.map { ($0.key, $0.chinese) },
                                         required: ActivityField.allCases.filter(\.isRequired).map(\.rawValue))
                 for f in 0..<fieldCount { flat[f] = map[f] ?? -1 }
-                columns = map
+                header = true
                 width = row.count
                 return
             }
             if row.isBlank { return }
             if row.count != width {
-                batch.begin(line: row.line)
-                let id = cols[0].flatMap { $0 < row.count ? row.string($0) : nil } ?? ""
-                batch.flag(.wrongFieldCount(expected: width, got: row.count, id: id))
+                current.begin(line: row.line)
+                let idColumn = flat[ActivityField.activityID.rawValue]
+                let id = idColumn >= 0 && idColumn < row.count ? row.string(idColumn) ?? "" : ""
+                current.flag(.wrongFieldCount(expected: width, got: row.count, id: id))
             } else {
-                batch.add(row: row, columns: UnsafeBufferPointer(flat), preparer: preparer)
+                current.add(row: row, columns: columns, preparer: preparer)
             }
-            if batch.isFull {
-                batch.findMembers(preparer)
+            if current.isFull {
+                current.findMembers(preparer)
                 channel.put(batch)
                 batch = channel.fresh()
+                current = batch
             }
         }
-        if columns == nil { throw IngestError.emptyFile(path: path) }
+        if !header { throw IngestError.emptyFile(path: path) }
         batch.findMembers(preparer)
         channel.put(batch)
     }
