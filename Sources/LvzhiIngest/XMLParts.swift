@@ -19,8 +19,9 @@ import LvzhiCore
 /// same elements as at the first record (``XMLPushParser/standsAtMark``); `<activity` in a
 /// comment or a CDATA section fails that. A part whose end is not a right cut goes on to the end
 /// of the file itself, and the parts after it are thrown away: the records are always those of
-/// one pass. Lines are counted per part and added up in order; the first error in file order is
-/// the one reported, with its line in the whole file.
+/// one pass. Lines are counted per part and added up in order. A part that fails is read again
+/// in one pass from the start of the file (leaving out the records handed on already), so that a
+/// broken file fails with the very error, wording and line of one pass.
 ///
 /// Only files whose bytes are UTF-8 are cut (a declaration naming another encoding is read in one
 /// pass), and only when they hold at least two parts.
@@ -246,9 +247,10 @@ enum XMLParts {
             while true {
                 board.condition.lock()
                 while board.parts[k].batches.isEmpty && !board.parts[k].done { board.condition.wait() }
-                // A later part that failed is read again in one pass: libxml2 names lines in some
-                // messages ("… activity line 275 …"), and those of a part are its own.
-                if k > 0 && board.parts[k].failure != nil {
+                // A part that failed is read again in one pass: libxml2 names lines in some
+                // messages ("… activity line 275 …"), and those of a part are its own; and
+                // which error a broken file gives may depend on where its bytes were split.
+                if board.parts[k].failure != nil {
                     board.stop = true
                     board.condition.broadcast()
                     board.condition.unlock()
@@ -265,7 +267,6 @@ enum XMLParts {
                     channel.put(b)
                 }
                 guard part.done, part.batches.isEmpty else { continue }
-                if let failure = part.failure { throw failure }
                 if part.toTheEnd { return }
                 linesBefore += part.lines
                 break
