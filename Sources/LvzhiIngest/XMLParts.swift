@@ -167,7 +167,7 @@ enum XMLParts {
                     func goOn(from at: Int) throws {
                         board.condition.lock()
                         board.parts[k].toTheEnd = true
-                        board.end = k + 1
+                        board.end = min(board.end, k + 1)
                         board.condition.unlock()
                         toTheEnd = true
                         _ = try parser.feed(fd, from: at, to: Int.max)
