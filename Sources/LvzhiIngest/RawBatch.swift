@@ -99,6 +99,29 @@ final class RawBatch: @unchecked Sendable {
         bounds[base + 1] = Int32(bytes.count)
     }
 
+    /// Sets `field` to `value`, where `&#38;` stands for `&` when `decodingAmpersands` (see
+    /// ``CanonicalXMLSink/decoded(_:)``).
+    func set(field: Int, _ value: UnsafeBufferPointer<UInt8>, decodingAmpersands: Bool) {
+        guard decodingAmpersands else { return set(field: field, value) }
+        let base = (count - 1) * Self.fieldCount * 2 + field * 2
+        bounds[base] = Int32(bytes.count)
+        Self.appendDecodingAmpersands(value, to: &bytes)
+        bounds[base + 1] = Int32(bytes.count)
+    }
+
+    static func appendDecodingAmpersands(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var j = 0
+        while j < value.count {
+            if value[j] == 0x26, j + 4 < value.count, value[j + 1] == 0x23, value[j + 2] == 0x33, value[j + 3] == 0x38, value[j + 4] == 0x3B {
+                out.append(0x26)
+                j += 5
+            } else {
+                out.append(value[j])
+                j += 1
+            }
+        }
+    }
+
     func set(field: Int, string: String) {
         var s = string
         s.withUTF8 { set(field: field, $0) }
@@ -381,19 +404,20 @@ enum RawReader {
     /// One pass over a canonical XML file, leaving out its first `skipping` records (handed on
     /// already, see ``XMLParts``). The records before an error are handed on before it is thrown.
     static func readXMLInOnePass(path: String, fd: Int32, into channel: BatchChannel, preparer: RowPreparer?, skipping: Int = 0) throws {
-        var batcher = XMLActivityBatcher(channel: channel, preparer: preparer)
-        batcher.skip = skipping
+        let sink = CanonicalXMLSink(channel: channel, preparer: preparer) { b in
+            channel.put(b)
+            return true
+        }
+        sink.skip = skipping
         do {
-            try XMLPushParser.with(path: path, body: { el in batcher.element(el, put: { channel.put($0) }) }) { parser in
-                _ = try parser.feed(fd, from: 0, to: Int.max)
+            try XMLPushParser.with(path: path, sink: sink) { parser in
+                try parser.feed(fd, from: 0, to: Int.max)
                 try parser.finish()
             }
         } catch {
-            batcher.batch.findMembers(preparer)
-            channel.put(batcher.batch)
+            channel.put(sink.current)
             throw error
         }
-        batcher.batch.findMembers(preparer)
-        channel.put(batcher.batch)
+        channel.put(sink.current)
     }
 }

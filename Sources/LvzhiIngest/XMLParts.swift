@@ -143,7 +143,6 @@ enum XMLParts {
 
         // One part: its records go to the board as batches fill.
         @Sendable func parse(_ k: Int) {
-            var batcher = XMLActivityBatcher(channel: channel, preparer: preparer)
             var stopped = false
             let put: (RawBatch) -> Void = { b in
                 board.condition.lock()
@@ -156,49 +155,51 @@ enum XMLParts {
                 stopped = board.stop
                 board.condition.unlock()
             }
+            let sink = CanonicalXMLSink(channel: channel, preparer: preparer) { b in
+                put(b)
+                return !stopped
+            }
             var lines = 0
             var toTheEnd = false
             var failure: Error?
             do {
-                try XMLPushParser.with(path: pathCopy, body: { el in
-                    batcher.element(el, put: put)
-                    if stopped { throw CancellationError() }
-                }) { parser in
+                try XMLPushParser.with(path: pathCopy, sink: sink) { parser in
                     func goOn(from at: Int) throws {
                         board.condition.lock()
                         board.parts[k].toTheEnd = true
                         board.end = min(board.end, k + 1)
                         board.condition.unlock()
                         toTheEnd = true
-                        _ = try parser.feed(fd, from: at, to: Int.max)
+                        try parser.feed(fd, from: at, to: Int.max)
                         try parser.finish()
                     }
                     let end = k + 1 < count ? plan.starts[k + 1] : Int.max
                     if k == 0 {
-                        lines = try parser.feed(fd, from: 0, to: plan.firstRecord, countingLines: true)
+                        try parser.feed(fd, from: 0, to: plan.firstRecord)
                         parser.mark()
                         guard parser.standsAtMark else { return try goOn(from: plan.firstRecord) }
                     } else {
                         parser.state.silent = true
-                        _ = try parser.feed(fd, from: 0, to: plan.firstRecord)
+                        try parser.feed(fd, from: 0, to: plan.firstRecord)
                         parser.state.silent = false
                         parser.mark()
                     }
-                    let from = k == 0 ? plan.firstRecord : plan.starts[k]
-                    lines += try parser.feed(fd, from: from, to: end, countingLines: end != Int.max)
+                    try parser.feed(fd, from: k == 0 ? plan.firstRecord : plan.starts[k], to: end)
                     if end == Int.max {
                         try parser.finish()
-                    } else if !parser.standsAtMark {
+                    } else if parser.standsAtMark {
+                        // libxml2's line is that of the first byte not parsed yet: the line feeds
+                        // of the part are those it parsed, but for those of the start of the
+                        // file, and those in the white space still pending.
+                        lines = parser.state.parserLine - 1 - (k == 0 ? 0 : plan.linesBefore) + parser.lineFeedsPending
+                    } else {
                         try goOn(from: end)
                     }
                 }
             } catch {
                 failure = error
             }
-            if let last = batcher.last {
-                last.findMembers(preparer)
-                put(last)
-            }
+            if let last = sink.last { put(last) }
             board.condition.lock()
             board.parts[k].done = true
             board.parts[k].failure = failure
@@ -279,69 +280,146 @@ enum XMLParts {
     }
 }
 
-/// Turns the elements of a canonical XML export into raw batches (one record per `activity`
-/// element; any other element but the document's own is flagged).
-struct XMLActivityBatcher {
+/// Turns the start tags of a canonical XML export into raw batches (one record per `activity`
+/// element; any other element but the document's own is flagged), straight from libxml2's SAX2
+/// attribute array: no element view and no arrays per element on the hot path.
+final class CanonicalXMLSink {
     let channel: BatchChannel
     /// Records are prepared for the validator (``RawBatch/prepareLast(from:)``) when given.
     let preparer: RowPreparer?
-    var batch: RawBatch
-    /// libxml2 interns names in its dictionary, so the same attribute name arrives at the
-    /// same address every time: remember address → field instead of hashing the name.
-    var known: [(name: UnsafePointer<UInt8>, count: Int, id: Int32)] = []
+    /// Where full batches go; false stops the parse (the reader gave up on this part).
+    let put: (RawBatch) -> Bool
+    private(set) var batch: RawBatch
     /// Records still to leave out (``RawReader/readXMLInOnePass(path:fd:into:preparer:skipping:)``).
     var skip = 0
+    /// libxml2 interns names in its parser's dictionary, so an element or attribute name arrives
+    /// at the same address every time: names are compared by address once known.
+    private var activityName: UnsafePointer<UInt8>?
+    private var documentNames: [UnsafePointer<UInt8>] = []
+    private var known: [(name: UnsafePointer<UInt8>, id: Int32)] = []
+    /// The field of the attribute at each position in the element before: exports write their
+    /// attributes in one order, so this is the answer but for the first element.
+    private var byPosition = [(name: UnsafePointer<UInt8>?, id: Int32)](repeating: (nil, 0), count: 16)
 
-    init(channel: BatchChannel, preparer: RowPreparer? = nil) {
+    init(channel: BatchChannel, preparer: RowPreparer?, put: @escaping (RawBatch) -> Bool) {
         self.channel = channel
         self.preparer = preparer
+        self.put = put
         batch = channel.fresh()
     }
 
-    private mutating func fieldID(_ name: UnsafeBufferPointer<UInt8>) -> Int32? {
-        if let base = name.baseAddress {
-            for k in known where k.name == base && k.count == name.count { return k.id }
-        }
-        guard let id = RawReader.fieldNames.lookup(bytes: name) else { return nil }
-        if let base = name.baseAddress, known.count < 64 { known.append((base, name.count, id)) }
-        return id
+    /// The last batch, if it holds records, with its members looked up.
+    var last: RawBatch? {
+        guard batch.count > 0 else { return nil }
+        batch.findMembers(preparer)
+        return batch
     }
 
-    mutating func element(_ el: borrowing XMLElementView, put: (RawBatch) -> Void) {
-        if el.nameIs("lvzhi") || el.nameIs("activities") || el.nameIs("members") || el.nameIs("member") { return }
+    /// The batch as it stands (even empty), with its members looked up.
+    var current: RawBatch {
+        batch.findMembers(preparer)
+        return batch
+    }
+
+    @inline(__always)
+    static func bytes(_ p: UnsafePointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)))
+    }
+
+    static func equals(_ p: UnsafePointer<UInt8>, _ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        for i in 0..<n where p[i] != s.utf8Start[i] { return false }
+        return p[n] == 0
+    }
+
+    private func fieldID(_ name: UnsafePointer<UInt8>, at position: Int) -> Int32? {
+        if position < 16, byPosition[position].name == name { return byPosition[position].id }
+        var found: Int32?
+        for k in known where k.name == name {
+            found = k.id
+            break
+        }
+        if found == nil {
+            guard let id = RawReader.fieldNames.lookup(bytes: Self.bytes(name)) else { return nil }
+            if known.count < 64 { known.append((name, id)) }
+            found = id
+        }
+        if position < 16, let found { byPosition[position] = (name, found) }
+        return found
+    }
+
+    /// An element starts: `attributes` holds `count` groups of five pointers (local name,
+    /// prefix, URI, value, end of value). Returns false to stop the parse.
+    func start(_ localName: UnsafePointer<UInt8>, count: Int, attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, line: Int) -> Bool {
+        let isActivity: Bool
+        if localName == activityName {
+            isActivity = true
+        } else if documentNames.contains(localName) {
+            return true
+        } else if Self.equals(localName, "activity") {
+            activityName = localName
+            isActivity = true
+        } else if Self.equals(localName, "lvzhi") || Self.equals(localName, "activities") || Self.equals(localName, "members")
+                    || Self.equals(localName, "member") {
+            documentNames.append(localName)
+            return true
+        } else {
+            isActivity = false
+        }
         if skip > 0 {
             skip -= 1
-            return
+            return true
         }
-        if el.nameIs("activity") {
-            batch.begin(line: el.line)
-            let start = batch.bytes.count
+        let b = batch
+        b.begin(line: line)
+        if isActivity {
+            let start = b.bytes.count
             var clean = true
-            for i in 0..<el.attributeCount {
-                guard let id = fieldID(el.attributeName(i)), id > 0 else {
-                    var recordID = ""
-                    for k in 0..<el.attributeCount where RawReader.fieldNames.lookup(bytes: el.attributeName(k)) == 1 {
-                        recordID = String(decoding: el.attributeValue(k), as: UTF8.self)
-                    }
-                    batch.flag(.unknownAttribute(name: String(decoding: el.attributeName(i), as: UTF8.self),
-                                                 value: String(decoding: el.attributeValue(i), as: UTF8.self), id: recordID))
+            var position = 0
+            for i in 0..<count {
+                let a = attributes! + 5 * i
+                // Namespace declarations never arrive here; xsi:* attributes are not data.
+                if let p = a[1], p[0] == 0x78, p[1] == 0x73, p[2] == 0x69, p[3] == 0 { continue }
+                let value: UnsafeBufferPointer<UInt8>
+                if let v = a[3], let e = a[4] { value = UnsafeBufferPointer(start: v, count: e - v) } else { value = UnsafeBufferPointer(start: nil, count: 0) }
+                guard let name = a[0], let id = fieldID(name, at: position), id > 0 else {
+                    b.flag(.unknownAttribute(name: a[0].map { String(decoding: Self.bytes($0), as: UTF8.self) } ?? "",
+                                             value: String(decoding: Self.decoded(value), as: UTF8.self), id: recordID(count, attributes!)))
                     clean = false
                     break
                 }
-                batch.set(field: Int(id) - 1, el.attributeValue(i))
+                b.set(field: Int(id) - 1, value, decodingAmpersands: value.baseAddress.map { memchr($0, 0x26, value.count) != nil } ?? false)
+                position += 1
             }
-            if clean && preparer != nil { batch.prepareLast(from: start) }
+            if clean && preparer != nil { b.prepareLast(from: start) }
         } else {
-            batch.begin(line: el.line)
-            batch.flag(.unknownElement(el.nameString))
+            b.flag(.unknownElement(String(decoding: Self.bytes(localName), as: UTF8.self)))
         }
-        if batch.isFull {
-            batch.findMembers(preparer)
-            put(batch)
+        if b.isFull {
+            b.findMembers(preparer)
+            let goOn = put(b)
             batch = channel.fresh()
+            return goOn
         }
+        return true
     }
 
-    /// The last batch, if it holds records.
-    var last: RawBatch? { batch.count > 0 ? batch : nil }
+    /// The `activity_id` of an element with an unknown attribute, for its reject.
+    private func recordID(_ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>) -> String {
+        for i in 0..<count {
+            let a = attributes + 5 * i
+            guard let name = a[0], RawReader.fieldNames.lookup(bytes: Self.bytes(name)) == 1, let v = a[3], let e = a[4] else { continue }
+            return String(decoding: Self.decoded(UnsafeBufferPointer(start: v, count: e - v)), as: UTF8.self)
+        }
+        return ""
+    }
+
+    /// Without entity substitution libxml2 hands over `&amp;` and `&#38;` as the text "&#38;"
+    /// (the tree builder decodes it later); no other `&` can remain, since entities other than
+    /// the predefined ones need a DOCTYPE.
+    static func decoded(_ value: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        RawBatch.appendDecodingAmpersands(value, to: &out)
+        return out
+    }
 }

@@ -34,6 +34,14 @@ final class XMLPushParser {
         return try work(parser)
     }
 
+    /// Runs `work` with a parser whose start tags go to `sink` (the canonical activity format).
+    static func with<R>(path: String, sink: CanonicalXMLSink, _ work: (XMLPushParser) throws -> R) throws -> R {
+        try with(path: path, body: { _ in }) { parser in
+            parser.state.sink = sink
+            return try work(parser)
+        }
+    }
+
     private init(state: XMLRecordReader.SAXState) throws {
         self.state = state
         var sax = xmlSAXHandler()
@@ -89,12 +97,10 @@ final class XMLPushParser {
         buffer.deallocate()
     }
 
-    /// Feeds bytes `from ..< to` of the open file `fd` (to its end when the file is shorter);
-    /// returns the number of line feeds fed when `countingLines`.
+    /// Feeds bytes `from ..< to` of the open file `fd` (to its end when the file is shorter).
     /// - Throws: ``IngestError`` on malformed or forbidden XML, or what `body` threw.
-    func feed(_ fd: Int32, from: Int, to end: Int, countingLines: Bool = false) throws -> Int {
+    func feed(_ fd: Int32, from: Int, to end: Int) throws {
         var at = from
-        var lines = 0
         while at < end {
             let n = pread(fd, buffer, min(Self.chunk, end - at), off_t(at))
             if n < 0 {
@@ -102,30 +108,9 @@ final class XMLPushParser {
                 throw IngestError.unreadable(path: state.path, reason: String(cString: strerror(errno)))
             }
             if n == 0 { break }
-            if countingLines { lines += Self.lineFeeds(UnsafeRawBufferPointer(start: buffer, count: n)) }
             try check(xmlParseChunk(ctxt, buffer, Int32(n), 0))
             at += n
         }
-        return lines
-    }
-
-    /// The number of line feeds in `bytes`, eight bytes at a time: a byte of `x = word ^ 0x0A…`
-    /// is zero exactly where the word holds a line feed, and `~((x & 0x7F…) + 0x7F… | x | 0x7F…)`
-    /// keeps the top bit of exactly those bytes.
-    static func lineFeeds(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let ones: UInt64 = 0x0A0A_0A0A_0A0A_0A0A, low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        var count = 0
-        var i = 0
-        while i + 8 <= bytes.count {
-            let x = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ ones
-            count += (~(((x & low) &+ low) | x | low)).nonzeroBitCount
-            i += 8
-        }
-        while i < bytes.count {
-            if bytes[i] == 0x0A { count += 1 }
-            i += 1
-        }
-        return count
     }
 
     /// Ends the document: what is still open or pending is an error.
@@ -145,6 +130,17 @@ final class XMLPushParser {
     func mark() {
         markDepth = state.depth
         state.lowWater = state.depth
+    }
+
+    /// Line feeds fed but not parsed yet.
+    var lineFeedsPending: Int {
+        guard let input = ctxt.pointee.input, var p = input.pointee.cur, let end = input.pointee.end else { return 0 }
+        var n = 0
+        while p < end {
+            if p.pointee == 0x0A { n += 1 }
+            p += 1
+        }
+        return n
     }
 
     /// Whether the parser stands where it stood at ``mark()``: no error, in element content at

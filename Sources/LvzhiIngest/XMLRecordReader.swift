@@ -175,7 +175,7 @@ public struct XMLRecordReader {
         defer { close(fd) }
         try withoutActuallyEscaping(body) { body in
             try XMLPushParser.with(path: path, body: body) { parser in
-                _ = try parser.feed(fd, from: 0, to: Int.max)
+                try parser.feed(fd, from: 0, to: Int.max)
                 try parser.finish()
             }
         }
@@ -192,6 +192,8 @@ public struct XMLRecordReader {
         /// While set, elements are parsed and checked but not handed to `body` (the start of a
         /// file parsed again before a part of it, see ``XMLPushParser``).
         @exclusivity(unchecked) var silent = false
+        /// Takes the start tags instead of `body` when set (``CanonicalXMLSink``).
+        @exclusivity(unchecked) var sink: CanonicalXMLSink?
         @exclusivity(unchecked) var failure: Error?
         @exclusivity(unchecked) var message: String?
         @exclusivity(unchecked) var line = 0
@@ -236,6 +238,12 @@ public struct XMLRecordReader {
             let line = parserLine
             if depth > XMLRecordReader.maxDepth {
                 fail(IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(XMLRecordReader.maxDepth)"))
+                return
+            }
+            if let sink {
+                if !silent, let localName, !sink.start(localName, count: count, attributes: attributes, line: line) {
+                    fail(CancellationError())
+                }
                 return
             }
             names.removeAll(keepingCapacity: true)

@@ -161,17 +161,6 @@ import Testing
         #expect(XMLParts.startTag(in: Array("<activities><activity>".utf8), from: 0) == 12)
         #expect(XMLParts.startTag(in: Array("<activity".utf8), from: 0) == nil)
     }
-
-    @Test func lineFeedsAreCountedEightBytesAtATime() {
-        var g = SplitMix64(seed: 11)
-        for n in [0, 1, 7, 8, 9, 63, 64, 65, 1000] {
-            let bytes = (0..<n).map { _ -> UInt8 in
-                switch g.next() % 4 { case 0: 0x0A; case 1: 0x8A; case 2: 0x0B; default: UInt8(truncatingIfNeeded: g.next()) }
-            }
-            let expected = bytes.filter { $0 == 0x0A }.count
-            #expect(bytes.withUnsafeBytes { XMLPushParser.lineFeeds($0) } == expected, "\(n) bytes")
-        }
-    }
 }
 
 extension XMLPartsTests {
