@@ -267,10 +267,13 @@ public enum Scorer {
         Grader.rankAndGrade(&scored, members: members, rules: rules)
         HistoryEvaluator.apply(&scored, members: members, rules: rules, period: period,
                                facts: options.history ?? HistoryFacts())
-        scored.sort { a, b in
-            if a.score != b.score { return a.score > b.score }
-            return members[a.member].id < members[b.member].id
-        }
+        // Best first, ties by member id: the order is sorted apart from the scores and applied by
+        // swaps (sorting the scores themselves copied each, a dozen references, per comparison).
+        let scores = scored.map { $0.score }
+        let ids = scored.map { members[$0.member].id }
+        var order = Array(scored.indices)
+        order.sort { a, b in scores[a] != scores[b] ? scores[a] > scores[b] : ids[a] < ids[b] }
+        Self.permute(&scored, to: order)
         var counts = [Int](repeating: 0, count: rules.grades.count)
         for s in scored { counts[s.grade] += 1 }
         var run = ScoreRun(rules: rules, period: period, members: members, store: store, rejects: ingest.rejects,
@@ -338,6 +341,21 @@ public enum Scorer {
     }
 
     /// Sorts a member's records by date, then activity id (bytewise).
+    /// Puts `values[order[i]]` at `i`, by swaps along the permutation's cycles (no copies).
+    static func permute<T>(_ values: inout [T], to order: [Int]) {
+        var placed = [Bool](repeating: false, count: order.count)
+        for start in order.indices where !placed[start] {
+            var at = start
+            while true {
+                placed[at] = true
+                let from = order[at]
+                if from == start { break }
+                values.swapAt(at, from)
+                at = from
+            }
+        }
+    }
+
     static func sortRecords(_ idx: inout [Int32], records: [Activity], arena: StringArena) {
         arena.bytes.withUnsafeBufferPointer { bytes in
             idx.sort { x, y in

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LvzhiCore
 @testable import LvzhiIngest
+@testable import LvzhiScoring
 
 /// The fast paths added for speed (issue 16) against deliberately simple references:
 /// the CSV reader's rows read in place against the rows written, at chunk sizes that put rows
@@ -272,6 +273,20 @@ import Testing
                 p.display(decimals: decimals, into: &shown)
                 #expect(String(decoding: shown, as: UTF8.self) == Points.withDisplay(decimals: decimals) { p.description })
             }
+        }
+    }
+
+    /// Scores are put in rank order by swaps along the permutation's cycles: the same as
+    /// building the array in that order, for any permutation.
+    @Test func permutingBySwapsGivesTheOrderAsked() {
+        var g = SplitMix64(seed: 21)
+        for n in [0, 1, 2, 3, 7, 100, 1000] {
+            var order = Array(0..<n)
+            order.shuffle(using: &g)
+            var values = (0..<n).map { "v\($0)" }
+            let expected = order.map { values[$0] }
+            Scorer.permute(&values, to: order)
+            #expect(values == expected, "\(n)")
         }
     }
 }
