@@ -16,7 +16,9 @@ enum RawIssue: Sendable {
 /// A batch of raw activity records, as bytes, travelling from the reader thread to the
 /// validating thread. Field `f` of record `r` is `bytes[bounds[2*(r*F+f)] ..< bounds[2*(r*F+f)+1]]`.
 final class RawBatch: @unchecked Sendable {
-    static let fieldCount = ActivityField.allCases.count
+    /// `ActivityField.allCases.count`, as a literal: a computed static is a `swift_once` check
+    /// at every use, several a record (``FastPathTests`` checks the two agree).
+    static let fieldCount = 11
     static let capacity = 4096
 
     @exclusivity(unchecked) var bytes: [UInt8] = []
@@ -24,21 +26,21 @@ final class RawBatch: @unchecked Sendable {
     /// class instance checked uniqueness on every value). Readers hand a batch over once it
     /// ``isFull``, but one row of a mapped export may make many records (a list cell of
     /// co-signers), so the storage doubles when a record would not fit (``makeRoom()``).
-    private(set) var bounds: UnsafeMutablePointer<Int32>
-    private(set) var lines: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var bounds: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var lines: UnsafeMutablePointer<Int32>
     /// Records the reader prepared: their bytes found to be well-formed UTF-8 (a whole CSV
     /// row checked at once) and every field but the title trimmed of surrounding spaces, as
     /// ``ActivityIngestor`` would (work moved off the validating thread, the busier of the
     /// two). The others are checked and trimmed field by field when validated.
-    private(set) var prepared: UnsafeMutablePointer<Bool>
+    @exclusivity(unchecked) private(set) var prepared: UnsafeMutablePointer<Bool>
     /// For prepared records read with a ``RowPreparer``: the member's roster index (-1: not
     /// found, the validator looks again and rejects) and the date's ordinal (`Int32.min`: not
     /// an ISO date, the validator reads it the general way).
-    private(set) var members: UnsafeMutablePointer<Int32>
-    private(set) var days: UnsafeMutablePointer<Int32>
-    private(set) var count = 0
+    @exclusivity(unchecked) private(set) var members: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var days: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var count = 0
     /// Records the storage holds.
-    private var room = RawBatch.capacity
+    @exclusivity(unchecked) private var room = RawBatch.capacity
     @exclusivity(unchecked) var issues: [Int: RawIssue] = [:]
 
     init() {

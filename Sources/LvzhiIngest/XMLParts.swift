@@ -289,23 +289,29 @@ final class CanonicalXMLSink {
     let preparer: RowPreparer?
     /// Where full batches go; false stops the parse (the reader gave up on this part).
     let put: (RawBatch) -> Bool
-    private(set) var batch: RawBatch
+    /// The batch being filled; `filling` reads it without counting a reference (`batch` holds it).
+    @exclusivity(unchecked) private(set) var batch: RawBatch {
+        didSet { filling = batch }
+    }
+    @exclusivity(unchecked) private unowned(unsafe) var filling: RawBatch
     /// Records still to leave out (``RawReader/readXMLInOnePass(path:fd:into:preparer:skipping:)``).
-    var skip = 0
+    @exclusivity(unchecked) var skip = 0
     /// libxml2 interns names in its parser's dictionary, so an element or attribute name arrives
     /// at the same address every time: names are compared by address once known.
-    private var activityName: UnsafePointer<UInt8>?
-    private var documentNames: [UnsafePointer<UInt8>] = []
-    private var known: [(name: UnsafePointer<UInt8>, id: Int32)] = []
+    @exclusivity(unchecked) private var activityName: UnsafePointer<UInt8>?
+    @exclusivity(unchecked) private var documentNames: [UnsafePointer<UInt8>] = []
+    @exclusivity(unchecked) private var known: [(name: UnsafePointer<UInt8>, id: Int32)] = []
     /// The field of the attribute at each position in the element before: exports write their
     /// attributes in one order, so this is the answer but for the first element.
-    private var byPosition = [(name: UnsafePointer<UInt8>?, id: Int32)](repeating: (nil, 0), count: 16)
+    @exclusivity(unchecked) private var byPosition = [(name: UnsafePointer<UInt8>?, id: Int32)](repeating: (nil, 0), count: 16)
 
     init(channel: BatchChannel, preparer: RowPreparer?, put: @escaping (RawBatch) -> Bool) {
         self.channel = channel
         self.preparer = preparer
         self.put = put
-        batch = channel.fresh()
+        let first = channel.fresh()
+        batch = first
+        filling = first
     }
 
     /// The last batch, if it holds records, with its members looked up.
@@ -370,7 +376,7 @@ final class CanonicalXMLSink {
             skip -= 1
             return true
         }
-        let b = batch
+        let b = filling
         b.begin(line: line)
         if isActivity {
             let start = b.bytes.count

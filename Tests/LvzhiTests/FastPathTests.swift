@@ -289,4 +289,8 @@ import Testing
             #expect(values == expected, "\(n)")
         }
     }
+
+    @Test func aBatchHasRoomForEveryCanonicalField() {
+        #expect(RawBatch.fieldCount == ActivityField.allCases.count)
+    }
 }
