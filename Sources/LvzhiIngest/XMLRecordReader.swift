@@ -264,17 +264,7 @@ public struct XMLRecordReader {
                     // remain, since entities other than the predefined ones need a DOCTYPE.
                     if memchr(v, 0x26, value.count) != nil {
                         let from = decoded.count
-                        var j = 0
-                        while j < value.count {
-                            if value[j] == 0x26, j + 4 < value.count, value[j + 1] == 0x23, value[j + 2] == 0x33,
-                               value[j + 3] == 0x38, value[j + 4] == 0x3B {
-                                decoded.append(0x26)
-                                j += 5
-                            } else {
-                                decoded.append(value[j])
-                                j += 1
-                            }
-                        }
+                        RawBatch.appendDecodingAmpersands(value, to: &decoded)
                         decodedRanges.append((values.count, from, decoded.count))
                     }
                     values.append(value)
