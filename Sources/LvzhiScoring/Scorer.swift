@@ -235,10 +235,10 @@ public enum Scorer {
     }
 
     /// Ranks and grades the members' results and assembles the run (both ways of scoring).
-    static func complete(_ scored: [MemberScore], store: ActivityStore, ingest: IngestResult, rules: RuleSet, options: ScoreOptions,
+    /// `scored` is consumed: ranking it in place copied all of it while the caller still held it.
+    static func complete(_ scored: consuming [MemberScore], store: ActivityStore, ingest: IngestResult, rules: RuleSet, options: ScoreOptions,
                          period: Period, fullPeriod: Period?, part: Period?, corrections: [AppliedCorrection], afterAsOf: Int,
                          outsidePart: Int, progress: Bool, overflow: ScoreOverflow? = nil) -> ScoreRun {
-        var scored = scored
         var store = store
         // A part of the year (a quarter) grades only the members in office during it: one who
         // left before it or joined after it is not ranked or graded there (as a member outside
@@ -248,7 +248,7 @@ public enum Scorer {
         var notServing: [Member] = []
         if let part {
             var hasRecords = [Bool](repeating: false, count: members.count)
-            for r in scored where r.records > 0 { hasRecords[r.member] = true }
+            for i in scored.indices where scored[i].records > 0 { hasRecords[scored[i].member] = true }
             let serving = members.indices.map { i in
                 hasRecords[i] || !((members[i].left.map { $0 < part.start } ?? false) || (members[i].joined.map { $0 > part.end } ?? false))
             }
@@ -275,7 +275,7 @@ public enum Scorer {
         order.sort { a, b in scores[a] != scores[b] ? scores[a] > scores[b] : ids[a] < ids[b] }
         Self.permute(&scored, to: order)
         var counts = [Int](repeating: 0, count: rules.grades.count)
-        for s in scored { counts[s.grade] += 1 }
+        for i in scored.indices { counts[scored[i].grade] += 1 }
         var run = ScoreRun(rules: rules, period: period, members: members, store: store, rejects: ingest.rejects,
                            files: ingest.files, results: scored, gradeCounts: counts, corrections: corrections)
         run.asOf = options.asOf
@@ -344,14 +344,17 @@ public enum Scorer {
     /// Puts `values[order[i]]` at `i`, by swaps along the permutation's cycles (no copies).
     static func permute<T>(_ values: inout [T], to order: [Int]) {
         var placed = [Bool](repeating: false, count: order.count)
-        for start in order.indices where !placed[start] {
-            var at = start
-            while true {
-                placed[at] = true
-                let from = order[at]
-                if from == start { break }
-                values.swapAt(at, from)
-                at = from
+        // The buffer's swapAt moves the two values; the array's copies them.
+        values.withUnsafeMutableBufferPointer { buffer in
+            for start in order.indices where !placed[start] {
+                var at = start
+                while true {
+                    placed[at] = true
+                    let from = order[at]
+                    if from == start { break }
+                    buffer.swapAt(at, from)
+                    at = from
+                }
             }
         }
     }
