@@ -187,6 +187,9 @@ struct Score: ParsableCommand {
                                         commandLine: CommandLine.arguments.dropFirst().map(shown).joined(separator: " ")))
             transaction.mappings = try ScoringTransaction.loadMappings(settings.mappings ?? [], lang: lang)
             let outcome = try transaction.run(handleSignals: true)
+            // The process ends after this: its results (every member's score and ledger) are left
+            // for the kernel to free at once instead of one object at a time (70 ms at 4M records).
+            _ = Unmanaged.passRetained(KeptUntilExit(outcome))
             if !(settings.quiet ?? false) {
                 print(outcome.skipped ?? (isatty(1) == 1 ? outcome.consoleText : outcome.line))
             }
@@ -197,6 +200,12 @@ struct Score: ParsableCommand {
             throw ExitCode(failure.exitCode)
         }
     }
+}
+
+/// A run's outcome held until the process exits (see ``Score/run()``).
+private final class KeptUntilExit {
+    let value: ScoringOutcome
+    init(_ value: ScoringOutcome) { self.value = value }
 }
 
 extension Score {
