@@ -565,10 +565,9 @@ public struct ActivityIngestor {
         return nil
     }
 
-    /// Whether the sorted list holds `x`: scanned when short (a kind's statuses are a handful),
-    /// halved when a rule file declares many.
+    /// Whether `values[range]`, sorted, holds `x`: scanned when short (a kind's statuses are a
+    /// handful), halved when a rule file declares many.
     @inline(__always)
-    /// Whether `values[range]`, sorted, holds `x`.
     static func sortedContains(_ values: UnsafePointer<Int32>, _ range: Range<Int>, _ x: Int32) -> Bool {
         if range.count <= 16 {
             for i in range where values[i] == x { return true }

@@ -413,8 +413,7 @@ enum RawReader {
         sink.skip = skipping
         do {
             try XMLPushParser.with(path: path, sink: sink) { parser in
-                try parser.feed(fd, from: 0, to: Int.max)
-                try parser.finish()
+                try parser.parseToEnd(fd, from: 0)
             }
         } catch {
             channel.put(sink.current)

@@ -139,7 +139,6 @@ enum XMLParts {
         let count = plan.starts.count
         let board = Board(count: count)
         let window = workers + 2
-        let pathCopy = path
 
         // One part: its records go to the board as batches fill.
         @Sendable func parse(_ k: Int) {
@@ -163,15 +162,14 @@ enum XMLParts {
             var toTheEnd = false
             var failure: Error?
             do {
-                try XMLPushParser.with(path: pathCopy, sink: sink) { parser in
+                try XMLPushParser.with(path: path, sink: sink) { parser in
                     func goOn(from at: Int) throws {
                         board.condition.lock()
                         board.parts[k].toTheEnd = true
                         board.end = min(board.end, k + 1)
                         board.condition.unlock()
                         toTheEnd = true
-                        try parser.feed(fd, from: at, to: Int.max)
-                        try parser.finish()
+                        try parser.parseToEnd(fd, from: at)
                     }
                     let end = k + 1 < count ? plan.starts[k + 1] : Int.max
                     if k == 0 {

@@ -113,6 +113,12 @@ final class XMLPushParser {
         }
     }
 
+    /// Feeds the file from `offset` to its end, and ends the document.
+    func parseToEnd(_ fd: Int32, from offset: Int) throws {
+        try feed(fd, from: offset, to: Int.max)
+        try finish()
+    }
+
     /// Ends the document: what is still open or pending is an error.
     func finish() throws {
         try check(xmlParseChunk(ctxt, buffer, 0, 1))

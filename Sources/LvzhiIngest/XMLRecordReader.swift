@@ -175,8 +175,7 @@ public struct XMLRecordReader {
         defer { close(fd) }
         try withoutActuallyEscaping(body) { body in
             try XMLPushParser.with(path: path, body: body) { parser in
-                try parser.feed(fd, from: 0, to: Int.max)
-                try parser.finish()
+                try parser.parseToEnd(fd, from: 0)
             }
         }
     }

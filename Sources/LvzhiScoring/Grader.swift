@@ -13,14 +13,12 @@ enum Grader {
             let excluded = !members[m].ranked || (results[i].partialPeriod && rules.grading.partial == .exclude)
             if !excluded { byScope[results[i].rankScope, default: []].append(i) }
         }
-        // The sort keys apart: a comparison reading `results[a]` copied the whole score (a dozen
-        // references counted) twice a comparison, a tenth of a 4M-record run's last second.
-        let scores = results.map { $0.score }
-        let ids = results.map { members[$0.member].id }
+        let order = RankOrder(results, members: members)
+        let scores = order.scores
         // Competition ranking ("1224") within each scope, best score first; ties share a rank.
         var reverseRank: [Int: Int] = [:]
         for (_, var idx) in byScope {
-            idx.sort { a, b in scores[a] != scores[b] ? scores[a] > scores[b] : ids[a] < ids[b] }
+            idx.sort(by: order.before)
             var rank = 0
             for (pos, i) in idx.enumerated() {
                 if pos == 0 || scores[i] != scores[idx[pos - 1]] { rank = pos + 1 }
@@ -68,5 +66,23 @@ enum Grader {
             for (v, _) in results[i].vetoes { g = max(g, rules.vetoes[v].grade) }
             results[i].grade = g
         }
+    }
+}
+
+/// The order of a run's results, in ranks and in the outputs: best score first, equal scores by
+/// member id. Its keys are taken out of the results once: a comparison reading `results[a]`
+/// copied a whole score (a dozen references counted), a tenth of a 4M-record run's last second.
+struct RankOrder {
+    let scores: [Points]
+    let ids: [String]
+
+    init(_ results: borrowing [MemberScore], members: [Member]) {
+        scores = results.map { $0.score }
+        ids = results.map { members[$0.member].id }
+    }
+
+    /// Whether result `a` comes before result `b`.
+    func before(_ a: Int, _ b: Int) -> Bool {
+        scores[a] != scores[b] ? scores[a] > scores[b] : ids[a] < ids[b]
     }
 }

@@ -267,12 +267,10 @@ public enum Scorer {
         Grader.rankAndGrade(&scored, members: members, rules: rules)
         HistoryEvaluator.apply(&scored, members: members, rules: rules, period: period,
                                facts: options.history ?? HistoryFacts())
-        // Best first, ties by member id: the order is sorted apart from the scores and applied by
-        // swaps (sorting the scores themselves copied each, a dozen references, per comparison).
-        let scores = scored.map { $0.score }
-        let ids = scored.map { members[$0.member].id }
+        // In rank order: the indices are sorted and the order applied by swaps.
+        let rankOrder = RankOrder(scored, members: members)
         var order = Array(scored.indices)
-        order.sort { a, b in scores[a] != scores[b] ? scores[a] > scores[b] : ids[a] < ids[b] }
+        order.sort(by: rankOrder.before)
         Self.permute(&scored, to: order)
         var counts = [Int](repeating: 0, count: rules.grades.count)
         for i in scored.indices { counts[scored[i].grade] += 1 }
@@ -340,7 +338,6 @@ public enum Scorer {
         return (starts, order)
     }
 
-    /// Sorts a member's records by date, then activity id (bytewise).
     /// Puts `values[order[i]]` at `i`, by swaps along the permutation's cycles (no copies).
     static func permute<T>(_ values: inout [T], to order: [Int]) {
         var placed = [Bool](repeating: false, count: order.count)
@@ -359,6 +356,7 @@ public enum Scorer {
         }
     }
 
+    /// Sorts a member's records by date, then activity id (bytewise).
     static func sortRecords(_ idx: inout [Int32], records: [Activity], arena: StringArena) {
         arena.bytes.withUnsafeBufferPointer { bytes in
             idx.sort { x, y in
