@@ -153,17 +153,21 @@ final class RawBatch: @unchecked Sendable {
         }
         members[count] = -1
         days[count] = Int32.min
-        if ready, preparer != nil {
-            // The field as just bounded (trimmed), in the row.
-            func field(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
-                let lo = Int(base[2 * f.rawValue]) - at, hi = Int(base[2 * f.rawValue + 1]) - at
-                return UnsafeBufferPointer(rebasing: row.bytes[lo..<hi])
-            }
-            // The member is looked up with the batch's others (``findMembers(_:)``).
-            if !field(.memberID).isEmpty { members[count] = Self.toFind }
-            if let d = Day.parseISO(field(.date)) { days[count] = d.ordinal }
-        }
+        if ready, preparer != nil { noteMemberAndDay(count, in: row.bytes, from: at) }
         count += 1
+    }
+
+    /// For prepared record `r`, whose fields are bounded (and trimmed) in `bytes`, which start at
+    /// `offset` of the batch's bytes: its member is marked to be looked up with the batch's others
+    /// (``findMembers(_:)``) and an ISO date read.
+    private func noteMemberAndDay(_ r: Int, in bytes: UnsafeBufferPointer<UInt8>, from offset: Int) {
+        let base = bounds + r * Self.fieldCount * 2
+        func field(_ f: ActivityField) -> UnsafeBufferPointer<UInt8> {
+            let lo = Int(base[2 * f.rawValue]) - offset, hi = Int(base[2 * f.rawValue + 1]) - offset
+            return UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+        }
+        if !field(.memberID).isEmpty { members[r] = Self.toFind }
+        if let d = Day.parseISO(field(.date)) { days[r] = d.ordinal }
     }
 
     /// Prepares the record last begun, whose fields were set one by one from `start` on (an XML
@@ -186,11 +190,7 @@ final class RawBatch: @unchecked Sendable {
                 base[2 * f] = Int32(from)
                 base[2 * f + 1] = Int32(from + t.count)
             }
-            let m = ActivityField.memberID.rawValue, d = ActivityField.date.rawValue
-            if base[2 * m] < base[2 * m + 1] { members[r] = Self.toFind }
-            if let day = Day.parseISO(UnsafeBufferPointer(rebasing: all[Int(base[2 * d])..<Int(base[2 * d + 1])])) {
-                days[r] = day.ordinal
-            }
+            noteMemberAndDay(r, in: all, from: 0)
         }
     }
 
