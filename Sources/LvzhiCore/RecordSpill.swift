@@ -46,14 +46,7 @@ public final class ScratchFile: @unchecked Sendable {
         close(fd)
     }
 
-    /// Appends `bytes` at the end; returns their offset.
-    public func append(_ bytes: UnsafeRawBufferPointer) throws(SafeFile.Problem) -> Int64 {
-        let offset = size
-        size += Int64(bytes.count)
-        if let failure = Self.write(fd, bytes, at: offset) { throw failure }
-        return offset
-    }
-
+    /// Writes `bytes` at `offset`; the error, if any.
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64) -> SafeFile.Problem? {
         var done = 0
         while done < bytes.count {
