@@ -2,6 +2,9 @@
 public enum MemberField: Int, CaseIterable, Sendable {
     case memberID, name, sector, committee, role, group, party, joined, left, ranked
 
+    /// The two date columns, in the order they are checked.
+    public static let dates: [MemberField] = [.joined, .left]
+
     public var key: String {
         switch self {
         case .memberID: "member_id"

@@ -112,6 +112,20 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(start)..\(end)" }
 }
 
+extension String {
+    /// The text without leading and trailing ASCII/ideographic spaces, tabs and newlines: the
+    /// string itself, without a copy or a substring, when its first and last bytes say so.
+    public var trimmingSpaces: String {
+        let bytes = utf8
+        guard let head = bytes.first, let tail = bytes.last else { return "" }
+        if head != 0x20, head != 0x09, head != 0x0A, head != 0x0D, head != 0xE3,
+           tail != 0x20, tail != 0x09, tail != 0x0A, tail != 0x0D, tail != 0x80 {
+            return self
+        }
+        return self[...].trimmingSpaces
+    }
+}
+
 extension StringProtocol {
     /// The text without leading and trailing ASCII/ideographic spaces, tabs and newlines.
     public var trimmingSpaces: String {

@@ -108,19 +108,22 @@ public struct ActivityIngestor {
                 memberSheet: String? = nil, period: Period, vocabulary: Vocabulary, excluded: [String: RejectReason] = [:]) {
         // A roster value outside the rule file's declared lists (roster.roles …) refuses the row;
         // the member's records then say so instead of "unknown member".
-        var members: [Member] = []
         var memberRejects = memberRejects
         var excluded = excluded
-        members.reserveCapacity(roster.count)
-        for m in roster {
-            guard let (field, value, allowed) = vocabulary.undeclaredValue(of: m) else { members.append(m); continue }
-            excluded[m.id] = .memberRowRejected(m.source)
-            memberRejects.append(Reject(location: m.source, recordID: "", memberID: m.id, field: field, value: value,
+        // Members are looked at where they lie; a copy of each (ten strings) was most of this.
+        var refused: [Bool] = []
+        for i in roster.indices {
+            guard let (field, value, allowed) = vocabulary.undeclaredValue(of: roster[i]) else { continue }
+            if refused.isEmpty { refused = Array(repeating: false, count: roster.count) }
+            refused[i] = true
+            excluded[roster[i].id] = .memberRowRejected(roster[i].source)
+            memberRejects.append(Reject(location: roster[i].source, recordID: "", memberID: roster[i].id, field: field, value: value,
                                         reason: .undeclaredMemberValue(field: field, allowed: allowed,
                                                                        suggestion: closest(value, in: allowed.filter { !$0.isEmpty }))))
         }
         // Nobody refused: share the roster's array instead of holding a second copy.
-        self.members = members.count == roster.count ? roster : members
+        let members = refused.isEmpty ? roster : roster.indices.filter { !refused[$0] }.map { roster[$0] }
+        self.members = members
         memberSlots = MemberSlots(members)
         self.excluded = excluded
         self.period = period
@@ -134,7 +137,7 @@ public struct ActivityIngestor {
             r.rejected = memberRejects.count
             files.append(r)
         }
-        for m in members { _ = memberIDs.intern(m.id) }
+        for i in members.indices { _ = memberIDs.intern(members[i].id) }
         preparer = RowPreparer(memberIDs: memberIDs)
         var pool: [Int32] = []
         for name in vocabulary.kinds.keys.sorted() {

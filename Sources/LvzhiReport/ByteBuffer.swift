@@ -188,6 +188,19 @@ public struct CSVWriter {
     /// A number cell from UTF-8 bytes: the same as ``number(_:)`` of the same string.
     public mutating func number(utf8: UnsafeBufferPointer<UInt8>) { field(utf8) }
 
+    /// Points as ``Points/description`` shows them, with the places in force when the writer was
+    /// made, written without making a string.
+    public mutating func number(_ p: Points) {
+        digits.removeAll(keepingCapacity: true)
+        p.display(decimals: decimals, into: &digits)
+        let d = digits
+        digits = []
+        d.withUnsafeBufferPointer { field($0) }
+        digits = d
+    }
+    private var digits: [UInt8] = []
+    private let decimals = Points.displayDecimals
+
     /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
     public mutating func text(utf8: UnsafeBufferPointer<UInt8>) {
         switch utf8.first {

@@ -68,12 +68,15 @@ public struct RunSummary: Sendable {
         } : run.rules.grades
         rulesHash = ContentHash.sha256(file: run.rules.path) ?? ""
         extendsHash = run.rules.extends.map { ContentHash.sha256(file: $0) ?? "" }
-        rows = run.results.enumerated().map { i, r in
-            Row(member: run.members[r.member], score: r.score, rank: r.rank, grade: run.rules.grades[r.grade],
-                gradeIndex: r.grade, categoryPoints: r.categoryPoints,
-                vetoReasons: r.vetoes.map { run.rules.vetoes[$0.veto].name },
-                partialPeriod: r.partialPeriod, records: r.records, resultIndex: i,
-                flags: run.rules.history.isEmpty ? nil : Self.flags(r, rules: run.rules))
+        // Each result read where it lies: `enumerated()` copied every member's result, ledger and
+        // all, on one thread at the end of a run.
+        let results = run.results, rules = run.rules, members = run.members
+        rows = results.indices.map { i in
+            Row(member: members[results[i].member], score: results[i].score, rank: results[i].rank,
+                grade: rules.grades[results[i].grade], gradeIndex: results[i].grade, categoryPoints: results[i].categoryPoints,
+                vetoReasons: results[i].vetoes.isEmpty ? [] : results[i].vetoes.map { rules.vetoes[$0.veto].name },
+                partialPeriod: results[i].partialPeriod, records: results[i].records, resultIndex: i,
+                flags: rules.history.isEmpty ? nil : Self.flags(results[i], rules: rules))
         }
         recordsRead = run.files.filter { !$0.isRoster }.reduce(0) { $0 + $1.read }
         var counts: [String: (Int, String)] = [:]

@@ -204,10 +204,16 @@ struct CompiledRules: Sendable {
             self.members = memberSymbols
             return
         }
-        self.members = members.map { m in
-            MemberSymbols(role: symbols.intern(m.role), sector: symbols.intern(m.sector), committees: m.committees.map { symbols.intern($0) },
-                          group: symbols.intern(m.group), party: symbols.intern(m.party))
+        var list: [MemberSymbols] = []
+        list.reserveCapacity(members.count)
+        members.withUnsafeBufferPointer { members in
+            for i in members.indices {
+                list.append(MemberSymbols(role: symbols.intern(members[i].role), sector: symbols.intern(members[i].sector),
+                                          committees: members[i].committees.map { symbols.intern($0) },
+                                          group: symbols.intern(members[i].group), party: symbols.intern(members[i].party)))
+            }
         }
+        self.members = list
     }
 
     @inline(__always)

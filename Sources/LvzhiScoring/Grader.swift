@@ -7,11 +7,13 @@ enum Grader {
     static func rankAndGrade(_ results: inout [MemberScore], members: [Member], rules: RuleSet) {
         let scope = rules.grading.scope
         var byScope: [String: [Int]] = [:]
-        for i in results.indices {
-            let m = results[i].member
-            results[i].rankScope = scope.key(members[m])
-            let excluded = !members[m].ranked || (results[i].partialPeriod && rules.grading.partial == .exclude)
-            if !excluded { byScope[results[i].rankScope, default: []].append(i) }
+        members.withUnsafeBufferPointer { members in
+            for i in results.indices {
+                let m = results[i].member
+                results[i].rankScope = scope.key(members[m])
+                let excluded = !members[m].ranked || (results[i].partialPeriod && rules.grading.partial == .exclude)
+                if !excluded { byScope[results[i].rankScope, default: []].append(i) }
+            }
         }
         let order = RankOrder(results, members: members)
         let scores = order.scores
@@ -78,7 +80,7 @@ struct RankOrder {
 
     init(_ results: borrowing [MemberScore], members: [Member]) {
         scores = results.map { $0.score }
-        ids = results.map { members[$0.member].id }
+        ids = members.withUnsafeBufferPointer { members in results.map { members[$0.member].id } }
     }
 
     /// Whether result `a` comes before result `b`.

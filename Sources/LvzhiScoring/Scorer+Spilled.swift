@@ -182,9 +182,12 @@ extension Scorer {
         var counts = [(outsidePart: Int, afterAsOf: Int, kept: Int)](repeating: (0, 0, 0), count: partitions)
         let files = store.files
         let sharesDone = shares, firstOf = firstRecord, totalsDone = signerTotals, memberSymbols = base.members
+        // Members are read where they lie: `ingest.members[m]` copied each one (ten strings).
+        ingest.members.withUnsafeBufferPointer { memberBuffer in
         results.withUnsafeMutableBufferPointer { out in
             overflows.withUnsafeMutableBufferPointer { over in
                 counts.withUnsafeMutableBufferPointer { tally in
+                    nonisolated(unsafe) let memberList = memberBuffer
                     nonisolated(unsafe) let outPtr = out.baseAddress!
                     nonisolated(unsafe) let overPtr = over.baseAddress!
                     nonisolated(unsafe) let tallyPtr = tally.baseAddress!
@@ -203,7 +206,7 @@ extension Scorer {
                             var mine = loaded.recordsOf(m)
                             sortRecords(&mine, records: records, arena: arena)
                             var result = scoreMember(m, records: mine, all: records, compiled: compiled, shares: partShares, rules: rules,
-                                                     member: ingest.members[m], period: period, progress: progress, state: &state)
+                                                     member: memberList[m], period: period, progress: progress, state: &state)
                             if let line = result.overflow {
                                 let e = line >= 0 ? result.ledger[line] : nil
                                 let record = e.flatMap { $0.record >= 0 ? records[Int($0.record)] : nil }
@@ -219,6 +222,7 @@ extension Scorer {
                 }
             }
         }
+        }
         let outsidePart = counts.reduce(0) { $0 + $1.outsidePart }
         let afterAsOf = counts.reduce(0) { $0 + $1.afterAsOf }
         let kept = counts.reduce(0) { $0 + $1.kept }
@@ -229,7 +233,7 @@ extension Scorer {
                                      member: ingest.members[m], period: period, progress: progress, state: &state)
         }
         store.onDisk = kept
-        return complete(results.map { $0! }, store: store, ingest: ingest, rules: rules, options: options, period: period,
+        return complete(unwrapAll(&results), store: store, ingest: ingest, rules: rules, options: options, period: period,
                         fullPeriod: fullPeriod, part: part, corrections: [], afterAsOf: afterAsOf, outsidePart: outsidePart,
                         progress: progress, overflow: overflows.first { $0 != nil } ?? nil)
     }

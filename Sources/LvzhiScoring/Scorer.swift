@@ -213,7 +213,10 @@ public enum Scorer {
         let arena = store.arena
         let dropLedgers = !options.keepLedgers && rules.history.isEmpty
         let chunks = max(1, min(memberCount, 64))
+        // Members are read where they lie: `ingest.members[m]` copied each one (ten strings).
+        ingest.members.withUnsafeBufferPointer { memberBuffer in
         results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let memberList = memberBuffer
             nonisolated(unsafe) let outPtr = out.baseAddress!
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let lo = chunk * memberCount / chunks
@@ -223,15 +226,31 @@ public enum Scorer {
                     var mine = Array(memberOrder[memberStarts[m]..<memberStarts[m + 1]])
                     sortRecords(&mine, records: records, arena: arena)
                     outPtr[m] = scoreMember(m, records: mine, all: records, compiled: compiled, shares: shares, rules: rules,
-                                            member: ingest.members[m], period: period, progress: progress, state: &state)
+                                            member: memberList[m], period: period, progress: progress, state: &state)
                     if dropLedgers, outPtr[m]!.overflow == nil { outPtr[m]!.ledger = [] }
                 }
             }
         }
+        }
 
-        return complete(results.map { $0! }, store: store, ingest: ingest, rules: rules, options: options, period: period,
+        return complete(unwrapAll(&results), store: store, ingest: ingest, rules: rules, options: options, period: period,
                         fullPeriod: fullPeriod, part: part, corrections: corrections, afterAsOf: afterAsOf, outsidePart: outsidePart,
                         progress: progress)
+    }
+
+    /// Every result of `results` (all set), moved out without a copy: `map { $0! }` retained and
+    /// released every member's ledger and strings, on one thread at the end of a run.
+    static func unwrapAll(_ results: inout [MemberScore?]) -> [MemberScore] {
+        let count = results.count
+        return results.withUnsafeMutableBufferPointer { src in
+            [MemberScore](unsafeUninitializedCapacity: count) { out, n in
+                for i in 0..<count {
+                    (out.baseAddress! + i).initialize(to: (src.baseAddress! + i).move()!)
+                    (src.baseAddress! + i).initialize(to: nil)
+                }
+                n = count
+            }
+        }
     }
 
     /// Ranks and grades the members' results and assembles the run (both ways of scoring).
@@ -460,19 +479,21 @@ public enum Scorer {
         if !total.isZero {
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: total, nominal: total, note: .base))
         }
-        for (c, category) in rules.categories.enumerated() {
+        // By index: a copy of each category (three strings) per member was a tenth of scoring a
+        // member with few records.
+        for c in rules.categories.indices {
             // A category that starts full (会议 50 分，扣完为止) counts its start plus its rules.
-            if let start = category.start {
+            if let start = rules.categories[c].start {
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: start, nominal: categoryPoints[c],
                                           note: .categoryStart(start: start, change: categoryPoints[c])))
                 categoryPoints[c] += start
             }
             let raw = categoryPoints[c]
-            if let cap = category.effectiveCap, raw > cap {
+            if let cap = rules.categories[c].effectiveCap, raw > cap {
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: cap - raw, nominal: raw,
                                           note: .categoryCapped(cap: cap)))
                 categoryPoints[c] = cap
-            } else if let floor = category.effectiveFloor, raw < floor {
+            } else if let floor = rules.categories[c].effectiveFloor, raw < floor {
                 ledger.append(LedgerEntry(record: -1, rule: -1, category: Int32(c), points: floor - raw, nominal: raw,
                                           note: .categoryFloored(floor: floor)))
                 categoryPoints[c] = floor
@@ -483,23 +504,23 @@ public enum Scorer {
         // Step 7: minimum requirements (deductions; grade effects are applied by the grader).
         var missed: [Int] = []
         var progressed: [RequirementProgress] = []
-        for (q, req) in rules.requirements.enumerated() {
+        for q in rules.requirements.indices {
             if let scope = compiled.requirementScopes[q], !scope.matchesMember(who, context: context) { continue }
             var have = Points.zero
             for ri in idx where compiled.requirements[q].matches(all[Int(ri)], member: who, context: context) {
-                have += req.byQuantity ? all[Int(ri)].quantity : .one
+                have += rules.requirements[q].byQuantity ? all[Int(ri)].quantity : .one
             }
             if progress {
                 // An interim 通报: the requirement is annual, so only show how far the member is
                 // (not for members who have not taken office yet by the end of the run's period).
                 if let joined = member.joined, joined > period.end { continue }
-                progressed.append(RequirementProgress(requirement: q, done: have, needed: req.min))
+                progressed.append(RequirementProgress(requirement: q, done: have, needed: rules.requirements[q].min))
                 continue
             }
-            if have >= req.min { continue }
+            if have >= rules.requirements[q].min { continue }
             missed.append(q)
             let deduction: Points
-            if case .deduct(let p) = req.effect { deduction = -p } else { deduction = .zero }
+            if case .deduct(let p) = rules.requirements[q].effect { deduction = -p } else { deduction = .zero }
             ledger.append(LedgerEntry(record: -1, rule: -1, category: -1, points: deduction, nominal: have, note: .requirementMissed(q)))
             total += deduction
         }
