@@ -191,6 +191,7 @@ public struct CSVWriter {
     /// Points as ``Points/description`` shows them, with the places in force when the writer was
     /// made, written without making a string.
     public mutating func number(_ p: Points) {
+        assert(decimals == Points.displayDecimals, "a CSVWriter made under other display decimals than it writes under")
         digits.removeAll(keepingCapacity: true)
         p.display(decimals: decimals, into: &digits)
         let d = digits

@@ -73,17 +73,61 @@ import Testing
         }
         let s = try Self.summary(members: count)
         #expect(s.rows.count == count)
-        var w = CSVWriter(bom: true)
-        w.row(ScoresCSV.header(s, lang: .zh))
-        for r in s.rows { ScoresCSV.renderRow(r, lang: .zh, previous: false, into: &w) }
-        #expect(Self.firstDifference(ScoresCSV.render(s, lang: .zh).bytes, w.buffer.bytes) == nil)
-        // The same with one decimal in force rather than the default, and in English.
-        Points.withDisplay(decimals: 1) {
-            var e = CSVWriter(bom: true)
-            e.row(ScoresCSV.header(s, lang: .en))
-            for r in s.rows { ScoresCSV.renderRow(r, lang: .en, previous: false, into: &e) }
-            #expect(Self.firstDifference(ScoresCSV.render(s, lang: .en).bytes, e.buffer.bytes) == nil)
+        let two = Self.sequential(s, lang: .zh)
+        #expect(Self.firstDifference(ScoresCSV.render(s, lang: .zh).bytes, two) == nil)
+        // Half points are shown as such by default, so that the rounding below is seen.
+        if count >= 2_047 { #expect(String(decoding: two, as: UTF8.self).contains(".5")) }
+        // In English, and with no decimals in force (the half points then round: the lanes must
+        // show them as the rule file's display.decimals says, not as the default does).
+        Points.withDisplay(decimals: 0) {
+            let reference = Self.sequential(s, lang: .en)
+            #expect(Self.firstDifference(ScoresCSV.render(s, lang: .en).bytes, reference) == nil)
+            #expect(String(decoding: reference, as: UTF8.self).contains(".5") == false)
         }
+        // Streamed to a file (drained every megabyte as the lanes' windows are appended).
+        let dir = Scratch()
+        let path = dir.write("scores.csv", "")
+        try FileManager.default.removeItem(atPath: path)
+        var b = try ByteBuffer.streaming(to: path)
+        b = ScoresCSV.render(s, lang: .zh, into: b)
+        try b.finish()
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(Self.firstDifference(written, Self.sequential(s, lang: .zh)) == nil)
+    }
+
+    /// scores.csv one row after another, each number through its `description` (the sink below
+    /// does not write points as bytes).
+    static func sequential(_ s: RunSummary, lang: Language) -> [UInt8] {
+        var w = DescriptionSink(csv: CSVWriter(bom: true))
+        w.csv.row(ScoresCSV.header(s, lang: lang))
+        for r in s.rows { ScoresCSV.renderRow(r, lang: lang, previous: false, into: &w) }
+        return w.csv.buffer.bytes
+    }
+
+    /// A CSV writer that writes points through the protocol's `number(p.description)`.
+    struct DescriptionSink: TableSink {
+        var csv: CSVWriter
+        mutating func text(_ s: String) { csv.text(s) }
+        mutating func number(_ s: String) { csv.number(s) }
+        mutating func text(utf8: UnsafeBufferPointer<UInt8>) { csv.text(utf8: utf8) }
+        mutating func number(utf8: UnsafeBufferPointer<UInt8>) { csv.number(utf8: utf8) }
+        mutating func endRow() { csv.endRow() }
+    }
+
+    /// A roster row refused part-way (a cell that is not UTF-8) leaves nothing behind for the
+    /// next row: the one array of cells is refilled for every row.
+    @Test func aRefusedRosterRowLeavesNothingBehind() throws {
+        let dir = Scratch()
+        var bytes = Array("member_id,name,sector,committee,role,group,party,joined,left,ranked\n".utf8)
+        bytes += Array("M1,甲,经济界,经济委员会,常委,一组,民盟,2025-02-01,,否\n".utf8)
+        bytes += Array("M2,乙,教育界,".utf8) + [0xFF, 0xFE] + Array(",主席,二组,,,,是\n".utf8)
+        bytes += Array("M3,丙,,,,,,,,\n".utf8)
+        let roster = try RosterReader.read(path: dir.write("m.csv", bytes: bytes))
+        #expect(roster.members.map(\.id) == ["M1", "M3"])
+        let m3 = try #require(roster.members.last)
+        #expect(m3.sector == "" && m3.committee == "" && m3.role == "" && m3.group == "" && m3.party == "")
+        #expect(m3.joined == nil && m3.ranked)
+        #expect(roster.rejects.count == 1)
     }
 
     /// Where two files first differ (the byte offset and a little of each from there), `nil` when
