@@ -39,7 +39,11 @@ public final class HistoryStore: Sendable {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw .cannotOpen(path: path, reason: "\(error.localizedDescription)")
+                // Another run may have made it at the same moment (Foundation then throws).
+                var isDir: ObjCBool = false
+                if !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
+                    throw .cannotOpen(path: path, reason: "\(error.localizedDescription)")
+                }
             }
         }
         var isDir: ObjCBool = false
@@ -69,22 +73,26 @@ public final class HistoryStore: Sendable {
     private func migrate() throws(HistoryError) {
         let migrator = Self.migrator
         do {
-            let (superseded, unknown) = try queue.read { db -> (Bool, [String]) in
-                let s = try migrator.hasBeenSuperseded(db)
-                let applied = try migrator.appliedIdentifiers(db)
-                return (s, applied.subtracting(Self.migrationNames).sorted())
-            }
-            if superseded { throw HistoryError.newerSchema(path: path, unknown: unknown) }
-            // Two runs creating the same new file race: the loser's migration fails on tables the
-            // winner has just made. Migrated is migrated, whoever did it.
-            for attempt in 1...3 {
+            // Runs opening the same new file at once race: the loser's migration fails on tables
+            // the winner has just made, or reads the schema while it is being made ("no such
+            // table: grdb_migrations"). Migrated is migrated, whoever did it; while another run
+            // may still be migrating, look again.
+            for attempt in 1...Self.migrationTries {
                 do {
+                    let (superseded, unknown) = try queue.read { db -> (Bool, [String]) in
+                        let s = try migrator.hasBeenSuperseded(db)
+                        let applied = try migrator.appliedIdentifiers(db)
+                        return (s, applied.subtracting(Self.migrationNames).sorted())
+                    }
+                    if superseded { throw HistoryError.newerSchema(path: path, unknown: unknown) }
                     try migrator.migrate(queue)
-                    break
+                    return
+                } catch let e as HistoryError {
+                    throw e
                 } catch {
-                    if (try? queue.read({ try migrator.hasCompletedMigrations($0) })) == true { break }
-                    if attempt == 3 { throw error }
-                    usleep(100_000)
+                    if (try? queue.read({ try migrator.hasCompletedMigrations($0) })) == true { return }
+                    guard attempt < Self.migrationTries, Self.mayBeARace(error) else { throw error }
+                    usleep(UInt32(20_000 * attempt))
                 }
             }
         } catch let e as HistoryError {
@@ -92,6 +100,17 @@ public final class HistoryStore: Sendable {
         } catch {
             throw Self.map(error, path: path)
         }
+    }
+
+    /// Tries of a run that lost the race (under a second of waiting in all). An error that is no
+    /// race (not a database, read-only, a newer schema) fails at the first try.
+    static let migrationTries = 10
+
+    /// Whether a failed migration may have met another run's migrating the same file (a table
+    /// it has just made, its lock, its schema change) rather than a file that cannot be migrated.
+    static func mayBeARace(_ error: any Error) -> Bool {
+        guard let e = error as? DatabaseError else { return false }
+        return [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_SCHEMA].contains(e.resultCode)
     }
 
     static func map(_ error: any Error, path: String) -> HistoryError {

@@ -308,10 +308,27 @@ import Testing
                 _ = try store.record(HistoryRecord(run: run, runTime: "t", toolVersion: "v"))
             } catch {
                 failures.withLock { $0 += 1 }
+                Issue.record("a concurrent writer failed: \(error)")
             }
         }
         #expect(failures.withLock { $0 } == 0)
         #expect(try HistoryStore.open(path: path).runs().map(\.id) == [1, 2, 3, 4, 5, 6])
+    }
+
+    /// Runs opening a history in a folder that does not exist yet, all at once: each makes the
+    /// folder or finds it made (CI once saw one of six concurrent writers fail).
+    @Test func concurrentOpenersMakeTheFolderOnce() throws {
+        for round in 0..<40 {
+            let s = Scratch()
+            let path = s.path + "/a/b/\(round)/" + HistoryStore.defaultFileName
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                do { _ = try HistoryStore.open(path: path) } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 } == [], "round \(round)")
+        }
     }
 
     @Test(arguments: [("2025", "2025"), ("2025-Q1", "2025-Q1"), ("2024-Q4", "2024-Q4"),
