@@ -135,7 +135,7 @@ enum XMLParts {
 
     /// Reads the canonical XML file `path` into `channel` with `workers` parsers.
     static func read(path: String, fd: Int32, plan: Plan, workers: Int, preparer: RowPreparer?, into channel: BatchChannel) throws {
-        xmlInitParser()
+        LibXML2.ready
         let count = plan.starts.count
         let board = Board(count: count)
         let window = workers + 2

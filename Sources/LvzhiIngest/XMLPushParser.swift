@@ -6,6 +6,15 @@ import Darwin
 import CLibXML2
 import LvzhiCore
 
+/// libxml2's global state, made once before any thread uses the library. Made lazily, by the
+/// first parser context of each thread, it raced: two schema validations at once deadlocked
+/// inside `xmlDictCreate` (both threads waiting on the mutex of its random seed), which hung
+/// a CI run. libxml2 asks for `xmlInitParser` before threads use it; a static `let` is made
+/// once, under a lock, by whichever thread comes first.
+enum LibXML2 {
+    static let ready: Void = xmlInitParser()
+}
+
 /// libxml2's SAX2 push parser over a file read by position, with the safety rules of
 /// ``XMLRecordReader/forEachElementView(_:)``: no network, no entity substitution, no DTD
 /// loading; stopped at a DOCTYPE before its internal subset is read, at any entity reference and
@@ -80,6 +89,7 @@ final class XMLPushParser {
             }
         }
         // The context holds the state without retaining it; `self` keeps it alive.
+        LibXML2.ready
         guard let ctxt = xmlCreatePushParserCtxt(&sax, Unmanaged.passUnretained(state).toOpaque(), nil, 0, state.path) else {
             throw IngestError.unreadable(path: state.path, reason: state.genericError ?? "libxml2 could not open the file")
         }

@@ -99,6 +99,7 @@ public struct XMLRecordReader {
         // Only a regular file: a FIFO would block the run, a device feed it forever.
         let fd = try InputFile.open(path)
         defer { close(fd) }
+        LibXML2.ready
         guard let reader = xmlReaderForFd(fd, path, encoding, options) else {
             throw IngestError.unreadable(path: path, reason: box.genericError ?? "libxml2 could not open the file")
         }
@@ -353,6 +354,7 @@ public protocol XMLEventHandler {
 public enum XMLSchemaValidator {
     /// Returns the validation errors (empty when the file is valid).
     public static func validate(file: String, schema: String) -> [String] {
+        LibXML2.ready
         guard let parserCtx = xmlSchemaNewParserCtxt(schema) else { return ["cannot read schema \(schema)"] }
         defer { xmlSchemaFreeParserCtxt(parserCtx) }
         guard let s = xmlSchemaParse(parserCtx) else { return ["cannot parse schema \(schema)"] }

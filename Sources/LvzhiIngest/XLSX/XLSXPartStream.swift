@@ -196,6 +196,7 @@ struct PartReader {
         inflater.start()
         var finishedCleanly = false
         defer { inflater.pipe.close(cancel: !finishedCleanly) }
+        LibXML2.ready
         guard let reader = xmlReaderForIO({ ctx, buffer, len in
             guard let ctx, let buffer, len > 0 else { return 0 }
             let c = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
