@@ -4,7 +4,9 @@ import LvzhiRules
 /// Ranks members within their scope and gives each a grade: by score band or by rank quota,
 /// then minimum requirements and vetoes.
 enum Grader {
-    static func rankAndGrade(_ results: inout [MemberScore], members: [Member], rules: RuleSet) {
+    /// - Returns: the rank order of `results`, for the caller to put them in (their scores and
+    ///   members are not changed by grading, so the keys taken out here still hold).
+    static func rankAndGrade(_ results: inout [MemberScore], members: [Member], rules: RuleSet) -> RankOrder {
         let scope = rules.grading.scope
         var byScope: [String: [Int]] = [:]
         members.withUnsafeBufferPointer { members in
@@ -68,6 +70,7 @@ enum Grader {
             for (v, _) in results[i].vetoes { g = max(g, rules.vetoes[v].grade) }
             results[i].grade = g
         }
+        return order
     }
 }
 

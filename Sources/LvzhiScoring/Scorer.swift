@@ -283,11 +283,11 @@ public enum Scorer {
                 members = kept
             }
         }
-        Grader.rankAndGrade(&scored, members: members, rules: rules)
+        let rankOrder = Grader.rankAndGrade(&scored, members: members, rules: rules)
         HistoryEvaluator.apply(&scored, members: members, rules: rules, period: period,
                                facts: options.history ?? HistoryFacts())
-        // In rank order: the indices are sorted and the order applied by swaps.
-        let rankOrder = RankOrder(scored, members: members)
+        // In rank order (the grader's keys: history conditions change grades, not scores): the
+        // indices are sorted and the order applied by swaps.
         var order = Array(scored.indices)
         order.sort(by: rankOrder.before)
         Self.permute(&scored, to: order)
