@@ -286,9 +286,10 @@ public final class SpillPartitions: @unchecked Sendable {
 
     /// Partition `p`'s bytes, in the order its records were added (nil after a write or read
     /// error), in `out`, whose storage is reused from one partition to the next.
-    public func load(_ p: Int, into out: inout [UInt8]) -> Bool {
+    /// `extra`: bytes of room to leave after them (for what the caller appends).
+    public func load(_ p: Int, into out: inout [UInt8], extra: Int = 0) -> Bool {
         out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(chunks[p].reduce(0) { $0 + $1.length } + fills[p])
+        out.reserveCapacity(chunks[p].reduce(0) { $0 + $1.length } + fills[p] + extra)
         for c in chunks[p] {
             do { try file.read(offset: c.offset, count: c.length, into: &out) } catch {
                 fail(error)
@@ -366,16 +367,20 @@ public final class SpillPartitions: @unchecked Sendable {
 
 /// How a spilled record is laid out: the ``Activity``'s numbers as LEB128 varints (signed
 /// ones zigzagged) — member, date, kind, status, role, level, marks, the quantity's numerator
-/// and denominator, file, line — then the row's sequence number and the lengths of the activity
-/// id, the title and the ref, then their bytes. About 20 bytes of numbers where the in-memory
-/// layout took 100: the scratch file's cost is the kernel's per byte (issue 16). The arena
+/// and denominator, file, line — then the row's sequence number, the length of the activity id,
+/// the title's tag (its length times two, plus one when the title is a shared one, followed
+/// by its offset among the shared titles), the ref's length, then the bytes of the id, the
+/// title (unless shared) and the ref. About 20 bytes of numbers where the in-memory layout
+/// took 100: the scratch file's cost is the kernel's per byte (issue 16). A title on many rows
+/// (a meeting's, a campaign's) is stored once in memory (``SpilledRecords/titles``) and
+/// referred to: at 4M records the titles were half of the scratch file's bytes. The arena
 /// references and the ref are not stored: they are made when a partition is read back. The ref
 /// travels as text so that the run does not intern every item's ref (one per proposal) for its
 /// whole length: each partition interns its own.
 public enum SpilledRecord {
-    /// The most bytes the numbers take: eight 32-bit varints of up to 5 bytes, seven 64-bit
+    /// The most bytes the numbers take: nine 32-bit varints of up to 5 bytes, seven 64-bit
     /// ones of up to 10.
-    public static let maxHeaderSize = 8 * 5 + 7 * 10
+    public static let maxHeaderSize = 9 * 5 + 7 * 10
 
     /// The most bytes ``encode(_:sequence:id:title:ref:to:)`` writes.
     @inline(__always)
@@ -405,10 +410,11 @@ public enum SpilledRecord {
     static func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
 
     /// Writes the record at `out`, which has room for ``maxSize(id:title:ref:)`` bytes; returns
-    /// the bytes written.
+    /// the bytes written. `sharedTitle`: where the title lies among the shared titles (its
+    /// bytes are then not written); nil to write `title` in the record.
     @inline(__always)
     public static func encode(_ a: Activity, sequence: Int64, id: UnsafeBufferPointer<UInt8>, title: UnsafeBufferPointer<UInt8>,
-                              ref: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) -> Int {
+                              sharedTitle: StringArena.Ref? = nil, ref: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) -> Int {
         var at = 0
         put32(a.member, out, &at)
         put(zigzag(Int64(a.date.ordinal)), out, &at)
@@ -423,14 +429,19 @@ public enum SpilledRecord {
         put32(a.line, out, &at)
         put(zigzag(sequence), out, &at)
         put(UInt64(id.count), out, &at)
-        put(UInt64(title.count), out, &at)
+        if let shared = sharedTitle {
+            put(UInt64(shared.length) << 1 | 1, out, &at)
+            put(UInt64(shared.offset), out, &at)
+        } else {
+            put(UInt64(title.count) << 1, out, &at)
+        }
         put(UInt64(ref.count), out, &at)
         @inline(__always) func copy(_ part: UnsafeBufferPointer<UInt8>) {
             if let base = part.baseAddress, part.count > 0 { (out + at).copyMemory(from: base, byteCount: part.count) }
             at += part.count
         }
         copy(id)
-        copy(title)
+        if sharedTitle == nil { copy(title) }
         copy(ref)
         return at
     }
@@ -441,8 +452,11 @@ public enum SpilledRecord {
         public var sequence: Int64
         /// Ranges of `bytes`.
         public var id: Range<Int>
+        /// Empty when the title is a shared one (``sharedTitle``).
         public var title: Range<Int>
         public var ref: Range<Int>
+        /// Where the title lies among the shared titles; nil when it is in the record (``title``).
+        public var sharedTitle: StringArena.Ref?
         /// Where the next record starts.
         public var next: Int
     }
@@ -475,12 +489,19 @@ public enum SpilledRecord {
         let quantity = denominator == 1 ? Points(Int(numerator)) : Points(numerator, denominator)
         let file = get32(bytes, &at), line = get32(bytes, &at)
         let sequence = unzigzag(get(bytes, &at))
-        let idLength = Int(get(bytes, &at)), titleLength = Int(get(bytes, &at)), refLength = Int(get(bytes, &at))
+        let idLength = Int(get(bytes, &at)), titleTag = get(bytes, &at)
+        var sharedTitle: StringArena.Ref?
+        var titleLength = Int(titleTag >> 1)
+        if titleTag & 1 == 1 {
+            sharedTitle = StringArena.Ref(offset: UInt32(truncatingIfNeeded: get(bytes, &at)), length: UInt32(truncatingIfNeeded: titleTag >> 1))
+            titleLength = 0
+        }
+        let refLength = Int(get(bytes, &at))
         let idStart = at, titleStart = idStart + idLength, refStart = titleStart + titleLength
         let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, marks: marks,
                          quantity: quantity, file: file, line: line)
         return View(activity: a, sequence: sequence, id: idStart..<titleStart, title: titleStart..<refStart,
-                    ref: refStart..<refStart + refLength, next: refStart + refLength)
+                    ref: refStart..<refStart + refLength, sharedTitle: sharedTitle, next: refStart + refLength)
     }
 }
 
@@ -539,13 +560,17 @@ public final class SpilledRecords: @unchecked Sendable {
     public let membersWithRecords: [Bool]
     /// Per partition, ascending: where the records rejected as repeats start in its bytes.
     public let skipped: [[Int]]
+    /// The titles records refer to instead of holding them (``SpilledRecord``), each once.
+    public let titles: StringArena
 
-    public init(partitions: SpillPartitions, memberBounds: [Int], total: Int, membersWithRecords: [Bool], skipped: [[Int]]? = nil) {
+    public init(partitions: SpillPartitions, memberBounds: [Int], total: Int, membersWithRecords: [Bool], skipped: [[Int]]? = nil,
+                titles: StringArena = StringArena()) {
         self.partitions = partitions
         self.memberBounds = memberBounds
         self.total = total
         self.membersWithRecords = membersWithRecords
         self.skipped = skipped ?? [[Int]](repeating: [], count: partitions.count)
+        self.titles = titles
     }
 
     /// The records partition `p` gives when read back.
@@ -555,15 +580,19 @@ public final class SpilledRecords: @unchecked Sendable {
     /// titles; their refs are interned in `symbols` (a copy of the run's table for this
     /// partition). Nil when the scratch file cannot be read (``SpillPartitions/failure``).
     public func load(_ p: Int, symbols: inout SymbolTable) -> (records: [Activity], arena: StringArena)? {
-        guard let bytes = partitions.load(p) else { return nil }
+        var bytes: [UInt8] = []
+        // Room for the shared titles the partition's records name, copied in after its bytes.
+        guard partitions.load(p, into: &bytes, extra: min(titles.bytes.count, partitions.sizes[p] / 2)) else { return nil }
         var records: [Activity] = []
         records.reserveCapacity(recordCount(p))
         let skip = skipped[p]
         var k = 0
         // The partition's bytes are the arena: ids and titles are referred to where they lie
         // instead of being copied out (a partition past the arena's 4 GiB is copied).
-        let inPlace = bytes.count <= StringArena.capacityLimit
-        var arena = inPlace ? StringArena(bytes: bytes) : StringArena()
+        let inPlace = bytes.count <= StringArena.capacityLimit - titles.bytes.count
+        var copied = StringArena()
+        // Records whose title is a shared one; until it is copied in, `title` is its shared place.
+        var sharedTitles: [Int32] = []
         bytes.withUnsafeBytes { raw in
             let base = raw.bindMemory(to: UInt8.self)
             var offset = 0
@@ -579,14 +608,67 @@ public final class SpilledRecords: @unchecked Sendable {
                     a.id = StringArena.Ref(offset: UInt32(v.id.lowerBound), length: UInt32(v.id.count))
                     a.title = StringArena.Ref(offset: UInt32(v.title.lowerBound), length: UInt32(v.title.count))
                 } else {
-                    a.id = arena.append(UnsafeBufferPointer(rebasing: base[v.id]))
-                    a.title = arena.append(UnsafeBufferPointer(rebasing: base[v.title]))
+                    a.id = copied.append(UnsafeBufferPointer(rebasing: base[v.id]))
+                    a.title = copied.append(UnsafeBufferPointer(rebasing: base[v.title]))
+                }
+                if let shared = v.sharedTitle {
+                    a.title = shared
+                    sharedTitles.append(Int32(records.count))
                 }
                 a.ref = v.ref.isEmpty ? SymbolTable.empty : symbols.intern(bytes: UnsafeBufferPointer(rebasing: base[v.ref]))
                 records.append(a)
                 offset = v.next
             }
         }
+        var arena = inPlace ? StringArena(bytes: bytes) : copied
+        bytes = []  // the arena's storage is its own: titles are appended in place
+        if !sharedTitles.isEmpty {
+            var places = TitlePlaces()
+            titles.bytes.withUnsafeBufferPointer { shared in
+                for i in sharedTitles {
+                    let s = records[Int(i)].title
+                    records[Int(i)].title = places.place(of: s) {
+                        arena.append(UnsafeBufferPointer(rebasing: shared[Int(s.offset)..<Int(s.offset) + Int(s.length)]))
+                    }
+                }
+            }
+        }
         return (records, arena)
+    }
+}
+
+/// Shared titles (``SpilledRecords/titles``) already copied into a partition's arena, by their
+/// offset among the shared titles: an open-addressing table (offset + 1; 0 is empty).
+struct TitlePlaces {
+    private var keys = [UInt32](repeating: 0, count: 256)
+    private var places = [StringArena.Ref](repeating: .none, count: 256)
+    private var count = 0
+
+    /// The arena place of `shared`: the one `copy` gave the first time it was asked for.
+    mutating func place(of shared: StringArena.Ref, _ copy: () -> StringArena.Ref) -> StringArena.Ref {
+        let key = shared.offset &+ 1
+        var mask = keys.count - 1
+        var slot = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while keys[slot] != 0 {
+            if keys[slot] == key { return places[slot] }
+            slot = (slot + 1) & mask
+        }
+        let made = copy()
+        keys[slot] = key
+        places[slot] = made
+        count += 1
+        if count * 2 > keys.count {
+            let oldKeys = keys, oldPlaces = places
+            keys = [UInt32](repeating: 0, count: oldKeys.count * 2)
+            places = [StringArena.Ref](repeating: .none, count: oldKeys.count * 2)
+            mask = keys.count - 1
+            for (j, k) in oldKeys.enumerated() where k != 0 {
+                var s = Int(truncatingIfNeeded: (UInt64(k) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+                while keys[s] != 0 { s = (s + 1) & mask }
+                keys[s] = k
+                places[s] = oldPlaces[j]
+            }
+        }
+        return made
     }
 }

@@ -55,14 +55,19 @@ extension ActivityIngestor {
         try spillToDisk(file: ScratchFile(directory: directory), directory: directory, partitions: partitions)
     }
 
-    /// Spills to `file` (tests: a scratch file that fails, small chunks).
-    mutating func spillToDisk(file: ScratchFile, directory: String, partitions: Int, chunkSize: Int = 64 << 10) {
+    /// The most bytes of shared titles a spilled run keeps in memory (``SpilledRecords/titles``);
+    /// new titles past them are written in their records.
+    public static let sharedTitleBytes = 32 << 20
+
+    /// Spills to `file` (tests: a scratch file that fails, small chunks, little room for shared titles).
+    mutating func spillToDisk(file: ScratchFile, directory: String, partitions: Int, chunkSize: Int = 64 << 10,
+                              titleBytes: Int = sharedTitleBytes) {
         let n = max(1, min(Self.maxMemberPartitions, partitions, members.count))
         let parts = SpillPartitions(count: n, file: file, chunkSize: chunkSize)
         let made = Spill(parts: parts, ids: SpillPartitions(count: Self.idPartitions, sharing: parts), slots: memberSlots,
                          directory: directory, rejectsBefore: rejects.count)
         spill = made
-        spillWriter = SpillWriter(records: .passUnretained(made.parts), keys: .passUnretained(made.ids))
+        spillWriter = SpillWriter(records: .passUnretained(made.parts), keys: .passUnretained(made.ids), titleBytes: titleBytes)
     }
 
     /// A spilled run's partitions for the record being accepted, without a retain and a release
@@ -71,6 +76,8 @@ extension ActivityIngestor {
     struct SpillWriter {
         let records: Unmanaged<SpillPartitions>
         let keys: Unmanaged<SpillPartitions>
+        /// Room for shared titles (the arena's bytes; ``sharedTitleBytes``).
+        let titleBytes: Int
     }
 
     /// The first record of a repeated id: where it was, and the SHA-256 of what a repeat is
@@ -97,14 +104,18 @@ extension ActivityIngestor {
 
     /// The SHA-256 of what makes two records with the same activity id the same record: member,
     /// date, kind, status, role, level, marks, quantity, title and ref (not where they were read).
-    /// Equal digests: an exact repeat (`duplicate`); different: `duplicate-conflict`.
-    private static func compared(_ v: SpilledRecord.View, _ bytes: UnsafeRawBufferPointer, with hasher: SHA256Digester) -> Digest {
+    /// Equal digests: an exact repeat (`duplicate`); different: `duplicate-conflict`. A title is
+    /// compared by its text, whether it is in the record or among the shared `titles`.
+    private static func compared(_ v: SpilledRecord.View, _ bytes: UnsafeRawBufferPointer, titles: UnsafeRawBufferPointer,
+                                 with hasher: SHA256Digester) -> Digest {
         let a = v.activity
+        let title = v.sharedTitle.map { UnsafeRawBufferPointer(rebasing: titles[Int($0.offset)..<Int($0.offset) + Int($0.length)]) }
+            ?? UnsafeRawBufferPointer(rebasing: bytes[v.title])
         var numbers = (Int64(a.member), Int64(a.date.ordinal), Int64(a.kind), Int64(a.status), Int64(a.role), Int64(a.level),
-                       Int64(bitPattern: a.marks.bits), a.quantity.numerator, a.quantity.denominator, Int64(v.title.count), Int64(v.ref.count))
+                       Int64(bitPattern: a.marks.bits), a.quantity.numerator, a.quantity.denominator, Int64(title.count), Int64(v.ref.count))
         hasher.begin()
         withUnsafeBytes(of: &numbers) { hasher.update($0) }
-        hasher.update(UnsafeRawBufferPointer(rebasing: bytes[v.title]))
+        hasher.update(title)
         hasher.update(UnsafeRawBufferPointer(rebasing: bytes[v.ref]))
         let w = hasher.finish()
         return Digest(a: w.0, b: w.1, c: w.2, d: w.3)
@@ -200,25 +211,28 @@ extension ActivityIngestor {
         }
         var firsts = [FirstSeen?](repeating: nil, count: pairs.count)
         let hasher = SHA256Digester()
-        visitInOrder({ pairs[$0].first }) { owners, v, chunk in
-            let seen = FirstSeen(digest: Self.compared(v, chunk, with: hasher), file: v.activity.file, line: v.activity.line)
-            for pair in owners { firsts[pair] = seen }
-        }
-        // A record is the repeat of one pair only.
-        visitInOrder({ pairs[$0].repeat }) { owners, v, chunk in
-            guard let pair = owners.first, let first = firsts[pair] else { return }
-            let a = v.activity
-            let same = Self.compared(v, chunk, with: hasher) == first.digest
-            let at = SourceLocation(file: store.files[Int(first.file)], line: Int(first.line))
-            let text = String(decoding: chunk[v.id], as: UTF8.self)
-            repeats.append((v.sequence, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,
-                                              field: idField, value: text,
-                                              reason: same ? .duplicate(first: at) : .duplicateConflict(first: at))))
-            let report = reports[Int(a.file)]
-            files[report].accepted -= 1
-            files[report].rejected += 1
-            perMember[Int(a.member)] -= 1
-            skipped[Int(pairs[pair].repeat.part)].append(pairs[pair].repeat.offset)
+        let titles = store.arena
+        titles.bytes.withUnsafeBytes { titleBytes in
+            visitInOrder({ pairs[$0].first }) { owners, v, chunk in
+                let seen = FirstSeen(digest: Self.compared(v, chunk, titles: titleBytes, with: hasher), file: v.activity.file, line: v.activity.line)
+                for pair in owners { firsts[pair] = seen }
+            }
+            // A record is the repeat of one pair only.
+            visitInOrder({ pairs[$0].repeat }) { owners, v, chunk in
+                guard let pair = owners.first, let first = firsts[pair] else { return }
+                let a = v.activity
+                let same = Self.compared(v, chunk, titles: titleBytes, with: hasher) == first.digest
+                let at = SourceLocation(file: store.files[Int(first.file)], line: Int(first.line))
+                let text = String(decoding: chunk[v.id], as: UTF8.self)
+                repeats.append((v.sequence, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,
+                                                  field: idField, value: text,
+                                                  reason: same ? .duplicate(first: at) : .duplicateConflict(first: at))))
+                let report = reports[Int(a.file)]
+                files[report].accepted -= 1
+                files[report].rejected += 1
+                perMember[Int(a.member)] -= 1
+                skipped[Int(pairs[pair].repeat.part)].append(pairs[pair].repeat.offset)
+            }
         }
         for p in skipped.indices { skipped[p].sort() }
         // The repeats go among the other rejects by the row they came from.
@@ -238,7 +252,7 @@ extension ActivityIngestor {
         let has = (0..<memberCount).map { perMember[$0] > 0 }
         return IngestResult(members: members, store: store, rejects: merged, files: files, corrections: [],
                             spilled: SpilledRecords(partitions: spill.parts, memberBounds: spill.bounds, total: kept, membersWithRecords: has,
-                                                    skipped: skipped))
+                                                    skipped: skipped, titles: store.arena))
     }
 }
 

@@ -499,12 +499,13 @@ public struct ActivityIngestor {
             let a = Activity(member: member, date: date, kind: kind, status: status, role: role, level: level, ref: SymbolTable.empty,
                              marks: marks, quantity: quantity, file: fileIndex, line: Int32(line))
             let title = slices[ActivityField.title.rawValue]
+            let shared = sharedTitle(title, room: spill.titleBytes)
             let sequence = rowSequence
             let part = Int(memberSlot.pointee.part)
             spill.records._withUnsafeGuaranteedRef { parts in
                 let where_ = SpillRef(part: Int32(part), offset: parts.sizes[part])
                 parts.add(part, maxSize: SpilledRecord.maxSize(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
-                    SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, ref: refBytes, to: out)
+                    SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, sharedTitle: shared, ref: refBytes, to: out)
                 }
                 spill.keys._withUnsafeGuaranteedRef { ids in
                     ids.add(Int(hash % UInt32(ids.count)), maxSize: SpilledKey.maxSize(id: idBytes.count)) { out in
@@ -587,23 +588,58 @@ public struct ActivityIngestor {
     /// The arena reference of `title`, appending it only if an equal title is not there yet.
     private mutating func internTitle(_ title: UnsafeBufferPointer<UInt8>) -> StringArena.Ref {
         if title.isEmpty { return store.arena.append(title) }
-        var mask = titleSlots.count - 1
-        var slot = Int(SymbolTable.hash(title)) & mask
-        var probes = 0
-        while titleSlots[slot] != 0 && probes <= 32 {
-            let ref = titleRefs[Int(titleSlots[slot] - 1)]
-            if store.arena.equals(ref, title) { return ref }
-            slot = (slot + 1) & mask
-            probes += 1
-        }
+        let found = findTitle(title)
+        if let ref = found.ref { return ref }
         let ref = store.arena.append(title)
         // Titles crafted to collide cost a bounded probe each: past 32 the title is not interned.
-        guard titleRefs.count < Self.titlesInterned, probes <= 32 else { return ref }
+        if titleRefs.count < Self.titlesInterned, found.probes <= 32 { keepTitle(ref, slot: found.slot) }
+        return ref
+    }
+
+    /// A spilled record's title among the shared titles (``SpilledRecords/titles``: the arena
+    /// of a spilled run), added if it is new and there is room (``Spill/titleBytes``); nil when
+    /// it is written in the record.
+    mutating func sharedTitle(_ title: UnsafeBufferPointer<UInt8>, room: Int) -> StringArena.Ref? {
+        if title.isEmpty { return nil }
+        let found = findTitle(title)
+        if let ref = found.ref { return ref }
+        guard titleRefs.count < Self.titlesInterned, found.probes <= 32, store.arena.bytes.count + title.count <= room else { return nil }
+        let ref = store.arena.append(title)
+        keepTitle(ref, slot: found.slot)
+        return ref
+    }
+
+    /// Where a title equal to `title` lies in the arena, if one was kept; else the slot for it
+    /// and the probes it took (past 32 it is not to be kept).
+    private func findTitle(_ title: UnsafeBufferPointer<UInt8>) -> (ref: StringArena.Ref?, slot: Int, probes: Int) {
+        // Through buffer pointers: the arrays' subscripts retained and released them at each probe.
+        store.arena.bytes.withUnsafeBufferPointer { bytes in
+            titleSlots.withUnsafeBufferPointer { slots in
+                titleRefs.withUnsafeBufferPointer { refs in
+                    let mask = slots.count - 1
+                    var slot = Int(SymbolTable.hash(title)) & mask
+                    var probes = 0
+                    while slots[slot] != 0 && probes <= 32 {
+                        let ref = refs[Int(slots[slot] - 1)]
+                        if Int(ref.length) == title.count, memcmp(bytes.baseAddress! + Int(ref.offset), title.baseAddress!, title.count) == 0 {
+                            return (ref, slot, probes)
+                        }
+                        slot = (slot + 1) & mask
+                        probes += 1
+                    }
+                    return (nil, slot, probes)
+                }
+            }
+        }
+    }
+
+    /// Keeps `ref`'s title in the table at `slot` (from ``findTitle(_:)``), growing it when half full.
+    private mutating func keepTitle(_ ref: StringArena.Ref, slot: Int) {
         titleRefs.append(ref)
         titleSlots[slot] = Int32(titleRefs.count)
         if titleRefs.count * 2 > titleSlots.count {
             titleSlots = [Int32](repeating: 0, count: titleSlots.count * 2)
-            mask = titleSlots.count - 1
+            let mask = titleSlots.count - 1
             store.arena.bytes.withUnsafeBufferPointer { bytes in
                 for (i, r) in titleRefs.enumerated() {
                     let b = UnsafeBufferPointer(rebasing: bytes[Int(r.offset)..<Int(r.offset + r.length)])
@@ -613,7 +649,6 @@ public struct ActivityIngestor {
                 }
             }
         }
-        return ref
     }
 
     private mutating func growIDs() {

@@ -354,8 +354,10 @@ enum RawReader {
         var header = false
         var width = 0
         var batch = channel.fresh()
-        // The batch being filled, read without counting a reference per row (`batch` holds it).
-        unowned(unsafe) var current = batch
+        // The batch being filled, used without counting a reference per row (`batch` holds it):
+        // an `unowned(unsafe) var` was still retained and released around every row's `add`,
+        // a tenth of the reading thread's time at 4M records.
+        var current = Unmanaged.passUnretained(batch)
         let fieldCount = RawBatch.fieldCount
         let flat = UnsafeMutableBufferPointer<Int>.allocate(capacity: fieldCount)
         defer { flat.deallocate() }
@@ -370,19 +372,22 @@ enum RawReader {
                 return
             }
             if row.isBlank { return }
-            if row.count != width {
-                current.begin(line: row.line)
-                let idColumn = flat[ActivityField.activityID.rawValue]
-                let id = idColumn >= 0 && idColumn < row.count ? row.string(idColumn) ?? "" : ""
-                current.flag(.wrongFieldCount(expected: width, got: row.count, id: id))
-            } else {
-                current.add(row: row, columns: columns, preparer: preparer)
+            let full = current._withUnsafeGuaranteedRef { b in
+                if row.count != width {
+                    b.begin(line: row.line)
+                    let idColumn = flat[ActivityField.activityID.rawValue]
+                    let id = idColumn >= 0 && idColumn < row.count ? row.string(idColumn) ?? "" : ""
+                    b.flag(.wrongFieldCount(expected: width, got: row.count, id: id))
+                } else {
+                    b.add(row: row, columns: columns, preparer: preparer)
+                }
+                return b.isFull
             }
-            if current.isFull {
-                current.findMembers(preparer)
+            if full {
+                batch.findMembers(preparer)
                 channel.put(batch)
                 batch = channel.fresh()
-                current = batch
+                current = Unmanaged.passUnretained(batch)
             }
         }
         if !header { throw IngestError.emptyFile(path: path) }

@@ -224,17 +224,22 @@ import Testing
             let a = Activity(member: int32(), date: Day(ordinal: int32()), kind: int32(), status: int32(), role: int32(), level: int32(),
                              marks: MarkSet(bits: rng.next()), quantity: quantities.randomElement(using: &rng)!, file: int32(), line: int32())
             let sequence = Int64(bitPattern: rng.next())
+            // Half the titles are shared ones, at any offset and length a 32-bit reference allows.
+            let shared = Bool.random(using: &rng)
+                ? StringArena.Ref(offset: UInt32(bitPattern: int32()), length: UInt32(bitPattern: int32()) >> UInt32(rng.next() % 32)) : nil
             let written = out.withUnsafeMutableBytes { raw in
                 id.withUnsafeBufferPointer { i in title.withUnsafeBufferPointer { t in ref.withUnsafeBufferPointer { r in
-                    SpilledRecord.encode(a, sequence: sequence, id: i, title: t, ref: r, to: raw.baseAddress!)
+                    SpilledRecord.encode(a, sequence: sequence, id: i, title: t, sharedTitle: shared, ref: r, to: raw.baseAddress!)
                 } } }
             }
             #expect(written <= SpilledRecord.maxSize(id: id.count, title: title.count, ref: ref.count))
+            #expect(shared == nil || written <= SpilledRecord.maxSize(id: id.count, title: 0, ref: ref.count))
             out.withUnsafeBytes { raw in
                 let v = SpilledRecord.decode(raw, at: 0)
                 #expect(v.activity == a)
                 #expect(v.sequence == sequence)
-                #expect(Array(raw[v.id]) == id && Array(raw[v.title]) == title && Array(raw[v.ref]) == ref)
+                #expect(v.sharedTitle == shared)
+                #expect(Array(raw[v.id]) == id && Array(raw[v.title]) == (shared == nil ? title : []) && Array(raw[v.ref]) == ref)
                 #expect(v.next == written)
             }
         }

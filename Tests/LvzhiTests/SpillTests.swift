@@ -35,12 +35,19 @@ import Testing
 
     /// `spill`: partitions by member; `chunk`: bytes the scratch file is written in (small ones
     /// put the records of a partition, and the repeats read back, in many chunks).
+    /// `titles`: each row's title (none when nil); `titleBytes`: room for shared titles when spilled.
     static func run(_ c: Fuzz.Case, rows: [ReferenceScorer.Row], rules: RuleSet, spill: Int?, chunk: Int = 16 << 10,
-                    options: ScoreOptions = ScoreOptions(keepLedgers: false), files: Int = 2) throws -> Outcome {
+                    options: ScoreOptions = ScoreOptions(keepLedgers: false), files: Int = 2, titles: [String]? = nil,
+                    titleBytes: Int = ActivityIngestor.sharedTitleBytes) throws -> Outcome {
         var ing = ActivityIngestor(members: c.members, period: rules.period!, vocabulary: rules.vocabulary)
-        if let spill { ing.spillToDisk(file: try ScratchFile(directory: NSTemporaryDirectory()), directory: NSTemporaryDirectory(), partitions: spill, chunkSize: chunk) }
+        if let spill {
+            ing.spillToDisk(file: try ScratchFile(directory: NSTemporaryDirectory()), directory: NSTemporaryDirectory(), partitions: spill,
+                            chunkSize: chunk, titleBytes: titleBytes)
+        }
         for (n, r) in rows.enumerated() {
-            ing.add(record: Fuzz.values(r), location: SourceLocation(file: "part\(n % files).csv", line: n / files + 2))
+            var values = Fuzz.values(r)
+            if let titles { values[.title] = titles[n] }
+            ing.add(record: values, location: SourceLocation(file: "part\(n % files).csv", line: n / files + 2))
         }
         let ingested = ing.finish()
         #expect((ingested.spilled != nil) == (spill != nil))
@@ -81,6 +88,58 @@ import Testing
                 if disk != memory { return }
             }
         }
+    }
+
+    /// Titles on many rows are kept once in memory and the scratch file refers to them
+    /// (``SpilledRecords/titles``). From disk equals in memory when rules test titles, when
+    /// repeats of an id differ only in their title (a conflict) or not at all (a duplicate),
+    /// and when the room for shared titles runs out part-way or is none (titles then go in
+    /// their records, and a repeat compares a title in its record with a shared one).
+    @Test func sharedTitlesFromDiskEqualInMemory() throws {
+        let pool = ["全体会议", "关于乡村振兴的提案", "委员读书活动", "", "学习贯彻全国两会精神专题讲座", "a"]
+        let extra = """
+        rules:
+          - {id: rt1, category: c0, when: {expr: 'title == "全体会议"'}, points: 2}
+          - {id: rt2, category: c0, when: {expr: 'kind == "提案" and title != ""'}, points: 0.5}
+
+        """
+        var sawShared = false, sawConflict = false
+        for seed in Fuzz.seeds.prefix(200) {
+            let c = Fuzz.generate(seed: seed)
+            let rules = try RuleFileLoader.parse(c.yaml.replacingOccurrences(of: "rules:\n", with: extra), path: "fuzz.yaml")
+            let rows = Self.withRepeats(c, seed: seed)
+            // One title per activity id (so most repeats are exact), from the pool or its own;
+            // now and then a repeat carries another title (a conflict in the title alone).
+            var g = Fuzz.RNG(state: seed ^ 0x7171)
+            var titleOf: [String: String] = [:]
+            var titles: [String] = []
+            for (i, r) in rows.enumerated() {
+                let first = titleOf[r.id] ?? (g.chance(70) ? g.pick(pool) : "标题\(seed)-\(i)")
+                titleOf[r.id] = titleOf[r.id] ?? first
+                titles.append(g.chance(8) ? first + "（修订）" : first)
+            }
+            let memory = try Self.run(c, rows: rows, rules: rules, spill: nil, titles: titles)
+            sawConflict = sawConflict || memory.rejects.contains { $0.reason.code == "duplicate-conflict" }
+            for (partitions, chunk, room) in [(3, 64, ActivityIngestor.sharedTitleBytes), (2, 200, 40), (1_000, 16 << 10, 0)] {
+                let disk = try Self.run(c, rows: rows, rules: rules, spill: partitions, chunk: chunk, titles: titles, titleBytes: room)
+                #expect(disk == memory, "seed \(seed), room \(room)\nmemory \(memory)\ndisk   \(disk)\n\(c.reproduction)")
+                if disk != memory { return }
+            }
+            // The titles are shared where there is room, and written in the records where there is none.
+            for room in [ActivityIngestor.sharedTitleBytes, 0] {
+                var ing = ActivityIngestor(members: c.members, period: rules.period!, vocabulary: rules.vocabulary)
+                ing.spillToDisk(file: try ScratchFile(directory: NSTemporaryDirectory()), directory: NSTemporaryDirectory(), partitions: 2,
+                                titleBytes: room)
+                for (n, r) in rows.enumerated() {
+                    var values = Fuzz.values(r)
+                    values[.title] = titles[n]
+                    ing.add(record: values, location: SourceLocation(file: "a.csv", line: n + 2))
+                }
+                let shared = ing.finish().spilled!.titles.bytes.count
+                if room == 0 { #expect(shared == 0) } else { sawShared = sawShared || shared > 0 }
+            }
+        }
+        #expect(sawShared && sawConflict)
     }
 
     /// An export given twice (or the same id many times): every record a repeat, resolved in two
