@@ -287,11 +287,12 @@ final class CanonicalXMLSink {
     let preparer: RowPreparer?
     /// Where full batches go; false stops the parse (the reader gave up on this part).
     let put: (RawBatch) -> Bool
-    /// The batch being filled; `filling` reads it without counting a reference (`batch` holds it).
+    /// The batch being filled; `filling` reads it without counting a reference (`batch` holds it):
+    /// an `unowned(unsafe) var` was still retained and released around every element.
     @exclusivity(unchecked) private(set) var batch: RawBatch {
-        didSet { filling = batch }
+        didSet { filling = Unmanaged.passUnretained(batch) }
     }
-    @exclusivity(unchecked) private unowned(unsafe) var filling: RawBatch
+    @exclusivity(unchecked) private var filling: Unmanaged<RawBatch>
     /// Records still to leave out (``RawReader/readXMLInOnePass(path:fd:into:preparer:skipping:)``).
     @exclusivity(unchecked) var skip = 0
     /// libxml2 interns names in its parser's dictionary, so an element or attribute name arrives
@@ -309,7 +310,7 @@ final class CanonicalXMLSink {
         self.put = put
         let first = channel.fresh()
         batch = first
-        filling = first
+        filling = Unmanaged.passUnretained(first)
     }
 
     /// The last batch, if it holds records, with its members looked up.
@@ -374,7 +375,23 @@ final class CanonicalXMLSink {
             skip -= 1
             return true
         }
-        let b = filling
+        let full = filling._withUnsafeGuaranteedRef { b in
+            fill(b, isActivity: isActivity, localName: localName, count: count, attributes: attributes, line: line)
+            return b.isFull
+        }
+        if full {
+            batch.findMembers(preparer)
+            let goOn = put(batch)
+            batch = channel.fresh()
+            return goOn
+        }
+        return true
+    }
+
+    /// Adds the element to `b`: its attributes as fields, or a flag for what is not a record.
+    @inline(__always)
+    private func fill(_ b: RawBatch, isActivity: Bool, localName: UnsafePointer<UInt8>, count: Int,
+                      attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, line: Int) {
         b.begin(line: line)
         if isActivity {
             let start = b.bytes.count
@@ -399,13 +416,6 @@ final class CanonicalXMLSink {
         } else {
             b.flag(.unknownElement(String(decoding: Self.bytes(localName), as: UTF8.self)))
         }
-        if b.isFull {
-            b.findMembers(preparer)
-            let goOn = put(b)
-            batch = channel.fresh()
-            return goOn
-        }
-        return true
     }
 
     /// The `activity_id` of an element with an unknown attribute, for its reject.
