@@ -156,14 +156,20 @@ struct CompiledRules: Sendable {
     /// `rules` for matching without a retain and a release each (every candidate rule of every
     /// record: 3 % of a 4M-record run); `rules` keeps them alive.
     let matchers: [Unmanaged<CompiledCondition>]
-    var vetoes: [CompiledCondition]
-    var requirements: [CompiledCondition]
+    let vetoes: [CompiledCondition]
+    let requirements: [CompiledCondition]
+    /// `vetoes` and `requirements` for matching without counting references, as ``matchers``
+    /// (each is tested against every record of every member).
+    let vetoMatchers: [Unmanaged<CompiledCondition>]
+    let requirementMatchers: [Unmanaged<CompiledCondition>]
     var requirementScopes: [CompiledCondition?]
-    /// Rules whose condition names the kind, indexed by kind id (`nil`: no rule names it, so
-    /// ``anyKind``); in file order. An array, not a dictionary: it is asked once per record.
-    var byKind: [[Int]?]
-    /// Rules that do not name a kind (apply to every record).
-    var anyKind: [Int]
+    /// The rules a record of each kind may match, in file order: those whose condition names
+    /// the kind and those that name no kind. `candidates[kindRanges[kind + 1]]`;
+    /// `kindRanges[0]` is for a kind no rule names. One flat array read in place: a list per
+    /// kind, returned per record, was retained and released for every record (and both
+    /// scoring threads counted references on the same lists).
+    let candidates: [Int]
+    let kindRanges: [Range<Int>]
     /// The member's fields as symbols, by member index.
     var members: [MemberSymbols]
 
@@ -187,6 +193,8 @@ struct CompiledRules: Sendable {
         matchers = rules.map { .passUnretained($0) }
         vetoes = set.vetoes.map { compile($0.when) }
         requirements = set.requirements.map { compile($0.when) }
+        vetoMatchers = vetoes.map { .passUnretained($0) }
+        requirementMatchers = requirements.map { .passUnretained($0) }
         requirementScopes = set.requirements.map { r in r.appliesTo.map { compile($0) } }
         expressions = table.bound
         params = set.rules.map { r in
@@ -194,12 +202,23 @@ struct CompiledRules: Sendable {
                        skipFirst: r.skipFirst, hasSplit: r.split != nil, oncePerRef: r.oncePerRef, atLeast: r.atLeast)
         }
         var named: [Int32: [Int]] = [:]
-        anyKind = []
+        var anyKind: [Int] = []
         for (i, r) in rules.enumerated() {
-            if let ks = r.kinds { for k in Set(ks) { named[k, default: []].append(i) } } else { anyKind.append(i) }
+            if let ks = r.kinds { for k in Set(ks) where k >= 0 { named[k, default: []].append(i) } } else { anyKind.append(i) }
         }
-        byKind = Array(repeating: nil, count: Int(named.keys.max() ?? -1) + 1)
-        for (k, list) in named { byKind[Int(k)] = anyKind.isEmpty ? list : (list + anyKind).sorted() }
+        var flat = anyKind
+        var ranges = [0..<anyKind.count]
+        for k in 0..<(Int(named.keys.max() ?? -1) + 1) {
+            if let list = named[Int32(k)] {
+                let start = flat.count
+                flat += anyKind.isEmpty ? list : (list + anyKind).sorted()
+                ranges.append(start..<flat.count)
+            } else {
+                ranges.append(0..<anyKind.count)
+            }
+        }
+        candidates = flat
+        kindRanges = ranges
         if let memberSymbols {
             self.members = memberSymbols
             return
@@ -216,9 +235,10 @@ struct CompiledRules: Sendable {
         self.members = list
     }
 
+    /// Where in ``candidates`` the rules a record of `kind` may match are.
     @inline(__always)
-    func candidates(kind: Int32) -> [Int] {
-        kind >= 0 && Int(kind) < byKind.count ? byKind[Int(kind)] ?? anyKind : anyKind
+    func candidateRange(kind: Int32) -> Range<Int> {
+        kind >= 0 && Int(kind) + 1 < kindRanges.count ? kindRanges[Int(kind) + 1] : kindRanges[0]
     }
 }
 

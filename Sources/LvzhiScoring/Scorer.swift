@@ -441,8 +441,9 @@ public enum Scorer {
         for ri in idx {
             let rec = all[Int(ri)]
             var matched = false
-            for r in compiled.candidates(kind: rec.kind)
-            where compiled.matchers[r]._withUnsafeGuaranteedRef({ $0.matches(rec, member: who, context: context) }) {
+            for k in compiled.candidateRange(kind: rec.kind) {
+                let r = compiled.candidates[k]
+                guard compiled.matchers[r]._withUnsafeGuaranteedRef({ $0.matches(rec, member: who, context: context) }) else { continue }
                 matched = true
                 let rule = compiled.params[r]
                 let nominal = rule.basis == .quantity && rule.atLeast == nil ? rule.points * rec.quantity : rule.points
@@ -459,7 +460,8 @@ public enum Scorer {
                 ledger.append(LedgerEntry(record: ri, rule: Int32(r), category: Int32(rule.category),
                                           points: awarded, nominal: nominal, note: note))
             }
-            for (v, veto) in compiled.vetoes.enumerated() where veto.matches(rec, member: who, context: context) {
+            for v in compiled.vetoMatchers.indices
+            where compiled.vetoMatchers[v]._withUnsafeGuaranteedRef({ $0.matches(rec, member: who, context: context) }) {
                 matched = true
                 vetoes.append((v, ri))
                 ledger.append(LedgerEntry(record: ri, rule: -1, category: -1, points: .zero, nominal: .zero, note: .veto(v)))
@@ -507,7 +509,8 @@ public enum Scorer {
         for q in rules.requirements.indices {
             if let scope = compiled.requirementScopes[q], !scope.matchesMember(who, context: context) { continue }
             var have = Points.zero
-            for ri in idx where compiled.requirements[q].matches(all[Int(ri)], member: who, context: context) {
+            for ri in idx
+            where compiled.requirementMatchers[q]._withUnsafeGuaranteedRef({ $0.matches(all[Int(ri)], member: who, context: context) }) {
                 have += rules.requirements[q].byQuantity ? all[Int(ri)].quantity : .one
             }
             if progress {
