@@ -276,6 +276,18 @@ import Testing
         #expect(roster.rejects.map(\.reason.code) == ["duplicate-member", "bad-flag", "bad-date"])
         #expect(roster.members[3].ranked == false)
     }
+
+    /// An id whose first row is refused but a later row is accepted is a member after all: its
+    /// records are not refused for the bad row. An id whose only rows are refused stays refused.
+    @Test func rosterIDRefusedThenAcceptedIsAMember() throws {
+        let s = Scratch()
+        let roster = try RosterReader.read(path: s.write("m.csv", testMembersCSV + "M7,庚,,,,,,2025-13-01,,\nM7,庚,,,,,,,,\nM8,辛,,,,,,2025-13-01,,\n"))
+        #expect(roster.members.contains { $0.id == "M7" })
+        #expect(roster.rejectedIDs["M7"] == nil)
+        #expect(roster.rejectedIDs["M8"] != nil)
+        #expect(roster.forPeriod(Period(spec: "2025")!).excluded["M8"] != nil)
+        #expect(roster.forPeriod(Period(spec: "2025")!).excluded["M7"] == nil)
+    }
 }
 
 @Suite struct SchemaTests {
