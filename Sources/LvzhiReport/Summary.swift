@@ -6,11 +6,18 @@ import LvzhiScoring
 /// the JSON and the HTML can never disagree.
 public struct RunSummary: Sendable {
     public struct Row: Sendable {
-        public var member: Member
+        /// The run's members and grades, shared by every row: a row held a copy of its member
+        /// (ten strings) and grade, and copying rows counted a dozen references each on the
+        /// single-threaded end of a run and in every renderer.
+        private let members: [Member]
+        private let grades: [Grade]
+        /// Index into the run's members (``ScoreRun/members``).
+        public let memberIndex: Int
+        public var member: Member { _read { yield members[memberIndex] } }
         public var score: Points
         public var rank: Int?
-        public var grade: Grade
-        public var gradeIndex: Int
+        public var grade: Grade { _read { yield grades[gradeIndex] } }
+        public let gradeIndex: Int
         public var categoryPoints: [Points]
         public var vetoReasons: [String]
         public var partialPeriod: Bool
@@ -25,6 +32,22 @@ public struct RunSummary: Sendable {
         /// The flags of the multi-year conditions that held (劝辞 …), in rule-file order without
         /// repeats; nil when the rule file has no `history` conditions (no column is written).
         public var flags: [String]? = nil
+
+        init(members: [Member], memberIndex: Int, score: Points, rank: Int?, grades: [Grade], gradeIndex: Int, categoryPoints: [Points],
+             vetoReasons: [String], partialPeriod: Bool, records: Int, resultIndex: Int, flags: [String]?) {
+            self.members = members
+            self.memberIndex = memberIndex
+            self.score = score
+            self.rank = rank
+            self.grades = grades
+            self.gradeIndex = gradeIndex
+            self.categoryPoints = categoryPoints
+            self.vetoReasons = vetoReasons
+            self.partialPeriod = partialPeriod
+            self.records = records
+            self.resultIndex = resultIndex
+            self.flags = flags
+        }
     }
 
     public var run: ScoreRun
@@ -72,8 +95,8 @@ public struct RunSummary: Sendable {
         // all, on one thread at the end of a run.
         let results = run.results, rules = run.rules, members = run.members
         rows = results.indices.map { i in
-            Row(member: members[results[i].member], score: results[i].score, rank: results[i].rank,
-                grade: rules.grades[results[i].grade], gradeIndex: results[i].grade, categoryPoints: results[i].categoryPoints,
+            Row(members: members, memberIndex: results[i].member, score: results[i].score, rank: results[i].rank,
+                grades: rules.grades, gradeIndex: results[i].grade, categoryPoints: results[i].categoryPoints,
                 vetoReasons: results[i].vetoes.isEmpty ? [] : results[i].vetoes.map { rules.vetoes[$0.veto].name },
                 partialPeriod: results[i].partialPeriod, records: results[i].records, resultIndex: i,
                 flags: rules.history.isEmpty ? nil : Self.flags(results[i], rules: rules))
