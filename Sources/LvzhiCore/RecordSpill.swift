@@ -250,6 +250,9 @@ public final class SpillPartitions: @unchecked Sendable {
     /// Bytes on disk.
     public var bytesOnDisk: Int64 { file.size }
 
+    /// Chunks partition `p` was written in so far (tests).
+    func chunkCount(_ p: Int) -> Int { chunks[p].count }
+
     /// Adds one record of at most `maxSize` bytes to partition `p`; `write` fills them in place
     /// and returns how many it wrote.
     @inline(__always)

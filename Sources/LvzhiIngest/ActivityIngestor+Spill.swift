@@ -177,13 +177,16 @@ extension ActivityIngestor {
         found.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let outPtr = out.baseAddress!
             DispatchQueue.concurrentPerform(iterations: ids.count) { p in
-                // A partition that cannot be read is recorded (``SpillPartitions/failure``): the run fails.
+                // A partition that cannot be read is recorded (``SpillPartitions/failure``, passed
+                // on to the records' below): the run fails.
                 var bytes: [UInt8] = []
                 guard ids.load(p, into: &bytes) else { return }
                 outPtr[p] = Self.repeats(in: bytes, count: ids.records[p])
             }
         }
         for p in 0..<ids.count { ids.release(p) }
+        // Keys that could not be read back: repeats would be counted twice, so the run fails.
+        if let e = ids.failure { spill.parts.fail(e) }
         let pairs = found.flatMap { $0 }
 
         // Each store file's report (by path: ``add(record:location:)`` moves reports around).

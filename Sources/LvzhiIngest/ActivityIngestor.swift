@@ -504,7 +504,9 @@ public struct ActivityIngestor {
             let part = Int(memberSlot.pointee.part)
             spill.records._withUnsafeGuaranteedRef { parts in
                 let where_ = SpillRef(part: Int32(part), offset: parts.sizes[part])
-                parts.add(part, maxSize: SpilledRecord.maxSize(id: idBytes.count, title: title.count, ref: refBytes.count)) { out in
+                // A shared title takes no room in the record (room for it made every record
+                // with a long shared title a chunk of its own).
+                parts.add(part, maxSize: SpilledRecord.maxSize(id: idBytes.count, title: shared == nil ? title.count : 0, ref: refBytes.count)) { out in
                     SpilledRecord.encode(a, sequence: sequence, id: idBytes, title: title, sharedTitle: shared, ref: refBytes, to: out)
                 }
                 spill.keys._withUnsafeGuaranteedRef { ids in

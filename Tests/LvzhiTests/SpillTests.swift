@@ -204,6 +204,84 @@ import Testing
         #expect(result.spillFailure != nil)
     }
 
+    /// Keys that cannot be read back (a write-only scratch file: every read fails) fail the run
+    /// when reading ends: repeated ids would otherwise be counted twice, without a word.
+    @Test func unreadableKeysFailTheRun() throws {
+        let path = NSTemporaryDirectory() + "lvzhi-writeonly-\(UUID().uuidString)"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(fd >= 0)
+        guard fd >= 0 else { return }
+        unlink(path)
+        let c = Fuzz.generate(seed: 7)
+        let rules = try RuleFileLoader.parse(c.yaml, path: "fuzz.yaml")
+        var ing = ActivityIngestor(members: c.members, period: rules.period!, vocabulary: rules.vocabulary)
+        ing.spillToDisk(file: ScratchFile(descriptor: fd), directory: NSTemporaryDirectory(), partitions: 2, chunkSize: 64)
+        for (n, r) in (c.rows + c.rows).enumerated() { ing.add(record: Fuzz.values(r), location: SourceLocation(file: "a.csv", line: n + 2)) }
+        #expect(!c.rows.isEmpty)
+        #expect(ing.finish().spillFailure != nil)
+    }
+
+    /// Every record of a spilled partition reads back with its own id and title text: many
+    /// distinct titles in one partition (the table of titles copied in grows), repeated and
+    /// single ones, empty ones, and titles written in their records once the room runs out.
+    @Test func spilledTitlesReadBackAsGiven() throws {
+        let s = Scratch()
+        let roster = try RosterReader.read(path: s.write("m.csv", testMembersCSV))
+        let members = roster.members.filter { $0.joined == nil }
+        var g = Fuzz.RNG(state: 99)
+        for room in [ActivityIngestor.sharedTitleBytes, 6_000, 0] {
+            var ing = ActivityIngestor(members: members, period: Period(spec: "2025")!, vocabulary: Vocabulary())
+            ing.spillToDisk(file: try ScratchFile(directory: NSTemporaryDirectory()), directory: NSTemporaryDirectory(), partitions: 1,
+                            chunkSize: 512, titleBytes: room)
+            var expected: [(id: String, title: String)] = []
+            for n in 0..<3_000 {
+                let title = g.chance(10) ? "" : g.chance(50) ? "标题\(g.int(700))" : "独有\(n)"
+                let id = "A\(n)"
+                ing.add(record: [.activityID: id, .memberID: members[n % members.count].id, .date: "2025-03-01", .kind: "会议",
+                                 .title: title], location: SourceLocation(file: "a.csv", line: n + 2))
+                expected.append((id, title))
+            }
+            let result = ing.finish()
+            #expect(result.rejects.isEmpty)
+            var table = result.store.symbols
+            guard let spilled = result.spilled, let (records, arena) = spilled.load(0, symbols: &table) else {
+                Issue.record("nothing spilled")
+                return
+            }
+            #expect(records.count == expected.count)
+            let got = records.map { (id: arena[$0.id], title: arena[$0.title]) }
+            let wrong = got.indices.first { got[$0].id != expected[$0].id || got[$0].title != expected[$0].title }
+            #expect(wrong == nil, "room \(room): record \(wrong ?? -1) read back as \(wrong.map { got[$0] } ?? ("", ""))")
+            if room == 0 { #expect(spilled.titles.bytes.isEmpty) } else { #expect(spilled.titles.bytes.count > 2_000) }
+            #expect(spilled.titles.bytes.count <= room)
+        }
+    }
+
+    /// A long title on many rows is stored once and takes no room in the records: they go to
+    /// disk in a few chunks, not one chunk each.
+    @Test func longSharedTitleTakesNoRoomInRecords() throws {
+        let s = Scratch()
+        let roster = try RosterReader.read(path: s.write("m.csv", testMembersCSV))
+        var ing = ActivityIngestor(members: roster.members, period: Period(spec: "2025")!, vocabulary: Vocabulary())
+        ing.spillToDisk(file: try ScratchFile(directory: NSTemporaryDirectory()), directory: NSTemporaryDirectory(), partitions: 1)
+        let title = String(repeating: "长", count: 40_000)  // 120 KB, past a chunk
+        for n in 0..<300 {
+            ing.add(record: [.activityID: "L\(n)", .memberID: "M1", .date: "2025-03-01", .kind: "会议", .title: title],
+                    location: SourceLocation(file: "a.csv", line: n + 2))
+        }
+        let result = ing.finish()
+        #expect(result.rejects.isEmpty)
+        guard let spilled = result.spilled else {
+            Issue.record("nothing spilled")
+            return
+        }
+        #expect(spilled.partitions.chunkCount(0) <= 2)
+        var table = result.store.symbols
+        let loaded = spilled.load(0, symbols: &table)
+        #expect(loaded?.records.count == 300)
+        #expect(loaded.map { l in l.records.allSatisfy { l.arena[$0.title] == title } } == true)
+    }
+
     /// Records read back by where they start: each from the chunk that holds it, whatever the
     /// chunk size.
     @Test func recordsReadBackWhereTheyStart() throws {
