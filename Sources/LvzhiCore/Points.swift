@@ -369,10 +369,19 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     private static func digits(_ v: UInt64, into o: inout [UInt8]) {
         if v < 10 { o.append(UInt8(ascii: "0") + UInt8(v)); return }
-        let start = o.count
-        var v = v
-        while v > 0 { o.append(UInt8(ascii: "0") + UInt8(v % 10)); v /= 10 }
-        o[start...].reverse()
+        // Written backwards into room on the stack, then appended: reversing `o[start...]` in
+        // place retained and released the array's storage at every number.
+        var room: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes; UInt64.max has 20 digits
+        withUnsafeMutableBytes(of: &room) { b in
+            var i = b.count
+            var v = v
+            while v > 0 {
+                i -= 1
+                b[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            o.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i...]))
+        }
     }
 
     /// ``display(decimals:)`` with the places in force (``displayDecimals``, 2 by default).

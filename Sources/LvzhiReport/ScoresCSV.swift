@@ -152,12 +152,16 @@ public enum LedgerCSV {
     /// Renders the ledger of the summary rows `rows` (no header).
     public static func renderRows<W: TableSink>(_ s: RunSummary, rows: Range<Int>, lang: Language, into w: inout W) {
         var explanations = NoteTexts()
-        for row in s.rows[rows] {
-            for e in s.run.results[row.resultIndex].ledger {
-                renderLine(s, row: row, entry: e, lang: lang, explanations: &explanations, into: &w)
-            }
-            if let removed = s.removedOfMember[row.member.id] {
-                for i in removed { renderRemoved(s, row: row, correction: s.run.corrections[i], lang: lang, into: &w) }
+        // Rows read where they lie: `for row in s.rows[rows]` copied each one, retaining the
+        // run's shared arrays from both lanes at once.
+        s.rows.withUnsafeBufferPointer { all in
+            for k in rows {
+                for e in s.run.results[all[k].resultIndex].ledger {
+                    renderLine(s, row: all[k], entry: e, lang: lang, explanations: &explanations, into: &w)
+                }
+                if let removed = s.removedOfMember[all[k].member.id] {
+                    for i in removed { renderRemoved(s, row: all[k], correction: s.run.corrections[i], lang: lang, into: &w) }
+                }
             }
         }
     }

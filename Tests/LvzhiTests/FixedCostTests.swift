@@ -192,4 +192,17 @@ import Testing
         #expect(moved.map(\.ledger.count) == s.run.results.map(\.ledger.count))
         #expect(optionals.allSatisfy { $0 == nil })
     }
+
+    /// Whole numbers written as bytes (member pages, the workbook) are their decimal texts,
+    /// appended after what the buffer holds, at every length up to UInt64.max.
+    @Test func digitsAreTheDecimalText() {
+        var rng = SplitMix64(seed: 5)
+        var values: [UInt64] = [0, 9, 10, 99, 100, 12_345, UInt64(UInt32.max), UInt64.max, UInt64.max - 1]
+        for _ in 0..<2_000 { values.append(rng.next() >> (rng.next() % 64)) }
+        for v in values {
+            var out: [UInt8] = Array("x=".utf8)
+            HTMLBytes.digits(v, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "x=\(v)")
+        }
+    }
 }
