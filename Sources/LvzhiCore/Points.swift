@@ -362,27 +362,10 @@ public struct Points: Hashable, Comparable, Sendable, CustomStringConvertible {
         o.append(UInt8(ascii: "."))
         var width = places
         while frac % 10 == 0 { frac /= 10; width -= 1 }
-        let start = o.count
-        for _ in 0..<width { o.append(UInt8(ascii: "0") + UInt8(frac % 10)); frac /= 10 }
-        o[start...].reverse()
+        DecimalBytes.append(frac, width: width, to: &o)
     }
 
-    private static func digits(_ v: UInt64, into o: inout [UInt8]) {
-        if v < 10 { o.append(UInt8(ascii: "0") + UInt8(v)); return }
-        // Written backwards into room on the stack, then appended: reversing `o[start...]` in
-        // place retained and released the array's storage at every number.
-        var room: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes; UInt64.max has 20 digits
-        withUnsafeMutableBytes(of: &room) { b in
-            var i = b.count
-            var v = v
-            while v > 0 {
-                i -= 1
-                b[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            }
-            o.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i...]))
-        }
-    }
+    private static func digits(_ v: UInt64, into o: inout [UInt8]) { DecimalBytes.append(v, to: &o) }
 
     /// ``display(decimals:)`` with the places in force (``displayDecimals``, 2 by default).
     public var description: String { display() }
@@ -407,4 +390,31 @@ extension Points: ExpressibleByIntegerLiteral {
 
 private extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+/// Whole numbers appended to a byte buffer as decimal text (ledger points, member pages,
+/// workbook cells), written backwards into room on the stack and appended at once: reversing
+/// `o[start...]` in place retained and released the buffer's storage at every number.
+public enum DecimalBytes {
+    /// `v` in decimal, without leading zeros.
+    @inline(__always)
+    public static func append(_ v: UInt64, to o: inout [UInt8]) {
+        if v < 10 { o.append(UInt8(ascii: "0") + UInt8(v)); return }
+        append(v, width: 0, to: &o)
+    }
+
+    /// `v` in decimal, padded with leading zeros to `width` digits (at most 24).
+    public static func append(_ v: UInt64, width: Int, to o: inout [UInt8]) {
+        var room: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes; UInt64.max has 20 digits
+        withUnsafeMutableBytes(of: &room) { b in
+            var i = b.count
+            var v = v
+            while v > 0 || b.count - i < width {
+                i -= 1
+                b[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            o.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i...]))
+        }
+    }
 }

@@ -885,22 +885,7 @@ enum HTMLBytes {
     /// `Points.description` without the string: `2`, `1.5`, `-0.25` (``Points/display(decimals:into:)``).
     static func points(_ p: Points, into o: inout [UInt8]) { p.display(decimals: Points.displayDecimals, into: &o) }
 
-    static func digits(_ v: UInt64, into o: inout [UInt8]) {
-        if v < 10 { o.append(UInt8(ascii: "0") + UInt8(v)); return }
-        // Written backwards into room on the stack, then appended: reversing `o[start...]` in
-        // place retained and released the array's storage at every number.
-        var room: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes; UInt64.max has 20 digits
-        withUnsafeMutableBytes(of: &room) { b in
-            var i = b.count
-            var v = v
-            while v > 0 {
-                i -= 1
-                b[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            }
-            o.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i...]))
-        }
-    }
+    static func digits(_ v: UInt64, into o: inout [UInt8]) { DecimalBytes.append(v, to: &o) }
 }
 
 /// A member page that could not be written.
