@@ -601,6 +601,9 @@ public final class SpilledRecords: @unchecked Sendable {
         var copied = StringArena()
         // Records whose title is a shared one; until it is copied in, `title` is its shared place.
         var sharedTitles: [Int32] = []
+        // Copied ids and titles past what the arena's 32-bit offsets reach (with room for the
+        // shared titles): the partition is refused, not a crash (one member's records past 4 GiB).
+        var tooLarge = false
         bytes.withUnsafeBytes { raw in
             let base = raw.bindMemory(to: UInt8.self)
             var offset = 0
@@ -616,6 +619,10 @@ public final class SpilledRecords: @unchecked Sendable {
                     a.id = StringArena.Ref(offset: UInt32(v.id.lowerBound), length: UInt32(v.id.count))
                     a.title = StringArena.Ref(offset: UInt32(v.title.lowerBound), length: UInt32(v.title.count))
                 } else {
+                    if copied.bytes.count + v.id.count + v.title.count > StringArena.capacityLimit - titles.bytes.count {
+                        tooLarge = true
+                        return
+                    }
                     a.id = copied.append(UnsafeBufferPointer(rebasing: base[v.id]))
                     a.title = copied.append(UnsafeBufferPointer(rebasing: base[v.title]))
                 }
@@ -627,6 +634,10 @@ public final class SpilledRecords: @unchecked Sendable {
                 records.append(a)
                 offset = v.next
             }
+        }
+        if tooLarge {
+            partitions.fail(.system(path: "(scratch file)", reason: "one partition's ids and titles pass 4 GiB"))
+            return nil
         }
         var arena = inPlace ? StringArena(bytes: bytes) : copied
         bytes = []  // the arena's storage is its own: titles are appended in place
