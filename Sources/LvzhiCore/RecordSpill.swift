@@ -390,7 +390,8 @@ public enum SpilledRecord {
     /// ones of up to 10.
     public static let maxHeaderSize = 9 * 5 + 7 * 10
 
-    /// The most bytes ``encode(_:sequence:id:title:ref:to:)`` writes.
+    /// The most bytes ``encode(_:sequence:id:title:sharedTitle:ref:to:)`` writes (a shared
+    /// title counts for none of its bytes).
     @inline(__always)
     public static func maxSize(id: Int, title: Int, ref: Int) -> Int { maxHeaderSize + id + title + ref }
 

@@ -271,7 +271,7 @@ extension ActivityIngestor {
         let has = (0..<memberCount).map { perMember[$0] > 0 }
         return IngestResult(members: members, store: store, rejects: merged, files: files, corrections: [],
                             spilled: SpilledRecords(partitions: spill.parts, memberBounds: spill.bounds, total: kept, membersWithRecords: has,
-                                                    skipped: skipped, titles: store.arena))
+                                                    skipped: skipped, titles: titles))
     }
 }
 

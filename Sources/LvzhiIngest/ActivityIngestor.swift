@@ -47,6 +47,8 @@ public struct ActivityIngestor {
     /// Distinct titles, each stored once in the arena (a meeting's or a campaign's title is on
     /// every attendee's row): open-addressing table of index into `titleRefs` + 1 (0 = empty).
     /// At most ``titlesInterned`` titles are kept in it; later new titles are stored as they come.
+    /// A spilled run keeps only these titles in its arena, up to ``sharedTitleBytes``
+    /// (``sharedTitle(_:room:)``); its records refer to them.
     private var titleSlots = [Int32](repeating: 0, count: 1 << 12)
     private var titleRefs: [StringArena.Ref] = []
     static let titlesInterned = 1 << 20
