@@ -31,6 +31,9 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // ISA-L's deflate for the workbook, opened at run time where it is installed (zlib
+        // otherwise): see Sources/CIsal/include/CIsal.h.
+        .target(name: "CIsal"),
         // Shared value types: exact decimal points, dates, symbols, diagnostics, messages.
         .target(name: "LvzhiCore", dependencies: ["CLibCrypto"]),
         // Position-aware reading of YAML documents (rule files, job files, mappings).
@@ -46,7 +49,7 @@ let package = Package(
         .target(name: "LvzhiScoring", dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest"]),
         // Reports: scores.json, scores.csv, rejects.csv, report.html.
         .target(name: "LvzhiReport", dependencies: [
-            "LvzhiCore", "LvzhiRules", "LvzhiScoring",
+            "LvzhiCore", "LvzhiRules", "LvzhiScoring", "CIsal",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Unattended runs: job files, atomic output folders, run lock, manifest, log, signals.
@@ -82,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LvzhiTests",
-            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory", "Yams",
+            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory", "Yams", "CIsal",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]

@@ -9,6 +9,12 @@ import ZIPFoundation
 @testable import LvzhiRules
 @testable import LvzhiScoring
 @testable import LvzhiReport
+import CIsal
+#if canImport(CZlib)
+import CZlib
+#elseif canImport(zlib)
+import zlib
+#endif
 
 /// scores.xlsx: golden parts, numeric cells, neutralised text, deterministic bytes, and the
 /// values read back from the package equal to scores.csv, ledger.csv and rejects.csv.
@@ -320,6 +326,94 @@ import ZIPFoundation
             #expect(book["b.txt"] == Data(rest))
             #expect(ZipWriter.stored(start).count == ZipWriter.storedLength(length))
         }
+    }
+
+    /// Every deflater the workbook may use (zlib always; ISA-L where it is installed) joins
+    /// its blocks into one stream that unzips, CRC checked, to what was added: text that refers
+    /// back across block boundaries (each block is primed with the one before), bytes that do not
+    /// compress, and blocks of one byte.
+    @Test(arguments: [ZipWriter.Deflater.zlib(level: 1), .zlib(level: 2), .isal(level: 1), .isal(level: 2)])
+    func everyDeflaterJoinsItsBlocks(_ deflater: ZipWriter.Deflater) throws {
+        if case .isal = deflater, !ZipWriter.isalAvailable { return }
+        let scratch = Scratch()
+        var rng = SplitMix64(seed: 11)
+        let text = Array((0..<3_000).map { "<row r=\"\($0)\"><c t=\"s\"><v>\($0 % 17)</v></c></row>\n" }.joined().utf8)
+        let noise = (0..<200_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        for lanes in [1, 3] {
+            let path = scratch.path + "/d\(lanes).zip"
+            let zip = try ZipWriter(path: path, deflater: deflater, lanes: lanes, blockSize: 5_000)
+            try zip.beginEntry("text.xml")
+            try zip.add([Array(text[..<40_000]), [text[40_000]], Array(text[40_001...])])
+            try zip.endEntry()
+            try zip.beginEntry("noise.bin")
+            try zip.add([noise])
+            try zip.endEntry()
+            try zip.finish()
+            let book = try SheetBook.entries(xlsx: path)
+            #expect(book["text.xml"] == Data(text), "\(deflater) on \(lanes) lanes")
+            #expect(book["noise.bin"] == Data(noise), "\(deflater) on \(lanes) lanes")
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+            #expect(size < text.count / 4 + noise.count + 4_096, "text deflated by \(deflater)")
+        }
+    }
+
+    /// Where ISA-L is installed it is what the workbook uses; a block it cannot deflate (its
+    /// output full) is reported, not cut short, and zlib's deflate of that block joins ISA-L's
+    /// blocks in one stream.
+    @Test func isalBlocksAndZlibBlocksJoin() throws {
+        guard ZipWriter.isalAvailable else { return }
+        #expect(ZipWriter.defaultDeflater == .isal(level: ZipWriter.isalLevel))
+        let text = Array((0..<4_000).map { "第\($0)条记录，参加界别活动。" }.joined().utf8)
+        var small = [UInt8](repeating: 0, count: 64)
+        let cut = text.withUnsafeBufferPointer { t in
+            small.withUnsafeMutableBufferPointer { o in lvzhi_isal_deflate(nil, 0, t.baseAddress, UInt32(t.count), o.baseAddress, 64, 2) }
+        }
+        #expect(cut == -1)
+        var room = [UInt8](repeating: 0, count: text.count + 4_096)
+        let whole = text.withUnsafeBufferPointer { t in
+            room.withUnsafeMutableBufferPointer { o in lvzhi_isal_deflate(nil, 0, t.baseAddress, UInt32(t.count), o.baseAddress, UInt32(o.count), 2) }
+        }
+        #expect(whole > 0 && whole < text.count / 4)
+        #expect(try Self.inflateRaw(Array(room[..<max(0, whole)]) + [0x03, 0x00]) == text)
+        // Blocks alternately by ISA-L and zlib, each primed with the 32 KiB before it.
+        let half = text.count / 2
+        var first: [UInt8] = [], second: [UInt8] = []
+        let a = ZipWriter.deflate(text, 0..<half, dictionary: [], with: .isal(level: 2), into: &first)
+        let b = ZipWriter.deflate(text, half..<text.count, dictionary: Array(text[(half - 32_768)..<half]), with: .zlib(level: 2), into: &second)
+        let stream = Array(first[..<a.count]) + Array(second[..<b.count]) + [0x03, 0x00]
+        #expect(try Self.inflateRaw(stream) == text)
+        var c: [UInt8] = []
+        let zlibFirst = ZipWriter.deflate(text, 0..<half, dictionary: [], with: .zlib(level: 1), into: &c)
+        var d: [UInt8] = []
+        let isalSecond = ZipWriter.deflate(text, half..<text.count, dictionary: Array(text[(half - 32_768)..<half]), with: .isal(level: 1), into: &d)
+        #expect(try Self.inflateRaw(Array(c[..<zlibFirst.count]) + Array(d[..<isalSecond.count]) + [0x03, 0x00]) == text)
+        // The CRC is zlib's whichever deflater ran.
+        #expect(a.crc == ZipWriter.crc32(text[..<half].withUnsafeBytes { UnsafeRawBufferPointer($0) }))
+    }
+
+    /// A raw deflate stream inflated by zlib.
+    static func inflateRaw(_ stream: [UInt8]) throws -> [UInt8] {
+        var z = z_stream()
+        #expect(inflateInit2_(&z, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        defer { inflateEnd(&z) }
+        var input = stream
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        try input.withUnsafeMutableBufferPointer { i in
+            z.next_in = i.baseAddress
+            z.avail_in = uInt(i.count)
+            while true {
+                let r = chunk.withUnsafeMutableBufferPointer { c -> Int32 in
+                    z.next_out = c.baseAddress
+                    z.avail_out = uInt(c.count)
+                    return inflate(&z, Z_NO_FLUSH)
+                }
+                out += chunk[..<(chunk.count - Int(z.avail_out))]
+                if r == Z_STREAM_END { break }
+                guard r == Z_OK else { throw CocoaError(.fileReadCorruptFile) }
+            }
+        }
+        return out
     }
 
     /// The workbook is deflated in blocks on several threads and its sheets rendered on them:
