@@ -113,6 +113,10 @@ public protocol TableSink {
     mutating func number(utf8: UnsafeBufferPointer<UInt8>)
     /// A number of points, shown as ``Points/description`` shows it.
     mutating func number(_ p: Points)
+    /// A text cell that repeats down its column, `key` (≥ 0) naming it among the column's texts
+    /// (a member's index, a symbol, a rule): written as ``text(_:)`` writes it; a sink may keep
+    /// what it made of the text under its key and skip that work when the key comes again.
+    mutating func text(_ s: String, key: Int)
     mutating func endRow()
 }
 
@@ -124,6 +128,7 @@ extension TableSink {
     public mutating func text(utf8: UnsafeBufferPointer<UInt8>) { text(String(decoding: utf8, as: UTF8.self)) }
     public mutating func number(utf8: UnsafeBufferPointer<UInt8>) { number(String(decoding: utf8, as: UTF8.self)) }
     public mutating func number(_ p: Points) { number(p.description) }
+    public mutating func text(_ s: String, key: Int) { text(s) }
 }
 
 extension CSVWriter: TableSink {}
@@ -152,16 +157,16 @@ public enum LedgerCSV {
     /// Renders the ledger of the summary rows `rows` (no header).
     public static func renderRows<W: TableSink>(_ s: RunSummary, rows: Range<Int>, lang: Language, into w: inout W) {
         var explanations = NoteTexts()
-        // Rows read where they lie: `for row in s.rows[rows]` copied each one, retaining the
-        // run's shared arrays from both lanes at once.
-        s.rows.withUnsafeBufferPointer { all in
-            for k in rows {
-                for e in s.run.results[all[k].resultIndex].ledger {
-                    renderLine(s, row: all[k], entry: e, lang: lang, explanations: &explanations, into: &w)
-                }
-                if let removed = s.removedOfMember[all[k].member.id] {
-                    for i in removed { renderRemoved(s, row: all[k], correction: s.run.corrections[i], lang: lang, into: &w) }
-                }
+        // One copy of each row for all its lines: a row passed straight from the array (or from
+        // a pointer into it) was copied for every line, retaining the run's shared arrays from
+        // both lanes at once.
+        for k in rows {
+            let row = s.rows[k]
+            for e in s.run.results[row.resultIndex].ledger {
+                renderLine(s, row: row, entry: e, lang: lang, explanations: &explanations, into: &w)
+            }
+            if let removed = s.removedOfMember[row.member.id] {
+                for i in removed { renderRemoved(s, row: row, correction: s.run.corrections[i], lang: lang, into: &w) }
             }
         }
     }
@@ -188,25 +193,25 @@ public enum LedgerCSV {
                                                 explanations: inout NoteTexts, into w: inout W) {
         // Fields are read where they lie (no copy of the store, the rule set or a rule, whose
         // shared references every line would otherwise retain and release on all cores).
-        w.text(row.member.id); w.text(row.member.name)
+        w.text(row.member.id, key: row.memberIndex); w.text(row.member.name, key: row.memberIndex)
         if e.record >= 0 {
             let a = s.run.store.records[Int(e.record)]
             s.run.store.arena.bytes.withUnsafeBufferPointer { arena in
                 w.text(utf8: UnsafeBufferPointer(rebasing: arena[Int(a.id.offset)..<Int(a.id.offset + a.id.length)]))
                 w.date(a.date)
-                w.text(s.run.store.symbols[a.kind]); w.text(s.run.store.symbols[a.status])
-                w.text(s.run.store.symbols[a.role]); w.text(s.run.store.symbols[a.level])
+                w.text(s.run.store.symbols[a.kind], key: Int(a.kind)); w.text(s.run.store.symbols[a.status], key: Int(a.status))
+                w.text(s.run.store.symbols[a.role], key: Int(a.role)); w.text(s.run.store.symbols[a.level], key: Int(a.level))
                 w.text(utf8: UnsafeBufferPointer(rebasing: arena[Int(a.title.offset)..<Int(a.title.offset + a.title.length)]))
             }
         } else {
             for _ in 0..<7 { w.text("") }
         }
         if e.rule >= 0 {
-            w.text(s.run.rules.rules[Int(e.rule)].id); w.text(s.run.rules.rules[Int(e.rule)].name)
+            w.text(s.run.rules.rules[Int(e.rule)].id, key: Int(e.rule)); w.text(s.run.rules.rules[Int(e.rule)].name, key: Int(e.rule))
         } else {
             w.text(""); w.text("")
         }
-        w.text(e.category >= 0 ? s.run.rules.categories[Int(e.category)].name : "")
+        if e.category >= 0 { w.text(s.run.rules.categories[Int(e.category)].name, key: Int(e.category)) } else { w.text("") }
         explanations.display(e.points) { w.number(utf8: $0) }
         explanations.display(e.nominal) { w.number(utf8: $0) }
         w.code(RunSummary.noteCode(e.note))

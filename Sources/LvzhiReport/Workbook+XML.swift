@@ -308,6 +308,43 @@ struct SheetXML: TableSink {
         if SpreadsheetText.isCellText(raw) { emit(raw, style: style) } else { emit(SpreadsheetText.cellText(raw), style: style) }
     }
 
+    /// A keyed text (``TableSink/text(_:key:)``): in a shared column, the shared-string index
+    /// and display width of the text are kept under its key, in a small table per column (64
+    /// slots by key), so a repeated member, kind, rule or category is neither checked, measured
+    /// nor looked up again. Elsewhere the same as ``text(_:)``.
+    mutating func text(_ s: String, key: Int) {
+        guard shared == nil, key >= 0, isSharedColumn else { text(s); return }
+        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
+        if slot < keyed.count, keyed[slot].key == key {
+            writeShared(id: Int(keyed[slot].id), width: Int(keyed[slot].width))
+            return
+        }
+        guard !s.isEmpty else { column += 1; return }
+        let clean = SpreadsheetText.isCellText(s) ? s : SpreadsheetText.cellText(s)
+        guard let id = lookup?.id(clean) else { emit(clean, style: textStyle); return }
+        let width = SpreadsheetText.displayWidth(clean)
+        if keyed.count <= slot { keyed += repeatElement(KeyedText(), count: (column + 1) * Self.keySlots - keyed.count) }
+        keyed[slot] = KeyedText(key: key, id: Int32(id), width: Int32(width))
+        writeShared(id: id, width: width)
+    }
+
+    /// Slots per column of ``keyed``.
+    private static let keySlots = 64
+    private struct KeyedText { var key = -1; var id: Int32 = 0; var width: Int32 = 0 }
+    /// By column, then key modulo ``keySlots``: what keyed texts became.
+    private var keyed: [KeyedText] = []
+
+    /// A reference to shared string `id` in a text cell of `width` shown columns.
+    private mutating func writeShared(id: Int, width: Int) {
+        if measuring { measure(width) }
+        open(style: textStyle, type: " t=\"s\"")
+        out.appendLiteral("<v>")
+        appendDecimal(id)
+        out.appendLiteral("</v></c>")
+        sharedReferences += 1
+        column += 1
+    }
+
     /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
     mutating func text(utf8 u: UnsafeBufferPointer<UInt8>) {
         guard shared == nil, !isSharedColumn, !u.isEmpty, SpreadsheetText.isCellText(u) else {
