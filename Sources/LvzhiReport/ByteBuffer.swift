@@ -39,15 +39,14 @@ public struct ByteBuffer {
 
     mutating func drain() {
         guard let sink else { return }
-        sink.write(bytes)
-        bytes.removeAll(keepingCapacity: true)
+        sink.write(&bytes)
     }
 
     /// Completes a streaming buffer: writes what is left and renames the file into place.
     public mutating func finish() throws {
         guard let sink else { return }
-        sink.write(bytes)
-        bytes.removeAll()
+        sink.write(&bytes)
+        bytes = []
         try sink.close()
         self.sink = nil
     }
@@ -58,14 +57,24 @@ public struct ByteBuffer {
     }
 }
 
-/// A file written under a temporary name and renamed over the target when closed.
-final class FileSink {
+/// A file written under a temporary name and renamed over the target when closed. Bytes are
+/// written (and hashed) on a thread of the sink's own while the caller renders the next ones:
+/// writing a large output from the rendering thread left a core idle for the kernel's copy of
+/// every megabyte. At most ``FileSink/inFlight`` buffers wait to be written.
+final class FileSink: @unchecked Sendable {
     let path: String
     let temp: String
-    var file: UnsafeMutablePointer<FILE>?
-    var failed: Int32 = 0
+    /// Touched by the writing thread only, until ``close()`` has waited for it.
+    private var file: UnsafeMutablePointer<FILE>?
+    private var failed: Int32 = 0
     /// The bytes' SHA-256, recorded for the run manifest when the file is complete (``WrittenFiles``).
     private var hash = StreamingSHA256()
+    private let queue = DispatchQueue(label: "lvzhi.file-sink")
+    static let inFlight = 2
+    private let slots = DispatchSemaphore(value: FileSink.inFlight)
+    /// Emptied buffers handed back for reuse (their capacity kept).
+    private var spare: [[UInt8]] = []
+    private let lock = NSLock()
 
     init(path: String) throws {
         self.path = path
@@ -84,14 +93,43 @@ final class FileSink {
         file = f
     }
 
-    func write(_ bytes: [UInt8]) {
-        guard let file, !bytes.isEmpty, failed == 0 else { return }
+    /// Takes the bytes of `bytes` to be written, leaving it empty (a buffer written before,
+    /// with its capacity, when there is one). Waits while ``inFlight`` buffers are queued.
+    func write(_ bytes: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        slots.wait()
+        lock.lock()
+        var next = spare.popLast() ?? []
+        lock.unlock()
+        if next.capacity < bytes.capacity { next.reserveCapacity(bytes.capacity) }
+        swap(&bytes, &next)
+        let full = Taken(next)
+        next = []
+        queue.async { [self] in
+            var b = full.take()  // the only reference: emptied below in place, capacity kept
+            writeNow(b)
+            b.removeAll(keepingCapacity: true)
+            lock.lock(); spare.append(b); lock.unlock()
+            slots.signal()
+        }
+    }
+
+    /// An array handed to the writing thread, taken out there so that it is uniquely referenced.
+    private final class Taken: @unchecked Sendable {
+        private var value: [UInt8]
+        init(_ value: [UInt8]) { self.value = value }
+        func take() -> [UInt8] { let v = value; value = []; return v }
+    }
+
+    private func writeNow(_ bytes: [UInt8]) {
+        guard let file, failed == 0 else { return }
         let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
         bytes.withUnsafeBytes { hash.update($0) }
         if n != bytes.count { failed = errno == 0 ? EIO : errno }
     }
 
     func close() throws {
+        queue.sync {}  // everything queued is written
         if let file, failed == 0 {
             if fflush(file) != 0 { failed = errno } else { WrittenFiles.shared.record(fd: fileno(file), sha256: hash.finish()) }
         }
@@ -109,6 +147,7 @@ final class FileSink {
     }
 
     deinit {
+        // Nothing is queued: every queued block holds the sink.
         if let file { fclose(file); unlink(temp) }
     }
 }
