@@ -116,7 +116,10 @@ public enum MemberPages {
         let count = ctx.order.count
         let lanes = max(1, min(lanes ?? ProcessInfo.processInfo.activeProcessorCount, count))
         let failures = ParallelSlots<String?>(count: lanes)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+        // The display places are a task-local: bound again on each lane, or the lanes on other
+        // threads show points with the default two places whatever the rule file says.
+        let decimals = Points.displayDecimals
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in Points.withDisplay(decimals: decimals) {
             var w = MemberPageWriter(ctx, standalone: true)
             var i = lane
             while i < count {
@@ -130,7 +133,7 @@ public enum MemberPages {
                 i += lanes
             }
             failures.set(lane, nil)
-        }
+        } }
         for lane in 0..<lanes { if let f = failures.get(lane) { throw MemberPagesError.write(f) } }
         return count
     }

@@ -215,6 +215,36 @@ import Testing
         #expect(!none.contains("href=\"members"))
     }
 
+    /// Member pages written on several threads show points with the rule file's places on every
+    /// page. The places are a task-local, which the threads other than the caller's did not see:
+    /// half the pages showed 1.5 where the rule file asked for whole numbers.
+    @Test func memberPagesOnEveryThreadUseTheDisplayPlaces() throws {
+        let rules = Self.rulesYAML.replacingOccurrences(of: "GRADES", with: Self.bandGrades) + "\ndisplay: {decimals: 0}\n"
+        let s = try Self.summary(rules: rules)
+        #expect(s.run.rules.display.decimals == 0)
+        for lanes in [2, 4] {
+            let dir = Scratch()
+            try Points.withDisplay(decimals: 0) { _ = try MemberPages.writeFolder(s, lang: .zh, to: dir.path, lanes: lanes) }
+            var rounded = 0
+            for row in s.rows {
+                let page = try #require(FileManager.default.contents(atPath: dir.path + "/" + MemberPages.pageFileName(row.member.id)))
+                let whole = try #require(Points.withDisplay(decimals: 0) { MemberPages.renderPage(s, lang: .zh, member: row.member.id) })
+                let same = [UInt8](page) == whole  // (not in #expect: a failure would print both pages as bytes)
+                #expect(same, "\(row.member.id) on \(lanes) lanes")
+                if whole != MemberPages.renderPage(s, lang: .zh, member: row.member.id) { rounded += 1 }
+            }
+            #expect(rounded >= 2, "pages whose points the places change")
+        }
+        // The whole run binds the rule file's places around its outputs.
+        let dir = Scratch()
+        _ = try ReportSet.write(s, to: dir.path, lang: .zh, only: [MemberPages.folderName, "rejects.csv"])
+        for row in s.rows {
+            let page = try #require(FileManager.default.contents(atPath: dir.path + "/members/" + MemberPages.pageFileName(row.member.id)))
+            let same = [UInt8](page) == Points.withDisplay(decimals: 0) { MemberPages.renderPage(s, lang: .zh, member: row.member.id) }
+            #expect(same, "\(row.member.id) in a run")
+        }
+    }
+
     /// A member's own page holds that member only: no other member's id or name, no links.
     @Test func ownPageHoldsThatMemberOnly() throws {
         let s = try Self.summary()
