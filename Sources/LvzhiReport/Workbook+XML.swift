@@ -337,8 +337,7 @@ struct SheetXML: TableSink {
     /// A reference to shared string `id` in a text cell of `width` shown columns.
     private mutating func writeShared(id: Int, width: Int) {
         if measuring { measure(width) }
-        open(style: textStyle, type: " t=\"s\"")
-        out.appendLiteral("<v>")
+        openValue(style: textStyle, shared: true)
         appendDecimal(id)
         out.appendLiteral("</v></c>")
         sharedReferences += 1
@@ -373,14 +372,12 @@ struct SheetXML: TableSink {
             shared = nil  // keep the table uniquely referenced while it grows
             let id = table.id(s)
             shared = table
-            open(style: style, type: " t=\"s\"")
-            out.appendLiteral("<v>")
+            openValue(style: style, shared: true)
             appendDecimal(id)
             out.appendLiteral("</v></c>")
         } else if isSharedColumn, let id = lookup?.id(s) {
             if measuring { measure(SpreadsheetText.displayWidth(s)) }
-            open(style: style, type: " t=\"s\"")
-            out.appendLiteral("<v>")
+            openValue(style: style, shared: true)
             appendDecimal(id)
             out.appendLiteral("</v></c>")
             sharedReferences += 1
@@ -396,8 +393,7 @@ struct SheetXML: TableSink {
     mutating func number(_ s: String, style: Int) {
         guard !s.isEmpty else { column += 1; return }
         if measuring { measure(s.utf8.count) }
-        open(style: style, type: nil)
-        out.appendLiteral("<v>")
+        openValue(style: style, shared: false)
         var s = s
         s.withUTF8 { out.append(contentsOf: $0) }
         out.appendLiteral("</v></c>")
@@ -410,8 +406,7 @@ struct SheetXML: TableSink {
     mutating func number(utf8 u: UnsafeBufferPointer<UInt8>) {
         guard !u.isEmpty else { column += 1; return }
         if measuring { measure(u.count) }
-        open(style: numberStyle, type: nil)
-        out.appendLiteral("<v>")
+        openValue(style: numberStyle, shared: false)
         out.append(contentsOf: u)
         out.appendLiteral("</v></c>")
         column += 1
@@ -468,6 +463,37 @@ struct SheetXML: TableSink {
         out.appendLiteral(">")
         written = column + 1
     }
+
+    /// Opens a number cell (`shared`: a shared-string cell) up to its `<v>`. The common case,
+    /// a cell right after the one before, appends `<c s="6" t="s"><v>` as one remembered run
+    /// of bytes per style instead of five pieces.
+    private mutating func openValue(style: Int, shared: Bool) {
+        guard rowOpen, column == written, style >= 0, style < 64 else {
+            open(style: style, type: shared ? " t=\"s\"" : nil)
+            out.appendLiteral("<v>")
+            return
+        }
+        let slot = style * 2 + (shared ? 1 : 0)
+        if slot >= openings.count { openings += repeatElement(0..<0, count: slot + 1 - openings.count) }
+        if openings[slot].isEmpty {
+            let start = openingBytes.count
+            openingBytes.appendLiteral("<c")
+            if style != 0 {
+                openingBytes.appendLiteral(" s=\"")
+                HTMLBytes.digits(UInt64(style), into: &openingBytes)
+                openingBytes.appendLiteral("\"")
+            }
+            if shared { openingBytes.appendLiteral(" t=\"s\"") }
+            openingBytes.appendLiteral("><v>")
+            openings[slot] = start..<openingBytes.count
+        }
+        let r = openings[slot]
+        openingBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
+        written = column + 1
+    }
+    /// ``openValue(style:shared:)``'s runs of bytes, by style × 2 + shared.
+    private var openings: [Range<Int>] = []
+    private var openingBytes: [UInt8] = []
 
     /// Appends a non-negative integer's decimal digits.
     private mutating func appendDecimal(_ n: Int) { HTMLBytes.digits(UInt64(max(0, n)), into: &out) }
