@@ -252,6 +252,8 @@ public struct CSVWriter {
     }
 
     private var atRowStart = true
+    /// The 0-based column of the next field.
+    private var column = 0
     private mutating func field(_ s: String) {
         var s = s
         s.withUTF8 { field($0) }
@@ -260,28 +262,68 @@ public struct CSVWriter {
     private mutating func field(_ utf8: UnsafeBufferPointer<UInt8>) {
         if !atRowStart { buffer.append(0x2C) }
         atRowStart = false
+        column += 1
+        Self.encode(utf8, into: &buffer.bytes)
+    }
+
+    /// A field's bytes: quoted (quotes doubled) when it holds a comma, quote, CR or LF.
+    private static func encode(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         var needsQuotes = false
         for b in utf8 where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
             needsQuotes = true
             break
         }
         if needsQuotes {
-            buffer.append(0x22)
+            out.append(0x22)
             for b in utf8 {
-                if b == 0x22 { buffer.append(0x22) }
-                buffer.append(b)
+                if b == 0x22 { out.append(0x22) }
+                out.append(b)
             }
-            buffer.append(0x22)
+            out.append(0x22)
         } else {
-            buffer.bytes.append(contentsOf: utf8)
+            out.append(contentsOf: utf8)
         }
     }
+
+    /// A keyed text field (``TableSink/text(_:key:)``): its bytes as written (neutralised and
+    /// quoted) are kept by column and key (64 slots a column) for ``repeatText(key:)``, so a
+    /// repeated member, symbol, rule or category is neither read nor scanned again. At most a
+    /// megabyte of them is kept.
+    public mutating func text(_ s: String, key: Int) {
+        guard key >= 0 else { text(s); return }
+        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
+        if keyedBytes.count > 1 << 20 {
+            keyedBytes.removeAll(keepingCapacity: true)
+            keyed.removeAll(keepingCapacity: true)
+        }
+        if keyed.count <= slot { keyed += repeatElement((key: -1, range: 0..<0), count: (column + 1) * Self.keySlots - keyed.count) }
+        let start = keyedBytes.count
+        var text = CSVWriter.neutralise(s)
+        text.withUTF8 { Self.encode($0, into: &keyedBytes) }
+        keyed[slot] = (key, start..<keyedBytes.count)
+        _ = repeatText(key: key)
+    }
+
+    public mutating func repeatText(key: Int) -> Bool {
+        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
+        guard key >= 0, slot < keyed.count, keyed[slot].key == key else { return false }
+        if !atRowStart { buffer.append(0x2C) }
+        atRowStart = false
+        column += 1
+        let r = keyed[slot].range
+        keyedBytes.withUnsafeBufferPointer { buffer.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
+        return true
+    }
+    private static let keySlots = 64
+    private var keyed: [(key: Int, range: Range<Int>)] = []
+    private var keyedBytes: [UInt8] = []
 
     public mutating func endRow() {
         buffer.append(0x0D)
         buffer.append(0x0A)
         buffer.drainIfNeeded()
         atRowStart = true
+        column = 0
     }
 
     public mutating func row(_ cells: [String]) {

@@ -114,9 +114,13 @@ public protocol TableSink {
     /// A number of points, shown as ``Points/description`` shows it.
     mutating func number(_ p: Points)
     /// A text cell that repeats down its column, `key` (≥ 0) naming it among the column's texts
-    /// (a member's index, a symbol, a rule): written as ``text(_:)`` writes it; a sink may keep
-    /// what it made of the text under its key and skip that work when the key comes again.
+    /// (a member's index, a symbol, a rule): written as ``text(_:)`` writes it; the sink may keep
+    /// what it made of it under its key, for ``repeatText(key:)``.
     mutating func text(_ s: String, key: Int)
+    /// Writes the text last given to ``text(_:key:)`` under `key` in this column and returns
+    /// true, when the sink kept it; otherwise writes nothing and returns false (the caller then
+    /// gives the text). The text is then neither read nor checked again.
+    mutating func repeatText(key: Int) -> Bool
     mutating func endRow()
 }
 
@@ -129,6 +133,7 @@ extension TableSink {
     public mutating func number(utf8: UnsafeBufferPointer<UInt8>) { number(String(decoding: utf8, as: UTF8.self)) }
     public mutating func number(_ p: Points) { number(p.description) }
     public mutating func text(_ s: String, key: Int) { text(s) }
+    public mutating func repeatText(key: Int) -> Bool { false }
 }
 
 extension CSVWriter: TableSink {}
@@ -193,25 +198,36 @@ public enum LedgerCSV {
                                                 explanations: inout NoteTexts, into w: inout W) {
         // Fields are read where they lie (no copy of the store, the rule set or a rule, whose
         // shared references every line would otherwise retain and release on all cores).
-        w.text(row.member.id, key: row.memberIndex); w.text(row.member.name, key: row.memberIndex)
+        // Keyed texts: a closure reading them (an autoclosure) copied the whole summary per call.
+        let m = row.memberIndex
+        if !w.repeatText(key: m) { w.text(row.member.id, key: m) }
+        if !w.repeatText(key: m) { w.text(row.member.name, key: m) }
         if e.record >= 0 {
             let a = s.run.store.records[Int(e.record)]
             s.run.store.arena.bytes.withUnsafeBufferPointer { arena in
                 w.text(utf8: UnsafeBufferPointer(rebasing: arena[Int(a.id.offset)..<Int(a.id.offset + a.id.length)]))
                 w.date(a.date)
-                w.text(s.run.store.symbols[a.kind], key: Int(a.kind)); w.text(s.run.store.symbols[a.status], key: Int(a.status))
-                w.text(s.run.store.symbols[a.role], key: Int(a.role)); w.text(s.run.store.symbols[a.level], key: Int(a.level))
+                for k in 0..<4 {
+                    let symbol = k == 0 ? a.kind : k == 1 ? a.status : k == 2 ? a.role : a.level
+                    if !w.repeatText(key: Int(symbol)) { w.text(s.run.store.symbols[symbol], key: Int(symbol)) }
+                }
                 w.text(utf8: UnsafeBufferPointer(rebasing: arena[Int(a.title.offset)..<Int(a.title.offset + a.title.length)]))
             }
         } else {
             for _ in 0..<7 { w.text("") }
         }
         if e.rule >= 0 {
-            w.text(s.run.rules.rules[Int(e.rule)].id, key: Int(e.rule)); w.text(s.run.rules.rules[Int(e.rule)].name, key: Int(e.rule))
+            let r = Int(e.rule)
+            if !w.repeatText(key: r) { w.text(s.run.rules.rules[r].id, key: r) }
+            if !w.repeatText(key: r) { w.text(s.run.rules.rules[r].name, key: r) }
         } else {
             w.text(""); w.text("")
         }
-        if e.category >= 0 { w.text(s.run.rules.categories[Int(e.category)].name, key: Int(e.category)) } else { w.text("") }
+        if e.category < 0 {
+            w.text("")
+        } else if !w.repeatText(key: Int(e.category)) {
+            w.text(s.run.rules.categories[Int(e.category)].name, key: Int(e.category))
+        }
         explanations.display(e.points) { w.number(utf8: $0) }
         explanations.display(e.nominal) { w.number(utf8: $0) }
         w.code(RunSummary.noteCode(e.note))

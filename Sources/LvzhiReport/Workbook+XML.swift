@@ -308,17 +308,21 @@ struct SheetXML: TableSink {
         if SpreadsheetText.isCellText(raw) { emit(raw, style: style) } else { emit(SpreadsheetText.cellText(raw), style: style) }
     }
 
-    /// A keyed text (``TableSink/text(_:key:)``): in a shared column, the shared-string index
+    /// A keyed text (``TableSink/text(_:key:)``, ``TableSink/repeatText(key:)``): in a shared column, the shared-string index
     /// and display width of the text are kept under its key, in a small table per column (64
     /// slots by key), so a repeated member, kind, rule or category is neither checked, measured
     /// nor looked up again. Elsewhere the same as ``text(_:)``.
+    mutating func repeatText(key: Int) -> Bool {
+        guard shared == nil, key >= 0, isSharedColumn else { return false }
+        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
+        guard slot < keyed.count, keyed[slot].key == key else { return false }
+        writeShared(id: Int(keyed[slot].id), width: Int(keyed[slot].width))
+        return true
+    }
+
     mutating func text(_ s: String, key: Int) {
         guard shared == nil, key >= 0, isSharedColumn else { text(s); return }
         let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
-        if slot < keyed.count, keyed[slot].key == key {
-            writeShared(id: Int(keyed[slot].id), width: Int(keyed[slot].width))
-            return
-        }
         guard !s.isEmpty else { column += 1; return }
         let clean = SpreadsheetText.isCellText(s) ? s : SpreadsheetText.cellText(s)
         guard let id = lookup?.id(clean) else { emit(clean, style: textStyle); return }

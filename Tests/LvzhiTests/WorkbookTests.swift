@@ -262,6 +262,47 @@ import zlib
         #expect(Book.share(1, of: 3) == "0.3333" && Book.share(2, of: 3) == "0.6667" && Book.share(3, of: 3) == "1")  // a ratio cell: 4 places
     }
 
+    /// Keyed texts (a member, symbol, rule or category repeated down its column) are written as
+    /// plain texts would be, by the CSV writer and by a worksheet, with keys that share a slot
+    /// (3, 67, 131: the same modulo 64), the same key in other columns meaning other texts, texts to
+    /// quote or neutralise, texts not in the shared table, empty texts, and empty cells before
+    /// them (a worksheet cell after one left out carries its reference).
+    @Test func keyedTextsAreWrittenAsPlainTexts() {
+        let texts: [Int: [String]] = [3: ["甲", "=SUM(A1)", "经济界"], 67: ["乙", "a,\"b\"", "教育界"], 131: ["丙", "", "不在表中"], 5: ["丁", "-2", "\t制表"]]
+        let rows: [(key: Int, skip: Bool)] = [(3, false), (67, false), (3, false), (131, true), (5, false), (67, false), (131, false), (3, true), (5, false)]
+        func write<W: TableSink>(_ w: inout W, keyed: Bool) {
+            for (key, skip) in rows {
+                for column in 0..<3 {
+                    let t = texts[key]![column]
+                    if !keyed { w.text(t) } else if !w.repeatText(key: key) { w.text(t, key: key) }
+                    if column == 0 { w.number(skip ? "" : "1") }
+                }
+                w.endRow()
+            }
+        }
+        var plain = CSVWriter(bom: false), keyed = CSVWriter(bom: false)
+        write(&plain, keyed: false)
+        write(&keyed, keyed: true)
+        #expect(String(decoding: keyed.buffer.bytes, as: UTF8.self) == String(decoding: plain.buffer.bytes, as: UTF8.self))
+        #expect(String(decoding: plain.buffer.bytes, as: UTF8.self).contains("'=SUM(A1),") && String(decoding: plain.buffer.bytes, as: UTF8.self).contains("丙,,,不在表中"))
+
+        let table = SharedLookup(strings: ["甲", "乙", "丙", "丁", "'=SUM(A1)", "a,\"b\"", "'-2", "经济界", "教育界", "\t制表"])
+        func sheet() -> SheetXML {
+            var w = SheetXML(firstRow: 3)
+            w.lookup = table
+            w.sharedColumns = 0b1101  // the text columns refer to the table; column 1 (numbers) does not
+            w.textStyle = 6
+            return w
+        }
+        var plainSheet = sheet(), keyedSheet = sheet()
+        write(&plainSheet, keyed: false)
+        write(&keyedSheet, keyed: true)
+        #expect(String(decoding: keyedSheet.out, as: UTF8.self) == String(decoding: plainSheet.out, as: UTF8.self))
+        #expect(keyedSheet.sharedReferences == plainSheet.sharedReferences && keyedSheet.sharedReferences > 6)
+        #expect(keyedSheet.widths == plainSheet.widths)
+        #expect(String(decoding: plainSheet.out, as: UTF8.self).contains("<c r=\"C"))
+    }
+
     @Test func chartGroupsMembersBySectorInTheirColours() throws {
         let s = try Self.summary()
         let book = try SheetBook(parts: Workbook.parts(s, lang: .zh))
