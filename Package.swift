@@ -33,7 +33,7 @@ let package = Package(
         ),
         // ISA-L's deflate for the workbook, opened at run time where it is installed (zlib
         // otherwise): see Sources/CIsal/include/CIsal.h.
-        .target(name: "CIsal"),
+        .target(name: "CIsal", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // Shared value types: exact decimal points, dates, symbols, diagnostics, messages.
         .target(name: "LvzhiCore", dependencies: ["CLibCrypto"]),
         // Position-aware reading of YAML documents (rule files, job files, mappings).

@@ -6,6 +6,17 @@
 #endif
 #endif
 
+/* CRC-32 a bit at a time, where ISA-L is not there (callers use zlib's then; this keeps the
+   function's answer right whoever calls it). */
+static uint32_t lvzhi_crc32_portable(uint32_t crc, const uint8_t *bytes, uint64_t count) {
+    crc = ~crc;
+    for (uint64_t i = 0; i < count; i++) {
+        crc ^= bytes[i];
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
 #ifdef LVZHI_WITH_ISAL
 #include <dlfcn.h>
 #include <pthread.h>
@@ -104,10 +115,15 @@ long lvzhi_isal_deflate(const uint8_t *dictionary, uint32_t dictionaryCount,
     /* One call deflates everything it can; it stops early only when the output is full. */
     if (isal_run(s) != COMP_OK) return -1;
     if (s->avail_in != 0 || s->avail_out == 0 || s->internal_state.state != ZSTATE_NEW_HDR) return -1;
-    return (long)(capacity - s->avail_out);
+    long produced = (long)(capacity - s->avail_out);
+    /* A sync flush ends with an empty stored block: 00 00 FF FF (checked apart from the
+       struct's layout, which the library at run time might not share with these headers). */
+    if (produced < 4 || output[produced - 4] != 0 || output[produced - 3] != 0 || output[produced - 2] != 0xFF || output[produced - 1] != 0xFF) return -1;
+    return produced;
 }
 
 uint32_t lvzhi_isal_crc32(uint32_t crc, const uint8_t *bytes, uint64_t count) {
+    if (!lvzhi_isal_available()) return lvzhi_crc32_portable(crc, bytes, count);
     return isal_crc(crc, bytes, count);
 }
 
@@ -123,8 +139,7 @@ long lvzhi_isal_deflate(const uint8_t *dictionary, uint32_t dictionaryCount,
 }
 
 uint32_t lvzhi_isal_crc32(uint32_t crc, const uint8_t *bytes, uint64_t count) {
-    (void)bytes; (void)count;
-    return crc;
+    return lvzhi_crc32_portable(crc, bytes, count);
 }
 
 #endif

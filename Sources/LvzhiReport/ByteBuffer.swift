@@ -124,8 +124,8 @@ final class FileSink: @unchecked Sendable {
     private func writeNow(_ bytes: [UInt8]) {
         guard let file, failed == 0 else { return }
         let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        if n != bytes.count { failed = errno == 0 ? EIO : errno; return }
         bytes.withUnsafeBytes { hash.update($0) }
-        if n != bytes.count { failed = errno == 0 ? EIO : errno }
     }
 
     func close() throws {

@@ -292,8 +292,10 @@ final class ZipWriter {
             let count = range.count <= Int(UInt32.max) ? bytes.withUnsafeBufferPointer { input in
                 dictionary.withUnsafeBufferPointer { dict in
                     out.withUnsafeMutableBufferPointer { o in
+                        // `room`, not the buffer's size: the pooled buffer a block gets depends on
+                        // the thread count, and ISA-L's choices (and success) on the room it is given.
                         lvzhi_isal_deflate(dict.baseAddress, UInt32(dict.count), input.baseAddress! + range.lowerBound, UInt32(range.count),
-                                           o.baseAddress, UInt32(min(o.count, Int(UInt32.max))), level)
+                                           o.baseAddress, UInt32(min(room, Int(UInt32.max))), level)
                     }
                 }
             } : -1

@@ -235,14 +235,30 @@ import Testing
             }
             #expect(rounded >= 2, "pages whose points the places change")
         }
-        // The whole run binds the rule file's places around its outputs.
+        // The whole run binds the rule file's places around its outputs, the member pages
+        // written on their own thread beside the others (three outputs or more).
         let dir = Scratch()
-        _ = try ReportSet.write(s, to: dir.path, lang: .zh, only: [MemberPages.folderName, "rejects.csv"])
+        _ = try ReportSet.write(s, to: dir.path, lang: .zh, only: ["report.html", MemberPages.folderName, "rejects.csv"])
         for row in s.rows {
             let page = try #require(FileManager.default.contents(atPath: dir.path + "/members/" + MemberPages.pageFileName(row.member.id)))
             let same = [UInt8](page) == Points.withDisplay(decimals: 0) { MemberPages.renderPage(s, lang: .zh, member: row.member.id) }
             #expect(same, "\(row.member.id) in a run")
         }
+    }
+
+    /// Member pages that cannot be written (a file already holds the folder's name) fail the
+    /// run, though they are written on their own thread beside the other outputs.
+    @Test func memberPagesFailingBesideTheOthersFailTheRun() throws {
+        let s = try Self.summary()
+        let dir = Scratch()
+        try "not a folder".write(toFile: dir.path + "/" + MemberPages.folderName, atomically: false, encoding: .utf8)
+        var isFolder: ObjCBool = true
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/" + MemberPages.folderName, isDirectory: &isFolder) && !isFolder.boolValue)
+        #expect(throws: (any Error).self) {
+            _ = try ReportSet.write(s, to: dir.path, lang: .zh, only: ["report.html", MemberPages.folderName, "scores.csv", "rejects.csv"])
+        }
+        // The other outputs were written to the end before the failure was reported.
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/scores.csv"))
     }
 
     /// A member's own page holds that member only: no other member's id or name, no links.

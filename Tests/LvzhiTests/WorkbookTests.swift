@@ -432,6 +432,21 @@ import zlib
         #expect(a.crc == ZipWriter.crc32(text[..<half].withUnsafeBytes { UnsafeRawBufferPointer($0) }))
     }
 
+    /// The CRC the ZIP entries carry is zlib's, from ISA-L or, where it is not loaded, the
+    /// portable fallback, continued across pieces as the writer continues it.
+    @Test func crcIsZlibs() {
+        var rng = SplitMix64(seed: 5)
+        let bytes = (0..<100_003).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let zlib = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
+        let whole = bytes.withUnsafeBufferPointer { lvzhi_isal_crc32(0, $0.baseAddress, UInt64($0.count)) }
+        let continued = bytes.withUnsafeBufferPointer { b in
+            lvzhi_isal_crc32(lvzhi_isal_crc32(0, b.baseAddress, 40_000), b.baseAddress! + 40_000, UInt64(b.count - 40_000))
+        }
+        #expect(whole == zlib && continued == zlib)
+        #expect(ZipWriter.crc32(bytes.withUnsafeBytes { $0 }) == zlib)
+        #expect(lvzhi_isal_crc32(0, nil, 0) == 0)
+    }
+
     /// A raw deflate stream inflated by zlib.
     static func inflateRaw(_ stream: [UInt8]) throws -> [UInt8] {
         var z = z_stream()

@@ -18,7 +18,8 @@ long lvzhi_isal_deflate(const uint8_t *dictionary, uint32_t dictionaryCount,
                         const uint8_t *input, uint32_t count,
                         uint8_t *output, uint32_t capacity, int level);
 
-/// CRC-32 (IEEE, as ZIP and gzip use it) of `bytes[0..<count]` continuing `crc`.
+/// CRC-32 (IEEE, as ZIP and gzip use it) of `bytes[0..<count]` continuing `crc`: ISA-L's, or
+/// a slow portable one where ISA-L is not available.
 uint32_t lvzhi_isal_crc32(uint32_t crc, const uint8_t *bytes, uint64_t count);
 
 #endif
