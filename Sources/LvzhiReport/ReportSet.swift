@@ -71,7 +71,7 @@ public enum ReportSet {
             }
             try b.finish()
         }
-        if let pages { times.append(try pages.wait() + " (" + (lang == .zh ? "同时" : "alongside") + ")") }
+        if let pages { times.append(try pages.wait() + " (alongside)") }
         if timing { FileHandle.standardError.write(Data(("timing: outputs " + times.joined(separator: ", ") + " s\n").utf8)) }
         return selected.map(path)
     }
