@@ -291,31 +291,27 @@ public struct CSVWriter {
     /// megabyte of them is kept.
     public mutating func text(_ s: String, key: Int) {
         guard key >= 0 else { text(s); return }
-        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
         if keyedBytes.count > 1 << 20 {
             keyedBytes.removeAll(keepingCapacity: true)
-            keyed.removeAll(keepingCapacity: true)
+            keyed.removeAll()
         }
-        if keyed.count <= slot { keyed += repeatElement((key: -1, range: 0..<0), count: (column + 1) * Self.keySlots - keyed.count) }
         let start = keyedBytes.count
         var text = CSVWriter.neutralise(s)
         text.withUTF8 { Self.encode($0, into: &keyedBytes) }
-        keyed[slot] = (key, start..<keyedBytes.count)
+        keyed.set(column: column, key: key, start..<keyedBytes.count)
         _ = repeatText(key: key)
     }
 
     public mutating func repeatText(key: Int) -> Bool {
-        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
-        guard key >= 0, slot < keyed.count, keyed[slot].key == key else { return false }
+        guard key >= 0, let r = keyed.get(column: column, key: key) else { return false }
         if !atRowStart { buffer.append(0x2C) }
         atRowStart = false
         column += 1
-        let r = keyed[slot].range
         keyedBytes.withUnsafeBufferPointer { buffer.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
         return true
     }
-    private static let keySlots = 64
-    private var keyed: [(key: Int, range: Range<Int>)] = []
+    /// Where each keyed field's bytes lie in ``keyedBytes``.
+    private var keyed = KeyedSlots<Range<Int>>()
     private var keyedBytes: [UInt8] = []
 
     public mutating func endRow() {

@@ -138,6 +138,28 @@ extension TableSink {
 
 extension CSVWriter: TableSink {}
 
+/// What a sink made of its keyed texts (``TableSink/text(_:key:)``), by column and key: 64
+/// slots a column, a key in slot `key % 64`, so a slot holds the last key that fell in it.
+struct KeyedSlots<Value> {
+    private static var perColumn: Int { 64 }
+    private var slots: [(key: Int, value: Value)?] = []
+
+    /// The value kept for `key` (≥ 0) in `column`, if it is still there.
+    func get(column: Int, key: Int) -> Value? {
+        let i = column * Self.perColumn + (key & (Self.perColumn - 1))
+        guard i < slots.count, let slot = slots[i], slot.key == key else { return nil }
+        return slot.value
+    }
+
+    mutating func set(column: Int, key: Int, _ value: Value) {
+        let i = column * Self.perColumn + (key & (Self.perColumn - 1))
+        if slots.count <= i { slots += repeatElement(nil, count: (column + 1) * Self.perColumn - slots.count) }
+        slots[i] = (key, value)
+    }
+
+    mutating func removeAll() { slots.removeAll(keepingCapacity: true) }
+}
+
 /// Writes `ledger.csv`: every ledger line of every member, in rank order — which rule gave
 /// which record how many points, and every cap, floor and veto that explains a total.
 public enum LedgerCSV {

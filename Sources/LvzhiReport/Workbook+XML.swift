@@ -313,39 +313,37 @@ struct SheetXML: TableSink {
     /// slots by key), so a repeated member, kind, rule or category is neither checked, measured
     /// nor looked up again. Elsewhere the same as ``text(_:)``.
     mutating func repeatText(key: Int) -> Bool {
-        guard shared == nil, key >= 0, isSharedColumn else { return false }
-        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
-        guard slot < keyed.count, keyed[slot].key == key else { return false }
-        writeShared(id: Int(keyed[slot].id), width: Int(keyed[slot].width))
+        guard shared == nil, key >= 0, isSharedColumn, let k = keyed.get(column: column, key: key) else { return false }
+        writeShared(id: Int(k.id), width: Int(k.width))
         return true
     }
 
     mutating func text(_ s: String, key: Int) {
         guard shared == nil, key >= 0, isSharedColumn else { text(s); return }
-        let slot = column * Self.keySlots + (key & (Self.keySlots - 1))
         guard !s.isEmpty else { column += 1; return }
         let clean = SpreadsheetText.isCellText(s) ? s : SpreadsheetText.cellText(s)
         guard let id = lookup?.id(clean) else { emit(clean, style: textStyle); return }
         let width = SpreadsheetText.displayWidth(clean)
-        if keyed.count <= slot { keyed += repeatElement(KeyedText(), count: (column + 1) * Self.keySlots - keyed.count) }
-        keyed[slot] = KeyedText(key: key, id: Int32(id), width: Int32(width))
+        keyed.set(column: column, key: key, (id: Int32(id), width: Int32(width)))
         writeShared(id: id, width: width)
     }
 
-    /// Slots per column of ``keyed``.
-    private static let keySlots = 64
-    private struct KeyedText { var key = -1; var id: Int32 = 0; var width: Int32 = 0 }
-    /// By column, then key modulo ``keySlots``: what keyed texts became.
-    private var keyed: [KeyedText] = []
+    /// What keyed texts became: their shared-string index and display width.
+    private var keyed = KeyedSlots<(id: Int32, width: Int32)>()
 
-    /// A reference to shared string `id` in a text cell of `width` shown columns.
+    /// A reference to shared string `id` from the lookup table, in a text cell of `width` shown columns.
     private mutating func writeShared(id: Int, width: Int) {
         if measuring { measure(width) }
-        openValue(style: textStyle, shared: true)
-        appendDecimal(id)
-        out.appendLiteral("</v></c>")
+        sharedCell(id, style: textStyle)
         sharedReferences += 1
         column += 1
+    }
+
+    /// `<c … t="s"><v>id</v></c>`.
+    private mutating func sharedCell(_ id: Int, style: Int) {
+        openValue(style: style, shared: true)
+        appendDecimal(id)
+        out.appendLiteral("</v></c>")
     }
 
     /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
@@ -376,14 +374,10 @@ struct SheetXML: TableSink {
             shared = nil  // keep the table uniquely referenced while it grows
             let id = table.id(s)
             shared = table
-            openValue(style: style, shared: true)
-            appendDecimal(id)
-            out.appendLiteral("</v></c>")
+            sharedCell(id, style: style)
         } else if isSharedColumn, let id = lookup?.id(s) {
             if measuring { measure(SpreadsheetText.displayWidth(s)) }
-            openValue(style: style, shared: true)
-            appendDecimal(id)
-            out.appendLiteral("</v></c>")
+            sharedCell(id, style: style)
             sharedReferences += 1
         } else {
             var s = s
