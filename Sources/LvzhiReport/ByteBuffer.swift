@@ -65,8 +65,9 @@ final class FileSink: @unchecked Sendable {
     let path: String
     let temp: String
     /// Touched by the writing thread only, until ``close()`` has waited for it.
-    private var file: UnsafeMutablePointer<FILE>?
-    private var failed: Int32 = 0
+    private let file: DirectWriter
+    private var closed = false
+    private var failure: SafeFile.Problem?
     /// The bytes' SHA-256, recorded for the run manifest when the file is complete (``WrittenFiles``).
     private var hash = StreamingSHA256()
     private let queue = DispatchQueue(label: "lvzhi.file-sink")
@@ -76,7 +77,8 @@ final class FileSink: @unchecked Sendable {
     private var spare: [[UInt8]] = []
     private let lock = NSLock()
 
-    init(path: String) throws {
+    /// - Parameter direct: write through direct I/O where the file system takes it (``DirectWriter``).
+    init(path: String, direct: Bool = true) throws {
         self.path = path
         self.temp = path + ".tmp-\(getpid())"
         // A new file (O_EXCL, no symbolic link followed): never written through a name planted there.
@@ -85,12 +87,7 @@ final class FileSink: @unchecked Sendable {
         do { fd = try SafeFile.createNew(temp) } catch {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp, NSLocalizedDescriptionKey: error.reason(.en)])
         }
-        guard let f = fdopen(fd, "wb") else {
-            let e = errno
-            Glibc.close(fd)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp, NSLocalizedDescriptionKey: String(cString: strerror(e))])
-        }
-        file = f
+        file = DirectWriter(fd: fd, path: temp, direct: direct, capacity: 4 << 20)
     }
 
     /// Takes the bytes of `bytes` to be written, leaving it empty (a buffer written before,
@@ -122,22 +119,22 @@ final class FileSink: @unchecked Sendable {
     }
 
     private func writeNow(_ bytes: [UInt8]) {
-        guard let file, failed == 0 else { return }
-        let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        if n != bytes.count { failed = errno == 0 ? EIO : errno; return }
+        guard failure == nil else { return }
+        do { try file.append(bytes) } catch { failure = error; return }
         bytes.withUnsafeBytes { hash.update($0) }
     }
 
     func close() throws {
         queue.sync {}  // everything queued is written
-        if let file, failed == 0 {
-            if fflush(file) != 0 { failed = errno } else { WrittenFiles.shared.record(fd: fileno(file), sha256: hash.finish()) }
+        closed = true
+        if failure == nil {
+            do { try file.finish() } catch { failure = error }
         }
-        if let file, fclose(file) != 0, failed == 0 { failed = errno }
-        file = nil
-        if failed != 0 {
+        if failure == nil { WrittenFiles.shared.record(fd: file.fd, sha256: hash.finish()) }
+        if Glibc.close(file.fd) != 0, failure == nil { failure = .system(path: temp, reason: String(cString: strerror(errno))) }
+        if let failure {
             unlink(temp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(failed))])
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: failure.reason(.en)])
         }
         if rename(temp, path) != 0 {
             let e = errno
@@ -148,7 +145,7 @@ final class FileSink: @unchecked Sendable {
 
     deinit {
         // Nothing is queued: every queued block holds the sink.
-        if let file { fclose(file); unlink(temp) }
+        if !closed { Glibc.close(file.fd); unlink(temp) }
     }
 }
 

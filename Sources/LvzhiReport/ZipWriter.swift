@@ -9,6 +9,7 @@ import zlib
 import Glibc
 #endif
 import CIsal
+import LvzhiCore
 
 /// Writes a ZIP file (the package of `scores.xlsx`) entry by entry, deflating each entry in
 /// independent blocks on all cores, as pigz does: every block is compressed on its own (primed
@@ -52,6 +53,8 @@ final class ZipWriter {
     }
 
     private let fd: Int32
+    /// The file, written front to back (directly where the file system takes it).
+    private let file: DirectWriter
     private let path: String
     private let deflater: Deflater
     private let lanes: Int
@@ -69,10 +72,15 @@ final class ZipWriter {
 
     /// - Parameter lanes: threads deflating at once (1: everything on the caller's thread).
     /// - Parameter blockSize: the most uncompressed bytes deflated as one block (smaller in tests).
+    /// - Parameter direct: write through direct I/O where the file system takes it (``DirectWriter``).
+    /// - Parameter bufferSize: bytes gathered per write (smaller in tests, so that headers are
+    ///   patched after their blocks are written).
     init(path: String, deflater: Deflater = ZipWriter.defaultDeflater, lanes: Int = ProcessInfo.processInfo.activeProcessorCount,
-         blockSize: Int = ZipWriter.blockSize) throws {
-        fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+         blockSize: Int = ZipWriter.blockSize, direct: Bool = true, bufferSize: Int = 1 << 20) throws {
+        // Read too: a header patched after its block went out directly is read back (``DirectWriter``).
+        fd = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ZipWriterError.io(path, String(cString: strerror(errno))) }
+        file = DirectWriter(fd: fd, path: path, direct: direct, capacity: bufferSize)
         self.path = path
         self.deflater = deflater
         self.lanes = max(1, lanes)
@@ -107,9 +115,7 @@ final class ZipWriter {
     func fillReserved(_ bytes: [UInt8]) throws {
         guard var e = open, let r = reserved else { preconditionFailure("fillReserved without a reservation") }
         precondition(bytes.count == r.length, "fillReserved: \(bytes.count) bytes for \(r.length) reserved")
-        let stored = Self.stored(bytes)
-        let done = stored.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(r.offset)) }
-        guard done == stored.count else { throw ZipWriterError.io(path, String(cString: strerror(errno))) }
+        try patch(Self.stored(bytes), at: r.offset)
         let crc = bytes.withUnsafeBufferPointer { Self.crc32(UnsafeRawBufferPointer($0)) }
         e.crc = UInt32(crc32_combine(uLong(crc), uLong(e.crc), off_t(e.size)))
         e.size += UInt64(bytes.count)
@@ -199,8 +205,7 @@ final class ZipWriter {
         guard e.size <= UInt64(UInt32.max), e.compressed <= UInt64(UInt32.max) else { throw ZipWriterError.tooLarge(path) }
         var patch: [UInt8] = []
         patch.le32(e.crc); patch.le32(UInt32(e.compressed)); patch.le32(UInt32(e.size))
-        let done = patch.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(e.offset + 14)) }
-        guard done == patch.count else { throw ZipWriterError.io(path, String(cString: strerror(errno))) }
+        try self.patch(patch, at: e.offset + 14)
         entries.append(e)
         open = nil
         window = []
@@ -232,6 +237,7 @@ final class ZipWriter {
         end.le16(UInt16(entries.count)); end.le16(UInt16(entries.count))
         end.le32(UInt32(offset - start)); end.le32(UInt32(start)); end.le16(0)
         try write(end)
+        do { try file.finish() } catch let e as SafeFile.Problem { throw ZipWriterError.io(path, e.reason(.en)) }
     }
 
     private func localHeader(_ e: Entry) throws -> [UInt8] {
@@ -250,16 +256,13 @@ final class ZipWriter {
     }
 
     private func write(_ raw: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < raw.count {
-            let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ZipWriterError.io(path, String(cString: strerror(errno)))
-            }
-            done += n
-        }
+        do { try file.append(raw) } catch let e as SafeFile.Problem { throw ZipWriterError.io(path, e.reason(.en)) }
         offset += UInt64(raw.count)
+    }
+
+    /// Replaces bytes written before (a header's sizes, a reserved start).
+    private func patch(_ bytes: [UInt8], at offset: UInt64) throws {
+        do { try file.patch(bytes, at: Int(offset)) } catch let e as SafeFile.Problem { throw ZipWriterError.io(path, e.reason(.en)) }
     }
 
     /// CRC-32 of `bytes` (ISA-L's where it is available: the same value, faster).

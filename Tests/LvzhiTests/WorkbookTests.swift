@@ -344,15 +344,17 @@ import zlib
 
     /// A reserved start (a worksheet's widths, known only after its rows) is stored in deflate's
     /// stored blocks, more than one past 65,535 bytes; the entry unzips, CRC checked, to the
-    /// start followed by what was added after it.
-    @Test func reservedStartsAreStoredBlocks() throws {
+    /// start followed by what was added after it. With a small write buffer the start and the
+    /// entries' headers are patched after they were written out, directly or not.
+    @Test(arguments: [(true, 1 << 20), (true, 4_096), (false, 4_096)])
+    func reservedStartsAreStoredBlocks(direct: Bool, bufferSize: Int) throws {
         let scratch = Scratch()
         var rng = SplitMix64(seed: 7)
         for (length, lanes) in [(1, 1), (3_000, 2), (65_535, 1), (65_536, 2), (140_000, 4)] {
             let path = scratch.path + "/r\(length).zip"
             let start = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next() % 64 + 32) }
             let rest = (0..<50_000).map { i in UInt8(truncatingIfNeeded: i % 251) }
-            let zip = try ZipWriter(path: path, lanes: lanes, blockSize: 4_096)
+            let zip = try ZipWriter(path: path, lanes: lanes, blockSize: 4_096, direct: direct, bufferSize: bufferSize)
             try zip.beginEntry("a.txt")
             try zip.reserve(length)
             try zip.add([Array(rest[..<20_000]), Array(rest[20_000...])])
