@@ -720,9 +720,14 @@ public final class Console: Sendable {
 
 /// Blocking work (bcrypt, a scoring) off the server's event loops.
 enum Background {
+    /// Runs `body` on a GCD thread, in the language of the request that asked for it: a task-local
+    /// is not seen on another thread, and an English-speaking approver was refused in Chinese.
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: Result { try body() }) }
+        let language = Console.requestLanguage
+        return try await withCheckedThrowingContinuation { c in
+            DispatchQueue.global().async {
+                c.resume(with: Result { try Console.$requestLanguage.withValue(language) { try body() } })
+            }
         }
     }
 }

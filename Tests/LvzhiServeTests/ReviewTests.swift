@@ -97,6 +97,14 @@ func correctionID(_ r: TestResponse) -> Int64? {
             let again = try await client.execute(uri: "/corrections/\(cid)/approve", method: .post, headers: merged(chief.headers, formHeaders),
                                                  body: form([("_csrf", chief.csrf)]))
             #expect(again.status == .conflict)
+            // In the approver's own language, though the approval is checked off the request's task.
+            let english = try await client.execute(uri: "/language", method: .post, headers: merged(chief.headers, formHeaders),
+                                                   body: form([("_csrf", chief.csrf), ("lang", "en"), ("back", "/")]))
+            #expect(english.status == .seeOther)
+            let againEN = try await client.execute(uri: "/corrections/\(cid)/approve", method: .post, headers: merged(chief.headers, formHeaders),
+                                                   body: form([("_csrf", chief.csrf)]))
+            #expect(againEN.status == .conflict)
+            #expect(againEN.text.contains("was decided already") && !againEN.text.contains("已经审核过了"), "\(againEN.text.prefix(1200))")
 
             // A second correction on the old run builds on the redo: both are applied.
             let second = try await client.execute(uri: "/runs/\(id)/corrections", method: .post, headers: merged(clerk.headers, formHeaders),
