@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LvzhiTests",
-            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory", "Yams", "CIsal",
+            dependencies: ["LvzhiCore", "LvzhiRules", "LvzhiIngest", "LvzhiScoring", "LvzhiReport", "LvzhiJob", "LvzhiHistory", "LvzhiApp", "Yams", "CIsal",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]

@@ -419,7 +419,8 @@ public final class ScoringTransaction: @unchecked Sendable {
         } catch let e as OutputFolder.Failure {
             throw fail(ExitStatus.badInput, e.message(lang))
         } catch {
-            throw fail(ExitStatus.badInput, lang.pick("错误: 无法写入输出文件夹 \(out)：\(error)", "error: cannot write to \(out): \(error)"))
+            let why = Self.writeFailure(error, lang: lang)
+            throw fail(ExitStatus.badInput, lang.pick("错误: 无法写入输出文件夹 \(out)：\(why)", "error: cannot write to \(out): \(why)"))
         }
         var historyLine: String?
         var recordedRun: HistoryRun?
@@ -643,5 +644,26 @@ final class Background<T: Sendable>: @unchecked Sendable {
     func wait() -> T {
         done.wait()
         return value!
+    }
+}
+
+extension ScoringTransaction {
+    /// Why an output could not be written, as “PATH: reason” in the run's language: not the
+    /// error's debug form (`system(path: …)`, `Error Domain=NSCocoaErrorDomain Code=512 …`).
+    static func writeFailure(_ error: any Error, lang: Language) -> String {
+        let colon = lang.pick("：", ": ")
+        if let p = error as? SafeFile.Problem { return p.path + colon + p.reason(lang) }
+        if let e = error as? CocoaError {
+            var reason = e.userInfo[NSLocalizedDescriptionKey] as? String
+            // The system's reason beneath (a POSIXError on Linux, an NSError elsewhere).
+            if let posix = e.userInfo[NSUnderlyingErrorKey] as? POSIXError {
+                reason = String(cString: strerror(posix.code.rawValue))
+            } else if let ns = e.userInfo[NSUnderlyingErrorKey] as? NSError, ns.domain == NSPOSIXErrorDomain {
+                reason = String(cString: strerror(Int32(ns.code)))
+            }
+            let why = reason ?? lang.pick("写入失败（错误码 \(e.code.rawValue)）", "write failed (code \(e.code.rawValue))")
+            return e.filePath.map { $0 + colon + why } ?? why
+        }
+        return "\(error)"
     }
 }

@@ -11,6 +11,8 @@ import Glibc
 public struct ByteBuffer {
     public var bytes: [UInt8] = []
     private var sink: FileSink?
+    /// The streamed file's descriptor (tests make it fail).
+    var sinkDescriptor: Int32? { sink?.descriptor }
     private static let drainThreshold = 1 << 20
 
     public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
@@ -83,12 +85,11 @@ final class FileSink: @unchecked Sendable {
         self.temp = path + ".tmp-\(getpid())"
         // A new file (O_EXCL, no symbolic link followed): never written through a name planted there.
         unlink(temp)
-        let fd: Int32
-        do { fd = try SafeFile.createNew(temp) } catch {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp, NSLocalizedDescriptionKey: error.reason(.en)])
-        }
+        let fd = try SafeFile.createNew(temp)
         file = DirectWriter(fd: fd, path: temp, direct: direct, capacity: 4 << 20)
     }
+
+    var descriptor: Int32 { file.fd }
 
     /// Takes the bytes of `bytes` to be written, leaving it empty (a buffer written before,
     /// with its capacity, when there is one). Waits while ``inFlight`` buffers are queued.
@@ -124,6 +125,7 @@ final class FileSink: @unchecked Sendable {
         bytes.withUnsafeBytes { hash.update($0) }
     }
 
+    /// - Throws: ``SafeFile/Problem`` naming the output (not its temporary name).
     func close() throws {
         queue.sync {}  // everything queued is written
         closed = true
@@ -134,12 +136,12 @@ final class FileSink: @unchecked Sendable {
         if Glibc.close(file.fd) != 0, failure == nil { failure = .system(path: temp, reason: String(cString: strerror(errno))) }
         if let failure {
             unlink(temp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: failure.reason(.en)])
+            throw SafeFile.Problem.system(path: path, reason: failure.reason(.en))
         }
         if rename(temp, path) != 0 {
             let e = errno
             unlink(temp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(e))])
+            throw SafeFile.Problem.system(path: path, reason: String(cString: strerror(e)))
         }
     }
 

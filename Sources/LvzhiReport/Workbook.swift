@@ -70,8 +70,12 @@ public enum Workbook {
         do {
             try zip(book, to: temp, lanes: lanes, blockRows: blockRows, blockSize: blockSize)
             guard rename(temp, path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+                throw SafeFile.Problem.system(path: path, reason: String(cString: strerror(errno)))
             }
+        } catch ZipWriterError.io(_, let reason) {
+            // Named as the output, not its temporary name.
+            unlink(temp)
+            throw SafeFile.Problem.system(path: path, reason: reason)
         } catch {
             unlink(temp)
             throw error

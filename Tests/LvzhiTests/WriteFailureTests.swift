@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+@testable import LvzhiApp
+@testable import LvzhiCore
+@testable import LvzhiReport
+
+/// A run that cannot write an output says which file and why, in its language: not the
+/// error's debug form (`system(path: …)` or `Error Domain=NSCocoaErrorDomain Code=512 …`).
+@Suite struct WriteFailureTests {
+    @Test func safeFileProblemsNameTheFileAndTheReason() {
+        let p = SafeFile.Problem.system(path: "/out/.x.tmp-1/ledger.csv", reason: "No space left on device")
+        #expect(ScoringTransaction.writeFailure(p, lang: .zh) == "/out/.x.tmp-1/ledger.csv：No space left on device")
+        #expect(ScoringTransaction.writeFailure(p, lang: .en) == "/out/.x.tmp-1/ledger.csv: No space left on device")
+        let link = SafeFile.Problem.symbolicLink("/out/report.html")
+        #expect(ScoringTransaction.writeFailure(link, lang: .zh).hasPrefix("/out/report.html：它是一个符号链接"))
+    }
+
+    @Test func foundationErrorsNameTheFileAndTheSystemsReason() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/plain"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        // A folder where a file is: Foundation's error, with the POSIX reason beneath it.
+        var thrown: (any Error)?
+        do { try FileManager.default.createDirectory(atPath: file + "/members", withIntermediateDirectories: true) } catch { thrown = error }
+        let error = try #require(thrown)
+        let text = ScoringTransaction.writeFailure(error, lang: .en)
+        #expect(!text.contains("Error Domain") && !text.contains("NSCocoaErrorDomain"), "\(text)")
+        #expect(text == file + "/members: " + String(cString: strerror(ENOTDIR)), "\(text)")
+        let made = CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "/out/a.csv",
+                                                           NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))])
+        #expect(ScoringTransaction.writeFailure(made, lang: .en) == "/out/a.csv: " + String(cString: strerror(ENOSPC)))
+    }
+
+    /// A streamed output that fails to be written is reported under its own name.
+    @Test func streamedOutputsFailWithTheirName() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let scratch = Scratch()
+        let path = scratch.path + "/ledger.csv"
+        var b = try ByteBuffer.streaming(to: path)
+        // Point the sink's file at /dev/full: every write fails with ENOSPC.
+        let full = open("/dev/full", O_WRONLY | O_CLOEXEC)
+        try #require(full >= 0)
+        #expect(dup2(full, try #require(b.sinkDescriptor)) >= 0)
+        close(full)
+        b.append(String(repeating: "记录,", count: 2_000_000))
+        do {
+            try b.finish()
+            Issue.record("a write to a full device finished")
+        } catch let p as SafeFile.Problem {
+            #expect(p.path == path)
+            #expect(ScoringTransaction.writeFailure(p, lang: .en) == path + ": " + String(cString: strerror(ENOSPC)))
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "no temporary file left")
+    }
+}
