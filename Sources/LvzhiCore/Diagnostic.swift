@@ -44,7 +44,7 @@ public struct Diagnostic: Error, Sendable, Equatable {
         if let location, let source, location.line >= 1 {
             var lineNo = 1
             var found: Substring?
-            for l in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            for l in SourceLines.of(source) {
                 if lineNo == location.line { found = l; break }
                 lineNo += 1
             }

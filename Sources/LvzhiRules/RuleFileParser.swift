@@ -1005,7 +1005,7 @@ struct RuleFileParser: YAMLDocumentParser {
                 start.column = (start.column ?? 1) + 1
             case .literal, .folded:
                 // The text starts on the next line, at the block's indentation.
-                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let lines = SourceLines.of(text)
                 let next = start.line < lines.count ? lines[start.line] : ""
                 indentation = next.prefix { $0 == " " }.count
                 start = SourceLocation(file: path, line: start.line + 1, column: indentation + 1)

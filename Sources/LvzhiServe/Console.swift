@@ -696,7 +696,8 @@ public final class Console: Sendable {
         if passed { body += ruleCasesSection(path: path, name: name) }
         if let source = result.source {
             body += "<h2>\(lang.pick("规则文件", "The rule file"))</h2><pre class=\"src\">"
-            for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            // Numbered as the YAML parser numbers them (a CRLF file is not one long line).
+            for (i, line) in SourceLines.of(source).enumerated() {
                 let n = i + 1
                 body += "<span id=\"L\(n)\"\(badLines.contains(n) ? " class=\"bad\"" : "")>\(String(format: "%4d", n))  \(h(String(line)))</span>\n"
             }

@@ -92,13 +92,14 @@ extension YAMLDocumentParser {
     /// (`key:` at the start of a line) and flow keys (`{a: 1, key: 2}`) are both found; without
     /// a second occurrence on the lines that follow, the first is named.
     public func secondOccurrence(of key: String, after first: Mark) -> SourceLocation {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = SourceLines.of(text)
         let spellings = [key + ":", "\"\(key)\":", "'\(key)':"]
         // A block key's repeat is another block key at the same column; a flow key's, a flow key.
         let firstLine = first.line >= 1 && first.line <= lines.count ? Array(lines[first.line - 1]) : []
         let blockStyle = first.column >= 1 && firstLine.prefix(first.column - 1).allSatisfy { $0 == " " || $0 == "-" }
         var skipFirst = true
-        for i in max(0, first.line - 1)..<lines.count {
+        // A mark past the last line (the parser and this count disagree) finds nothing here.
+        for i in min(max(0, first.line - 1), lines.count)..<lines.count {
             let chars = Array(lines[i])
             var c = 0
             while c < chars.count {
@@ -124,7 +125,7 @@ extension YAMLDocumentParser {
     /// Where `key:` is written for the second time in the whole file, block keys only.
     public func secondOccurrence(of key: String) -> SourceLocation {
         var seen = 0
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in SourceLines.of(text).enumerated() {
             let indent = line.prefix { $0 == " " || $0 == "-" }.count
             let rest = line.dropFirst(indent).drop { $0 == " " }
             if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
