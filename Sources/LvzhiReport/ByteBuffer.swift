@@ -85,7 +85,10 @@ final class FileSink: @unchecked Sendable {
         self.temp = path + ".tmp-\(getpid())"
         // A new file (O_EXCL, no symbolic link followed): never written through a name planted there.
         unlink(temp)
-        let fd = try SafeFile.createNew(temp)
+        let fd: Int32
+        do { fd = try SafeFile.createNew(temp) } catch .system(_, let reason) {
+            throw SafeFile.Problem.system(path: path, reason: reason)  // named as the output
+        }
         file = DirectWriter(fd: fd, path: temp, direct: direct, capacity: 4 << 20)
     }
 
@@ -127,6 +130,7 @@ final class FileSink: @unchecked Sendable {
 
     /// - Throws: ``SafeFile/Problem`` naming the output (not its temporary name).
     func close() throws {
+        guard !closed else { return }  // (its descriptor may be another file's by now)
         queue.sync {}  // everything queued is written
         closed = true
         if failure == nil {

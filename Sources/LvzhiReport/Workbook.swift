@@ -76,6 +76,9 @@ public enum Workbook {
             // Named as the output, not its temporary name.
             unlink(temp)
             throw SafeFile.Problem.system(path: path, reason: reason)
+        } catch ZipWriterError.tooLarge {
+            unlink(temp)
+            throw SafeFile.Problem.system(path: path, reason: "the workbook is larger than 4 GiB (ZIP64 is not written); leave xlsx out with --formats")
         } catch {
             unlink(temp)
             throw error

@@ -78,7 +78,8 @@ final class ZipWriter {
     init(path: String, deflater: Deflater = ZipWriter.defaultDeflater, lanes: Int = ProcessInfo.processInfo.activeProcessorCount,
          blockSize: Int = ZipWriter.blockSize, direct: Bool = true, bufferSize: Int = 1 << 20) throws {
         // Read too: a header patched after its block went out directly is read back (``DirectWriter``).
-        fd = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        // A new file: never written through a name planted there (a link, hard or symbolic).
+        fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ZipWriterError.io(path, String(cString: strerror(errno))) }
         file = DirectWriter(fd: fd, path: path, direct: direct, capacity: bufferSize)
         self.path = path

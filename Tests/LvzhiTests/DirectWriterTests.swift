@@ -12,8 +12,11 @@ import Glibc
     enum Mode: String, CaseIterable, CustomTestStringConvertible {
         /// Direct where the file system takes it (it does on this machine's ext4).
         case direct
-        /// Direct asked for, every write refused (a wrong alignment): the page cache takes over.
+        /// Direct asked for, the first direct write refused (as a device with larger blocks
+        /// refuses it): the page cache takes over.
         case refused
+        /// Direct asked for, the first direct read refused (a patch of written bytes).
+        case readRefused
         case buffered
         var testDescription: String { rawValue }
     }
@@ -26,9 +29,12 @@ import Glibc
 
     private static func writer(_ mode: Mode, fd: Int32, path: String, capacity: Int) -> DirectWriter {
         switch mode {
-        case .direct: DirectWriter(fd: fd, path: path, capacity: capacity)
-        case .refused: DirectWriter(fd: fd, path: path, capacity: capacity, alignment: 1_000)
-        case .buffered: DirectWriter(fd: fd, path: path, direct: false, capacity: capacity)
+        case .direct: return DirectWriter(fd: fd, path: path, capacity: capacity)
+        case .refused, .readRefused:
+            let w = DirectWriter(fd: fd, path: path, capacity: capacity)
+            if mode == .refused { w.refuseNextDirect = true }
+            return w
+        case .buffered: return DirectWriter(fd: fd, path: path, direct: false, capacity: capacity)
         }
     }
 
@@ -54,6 +60,7 @@ import Glibc
                 // Now and then a patch anywhere in what is there: written out or still gathered.
                 if !expected.isEmpty && rng.next() % 3 == 0 {
                     let at = Int(rng.next() % UInt64(expected.count))
+                    if mode == .readRefused && at < w.length - capacity { w.refuseNextDirect = true }
                     let len = min(expected.count - at, Int(rng.next() % 9_000))
                     let patch = (0..<len).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                     try w.patch(patch, at: at)
@@ -64,9 +71,28 @@ import Glibc
             let got = try #require(FileManager.default.contents(atPath: path))
             #expect(got.count == expected.count, "round \(round) (\(mode))")
             #expect(got == Data(expected), "round \(round) (\(mode))")
-            if mode == .direct { #expect(w.direct, "ext4 takes direct writes: round \(round)") }
+            // Direct where the file system is one lvzhi writes directly to (this machine's /tmp: ext4).
+            let capable = DirectWriter.directFileSystem(fd) && DirectWriter.enabled
+            if mode == .direct { #expect(w.direct == capable, "round \(round)") }
             if mode == .refused && target > 0 { #expect(!w.direct, "a refused direct write falls back: round \(round)") }
         }
+    }
+
+    /// The file system check reads statfs's f_type right: it agrees with `stat -f`.
+    @Test func fileSystemCheckAgreesWithStat() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/stat") else { return }
+        let scratch = Scratch()
+        let fd = try Self.open(scratch.path + "/f")
+        defer { close(fd) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/stat")
+        p.arguments = ["-f", "-c", "%t", scratch.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        let hex = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(DirectWriter.directFileSystem(fd) == ["ef53", "58465342", "9123683e"].contains(hex), "stat -f says \(hex)")
     }
 
     /// A file system full (or any other write error) is reported, not lost.
