@@ -79,8 +79,8 @@ final class FileSink: @unchecked Sendable {
     private var spare: [[UInt8]] = []
     private let lock = NSLock()
 
-    /// - Parameter direct: write through direct I/O where the file system takes it (``DirectWriter``).
-    init(path: String, direct: Bool = true) throws {
+    /// Written through direct I/O where the file system takes it (``DirectWriter``).
+    init(path: String) throws {
         self.path = path
         self.temp = path + ".tmp-\(getpid())"
         // A new file (O_EXCL, no symbolic link followed): never written through a name planted there.
@@ -89,7 +89,7 @@ final class FileSink: @unchecked Sendable {
         do { fd = try SafeFile.createNew(temp) } catch .system(_, let reason) {
             throw SafeFile.Problem.system(path: path, reason: reason)  // named as the output
         }
-        file = DirectWriter(fd: fd, path: temp, direct: direct, capacity: 4 << 20)
+        file = DirectWriter(fd: fd, path: temp, capacity: 4 << 20)
     }
 
     var descriptor: Int32 { file.fd }
