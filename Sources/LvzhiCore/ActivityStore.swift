@@ -28,22 +28,25 @@ public struct ActivityStore: Sendable {
 }
 
 /// A rejected row's facts that co-author shares need: which item, and the row's kind, status,
-/// role and level (symbols of ``ActivityStore/symbols``).
+/// role and level (symbols of ``ActivityStore/symbols``) and marks.
 public struct RejectedSignatory: Sendable, Equatable {
     public var ref: Int32
     public var kind: Int32
     public var status: Int32
     public var role: Int32
     public var level: Int32
+    /// The row's marks: the rules' conditions judge it by these too.
+    public var marks: MarkSet
     /// The row's activity id (orders signatories for `max_credited`).
     public var activityID: [UInt8]
 
-    public init(ref: Int32, kind: Int32, status: Int32, role: Int32, level: Int32, activityID: [UInt8]) {
+    public init(ref: Int32, kind: Int32, status: Int32, role: Int32, level: Int32, marks: MarkSet = MarkSet(), activityID: [UInt8]) {
         self.ref = ref
         self.kind = kind
         self.status = status
         self.role = role
         self.level = level
+        self.marks = marks
         self.activityID = activityID
     }
 }

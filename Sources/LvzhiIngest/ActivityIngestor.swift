@@ -375,15 +375,60 @@ public struct ActivityIngestor {
 
     /// Keeps a row rejected for who signed it as a signatory of its item (if it names one), once
     /// per activity id: co-author shares count it (``ActivityStore/rejectedSignatories``).
+    /// Only a row that is sound in itself signed anything (docs/rules.md §4.2): a row whose
+    /// date, kind, status, role, level, quantity or marks would be refused is no signatory,
+    /// whether or not its member is also unknown.
     private mutating func noteRejectedSignatory(_ idBytes: UnsafeBufferPointer<UInt8>) {
         let refBytes = value(.ref)
-        guard !capturing, !refBytes.isEmpty, !idBytes.isEmpty else { return }
+        guard !capturing, !refBytes.isEmpty, !idBytes.isEmpty, let marks = soundRecordMarks() else { return }
         let id = Array(idBytes)
         guard rejectedSignatoryIDs.insert(id).inserted else { return }
         store.rejectedSignatories.append(RejectedSignatory(
             ref: store.symbols.intern(bytes: refBytes), kind: store.symbols.intern(bytes: value(.kind)),
             status: store.symbols.intern(bytes: value(.status)), role: store.symbols.intern(bytes: value(.role)),
-            level: store.symbols.intern(bytes: value(.level)), activityID: id))
+            level: store.symbols.intern(bytes: value(.level)), marks: marks, activityID: id))
+    }
+
+    /// The marks of the current row when everything but who signed it would be accepted (the
+    /// checks of ``accept(fileIndex:path:line:replacing:prepared:)`` after the member's); nil
+    /// when the row has an error of its own.
+    private mutating func soundRecordMarks() -> MarkSet? {
+        if !prepared {
+            for f in ActivityField.allCases where !UTF8Check.isValid(slices[f.rawValue]) { return nil }
+        }
+        let dateBytes = value(.date)
+        guard !dateBytes.isEmpty, let date = Day.parseISO(dateBytes) ?? DateText.parse(dateBytes), period.contains(date) else { return nil }
+        let kindBytes = value(.kind)
+        guard !kindBytes.isEmpty else { return nil }
+        let kind = store.symbols.intern(bytes: kindBytes)
+        let check = Int(kind) < kindChecks.count ? kindChecks[Int(kind)] : nil
+        if !vocabulary.isEmpty, check == nil { return nil }
+        if let check {
+            let values = allowedValues.base
+            if let allowed = check.statuses, !Self.sortedContains(values, allowed, store.symbols.intern(bytes: value(.status))) { return nil }
+            if let allowed = check.roles, !Self.sortedContains(values, allowed, store.symbols.intern(bytes: value(.role))) { return nil }
+            if let allowed = check.levels, !Self.sortedContains(values, allowed, store.symbols.intern(bytes: value(.level))) { return nil }
+        }
+        let qBytes = value(.quantity)
+        if !qBytes.isEmpty {
+            guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= RejectReason.maxQuantity * Points.scale else { return nil }
+        }
+        var marks = MarkSet()
+        let marksBytes = value(.marks)
+        if !marksBytes.isEmpty {
+            for part in text(marksBytes).split(whereSeparator: { ";；、|,，".contains($0) }) {
+                let m = part.trimmingSpaces
+                if m.isEmpty { continue }
+                if let i = markIndex[m] { marks.insert(i); continue }
+                // As for an accepted row: a mark first seen here is added, so that which of an
+                // item's rows comes first cannot change what the others match.
+                guard vocabulary.marks == nil, store.marks.count < 64 else { return nil }
+                markIndex[m] = store.marks.count
+                marks.insert(store.marks.count)
+                store.marks.append(m)
+            }
+        }
+        return marks
     }
 
     /// The value of field `f` of the current record without surrounding spaces (ASCII and U+3000).

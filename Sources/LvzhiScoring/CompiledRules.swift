@@ -88,11 +88,12 @@ final class CompiledCondition: Sendable {
         return true
     }
 
-    /// The record fields of the condition only (kind, status, role, level), for rows that were
+    /// The record fields of the condition only (kind, status, role, level, marks), for rows that were
     /// rejected and so have no member: whether such a row of a shared item is one of the rule's
     /// signatories.
-    func matchesRecordFields(kind: Int32, status: Int32, role: Int32, level: Int32) -> Bool {
+    func matchesRecordFields(kind: Int32, status: Int32, role: Int32, level: Int32, marks m: MarkSet) -> Bool {
         if impossible { return false }
+        if !m.isSuperset(of: marks) { return false }
         if let k = kinds, !k.contains(kind) { return false }
         if let s = statuses, !s.contains(status) { return false }
         if let r = roles, !r.contains(role) { return false }

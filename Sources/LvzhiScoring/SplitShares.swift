@@ -74,7 +74,7 @@ struct SplitShares: Sendable {
                              leadRoles: Set<Int32>, split: CoauthorSplit) {
         var signatories = accepted
         var count = 0
-        for s in rejected where compiled.rules[rule].matchesRecordFields(kind: s.kind, status: s.status, role: s.role, level: s.level) {
+        for s in rejected where compiled.rules[rule].matchesRecordFields(kind: s.kind, status: s.status, role: s.role, level: s.level, marks: s.marks) {
             signatories.append(Signatory(record: -1, lead: leadRoles.contains(s.role), id: s.activityID))
             count += 1
         }

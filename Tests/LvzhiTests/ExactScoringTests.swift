@@ -29,7 +29,7 @@ import Testing
         var joined = ""
     }
 
-    /// Scores `records` (CSV-ish: activity_id,member_id,date,kind,status,role,level,ref,quantity)
+    /// Scores `records` (CSV-ish: activity_id,member_id,date,kind,status,role,level,ref,quantity[,marks])
     /// against `yaml`; rejects are allowed and returned in the run.
     static func run(_ yaml: String, members: [M], records: [String]) throws -> (ScoreRun, [String: MemberScore]) {
         let rules = try RuleFileLoader.parse(yaml, path: "exact.yaml")
@@ -39,7 +39,7 @@ import Testing
                    source: SourceLocation(file: "m", line: i + 2))
         }
         var ing = ActivityIngestor(members: roster, period: p, vocabulary: rules.vocabulary)
-        let keys: [ActivityField] = [.activityID, .memberID, .date, .kind, .status, .role, .level, .ref, .quantity]
+        let keys: [ActivityField] = [.activityID, .memberID, .date, .kind, .status, .role, .level, .ref, .quantity, .marks]
         for (n, line) in records.enumerated() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             var values: [ActivityField: String] = [:]
@@ -155,6 +155,52 @@ import Testing
         guard case .coauthorShare(let info) = line.note else { Issue.record("not a share: \(line.note)"); return }
         #expect(info.authors == 3 && info.rejected == 1 && info.share == Points(1, 3) && info.nominal == Points(6))
         #expect(RunSummary.describe(line.note, rules: run.rules, lang: .zh) == "3 人共同完成，其中 1 人的记录被拒收：6 × 1/3")
+    }
+
+    /// 4a. A rejected row is a signatory of a rule only if it meets the rule's record conditions,
+    /// marks included: a co-signer's unmarked row, refused before they took office, takes no
+    /// share of the 重点 rule's points whichever of the item's rows comes first.
+    @Test func rejectedRowsAreJudgedByTheirMarksToo() throws {
+        let yaml = Self.head + """
+        categories: [{id: p, name: 提案}]
+        rules:
+          - {id: key, category: p, when: {kind: 提案, status: 立案, marks: 重点}, points: 6, split: {policy: equal}}
+        """
+        let members = [M(id: "A"), M(id: "B"), M(id: "C", joined: "2025-06-01")]
+        let rows = ["P1-A,A,2025-03-01,提案,立案,第一提案人,,P1,,重点",
+                    "P1-B,B,2025-03-01,提案,立案,联名提案人,,P1,,重点",
+                    "P1-C,C,2025-03-01,提案,立案,联名提案人,,P1,,"]           // rejected: before C took office; unmarked
+        for records in [rows, rows.reversed()] {
+            let (run, by) = try Self.run(yaml, members: members, records: records)
+            #expect(run.rejects.count == 1)
+            #expect(by["A"]?.score == Points(3) && by["B"]?.score == Points(3))
+        }
+        // The same row marked 重点 is a signatory: 6 ÷ 3.
+        let (_, by) = try Self.run(yaml, members: members, records: rows.dropLast() + ["P1-C,C,2025-03-01,提案,立案,联名提案人,,P1,,重点"])
+        #expect(by["A"]?.score == Points(2))
+    }
+
+    /// 4c. A row with an error of its own (a status the kind does not declare) is no signatory,
+    /// even when its member is unknown too: it must not matter which of its errors is found first.
+    @Test func rowsWithErrorsOfTheirOwnSignNothing() throws {
+        let yaml = Self.head + """
+        categories: [{id: p, name: 提案}]
+        rules:
+          - {id: filed, category: p, when: {kind: 提案}, points: 6, split: {policy: equal}}
+        """
+        for member in ["C", "ZZZ"] {
+            let (run, by) = try Self.run(yaml, members: [M(id: "A"), M(id: "B"), M(id: "C")], records: [
+                "P1-A,A,2025-03-01,提案,立案,第一提案人,,P1,",
+                "P1-B,B,2025-03-01,提案,立案,联名提案人,,P1,",
+                "P1-X,\(member),2025-03-01,提案,迟到,联名提案人,,P1,",          // undeclared status
+                "P2-A,A,2025-03-01,提案,立案,第一提案人,,P2,",
+                "P2-X,\(member),2025-13-01,提案,立案,联名提案人,,P2,",          // unreadable date
+            ])
+            #expect(run.rejects.count == 2)
+            #expect(run.store.rejectedSignatories.isEmpty)
+            #expect(by["A"]?.score == Points(3) + Points(6), "member \(member)")
+            #expect(by["B"]?.score == Points(3), "member \(member)")
+        }
     }
 
     /// 4b. Co-authors named in a foreign export whom the roster cannot name (a homonym, an

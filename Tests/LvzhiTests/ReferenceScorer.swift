@@ -123,7 +123,7 @@ struct ReferenceScorer {
             if accepted(other) {
                 if matches(rule.when, other, member(other.member)!) { signatories.append(other) }
             } else if recordFieldsMatch(Condition(kinds: rule.when.kinds, statuses: rule.when.statuses, roles: rule.when.roles,
-                                                  levels: rule.when.levels), other) {
+                                                  levels: rule.when.levels, marks: rule.when.marks), other) {
                 signatories.append(other)
             }
         }
