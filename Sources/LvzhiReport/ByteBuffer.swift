@@ -244,6 +244,9 @@ public struct CSVWriter {
     private var digits: [UInt8] = []
     private let decimals = Points.displayDecimals
 
+    /// An exact value (``TableSink/exact(utf8:)``): written as is.
+    public mutating func exact(utf8: UnsafeBufferPointer<UInt8>) { field(utf8) }
+
     /// A text cell from UTF-8 bytes: the same as ``text(_:)`` of the same string.
     public mutating func text(utf8: UnsafeBufferPointer<UInt8>) {
         switch utf8.first {

@@ -22,18 +22,34 @@ public enum ScoresCSV {
 
     /// The columns of scores.csv (and of the workbook's 汇总 sheet).
     public static func header(_ s: RunSummary, lang: Language) -> [String] {
-        var header = lang == .zh
+        let header = lang == .zh
             ? ["委员编号", "姓名", "界别", "专委会", "职务", "总分", "排名", "等次", "颜色"]
             : ["member_id", "name", "sector", "committee", "role", "score", "rank", "grade", "color"]
-        header += s.run.rules.categories.map { lang == .zh ? $0.name : $0.id }
-        header += lang == .zh ? ["否决事项", "期间内任职变动", "记录数"] : ["vetoes", "partial_period", "records"]
+        var tail = lang == .zh ? ["否决事项", "期间内任职变动", "记录数"] : ["vetoes", "partial_period", "records"]
         // Year over year, only when last period's results are known.
         if s.previous != nil {
-            header += lang == .zh ? (s.previousIsYear ? ["上年等次", "上年总分", "分数变化"] : ["上期等次", "上期总分", "分数变化"])
+            tail += lang == .zh ? (s.previousIsYear ? ["上年等次", "上年总分", "分数变化"] : ["上期等次", "上期总分", "分数变化"])
                 : ["previous_grade", "previous_score", "score_change"]
         }
-        if !s.run.rules.history.isEmpty { header.append(lang.pick("跨年度处理", "flags")) }
-        return header
+        if !s.run.rules.history.isEmpty { tail.append(lang.pick("跨年度处理", "flags")) }
+        return header + categoryColumns(s.run.rules.categories, lang: lang, besides: header + tail) + tail
+    }
+
+    /// The categories' columns: their names (English: their ids), made unique against the other
+    /// columns and each other, so that a program reading columns by name never gets two of one
+    /// name (a category `sector` beside the member's `sector`): `category_sector`, `界别（类别）`.
+    static func categoryColumns(_ categories: [Category], lang: Language, besides others: [String]) -> [String] {
+        var used = Set(others)
+        return categories.map { c in
+            let plain = lang == .zh ? c.name : c.id
+            var name = plain
+            var n = 1
+            while !used.insert(name).inserted {
+                name = lang == .zh ? plain + (n == 1 ? "（类别）" : "（类别 \(n)）") : "category_" + c.id + (n == 1 ? "" : "_\(n)")
+                n += 1
+            }
+            return name
+        }
     }
 
     /// One member's row: the cells of scores.csv and of the workbook's 汇总 sheet.
@@ -113,6 +129,10 @@ public protocol TableSink {
     mutating func number(utf8: UnsafeBufferPointer<UInt8>)
     /// A number of points, shown as ``Points/description`` shows it.
     mutating func number(_ p: Points)
+    /// An exact value as ``Points/exact`` writes it (`-15/2`): a text cell, since a spreadsheet
+    /// would read a fraction as a date or a formula, but never neutralised: the bytes are this
+    /// program's own digits, `-` and `/`, not input.
+    mutating func exact(utf8: UnsafeBufferPointer<UInt8>)
     /// A text cell that repeats down its column, `key` (≥ 0) naming it among the column's texts
     /// (a member's index, a symbol, a rule): written as ``text(_:)`` writes it; the sink may keep
     /// what it made of it under its key, for ``repeatText(key:)``.
@@ -205,13 +225,17 @@ public enum LedgerCSV {
         let v = Dictionary(uniqueKeysWithValues: c.changes.map { ($0.field, $0.before) })
         w.text(row.member.id); w.text(row.member.name)
         w.text(c.recordID)
-        for f in [ActivityField.date, .kind, .status, .role, .level, .title] { w.text(v[f] ?? "") }
+        for f in [ActivityField.date, .kind, .status, .role, .level, .title] {
+            if f == .date, let d = v[f].flatMap({ Day(iso: $0) }) { w.date(d) } else { w.text(v[f] ?? "") }
+        }
         w.text(""); w.text(""); w.text("")
         w.number("0"); w.number("0")
         w.code("removed")
         w.text(lang.pick("经复核删除，不计分", "removed by a correction; not scored"))
         w.text(c.original?.description ?? "")
         w.text(c.line(lang))
+        var zero = Points.zero.exact
+        zero.withUTF8 { w.exact(utf8: $0); w.exact(utf8: $0) }
         w.endRow()
     }
 
@@ -263,8 +287,8 @@ public enum LedgerCSV {
         if s.hasCorrections {
             w.text(e.record >= 0 ? s.correctionOfRecord[e.record].map { s.run.corrections[$0].line(lang) } ?? "" : "")
         }
-        explanations.exact(e.points) { w.text(utf8: $0) }
-        explanations.exact(e.nominal) { w.text(utf8: $0) }
+        explanations.exact(e.points) { w.exact(utf8: $0) }
+        explanations.exact(e.nominal) { w.exact(utf8: $0) }
         w.endRow()
     }
 

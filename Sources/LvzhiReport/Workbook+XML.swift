@@ -356,6 +356,17 @@ struct SheetXML: TableSink {
         column += 1
     }
 
+    /// An exact value (``TableSink/exact(utf8:)``): a text cell of the bytes as they are.
+    mutating func exact(utf8 u: UnsafeBufferPointer<UInt8>) {
+        guard !u.isEmpty else { column += 1; return }
+        guard shared == nil, !isSharedColumn else {
+            emit(String(decoding: u, as: UTF8.self), style: textStyle)
+            return
+        }
+        emitInline(u, style: textStyle)
+        column += 1
+    }
+
     /// An inline-string cell of text that is already clean and neutralised.
     private mutating func emitInline(_ u: UnsafeBufferPointer<UInt8>, style: Int) {
         if measuring { measure(SpreadsheetText.displayWidth(u)) }

@@ -552,10 +552,13 @@ struct StreamedTable: Sendable {
     }
 
     static func ledger(_ s: RunSummary, lang: Language, rowsPerSheet: Int, title: String) -> StreamedTable {
-        // starts[i]: the table row of summary row i's first ledger line.
+        // starts[i]: the table row of summary row i's first ledger line. A member's lines are
+        // their ledger, then the records corrections removed (as in ledger.csv).
         var starts = [0]
         starts.reserveCapacity(s.rows.count + 1)
-        for r in s.rows { starts.append(starts[starts.count - 1] + s.run.results[r.resultIndex].ledger.count) }
+        for r in s.rows {
+            starts.append(starts[starts.count - 1] + s.run.results[r.resultIndex].ledger.count + (s.removedOfMember[r.member.id]?.count ?? 0))
+        }
         let total = starts[starts.count - 1]
         let lineStarts = starts
         return StreamedTable(name: lang.pick("明细", "Ledger"), header: LedgerCSV.header(lang, corrections: s.hasCorrections), rowCount: total,
@@ -579,6 +582,13 @@ struct StreamedTable: Sendable {
                     line += 1
                     remaining -= 1
                 }
+                if remaining > 0, let removed = s.removedOfMember[row.member.id] {
+                    while line - ledger.count < removed.count && remaining > 0 {
+                        LedgerCSV.renderRemoved(s, row: row, correction: s.run.corrections[removed[line - ledger.count]], lang: lang, into: &w)
+                        line += 1
+                        remaining -= 1
+                    }
+                }
                 member += 1
                 line = 0
             }
@@ -599,7 +609,8 @@ struct StreamedTable: Sendable {
             for c in all[range] {
                 w.number(String(c.seq)); w.text(c.action.label(lang)); w.text(c.recordID); w.text(c.memberID)
                 w.text(names[c.memberID] ?? ""); w.text(c.detail(lang)); w.text(c.reason); w.text(c.approvedBy)
-                w.text(c.approvedOn?.description ?? ""); w.text(c.ticket ?? ""); w.text(c.source.description)
+                if let d = c.approvedOn { w.date(d) } else { w.text("") }
+                w.text(c.ticket ?? ""); w.text(c.source.description)
                 w.text(c.original?.description ?? "")
                 w.endRow()
             }

@@ -391,6 +391,47 @@ import Testing
         #expect(parallel.bytes == LedgerCSV.render(s, lang: .zh).bytes)
     }
 
+    /// Every ledger.csv row has the header's columns (a removed record too, with its exact zeros),
+    /// negative exact values are written as numbers, not neutralised text, and the workbook's
+    /// 明细 sheet holds the same rows as ledger.csv, the removed record included.
+    @Test func ledgerRowsAreWholeAndTheWorkbookHasThemAll() throws {
+        let s = try summary(Self.sample)
+        let text = String(decoding: LedgerCSV.render(s, lang: .zh).bytes.dropFirst(3), as: UTF8.self)
+        let rows = Self.csvRows(text)
+        #expect(rows.count > 3)
+        for r in rows { #expect(r.count == rows[0].count, "\(r)") }
+        let removed = try #require(rows.first { $0[2] == "A6" })
+        #expect(removed.suffix(2) == ["0", "0"] && removed[3] == "2025-04-01")
+        let absent = try #require(rows.first { $0[2] == "A1" })
+        #expect(absent.suffix(2) == ["-6", "-6"] && absent[12] == "-6", "\(absent)")
+        #expect(!text.contains(",'-6"))
+        let ledgerSheet = Workbook.parts(s, lang: .zh).filter { $0.name.hasPrefix("xl/worksheets/") }
+            .map { String(decoding: $0.bytes, as: UTF8.self) }.first { $0.contains(">A1<") }
+        let sheet = try #require(ledgerSheet)
+        #expect(sheet.contains(">A6<") && sheet.contains("<t>-6</t>") && !sheet.contains("'-6"))
+        #expect(sheet.components(separatedBy: "<row ").count - 1 == rows.count + 1)  // the title row
+    }
+
+    /// RFC 4180 rows (quoted fields may hold commas, quotes and line breaks).
+    static func csvRows(_ text: String) -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false, wasQuote = false
+        for c in text {
+            if quoted {
+                if c == "\"" { quoted = false; wasQuote = true } else { field.append(c) }
+                continue
+            }
+            switch c {
+            case "\"": if wasQuote { field.append("\"") }; quoted = true
+            case ",": row.append(field); field = ""
+            case "\r\n", "\n": row.append(field); rows.append(row); row = []; field = ""
+            default: field.append(c)
+            }
+            wasQuote = false
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+
     @Test func jsonAndMemberPagesAndExplainShowThem() throws {
         let s = try summary(Self.sample)
         let json = String(decoding: ScoresJSON.render(s, lang: .zh).bytes, as: UTF8.self)

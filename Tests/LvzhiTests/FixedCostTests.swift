@@ -111,6 +111,7 @@ import Testing
         mutating func number(_ s: String) { csv.number(s) }
         mutating func text(utf8: UnsafeBufferPointer<UInt8>) { csv.text(utf8: utf8) }
         mutating func number(utf8: UnsafeBufferPointer<UInt8>) { csv.number(utf8: utf8) }
+        mutating func exact(utf8: UnsafeBufferPointer<UInt8>) { csv.exact(utf8: utf8) }
         mutating func endRow() { csv.endRow() }
     }
 

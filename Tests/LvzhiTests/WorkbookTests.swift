@@ -747,3 +747,30 @@ enum CSV {
         }
     }
 }
+
+/// scores.csv and the 汇总 sheet name every column once: a program reading columns by name
+/// must not get a category's points for the member's 界别.
+@Suite struct ColumnNameTests {
+    @Test func categoryColumnsNeverRepeatAnotherColumn() {
+        let categories = [Category(id: "sector", name: "界别组活动"), Category(id: "meetings", name: "界别"),
+                          Category(id: "score", name: "会议"), Category(id: "x", name: "会议")]
+        let fixedEN = ["member_id", "name", "sector", "committee", "role", "score", "rank", "grade", "color", "vetoes", "records"]
+        #expect(ScoresCSV.categoryColumns(categories, lang: .en, besides: fixedEN) == ["category_sector", "meetings", "category_score", "x"])
+        let fixedZH = ["委员编号", "姓名", "界别", "专委会", "职务", "总分", "排名", "等次", "颜色", "否决事项", "记录数"]
+        #expect(ScoresCSV.categoryColumns(categories, lang: .zh, besides: fixedZH) == ["界别组活动", "界别（类别）", "会议", "会议（类别）"])
+        // Without a clash the names are as before.
+        #expect(ScoresCSV.categoryColumns([Category(id: "bonus", name: "加分")], lang: .en, besides: fixedEN) == ["bonus"])
+    }
+
+    @Test func theShippedFengjieHeaderIsUniqueInBothLanguages() throws {
+        let run = try ScoringPipeline.run(rules: packageRoot + "/Rules/fengjie.yaml", members: packageRoot + "/Samples/members.csv",
+                                          activities: [packageRoot + "/Samples/activities/meetings.csv"], period: nil)
+        let s = RunSummary(run: run, generatedAt: "2025-12-31T09:00:00+08:00", toolVersion: "test", lang: .en)
+        for lang in [Language.zh, .en] {
+            let header = ScoresCSV.header(s, lang: lang)
+            #expect(Set(header).count == header.count, "\(header)")
+        }
+        #expect(ScoresCSV.header(s, lang: .en).contains("category_sector"))
+    }
+}
+
