@@ -259,17 +259,18 @@ public enum Scorer {
                          period: Period, fullPeriod: Period?, part: Period?, corrections: [AppliedCorrection], afterAsOf: Int,
                          outsidePart: Int, progress: Bool, overflow: ScoreOverflow? = nil) -> ScoreRun {
         var store = store
-        // A part of the year (a quarter) grades only the members in office during it: one who
+        // A part of the year (a quarter), or the year to an as-of date, grades only the members
+        // in office during it (`period`, the part or the period cut at the as-of date): one who
         // left before it or joined after it is not ranked or graded there (as a member outside
-        // the whole period is not), with a notice. Their records all lie outside the part (ingest
+        // the whole period is not), with a notice. Their records all lie outside it (ingest
         // refused those outside their time in office), so they were set aside above.
         var members = ingest.members
         var notServing: [Member] = []
-        if let part {
+        if part != nil || options.asOf != nil {
             var hasRecords = [Bool](repeating: false, count: members.count)
             for i in scored.indices where scored[i].records > 0 { hasRecords[scored[i].member] = true }
             let serving = members.indices.map { i in
-                hasRecords[i] || !((members[i].left.map { $0 < part.start } ?? false) || (members[i].joined.map { $0 > part.end } ?? false))
+                hasRecords[i] || !((members[i].left.map { $0 < period.start } ?? false) || (members[i].joined.map { $0 > period.end } ?? false))
             }
             if serving.contains(false) {
                 var newIndex = [Int32](repeating: -1, count: members.count)

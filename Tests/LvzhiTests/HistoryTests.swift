@@ -410,7 +410,7 @@ import Testing
         #expect(run.fullPeriod == Self.period("2025"))
         #expect(run.recordsAfterAsOf == 2)
         #expect(run.recordsScored == 5)
-        #expect(run.notices.map(\.id) == ["N002", "N003"])
+        #expect(run.notices.map(\.id) == ["N002", "N003", "N005"])
 
         // M1 by hand: plenary 2×1 = 2; proposals 6+3+6+6 = 21 → cap 20; total 22 → 优秀 (≥ 20).
         // Plenary half-days 1 of 2 (not met: at year end it would cap the grade at 合格);
@@ -428,10 +428,10 @@ import Testing
         #expect(m2.progress.map(\.done) == [Points(3), Points.zero])
         #expect(m2.progress.map(\.met) == [true, false])
         #expect(!m2.partialPeriod)
-        // M3 joins on 2025-07-01, after the as-of date: the only member serving part of the period.
-        #expect(run.results.filter(\.partialPeriod).map { run.members[$0.member].id } == ["M3"])
-        // … and has no progress to show yet, so is not listed as behind.
-        #expect(Self.result(run, "M3").progress.isEmpty)
+        // M3 joins on 2025-07-01, after the as-of date: not in office in the period so far, so
+        // neither graded nor ranked (N005), as in a quarter run; nobody else served part of it.
+        #expect(!run.members.contains { $0.id == "M3" })
+        #expect(run.results.filter(\.partialPeriod).isEmpty)
         #expect(Self.result(run, "M4").progress.map(\.met) == [false, false])
 
         // The same records at year end: requirements apply.
@@ -501,6 +501,12 @@ import Testing
                                           asOf: Day(year: 2025, month: 6, day: 30))
         #expect(ytd.rejects.isEmpty)
         #expect(ytd.recordsAfterAsOf == 2)
+        // M3 takes office on 2025-07-01, after the as-of day: not graded, as in a quarter run.
+        #expect(ytd.members.map(\.id) == ["M1", "M2", "M4"])
+        #expect(ytd.notices.contains { $0.id == "N005" && $0.zh.contains("M3 丙") })
+        let q3 = try ScoringPipeline.run(rules: rulesPath, members: members, activities: [activities], period: nil,
+                                         asOf: Day(year: 2025, month: 9, day: 30))
+        #expect(q3.members.map(\.id) == ["M1", "M2", "M3", "M4"] && !q3.notices.contains { $0.id == "N005" })
         #expect(throws: ScoringPipeline.Failure.self) {
             try ScoringPipeline.run(rules: rulesPath, members: members, activities: [activities], period: nil,
                                     asOf: Day(year: 2026, month: 1, day: 1))
