@@ -231,11 +231,15 @@ public enum StaticChecks {
                            hintEn: "ignore this if the total is meant to be capped; otherwise lower the category caps.")]
     }
 
-    /// S003: a rule whose condition repeats an earlier rule's in the same category.
+    /// S003: a rule whose condition repeats an earlier rule's in the same category. Rules that
+    /// differ in `at_least` or `skip_first` are tiers of one activity (满 2 次 30 分、满 4 次再加
+    /// 10 分, docs/rules.md §4.6), written that way on purpose: not reported.
     static func sameConditions(_ rules: RuleSet) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for (j, b) in rules.rules.enumerated() {
-            guard let i = rules.rules[..<j].firstIndex(where: { $0.category == b.category && $0.when == b.when }) else { continue }
+            guard let i = rules.rules[..<j].firstIndex(where: {
+                $0.category == b.category && $0.when == b.when && $0.atLeast == b.atLeast && $0.skipFirst == b.skipFirst
+            }) else { continue }
             let a = rules.rules[i]
             let group = rules.exclusive.first { $0.rules.contains(i) && $0.rules.contains(j) }
             if let group {

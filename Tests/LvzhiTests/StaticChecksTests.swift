@@ -74,6 +74,21 @@ import Testing
         #expect(g[0].zh.contains("同在取高组“取高”中"))
     }
 
+    /// Tiers of one activity (满 2 次 30 分、满 4 次再加 10 分, docs/rules.md §4.6) repeat the
+    /// condition on purpose: no S003, so `check --strict` passes the documented pattern.
+    @Test func tiersOfOneActivityAreNotRepeats() throws {
+        for (a, b) in [("at_least: 2", "at_least: 4"), ("skip_first: 2", "skip_first: 5")] {
+            let yaml = testRulesYAML.replacingOccurrences(
+                of: "  - {id: key,",
+                with: "  - {id: t1, category: proposals, when: {kind: 提案, status: 立案}, points: 3, \(a)}\n"
+                    + "  - {id: t2, category: proposals, when: {kind: 提案, status: 立案}, points: 1, \(b)}\n  - {id: key,")
+            #expect(try findings(yaml).filter { $0.id == "S003" }.isEmpty, "\(a) / \(b)")
+            // The same tier twice is still a repeat.
+            let twice = yaml.replacingOccurrences(of: "points: 1, \(b)}", with: "points: 1, \(a)}")
+            #expect(try findings(twice).map(\.id).contains("S003"))
+        }
+    }
+
     @Test func conditionsThatCanNeverMatch() throws {
         // 采用 belongs to 社情民意, 第一提案人 to 提案: each is known, but no kind takes both.
         let yaml = testRulesYAML
