@@ -553,7 +553,7 @@ public final class ScoringTransaction: @unchecked Sendable {
 
     private func oneLineSummary(_ s: RunSummary) -> String {
         let run = s.run
-        let grades = run.rules.grades.enumerated().map { i, g in "\(g.color) \(run.gradeCounts[i])" }
+        let grades = run.rules.grades.enumerated().map { i, g in "\(lang == .zh ? g.color : g.englishColor) \(run.gradeCounts[i])" }
         return lang.pick(
             "lvzhi: 完成。委员 \(run.members.count) 人，读取记录 \(s.recordsRead) 条：计分 \(run.recordsScored) 条\(ReportSet.setAside(s, lang: lang))，拒收 \(run.rejects.count) 条\(ReportSet.skippedRows(s, lang: lang))；"
                 + "等次 \(grades.joined(separator: "、"))；输出在 \(out)",

@@ -139,7 +139,7 @@ public struct LedgerText {
         if !facts.isEmpty { lines.append(facts.joined(separator: " · ")) }
         lines += [
             lang.pick("总分 ", "score ") + paint("\(r.score)", .bold) + " · \(rank) · "
-                + lang.pick("等次 ", "grade ") + paint(lang.pick("\(g.name)（\(g.color)）", "\(g.name) (\(g.color))"), .bold),
+                + lang.pick("等次 ", "grade ") + paint(g.shown(lang), .bold),
         ]
         if r.partialPeriod {
             var served: [String] = []
@@ -239,13 +239,13 @@ public struct LedgerText {
                 why.append(lang.pick("跨年度条件", "a multi-year condition"))
             }
             gradeLine += lang.pick("按\(rules.usesQuotas ? "排名" : "分数")为“\(b.name)”，因\(why.joined(separator: "和"))定为",
-                                   "'\(b.name)' by \(rules.usesQuotas ? "rank" : "score"), set by \(why.joined(separator: " and ")) to ")
+                                   "'\(b.englishName)' by \(rules.usesQuotas ? "rank" : "score"), set by \(why.joined(separator: " and ")) to ")
         } else if let min = rules.grades[band].min {
             gradeLine += lang.pick("总分 \(r.score) ≥ \(min)，", "\(r.score) ≥ \(min): ")
         } else if rules.usesQuotas {
             gradeLine += lang.pick("按排名，", "by rank: ")
         }
-        gradeLine += paint(lang.pick("\(g.name)（\(g.color)）", "\(g.name) (\(g.color))"), .bold)
+        gradeLine += paint(g.shown(lang), .bold)
         lines.append(gradeLine)
         return lines
     }
@@ -309,5 +309,13 @@ extension String {
     /// Other control characters (ESC, BEL …) escaped: they come from the inputs.
     fileprivate var replacingNewlines: String {
         TerminalText.escape(String(map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 }))
+    }
+}
+
+extension Grade {
+    /// The grade as a person reads it: “不合格（红）”, in English “unsatisfactory (red)” (the
+    /// rule file's `name_en`/`color_en`, or the usual English words).
+    func shown(_ lang: Language) -> String {
+        lang == .zh ? "\(name)（\(color)）" : "\(englishName) (\(englishColor))"
     }
 }

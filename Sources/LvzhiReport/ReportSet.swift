@@ -116,7 +116,9 @@ public enum ReportSet {
         for r in s.rejectsByReason {
             lines.append("  - \(r.example): \(r.count)")
         }
-        let grades = run.rules.grades.enumerated().map { i, g in "\(g.color)（\(g.name)）\(run.gradeCounts[i])" }
+        let grades = run.rules.grades.enumerated().map { i, g in
+            lang.pick("\(g.color)（\(g.name)）\(run.gradeCounts[i])", "\(g.englishColor) (\(g.englishName)) \(run.gradeCounts[i])")
+        }
         lines.append(lang.pick("委员 \(run.members.count) 人：", "members \(run.members.count): ") + grades.joined(separator: lang.pick("，", ", ")))
         lines.append(lang.pick("输出：", "outputs:"))
         for w in written { lines.append("  \(w)") }

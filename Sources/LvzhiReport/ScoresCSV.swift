@@ -54,11 +54,15 @@ public enum ScoresCSV {
 
     /// One member's row: the cells of scores.csv and of the workbook's 汇总 sheet.
     /// `previous`: write the year-over-year columns (empty for a member without a previous result).
-    public static func renderRow<W: TableSink>(_ r: RunSummary.Row, lang: Language, previous: Bool = false, into w: inout W) {
+    /// `grades`: the grades as this table names them; nil for the rule file's names (scores.csv,
+    /// read by programs), ``RunSummary/displayGrades`` for the workbook people read.
+    public static func renderRow<W: TableSink>(_ r: RunSummary.Row, lang: Language, previous: Bool = false, grades: [Grade]? = nil,
+                                               into w: inout W) {
         w.text(r.member.id); w.text(r.member.name); w.text(r.member.sector); w.text(r.member.committee); w.text(r.member.role)
         w.number(r.score)
         w.rank(r.rank)
-        w.grade(r.grade.name, index: r.gradeIndex); w.text(r.grade.color)
+        let grade = grades?[r.gradeIndex] ?? r.grade
+        w.grade(grade.name, index: r.gradeIndex); w.text(grade.color)
         for p in r.categoryPoints { w.number(p) }
         w.text(r.vetoReasons.joined(separator: "；"))
         w.text(r.partialPeriod ? partialPeriodText(r.member, lang: lang) : "")

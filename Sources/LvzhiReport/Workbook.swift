@@ -314,7 +314,7 @@ struct Book {
         titleRow(t("汇总", "Summary"), into: &w)
         w.row(header, style: CellStyle.header)
         w.gradeStyleBase = CellStyle.gradeBase
-        for r in s.rows { ScoresCSV.renderRow(r, lang: lang, previous: s.previous != nil, into: &w) }
+        for r in s.rows { ScoresCSV.renderRow(r, lang: lang, previous: s.previous != nil, grades: s.displayGrades, into: &w) }
         let tableRows = 2 + s.rows.count
         // Tables continued on further sheets are announced below the table.
         let widths = w.widths

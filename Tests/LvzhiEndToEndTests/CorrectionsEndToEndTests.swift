@@ -116,6 +116,11 @@ import Testing
         #expect(e.stdout.contains("复核#3 补录 2025-03-01 全体会议 出席"))
         let e2 = try lvzhi(["explain", "--member", "M2", "--lang", "en"] + inputs(s))
         #expect(e2.stdout.contains("Records removed by corrections"))
+        // People read grades in their language: the rule file's 不合格（红） is “unsatisfactory (red)”.
+        #expect(e2.stdout.contains("unsatisfactory (red)") && !e2.stdout.contains("（红）") && !e2.stdout.contains("(红)"), "\(e2.stdout)")
+        let done = try lvzhi(["score", "--lang", "en", "--no-history", "--formats", "csv", "--out", s.file("en")] + inputs(s))
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(done.stdout.contains("grades green ") && !done.stdout.contains("绿"), "\(done.stdout)")
     }
 
     @Test func jobFileKeyAndIfChangedNoticeAnEditedCorrectionsFile() throws {

@@ -516,10 +516,17 @@ import zlib
         let path = scratch.path + "/scores.xlsx"
         try Workbook.write(s, lang: lang, to: path)
         let book = try SheetBook(xlsx: path)
-        // Below the title row; 不参与排名 where the CSV leaves the rank empty.
+        // Below the title row; 不参与排名 where the CSV leaves the rank empty; the grades as people
+        // read them (English names in English) where scores.csv keeps the rule file's.
         let unranked = lang.pick("不参与排名", "not ranked")
-        #expect(Array(book.rows("xl/worksheets/sheet1.xml").dropFirst()).map { $0.map { $0 == unranked ? "" : $0 } }
-                == CSV.rows(ScoresCSV.render(s, lang: lang).bytes))
+        var csv = CSV.rows(ScoresCSV.render(s, lang: lang).bytes)
+        for i in csv.indices.dropFirst() {
+            let g = try #require(s.run.rules.grades.first { $0.name == csv[i][7] })
+            #expect(csv[i][8] == g.color)
+            if lang == .en { csv[i][7] = g.englishName; csv[i][8] = g.englishColor }
+        }
+        #expect(lang == .zh || csv.dropFirst().allSatisfy { $0[7] == "unsatisfactory" && $0[8] == "red" })
+        #expect(Array(book.rows("xl/worksheets/sheet1.xml").dropFirst()).map { $0.map { $0 == unranked ? "" : $0 } } == csv)
         // XML 1.0 cannot carry control characters: the ledger's titles have theirs dropped.
         #expect(Self.ledgerAsCSV(Array(book.rows("xl/worksheets/sheet4.xml").dropFirst()), lang: lang)
                 == CSV.rows(LedgerCSV.render(s, lang: lang).bytes, droppingControls: true))
