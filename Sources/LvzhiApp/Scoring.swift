@@ -661,7 +661,7 @@ extension ScoringTransaction {
             } else if let ns = e.userInfo[NSUnderlyingErrorKey] as? NSError, ns.domain == NSPOSIXErrorDomain {
                 reason = String(cString: strerror(Int32(ns.code)))
             }
-            let why = reason ?? lang.pick("写入失败（错误码 \(e.code.rawValue)）", "write failed (code \(e.code.rawValue))")
+            let why = reason.map { SystemErrorText.localized($0, lang) } ?? lang.pick("写入失败（错误码 \(e.code.rawValue)）", "write failed (code \(e.code.rawValue))")
             return e.filePath.map { $0 + colon + why } ?? why
         }
         return "\(error)"

@@ -39,7 +39,7 @@ public enum SafeFile {
                 return lang.pick("它还有其他 \(n - 1) 个硬链接名（写入会改动同一个文件的其他名字）",
                                  "it has \(n - 1) other hard link(s) (writing it would change the file under its other names)")
             case .system(_, let r):
-                return r
+                return SystemErrorText.localized(r, lang)
             }
         }
     }

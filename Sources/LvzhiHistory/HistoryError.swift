@@ -23,7 +23,7 @@ public enum HistoryError: Error, Sendable, Equatable {
     public func message(_ lang: Language) -> String {
         switch self {
         case .cannotOpen(let p, let reason):
-            return lang.pick("错误: 无法打开历史数据库 \(p)：\(reason)\n  提示: 检查文件夹是否存在且可写，或用 --history 指定其他位置、--no-history 不记录。",
+            return lang.pick("错误: 无法打开历史数据库 \(p)：\(SystemErrorText.localized(reason, .zh))\n  提示: 检查文件夹是否存在且可写，或用 --history 指定其他位置、--no-history 不记录。",
                              "error: cannot open the history database \(p): \(reason)\n  hint: check that the folder exists and is writable, or pass --history PATH, or --no-history.")
         case .notADatabase(let p):
             return lang.pick("错误: \(p) 不是 lvzhi 的历史数据库（不是 SQLite 文件，或文件已损坏）。本次未做任何改动。\n  提示: 用 --history 指定另一个文件；如果这个文件是误放的，请移走它。",
@@ -32,7 +32,7 @@ public enum HistoryError: Error, Sendable, Equatable {
             return lang.pick("错误: 历史数据库 \(p) 由更新版本的 lvzhi 写入（未知的结构版本 \(unknown.joined(separator: "、"))），本版本不能写入。\n  提示: 请升级 lvzhi。",
                              "error: the history database \(p) was written by a newer lvzhi (unknown schema versions \(unknown.joined(separator: ", "))); this version cannot write it.\n  hint: upgrade lvzhi.")
         case .database(let p, let reason):
-            return lang.pick("错误: 读写历史数据库 \(p) 失败：\(reason)", "error: reading or writing the history database \(p) failed: \(reason)")
+            return lang.pick("错误: 读写历史数据库 \(p) 失败：\(SystemErrorText.localized(reason, .zh))", "error: reading or writing the history database \(p) failed: \(reason)")
         case .alreadyPublished(let id, let period, let name):
             return lang.pick("错误: 考核期间 \(period) 的“\(name)”已有公布的结果（运行 #\(id)）。公布的结果不能修改。\n  提示: 确需更正时加 --supersede，记录一次新的公布运行取代 #\(id)（原结果保留）。",
                              "error: period \(period) of '\(name)' already has published results (run #\(id)). Published results cannot be changed.\n  hint: to correct them, add --supersede: a new published run replaces #\(id) (which is kept).")

@@ -1,3 +1,4 @@
+import Foundation
 import LvzhiCore
 
 /// A problem that stops a whole input file from being read (as opposed to a ``Reject``,
@@ -105,11 +106,27 @@ public enum IngestError: Error, Sendable, Equatable {
         }
     }
 
+    /// For a file that does not exist: the file of the nearest name in the same folder (a typo,
+    /// `member.csv` for `members.csv`), written as the path was; nil when none is close.
+    static func similarFile(to path: String, reason: String) -> String? {
+        guard reason == String(cString: strerror(ENOENT)) else { return nil }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), names.count <= 10_000,
+              let near = closest(url.lastPathComponent, in: names.filter { !$0.hasPrefix(".") }) else { return nil }
+        let slash = path.lastIndex(of: "/")
+        return slash.map { String(path[...$0]) + near } ?? near
+    }
+
     public var diagnostic: Diagnostic {
         let loc = location.flatMap { $0.line > 0 ? $0 : nil }
         switch self {
         case .unreadable(let p, let r):
-            return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(r)", en: "cannot read input file \(p): \(r)",
+            if let near = Self.similarFile(to: p, reason: r) {
+                return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(SystemErrorText.localized(r, .zh))", en: "cannot read input file \(p): \(r)",
+                                  hintZh: "是否想写 \(near)？", hintEn: "did you mean \(near)?")
+            }
+            return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(SystemErrorText.localized(r, .zh))", en: "cannot read input file \(p): \(r)",
                               hintZh: "请检查路径和权限。", hintEn: "Check the path and permissions.")
         case .scratch(let folder, let r):
             return Diagnostic(id: id, location: nil,

@@ -52,7 +52,7 @@ public final class OutputFolder: @unchecked Sendable {
                 return lang.pick("错误: 输出文件夹 \(t) 中有不是 lvzhi 写的子文件夹（\(list)）。lvzhi 会整体替换输出文件夹，为免误删，本次运行未做任何改动。\n  提示: 请用一个专门的输出文件夹（例如 \(t)/lvzhi），或移走这些子文件夹。",
                                  "error: the output folder \(t) holds sub-folders lvzhi did not write (\(list)). lvzhi replaces the output folder as a whole, so it changed nothing.\n  hint: use a folder of its own for the outputs (e.g. \(t)/lvzhi), or move those sub-folders away.")
             case .io(let p, let reason):
-                return lang.pick("错误: 无法写入 \(p)：\(reason)", "error: cannot write \(p): \(reason)")
+                return lang.pick("错误: 无法写入 \(p)：\(SystemErrorText.localized(reason, .zh))", "error: cannot write \(p): \(reason)")
             case .mountPoint(let t):
                 return lang.pick("错误: 输出文件夹 \(t) 是一个挂载点（另一个文件系统的根）。lvzhi 用一次原子交换整体替换输出文件夹，挂载点不能被交换，本次运行未做任何改动。\n  提示: 用挂载点中的一个子文件夹作输出文件夹，例如 --out \(t)/lvzhi。",
                                  "error: the output folder \(t) is a mount point (the root of another file system). lvzhi replaces the output folder with one atomic exchange, which a mount point cannot take part in; nothing was changed.\n  hint: use a folder inside it, e.g. --out \(t)/lvzhi.")

@@ -34,7 +34,7 @@ public final class RunLock: @unchecked Sendable {
                 return lang.pick("错误: 另一个 lvzhi 评分任务\(who)正在写入输出文件夹 \(out)，本次运行已退出，未做任何改动。\n  提示: 等它结束后再运行，或在任务文件中写 lock: wait（命令行 --lock wait）让后来的运行排队等待。锁文件：\(path)",
                                  "error: another lvzhi run\(who) is writing to \(out); this run exited without changing anything.\n  hint: run again when it is done, or use lock: wait (--lock wait) to queue behind it. Lock file: \(path)")
             case .cannotOpen(let path, let reason):
-                return lang.pick("错误: 无法创建锁文件 \(path)：\(reason)", "error: cannot create the lock file \(path): \(reason)")
+                return lang.pick("错误: 无法创建锁文件 \(path)：\(SystemErrorText.localized(reason, .zh))", "error: cannot create the lock file \(path): \(reason)")
             case .notALockFile(let path, let reason):
                 return lang.pick("错误: 锁文件 \(path) 不是 lvzhi 的锁文件：\(reason)。本次运行未做任何改动，该文件也未被改动。\n  提示: 查明是谁放在那里的；确认无误后删除它，下次运行会重新创建锁文件。",
                                  "error: the lock file \(path) is not lvzhi's lock file: \(reason). This run changed nothing, that file included.\n  hint: find out who put it there; once sure, remove it and the next run creates the lock file anew.")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LvzhiApp
 @testable import LvzhiCore
+@testable import LvzhiIngest
 @testable import LvzhiReport
 
 /// A run that cannot write an output says which file and why, in its language: not the
@@ -9,10 +10,32 @@ import Testing
 @Suite struct WriteFailureTests {
     @Test func safeFileProblemsNameTheFileAndTheReason() {
         let p = SafeFile.Problem.system(path: "/out/.x.tmp-1/ledger.csv", reason: "No space left on device")
-        #expect(ScoringTransaction.writeFailure(p, lang: .zh) == "/out/.x.tmp-1/ledger.csv：No space left on device")
+        #expect(ScoringTransaction.writeFailure(p, lang: .zh) == "/out/.x.tmp-1/ledger.csv：磁盘空间不足（No space left on device）")
         #expect(ScoringTransaction.writeFailure(p, lang: .en) == "/out/.x.tmp-1/ledger.csv: No space left on device")
         let link = SafeFile.Problem.symbolicLink("/out/report.html")
         #expect(ScoringTransaction.writeFailure(link, lang: .zh).hasPrefix("/out/report.html：它是一个符号链接"))
+    }
+
+    /// The system's English reasons read in Chinese, the English kept beside them; unknown
+    /// reasons and English messages are left as they are.
+    @Test func systemReasonsAreShownInChinese() {
+        let enoent = String(cString: strerror(ENOENT))
+        #expect(SystemErrorText.localized(enoent, .zh) == "文件或文件夹不存在（\(enoent)）")
+        #expect(SystemErrorText.localized(enoent, .en) == enoent)
+        #expect(SystemErrorText.localized("/a/b.csv: " + enoent, .zh) == "/a/b.csv: 文件或文件夹不存在（\(enoent)）")
+        #expect(SystemErrorText.localized("libxml2 could not open the file", .zh) == "libxml2 could not open the file")
+        #expect(SystemErrorText.describe(EACCES, .zh).hasPrefix("没有权限（"))
+    }
+
+    /// A missing input whose name is one typo from a file beside it: the hint names that file.
+    @Test func aMissingInputSuggestsTheFileOfTheNearestName() {
+        let scratch = Scratch()
+        _ = scratch.write("members.csv", "member_id,name\n")
+        let d = IngestError.unreadable(path: scratch.path + "/member.csv", reason: String(cString: strerror(ENOENT))).diagnostic
+        #expect(d.hintZh == "是否想写 \(scratch.path)/members.csv？" && d.hintEn == "did you mean \(scratch.path)/members.csv?")
+        #expect(d.zh.contains("文件或文件夹不存在"))
+        let far = IngestError.unreadable(path: scratch.path + "/activities.xml", reason: String(cString: strerror(ENOENT))).diagnostic
+        #expect(far.hintZh == "请检查路径和权限。")
     }
 
     @Test func foundationErrorsNameTheFileAndTheSystemsReason() throws {
