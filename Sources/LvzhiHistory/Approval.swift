@@ -83,7 +83,7 @@ public struct ApprovalFile: Sendable {
 
     /// The default name: `RULES-STEM.PERIOD.approved.yaml` beside the rule file.
     public static func defaultPath(rules: String, periodLabel: String) -> String {
-        let dir = (rules as NSString).deletingLastPathComponent
+        let dir = PathText.parent(rules)
         let stem = ((rules as NSString).lastPathComponent as NSString).deletingPathExtension
         let safe = periodLabel.replacingOccurrences(of: "..", with: "_")
         return (dir.isEmpty ? "" : dir + "/") + "\(stem).\(safe)\(suffix)"
@@ -108,7 +108,7 @@ public struct ApprovalFile: Sendable {
 
     /// The file's text: sorted, paths relative to the file's folder, strings quoted.
     public func text() -> String {
-        let dir = (HistoryPaths.absolute(path) as NSString).deletingLastPathComponent
+        let dir = PathText.parent(HistoryPaths.absolute(path))
         func q(_ s: String) -> String { HistoryEncoding.quoted(s) }
         func rel(_ p: String) -> String { q(HistoryPaths.relative(p, to: dir)) }
         func input(_ i: Input) -> String { "{path: \(rel(i.path)), sha256: \(q(i.sha256))}" }
@@ -179,7 +179,7 @@ struct ApprovalParser: YAMLDocumentParser {
     static let keys = [ApprovalFile.formatKey, "rules", "rules_name", "rules_version", "rules_sha256", "period", "run",
                        "run_time", "published_at", "inputs", "history", "results"]
 
-    var base: String { (HistoryPaths.absolute(path) as NSString).deletingLastPathComponent }
+    var base: String { PathText.parent(HistoryPaths.absolute(path)) }
 
     mutating func parse() -> ApprovalFile? {
         guard let root = compose() else { return nil }

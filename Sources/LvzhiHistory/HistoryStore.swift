@@ -36,7 +36,7 @@ public final class HistoryStore: Sendable {
     /// migrates it to the current schema.
     /// - Throws: ``HistoryError`` (`.cannotOpen`, `.notADatabase`, `.newerSchema`, `.database`).
     public static func open(path: String) throws(HistoryError) -> HistoryStore {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathText.parent(path)
         if !dir.isEmpty {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 // Another run may have made it at the same moment (Foundation then throws).

@@ -165,7 +165,7 @@ public struct Mapping: Sendable, Equatable {
     /// True when this mapping names `file` (a path as given on the command line).
     public func applies(to file: String) -> Bool {
         let base = (file as NSString).lastPathComponent
-        let folder = ((path as NSString).deletingLastPathComponent as NSString).standardizingPath
+        let folder = (PathText.parent(path) as NSString).standardizingPath
         let full = (file as NSString).standardizingPath
         let absolute = full.hasPrefix("/") ? full : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(full)
         for pattern in files {

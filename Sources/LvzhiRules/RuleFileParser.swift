@@ -384,7 +384,7 @@ struct RuleFileParser: YAMLDocumentParser {
 
     /// Loads the base file named by `extends`, which must lie inside the rules folder.
     mutating func loadBase(_ rel: String, node: Node) -> RuleSet? {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathText.parent(path)
         let root = rulesRoot ?? URL(fileURLWithPath: dir.isEmpty ? "." : dir).resolvingSymlinksInPath().path
         let candidate = rel.hasPrefix("/") ? rel : (dir.isEmpty ? rel : dir + "/" + rel)
         let resolved = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path

@@ -207,7 +207,7 @@ struct HistoryApprove: ParsableCommand {
             let file = ApprovalFile.make(path: path, run: r, inputs: inputs, results: try store.results(run: r.id),
                                          history: prior.isEmpty ? nil : ApprovalFile.History(path: store.path, runs: prior))
             do {
-                let dir = (path as NSString).deletingLastPathComponent
+                let dir = PathText.parent(path)
                 if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
                 try Data(file.text().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {

@@ -59,7 +59,7 @@ struct Inspect: ParsableCommand {
         let context = InspectContext(members: roster, vocabulary: vocabulary)
         var failed = false
         for file in files {
-            let draftPath = ((out ?? (file as NSString).deletingLastPathComponent) as NSString)
+            let draftPath = ((out ?? PathText.parent(file)) as NSString)
                 .appendingPathComponent(((file as NSString).lastPathComponent as NSString).deletingPathExtension + ".mapping.yaml")
             if FileManager.default.fileExists(atPath: draftPath), !force {
                 printErr(lang.pick("错误: \(draftPath) 已存在；加 --force 覆盖，或用 --out 写到别处",

@@ -39,7 +39,7 @@ struct New: ParsableCommand {
         }
         let text = RuleTemplate.text(name: title, year: y, schema: schemaPath(for: path))
         do {
-            let folder = (path as NSString).deletingLastPathComponent
+            let folder = PathText.parent(path)
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
         } catch {

@@ -158,11 +158,11 @@ struct Validate: ParsableCommand {
     static func defaultSchema() -> String? {
         let rel = "Schemas/lvzhi-export.xsd"
         if FileManager.default.fileExists(atPath: rel) { return rel }
-        var dir = (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+        var dir = PathText.parent(CommandLine.arguments[0])
         for _ in 0..<5 {
             let p = (dir as NSString).appendingPathComponent(rel)
             if FileManager.default.fileExists(atPath: p) { return p }
-            dir = (dir as NSString).deletingLastPathComponent
+            dir = PathText.parent(dir)
         }
         return nil
     }

@@ -331,3 +331,28 @@ extension HostileTests {
         #expect(c.status == 3 && !c.stderr.contains("\u{1B}") && c.stderr.contains("col\\e]0;owned\\x07"), "\(c.stderr)")
     }
 }
+
+/// Paths of one character, relative to the working folder (`--history h`, `--mapping p`,
+/// `inspect a`): Foundation's `deletingLastPathComponent` traps on them on Linux, and these
+/// runs crashed with exit 70. They must work like `./h`.
+@Suite struct OneCharacterPathTests {
+    @Test func oneCharacterPathsWorkLikeTheirDotSlashForms() throws {
+        let s = Scratch()
+        _ = s.write("m.csv", try String(contentsOfFile: packageRoot + "/Samples/members.csv", encoding: .utf8))
+        _ = s.write("a.csv", try String(contentsOfFile: packageRoot + "/Samples/activities/meetings.csv", encoding: .utf8))
+        _ = s.write("a", "x")
+        let rules = packageRoot + "/Rules/fengjie.yaml"
+        let score = try lvzhi(["score", "--rules", rules, "--members", "m.csv", "--activities", "a.csv", "--out", "o", "--history", "h", "-q"],
+                              directory: s.path)
+        #expect(score.status == 0, "\(score.stderr)")
+        #expect(FileManager.default.fileExists(atPath: s.file("h")) && FileManager.default.fileExists(atPath: s.file("o/scores.csv")))
+        let list = try lvzhi(["history", "list", "--history", "h"], directory: s.path)
+        #expect(list.status == 0 && list.stdout.contains("#1"), "\(list.stdout)\(list.stderr)")
+        let explain = try lvzhi(["explain", "--rules", rules, "--members", "m.csv", "--activities", "a.csv", "--member", "M0001",
+                                 "--history", "h"], directory: s.path)
+        #expect(explain.status == 0, "\(explain.stderr)")
+        // A file named `a` is not an export lvzhi reads: refused (exit 3), not a crash.
+        let inspect = try lvzhi(["inspect", "a"], directory: s.path)
+        #expect(inspect.status == 3 && inspect.stderr.contains("I009"), "\(inspect.stderr)")
+    }
+}

@@ -17,14 +17,14 @@ struct RunResult: Sendable {
 }
 
 /// Runs the built binary with `arguments` from the package root.
-func lvzhi(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+func lvzhi(_ arguments: [String], environment: [String: String] = [:], directory: String = packageRoot) throws -> RunResult {
     guard FileManager.default.isExecutableFile(atPath: lvzhiBinary) else {
         throw BinaryMissing(path: lvzhiBinary)
     }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: lvzhiBinary)
     p.arguments = arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+    p.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     p.environment = env

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LvzhiCore
 
@@ -124,3 +125,27 @@ import Testing
         #expect("x y"[...].trimmingSpaces == "x y")
     }
 }
+
+/// ``PathText/parent(_:)`` against Foundation's `deletingLastPathComponent` on random paths
+/// (except those Foundation traps on: one character without a folder, `a//中`), and on those.
+@Suite struct PathTextTests {
+    @Test func parentAgreesWithFoundationWhereFoundationWorks() {
+        var g = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "b", "/", ".", "中"]
+        var compared = 0
+        for _ in 0..<5_000 {
+            let path = String((0..<Int.random(in: 0...7, using: &g)).map { _ in alphabet.randomElement(using: &g)! })
+            var trimmed = Substring(path)
+            while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+            // Foundation traps on these (one character without a folder; `a//中`): compared below by hand.
+            if trimmed.count == 1 && trimmed != "/" || path.contains("//") { continue }
+            #expect(PathText.parent(path) == (path as NSString).deletingLastPathComponent, "\(path)")
+            compared += 1
+        }
+        #expect(compared > 2_000)
+        for bare in ["h", "中", "h/", "h//", "."] { #expect(PathText.parent(bare) == "") }
+        #expect(PathText.parent("./h") == "." && PathText.parent("/h") == "/" && PathText.parent("a/b/") == "a")
+        #expect(PathText.parent("a//中") == "a" && PathText.parent("//中") == "/" && PathText.parent("./") == "")
+    }
+}
+

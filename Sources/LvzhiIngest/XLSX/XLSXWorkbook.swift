@@ -168,7 +168,7 @@ public final class XLSXWorkbook: @unchecked Sendable {
     /// The relationships of `part` ("" for the package), by id, with targets resolved to
     /// part names. Targets that climb out of the package are refused.
     func relationships(of part: String) throws -> [String: Relationship] {
-        let folder = (part as NSString).deletingLastPathComponent
+        let folder = PathText.parent(part)
         let file = (part as NSString).lastPathComponent
         let relsPart = part.isEmpty ? "_rels/.rels" : (folder.isEmpty ? "" : folder + "/") + "_rels/\(file).rels"
         guard entry(relsPart) != nil else { return [:] }
