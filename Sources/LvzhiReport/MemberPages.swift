@@ -28,11 +28,17 @@ public enum MemberPages {
 
     /// The file name of a member's own page in ``folderName``: the id escaped as in
     /// ``anchor(_:)`` (without `m-`), a leading `.` escaped too (no `.`, `..` or hidden files),
-    /// and `.html`. Ids longer than 200 bytes once escaped keep their first 180 bytes and a
-    /// 64-bit FNV-1a hash of the whole id, to stay under file-name limits.
+    /// and `.html`. A stem that would name the index (`index` in any case, since Windows and
+    /// macOS folders ignore case) has its first letter escaped too: `index` → `_69ndex.html`,
+    /// `INDEX` → `_49NDEX.html`. (`_` itself is always escaped, so no other id gives those names.)
+    /// Ids longer than 200 bytes once escaped keep their first 180 bytes and a 64-bit FNV-1a
+    /// hash of the whole id, to stay under file-name limits.
     public static func pageFileName(_ id: String) -> String {
         var stem = String(anchor(id).dropFirst(2))
         if stem.hasPrefix(".") { stem = "_2E" + stem.dropFirst() }
+        if stem.lowercased() + ".html" == indexName, let first = stem.utf8.first {
+            stem = "_" + String(first, radix: 16, uppercase: true) + stem.dropFirst()
+        }
         if stem.isEmpty { stem = "_" }
         if stem.utf8.count > 200 {
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
