@@ -51,6 +51,7 @@ table{border-collapse:collapse}
 .legend th{font-size:12px;color:var(--muted);font-weight:600;text-align:left;border-bottom:1px solid var(--ink);padding:4px 8px}
 .legend th.r{text-align:right}
 .legend td{padding:6px 8px;border-bottom:1px solid var(--rule)}
+.legend td.col{white-space:nowrap}
 .legend .gname{font-weight:700}
 .legend .barcol{width:28%}
 .legend .bar{display:block;height:10px;border-radius:2px;min-width:1px}
@@ -58,6 +59,7 @@ table{border-collapse:collapse}
 
 /* histogram */
 svg.hist{display:block;width:100%;height:auto;max-width:760px;font-size:11px}
+svg.hist.narrow{display:none}
 svg.hist .grid{stroke:#e7eaee;stroke-width:1}
 svg.hist .axis{stroke:#4b5563;stroke-width:1}
 svg.hist .ax{fill:#4b5563;font-size:11px}
@@ -84,14 +86,14 @@ table.wuse{width:100%;table-layout:fixed}
 .mini{display:flex;height:5px;margin-top:5px;border-radius:2px;overflow:hidden;max-width:110px;background:var(--rule)}
 .mini span{display:block;height:100%}
 .cells{display:grid;grid-template-columns:repeat(auto-fill,minmax(84px,1fr));gap:4px}
-.m{position:relative;height:46px;border-radius:4px;padding:5px 4px 0;text-align:center;line-height:1.25;overflow:hidden}
-.m .n{display:block;font-size:14px;font-weight:700;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.m{min-height:46px;border-radius:4px;padding:5px 4px 4px;text-align:center;line-height:1.25}
+.m .n{display:block;font-size:14px;font-weight:700;overflow-wrap:anywhere}
 .m.l .n{font-size:12px;padding-top:1px}
 .m.xl{padding-top:3px}
-.m.xl .n{font-size:10px;line-height:1.15;white-space:normal;overflow-wrap:anywhere;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;height:23px;padding:0 2px}
+.m.xl .n{font-size:10.5px;line-height:1.15;padding:0 1px}
 .m.xl .s{margin-top:0}
 .m .s{display:block;font-size:11px;opacity:.92;margin-top:1px}
-.m i{position:absolute;top:1px;right:3px;font-style:normal;font-size:10px;line-height:1.2}
+.m i{font-style:normal;font-size:10px;margin-left:3px}
 a.m{display:block;text-decoration:none}
 a.m:hover{outline:2px solid var(--ink);outline-offset:1px}
 .by{position:absolute;opacity:0;width:1px;height:1px;margin:0;pointer-events:none}
@@ -212,8 +214,23 @@ body{font-size:13.5px}
 .cells{grid-template-columns:repeat(auto-fill,minmax(62px,1fr));gap:3px}
 .m .n{font-size:12.5px}
 .bytabs{overflow-x:auto}
-.bytabs label{padding:5px 10px 6px;white-space:nowrap}
+.bytabs label{padding:9px 10px 9px;white-space:nowrap}
 table.act{min-width:0}
+/* The score distribution drawn for a phone (its text at about its nominal size). */
+svg.hist.wide{display:none}
+svg.hist.narrow{display:block;max-width:560px}
+/* Small tables fit the screen instead of scrolling: tighter cells, long words may wrap. */
+table.legend,table.scope,table.act{display:table;overflow-x:visible}
+.legend th,.legend td{padding:5px 4px}
+.legend{font-size:12.5px}
+.legend .barcol{width:auto;min-width:24px}
+.plain.scope th,.plain.scope td,.plain.act th,.plain.act td{padding:4px 3px}
+.plain.scope td.gd,.plain.scope td.nm,.plain.act td.nm,.plain.act td.gd{white-space:normal;overflow-wrap:anywhere}
+.plain.scope td.id,.plain.act td.id{overflow-wrap:anywhere;white-space:normal}
+.act th.wide{width:auto}
+/* Links a finger can hit: at least 32 px tall. */
+.toc a{display:inline-flex;align-items:center;min-height:32px}
+.rank td.nm a,.plain td.nm a,.meta a{display:inline-flex;align-items:center;min-height:32px}
 }
 
 @media print{
@@ -229,6 +246,8 @@ h3{break-after:avoid}
 .split > div{break-inside:avoid}
 .legend{max-width:150mm}
 svg.hist{max-width:170mm}
+svg.hist.narrow{display:none}
+svg.hist.wide{display:block}
 .stats{grid-template-columns:repeat(6,1fr);gap:6px}
 .stat{padding:5px 8px}
 .stat .v{font-size:16pt}
@@ -251,7 +270,7 @@ table.avg{font-size:8.5pt;width:100%}
 .ranking{page:wide;break-before:page}
 .wuse col.c-sector{width:26mm}
 .cells{grid-template-columns:repeat(auto-fill,minmax(18.5mm,1fr));gap:1.2mm}
-.m{height:11.5mm}
+.m{min-height:11.5mm}
 .m.xl{padding-top:2px}
 thead{display:table-header-group}
 tr{break-inside:avoid}

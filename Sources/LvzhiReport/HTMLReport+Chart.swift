@@ -145,7 +145,7 @@ extension HTMLWriter {
                     raw(start == 0 ? "<tr><th scope=\"row\"><span class=\"sname\">" : "<tr class=\"cont\"><th scope=\"row\"><span class=\"sname\">")
                     text(group.name.isEmpty ? unnamedGroup(g) : group.name)
                     if start == 0 {
-                        raw("</span><span class=\"scount\">\(t("\(group.rows.count) 人", "\(group.rows.count) members"))</span>")
+                        raw("</span><span class=\"scount\">\(t("\(group.rows.count) 人", English.members(group.rows.count)))</span>")
                         miniBar(group.gradeCounts, total: group.rows.count)
                     } else {
                         raw("</span><span class=\"scount\">\(t("（续，第 \(start + 1)–\(end) 人）", "(cont., \(start + 1)–\(end))"))</span>")
@@ -241,10 +241,11 @@ extension HTMLWriter {
         text(m.name)
         raw("</span><span class=\"s\">")
         text(row.score.description)
-        raw("</span>")
+        // The marks follow the score on its own line: in a corner they covered the name's last
+        // character wherever the name filled the cell (four characters in print).
         let mk = marks(row)
         if !mk.isEmpty { raw("<i>\(mk)</i>") }
-        raw("</\(tag)>")
+        raw("</span></\(tag)>")
     }
 
     /// "自 2025-04-01 任职；2025-09-30 离任"

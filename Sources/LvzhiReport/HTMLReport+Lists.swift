@@ -297,7 +297,7 @@ extension HTMLWriter {
         switch e {
         case .capGrade(let g): return t("等次最高为\(name(g))", "grade at best \(name(g))")
         case .forceGrade(let g): return t("定为\(name(g))", "graded \(name(g))")
-        case .deduct(let p): return t("扣 \(p) 分", "\(p) points deducted")
+        case .deduct(let p): return t("扣 \(p) 分", "\(English.points(p)) deducted")
         case .flag: return t("仅作提示", "flagged only")
         }
     }
@@ -308,7 +308,21 @@ extension HTMLWriter {
     mutating func appendix() {
         raw("<section class=\"appendix\" id=\"rules\">\n<h2>\(t("附录　考核细则", "Appendix: the rules"))</h2>\n")
         raw("<p class=\"lead\">\(t("由本次使用的规则文件自动生成，与计分所用规则一致。", "Generated from the rule file this run used, so it says exactly what was applied."))</p>\n")
-        raw(RuleBook.renderHTML(s.run.rules, lang: lang))
+        if lang == .en {
+            // The rule file's own grade and colour names beside the English ones the report uses.
+            let named = s.run.rules.grades.filter { $0.englishName != $0.name || $0.englishColor != $0.color }
+            if !named.isEmpty {
+                raw("<p class=\"note\">Grade names in the rule file: ")
+                for (i, g) in named.enumerated() {
+                    if i > 0 { raw("; ") }
+                    text("\(g.name) (\(g.englishName)), \(g.color) (\(g.englishColor))")
+                }
+                raw(".</p>\n")
+            }
+            raw(RuleBook.renderHTML(English.appendixRules(s.run.rules), lang: lang))
+        } else {
+            raw(RuleBook.renderHTML(s.run.rules, lang: lang))
+        }
         raw("</section>\n")
     }
 }

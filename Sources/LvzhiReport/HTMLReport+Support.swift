@@ -130,6 +130,54 @@ enum Format {
     }
 }
 
+/// English counts in the reports' own words: “1 member”, “2 members”, “1 point”, “1.5 points”,
+/// and the usual English for the counting units rule names end with (“（每半天）”).
+enum English {
+    /// “1 member”, “12 members”.
+    static func members(_ n: Int) -> String { n == 1 ? "1 member" : "\(n) members" }
+    /// “1 point”, “0.5 points”, “2 points” (only exactly one is singular).
+    static func points(_ p: Points) -> String { p == .one ? "1 point" : "\(p) points" }
+
+    /// The English of a counting unit written after 每 in a rule name (`半天` → half-day,
+    /// half-days, per half-day); nil for a word not in the list.
+    static func unit(_ measure: String) -> (one: String, many: String, each: String)? {
+        guard let u = units[measure] else { return nil }
+        return (u.one, u.many, measure == "次" ? "each time" : "per " + u.one)
+    }
+
+    static let units: [String: (one: String, many: String)] = [
+        "半天": ("half-day", "half-days"), "天": ("day", "days"), "次": ("time", "times"), "人次": ("attendance", "attendances"),
+        "件": ("item", "items"), "篇": ("article", "articles"), "条": ("item", "items"), "项": ("item", "items"),
+        "场": ("session", "sessions"), "期": ("issue", "issues"), "份": ("copy", "copies"),
+        "小时": ("hour", "hours"), "单位": ("unit", "units"), "年": ("year", "years"), "月": ("month", "months"),
+    ]
+
+    /// The rule set as the English report's appendix shows it: grades and colours by their
+    /// displayed English names (so that “graded 'unsatisfactory'” matches the rest of the
+    /// report), and a rule name's trailing unit in English when it is a known word
+    /// (“出席全体会议（每半天）” → “出席全体会议 (per half-day)”). Scoring never sees it.
+    static func appendixRules(_ rules: RuleSet) -> RuleSet {
+        var r = rules
+        r.grades = rules.grades.map { g in
+            var e = g
+            e.name = g.englishName
+            e.color = g.englishColor
+            return e
+        }
+        for i in r.rules.indices {
+            let name = r.rules[i].name.trimmingCharacters(in: .whitespaces)
+            for (open, close) in [("（", "）"), ("(", ")")] as [(Character, Character)] where name.last == close {
+                guard let o = name.lastIndex(of: open) else { continue }
+                let inner = String(name[name.index(after: o)..<name.index(before: name.endIndex)]).trimmingCharacters(in: .whitespaces)
+                guard inner.hasPrefix("每"), let u = unit(String(inner.dropFirst())) else { continue }
+                r.rules[i].name = String(name[..<o]).trimmingCharacters(in: .whitespaces) + " (" + u.each + ")"
+                break
+            }
+        }
+        return r
+    }
+}
+
 /// Floor division for (possibly negative) raw points.
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b

@@ -245,7 +245,7 @@ extension HTMLWriter {
             any = true
             raw("<table class=\"plain scope\">\n<caption>")
             text(g.name.isEmpty ? t("（未填界别）", "(no sector)") : g.name)
-            raw(" <span>\(t("\(g.rows.count) 人", "\(g.rows.count) members"))</span></caption>\n")
+            raw(" <span>\(t("\(g.rows.count) 人", English.members(g.rows.count)))</span></caption>\n")
             raw("<thead><tr><th class=\"r\">\(t("名次", "Rank"))</th><th>\(t("姓名", "Name"))</th><th>\(t("委员编号", "ID"))</th><th>\(t("职务", "Role"))</th>")
             raw("<th class=\"r\">\(t("总分", "Total"))</th><th class=\"r\">\(t("总排名", "Overall"))</th><th>\(t("等次", "Grade"))</th></tr></thead>\n<tbody>\n")
             for (i, r) in top { compactRow(i, rank: r, overall: overall[i], roleColumn: true) }

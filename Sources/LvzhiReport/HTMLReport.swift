@@ -311,7 +311,7 @@ struct HTMLWriter {
         for (i, g) in grades.enumerated() {
             let n = i < s.run.gradeCounts.count ? s.run.gradeCounts[i] : 0
             let share = Format.percent(n, of: total)
-            raw("<tr><td><span class=\"sw k\(i)\"></span>")
+            raw("<tr><td class=\"col\"><span class=\"sw k\(i)\"></span>")
             text(g.color)
             raw("</td><td class=\"gname\">")
             text(g.name)

@@ -127,13 +127,13 @@ extension MemberPageWriter {
             raw("<p class=\"need\">")
             let name = Escape.html(tg.name)
             if strict {
-                raw(t("距\(name)还差 <b>\(HTMLWriter.escPoints(shown))</b> 分以上", "More than <b>\(HTMLWriter.escPoints(shown))</b> points short of \(name)"))
+                raw(t("距\(name)还差 <b>\(HTMLWriter.escPoints(shown))</b> 分以上", "More than <b>\(HTMLWriter.escPoints(shown))</b> \(shown == .one ? "point" : "points") short of \(name)"))
             } else {
-                raw(t("距\(name)还差 <b>\(HTMLWriter.escPoints(shown))</b> 分", "<b>\(HTMLWriter.escPoints(shown))</b> points short of \(name)"))
+                raw(t("距\(name)还差 <b>\(HTMLWriter.escPoints(shown))</b> 分", "<b>\(HTMLWriter.escPoints(shown))</b> \(shown == .one ? "point" : "points") short of \(name)"))
             }
             raw(t("。", "."))
             if gap0 != shown {
-                text(t("任职不满全期，分数按在任天数折算，折算前需再得 \(gap0) 分。", " The score is scaled to the days served: \(gap0) points before scaling."))
+                text(t("任职不满全期，分数按在任天数折算，折算前需再得 \(gap0) 分。", " The score is scaled to the days served: \(English.points(gap0)) before scaling."))
             }
             raw("</p>\n")
             ways(gap, r, member: row.member, strict: strict)
@@ -330,10 +330,10 @@ extension MemberPageWriter {
                 let got = gap - left
                 if short > .zero {
                     text(t("即使下面各项都做到，合计也只能再得 \(got) 分，仍差 \(short) 分\(strict ? "以上" : "")，本期达不到下一等次。",
-                           "Even doing all of the following, only \(got) more points are possible: \(short) short\(strict ? " or more" : ""), so the next grade is out of reach this period."))
+                           "Even doing all of the following, only \(got) more \(got == .one ? "point is" : "points are") possible: \(short) short\(strict ? " or more" : ""), so the next grade is out of reach this period."))
                 } else {
                     text(t("即使下面各项都做到，合计也只能再得 \(got) 分，与所需分数持平而不能超过，本期达不到下一等次。",
-                           "Even doing all of the following gives \(got) more points: level with what is needed but not above it, so the next grade is out of reach this period."))
+                           "Even doing all of the following gives \(got) more \(got == .one ? "point" : "points"): level with what is needed but not above it, so the next grade is out of reach this period."))
                 }
             } else {
                 text(t("没有单独一项能补足，需要几项合起来：", "No single rule is enough; together:"))
@@ -383,9 +383,12 @@ extension MemberPageWriter {
         let rule = rules.rules[w.rule]
         let (subject, measure) = ctx.ruleSubjects[w.rule]
         if lang == .en {
-            let each = rule.basis == .quantity ? "per unit" : "each"
-            let what = w.count == 1 ? "1 more" : "\(w.count) more"
-            return "\(subject): \(what) (\(w.unit) points \(each)), \(w.gain) points in all."
+            // “出席全体会议: 2 more half-days (2 points per half-day), 4 points in all.”; a unit
+            // word not in the list is left out rather than shown in Chinese inside the sentence.
+            let unit = English.unit(measure)
+            let what = "\(w.count) more" + (unit.map { " " + (w.count == 1 ? $0.one : $0.many) } ?? "")
+            let each = unit?.each ?? (rule.basis == .quantity ? "per unit" : "each")
+            return "\(subject): \(what) (\(English.points(w.unit)) \(each)), \(English.points(w.gain)) in all."
         }
         return "“\(subject)”再有 \(countText(w.count, measure))，每\(measure) \(w.unit) 分，共 \(w.gain) 分。"
     }

@@ -25,7 +25,7 @@ code{font-family:"Noto Sans Mono CJK SC","DejaVu Sans Mono",Consolas,monospace;f
 .toc li{border-bottom:1px dotted var(--rule)}
 .toc a{display:flex;align-items:baseline;gap:6px;padding:2px 0;color:var(--ink);text-decoration:none}
 .toc a:hover b{text-decoration:underline}
-.toc b{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:8em}
+.toc b{font-weight:600;min-width:0;overflow-wrap:anywhere}
 .toc .i{color:var(--muted);font-size:11px}
 .toc .x{color:var(--faint);font-size:11px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;flex:1}
 .toc .sc{margin-left:auto;font-weight:600}
@@ -98,6 +98,7 @@ table.led{width:100%;border-collapse:collapse;font-size:11.5px;line-height:1.35;
 .led tbody.sum tr.total td{font-weight:700;font-size:12.5px;border-top:1px solid var(--rule)}
 .led tbody.sum td:last-child{color:var(--ink)}
 .led tbody.sum tr.total td:last-child{font-weight:600;font-size:11.5px}
+p.none{margin:4px 0 0;color:var(--muted)}
 .reqs{list-style:none;margin:0;padding:0;font-size:12px}
 .reqs li{padding:1px 0}
 .reqs li.ok b{color:var(--ok)}
@@ -143,6 +144,8 @@ table.led,.led tbody,.led tr.ch,.led tr.ch th{display:block}
 .led tbody.sum tr:first-child{border-top:1px solid var(--ink)}
 .small td.d{width:auto}
 .toc{grid-template-columns:minmax(0,1fr)}
+/* A row a finger can hit. */
+.toc a{align-items:center;min-height:36px;padding:4px 0}
 }
 
 @media print{

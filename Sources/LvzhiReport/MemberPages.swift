@@ -28,11 +28,17 @@ public enum MemberPages {
 
     /// The file name of a member's own page in ``folderName``: the id escaped as in
     /// ``anchor(_:)`` (without `m-`), a leading `.` escaped too (no `.`, `..` or hidden files),
-    /// and `.html`. Ids longer than 200 bytes once escaped keep their first 180 bytes and a
-    /// 64-bit FNV-1a hash of the whole id, to stay under file-name limits.
+    /// and `.html`. A stem that would name the index (`index` in any case, since Windows and
+    /// macOS folders ignore case) has its first letter escaped too: `index` → `_69ndex.html`,
+    /// `INDEX` → `_49NDEX.html`. (`_` itself is always escaped, so no other id gives those names.)
+    /// Ids longer than 200 bytes once escaped keep their first 180 bytes and a 64-bit FNV-1a
+    /// hash of the whole id, to stay under file-name limits.
     public static func pageFileName(_ id: String) -> String {
         var stem = String(anchor(id).dropFirst(2))
         if stem.hasPrefix(".") { stem = "_2E" + stem.dropFirst() }
+        if stem.lowercased() + ".html" == indexName, let first = stem.utf8.first {
+            stem = "_" + String(first, radix: 16, uppercase: true) + stem.dropFirst()
+        }
         if stem.isEmpty { stem = "_" }
         if stem.utf8.count > 200 {
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -341,7 +347,9 @@ struct MemberPageWriter {
 
     // MARK: - Document
 
-    mutating func documentStart(title: String? = nil) {
+    /// - Parameter running: on a member's own page, the member's name and id, printed at the
+    ///   top of every page so that a loose page of a long ledger still says whose it is.
+    mutating func documentStart(title: String? = nil, running: String? = nil) {
         let r = rules
         let title = title ?? (r.name + t(" · 委员履职考核个人明细", " — members' duty-performance ledgers"))
         raw("<!DOCTYPE html>\n<html lang=\"\(t("zh-CN", "en"))\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -356,15 +364,20 @@ struct MemberPageWriter {
             raw(".g\(i){background:\(st.solid);color:\(st.onSolid)}.k\(i){background:\(st.solid)}.t\(i){background:\(st.tint)}.b\(i){border-color:\(st.solid)}\n")
         }
         let foot = Format.cssString(r.name + t(" · 考核期间 ", " · period ") + "\(s.run.period.start) – \(s.run.period.end)")
-        let page = t("\"第 \" counter(page) \" 页\"", "\"Page \" counter(page)")
-        raw("@page{size:A4;margin:12mm 12mm 14mm 12mm;@bottom-left{content:\"\(foot)\";font-size:7pt;color:#6b7280}@bottom-right{content:\(page);font-size:7pt;color:#6b7280}}\n")
+        let page = t("\"第 \" counter(page) \" 页 / 共 \" counter(pages) \" 页\"", "\"Page \" counter(page) \" of \" counter(pages)")
+        raw("@page{size:A4;margin:12mm 12mm 14mm 12mm;")
+        if let running {
+            raw("@top-left{content:\"\(Format.cssString(running))\";font-size:7.5pt;color:#374151;vertical-align:bottom;padding-bottom:2mm}")
+        }
+        raw("@bottom-left{content:\"\(foot)\";font-size:7pt;color:#6b7280}@bottom-right{content:\(page);font-size:7pt;color:#6b7280}}\n")
         raw("</style>\n</head>\n<body>\n<main class=\"book\">\n")
     }
 
     /// A member's own file: the page alone, titled with the member's name.
     mutating func single(_ rowIndex: Int) {
         let m = s.rows[rowIndex].member
-        documentStart(title: m.name + t(" · ", " — ") + rules.name + t(" 履职考核个人明细", " duty-performance ledger"))
+        documentStart(title: m.name + t(" · ", " — ") + rules.name + t(" 履职考核个人明细", " duty-performance ledger"),
+                      running: m.name + t("（委员编号 ", " (ID ") + m.id + t("）", ")"))
         page(rowIndex)
         documentEnd()
     }
@@ -560,16 +573,22 @@ struct MemberPageWriter {
                 unmatchedCount += 1
             }
         }
+        // No records: said plainly, without a heading per category over nothing.
+        let none = r.records == 0
         raw("<h3 class=\"lh\">\(t("计分明细", "Ledger"))<span>")
-        raw(t("\(r.records) 条记录", "\(r.records) records"))
-        if unmatchedCount > 0 { raw(t("，其中 \(unmatchedCount) 条无适用规则", ", \(unmatchedCount) matching no rule")) }
+        if !none {
+            raw(t("\(r.records) 条记录", r.records == 1 ? "1 record" : "\(r.records) records"))
+            if unmatchedCount > 0 { raw(t("，其中 \(unmatchedCount) 条无适用规则", unmatchedCount == 1 ? ", 1 matching no rule" : ", \(unmatchedCount) matching no rule")) }
+        }
         raw("</span></h3>\n")
+        if none { raw("<p class=\"none\">\(t("本期没有计分的履职记录。", "No scored records this period."))</p>\n") }
         raw("<table class=\"led\">\n<colgroup><col class=\"c-d\"><col><col class=\"c-r\"><col class=\"c-n\"><col class=\"c-n\"><col class=\"c-w\"></colgroup>\n")
-        raw("<thead><tr><th>\(t("日期", "Date"))</th><th>\(t("记录", "Record"))</th><th>\(t("规则", "Rule"))</th><th class=\"r\">\(t("应得", "Nominal"))</th><th class=\"r\">\(t("实得", "Awarded"))</th><th>\(t("说明", "Note"))</th></tr></thead>\n")
+        if !none { raw("<thead><tr><th>\(t("日期", "Date"))</th><th>\(t("记录", "Record"))</th><th>\(t("规则", "Rule"))</th><th class=\"r\">\(t("应得", "Nominal"))</th><th class=\"r\">\(t("实得", "Awarded"))</th><th>\(t("说明", "Note"))</th></tr></thead>\n") }
         let store = s.run.store
         store.arena.bytes.withUnsafeBufferPointer { arena in
             for (c, cat) in rules.categories.enumerated() {
                 let lines = buckets[c]
+                if none && lines.isEmpty { continue }
                 raw("<tbody class=\"cat\"><tr class=\"ch\"><th colspan=\"6\">")
                 o.append(contentsOf: ctx.categoryNames[c])
                 raw("<span>")

@@ -180,7 +180,7 @@ public struct RunSummary: Sendable {
     public static func describe(_ hit: HistoryHit, rules: RuleSet, lang: Language) -> String {
         let c = rules.history[hit.condition]
         let earlier = hit.earlier.map { periodLabel($0, lang: lang) }
-        let effect = c.effect.grade.map { lang.pick("，等次至多为\(rules.grades[$0].name)", ", graded at most \(rules.grades[$0].name)") } ?? ""
+        let effect = c.effect.grade.map { lang.pick("，等次至多为\(rules.grades[$0].name)", ", graded at most \(rules.grades[$0].englishName)") } ?? ""
         switch c.test {
         case .consecutiveGrade, .gradeInTerm, .bottomConsecutive, .consecutiveScore:
             let periods = (earlier + (hit.current > 0 ? [lang.pick("本期", "this period")] : [])).joined(separator: lang.pick("、", ", "))
