@@ -23,6 +23,17 @@ extension Lvzhi {
             _ = unsafeBitCast(mallopt, to: Mallopt.self)(-3, 1 << 20)
         }
         #endif
+        // An empty argument (`--history ""`, `--out "$UNSET"`) is a mistake, never a path: the
+        // history went nowhere while the run said it was recorded, and `--out ""` swapped out the
+        // working folder. Refused before anything is read or written, as a job file's J016 is.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let i = arguments.firstIndex(of: "") {
+            let after = i > 0 ? arguments[i - 1] : ""
+            let english = ParseErrors.wantsEnglish(arguments)
+            printErr(english ? "error: an empty argument\(after.hasPrefix("-") ? " after \(after)" : ""); write a path or value, or leave the option out"
+                             : "错误: 参数为空\(after.hasPrefix("-") ? "（\(after) 之后）" : "")；请写出路径或取值，或者不写这个选项")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

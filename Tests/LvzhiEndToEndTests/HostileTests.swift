@@ -356,3 +356,22 @@ extension HostileTests {
         #expect(inspect.status == 3 && inspect.stderr.contains("I009"), "\(inspect.stderr)")
     }
 }
+
+/// `--history ""` said the run was recorded and published while nothing was stored (a second
+/// publication was then not refused), and `--out ""` swapped out the working folder: an empty
+/// argument is refused with exit 64 before anything is read or written.
+@Suite struct EmptyArgumentTests {
+    @Test func emptyArgumentsAreUsageErrors() throws {
+        let s = Scratch()
+        _ = s.write("m.csv", try String(contentsOfFile: packageRoot + "/Samples/members.csv", encoding: .utf8))
+        _ = s.write("a.csv", try String(contentsOfFile: packageRoot + "/Samples/activities/meetings.csv", encoding: .utf8))
+        let base = ["score", "--rules", packageRoot + "/Rules/fengjie.yaml", "--members", "m.csv", "--activities", "a.csv"]
+        for extra in [["--out", "o", "--history", "", "--publish"], ["--out", ""], ["--out", "o", "--mapping", ""]] {
+            let r = try lvzhi(base + extra, directory: s.path)
+            #expect(r.status == 64 && r.stderr.contains("参数为空"), "\(extra): \(r.stderr)")
+        }
+        let en = try lvzhi(base + ["--out", "", "--lang", "en"], directory: s.path)
+        #expect(en.status == 64 && en.stderr.contains("an empty argument after --out"), "\(en.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.path).sorted() == ["a.csv", "m.csv"])
+    }
+}
