@@ -56,6 +56,9 @@ public enum IngestError: Error, Sendable, Equatable {
     /// A large run's scratch files (``ActivityIngestor/spillToDisk(directory:partitions:)``)
     /// could not be made, written or read back in `folder` (disk full …): records would be missing.
     case scratch(folder: String, reason: String)
+    /// `--activities` named no activity file: an empty folder, or only the roster. Every
+    /// member would score nothing, and a cron run would publish an all-red chart.
+    case noActivityFiles(paths: [String])
 
     /// A stable identifier for documentation and tools.
     public var id: String {
@@ -84,6 +87,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .notRegularFile: "I023"
         case .unreadSheets: "I024"
         case .scratch: "I025"
+        case .noActivityFiles: "I026"
         }
     }
 
@@ -93,6 +97,8 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
+        case .noActivityFiles(let paths):
+            SourceLocation(file: paths.first ?? "", line: 0)
         case .unreadable(let p, _), .notRegularFile(let p, _), .unreadSheets(let p, _, _), .scratch(let p, _), .emptyFile(let p), .unsupportedFormat(let p), .noMembers(let p),
              .ambiguousMapping(let p, _), .unsupportedMapped(let p, _), .notWorkbook(let p, _), .workbookLimit(let p, _, _),
              .unknownSheet(let p, _, _, _), .noItems(let p, _, _, _):
@@ -128,6 +134,13 @@ public enum IngestError: Error, Sendable, Equatable {
             }
             return Diagnostic(id: id, location: nil, zh: "无法读取输入文件 \(p)：\(SystemErrorText.localized(r, .zh))", en: "cannot read input file \(p): \(r)",
                               hintZh: "请检查路径和权限。", hintEn: "Check the path and permissions.")
+        case .noActivityFiles(let paths):
+            let list = paths.joined(separator: "、"), listEn = paths.joined(separator: ", ")
+            return Diagnostic(id: id, location: nil,
+                              zh: "没有找到活动记录文件：\(list) 中没有 .csv、.xml 或 .xlsx 文件（名册文件不算）；没有记录时所有委员都是零分，不予评分",
+                              en: "no activity file found: \(listEn) holds no .csv, .xml or .xlsx file (the roster does not count); with no records every member would score nothing, so nothing was scored",
+                              hintZh: "检查 --activities 指向的文件或文件夹（导出是否已放进去）。",
+                              hintEn: "check the file or folder given to --activities (has the export been put there?).")
         case .scratch(let folder, let r):
             return Diagnostic(id: id, location: nil,
                               zh: "无法在临时文件夹 \(folder) 中暂存记录（\(r)），没有评分：大批量输入的记录暂存在这里再按委员分批计分",

@@ -109,6 +109,7 @@ public enum ScoringPipeline {
                                             memberRows: roster.rowsRead, memberSheet: roster.sheet, period: readPeriod,
                                             vocabulary: rules.vocabulary, excluded: inPeriod.excluded)
             let inputs = files.filter { $0 != membersPath }
+            if inputs.isEmpty { throw IngestError.noActivityFiles(paths: activities) }
             // A run that shows no ledger keeps its records on disk when they are many.
             if corrections == nil, !keepLedgers, rules.history.isEmpty { try spill.start(&ingestor, files: inputs) }
             var done = 0, records = 0
@@ -145,6 +146,13 @@ public enum ScoringPipeline {
                                                                                          options: options))
             }
             if !inPeriod.outside.isEmpty { run.notices.append(Self.notGradedNotice(inPeriod.outside, period: readPeriod)) }
+            // Files but not one record (an export of headers only): say so where the all-red
+            // chart is shown, instead of grading everyone on nothing without a word.
+            if run.files.filter({ !$0.isRoster }).allSatisfy({ $0.read == 0 }), run.corrections.isEmpty {
+                run.notices.append(RunNotice(id: "N006",
+                    zh: "活动文件中没有读到任何记录（\(inputs.count) 个文件都只有表头或是空的）：所有委员都没有得分，请先核对导出",
+                    en: "not one record was read from the activity files (all \(inputs.count) hold headers only or nothing): no member scored anything; check the export first"))
+            }
             timings?.mark("score")
             if let o = run.overflow { throw Failure.overflow(o) }
             return run

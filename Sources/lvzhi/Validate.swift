@@ -64,7 +64,10 @@ struct Validate: ParsableCommand {
             printErr(e.diagnostic.render(lang))
         }
         let files: [String]
-        do { files = try ScoringPipeline.expandInputs(activities) } catch {
+        do throws(IngestError) {
+            files = try ScoringPipeline.expandInputs(activities)
+            if !files.contains(where: { $0 != members }) { throw IngestError.noActivityFiles(paths: activities) }
+        } catch {
             report(error)
             throw ExitCode(Exit.badInput)
         }

@@ -59,3 +59,26 @@ import Testing
         #expect(!r.stderr.contains("encoding error :") && !r.stderr.contains("I/O error"), "\(r.stderr)")
     }
 }
+
+/// No activity data at all used to give exit 0 and an all-red chart: an empty export folder, or
+/// the roster given as the activities, is I026 (exit 3, nothing written); files holding headers
+/// only are scored with notice N006 saying so.
+@Suite struct NoActivityDataTests {
+    @Test func noActivityFileIsAnInputError() throws {
+        let s = Scratch()
+        _ = s.write("m.csv", try String(contentsOfFile: packageRoot + "/Samples/members.csv", encoding: .utf8))
+        try FileManager.default.createDirectory(atPath: s.file("empty"), withIntermediateDirectories: true)
+        let rules = packageRoot + "/Rules/fengjie.yaml"
+        for activities in ["empty", "m.csv"] {
+            for verb in [["score", "--out", "o", "--no-history"], ["validate"]] {
+                let r = try lvzhi(verb + ["--rules", rules, "--members", "m.csv", "--activities", activities], directory: s.path)
+                #expect(r.status == 3 && r.stderr.contains("[I026] 没有找到活动记录文件"), "\(verb) \(activities): \(r.stderr)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: s.file("o")))
+        let header = try String(contentsOfFile: packageRoot + "/Samples/activities/meetings.csv", encoding: .utf8).split(whereSeparator: \.isNewline)[0]
+        _ = s.write("in/h.csv", header + "\n")
+        let r = try lvzhi(["score", "--rules", rules, "--members", "m.csv", "--activities", "in", "--out", "o", "--no-history"], directory: s.path)
+        #expect(r.status == 0 && r.stderr.contains("活动文件中没有读到任何记录"), "\(r.stderr)")
+    }
+}
