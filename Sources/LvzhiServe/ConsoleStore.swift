@@ -53,9 +53,17 @@ public struct AuditEntry: Sendable, Equatable {
 public final class ConsoleStore: Sendable {
     let queue: DatabaseQueue
     public let path: String
+    /// bcrypt's work factor for new passwords.
+    let cost: UInt8
+    /// Checked against when a name does not exist, made once with the same work factor as real
+    /// hashes: a cheaper one made unknown names answer faster and told which names exist.
+    let dummyHash: String
 
-    public init(path: String) throws {
+    /// - Parameter bcryptCost: the work factor of new password hashes (``bcryptCost`` by default).
+    public init(path: String, bcryptCost: UInt8 = ConsoleStore.bcryptCost) throws {
         self.path = path
+        cost = bcryptCost
+        dummyHash = Bcrypt.hash("lvzhi-no-such-account", cost: bcryptCost)
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.label = "lvzhi-console"
@@ -100,7 +108,7 @@ public final class ConsoleStore: Sendable {
     public func setAccount(name: String, role: ConsoleRole, password: String) throws {
         guard Self.isValidName(name) else { throw ConsoleError.badAccountName }
         guard password.count >= 8 else { throw ConsoleError.weakPassword }
-        let hash = Bcrypt.hash(password, cost: Self.bcryptCost)
+        let hash = Bcrypt.hash(password, cost: cost)
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO console_account (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
@@ -110,7 +118,7 @@ public final class ConsoleStore: Sendable {
     }
 
     /// bcrypt's work factor: 12 in use; tests lower it with LVZHI_BCRYPT_COST (4 at least).
-    static var bcryptCost: UInt8 {
+    public static var bcryptCost: UInt8 {
         if let s = ProcessInfo.processInfo.environment["LVZHI_BCRYPT_COST"], let n = UInt8(s), n >= 4, n <= 16 { return n }
         return 12
     }
@@ -135,14 +143,18 @@ public final class ConsoleStore: Sendable {
             try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_account WHERE name = ?", arguments: [name])
         }
         guard let row else {
-            _ = Bcrypt.verify(password, hash: Self.dummyHash)
+            _ = Bcrypt.verify(password, hash: dummyHash)
             return nil
         }
         guard Bcrypt.verify(password, hash: row["password_hash"]) else { return nil }
         return ConsoleRole(rawValue: row["role"])
     }
 
-    static let dummyHash = Bcrypt.hash("lvzhi-no-such-account", cost: 4)
+    /// The work factor written in a bcrypt hash (`$2b$12$…` → 12).
+    static func cost(ofHash hash: String) -> Int? {
+        let parts = hash.split(separator: "$")
+        return parts.count >= 3 ? Int(parts[1]) : nil
+    }
 
     // MARK: Audit
 
