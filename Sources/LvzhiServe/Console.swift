@@ -163,14 +163,15 @@ public final class Console: Sendable {
         }
         let name = fields["account"]?.first ?? ""
         let password = fields["password"]?.first ?? ""
-        let key = name.lowercased()
-        if await limiter.isBlocked(key) {
+        let key = LoginLimiter.key(name)
+        // The attempt counts before the (slow) password check, so parallel guesses cannot all
+        // pass the limit; a success clears it.
+        guard await limiter.reserve(key) else {
             store.audit(account: name, action: "login", detail: "rate-limited", ok: false)
             return loginPage(req, message: lang.pick("登录失败次数过多，请 15 分钟后再试。", "Too many failed sign-ins; try again in 15 minutes."), status: .tooManyRequests)
         }
         let role = try await Background.run { try self.store.verify(name: name, password: password) }
         guard let role else {
-            await limiter.fail(key)
             store.audit(account: name, action: "login", detail: "wrong password or no such account", ok: false)
             return loginPage(req, message: lang.pick("账号或密码不对。", "Wrong account or password."), status: .unauthorized)
         }

@@ -57,8 +57,14 @@ actor SessionStore {
 
 /// Failed sign-ins per account name: after `limit` failures within `window`, the name is
 /// refused (HTTP 429) until the window has passed, whatever the password.
+///
+/// An attempt is counted before the password is checked (``reserve(_:now:)``), in one step
+/// with the test of the limit: guesses sent in parallel cannot all pass the test while the
+/// slow bcrypt checks of the earlier ones are still running. A sign-in that succeeds clears
+/// the name. Names whose attempts are all older than the window are forgotten.
 actor LoginLimiter {
     private var failures: [String: [Date]] = [:]
+    private var calls = 0
     let limit: Int
     let window: TimeInterval
 
@@ -67,13 +73,39 @@ actor LoginLimiter {
         self.window = window
     }
 
-    func isBlocked(_ key: String) -> Bool {
-        let now = Date()
+    /// The key of a typed account name: lower case, at most 64 characters (the longest valid
+    /// name), so that made-up long names cannot grow the table.
+    static func key(_ name: String) -> String { String(name.lowercased().prefix(64)) }
+
+    /// Counts an attempt for `key` unless the limit is reached.
+    /// - Returns: false when the name is blocked (nothing counted).
+    func reserve(_ key: String, now: Date = Date()) -> Bool {
+        calls += 1
+        if calls % 256 == 0 || failures.count > 4096 { purge(now: now) }
         let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-        failures[key] = recent
-        return recent.count >= limit
+        guard recent.count < limit else {
+            failures[key] = recent
+            return false
+        }
+        failures[key] = recent + [now]
+        return true
     }
 
-    func fail(_ key: String) { failures[key, default: []].append(Date()) }
+    func isBlocked(_ key: String, now: Date = Date()) -> Bool {
+        (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }.count >= limit
+    }
+
+    /// The sign-in succeeded: its attempt and the name's earlier failures are forgotten.
     func succeed(_ key: String) { failures[key] = nil }
+
+    /// Forgets every name with no attempt inside the window.
+    func purge(now: Date = Date()) {
+        failures = failures.compactMapValues { dates in
+            let recent = dates.filter { now.timeIntervalSince($0) < window }
+            return recent.isEmpty ? nil : recent
+        }
+    }
+
+    /// How many names are remembered (for tests).
+    var trackedNames: Int { failures.count }
 }

@@ -37,4 +37,46 @@ import Testing
         #expect(try store.verify(name: "nobody", password: "correct-horse-1") == nil)
         #expect(try store.verify(name: "clerk", password: "correct-horse-1") == .staff)
     }
+
+    // MARK: 2. Parallel guesses
+
+    /// Ten wrong passwords sent at once: five are checked (401), the rest refused (429), and
+    /// then the right password is refused too until the window passes.
+    @Test func parallelGuessesStopAtTheLimit() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<10 {
+                    group.addTask { try await Self.tryLogin(client, account: "chief", password: "wrong-\(i)").status }
+                }
+                var out: [HTTPResponse.Status] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 5, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 5, "\(statuses)")
+            let right = try await Self.tryLogin(client, account: "chief", password: ConsoleFixture.password)
+            #expect(right.status == .tooManyRequests)
+            // Case does not make another name.
+            let upper = try await Self.tryLogin(client, account: "CHIEF", password: ConsoleFixture.password)
+            #expect(upper.status == .tooManyRequests)
+        }
+    }
+
+    /// A success clears the name's count; names with nothing recent are forgotten, and a long
+    /// made-up name is remembered by its first 64 characters only.
+    @Test func limiterForgetsOldNames() async throws {
+        let limiter = LoginLimiter(limit: 2, window: 60)
+        let t0 = Date()
+        #expect(await limiter.reserve("a", now: t0))
+        #expect(await limiter.reserve("a", now: t0))
+        #expect(!(await limiter.reserve("a", now: t0)))
+        await limiter.succeed("a")
+        #expect(await limiter.reserve("a", now: t0))
+        for i in 0..<100 { _ = await limiter.reserve("name-\(i)", now: t0) }
+        #expect(await limiter.trackedNames == 101)
+        await limiter.purge(now: t0.addingTimeInterval(61))
+        #expect(await limiter.trackedNames == 0)
+        #expect(LoginLimiter.key(String(repeating: "X", count: 60_000)).count == 64)
+    }
 }
