@@ -114,9 +114,21 @@ public final class Console: Sendable {
 
     // MARK: - Sessions
 
+    /// The request's session, checked against the account as it is now: the command line
+    /// (`--add-account`) may change a password or role while the console runs. A new password
+    /// (or a removed account) ends the session; a new role applies at once.
     func session(_ req: Request) async -> ConsoleSession? {
-        guard let id = req.cookies[Self.sessionCookie]?.value else { return nil }
-        return await sessions.find(id)
+        guard let id = req.cookies[Self.sessionCookie]?.value, var s = await sessions.find(id) else { return nil }
+        guard let current = try? store.credential(account: s.account), current.stamp == s.credential else {
+            await sessions.remove(id)
+            store.audit(account: s.account, action: "session", detail: "ended: the account's password changed or the account is gone", ok: false)
+            return nil
+        }
+        if current.role != s.role {
+            await sessions.setRole(id, current.role)
+            s.role = current.role
+        }
+        return s
     }
 
     /// Runs `body` for a signed-in person; everyone else is sent to the sign-in page.
@@ -170,13 +182,14 @@ public final class Console: Sendable {
             store.audit(account: name, action: "login", detail: "rate-limited", ok: false)
             return loginPage(req, message: lang.pick("登录失败次数过多，请 15 分钟后再试。", "Too many failed sign-ins; try again in 15 minutes."), status: .tooManyRequests)
         }
-        let role = try await Background.run { try self.store.verify(name: name, password: password) }
-        guard let role else {
+        let credential = try await Background.run { try self.store.verifyCredential(name: name, password: password) }
+        guard let credential else {
             store.audit(account: name, action: "login", detail: "wrong password or no such account", ok: false)
             return loginPage(req, message: lang.pick("账号或密码不对。", "Wrong account or password."), status: .unauthorized)
         }
         await limiter.succeed(key)
-        let s = await sessions.create(account: name, role: role, lang: try? store.language(account: name))
+        let role = credential.role
+        let s = await sessions.create(account: name, role: role, lang: try? store.language(account: name), credential: credential.stamp)
         store.audit(account: name, action: "login", detail: role.rawValue)
         var r = Response.redirect(to: "/")
         r.setCookie(Cookie(name: Self.sessionCookie, value: s.id, maxAge: Int(sessions.lifetime), path: "/", httpOnly: true, sameSite: .strict))

@@ -139,6 +139,17 @@ public final class ConsoleStore: Sendable {
     /// The account's role when `password` matches its bcrypt hash. A name that does not exist
     /// costs a bcrypt verification too, so timing does not tell which names exist.
     public func verify(name: String, password: String) throws -> ConsoleRole? {
+        try verifyCredential(name: name, password: password)?.role
+    }
+
+    /// An account's role and a digest of its password hash, which changes with every new password.
+    struct Credential: Equatable {
+        var role: ConsoleRole
+        var stamp: String
+    }
+
+    /// ``verify(name:password:)`` with the credential a session keeps.
+    func verifyCredential(name: String, password: String) throws -> Credential? {
         let row = try queue.read { db in
             try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_account WHERE name = ?", arguments: [name])
         }
@@ -146,8 +157,19 @@ public final class ConsoleStore: Sendable {
             _ = Bcrypt.verify(password, hash: dummyHash)
             return nil
         }
-        guard Bcrypt.verify(password, hash: row["password_hash"]) else { return nil }
-        return ConsoleRole(rawValue: row["role"])
+        let hash: String = row["password_hash"]
+        guard Bcrypt.verify(password, hash: hash), let role = ConsoleRole(rawValue: row["role"]) else { return nil }
+        return Credential(role: role, stamp: ContentHash.sha256(Data(hash.utf8)))
+    }
+
+    /// The account's current credential, read on every request of a session (the command line
+    /// changes accounts while the console runs); nil when the account is gone.
+    func credential(account: String) throws -> Credential? {
+        try queue.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_account WHERE name = ?", arguments: [account]),
+                  let role = ConsoleRole(rawValue: row["role"]) else { return nil }
+            return Credential(role: role, stamp: ContentHash.sha256(Data((row["password_hash"] as String).utf8)))
+        }
     }
 
     /// The work factor written in a bcrypt hash (`$2b$12$…` → 12).

@@ -26,6 +26,9 @@ public struct ConsoleSession: Sendable {
     public var expires: Date
     /// The account's language; nil: the console's.
     public var lang: Language? = nil
+    /// The account's credential when the session began (a digest of its password hash):
+    /// when `--add-account` changes the password, the session ends.
+    var credential: String = ""
 }
 
 /// Sessions in memory: a restart signs everyone out, which is what an office console wants.
@@ -35,8 +38,9 @@ actor SessionStore {
 
     init(lifetime: TimeInterval = 8 * 3600) { self.lifetime = lifetime }
 
-    func create(account: String, role: ConsoleRole, lang: Language? = nil) -> ConsoleSession {
-        let s = ConsoleSession(id: randomToken(), account: account, role: role, csrf: randomToken(), expires: Date().addingTimeInterval(lifetime), lang: lang)
+    func create(account: String, role: ConsoleRole, lang: Language? = nil, credential: String = "") -> ConsoleSession {
+        let s = ConsoleSession(id: randomToken(), account: account, role: role, csrf: randomToken(), expires: Date().addingTimeInterval(lifetime),
+                               lang: lang, credential: credential)
         sessions[s.id] = s
         return s
     }
@@ -53,6 +57,8 @@ actor SessionStore {
     func remove(_ id: String) { sessions[id] = nil }
 
     func setLanguage(_ id: String, _ lang: Language) { sessions[id]?.lang = lang }
+
+    func setRole(_ id: String, _ role: ConsoleRole) { sessions[id]?.role = role }
 }
 
 /// Failed sign-ins per account name: after `limit` failures within `window`, the name is

@@ -79,4 +79,39 @@ import Testing
         #expect(await limiter.trackedNames == 0)
         #expect(LoginLimiter.key(String(repeating: "X", count: 60_000)).count == 64)
     }
+
+    // MARK: 3. Sessions follow the account
+
+    /// `--add-account NAME` with a new password ends the account's sessions at once.
+    @Test func newPasswordEndsSessions() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let b = try await signIn(client, as: "admin")
+            #expect(try await client.execute(uri: "/audit", method: .get, headers: b.headers).status == .ok)
+            try f.console.store.setAccount(name: "admin", role: .reviewer, password: "another-password-2")
+            let after = try await client.execute(uri: "/audit", method: .get, headers: b.headers)
+            #expect(after.status == .seeOther)
+            #expect(after.location == "/login")
+            let score = try await client.execute(uri: "/score", method: .get, headers: b.headers)
+            #expect(score.location == "/login")
+            _ = try await signIn(client, as: "admin", password: "another-password-2")
+        }
+        #expect(try f.console.store.auditLog().contains { $0.action == "session" && !$0.ok && $0.account == "admin" })
+    }
+
+    /// A role changed in the database applies to a running session at the next request.
+    @Test func newRoleAppliesAtOnce() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let b = try await signIn(client, as: "admin")
+            #expect(try await client.execute(uri: "/audit", method: .get, headers: b.headers).status == .ok)
+            try await DatabaseQueue(path: f.console.config.historyPath).write { db in
+                try db.execute(sql: "UPDATE console_account SET role = 'reviewer' WHERE name = 'admin'")
+            }
+            let audit = try await client.execute(uri: "/audit", method: .get, headers: b.headers)
+            #expect(audit.status == .forbidden)
+            #expect(try await client.execute(uri: "/score", method: .get, headers: b.headers).status == .forbidden)
+            #expect(try await client.execute(uri: "/", method: .get, headers: b.headers).text.contains("审核人"))
+        }
+    }
 }
