@@ -155,7 +155,7 @@ extension Console {
     /// The page for a link that does not work (audited), or nil with the link and window.
     func memberGate(_ token: String) throws -> Result<(MemberLink, CheckWindow), Refusal> {
         func refuse(_ status: HTTPResponse.Status, _ zh: String, _ en: String, _ why: String) -> Result<(MemberLink, CheckWindow), Refusal> {
-            store.audit(account: "(member link)", action: "member.view", detail: why, ok: false)
+            auditAnonymous(account: "(member link)", action: "member.view", detail: why)
             return .failure(Refusal(response: Page.html(lang.pick("委员核对", "Member check"), session: nil, lang: lang,
                                                         body: "<p class=\"error\">\(h(lang.pick(zh, en)))</p>", status: status)))
         }

@@ -52,6 +52,8 @@ public final class Console: Sendable {
     let jobs = ScoringJobs()
     /// Serialises approvals of corrections (see ``approve(correction:account:)``).
     let approvals = NSLock()
+    /// Rows for failures without a session (see ``auditAnonymous(account:action:detail:)``).
+    let anonymousAudit = AuditThrottle()
     /// The language of the page being answered: the signed-in person's, else the console's.
     var lang: Language { Console.requestLanguage ?? config.lang }
 
@@ -103,7 +105,9 @@ public final class Console: Sendable {
         router.get("/runs/:id/compare") { req, ctx in
             try await self.authed(req) { s in self.comparePage(s, id: ctx.parameters.get("id", as: Int64.self), with: req.uri.queryParameters.get("with", as: Int64.self)) }
         }
-        router.get("/audit") { req, _ in try await self.authed(req) { s in try self.auditPage(s) } }
+        router.get("/audit") { req, _ in
+            try await self.authed(req) { s in try self.auditPage(s, before: req.uri.queryParameters.get("before", as: Int64.self)) }
+        }
         registerReviewRoutes(router)
         registerMemberCheckRoutes(router)
         registerRuleRoutes(router)
@@ -179,12 +183,12 @@ public final class Console: Sendable {
         // The attempt counts before the (slow) password check, so parallel guesses cannot all
         // pass the limit; a success clears it.
         guard await limiter.reserve(key) else {
-            store.audit(account: name, action: "login", detail: "rate-limited", ok: false)
+            auditAnonymous(account: name, action: "login", detail: "rate-limited")
             return loginPage(req, message: lang.pick("登录失败次数过多，请 15 分钟后再试。", "Too many failed sign-ins; try again in 15 minutes."), status: .tooManyRequests)
         }
         let credential = try await Background.run { try self.store.verifyCredential(name: name, password: password) }
         guard let credential else {
-            store.audit(account: name, action: "login", detail: "wrong password or no such account", ok: false)
+            auditAnonymous(account: name, action: "login", detail: "wrong password or no such account")
             return loginPage(req, message: lang.pick("账号或密码不对。", "Wrong account or password."), status: .unauthorized)
         }
         await limiter.succeed(key)
@@ -194,6 +198,19 @@ public final class Console: Sendable {
         var r = Response.redirect(to: "/")
         r.setCookie(Cookie(name: Self.sessionCookie, value: s.id, maxAge: Int(sessions.lifetime), path: "/", httpOnly: true, sameSite: .strict))
         return r
+    }
+
+    /// A failure nobody signed in caused, written as it comes up to ``AuditThrottle/perMinute``
+    /// rows of its action a minute; the rest become one summary row.
+    func auditAnonymous(account: String, action: String, detail: String) {
+        let (write, leftOut) = anonymousAudit.admit(action)
+        if leftOut > 0 { auditLeftOut(action, leftOut) }
+        if write { store.audit(account: account, action: action, detail: detail, ok: false) }
+    }
+
+    func auditLeftOut(_ action: String, _ n: Int) {
+        store.audit(account: "(anonymous)", action: action,
+                    detail: "\(n) more failures of this kind left out (at most \(anonymousAudit.perMinute) a minute are written one by one)", ok: false)
     }
 
     func logout(_ req: Request) async throws -> Response {
@@ -722,13 +739,26 @@ public final class Console: Sendable {
 
     // MARK: - 审计
 
-    func auditPage(_ s: ConsoleSession) throws -> Response {
+    /// Audit rows on one page (``auditPage(_:before:)``).
+    static let auditPageSize = 200
+
+    /// The audit log, newest first, ``auditPageSize`` rows a page; `before` pages back to older rows.
+    func auditPage(_ s: ConsoleSession, before: Int64?) throws -> Response {
         guard s.role.mayAudit else { return forbidden(s, lang.pick("查看审计记录", "read the audit log")) }
-        var body = "<table><tr><th>#</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("账号", "Account"))</th><th>\(lang.pick("操作", "Action"))</th><th>\(lang.pick("结果", "Result"))</th><th>\(lang.pick("详情", "Detail"))</th></tr>"
-        for e in try store.auditLog() {
+        for (action, n) in anonymousAudit.drain() { auditLeftOut(action, n) }
+        let rows = try store.auditLog(limit: Self.auditPageSize, before: before)
+        var nav: [String] = []
+        if before != nil { nav.append("<a href=\"/audit\">\(lang.pick("最新的记录", "Newest entries"))</a>") }
+        if rows.count == Self.auditPageSize, let last = rows.last {
+            nav.append("<a href=\"/audit?before=\(last.id)\">\(lang.pick("更早的记录", "Older entries"))</a>")
+        }
+        var body = "<p>" + lang.pick("按时间倒序，每页 \(Self.auditPageSize) 条。", "Newest first, \(Self.auditPageSize) a page.") + (nav.isEmpty ? "" : " " + nav.joined(separator: " · ")) + "</p>"
+        body += "<table><tr><th>#</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("账号", "Account"))</th><th>\(lang.pick("操作", "Action"))</th><th>\(lang.pick("结果", "Result"))</th><th>\(lang.pick("详情", "Detail"))</th></tr>"
+        for e in rows {
             body += "<tr><td>\(e.id)</td><td>\(h(e.at))</td><td>\(h(e.account))</td><td>\(h(e.action))</td><td>\(e.ok ? lang.pick("成功", "ok") : lang.pick("失败", "failed"))</td><td>\(h(e.detail))</td></tr>"
         }
         body += "</table>"
+        if !nav.isEmpty { body += "<p>" + nav.joined(separator: " · ") + "</p>" }
         return Page.html(lang.pick("审计记录", "Audit log"), session: s, lang: lang, body: body)
     }
 }

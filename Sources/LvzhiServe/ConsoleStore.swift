@@ -180,16 +180,33 @@ public final class ConsoleStore: Sendable {
 
     // MARK: Audit
 
+    /// The most characters of an account name kept in an audit row (the longest valid name).
+    public static let auditAccountLimit = 64
+    /// The most characters of an audit row's detail.
+    public static let auditDetailLimit = 512
+
+    /// Appends a row to the audit log. What a request typed (an account name, a path) is cut to
+    /// ``auditAccountLimit`` and ``auditDetailLimit`` characters, marked as cut: anonymous
+    /// requests cannot grow the database by megabytes a row.
     public func audit(account: String, action: String, detail: String, ok: Bool = true) {
         try? queue.write { db in
             try db.execute(sql: "INSERT INTO console_audit (at, account, action, detail, ok) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [Self.now(), account, action, detail, ok])
+                           arguments: [Self.now(), Self.cut(account, Self.auditAccountLimit), Self.cut(action, Self.auditAccountLimit),
+                                       Self.cut(detail, Self.auditDetailLimit), ok])
         }
     }
 
-    public func auditLog(limit: Int = 500) throws -> [AuditEntry] {
+    /// `text` when it has at most `limit` characters, else its first `limit` and a mark.
+    static func cut(_ text: String, _ limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "…[截断，共 \(text.count) 字符 / cut, \(text.count) characters]"
+    }
+
+    /// The newest audit rows first, at most `limit`; with `before`, those older than that row.
+    public func auditLog(limit: Int = 500, before: Int64? = nil) throws -> [AuditEntry] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM console_audit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+            try Row.fetchAll(db, sql: "SELECT * FROM console_audit WHERE id < ? ORDER BY id DESC LIMIT ?",
+                             arguments: [before ?? Int64.max, limit]).map {
                 AuditEntry(id: $0["id"], at: $0["at"], account: $0["account"], action: $0["action"], detail: $0["detail"], ok: $0["ok"])
             }
         }

@@ -115,3 +115,49 @@ actor LoginLimiter {
     /// How many names are remembered (for tests).
     var trackedNames: Int { failures.count }
 }
+
+/// Audit rows for failures nobody signed in caused (wrong sign-ins, made-up member links):
+/// the first `perMinute` of a kind in a minute are written as they come, the rest are counted
+/// and written as one summary row, so that a flood cannot push real entries out of sight.
+final class AuditThrottle: Sendable {
+    struct Window: Sendable {
+        var start: Date
+        var written: Int
+        var left: Int
+    }
+
+    private let windows = Mutex<[String: Window]>([:])
+    let perMinute: Int
+
+    init(perMinute: Int = 10) { self.perMinute = perMinute }
+
+    /// Whether a row of `kind` is written now, and how many of the kind were left out in the
+    /// minute before (to be written first as a summary).
+    func admit(_ kind: String, now: Date = Date()) -> (write: Bool, leftOut: Int) {
+        windows.withLock { w in
+            guard let current = w[kind], now.timeIntervalSince(current.start) < 60 else {
+                let left = w[kind]?.left ?? 0
+                w[kind] = Window(start: now, written: 1, left: 0)
+                return (true, left)
+            }
+            if current.written < perMinute {
+                w[kind]!.written += 1
+                return (true, 0)
+            }
+            w[kind]!.left += 1
+            return (false, 0)
+        }
+    }
+
+    /// The counts not yet summarised, by kind (they are then forgotten).
+    func drain() -> [(kind: String, leftOut: Int)] {
+        windows.withLock { w in
+            var out: [(String, Int)] = []
+            for (k, v) in w where v.left > 0 {
+                out.append((k, v.left))
+                w[k]!.left = 0
+            }
+            return out.sorted { $0.0 < $1.0 }
+        }
+    }
+}

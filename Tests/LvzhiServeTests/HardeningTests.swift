@@ -114,4 +114,54 @@ import Testing
             #expect(try await client.execute(uri: "/", method: .get, headers: b.headers).text.contains("审核人"))
         }
     }
+
+    // MARK: 6. Anonymous requests cannot flood the audit log
+
+    @Test func auditRowsAreCut() throws {
+        let f = try ConsoleFixture()
+        f.console.store.audit(account: String(repeating: "名", count: 60_000), action: "login", detail: String(repeating: "d", count: 100_000), ok: false)
+        let row = try #require(try f.console.store.auditLog(limit: 1).first)
+        #expect(row.account.hasPrefix(String(repeating: "名", count: 64) + "…[截断"))
+        #expect(row.account.count < 120)
+        #expect(row.detail.count < 600 && row.detail.contains("cut, 100000 characters"))
+    }
+
+    /// Made-up member links and wrong sign-ins: ten rows of each kind a minute, the rest summed
+    /// up in one row (written at the latest when the audit log is read).
+    @Test func anonymousFailuresAreSummarised() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            for i in 0..<40 {
+                let token = String(format: "%032x", i)
+                #expect(try await client.execute(uri: "/m/\(token)", method: .get).status == .notFound)
+            }
+            for i in 0..<15 {
+                #expect(try await Self.tryLogin(client, account: "nobody\(i)", password: "x").status == .unauthorized)
+            }
+            let admin = try await signIn(client, as: "admin")
+            let page = try await client.execute(uri: "/audit", method: .get, headers: admin.headers)
+            #expect(page.text.contains("30 more failures of this kind left out"))
+            #expect(page.text.contains("5 more failures of this kind left out"))
+        }
+        let log = try f.console.store.auditLog()
+        #expect(log.filter { $0.action == "member.view" }.count == 11)
+        #expect(log.filter { $0.action == "login" && !$0.ok }.count == 11)
+    }
+
+    /// The audit page shows the newest rows first and pages back to the oldest.
+    @Test func auditPages() async throws {
+        let f = try ConsoleFixture()
+        for i in 0..<250 { f.console.store.audit(account: "clerk", action: "test", detail: "row \(i)") }
+        try await f.test { client in
+            let admin = try await signIn(client, as: "admin")
+            let first = try await client.execute(uri: "/audit", method: .get, headers: admin.headers)
+            #expect(first.text.contains("row 249"))
+            #expect(!first.text.contains(">row 0<"))
+            let older = try #require(first.text.range(of: #"/audit\?before=\d+"#, options: .regularExpression).map { String(first.text[$0]) })
+            let second = try await client.execute(uri: older, method: .get, headers: admin.headers)
+            #expect(second.text.contains(">row 0<"))
+            #expect(!second.text.contains("row 249"))
+            #expect(second.text.contains("href=\"/audit\""))
+        }
+    }
 }
