@@ -27,6 +27,9 @@ public struct ConsoleConfig: Sendable {
     public var maxUploadBytes: Int = 64 << 20
     /// The most files one scoring may upload.
     public var maxUploadFiles: Int = 20
+    /// The most 评分 forms whose bodies are read at once (each up to `maxUploadBytes` in memory);
+    /// more are refused with HTTP 503.
+    public var maxConcurrentUploads: Int = 2
 
     public init(dataDir: String, rulesDir: String, exportsDir: String? = nil) {
         self.dataDir = dataDir
@@ -50,6 +53,8 @@ public final class Console: Sendable {
     let sessions = SessionStore()
     let limiter = LoginLimiter()
     let jobs = ScoringJobs()
+    /// Request bodies of 评分 forms being read (see ``ConsoleConfig/maxConcurrentUploads``).
+    let uploadSlots: Slots
     /// Serialises approvals of corrections (see ``approve(correction:account:)``).
     let approvals = NSLock()
     /// Rows for failures without a session (see ``auditAnonymous(account:action:detail:)``).
@@ -59,6 +64,7 @@ public final class Console: Sendable {
 
     public init(config: ConsoleConfig) throws {
         self.config = config
+        uploadSlots = Slots(config.maxConcurrentUploads)
         let fm = FileManager.default
         for d in [config.dataDir, config.runsDir, config.uploadsDir, config.correctionsDir] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -146,12 +152,17 @@ public final class Console: Sendable {
     func checkedPost(_ req: Request, fields: [String: [String]]) async -> Result<ConsoleSession, Refusal> {
         guard let s = await session(req) else { return .failure(Refusal(response: .redirect(to: "/login"))) }
         guard let token = fields["_csrf"]?.first, constantTimeEqual(token, s.csrf) else {
-            store.audit(account: s.account, action: "csrf", detail: "\(req.method) \(req.uri.path)", ok: false)
-            return .failure(Refusal(response: Page.html(lang.pick("请求被拒绝", "Request refused"), session: s, lang: lang,
-                                                        body: "<p class=\"error\">\(lang.pick("表单已过期或来源不明（CSRF 令牌不符）。请返回重新打开页面再提交。", "The form expired or did not come from this console (CSRF token mismatch). Go back, reload and submit again."))</p>",
-                                                        status: .forbidden)))
+            return .failure(Refusal(response: csrfRefusal(req, s)))
         }
         return .success(s)
+    }
+
+    /// The answer to a form whose CSRF token does not match the session's (audited).
+    func csrfRefusal(_ req: Request, _ s: ConsoleSession) -> Response {
+        store.audit(account: s.account, action: "csrf", detail: "\(req.method) \(req.uri.path)", ok: false)
+        return Page.html(lang.pick("请求被拒绝", "Request refused"), session: s, lang: lang,
+                         body: "<p class=\"error\">\(lang.pick("表单已过期或来源不明（CSRF 令牌不符）。请返回重新打开页面再提交。", "The form expired or did not come from this console (CSRF token mismatch). Go back, reload and submit again."))</p>",
+                         status: .forbidden)
     }
 
     struct Refusal: Error { var response: Response }
@@ -338,7 +349,7 @@ public final class Console: Sendable {
         let exports = exportFiles
         let body = """
             \(error.map { "<pre class=\"error\">\(h($0))</pre>" } ?? "")
-            <form method="post" action="/score" enctype="multipart/form-data">
+            <form method="post" action="/score?_csrf=\(h(s.csrf))" enctype="multipart/form-data">
             <input type="hidden" name="_csrf" value="\(h(s.csrf))">
             <label>\(lang.pick("规则文件", "Rule file")) <select name="rules" required>\(options(ruleFiles, selected: "fengjie.yaml"))</select></label>
             <fieldset><legend>\(lang.pick("委员名册", "Member roster"))</legend>
@@ -357,22 +368,38 @@ public final class Console: Sendable {
         return Page.html(lang.pick("评分", "Score"), session: s, lang: lang, body: body, status: status)
     }
 
+    /// A 评分 form. The session, the role and the CSRF token (in the form's address, so that it
+    /// can be checked before the body) are checked before the body is read, and at most
+    /// `config.maxConcurrentUploads` bodies are read at once: nobody without a session makes the
+    /// server read up to 64 MB. The form is checked before its uploads are stored, and nothing
+    /// is left in `uploads/` when it is refused.
     func scorePost(_ req: Request) async throws -> Response {
+        guard let s = await session(req) else { return .redirect(to: "/login") }
+        guard s.role.mayScore else { return forbidden(s, lang.pick("评分", "run a scoring")) }
+        let early = req.uri.queryParameters.get("_csrf")
+        if let early, !constantTimeEqual(early, s.csrf) { return csrfRefusal(req, s) }
+        guard uploadSlots.acquire() else {
+            store.audit(account: s.account, action: "score", detail: "refused: \(config.maxConcurrentUploads) uploads in progress", ok: false)
+            var r = scoreForm(s, error: lang.pick("同时进行的上传太多（最多 \(config.maxConcurrentUploads) 个），未保存。请稍后再提交。",
+                                                 "Too many uploads at once (at most \(config.maxConcurrentUploads)); nothing was stored. Submit again in a moment."),
+                              status: .serviceUnavailable)
+            r.headers[.retryAfter] = "10"
+            return r
+        }
+        defer { uploadSlots.release() }
         let form: Forms.Multipart
         do {
             form = try await Forms.multipart(req, limit: config.maxUploadBytes, maxFiles: config.maxUploadFiles)
         } catch let e as Forms.Failure {
-            let s = await session(req)
-            if let s { store.audit(account: s.account, action: "score", detail: "upload refused: \(e)", ok: false) }
-            guard let s else { return .redirect(to: "/login") }
+            store.audit(account: s.account, action: "score", detail: "upload refused: \(e)", ok: false)
             return scoreForm(s, error: e.message(lang), status: e.status)
         }
-        let s: ConsoleSession
-        switch await checkedPost(req, fields: form.fields) {
-        case .failure(let r): return r.response
-        case .success(let x): s = x
+        if early == nil {
+            switch await checkedPost(req, fields: form.fields) {
+            case .failure(let r): return r.response
+            case .success: break
+            }
         }
-        guard s.role.mayScore else { return forbidden(s, lang.pick("评分", "run a scoring")) }
         func refuse(_ m: String) -> Response {
             store.audit(account: s.account, action: "score", detail: m, ok: false)
             return scoreForm(s, error: m, status: .badRequest)
@@ -390,23 +417,27 @@ public final class Console: Sendable {
         for v in form.fields["mapping"] ?? [] where !mappings.contains(v) {
             return refuse(lang.pick("“\(v)”不是导出文件夹中的映射文件。", "'\(v)' is not a mapping file in the exports folder."))
         }
-        let uploads: [(field: String, path: String)]
-        do { uploads = try form.store(in: config.uploadsDir) } catch let e as Forms.Failure {
-            return refuse(e.message(lang))
-        }
+        // Everything that can be checked without the files, before they are stored.
+        if let bad = form.badExtension { return refuse(Forms.Failure.badExtension(bad).message(lang)) }
         let pickedMembers = form.fields["members"]?.first(where: { !$0.isEmpty }).map(exportPath)
-        let uploadedMembers = uploads.first { $0.field == "members_upload" }?.path
-        guard let members = uploadedMembers ?? pickedMembers else {
+        guard pickedMembers != nil || form.hasUpload("members_upload") else {
             return refuse(lang.pick("请选择或上传委员名册。", "Choose or upload the member roster."))
         }
-        let activities = (form.fields["activities"] ?? []).filter { !$0.isEmpty }.map(exportPath)
-            + uploads.filter { $0.field == "activities_upload" }.map(\.path)
-        guard !activities.isEmpty else { return refuse(lang.pick("请选择或上传活动记录。", "Choose or upload activity records.")) }
+        let pickedActivities = (form.fields["activities"] ?? []).filter { !$0.isEmpty }.map(exportPath)
+        guard !pickedActivities.isEmpty || form.hasUpload("activities_upload") else {
+            return refuse(lang.pick("请选择或上传活动记录。", "Choose or upload activity records."))
+        }
         let period = form.fields["period"]?.first.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         if let period, Period(spec: period) == nil {
             return refuse(lang.pick("无法识别的考核期间“\(period)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                     "unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
         }
+        let uploads: [(field: String, path: String)]
+        do { uploads = try form.store(in: config.uploadsDir) } catch let e as Forms.Failure {
+            return refuse(e.message(lang))
+        }
+        let members = uploads.first { $0.field == "members_upload" }?.path ?? pickedMembers!
+        let activities = pickedActivities + uploads.filter { $0.field == "activities_upload" }.map(\.path)
         let request = ScoringRequest(rules: (config.rulesDir as NSString).appendingPathComponent(rulesName), members: members,
                                      activities: activities, mappings: (form.fields["mapping"] ?? []).map(exportPath), period: period)
         let jid = startScoring(request, session: s, describe: "\(rulesName) \(period ?? "")")

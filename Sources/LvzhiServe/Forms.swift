@@ -61,20 +61,29 @@ enum Forms {
         var fields: [String: [String]] = [:]
         var files: [(field: String, filename: String, data: ByteBuffer)] = []
 
+        /// The name of the first file part whose extension is not .csv, .xml or .xlsx.
+        var badExtension: String? {
+            files.first { f in
+                (f.data.readableBytes > 0 || !f.filename.isEmpty) && !Console.dataExtensions.contains((f.filename as NSString).pathExtension.lowercased())
+            }?.filename
+        }
+
+        /// Whether the form carries a non-empty file in `field`.
+        func hasUpload(_ field: String) -> Bool { files.contains { $0.field == field && $0.data.readableBytes > 0 } }
+
         /// Stores every non-empty file part under a generated name in `dir`, keeping only the
-        /// extension of the name the browser sent (which must be .csv, .xml or .xlsx).
+        /// extension of the name the browser sent (which must be .csv, .xml or .xlsx). All or
+        /// nothing: when one cannot be written, those already written are removed.
         func store(in dir: String) throws -> [(field: String, path: String)] {
-            var out: [(String, String)] = []
-            for f in files where f.data.readableBytes > 0 || !f.filename.isEmpty {
-                let ext = (f.filename as NSString).pathExtension.lowercased()
-                guard Console.dataExtensions.contains(ext) else { throw Failure.badExtension(f.filename) }
-            }
+            if let bad = badExtension { throw Failure.badExtension(bad) }
+            var out: [(field: String, path: String)] = []
             for f in files where f.data.readableBytes > 0 {
                 let ext = (f.filename as NSString).pathExtension.lowercased()
                 let path = (dir as NSString).appendingPathComponent(randomToken(bytes: 16) + "." + ext)
                 let data = Data(f.data.readableBytesView)
                 guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                    throw Failure.cannotStore(path)
+                    for written in out { try? FileManager.default.removeItem(atPath: written.path) }
+                    throw Failure.cannotStore((path as NSString).lastPathComponent)
                 }
                 out.append((f.field, path))
             }

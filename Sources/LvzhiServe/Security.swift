@@ -116,6 +116,25 @@ actor LoginLimiter {
     var trackedNames: Int { failures.count }
 }
 
+/// A fixed number of slots taken without waiting (concurrent uploads).
+final class Slots: Sendable {
+    private let used = Mutex(0)
+    let capacity: Int
+
+    init(_ capacity: Int) { self.capacity = capacity }
+
+    /// Takes a slot; false when all are taken.
+    func acquire() -> Bool {
+        used.withLock { n in
+            guard n < capacity else { return false }
+            n += 1
+            return true
+        }
+    }
+    func release() { used.withLock { $0 -= 1 } }
+    var inUse: Int { used.withLock { $0 } }
+}
+
 /// Audit rows for failures nobody signed in caused (wrong sign-ins, made-up member links):
 /// the first `perMinute` of a kind in a minute are written as they come, the rest are counted
 /// and written as one summary row, so that a flood cannot push real entries out of sight.

@@ -115,6 +115,55 @@ import Testing
         }
     }
 
+    // MARK: 4. Bodies are read after the session, role and CSRF token are checked
+
+    static func scoreHead(cookie: String?, query: String = "", length: Int = 50_000_000) -> [UInt8] {
+        Array(("POST /score\(query) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=xyz\r\n"
+            + (cookie.map { "Cookie: \($0)\r\n" } ?? "") + "Content-Length: \(length)\r\n\r\n--xyz\r\n").utf8) + [UInt8](repeating: 65, count: 4096)
+    }
+
+    /// A 50 MB 评分 post of which only 4 KB are ever sent is answered at once (the answer does not
+    /// wait for the body) when there is no session, the role may not score, or the token in the
+    /// form's address is wrong.
+    @Test func scorePostAnswersBeforeTheBody() async throws {
+        let f = try ConsoleFixture()
+        try await f.live { client, port in
+            let anonymous = try await rawExchange(port: port, send: Self.scoreHead(cookie: nil), wait: 20, stopAtHead: true)
+            #expect(anonymous.text.hasPrefix("HTTP/1.1 303"), "\(anonymous.text.prefix(200))")
+            #expect(anonymous.text.contains("location: /login") || anonymous.text.contains("Location: /login"))
+            let chief = try await signIn(client, as: "chief")
+            let reviewer = try await rawExchange(port: port, send: Self.scoreHead(cookie: chief.cookie, query: "?_csrf=\(chief.csrf)"), wait: 20, stopAtHead: true)
+            #expect(reviewer.text.hasPrefix("HTTP/1.1 403"), "\(reviewer.text.prefix(200))")
+            let clerk = try await signIn(client, as: "clerk")
+            let forged = try await rawExchange(port: port, send: Self.scoreHead(cookie: clerk.cookie, query: "?_csrf=" + String(repeating: "0", count: 64)),
+                                         wait: 20, stopAtHead: true)
+            #expect(forged.text.hasPrefix("HTTP/1.1 403"), "\(forged.text.prefix(200))")
+            // The form carries its token in its address.
+            let page = try await client.execute(uri: "/score", method: .get, headers: clerk.headers)
+            #expect(page.text.contains("action=\"/score?_csrf=\(clerk.csrf)\""))
+        }
+        #expect(try f.console.store.auditLog().contains { $0.action == "csrf" && $0.account == "clerk" })
+    }
+
+    /// With every upload slot taken, a 评分 post is refused (503, Retry-After) without reading it.
+    @Test func concurrentUploadsAreLimited() async throws {
+        let f = try ConsoleFixture(configure: { $0.maxConcurrentUploads = 1 })
+        try await f.test { client in
+            let b = try await signIn(client, as: "clerk")
+            #expect(f.console.uploadSlots.acquire())
+            let body = samplesScoring(csrf: b.csrf)
+            let busy = try await client.execute(uri: "/score?_csrf=\(b.csrf)", method: .post, headers: merged(b.headers, body.headers), body: body.buffer)
+            #expect(busy.status == .serviceUnavailable)
+            #expect(busy.headers[.retryAfter] != nil)
+            #expect(busy.text.contains("同时进行的上传太多"))
+            f.console.uploadSlots.release()
+            let ok = try await client.execute(uri: "/score?_csrf=\(b.csrf)", method: .post, headers: merged(b.headers, body.headers), body: body.buffer)
+            #expect(ok.status == .seeOther)
+            #expect(runID(try await settle(client, ok, headers: b.headers)) != nil)
+            #expect(f.console.uploadSlots.inUse == 0)
+        }
+    }
+
     // MARK: 6. Anonymous requests cannot flood the audit log
 
     @Test func auditRowsAreCut() throws {
@@ -163,5 +212,34 @@ import Testing
             #expect(!second.text.contains("row 249"))
             #expect(second.text.contains("href=\"/audit\""))
         }
+    }
+
+    // MARK: 11. Refused forms leave no uploads
+
+    @Test func refusedFormsStoreNothing() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let b = try await signIn(client, as: "clerk")
+            let roster = try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Samples/members.csv"))
+            var badPeriod = MultipartBody()
+            badPeriod.field("_csrf", b.csrf)
+            badPeriod.field("rules", "fengjie.yaml")
+            badPeriod.file("members_upload", filename: "m.csv", roster)
+            badPeriod.field("activities", "activities/meetings.csv")
+            badPeriod.field("period", "not-a-period")
+            #expect(try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, badPeriod.headers), body: badPeriod.buffer).status == .badRequest)
+            var noActivities = MultipartBody()
+            noActivities.field("_csrf", b.csrf)
+            noActivities.field("rules", "fengjie.yaml")
+            noActivities.file("members_upload", filename: "m.csv", roster)
+            #expect(try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, noActivities.headers), body: noActivities.buffer).status == .badRequest)
+            var badExtension = MultipartBody()
+            badExtension.field("_csrf", b.csrf)
+            badExtension.field("rules", "fengjie.yaml")
+            badExtension.file("members_upload", filename: "m.csv", roster)
+            badExtension.file("activities_upload", filename: "a.exe", roster)
+            #expect(try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, badExtension.headers), body: badExtension.buffer).status == .badRequest)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir + "/data/uploads").isEmpty)
     }
 }
