@@ -20,6 +20,9 @@ public struct ConsoleConfig: Sendable {
     public var exportsDir: String?
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
+    /// Seconds a connection may send nothing before it is closed (between requests, in the
+    /// headers, in a body).
+    public var idleTimeout: Int = 30
     public var lang: Language = .zh
     /// Pins the reports' run time (`--run-time`; `SOURCE_DATE_EPOCH` when nil).
     public var runTime: String?
@@ -73,9 +76,12 @@ public final class Console: Sendable {
         store = try ConsoleStore(path: config.historyPath)
     }
 
-    /// The Hummingbird application, bound to `config.host:config.port`.
+    /// The Hummingbird application, bound to `config.host:config.port`. A connection that sends
+    /// nothing for `config.idleTimeout` seconds is closed, whether it is between requests, in the
+    /// middle of its headers or in the middle of a body.
     public func application() -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil))
+        Application(router: router(), server: .http1(configuration: .init(idleTimeout: .seconds(Int64(config.idleTimeout)))),
+                    configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil))
     }
 
     static let sessionCookie = "lvzhi_session"

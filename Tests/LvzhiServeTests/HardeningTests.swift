@@ -164,6 +164,21 @@ import Testing
         }
     }
 
+    // MARK: 5. Idle connections are closed
+
+    /// Half-sent headers and a half-sent body: the server closes the connection after the idle
+    /// timeout instead of waiting for ever.
+    @Test func idleConnectionsAreClosed() async throws {
+        let f = try ConsoleFixture(configure: { $0.idleTimeout = 1 })
+        try await f.live { _, port in
+            let head = try await rawExchange(port: port, send: Array("GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8), wait: 15)
+            #expect(head.closed)
+            let body = try await rawExchange(port: port, send: Array(("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: 1000\r\n\r\naccount=x").utf8), wait: 15)
+            #expect(body.closed)
+        }
+    }
+
     // MARK: 6. Anonymous requests cannot flood the audit log
 
     @Test func auditRowsAreCut() throws {
