@@ -90,6 +90,7 @@ public final class Console: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: LanguageMiddleware(console: self))
+        router.add(middleware: ErrorPageMiddleware(console: self))
         router.get("/login") { req, _ in self.loginPage(req, message: nil) }
         router.post("/login") { req, _ in try await self.login(req) }
         router.post("/logout") { req, _ in try await self.logout(req) }

@@ -9,34 +9,45 @@ enum Forms {
         case tooLarge(limit: Int)
         case tooManyFiles(limit: Int)
         case badForm
+        /// The body ended early or its chunked encoding is broken.
+        case badBody
         case badExtension(String)
         case cannotStore(String)
 
         var status: HTTPResponse.Status {
             switch self {
             case .tooLarge: .contentTooLarge
-            case .tooManyFiles, .badForm, .badExtension: .badRequest
+            case .tooManyFiles, .badForm, .badBody, .badExtension: .badRequest
             case .cannotStore: .internalServerError
             }
         }
 
         var description: String { message(.en) }
 
+        /// 64 MB, 64 KB.
+        static func size(_ n: Int) -> String { n >= 1 << 20 ? "\(n >> 20) MB" : "\(n >> 10) KB" }
+
         func message(_ lang: Language) -> String {
             switch self {
-            case .tooLarge(let n): lang.pick("上传的内容超过 \(n >> 20) MB 的上限，未保存。", "The upload is larger than the \(n >> 20) MB limit; nothing was stored.")
+            case .tooLarge(let n): lang.pick("上传的内容超过 \(Self.size(n)) 的上限，未保存。", "The upload is larger than the \(Self.size(n)) limit; nothing was stored.")
             case .tooManyFiles(let n): lang.pick("一次最多上传 \(n) 个文件，未保存。", "At most \(n) files per upload; nothing was stored.")
             case .badForm: lang.pick("无法读取提交的表单。", "The form could not be read.")
+            case .badBody: lang.pick("提交的内容不完整或格式有误，未保存。", "The request body is incomplete or malformed; nothing was stored.")
             case .badExtension(let e): lang.pick("只接受 .csv、.xml、.xlsx 文件（收到“\(e)”）。", "Only .csv, .xml and .xlsx files are accepted (got '\(e)').")
             case .cannotStore(let m): lang.pick("无法保存上传的文件：\(m)", "cannot store the upload: \(m)")
             }
         }
     }
 
+    /// The whole body, at most `limit` bytes.
+    /// - Throws: ``Failure/tooLarge(limit:)`` past the limit, ``Failure/badBody`` when the body
+    ///   cannot be read (a malformed chunked encoding, the client gone).
     static func collect(_ req: Request, limit: Int) async throws -> ByteBuffer {
         var req = req
-        do { return try await req.collectBody(upTo: limit) } catch {
+        do { return try await req.collectBody(upTo: limit) } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
             throw Failure.tooLarge(limit: limit)
+        } catch {
+            throw Failure.badBody
         }
     }
 

@@ -229,6 +229,36 @@ import Testing
         }
     }
 
+    // MARK: 7. Refused bodies get a page
+
+    /// A form over 64 KB is refused with 413 and the message, on every form; a page, not an empty 500.
+    @Test func oversizedFormsGetAMessage() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let big = form([("_csrf", "x"), ("account", String(repeating: "a", count: 70_000))])
+            let login = try await client.execute(uri: "/login", method: .post, headers: formHeaders, body: big)
+            #expect(login.status == .contentTooLarge)
+            #expect(login.text.contains("超过 64 KB 的上限"))
+            #expect(login.headers[.contentSecurityPolicy] != nil)
+            let clerk = try await signIn(client, as: "clerk")
+            let english = try await client.execute(uri: "/runs/1/corrections?lang=en", method: .post, headers: merged(clerk.headers, formHeaders), body: big)
+            #expect(english.status == .contentTooLarge)
+            #expect(english.text.contains("larger than the 64 KB limit"))
+            #expect(english.text.contains("Sign out"), "signed-in navigation")
+        }
+    }
+
+    /// A broken chunked body: 400 with the message.
+    @Test func malformedChunkedBodyGetsAMessage() async throws {
+        let f = try ConsoleFixture()
+        try await f.live { _, port in
+            let r = try await rawExchange(port: port, send: Array(("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n").utf8), wait: 15)
+            #expect(r.text.hasPrefix("HTTP/1.1 400"), "\(r.text.prefix(300))")
+            #expect(r.text.contains("格式有误"))
+        }
+    }
+
     // MARK: 11. Refused forms leave no uploads
 
     @Test func refusedFormsStoreNothing() async throws {
