@@ -45,3 +45,16 @@ struct ErrorPageMiddleware: RouterMiddleware {
         }
     }
 }
+
+/// Route parameters, percent-decoded strictly.
+extension Parameters {
+    /// The parameter `name` percent-decoded (the router hands over the raw path segment: a member
+    /// id with a space or in Chinese arrives as `%E5%A7%94…`). Nil when the encoding is invalid or
+    /// the decoded text holds `/`, `\`, NUL or is `.`/`..` or contains `..`: such a value names no
+    /// member, rule file or output, and the handler answers 404 as for any unknown name.
+    func decoded(_ name: String) -> String? {
+        guard let raw = get(name), let text = raw.removingPercentEncoding else { return nil }
+        if text.contains("/") || text.contains("\\") || text.contains("\0") || text.contains("..") || text == "." { return nil }
+        return text
+    }
+}

@@ -18,13 +18,13 @@ extension Console {
         }
         router.post("/runs/:id/check") { req, ctx in try await self.openWindowPost(req, id: ctx.parameters.get("id", as: Int64.self)) }
         router.post("/check/:wid/:action") { req, ctx in
-            try await self.windowActionPost(req, wid: ctx.parameters.get("wid", as: Int64.self), action: ctx.parameters.get("action") ?? "")
+            try await self.windowActionPost(req, wid: ctx.parameters.get("wid", as: Int64.self), action: ctx.parameters.decoded("action") ?? "")
         }
-        router.get("/m/:token") { req, ctx in try await self.memberView(req, token: ctx.parameters.get("token") ?? "") }
+        router.get("/m/:token") { req, ctx in try await self.memberView(req, token: ctx.parameters.decoded("token") ?? "") }
         router.get("/m/:token/page/:file") { req, ctx in
-            try await self.memberFile(req, token: ctx.parameters.get("token") ?? "", file: ctx.parameters.get("file") ?? "")
+            try await self.memberFile(req, token: ctx.parameters.decoded("token") ?? "", file: ctx.parameters.decoded("file") ?? "")
         }
-        router.post("/m/:token/objection") { req, ctx in try await self.objectionPost(req, token: ctx.parameters.get("token") ?? "") }
+        router.post("/m/:token/objection") { req, ctx in try await self.objectionPost(req, token: ctx.parameters.decoded("token") ?? "") }
     }
 
     static func tokenHash(_ token: String) -> String { ContentHash.sha256(Data(token.utf8)) }

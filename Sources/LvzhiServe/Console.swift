@@ -99,22 +99,22 @@ public final class Console: Sendable {
         router.post("/score") { req, _ in try await self.scorePost(req) }
         router.get("/runs/:id") { req, ctx in try await self.authed(req) { s in try self.runPage(s, id: ctx.parameters.get("id", as: Int64.self)) } }
         router.get("/runs/:id/files/:name") { req, ctx in
-            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.get("name") ?? "") }
+            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.decoded("name") ?? "") }
         }
         // The member pages (members/ID.html, members/index.html), as report.html links them.
         router.get("/runs/:id/files/members/:page") { req, ctx in
-            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.get("page") ?? "", inMembers: true) }
+            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.decoded("page") ?? "", inMembers: true) }
         }
         router.get("/members") { req, _ in
             try await self.authed(req) { s in try self.memberSearch(s, run: req.uri.queryParameters.get("run", as: Int64.self), query: req.uri.queryParameters.get("q") ?? "") }
         }
         router.get("/runs/:id/members/:member") { req, ctx in
-            try await self.authed(req) { s in try self.memberPage(s, id: ctx.parameters.get("id", as: Int64.self), member: ctx.parameters.get("member") ?? "") }
+            try await self.authed(req) { s in try self.memberPage(s, id: ctx.parameters.get("id", as: Int64.self), member: ctx.parameters.decoded("member") ?? "") }
         }
         router.get("/runs/:id/publish") { req, ctx in try await self.authed(req) { s in try self.publishForm(s, id: ctx.parameters.get("id", as: Int64.self), error: nil) } }
         router.post("/runs/:id/publish") { req, ctx in try await self.publishPost(req, id: ctx.parameters.get("id", as: Int64.self)) }
         router.get("/rules") { req, _ in try await self.authed(req) { s in self.rulesList(s) } }
-        router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.get("name") ?? "") } }
+        router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.decoded("name") ?? "") } }
         router.get("/runs/:id/compare") { req, ctx in
             try await self.authed(req) { s in self.comparePage(s, id: ctx.parameters.get("id", as: Int64.self), with: req.uri.queryParameters.get("with", as: Int64.self)) }
         }

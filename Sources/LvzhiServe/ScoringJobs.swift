@@ -55,8 +55,8 @@ final class Mutex<Value: Sendable>: @unchecked Sendable {
 
 extension Console {
     func registerJobRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/jobs/:jid") { req, ctx in try await self.authed(req) { s in self.jobPage(s, id: ctx.parameters.get("jid") ?? "") } }
-        router.get("/jobs/:jid/status") { req, ctx in try await self.authed(req) { s in self.jobStatus(s, id: ctx.parameters.get("jid") ?? "") } }
+        router.get("/jobs/:jid") { req, ctx in try await self.authed(req) { s in self.jobPage(s, id: ctx.parameters.decoded("jid") ?? "") } }
+        router.get("/jobs/:jid/status") { req, ctx in try await self.authed(req) { s in self.jobStatus(s, id: ctx.parameters.decoded("jid") ?? "") } }
     }
 
     /// Starts a scoring in the background; the returned job id names its progress page.

@@ -259,6 +259,49 @@ import Testing
         }
     }
 
+    // MARK: 8. Path parameters are percent-decoded
+
+    @Test func ruleFileNamesArePercentDecoded() async throws {
+        let rules = NSTemporaryDirectory() + "lvzhi-rules-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: rules) }
+        try FileManager.default.copyItem(atPath: packageRoot + "/Rules/fengjie.yaml", toPath: rules + "/奉节 规则.yaml")
+        let f = try ConsoleFixture(rulesDir: rules)
+        try await f.test { client in
+            let b = try await signIn(client, as: "clerk")
+            let list = try await client.execute(uri: "/rules", method: .get, headers: b.headers)
+            let encoded = "%E5%A5%89%E8%8A%82%20%E8%A7%84%E5%88%99.yaml"
+            #expect(list.text.contains("/rules/\(encoded)"))
+            let page = try await client.execute(uri: "/rules/\(encoded)", method: .get, headers: b.headers)
+            #expect(page.status == .ok, "\(page.text.prefix(300))")
+            #expect(page.text.contains("检查通过"))
+            #expect(try await client.execute(uri: "/rules/\(encoded)/render", method: .get, headers: b.headers).status == .ok)
+            for bad in ["%ZZ.yaml", "..%2F%E5%A5%89%E8%8A%82%20%E8%A7%84%E5%88%99.yaml", "%2E%2E", "a%00.yaml"] {
+                #expect(try await client.execute(uri: "/rules/\(bad)", method: .get, headers: b.headers).status == .notFound, "\(bad)")
+            }
+        }
+    }
+
+    @Test func memberIDsArePercentDecoded() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let b = try await signIn(client, as: "clerk")
+            var m = MultipartBody()
+            m.field("_csrf", b.csrf)
+            m.field("rules", "fengjie.yaml")
+            m.file("members_upload", filename: "m.csv", Data("member_id,name,sector,committee,role,group,party,joined,left,ranked\n委员001,王芳,教育界,,,,,,,是\nM 002,李明,教育界,,,,,,,是\n".utf8))
+            m.file("activities_upload", filename: "a.csv", Data("activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title\nA0,委员001,2025-01-02,提案,立案,第一提案人,,,1,,t\nA1,M 002,2025-01-02,提案,立案,第一提案人,,,1,,t\n".utf8))
+            let r = try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, m.headers), body: m.buffer)
+            let run = try #require(runID(try await settle(client, r, headers: b.headers)))
+            let search = try await client.execute(uri: "/members?run=\(run)&q=%E5%A7%94", method: .get, headers: b.headers)
+            #expect(search.text.contains("/runs/\(run)/members/%E5%A7%94%E5%91%98001"))
+            let cn = try await client.execute(uri: "/runs/\(run)/members/%E5%A7%94%E5%91%98001", method: .get, headers: b.headers)
+            #expect(cn.status == .ok && cn.text.contains("王芳"))
+            let space = try await client.execute(uri: "/runs/\(run)/members/M%20002", method: .get, headers: b.headers)
+            #expect(space.status == .ok && space.text.contains("李明"))
+        }
+    }
+
     // MARK: 11. Refused forms leave no uploads
 
     @Test func refusedFormsStoreNothing() async throws {
