@@ -262,7 +262,21 @@ public final class Console: Sendable {
         case .internalError: .internalServerError
         default: .unprocessableContent
         }
-        return Page.html(title, session: s, lang: lang, body: "<pre class=\"error\">\(h(f.message))</pre>", status: status)
+        return Page.html(title, session: s, lang: lang, body: "<pre class=\"error\">\(h(shownPaths(f.message)))</pre>", status: status)
+    }
+
+    /// A message for the browser with the server's folders left out: paths in the data folder
+    /// shown relative to it (`uploads/…`, `runs/…`), rule files and exports by their names there.
+    func shownPaths(_ message: String) -> String {
+        var out = message
+        var folders = [config.dataDir, config.rulesDir] + (config.exportsDir.map { [$0] } ?? [])
+        // Both as given and resolved (`--data out/console`, symbolic links), longest first.
+        folders += folders.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        folders += folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        for dir in Set(folders.filter { $0.count > 1 }).sorted(by: { $0.count > $1.count }) {
+            out = out.replacingOccurrences(of: dir.hasSuffix("/") ? dir : dir + "/", with: "")
+        }
+        return out
     }
 
     // MARK: - 首页
@@ -489,12 +503,14 @@ public final class Console: Sendable {
         if !r.corrections.isEmpty {
             correctionsFile = try writeCorrections(r.corrections, name: stamp)
         }
+        // The outputs in the console's language whoever starts the run (the same inputs give the
+        // same files); messages in the language of the person who asked.
         let settings = ScoreSettings(rules: r.rules, members: r.members, activities: r.activities, period: r.period, out: out,
-                                     lang: lang, history: config.historyPath, lock: .fail, quiet: true,
+                                     lang: config.lang, history: config.historyPath, lock: .fail, quiet: true,
                                      mappings: r.mappings.isEmpty ? nil : r.mappings, corrections: correctionsFile,
                                      historyEnabled: true, publish: false)
         let t = try ScoringTransaction(settings: settings, rules: r.rules, members: r.members, activities: r.activities, out: out,
-                                       lang: lang, pinnedTime: config.runTime,
+                                       lang: lang, outputLang: config.lang, pinnedTime: config.runTime,
                                        console: ScoringConsole(note: { _ in }, interactive: false, commandLine: "serve (\(account))", progress: progress))
         t.mappings = try ScoringTransaction.loadMappings(r.mappings, lang: lang)
         let outcome = try t.run(handleSignals: false)
@@ -806,11 +822,15 @@ enum Background {
     /// Runs `body` on a GCD thread, in the language of the request that asked for it: a task-local
     /// is not seen on another thread, and an English-speaking approver was refused in Chinese.
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let language = Console.requestLanguage
-        return try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async {
-                c.resume(with: Result { try Console.$requestLanguage.withValue(language) { try body() } })
-            }
+        try await withCheckedThrowingContinuation { c in
+            start { c.resume(with: Result { try body() }) }
         }
+    }
+
+    /// Starts `body` on a GCD thread in the request's language and returns at once (a scoring
+    /// the browser follows on its progress page).
+    static func start(_ body: @escaping @Sendable () -> Void) {
+        let language = Console.requestLanguage
+        DispatchQueue.global().async { Console.$requestLanguage.withValue(language) { body() } }
     }
 }

@@ -302,6 +302,36 @@ import Testing
         }
     }
 
+    // MARK: 9. A scoring's failure in the starter's language, without server paths
+
+    @Test func scoringFailureInTheStartersLanguage() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let b = try await signIn(client, as: "clerk")
+            _ = try await client.execute(uri: "/language", method: .post, headers: merged(b.headers, formHeaders), body: form([("_csrf", b.csrf), ("lang", "en")]))
+            var m = MultipartBody()
+            m.field("_csrf", b.csrf)
+            m.field("rules", "fengjie.yaml")
+            m.file("members_upload", filename: "m.csv", Data("member_id,name\n".utf8))
+            m.field("activities", "activities/meetings.csv")
+            let r = try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, m.headers), body: m.buffer)
+            let page = try await settle(client, r, headers: b.headers)
+            let message = try #require(page.text.range(of: #"<pre class="error">[^<]*</pre>"#, options: .regularExpression).map { String(page.text[$0]) })
+            #expect(!message.contains(f.dir), "\(message)")
+            #expect(!message.contains(packageRoot), "\(message)")
+            #expect(message.contains("error") && !message.contains("错误"), "\(message)")
+            let status = try await client.execute(uri: r.location! + "/status", method: .get, headers: b.headers)
+            #expect(!status.text.contains(f.dir))
+
+            // A run started in English still writes the console's language.
+            let ok = samplesScoring(csrf: b.csrf)
+            let done = try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, ok.headers), body: ok.buffer)
+            let run = try #require(runID(try await settle(client, done, headers: b.headers)))
+            let report = try await client.execute(uri: "/runs/\(run)/files/report.html", method: .get, headers: b.headers)
+            #expect(report.text.contains("<html lang=\"zh"))
+        }
+    }
+
     // MARK: 11. Refused forms leave no uploads
 
     @Test func refusedFormsStoreNothing() async throws {
