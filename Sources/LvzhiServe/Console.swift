@@ -72,8 +72,37 @@ public final class Console: Sendable {
         for d in [config.dataDir, config.runsDir, config.uploadsDir, config.correctionsDir] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        try Self.protectDatabase(config.historyPath)
         history = try HistoryCases.open(path: config.historyPath, lang: config.lang)
         store = try ConsoleStore(path: config.historyPath)
+        try Self.protectDatabase(config.historyPath)
+        var warnings: [String] = []
+        if let mode = (try? fm.attributesOfItem(atPath: config.dataDir))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            warnings.append(config.lang.pick(
+                "注意: 数据文件夹 \(config.dataDir) 的权限是 \(String(mode, radix: 8))，本机其他用户可以进入；数据库已设为只有本用户可读写（600），评分输出和上传的文件仍可能被读取。建议 chmod 700 \(config.dataDir)",
+                "note: the data folder \(config.dataDir) has mode \(String(mode, radix: 8)): other local users can enter it. The database is kept 600 (owner only), but the runs' outputs and uploads may be readable. Consider chmod 700 \(config.dataDir)"))
+        }
+        self.warnings = warnings
+    }
+
+    /// What the person starting the console should know (a data folder others can enter).
+    public let warnings: [String]
+
+    /// The history database (password hashes, the audit log, members' results) and SQLite's
+    /// side files (`-journal`, `-wal`, `-shm`, made with the database's mode) readable and
+    /// writable by this user only, whatever the umask and whether or not the data folder existed.
+    static func protectDatabase(_ path: String) throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: path) {
+            guard fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw LvzhiFailure.badInput("cannot create \(path)")
+            }
+        }
+        for suffix in ["", "-journal", "-wal", "-shm"] where fm.fileExists(atPath: path + suffix) {
+            if let mode = (try fm.attributesOfItem(atPath: path + suffix))[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path + suffix)
+            }
+        }
     }
 
     /// The Hummingbird application, bound to `config.host:config.port`. A connection that sends

@@ -97,6 +97,7 @@ struct Serve: AsyncParsableCommand {
                                    "error: no accounts yet. Create an administrator first:\n  lvzhi serve --data \(data) --add-account NAME --role admin   (password on stdin)"))
             throw ExitCode(Exit.usage)
         }
+        for w in console.warnings { printErr(w) }
         print(language.pick("lvzhi 控制台：http://\(host):\(port)/ （数据 \(data)，规则 \(rulesDir)\(exportsDir.map { "，导出 \($0)" } ?? "")）",
                             "lvzhi console: http://\(host):\(port)/ (data \(data), rules \(rulesDir)\(exportsDir.map { ", exports \($0)" } ?? ""))"))
         try await console.application().runService()

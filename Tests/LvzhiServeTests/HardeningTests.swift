@@ -332,6 +332,24 @@ import Testing
         }
     }
 
+    // MARK: 10. The database is the console user's only
+
+    @Test func databaseIsPrivateInAnExistingFolder() throws {
+        let dir = NSTemporaryDirectory() + "lvzhi-perm-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let old = umask(0o022)
+        defer { umask(old) }
+        let console = try Console(config: ConsoleConfig(dataDir: dir, rulesDir: packageRoot + "/Rules"))
+        try console.store.setAccount(name: "clerk", role: .staff, password: "correct-horse-1")
+        let path = console.config.historyPath
+        for file in [path, path + "-journal", path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            #expect(mode == 0o600, "\(file): \(String(mode, radix: 8))")
+        }
+        #expect(console.warnings.count == 1)
+    }
+
     // MARK: 11. Refused forms leave no uploads
 
     @Test func refusedFormsStoreNothing() async throws {
