@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import LvzhiCore
 
-/// Answers for what no route handles: an unknown address (404), a request body that is too
-/// large (413) or cannot be read (400), and anything else a handler throws (500). Each is a page in the person's language with the same security
+/// Answers for what no route handles: an unknown address (404), a method the address does not
+/// take (405), a request body that is too large (413) or cannot be read (400), and anything
+/// else a handler throws (500). Each is a page in the person's language with the same security
 /// headers as every other page, not an empty body.
 extension Console {
     /// The page for a refused or failed request, with the person's navigation when signed in.
@@ -18,6 +19,26 @@ extension Console {
         return Page.html(title, session: s, lang: lang, body: "<p class=\"error\">\(h(lang.pick(zh, en)))</p>", status: status)
     }
 
+    /// Gives every address the router knows a 405 page for the methods it does not take (with
+    /// `Allow`). Call after every route is registered.
+    func registerMethodNotAllowed(_ router: Router<BasicRequestContext>) {
+        var byPath: [String: (path: RouterPath, methods: Set<HTTPRequest.Method>)] = [:]
+        for r in router.routes {
+            byPath[r.path.description, default: (r.path, [])].methods.insert(r.method)
+        }
+        for (_, entry) in byPath {
+            let allow = entry.methods.map(\.rawValue).sorted().joined(separator: ", ")
+            for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where !entry.methods.contains(method) {
+                router.on(entry.path, method: method) { req, _ in
+                    var r = await self.errorPage(req, status: .methodNotAllowed,
+                                                 zh: "这个地址不接受 \(req.method.rawValue) 请求（只接受 \(allow)）。",
+                                                 en: "This address does not take \(req.method.rawValue) requests (only \(allow)).")
+                    r.headers[.allow] = allow
+                    return r
+                }
+            }
+        }
+    }
 }
 
 /// Turns errors thrown below it into pages (see ``Console/errorPage(_:status:zh:en:)``). Runs

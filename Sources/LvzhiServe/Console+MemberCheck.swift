@@ -217,7 +217,7 @@ extension Console {
             <button>\(lang.pick("提交异议", "Send"))</button></form>
             """
         var r = Page.html("\(m.name)（\(m.memberID)）", session: nil, lang: lang, body: body, status: status)
-        r.setCookie(Cookie(name: Self.memberCookie, value: csrf, maxAge: 3600, path: "/m/\(token)", httpOnly: true, sameSite: .strict))
+        r.setCookie(makeCookie(Self.memberCookie, csrf, maxAge: 3600, path: "/m/\(token)", for: req))
         return r
     }
 

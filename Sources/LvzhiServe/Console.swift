@@ -24,6 +24,8 @@ public struct ConsoleConfig: Sendable {
     /// headers, in a body).
     public var idleTimeout: Int = 30
     public var lang: Language = .zh
+    /// Sets the `Secure` flag on the console's cookies (`--secure-cookies`: behind an HTTPS proxy).
+    public var secureCookies: Bool = false
     /// Pins the reports' run time (`--run-time`; `SOURCE_DATE_EPOCH` when nil).
     public var runTime: String?
     /// The largest request body, uploads included.
@@ -113,6 +115,14 @@ public final class Console: Sendable {
                     configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil))
     }
 
+    /// A cookie of the console's: HttpOnly, SameSite=Strict, and Secure with `--secure-cookies`
+    /// or when the request came through an HTTPS proxy that says so (`X-Forwarded-Proto: https`;
+    /// a client that sends it itself only makes its own cookie stricter).
+    func makeCookie(_ name: String, _ value: String, maxAge: Int, path: String, for req: Request) -> Cookie {
+        let proxied = req.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
+        return Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: config.secureCookies || proxied, httpOnly: true, sameSite: .strict)
+    }
+
     static let sessionCookie = "lvzhi_session"
     static let loginCookie = "lvzhi_login"
 
@@ -155,6 +165,7 @@ public final class Console: Sendable {
         registerRuleRoutes(router)
         registerJobRoutes(router)
         registerLanguageRoutes(router)
+        registerMethodNotAllowed(router)
         return router
     }
 
@@ -214,7 +225,7 @@ public final class Console: Sendable {
             <label>\(lang.pick("密码", "Password")) <input name="password" type="password" autocomplete="current-password" required></label>
             <button>\(lang.pick("登录", "Sign in"))</button></form>
             """, status: status)
-        r.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", httpOnly: true, sameSite: .strict))
+        r.setCookie(makeCookie(Self.loginCookie, token, maxAge: 3600, path: "/login", for: req))
         return r
     }
 
@@ -243,7 +254,7 @@ public final class Console: Sendable {
         let s = await sessions.create(account: name, role: role, lang: try? store.language(account: name), credential: credential.stamp)
         store.audit(account: name, action: "login", detail: role.rawValue)
         var r = Response.redirect(to: "/")
-        r.setCookie(Cookie(name: Self.sessionCookie, value: s.id, maxAge: Int(sessions.lifetime), path: "/", httpOnly: true, sameSite: .strict))
+        r.setCookie(makeCookie(Self.sessionCookie, s.id, maxAge: Int(sessions.lifetime), path: "/", for: req))
         return r
     }
 
@@ -268,7 +279,7 @@ public final class Console: Sendable {
             await sessions.remove(s.id)
             store.audit(account: s.account, action: "logout", detail: "")
             var r = Response.redirect(to: "/login")
-            r.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            r.setCookie(makeCookie(Self.sessionCookie, "", maxAge: 0, path: "/", for: req))
             return r
         }
     }
@@ -653,8 +664,10 @@ public final class Console: Sendable {
         case "json": "application/json"
         default: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         }
+        // The reports and member pages hold no script (tested): none may run in them.
         var headers: HTTPFields = [.contentType: type, .xContentTypeOptions: "nosniff", .cacheControl: "no-store",
-                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"]
+                                   .init("Referrer-Policy")!: "no-referrer",
+                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"]
         if !name.hasSuffix(".html") { headers[.contentDisposition] = "attachment; filename=\"\(name)\"" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -52,6 +52,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("lang"), help: "界面语言：zh（默认）或 en (language).")
     var lang: String = "zh"
 
+    @Flag(name: .customLong("secure-cookies"), help: "cookie 加 Secure 标记（在 HTTPS 反向代理之后使用） (mark cookies Secure: behind an HTTPS proxy).")
+    var secureCookies = false
+
     @Option(name: .customLong("idle-timeout"), help: "连接多少秒没有收发数据即关闭（默认 30） (seconds a connection may stay silent).")
     var idleTimeout: Int = 30
 
@@ -69,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         config.port = port
         config.lang = language
         config.runTime = runTime
+        config.secureCookies = secureCookies
         config.idleTimeout = idleTimeout
         let console: Console
         do { console = try Console(config: config) } catch {

@@ -378,4 +378,66 @@ import Testing
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir + "/data/uploads").isEmpty)
     }
+
+    // MARK: 13. Cookies, error pages, outputs
+
+    @Test func secureCookies() async throws {
+        let plain = try ConsoleFixture()
+        try await plain.test { client in
+            let page = try await client.execute(uri: "/login", method: .get)
+            #expect(!(page.headers[values: .setCookie].first ?? "").contains("Secure"))
+            let proxied = try await client.execute(uri: "/login", method: .get, headers: [.init("X-Forwarded-Proto")!: "https"])
+            #expect((proxied.headers[values: .setCookie].first ?? "").contains("Secure"))
+        }
+        let secure = try ConsoleFixture(configure: { $0.secureCookies = true })
+        try await secure.test { client in
+            let page = try await client.execute(uri: "/login", method: .get)
+            let token = try #require(csrfToken(in: page.text))
+            let cookie = try #require(page.cookies["lvzhi_login"])
+            #expect((page.headers[values: .setCookie].first ?? "").contains("Secure"))
+            let r = try await client.execute(uri: "/login", method: .post, headers: merged(formHeaders, [.cookie: "lvzhi_login=\(cookie)"]),
+                                             body: form([("_csrf", token), ("account", "clerk"), ("password", ConsoleFixture.password)]))
+            #expect(try #require(r.headers[values: .setCookie].first { $0.hasPrefix("lvzhi_session=") }).contains("Secure"))
+        }
+    }
+
+    /// report.html and the member pages hold no script, and are served so that none could run.
+    @Test func outputsAreServedWithoutScript() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            let b = try await signIn(client, as: "clerk")
+            let body = samplesScoring(csrf: b.csrf)
+            let r = try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, body.headers), body: body.buffer)
+            let run = try #require(runID(try await settle(client, r, headers: b.headers)))
+            let index = try await client.execute(uri: "/runs/\(run)/files/members/index.html", method: .get, headers: b.headers)
+            let page = try #require(index.text.range(of: ##"href="[^"#/]+\.html""##, options: .regularExpression).map { String(index.text[$0].dropFirst(6).dropLast()) })
+            for uri in ["/runs/\(run)/files/report.html", "/runs/\(run)/files/members/index.html", "/runs/\(run)/files/members/\(page)"] {
+                let file = try await client.execute(uri: uri, method: .get, headers: b.headers)
+                #expect(file.status == .ok, "\(uri)")
+                #expect(!file.text.lowercased().contains("<script"), "\(uri)")
+                let csp = try #require(file.headers[.contentSecurityPolicy])
+                #expect(!csp.contains("script-src") && csp.contains("default-src 'none'"), "\(uri)")
+                #expect(file.headers[.init("Referrer-Policy")!] == "no-referrer", "\(uri)")
+            }
+        }
+    }
+
+    @Test func unknownAddressesAndMethodsGetPages() async throws {
+        let f = try ConsoleFixture()
+        try await f.test { client in
+            for (uri, method, status) in [("/no-such-page", HTTPRequest.Method.get, HTTPResponse.Status.notFound), ("/login", .put, .methodNotAllowed),
+                                          ("/rules", .post, .methodNotAllowed), ("/score", .delete, .methodNotAllowed)] {
+                let r = try await client.execute(uri: uri, method: method)
+                #expect(r.status == status, "\(method) \(uri)")
+                #expect(r.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                #expect(r.headers[.xContentTypeOptions] == "nosniff")
+                #expect(r.headers[.init("Referrer-Policy")!] == "no-referrer")
+                #expect(r.text.contains("<h1>"))
+            }
+            #expect(try await client.execute(uri: "/login", method: .put).headers[.allow] == "GET, POST")
+            let en = try await client.execute(uri: "/nowhere?lang=en", method: .get)
+            #expect(en.text.contains("No such page"))
+            #expect(try await client.execute(uri: "/nowhere", method: .get).text.contains("没有这个页面"))
+        }
+    }
 }
