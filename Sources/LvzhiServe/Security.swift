@@ -97,10 +97,6 @@ actor LoginLimiter {
         return true
     }
 
-    func isBlocked(_ key: String, now: Date = Date()) -> Bool {
-        (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }.count >= limit
-    }
-
     /// The sign-in succeeded: its attempt and the name's earlier failures are forgotten.
     func succeed(_ key: String) { failures[key] = nil }
 
