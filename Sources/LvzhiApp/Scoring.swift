@@ -64,7 +64,10 @@ public final class ScoringTransaction: @unchecked Sendable {
     let members: String
     let activities: [String]
     let out: String
+    /// The language of messages, the log and the progress meter.
     let lang: Language
+    /// The language of the outputs (reports, workbook, member pages).
+    let outputLang: Language
     let quiet: Bool
     let log: RunLog?
     let folder: OutputFolder
@@ -88,15 +91,18 @@ public final class ScoringTransaction: @unchecked Sendable {
     let commitGate = NSLock()
 
     /// - Parameter pinnedTime: `--run-time`; `SOURCE_DATE_EPOCH` is read when it is nil.
+    /// - Parameter outputLang: the outputs' language when it differs from the messages' (the web
+    ///   console writes its own language whoever starts the run, and answers in theirs); `lang` when nil.
     /// - Throws: ``LvzhiFailure/badInput(_:)`` when the log file cannot be opened.
     public init(settings: ScoreSettings, rules: String, members: String, activities: [String], out: String,
-                lang: Language, pinnedTime flag: String?, console: ScoringConsole) throws(LvzhiFailure) {
+                lang: Language, outputLang: Language? = nil, pinnedTime flag: String?, console: ScoringConsole) throws(LvzhiFailure) {
         self.settings = settings
         self.rules = rules
         self.members = members
         self.activities = activities
         self.out = out
         self.lang = lang
+        self.outputLang = outputLang ?? lang
         self.console = console
         quiet = settings.quiet ?? false
         pinnedTime = RunTime.pinned(flag: flag)
@@ -262,7 +268,7 @@ public final class ScoringTransaction: @unchecked Sendable {
                 let prior = try store.priorResults(before: period)
                 facts = prior.facts
                 priorRuns = prior.periods.map(\.run.id)
-                previous = prior.previous(for: period, lang: lang)
+                previous = prior.previous(for: period, lang: outputLang)
                 if let p = prior.periods.first {
                     historyRead = lang.pick("历史：读取此前 \(prior.periods.count) 期结果，最近一期 \(p.run.periodLabel)（运行 #\(p.run.id)）",
                                             "history: \(prior.periods.count) earlier periods read, the latest \(p.run.periodLabel) (run #\(p.run.id))")
@@ -387,14 +393,14 @@ public final class ScoringTransaction: @unchecked Sendable {
         //    pending row; the next run on this folder completes it if the folder's manifest
         //    carries this run's commit token (the swap happened) and removes it otherwise.
         meter.status(lang.pick("正在写入报告…", "writing reports…"))
-        let summary = RunSummary(run: run, generatedAt: runTimestamp(pinned: pinnedTime), toolVersion: LvzhiVersion.current, lang: lang,
+        let summary = RunSummary(run: run, generatedAt: runTimestamp(pinned: pinnedTime), toolVersion: LvzhiVersion.current, lang: outputLang,
                                  previous: previous)
         // The commit token: the hash of the manifest with the outputs' hashes, so that equal
         // tokens mean byte-identical outputs (and reruns stay byte-identical).
         var token = UUID().uuidString.lowercased()
         do {
             let staging = try folder.prepare()
-            _ = try ReportSet.write(summary, to: staging, lang: lang, only: selected)
+            _ = try ReportSet.write(summary, to: staging, lang: outputLang, only: selected)
             if let pendingManifest {
                 manifest = pendingManifest.wait()
                 fingerprint = manifest.map { ContentHash.sha256($0.identity.encoded()) }

@@ -18,13 +18,13 @@ extension Console {
         }
         router.post("/runs/:id/check") { req, ctx in try await self.openWindowPost(req, id: ctx.parameters.get("id", as: Int64.self)) }
         router.post("/check/:wid/:action") { req, ctx in
-            try await self.windowActionPost(req, wid: ctx.parameters.get("wid", as: Int64.self), action: ctx.parameters.get("action") ?? "")
+            try await self.windowActionPost(req, wid: ctx.parameters.get("wid", as: Int64.self), action: ctx.parameters.decoded("action") ?? "")
         }
-        router.get("/m/:token") { req, ctx in try await self.memberView(req, token: ctx.parameters.get("token") ?? "") }
+        router.get("/m/:token") { req, ctx in try await self.memberView(req, token: ctx.parameters.decoded("token") ?? "") }
         router.get("/m/:token/page/:file") { req, ctx in
-            try await self.memberFile(req, token: ctx.parameters.get("token") ?? "", file: ctx.parameters.get("file") ?? "")
+            try await self.memberFile(req, token: ctx.parameters.decoded("token") ?? "", file: ctx.parameters.decoded("file") ?? "")
         }
-        router.post("/m/:token/objection") { req, ctx in try await self.objectionPost(req, token: ctx.parameters.get("token") ?? "") }
+        router.post("/m/:token/objection") { req, ctx in try await self.objectionPost(req, token: ctx.parameters.decoded("token") ?? "") }
     }
 
     static func tokenHash(_ token: String) -> String { ContentHash.sha256(Data(token.utf8)) }
@@ -155,7 +155,7 @@ extension Console {
     /// The page for a link that does not work (audited), or nil with the link and window.
     func memberGate(_ token: String) throws -> Result<(MemberLink, CheckWindow), Refusal> {
         func refuse(_ status: HTTPResponse.Status, _ zh: String, _ en: String, _ why: String) -> Result<(MemberLink, CheckWindow), Refusal> {
-            store.audit(account: "(member link)", action: "member.view", detail: why, ok: false)
+            auditAnonymous(account: "(member link)", action: "member.view", detail: why)
             return .failure(Refusal(response: Page.html(lang.pick("委员核对", "Member check"), session: nil, lang: lang,
                                                         body: "<p class=\"error\">\(h(lang.pick(zh, en)))</p>", status: status)))
         }
@@ -217,7 +217,7 @@ extension Console {
             <button>\(lang.pick("提交异议", "Send"))</button></form>
             """
         var r = Page.html("\(m.name)（\(m.memberID)）", session: nil, lang: lang, body: body, status: status)
-        r.setCookie(Cookie(name: Self.memberCookie, value: csrf, maxAge: 3600, path: "/m/\(token)", httpOnly: true, sameSite: .strict))
+        r.setCookie(makeCookie(Self.memberCookie, csrf, maxAge: 3600, path: "/m/\(token)", for: req))
         return r
     }
 

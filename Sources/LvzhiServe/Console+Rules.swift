@@ -11,10 +11,10 @@ import LvzhiScoring
 /// the same LvzhiApp use cases as `lvzhi test`, `lvzhi render` and `lvzhi diff`.
 extension Console {
     func registerRuleRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/rules/:name/render") { req, ctx in try await self.authed(req) { s in self.ruleBookPage(s, name: ctx.parameters.get("name") ?? "") } }
+        router.get("/rules/:name/render") { req, ctx in try await self.authed(req) { s in self.ruleBookPage(s, name: ctx.parameters.decoded("name") ?? "") } }
         router.get("/rules/:name/diff") { req, ctx in
             try await self.authed(req) { s in
-                try await self.ruleDiffPage(s, name: ctx.parameters.get("name") ?? "", run: req.uri.queryParameters.get("run", as: Int64.self))
+                try await self.ruleDiffPage(s, name: ctx.parameters.decoded("name") ?? "", run: req.uri.queryParameters.get("run", as: Int64.self))
             }
         }
     }

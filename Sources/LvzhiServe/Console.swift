@@ -20,13 +20,21 @@ public struct ConsoleConfig: Sendable {
     public var exportsDir: String?
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
+    /// Seconds a connection may send nothing before it is closed (between requests, in the
+    /// headers, in a body).
+    public var idleTimeout: Int = 30
     public var lang: Language = .zh
+    /// Sets the `Secure` flag on the console's cookies (`--secure-cookies`: behind an HTTPS proxy).
+    public var secureCookies: Bool = false
     /// Pins the reports' run time (`--run-time`; `SOURCE_DATE_EPOCH` when nil).
     public var runTime: String?
     /// The largest request body, uploads included.
     public var maxUploadBytes: Int = 64 << 20
     /// The most files one scoring may upload.
     public var maxUploadFiles: Int = 20
+    /// The most 评分 forms whose bodies are read at once (each up to `maxUploadBytes` in memory);
+    /// more are refused with HTTP 503.
+    public var maxConcurrentUploads: Int = 2
 
     public init(dataDir: String, rulesDir: String, exportsDir: String? = nil) {
         self.dataDir = dataDir
@@ -50,24 +58,69 @@ public final class Console: Sendable {
     let sessions = SessionStore()
     let limiter = LoginLimiter()
     let jobs = ScoringJobs()
+    /// Request bodies of 评分 forms being read (see ``ConsoleConfig/maxConcurrentUploads``).
+    let uploadSlots: Slots
     /// Serialises approvals of corrections (see ``approve(correction:account:)``).
     let approvals = NSLock()
+    /// Rows for failures without a session (see ``auditAnonymous(account:action:detail:)``).
+    let anonymousAudit = AuditThrottle()
     /// The language of the page being answered: the signed-in person's, else the console's.
     var lang: Language { Console.requestLanguage ?? config.lang }
 
     public init(config: ConsoleConfig) throws {
         self.config = config
+        uploadSlots = Slots(config.maxConcurrentUploads)
         let fm = FileManager.default
         for d in [config.dataDir, config.runsDir, config.uploadsDir, config.correctionsDir] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        try Self.protectDatabase(config.historyPath)
         history = try HistoryCases.open(path: config.historyPath, lang: config.lang)
         store = try ConsoleStore(path: config.historyPath)
+        try Self.protectDatabase(config.historyPath)
+        var warnings: [String] = []
+        if let mode = (try? fm.attributesOfItem(atPath: config.dataDir))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            warnings.append(config.lang.pick(
+                "注意: 数据文件夹 \(config.dataDir) 的权限是 \(String(mode, radix: 8))，本机其他用户可以进入；数据库已设为只有本用户可读写（600），评分输出和上传的文件仍可能被读取。建议 chmod 700 \(config.dataDir)",
+                "note: the data folder \(config.dataDir) has mode \(String(mode, radix: 8)): other local users can enter it. The database is kept 600 (owner only), but the runs' outputs and uploads may be readable. Consider chmod 700 \(config.dataDir)"))
+        }
+        self.warnings = warnings
     }
 
-    /// The Hummingbird application, bound to `config.host:config.port`.
+    /// What the person starting the console should know (a data folder others can enter).
+    public let warnings: [String]
+
+    /// The history database (password hashes, the audit log, members' results) and SQLite's
+    /// side files (`-journal`, `-wal`, `-shm`, made with the database's mode) readable and
+    /// writable by this user only, whatever the umask and whether or not the data folder existed.
+    static func protectDatabase(_ path: String) throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: path) {
+            guard fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw LvzhiFailure.badInput("cannot create \(path)")
+            }
+        }
+        for suffix in ["", "-journal", "-wal", "-shm"] where fm.fileExists(atPath: path + suffix) {
+            if let mode = (try fm.attributesOfItem(atPath: path + suffix))[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path + suffix)
+            }
+        }
+    }
+
+    /// The Hummingbird application, bound to `config.host:config.port`. A connection that sends
+    /// nothing for `config.idleTimeout` seconds is closed, whether it is between requests, in the
+    /// middle of its headers or in the middle of a body.
     public func application() -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil))
+        Application(router: router(), server: .http1(configuration: .init(idleTimeout: .seconds(Int64(config.idleTimeout)))),
+                    configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil))
+    }
+
+    /// A cookie of the console's: HttpOnly, SameSite=Strict, and Secure with `--secure-cookies`
+    /// or when the request came through an HTTPS proxy that says so (`X-Forwarded-Proto: https`;
+    /// a client that sends it itself only makes its own cookie stricter).
+    func makeCookie(_ name: String, _ value: String, maxAge: Int, path: String, for req: Request) -> Cookie {
+        let proxied = req.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
+        return Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: config.secureCookies || proxied, httpOnly: true, sameSite: .strict)
     }
 
     static let sessionCookie = "lvzhi_session"
@@ -76,6 +129,7 @@ public final class Console: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: LanguageMiddleware(console: self))
+        router.add(middleware: ErrorPageMiddleware(console: self))
         router.get("/login") { req, _ in self.loginPage(req, message: nil) }
         router.post("/login") { req, _ in try await self.login(req) }
         router.post("/logout") { req, _ in try await self.logout(req) }
@@ -84,39 +138,54 @@ public final class Console: Sendable {
         router.post("/score") { req, _ in try await self.scorePost(req) }
         router.get("/runs/:id") { req, ctx in try await self.authed(req) { s in try self.runPage(s, id: ctx.parameters.get("id", as: Int64.self)) } }
         router.get("/runs/:id/files/:name") { req, ctx in
-            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.get("name") ?? "") }
+            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.decoded("name") ?? "") }
         }
         // The member pages (members/ID.html, members/index.html), as report.html links them.
         router.get("/runs/:id/files/members/:page") { req, ctx in
-            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.get("page") ?? "", inMembers: true) }
+            try await self.authed(req) { s in try self.runFile(s, id: ctx.parameters.get("id", as: Int64.self), name: ctx.parameters.decoded("page") ?? "", inMembers: true) }
         }
         router.get("/members") { req, _ in
             try await self.authed(req) { s in try self.memberSearch(s, run: req.uri.queryParameters.get("run", as: Int64.self), query: req.uri.queryParameters.get("q") ?? "") }
         }
         router.get("/runs/:id/members/:member") { req, ctx in
-            try await self.authed(req) { s in try self.memberPage(s, id: ctx.parameters.get("id", as: Int64.self), member: ctx.parameters.get("member") ?? "") }
+            try await self.authed(req) { s in try self.memberPage(s, id: ctx.parameters.get("id", as: Int64.self), member: ctx.parameters.decoded("member") ?? "") }
         }
         router.get("/runs/:id/publish") { req, ctx in try await self.authed(req) { s in try self.publishForm(s, id: ctx.parameters.get("id", as: Int64.self), error: nil) } }
         router.post("/runs/:id/publish") { req, ctx in try await self.publishPost(req, id: ctx.parameters.get("id", as: Int64.self)) }
         router.get("/rules") { req, _ in try await self.authed(req) { s in self.rulesList(s) } }
-        router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.get("name") ?? "") } }
+        router.get("/rules/:name") { req, ctx in try await self.authed(req) { s in self.rulePage(s, name: ctx.parameters.decoded("name") ?? "") } }
         router.get("/runs/:id/compare") { req, ctx in
             try await self.authed(req) { s in self.comparePage(s, id: ctx.parameters.get("id", as: Int64.self), with: req.uri.queryParameters.get("with", as: Int64.self)) }
         }
-        router.get("/audit") { req, _ in try await self.authed(req) { s in try self.auditPage(s) } }
+        router.get("/audit") { req, _ in
+            try await self.authed(req) { s in try self.auditPage(s, before: req.uri.queryParameters.get("before", as: Int64.self)) }
+        }
         registerReviewRoutes(router)
         registerMemberCheckRoutes(router)
         registerRuleRoutes(router)
         registerJobRoutes(router)
         registerLanguageRoutes(router)
+        registerMethodNotAllowed(router)
         return router
     }
 
     // MARK: - Sessions
 
+    /// The request's session, checked against the account as it is now: the command line
+    /// (`--add-account`) may change a password or role while the console runs. A new password
+    /// (or a removed account) ends the session; a new role applies at once.
     func session(_ req: Request) async -> ConsoleSession? {
-        guard let id = req.cookies[Self.sessionCookie]?.value else { return nil }
-        return await sessions.find(id)
+        guard let id = req.cookies[Self.sessionCookie]?.value, var s = await sessions.find(id) else { return nil }
+        guard let current = try? store.credential(account: s.account), current.stamp == s.credential else {
+            await sessions.remove(id)
+            store.audit(account: s.account, action: "session", detail: "ended: the account's password changed or the account is gone", ok: false)
+            return nil
+        }
+        if current.role != s.role {
+            await sessions.setRole(id, current.role)
+            s.role = current.role
+        }
+        return s
     }
 
     /// Runs `body` for a signed-in person; everyone else is sent to the sign-in page.
@@ -130,12 +199,17 @@ public final class Console: Sendable {
     func checkedPost(_ req: Request, fields: [String: [String]]) async -> Result<ConsoleSession, Refusal> {
         guard let s = await session(req) else { return .failure(Refusal(response: .redirect(to: "/login"))) }
         guard let token = fields["_csrf"]?.first, constantTimeEqual(token, s.csrf) else {
-            store.audit(account: s.account, action: "csrf", detail: "\(req.method) \(req.uri.path)", ok: false)
-            return .failure(Refusal(response: Page.html(lang.pick("请求被拒绝", "Request refused"), session: s, lang: lang,
-                                                        body: "<p class=\"error\">\(lang.pick("表单已过期或来源不明（CSRF 令牌不符）。请返回重新打开页面再提交。", "The form expired or did not come from this console (CSRF token mismatch). Go back, reload and submit again."))</p>",
-                                                        status: .forbidden)))
+            return .failure(Refusal(response: csrfRefusal(req, s)))
         }
         return .success(s)
+    }
+
+    /// The answer to a form whose CSRF token does not match the session's (audited).
+    func csrfRefusal(_ req: Request, _ s: ConsoleSession) -> Response {
+        store.audit(account: s.account, action: "csrf", detail: "\(req.method) \(req.uri.path)", ok: false)
+        return Page.html(lang.pick("请求被拒绝", "Request refused"), session: s, lang: lang,
+                         body: "<p class=\"error\">\(lang.pick("表单已过期或来源不明（CSRF 令牌不符）。请返回重新打开页面再提交。", "The form expired or did not come from this console (CSRF token mismatch). Go back, reload and submit again."))</p>",
+                         status: .forbidden)
     }
 
     struct Refusal: Error { var response: Response }
@@ -151,7 +225,7 @@ public final class Console: Sendable {
             <label>\(lang.pick("密码", "Password")) <input name="password" type="password" autocomplete="current-password" required></label>
             <button>\(lang.pick("登录", "Sign in"))</button></form>
             """, status: status)
-        r.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", httpOnly: true, sameSite: .strict))
+        r.setCookie(makeCookie(Self.loginCookie, token, maxAge: 3600, path: "/login", for: req))
         return r
     }
 
@@ -163,23 +237,38 @@ public final class Console: Sendable {
         }
         let name = fields["account"]?.first ?? ""
         let password = fields["password"]?.first ?? ""
-        let key = name.lowercased()
-        if await limiter.isBlocked(key) {
-            store.audit(account: name, action: "login", detail: "rate-limited", ok: false)
+        let key = LoginLimiter.key(name)
+        // The attempt counts before the (slow) password check, so parallel guesses cannot all
+        // pass the limit; a success clears it.
+        guard await limiter.reserve(key) else {
+            auditAnonymous(account: name, action: "login", detail: "rate-limited")
             return loginPage(req, message: lang.pick("登录失败次数过多，请 15 分钟后再试。", "Too many failed sign-ins; try again in 15 minutes."), status: .tooManyRequests)
         }
-        let role = try await Background.run { try self.store.verify(name: name, password: password) }
-        guard let role else {
-            await limiter.fail(key)
-            store.audit(account: name, action: "login", detail: "wrong password or no such account", ok: false)
+        let credential = try await Background.run { try self.store.verifyCredential(name: name, password: password) }
+        guard let credential else {
+            auditAnonymous(account: name, action: "login", detail: "wrong password or no such account")
             return loginPage(req, message: lang.pick("账号或密码不对。", "Wrong account or password."), status: .unauthorized)
         }
         await limiter.succeed(key)
-        let s = await sessions.create(account: name, role: role, lang: try? store.language(account: name))
+        let role = credential.role
+        let s = await sessions.create(account: name, role: role, lang: try? store.language(account: name), credential: credential.stamp)
         store.audit(account: name, action: "login", detail: role.rawValue)
         var r = Response.redirect(to: "/")
-        r.setCookie(Cookie(name: Self.sessionCookie, value: s.id, maxAge: Int(sessions.lifetime), path: "/", httpOnly: true, sameSite: .strict))
+        r.setCookie(makeCookie(Self.sessionCookie, s.id, maxAge: Int(sessions.lifetime), path: "/", for: req))
         return r
+    }
+
+    /// A failure nobody signed in caused, written as it comes up to ``AuditThrottle/perMinute``
+    /// rows of its action a minute; the rest become one summary row.
+    func auditAnonymous(account: String, action: String, detail: String) {
+        let (write, leftOut) = anonymousAudit.admit(action)
+        if leftOut > 0 { auditLeftOut(action, leftOut) }
+        if write { store.audit(account: account, action: action, detail: detail, ok: false) }
+    }
+
+    func auditLeftOut(_ action: String, _ n: Int) {
+        store.audit(account: "(anonymous)", action: action,
+                    detail: "\(n) more failures of this kind left out (at most \(anonymousAudit.perMinute) a minute are written one by one)", ok: false)
     }
 
     func logout(_ req: Request) async throws -> Response {
@@ -190,7 +279,7 @@ public final class Console: Sendable {
             await sessions.remove(s.id)
             store.audit(account: s.account, action: "logout", detail: "")
             var r = Response.redirect(to: "/login")
-            r.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            r.setCookie(makeCookie(Self.sessionCookie, "", maxAge: 0, path: "/", for: req))
             return r
         }
     }
@@ -213,7 +302,21 @@ public final class Console: Sendable {
         case .internalError: .internalServerError
         default: .unprocessableContent
         }
-        return Page.html(title, session: s, lang: lang, body: "<pre class=\"error\">\(h(f.message))</pre>", status: status)
+        return Page.html(title, session: s, lang: lang, body: "<pre class=\"error\">\(h(shownPaths(f.message)))</pre>", status: status)
+    }
+
+    /// A message for the browser with the server's folders left out: paths in the data folder
+    /// shown relative to it (`uploads/…`, `runs/…`), rule files and exports by their names there.
+    func shownPaths(_ message: String) -> String {
+        var out = message
+        var folders = [config.dataDir, config.rulesDir] + (config.exportsDir.map { [$0] } ?? [])
+        // Both as given and resolved (`--data out/console`, symbolic links), longest first.
+        folders += folders.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        folders += folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        for dir in Set(folders.filter { $0.count > 1 }).sorted(by: { $0.count > $1.count }) {
+            out = out.replacingOccurrences(of: dir.hasSuffix("/") ? dir : dir + "/", with: "")
+        }
+        return out
     }
 
     // MARK: - 首页
@@ -307,7 +410,7 @@ public final class Console: Sendable {
         let exports = exportFiles
         let body = """
             \(error.map { "<pre class=\"error\">\(h($0))</pre>" } ?? "")
-            <form method="post" action="/score" enctype="multipart/form-data">
+            <form method="post" action="/score?_csrf=\(h(s.csrf))" enctype="multipart/form-data">
             <input type="hidden" name="_csrf" value="\(h(s.csrf))">
             <label>\(lang.pick("规则文件", "Rule file")) <select name="rules" required>\(options(ruleFiles, selected: "fengjie.yaml"))</select></label>
             <fieldset><legend>\(lang.pick("委员名册", "Member roster"))</legend>
@@ -326,22 +429,38 @@ public final class Console: Sendable {
         return Page.html(lang.pick("评分", "Score"), session: s, lang: lang, body: body, status: status)
     }
 
+    /// A 评分 form. The session, the role and the CSRF token (in the form's address, so that it
+    /// can be checked before the body) are checked before the body is read, and at most
+    /// `config.maxConcurrentUploads` bodies are read at once: nobody without a session makes the
+    /// server read up to 64 MB. The form is checked before its uploads are stored, and nothing
+    /// is left in `uploads/` when it is refused.
     func scorePost(_ req: Request) async throws -> Response {
+        guard let s = await session(req) else { return .redirect(to: "/login") }
+        guard s.role.mayScore else { return forbidden(s, lang.pick("评分", "run a scoring")) }
+        let early = req.uri.queryParameters.get("_csrf")
+        if let early, !constantTimeEqual(early, s.csrf) { return csrfRefusal(req, s) }
+        guard uploadSlots.acquire() else {
+            store.audit(account: s.account, action: "score", detail: "refused: \(config.maxConcurrentUploads) uploads in progress", ok: false)
+            var r = scoreForm(s, error: lang.pick("同时进行的上传太多（最多 \(config.maxConcurrentUploads) 个），未保存。请稍后再提交。",
+                                                 "Too many uploads at once (at most \(config.maxConcurrentUploads)); nothing was stored. Submit again in a moment."),
+                              status: .serviceUnavailable)
+            r.headers[.retryAfter] = "10"
+            return r
+        }
+        defer { uploadSlots.release() }
         let form: Forms.Multipart
         do {
             form = try await Forms.multipart(req, limit: config.maxUploadBytes, maxFiles: config.maxUploadFiles)
         } catch let e as Forms.Failure {
-            let s = await session(req)
-            if let s { store.audit(account: s.account, action: "score", detail: "upload refused: \(e)", ok: false) }
-            guard let s else { return .redirect(to: "/login") }
+            store.audit(account: s.account, action: "score", detail: "upload refused: \(e)", ok: false)
             return scoreForm(s, error: e.message(lang), status: e.status)
         }
-        let s: ConsoleSession
-        switch await checkedPost(req, fields: form.fields) {
-        case .failure(let r): return r.response
-        case .success(let x): s = x
+        if early == nil {
+            switch await checkedPost(req, fields: form.fields) {
+            case .failure(let r): return r.response
+            case .success: break
+            }
         }
-        guard s.role.mayScore else { return forbidden(s, lang.pick("评分", "run a scoring")) }
         func refuse(_ m: String) -> Response {
             store.audit(account: s.account, action: "score", detail: m, ok: false)
             return scoreForm(s, error: m, status: .badRequest)
@@ -359,23 +478,27 @@ public final class Console: Sendable {
         for v in form.fields["mapping"] ?? [] where !mappings.contains(v) {
             return refuse(lang.pick("“\(v)”不是导出文件夹中的映射文件。", "'\(v)' is not a mapping file in the exports folder."))
         }
-        let uploads: [(field: String, path: String)]
-        do { uploads = try form.store(in: config.uploadsDir) } catch let e as Forms.Failure {
-            return refuse(e.message(lang))
-        }
+        // Everything that can be checked without the files, before they are stored.
+        if let bad = form.badExtension { return refuse(Forms.Failure.badExtension(bad).message(lang)) }
         let pickedMembers = form.fields["members"]?.first(where: { !$0.isEmpty }).map(exportPath)
-        let uploadedMembers = uploads.first { $0.field == "members_upload" }?.path
-        guard let members = uploadedMembers ?? pickedMembers else {
+        guard pickedMembers != nil || form.hasUpload("members_upload") else {
             return refuse(lang.pick("请选择或上传委员名册。", "Choose or upload the member roster."))
         }
-        let activities = (form.fields["activities"] ?? []).filter { !$0.isEmpty }.map(exportPath)
-            + uploads.filter { $0.field == "activities_upload" }.map(\.path)
-        guard !activities.isEmpty else { return refuse(lang.pick("请选择或上传活动记录。", "Choose or upload activity records.")) }
+        let pickedActivities = (form.fields["activities"] ?? []).filter { !$0.isEmpty }.map(exportPath)
+        guard !pickedActivities.isEmpty || form.hasUpload("activities_upload") else {
+            return refuse(lang.pick("请选择或上传活动记录。", "Choose or upload activity records."))
+        }
         let period = form.fields["period"]?.first.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         if let period, Period(spec: period) == nil {
             return refuse(lang.pick("无法识别的考核期间“\(period)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                     "unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
         }
+        let uploads: [(field: String, path: String)]
+        do { uploads = try form.store(in: config.uploadsDir) } catch let e as Forms.Failure {
+            return refuse(e.message(lang))
+        }
+        let members = uploads.first { $0.field == "members_upload" }?.path ?? pickedMembers!
+        let activities = pickedActivities + uploads.filter { $0.field == "activities_upload" }.map(\.path)
         let request = ScoringRequest(rules: (config.rulesDir as NSString).appendingPathComponent(rulesName), members: members,
                                      activities: activities, mappings: (form.fields["mapping"] ?? []).map(exportPath), period: period)
         let jid = startScoring(request, session: s, describe: "\(rulesName) \(period ?? "")")
@@ -420,12 +543,14 @@ public final class Console: Sendable {
         if !r.corrections.isEmpty {
             correctionsFile = try writeCorrections(r.corrections, name: stamp)
         }
+        // The outputs in the console's language whoever starts the run (the same inputs give the
+        // same files); messages in the language of the person who asked.
         let settings = ScoreSettings(rules: r.rules, members: r.members, activities: r.activities, period: r.period, out: out,
-                                     lang: lang, history: config.historyPath, lock: .fail, quiet: true,
+                                     lang: config.lang, history: config.historyPath, lock: .fail, quiet: true,
                                      mappings: r.mappings.isEmpty ? nil : r.mappings, corrections: correctionsFile,
                                      historyEnabled: true, publish: false)
         let t = try ScoringTransaction(settings: settings, rules: r.rules, members: r.members, activities: r.activities, out: out,
-                                       lang: lang, pinnedTime: config.runTime,
+                                       lang: lang, outputLang: config.lang, pinnedTime: config.runTime,
                                        console: ScoringConsole(note: { _ in }, interactive: false, commandLine: "serve (\(account))", progress: progress))
         t.mappings = try ScoringTransaction.loadMappings(r.mappings, lang: lang)
         let outcome = try t.run(handleSignals: false)
@@ -539,8 +664,10 @@ public final class Console: Sendable {
         case "json": "application/json"
         default: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         }
+        // The reports and member pages hold no script (tested): none may run in them.
         var headers: HTTPFields = [.contentType: type, .xContentTypeOptions: "nosniff", .cacheControl: "no-store",
-                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"]
+                                   .init("Referrer-Policy")!: "no-referrer",
+                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"]
         if !name.hasSuffix(".html") { headers[.contentDisposition] = "attachment; filename=\"\(name)\"" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -708,13 +835,26 @@ public final class Console: Sendable {
 
     // MARK: - 审计
 
-    func auditPage(_ s: ConsoleSession) throws -> Response {
+    /// Audit rows on one page (``auditPage(_:before:)``).
+    static let auditPageSize = 200
+
+    /// The audit log, newest first, ``auditPageSize`` rows a page; `before` pages back to older rows.
+    func auditPage(_ s: ConsoleSession, before: Int64?) throws -> Response {
         guard s.role.mayAudit else { return forbidden(s, lang.pick("查看审计记录", "read the audit log")) }
-        var body = "<table><tr><th>#</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("账号", "Account"))</th><th>\(lang.pick("操作", "Action"))</th><th>\(lang.pick("结果", "Result"))</th><th>\(lang.pick("详情", "Detail"))</th></tr>"
-        for e in try store.auditLog() {
+        for (action, n) in anonymousAudit.drain() { auditLeftOut(action, n) }
+        let rows = try store.auditLog(limit: Self.auditPageSize, before: before)
+        var nav: [String] = []
+        if before != nil { nav.append("<a href=\"/audit\">\(lang.pick("最新的记录", "Newest entries"))</a>") }
+        if rows.count == Self.auditPageSize, let last = rows.last {
+            nav.append("<a href=\"/audit?before=\(last.id)\">\(lang.pick("更早的记录", "Older entries"))</a>")
+        }
+        var body = "<p>" + lang.pick("按时间倒序，每页 \(Self.auditPageSize) 条。", "Newest first, \(Self.auditPageSize) a page.") + (nav.isEmpty ? "" : " " + nav.joined(separator: " · ")) + "</p>"
+        body += "<table><tr><th>#</th><th>\(lang.pick("时间", "Time"))</th><th>\(lang.pick("账号", "Account"))</th><th>\(lang.pick("操作", "Action"))</th><th>\(lang.pick("结果", "Result"))</th><th>\(lang.pick("详情", "Detail"))</th></tr>"
+        for e in rows {
             body += "<tr><td>\(e.id)</td><td>\(h(e.at))</td><td>\(h(e.account))</td><td>\(h(e.action))</td><td>\(e.ok ? lang.pick("成功", "ok") : lang.pick("失败", "failed"))</td><td>\(h(e.detail))</td></tr>"
         }
         body += "</table>"
+        if !nav.isEmpty { body += "<p>" + nav.joined(separator: " · ") + "</p>" }
         return Page.html(lang.pick("审计记录", "Audit log"), session: s, lang: lang, body: body)
     }
 }
@@ -724,11 +864,15 @@ enum Background {
     /// Runs `body` on a GCD thread, in the language of the request that asked for it: a task-local
     /// is not seen on another thread, and an English-speaking approver was refused in Chinese.
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let language = Console.requestLanguage
-        return try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async {
-                c.resume(with: Result { try Console.$requestLanguage.withValue(language) { try body() } })
-            }
+        try await withCheckedThrowingContinuation { c in
+            start { c.resume(with: Result { try body() }) }
         }
+    }
+
+    /// Starts `body` on a GCD thread in the request's language and returns at once (a scoring
+    /// the browser follows on its progress page).
+    static func start(_ body: @escaping @Sendable () -> Void) {
+        let language = Console.requestLanguage
+        DispatchQueue.global().async { Console.$requestLanguage.withValue(language) { body() } }
     }
 }

@@ -53,9 +53,17 @@ public struct AuditEntry: Sendable, Equatable {
 public final class ConsoleStore: Sendable {
     let queue: DatabaseQueue
     public let path: String
+    /// bcrypt's work factor for new passwords.
+    let cost: UInt8
+    /// Checked against when a name does not exist, made once with the same work factor as real
+    /// hashes: a cheaper one made unknown names answer faster and told which names exist.
+    let dummyHash: String
 
-    public init(path: String) throws {
+    /// - Parameter bcryptCost: the work factor of new password hashes (``bcryptCost`` by default).
+    public init(path: String, bcryptCost: UInt8 = ConsoleStore.bcryptCost) throws {
         self.path = path
+        cost = bcryptCost
+        dummyHash = Bcrypt.hash("lvzhi-no-such-account", cost: bcryptCost)
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.label = "lvzhi-console"
@@ -100,7 +108,7 @@ public final class ConsoleStore: Sendable {
     public func setAccount(name: String, role: ConsoleRole, password: String) throws {
         guard Self.isValidName(name) else { throw ConsoleError.badAccountName }
         guard password.count >= 8 else { throw ConsoleError.weakPassword }
-        let hash = Bcrypt.hash(password, cost: Self.bcryptCost)
+        let hash = Bcrypt.hash(password, cost: cost)
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO console_account (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
@@ -110,7 +118,7 @@ public final class ConsoleStore: Sendable {
     }
 
     /// bcrypt's work factor: 12 in use; tests lower it with LVZHI_BCRYPT_COST (4 at least).
-    static var bcryptCost: UInt8 {
+    public static var bcryptCost: UInt8 {
         if let s = ProcessInfo.processInfo.environment["LVZHI_BCRYPT_COST"], let n = UInt8(s), n >= 4, n <= 16 { return n }
         return 12
     }
@@ -131,31 +139,74 @@ public final class ConsoleStore: Sendable {
     /// The account's role when `password` matches its bcrypt hash. A name that does not exist
     /// costs a bcrypt verification too, so timing does not tell which names exist.
     public func verify(name: String, password: String) throws -> ConsoleRole? {
+        try verifyCredential(name: name, password: password)?.role
+    }
+
+    /// An account's role and a digest of its password hash, which changes with every new password.
+    struct Credential: Equatable {
+        var role: ConsoleRole
+        var stamp: String
+    }
+
+    /// ``verify(name:password:)`` with the credential a session keeps.
+    func verifyCredential(name: String, password: String) throws -> Credential? {
         let row = try queue.read { db in
             try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_account WHERE name = ?", arguments: [name])
         }
         guard let row else {
-            _ = Bcrypt.verify(password, hash: Self.dummyHash)
+            _ = Bcrypt.verify(password, hash: dummyHash)
             return nil
         }
-        guard Bcrypt.verify(password, hash: row["password_hash"]) else { return nil }
-        return ConsoleRole(rawValue: row["role"])
+        let hash: String = row["password_hash"]
+        guard Bcrypt.verify(password, hash: hash), let role = ConsoleRole(rawValue: row["role"]) else { return nil }
+        return Credential(role: role, stamp: ContentHash.sha256(Data(hash.utf8)))
     }
 
-    static let dummyHash = Bcrypt.hash("lvzhi-no-such-account", cost: 4)
+    /// The account's current credential, read on every request of a session (the command line
+    /// changes accounts while the console runs); nil when the account is gone.
+    func credential(account: String) throws -> Credential? {
+        try queue.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_account WHERE name = ?", arguments: [account]),
+                  let role = ConsoleRole(rawValue: row["role"]) else { return nil }
+            return Credential(role: role, stamp: ContentHash.sha256(Data((row["password_hash"] as String).utf8)))
+        }
+    }
+
+    /// The work factor written in a bcrypt hash (`$2b$12$…` → 12).
+    static func cost(ofHash hash: String) -> Int? {
+        let parts = hash.split(separator: "$")
+        return parts.count >= 3 ? Int(parts[1]) : nil
+    }
 
     // MARK: Audit
 
+    /// The most characters of an account name kept in an audit row (the longest valid name).
+    public static let auditAccountLimit = 64
+    /// The most characters of an audit row's detail.
+    public static let auditDetailLimit = 512
+
+    /// Appends a row to the audit log. What a request typed (an account name, a path) is cut to
+    /// ``auditAccountLimit`` and ``auditDetailLimit`` characters, marked as cut: anonymous
+    /// requests cannot grow the database by megabytes a row.
     public func audit(account: String, action: String, detail: String, ok: Bool = true) {
         try? queue.write { db in
             try db.execute(sql: "INSERT INTO console_audit (at, account, action, detail, ok) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [Self.now(), account, action, detail, ok])
+                           arguments: [Self.now(), Self.cut(account, Self.auditAccountLimit), Self.cut(action, Self.auditAccountLimit),
+                                       Self.cut(detail, Self.auditDetailLimit), ok])
         }
     }
 
-    public func auditLog(limit: Int = 500) throws -> [AuditEntry] {
+    /// `text` when it has at most `limit` characters, else its first `limit` and a mark.
+    static func cut(_ text: String, _ limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "…[截断，共 \(text.count) 字符 / cut, \(text.count) characters]"
+    }
+
+    /// The newest audit rows first, at most `limit`; with `before`, those older than that row.
+    public func auditLog(limit: Int = 500, before: Int64? = nil) throws -> [AuditEntry] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM console_audit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+            try Row.fetchAll(db, sql: "SELECT * FROM console_audit WHERE id < ? ORDER BY id DESC LIMIT ?",
+                             arguments: [before ?? Int64.max, limit]).map {
                 AuditEntry(id: $0["id"], at: $0["at"], account: $0["account"], action: $0["action"], detail: $0["detail"], ok: $0["ok"])
             }
         }

@@ -55,14 +55,15 @@ final class Mutex<Value: Sendable>: @unchecked Sendable {
 
 extension Console {
     func registerJobRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/jobs/:jid") { req, ctx in try await self.authed(req) { s in self.jobPage(s, id: ctx.parameters.get("jid") ?? "") } }
-        router.get("/jobs/:jid/status") { req, ctx in try await self.authed(req) { s in self.jobStatus(s, id: ctx.parameters.get("jid") ?? "") } }
+        router.get("/jobs/:jid") { req, ctx in try await self.authed(req) { s in self.jobPage(s, id: ctx.parameters.decoded("jid") ?? "") } }
+        router.get("/jobs/:jid/status") { req, ctx in try await self.authed(req) { s in self.jobStatus(s, id: ctx.parameters.decoded("jid") ?? "") } }
     }
 
     /// Starts a scoring in the background; the returned job id names its progress page.
     func startScoring(_ request: ScoringRequest, session s: ConsoleSession, describe: String) -> String {
         let jid = jobs.start(account: s.account)
-        DispatchQueue.global().async {
+        // In the language of the person who started it (their failure messages), as approvals are.
+        Background.start {
             let progress: @Sendable (Int, Int, Int) -> Void = { done, total, records in
                 self.jobs.update(jid, .running(filesDone: done, filesTotal: total, records: records))
             }
@@ -111,7 +112,7 @@ extension Console {
         case .running(let d, let t, let r): json = "{\"state\":\"running\",\"files_done\":\(d),\"files_total\":\(t),\"records\":\(r)}"
         case .done(let run): json = "{\"state\":\"done\",\"run\":\(run)}"
         case .failed(let f):
-            let msg = String(decoding: (try? JSONEncoder().encode(f.message)) ?? Data("\"\"".utf8), as: UTF8.self)
+            let msg = String(decoding: (try? JSONEncoder().encode(shownPaths(f.message))) ?? Data("\"\"".utf8), as: UTF8.self)
             json = "{\"state\":\"failed\",\"message\":\(msg)}"
         }
         return Page.response(json, contentType: "application/json")

@@ -52,10 +52,17 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("lang"), help: "界面语言：zh（默认）或 en (language).")
     var lang: String = "zh"
 
+    @Flag(name: .customLong("secure-cookies"), help: "cookie 加 Secure 标记（在 HTTPS 反向代理之后使用） (mark cookies Secure: behind an HTTPS proxy).")
+    var secureCookies = false
+
+    @Option(name: .customLong("idle-timeout"), help: "连接多少秒没有收发数据即关闭（默认 30） (seconds a connection may stay silent).")
+    var idleTimeout: Int = 30
+
     func validate() throws {
         guard Language(rawValue: lang) != nil else { throw ValidationError("--lang 只能是 zh 或 en (--lang must be zh or en)") }
         guard ConsoleRole(text: role) != nil else { throw ValidationError("--role 只能是 admin、staff 或 reviewer (--role must be admin, staff or reviewer)") }
         if let runTime, RunTime.parse(runTime) == nil { throw ValidationError("无法识别的时间 --run-time \(runTime)") }
+        guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout 应为 1 到 3600 秒 (--idle-timeout must be 1 to 3600 seconds)") }
     }
 
     func run() async throws {
@@ -65,6 +72,8 @@ struct Serve: AsyncParsableCommand {
         config.port = port
         config.lang = language
         config.runTime = runTime
+        config.secureCookies = secureCookies
+        config.idleTimeout = idleTimeout
         let console: Console
         do { console = try Console(config: config) } catch {
             printErr((error as? LvzhiFailure)?.message ?? language.pick("错误: 无法打开数据文件夹 \(data)：\(error)", "error: cannot open the data folder \(data): \(error)"))
@@ -92,6 +101,7 @@ struct Serve: AsyncParsableCommand {
                                    "error: no accounts yet. Create an administrator first:\n  lvzhi serve --data \(data) --add-account NAME --role admin   (password on stdin)"))
             throw ExitCode(Exit.usage)
         }
+        for w in console.warnings { printErr(w) }
         print(language.pick("lvzhi 控制台：http://\(host):\(port)/ （数据 \(data)，规则 \(rulesDir)\(exportsDir.map { "，导出 \($0)" } ?? "")）",
                             "lvzhi console: http://\(host):\(port)/ (data \(data), rules \(rulesDir)\(exportsDir.map { ", exports \($0)" } ?? ""))"))
         try await console.application().runService()

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdTesting
 import LvzhiServe
@@ -16,7 +19,8 @@ final class ConsoleFixture: Sendable {
     static let password = "correct-horse-1"
     static let runTime = "2025-12-31T09:00:00+08:00"
 
-    init(rulesDir: String = packageRoot + "/Rules", maxUploadBytes: Int = 8 << 20, maxUploadFiles: Int = 5) throws {
+    init(rulesDir: String = packageRoot + "/Rules", maxUploadBytes: Int = 8 << 20, maxUploadFiles: Int = 5,
+         configure: (inout ConsoleConfig) -> Void = { _ in }) throws {
         setenv("LVZHI_BCRYPT_COST", "4", 1)
         dir = NSTemporaryDirectory() + "lvzhi-console-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -24,6 +28,8 @@ final class ConsoleFixture: Sendable {
         config.runTime = Self.runTime
         config.maxUploadBytes = maxUploadBytes
         config.maxUploadFiles = maxUploadFiles
+        config.port = 0
+        configure(&config)
         console = try Console(config: config)
         try console.store.setAccount(name: "clerk", role: .staff, password: Self.password)
         try console.store.setAccount(name: "chief", role: .reviewer, password: Self.password)
@@ -36,6 +42,12 @@ final class ConsoleFixture: Sendable {
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = Application(router: console.router())
         try await app.test(.router) { client in try await body(client) }
+    }
+
+    /// Runs `body` against the console's own application (its server configuration: idle
+    /// timeout) on a loopback port.
+    func live(_ body: @escaping @Sendable (any TestClientProtocol, Int) async throws -> Void) async throws {
+        try await console.application().test(.live) { client in try await body(client, try #require(client.port)) }
     }
 }
 
@@ -149,4 +161,49 @@ func settle(_ client: any TestClientProtocol, _ r: TestResponse, headers: HTTPFi
 func runID(_ r: TestResponse) -> Int64? {
     guard let l = r.location, l.hasPrefix("/runs/") else { return nil }
     return Int64(l.dropFirst("/runs/".count))
+}
+
+/// A raw HTTP/1.1 exchange on 127.0.0.1:`port`: sends `bytes` (headers and perhaps part of a
+/// body, never finished) and reads what comes back for at most `wait` seconds, on a thread of
+/// its own (the blocking socket must not hold one of the few threads the server's handlers need).
+/// - Returns: what was read, and whether the server closed the connection in that time.
+func rawExchange(port: Int, send bytes: [UInt8], wait: Int, stopAtHead: Bool = false) async throws -> (text: String, closed: Bool) {
+    try await withCheckedThrowingContinuation { c in
+        Thread.detachNewThread {
+            c.resume(with: Result { try blockingExchange(port: port, send: bytes, wait: wait, stopAtHead: stopAtHead) })
+        }
+    }
+}
+
+private func blockingExchange(port: Int, send bytes: [UInt8], wait: Int, stopAtHead: Bool) throws -> (text: String, closed: Bool) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    var timeout = timeval(tv_sec: wait, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var sent = 0
+    while sent < bytes.count {
+        let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n <= 0 { break }
+        sent += n
+    }
+    var received: [UInt8] = []
+    let deadline = Date().addingTimeInterval(TimeInterval(wait))
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while Date() < deadline {
+        let n = recv(fd, &buffer, buffer.count, 0)
+        if n == 0 { return (String(decoding: received, as: UTF8.self), true) }
+        if n < 0 { return (String(decoding: received, as: UTF8.self), errno == ECONNRESET) }
+        received += buffer[0..<n]
+        if stopAtHead, String(decoding: received, as: UTF8.self).contains("\r\n\r\n") { break }
+    }
+    return (String(decoding: received, as: UTF8.self), false)
 }
