@@ -283,6 +283,8 @@ public final class ScoringTransaction: @unchecked Sendable {
         //    nothing needs the hashes before the records are read — no --if-changed, no run log —
         //    they are taken on another thread while the outputs are written (step 8).
         let hashLater = settings.ifChanged != true && log == nil
+        let stamps = InputStamps.take([rules, members] + ((try? ScoringPipeline.expandInputs(activities)) ?? [])
+                                      + (settings.mappings ?? []) + (settings.corrections.map { [$0] } ?? []))
         var manifest = hashLater ? nil : makeManifest(priorRuns: priorRuns)
         var fingerprint = manifest.map { ContentHash.sha256($0.identity.encoded()) }
         if settings.ifChanged == true, let manifest, manifest.isUpToDate(in: folder.target),
@@ -405,6 +407,9 @@ public final class ScoringTransaction: @unchecked Sendable {
                 manifest = pendingManifest.wait()
                 fingerprint = manifest.map { ContentHash.sha256($0.identity.encoded()) }
             }
+            // Read and hashed: an input that changed meanwhile (an export still being written)
+            // was scored from other bytes than its recorded hash, and --if-changed would trust it.
+            if let changed = stamps.changed() { throw InputStamps.Changed(path: changed) }
             // The manifest records the outputs' hashes (--if-changed compares them) and the
             // commit token; a run that did not fully succeed is marked so that it never lets
             // --if-changed skip the next one.
@@ -424,6 +429,10 @@ public final class ScoringTransaction: @unchecked Sendable {
             }
         } catch let e as OutputFolder.Failure {
             throw fail(ExitStatus.badInput, e.message(lang))
+        } catch let e as InputStamps.Changed {
+            throw fail(ExitStatus.badInput, lang.pick(
+                "错误: 输入文件 \(e.path) 在本次运行读取期间被修改（大小或修改时间变了），计分所用的内容与记录的指纹可能不一致；没有写入任何输出，原有输出未改动\n  提示: 等导出写完后重新运行。",
+                "error: the input file \(e.path) changed while this run read it (its size or modification time); what was scored may not match its recorded hash. Nothing was written; previous outputs are untouched.\n  hint: run again once the export is complete."))
         } catch {
             let why = Self.writeFailure(error, lang: lang)
             throw fail(ExitStatus.badInput, lang.pick("错误: 无法写入输出文件夹 \(out)：\(why)", "error: cannot write to \(out): \(why)"))
@@ -540,7 +549,7 @@ public final class ScoringTransaction: @unchecked Sendable {
     /// then report the missing file with the right exit code).
     private func makeManifest(priorRuns: [Int64]) -> RunManifest? {
         guard let files = try? ScoringPipeline.expandInputs(activities) else { return nil }
-        var options: [String: String] = ["lang": lang.rawValue, "outputs": selected.joined(separator: ",")]
+        var options: [String: String] = ["lang": outputLang.rawValue, "outputs": selected.joined(separator: ",")]
         // The earlier periods' runs read from the history (none: the key is absent, as before).
         if !priorRuns.isEmpty { options["history_runs"] = priorRuns.map(String.init).joined(separator: ",") }
         if let p = settings.period { options["period"] = p }
@@ -671,5 +680,31 @@ extension ScoringTransaction {
             return e.filePath.map { $0 + colon + why } ?? why
         }
         return "\(error)"
+    }
+}
+
+/// The size, modification time and file identity of each input, taken before anything is read,
+/// so that a file changed during the run is noticed once it has been read and hashed.
+struct InputStamps {
+    struct Changed: Error { var path: String }
+    struct Stamp: Equatable {
+        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+    }
+    var stamps: [(path: String, stamp: Stamp?)]
+
+    static func stamp(_ path: String) -> Stamp? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Stamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                     seconds: st.st_mtim.tv_sec, nanoseconds: st.st_mtim.tv_nsec)
+    }
+
+    static func take(_ paths: [String]) -> InputStamps {
+        InputStamps(stamps: paths.map { ($0, stamp($0)) })
+    }
+
+    /// The first input whose stamp is not what it was.
+    func changed() -> String? {
+        stamps.first { Self.stamp($0.path) != $0.stamp }?.path
     }
 }

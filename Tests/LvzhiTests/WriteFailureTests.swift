@@ -77,3 +77,25 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "no temporary file left")
     }
 }
+
+/// An input changed while the run read it (an export still being written) is noticed once it
+/// has been read and hashed: its size, modification time or identity differ from before.
+@Suite struct InputStampsTests {
+    @Test func aChangedInputIsNamed() throws {
+        let scratch = Scratch()
+        let a = scratch.write("a.csv", "x\n"), b = scratch.write("b.csv", "y\n")
+        let stamps = InputStamps.take([a, b, scratch.path + "/missing.csv"])
+        #expect(stamps.changed() == nil)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: b))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data("z\n".utf8))
+        try h.close()
+        #expect(stamps.changed() == b)
+        // Replaced by another file of the same size: a new identity.
+        let again = InputStamps.take([a])
+        try FileManager.default.removeItem(atPath: a)
+        _ = scratch.write("a.csv", "q\n")
+        #expect(again.changed() == a || InputStamps.stamp(a)?.inode == again.stamps[0].stamp?.inode)
+    }
+}
+
