@@ -187,13 +187,14 @@ public enum Escape {
         out.append(0x22)
     }
 
-    /// HTML text and attribute contents.
+    /// HTML text and attribute contents: `& < > " '` escaped; C0 control characters other than
+    /// tab, LF and CR, and DEL, become U+FFFD.
     public static func html(_ s: String) -> String {
         // Most text (names, titles, figures) has nothing to escape: hand it back without
         // building a new string. The five characters are ASCII, so replacing their bytes
         // keeps the UTF-8 valid.
         @inline(__always) func special(_ b: UInt8) -> Bool {
-            b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27
+            b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F
         }
         let plain = s.utf8.withContiguousStorageIfAvailable { !$0.contains(where: special) } ?? !s.utf8.contains(where: special)
         if plain { return s }
@@ -206,6 +207,9 @@ public enum Escape {
             case 0x3E: out.append(contentsOf: "&gt;".utf8)
             case 0x22: out.append(contentsOf: "&quot;".utf8)
             case 0x27: out.append(contentsOf: "&#39;".utf8)
+            // Not allowed in HTML text (as in the member pages' ``HTMLBytes``).
+            case 0x09, 0x0A, 0x0D: out.append(b)
+            case 0..<0x20, 0x7F: out.append(contentsOf: [0xEF, 0xBF, 0xBD])
             default: out.append(b)
             }
         }
@@ -272,12 +276,24 @@ public struct CSVWriter {
         Self.encode(utf8, into: &buffer.bytes)
     }
 
-    /// A field's bytes: quoted (quotes doubled) when it holds a comma, quote, CR or LF.
+    /// A field's bytes: quoted (quotes doubled) when it holds a comma, quote, CR or LF. C0
+    /// control characters other than tab, LF and CR, and DEL, become U+FFFD, as in the HTML
+    /// outputs: an ESC from an export would otherwise reach the terminal of whoever prints the file.
     private static func encode(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         var needsQuotes = false
-        for b in utf8 where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
-            needsQuotes = true
-            break
+        var control = false
+        for b in utf8 where b < 0x30 || b == 0x7F {
+            if b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { needsQuotes = true }
+            if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { control = true }
+        }
+        if control {
+            var clean: [UInt8] = []
+            clean.reserveCapacity(utf8.count + 8)
+            for b in utf8 {
+                if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { clean += [0xEF, 0xBF, 0xBD] } else { clean.append(b) }
+            }
+            clean.withUnsafeBufferPointer { encode($0, into: &out) }
+            return
         }
         if needsQuotes {
             out.append(0x22)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LvzhiIngest
 @testable import LvzhiJob
+@testable import LvzhiReport
 import LvzhiCore
 import LvzhiRules
 
@@ -118,5 +119,22 @@ import LvzhiRules
     static func isMountPoint(_ p: String) -> Bool {
         var a = stat(), b = stat()
         return stat(p, &a) == 0 && stat((p as NSString).deletingLastPathComponent, &b) == 0 && a.st_dev != b.st_dev
+    }
+}
+
+/// ESC and BEL from an export reached report.html, scores.csv and rejects.csv as they were: a
+/// clerk who prints a CSV in a terminal ran whatever escape sequence a name carried. C0 control
+/// characters other than tab, LF and CR, and DEL, are written as U+FFFD in every CSV and HTML output.
+@Suite struct ControlCharacterOutputTests {
+    @Test func controlsBecomeReplacementCharacters() {
+        var w = CSVWriter(bom: false)
+        w.text("A\u{1B}]0;pwned\u{07}B"); w.text("tab\there"); w.text("two\nlines"); w.endRow()
+        var id = Array("X\u{1B}[2J".utf8)
+        id.withUnsafeBufferPointer { w.text(utf8: $0) }
+        w.endRow()
+        let text = String(decoding: w.buffer.bytes, as: UTF8.self)
+        #expect(text == "A\u{FFFD}]0;pwned\u{FFFD}B,tab\there,\"two\nlines\"\r\nX\u{FFFD}[2J\r\n", "\(text.debugDescription)")
+        #expect(Escape.html("<b>\u{1B}\u{7F}\t</b>") == "&lt;b&gt;\u{FFFD}\u{FFFD}\t&lt;/b&gt;")
+        #expect(Escape.html("普通文字") == "普通文字")
     }
 }
