@@ -52,15 +52,17 @@ enum SpreadsheetText {
         return true
     }
 
-    /// Text as a cell holds it: characters XML 1.0 forbids dropped, then neutralised against
-    /// formula injection exactly as in the CSV files.
+    /// Text as a cell holds it: control characters (other than tab, LF and CR) and DEL written as
+    /// U+FFFD, as in the CSV and HTML outputs, U+FFFE and U+FFFF (which XML 1.0 forbids) dropped,
+    /// then neutralised against formula injection exactly as in the CSV files.
     static func cellText(_ s: String) -> String {
         guard hasForbiddenCharacters(s) else { return CSVWriter.neutralise(s) }
         var clean = String.UnicodeScalarView()
         for c in s.unicodeScalars {
             switch c.value {
             case 0x09, 0x0A, 0x0D: clean.append(c)
-            case 0..<0x20, 0xFFFE, 0xFFFF: continue
+            case 0..<0x20, 0x7F: clean.append("\u{FFFD}")
+            case 0xFFFE, 0xFFFF: continue
             default: clean.append(c)
             }
         }
@@ -85,7 +87,7 @@ enum SpreadsheetText {
         }
     }
 
-    /// Whether `s` holds a character XML 1.0 forbids.
+    /// Whether `s` holds a character XML 1.0 forbids, or DEL (cells show U+FFFD for it, as the CSV files do).
     static func hasForbiddenCharacters(_ s: String) -> Bool {
         var s = s
         return s.withUTF8 { hasForbiddenCharacters($0) }
@@ -95,7 +97,7 @@ enum SpreadsheetText {
         var i = 0
         while i < u.count {
             let b = u[i]
-            if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
+            if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { return true }
             if b == 0xEF && i + 2 < u.count && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF) { return true }
             i += 1
         }
