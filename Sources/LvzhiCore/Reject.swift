@@ -20,7 +20,7 @@ public enum RejectReason: Sendable, Hashable {
     case unknownElement(String)
     case unknownAttribute(String)
     case badFlag(String)
-    /// Same activity id as an accepted record, but different content.
+    /// Same activity id as another record, but different content: neither is scored (each names the other).
     case duplicateConflict(first: SourceLocation)
     /// A member name that several roster entries share.
     case ambiguousName(candidates: [String])
@@ -148,8 +148,8 @@ public enum RejectReason: Sendable, Hashable {
         case .unknownAttribute(let a): return lang.pick("未知的 XML 属性 \(a)", "unknown XML attribute \(a)")
         case .badFlag(let f): return lang.pick("\(Self.label(f))应为 是 或 否", "\(f) must be yes/no (是/否)")
         case .duplicateConflict(let first):
-            return lang.pick("记录编号与 \(first) 的记录相同但内容不同，两条都需核对；已按首次出现计分，这一条未计分",
-                             "same activity_id as the record at \(first) but different content; check both — the first was scored, this one was not")
+            return lang.pick("记录编号与 \(first) 的记录相同但内容不同：两条都未计分，请核对后改正其中一条",
+                             "same activity_id as the record at \(first) but different content: neither is scored; check both and correct one")
         case .ambiguousName(let ids):
             return lang.pick("名册中有 \(ids.count) 位委员同名（\(ids.joined(separator: "、"))），无法确定是谁；请在导出中改用委员编号，或在映射中用界别等列区分（roster.sector）",
                              "\(ids.count) members share this name (\(ids.joined(separator: ", "))); cannot tell which — use the member id in the export, or tell them apart by a column such as 界别 (roster.sector)")

@@ -87,6 +87,7 @@ extension ActivityIngestor {
         var digest: Digest
         var file: Int32
         var line: Int32
+        var member: Int32
     }
 
     /// A pair (a repeat and its first) by where one of its records lies, to read them in order.
@@ -195,7 +196,9 @@ extension ActivityIngestor {
         let reports = store.files.map { reportOf[$0] ?? files.count - 1 }
         var perMember = (0..<memberCount).map { memberSlots.base[$0].records }
         var skipped = [[Int]](repeating: [], count: spill.parts.count)
-        var repeats: [(sequence: Int64, reject: Reject)] = []
+        // `order`: twice the row's sequence (one less for a first withdrawn by that row's conflict).
+        var repeats: [(order: Int64, reject: Reject)] = []
+        var withdrawnFirsts: [SpillRef: (order: Int64, reject: Reject, file: Int32, member: Int32)] = [:]
         repeats.reserveCapacity(pairs.count)
         let idField = ActivityField.activityID.key
 
@@ -233,7 +236,8 @@ extension ActivityIngestor {
         let titles = store.arena
         titles.bytes.withUnsafeBytes { titleBytes in
             visitInOrder({ pairs[$0].first }) { owners, v, chunk in
-                let seen = FirstSeen(digest: Self.compared(v, chunk, titles: titleBytes, with: hasher), file: v.activity.file, line: v.activity.line)
+                let seen = FirstSeen(digest: Self.compared(v, chunk, titles: titleBytes, with: hasher), file: v.activity.file, line: v.activity.line,
+                                     member: v.activity.member)
                 for pair in owners { firsts[pair] = seen }
             }
             // A record is the repeat of one pair only.
@@ -243,7 +247,17 @@ extension ActivityIngestor {
                 let same = Self.compared(v, chunk, titles: titleBytes, with: hasher) == first.digest
                 let at = SourceLocation(file: store.files[Int(first.file)], line: Int(first.line))
                 let text = String(decoding: chunk[v.id], as: UTF8.self)
-                repeats.append((v.sequence, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,
+                // Ordered as ingest in memory finds them: by the repeat's row, a withdrawn first just before it.
+                let order = 2 * v.sequence
+                // Other content: the first is rejected too, named by its earliest conflicting repeat
+                // (the partitions are not read in row order).
+                if !same, withdrawnFirsts[pairs[pair].first].map({ order - 1 < $0.order }) ?? true {
+                    withdrawnFirsts[pairs[pair].first] = (order - 1, Reject(location: at, recordID: text, memberID: members[Int(first.member)].id,
+                                                                            field: idField, value: text,
+                                                                            reason: .duplicateConflict(first: store.location(of: a))),
+                                                          first.file, first.member)
+                }
+                repeats.append((order, Reject(location: store.location(of: a), recordID: text, memberID: members[Int(a.member)].id,
                                                   field: idField, value: text,
                                                   reason: same ? .duplicate(first: at) : .duplicateConflict(first: at))))
                 let report = reports[Int(a.file)]
@@ -253,14 +267,21 @@ extension ActivityIngestor {
                 skipped[Int(pairs[pair].repeat.part)].append(pairs[pair].repeat.offset)
             }
         }
+        for (place, w) in withdrawnFirsts {
+            repeats.append((w.order, w.reject))
+            files[reports[Int(w.file)]].accepted -= 1
+            files[reports[Int(w.file)]].rejected += 1
+            perMember[Int(w.member)] -= 1
+            skipped[Int(place.part)].append(place.offset)
+        }
         for p in skipped.indices { skipped[p].sort() }
         // The repeats go among the other rejects by the row they came from.
-        repeats.sort { $0.sequence < $1.sequence }
+        repeats.sort { $0.order < $1.order }
         var merged: [Reject] = Array(rejects.prefix(spill.rejectsBefore))
         merged.reserveCapacity(rejects.count + repeats.count)
         var i = spill.rejectsBefore, k = 0
         while i < rejects.count || k < repeats.count {
-            if k == repeats.count || (i < rejects.count && spill.rejectSequences[i - spill.rejectsBefore] <= repeats[k].sequence) {
+            if k == repeats.count || (i < rejects.count && 2 * spill.rejectSequences[i - spill.rejectsBefore] <= repeats[k].order) {
                 merged.append(rejects[i]); i += 1
             } else {
                 merged.append(repeats[k].reject); k += 1

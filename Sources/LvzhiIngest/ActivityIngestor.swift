@@ -95,6 +95,9 @@ public struct ActivityIngestor {
     private var captured: Reject?
     /// Records removed by corrections (indices into `store.records`).
     private var removedRecords: Set<Int> = []
+    /// Records withdrawn because a later row has their activity id with other content: both
+    /// are rejected, whichever came first (indices into `store.records`).
+    private var withdrawn: Set<Int> = []
     private var applied: [AppliedCorrection] = []
     /// Member ids not in `members` whose records are refused for a reason of their own (a
     /// rejected roster row, not in office during the period).
@@ -264,15 +267,15 @@ public struct ActivityIngestor {
 
     public func finish() -> IngestResult {
         if let spill { return finishSpilled(spill) }
-        guard !removedRecords.isEmpty else {
+        guard !removedRecords.isEmpty || !withdrawn.isEmpty else {
             return IngestResult(members: members, store: store, rejects: rejects, files: files, corrections: applied)
         }
-        // Drop removed records and renumber the ones corrections point at.
+        // Drop removed and withdrawn records and renumber the ones corrections point at.
         var kept = store
         kept.records = []
-        kept.records.reserveCapacity(store.records.count - removedRecords.count)
+        kept.records.reserveCapacity(store.records.count - removedRecords.count - withdrawn.count)
         var newIndex = [Int32](repeating: -1, count: store.records.count)
-        for (i, r) in store.records.enumerated() where !removedRecords.contains(i) {
+        for (i, r) in store.records.enumerated() where !removedRecords.contains(i) && !withdrawn.contains(i) {
             newIndex[i] = Int32(kept.records.count)
             kept.records.append(r)
         }
@@ -603,6 +606,8 @@ public struct ActivityIngestor {
                     && first.role == role && first.level == level && first.marks == marks && first.quantity == quantity
                     && sameRef && store.arena.equals(first.title, slices[ActivityField.title.rawValue])
                 if !same {
+                    // Neither copy is scored: which one came first is only the order of the rows.
+                    if !capturing { withdraw(firstIndex, conflictingWith: SourceLocation(file: path, line: line)) }
                     return no(.activityID, idBytes, .duplicateConflict(first: store.location(of: first)))
                 }
                 return no(.activityID, idBytes, .duplicate(first: store.location(of: first)))
@@ -618,6 +623,20 @@ public struct ActivityIngestor {
         idSlots[slot] = UInt64(hash) << 32 | UInt64(store.records.count)
         if store.records.count * 2 > idSlots.count { growIDs() }
         files[files.count - 1].accepted += 1
+    }
+
+    /// Rejects the accepted record `i` (once): a row at `other` has its activity id with other content.
+    private mutating func withdraw(_ i: Int, conflictingWith other: SourceLocation) {
+        guard withdrawn.insert(i).inserted else { return }
+        let a = store.records[i]
+        let at = store.location(of: a)
+        let id = store.id(of: a)
+        rejects.append(Reject(location: at, recordID: id, memberID: members[Int(a.member)].id, field: ActivityField.activityID.key,
+                              value: id, reason: .duplicateConflict(first: other)))
+        if let f = files.firstIndex(where: { $0.path == at.file && !$0.isRoster }) {
+            files[f].accepted -= 1
+            files[f].rejected += 1
+        }
     }
 
     /// The index of the mark when `bytes` is exactly one mark already in the table and holds
@@ -763,7 +782,7 @@ extension ActivityIngestor {
                 continue
             }
             targeted[c.activityID] = c
-            let found = recordIndex(ofID: c.activityID).flatMap { $0 < inputRecords ? $0 : nil }
+            let found = recordIndex(ofID: c.activityID).flatMap { $0 < inputRecords && !withdrawn.contains($0) ? $0 : nil }
             switch c.action {
             case .add:
                 if let i = found {

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import LvzhiCore
 @testable import LvzhiIngest
+@testable import LvzhiScoring
+import LvzhiRules
 
 /// A roster with a pair of homonyms (两个“王芳”).
 let mappingMembersCSV = """
@@ -285,11 +287,47 @@ func ingestMapped(_ mappingYAML: String, _ files: [(String, [UInt8])], members: 
         try ing.read(path: a)
         try ing.read(path: b)
         let r = ing.finish()
-        #expect(r.store.records.count == 2)
-        #expect(r.rejects.map(\.reason.code) == ["duplicate", "duplicate-conflict"])
-        let c = r.rejects[1]
+        // A1 counts once; A2's two copies differ, so neither is scored and each names the other.
+        #expect(r.store.records.count == 1)
+        #expect(r.rejects.map(\.reason.code) == ["duplicate", "duplicate-conflict", "duplicate-conflict"])
+        let first = r.rejects[1], c = r.rejects[2]
+        #expect(first.location == SourceLocation(file: a, line: 3) && first.reason == .duplicateConflict(first: SourceLocation(file: b, line: 3)))
         #expect(c.location == SourceLocation(file: b, line: 3))
         #expect(c.reason == .duplicateConflict(first: SourceLocation(file: a, line: 3)))
-        #expect(c.reason.message(.zh).contains(a + ":3"))
+        #expect(c.reason.message(.zh).contains(a + ":3") && c.reason.message(.zh).contains("两条都未计分"))
+        #expect(r.files.map(\.accepted) == [1, 0] && r.files.map(\.rejected) == [1, 2])
+    }
+
+    /// Which of two conflicting copies comes first is only the order of the rows: the scores
+    /// are the same in every order and in every split of the rows into files, in memory and
+    /// from disk.
+    @Test func conflictingCopiesScoreTheSameInEveryOrder() throws {
+        let s = Scratch()
+        let rules = try testRules()
+        let h = "activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title\n"
+        let rows = ["A1,M1,2025-03-05,全体会议,出席,,,,8,,全会", "A1,M1,2025-03-05,全体会议,出席,,,,2,,全会",
+                    "A1,M1,2025-03-05,全体会议,出席,,,,8,,全会", "A2,M2,2025-03-06,全体会议,出席,,,,1,,全会",
+                    "A3,M2,2025-04-01,全体会议,出席,,,,3,,全会"]
+        var seen: Set<String> = []
+        for k in 0..<12 {
+            var g = SystemRandomNumberGenerator()
+            let order = k == 0 ? rows : k == 1 ? rows.reversed() : rows.shuffled(using: &g)
+            let cut = k % 3 + 1
+            let a = s.write("o\(k)/a.csv", h + order.prefix(cut).joined(separator: "\n") + "\n")
+            let b = s.write("o\(k)/b.csv", h + order.dropFirst(cut).joined(separator: "\n") + "\n")
+            for spill in [false, true] {
+                let roster = try RosterReader.read(path: s.write("m.csv", testMembersCSV))
+                var ing = ActivityIngestor(members: roster.members, period: rules.period!, vocabulary: rules.vocabulary)
+                if spill { try ing.spillToDisk(directory: s.path, partitions: 2) }
+                try ing.read(path: a)
+                try ing.read(path: b)
+                let r = ing.finish()
+                let run = Scorer.score(r, rules: rules, period: rules.period!)
+                let scores = run.results.map { "\(run.members[$0.member].id)=\($0.score)" }.sorted().joined(separator: " ")
+                seen.insert(scores + " rejected \(r.rejects.count)")
+                #expect(r.rejects.filter { $0.recordID == "A1" }.count == 3, "\(order) \(spill)")
+            }
+        }
+        #expect(seen.count == 1, "\(seen)")
     }
 }
