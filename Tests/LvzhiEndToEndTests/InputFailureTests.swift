@@ -55,7 +55,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let r = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities", path, "--out", s.file("out")])
         #expect(r.status == 3)
-        #expect(r.stderr.contains("enc.xml:3: 错误: [I003] XML 格式错误：input conversion failed"), "\(r.stderr)")
+        #expect(r.stderr.contains("enc.xml:3: 错误: [I003] XML 格式错误：文件中有不是声明编码的字节（编码不对，或文件已损坏）（libxml2：input conversion failed"), "\(r.stderr)")
         #expect(!r.stderr.contains("encoding error :") && !r.stderr.contains("I/O error"), "\(r.stderr)")
     }
 }
