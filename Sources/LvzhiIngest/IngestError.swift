@@ -15,8 +15,10 @@ public enum IngestError: Error, Sendable, Equatable {
 
     case unreadable(path: String, reason: String)
     case malformedCSV(path: String, line: Int, reason: CSVProblem)
-    case malformedXML(path: String, line: Int, reason: String)
-    case forbiddenXML(path: String, line: Int, what: String)
+    /// `reason`: libxml2's message; `code`: its error code (`xmlParserErrors`), 0 when libxml2
+    /// gave none (its generic errors), for the Chinese explanation (``XMLErrorText``).
+    case malformedXML(path: String, line: Int, reason: String, code: Int = 0)
+    case forbiddenXML(path: String, line: Int, what: XMLHazard)
     case missingColumns(path: String, columns: [String])
     case unknownColumn(path: String, column: String, suggestion: String?)
     case duplicateColumn(path: String, column: String)
@@ -25,6 +27,10 @@ public enum IngestError: Error, Sendable, Equatable {
     case noMembers(path: String)
     /// Bytes that do not decode in the file's encoding, at a byte offset (0-based) and line.
     case undecodable(path: String, offset: Int, line: Int, encoding: String)
+    /// A NUL byte (0x00) at a byte offset (0-based) and line: valid UTF-8, but never text — a
+    /// file in an encoding lvzhi cannot tell (UTF-32, UTF-16 of mostly non-Latin text) or not a
+    /// text file. `encoding` is the one the file was read as.
+    case nulByte(path: String, offset: Int, line: Int, encoding: String)
     /// A column of a mapped file that its mapping does not mention.
     case unmappedColumn(path: String, column: String, mapping: String)
     /// Columns a mapping names that the file does not have.
@@ -74,6 +80,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .unsupportedFormat: "I009"
         case .noMembers: "I010"
         case .undecodable: "I011"
+        case .nulByte: "I026"
         case .unmappedColumn: "I012"
         case .missingMappedColumns: "I013"
         case .ambiguousMapping: "I014"
@@ -87,13 +94,13 @@ public enum IngestError: Error, Sendable, Equatable {
         case .notRegularFile: "I023"
         case .unreadSheets: "I024"
         case .scratch: "I025"
-        case .noActivityFiles: "I026"
+        case .noActivityFiles: "I027"
         }
     }
 
     public var location: SourceLocation? {
         switch self {
-        case .malformedCSV(let p, let l, _), .malformedXML(let p, let l, _), .forbiddenXML(let p, let l, _), .unmappedXML(let p, let l, _, _):
+        case .malformedCSV(let p, let l, _), .malformedXML(let p, let l, _, _), .forbiddenXML(let p, let l, _), .unmappedXML(let p, let l, _, _):
             SourceLocation(file: p, line: l)
         case .missingColumns(let p, _), .unknownColumn(let p, _, _), .duplicateColumn(let p, _):
             SourceLocation(file: p, line: 1)
@@ -105,7 +112,7 @@ public enum IngestError: Error, Sendable, Equatable {
             SourceLocation(file: p, line: 0)
         case .badSheet(let p, _, let row, _):
             SourceLocation(file: p, line: row)
-        case .undecodable(let p, _, let l, _):
+        case .undecodable(let p, _, let l, _), .nulByte(let p, _, let l, _):
             SourceLocation(file: p, line: l)
         case .unmappedColumn(let p, _, _), .missingMappedColumns(let p, _, _):
             SourceLocation(file: p, line: 1)
@@ -172,30 +179,34 @@ public enum IngestError: Error, Sendable, Equatable {
                                   hintZh: "字段内的双引号要写成两个双引号（\"\"），整个字段再用双引号括起来。",
                                   hintEn: "Double any quote inside a field (\"\") and quote the whole field.")
             case .fieldTooLong(let n):
-                return Diagnostic(id: id, location: loc, zh: "CSV 字段超过 \(n) 字节的上限", en: "CSV field longer than the \(n)-byte limit",
-                                  hintZh: "文件可能损坏，或引号未闭合。", hintEn: "The file may be damaged or have an unterminated quote.")
+                return Diagnostic(id: id, location: loc, zh: "CSV 字段超过 \(Self.size(UInt64(n)))（\(n) 字节）的上限（没有读取这个文件的其余部分）",
+                                  en: "CSV field longer than the \(Self.size(UInt64(n))) (\(n)-byte) limit (the rest of this file was not read)",
+                                  hintZh: "一个字段最多 \(Self.size(UInt64(n)))，一行最多 \(Self.size(UInt64(CSVReader.maxRowBytes)))、\(CSVReader.maxFields) 个字段。文件可能损坏，或引号未闭合。",
+                                  hintEn: "A field holds at most \(Self.size(UInt64(n))), a row at most \(Self.size(UInt64(CSVReader.maxRowBytes))) and \(CSVReader.maxFields) fields. The file may be damaged or have an unterminated quote.")
             case .tooManyFields(let n):
                 return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 个字段", en: "CSV row with more than \(n) fields")
             case .rowTooLong(let n):
-                return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(n) 字节的上限（没有读取这个文件的其余部分）",
-                                  en: "CSV row longer than the \(n)-byte limit (the rest of this file was not read)",
-                                  hintZh: "这不像是一份导出的表格：请检查文件是否正确，换行符是否被去掉了。",
-                                  hintEn: "This does not look like an exported table: check the file, and that its line breaks were not lost.")
+                return Diagnostic(id: id, location: loc, zh: "CSV 一行超过 \(Self.size(UInt64(n)))（\(n) 字节）的上限（没有读取这个文件的其余部分）",
+                                  en: "CSV row longer than the \(Self.size(UInt64(n))) (\(n)-byte) limit (the rest of this file was not read)",
+                                  hintZh: "一行最多 \(Self.size(UInt64(n)))、\(CSVReader.maxFields) 个字段，一个字段最多 \(Self.size(UInt64(CSVReader.maxFieldBytes)))。这不像是一份导出的表格：请检查文件是否正确，换行符是否被去掉了。",
+                                  hintEn: "A row holds at most \(Self.size(UInt64(n))) and \(CSVReader.maxFields) fields, a field at most \(Self.size(UInt64(CSVReader.maxFieldBytes))). This does not look like an exported table: check the file, and that its line breaks were not lost.")
             }
-        case .malformedXML(let p, _, let r):
+        case .malformedXML(let p, _, let r, let code):
+            // libxml2's text, after a Chinese explanation of its error code where there is one.
+            let zhReason = XMLErrorText.chinese(code: code, message: r).map { "\($0)（libxml2：\(r)）" } ?? r
             if p.hasSuffix(".xml)"), p.lowercased().contains(".xlsx(") {
                 // A part inside a workbook: `导出.xlsx(xl/worksheets/sheet1.xml)`.
-                return Diagnostic(id: id, location: loc, zh: "工作簿中的 XML 格式错误：\(r)", en: "malformed XML inside the workbook: \(r)",
+                return Diagnostic(id: id, location: loc, zh: "工作簿中的 XML 格式错误：\(zhReason)", en: "malformed XML inside the workbook: \(r)",
                                   hintZh: "工作簿可能已损坏或被截断：请用 Excel 或 WPS 打开，确认能正常打开后重新另存为 .xlsx（或另存为 CSV）。",
                                   hintEn: "The workbook may be damaged or truncated: open it in Excel or WPS and, if it opens, save it again as .xlsx (or as CSV).")
             }
-            return Diagnostic(id: id, location: loc, zh: "XML 格式错误：\(r)", en: "malformed XML: \(r)",
+            return Diagnostic(id: id, location: loc, zh: "XML 格式错误：\(zhReason)", en: "malformed XML: \(r)",
                               hintZh: "文件可能被截断或不是合法的 XML；可用 xmllint 检查。",
                               hintEn: "The file may be truncated or not well-formed; xmllint can show where.")
         case .forbiddenXML(_, _, let what):
-            return Diagnostic(id: id, location: loc, zh: "出于安全原因拒绝读取：\(what)", en: "refused for safety: \(what)",
-                              hintZh: "规范 XML 导出不允许 DOCTYPE、实体声明或过深的嵌套。",
-                              hintEn: "Canonical XML exports may not contain a DOCTYPE, entity declarations or deep nesting.")
+            return Diagnostic(id: id, location: loc, zh: "出于安全原因拒绝读取：\(what.zh)", en: "refused for safety: \(what.en)",
+                              hintZh: "XML 导出不允许 DOCTYPE、实体声明、过深的嵌套或属性多得离谱的元素；这不像导出程序写出的文件。",
+                              hintEn: "XML exports may not contain a DOCTYPE, entity declarations, deep nesting or elements with absurdly many attributes; this does not look like an export.")
         case .missingColumns(_, let cols):
             return Diagnostic(id: id, location: loc, zh: "缺少必需的列：\(cols.joined(separator: "、"))",
                               en: "missing required columns: \(cols.joined(separator: ", "))",
@@ -220,6 +231,11 @@ public enum IngestError: Error, Sendable, Equatable {
                               en: "bytes at offset \(offset) are not valid \(enc) text and cannot be decoded (the rest of this file was not read)",
                               hintZh: "文件可能已损坏或被截断，或编码不是 \(enc)：在映射文件中用 encoding 写明编码（utf-8、utf-16、gb18030、gbk），或用 WPS/Excel 另存为“CSV UTF-8”。",
                               hintEn: "The file may be damaged or truncated, or not \(enc): declare the encoding in the mapping (utf-8, utf-16, gb18030, gbk), or save it again as CSV UTF-8.")
+        case .nulByte(_, let offset, _, let enc):
+            return Diagnostic(id: id, location: loc, zh: "第 \(offset) 字节处是空字符（NUL，控制字符 0x00），文本中不会有它：这个文件不像 \(enc) 文本（没有读取这个文件的其余部分）",
+                              en: "the byte at offset \(offset) is a NUL (control character 0x00), which text never holds: this file does not look like \(enc) text (the rest of this file was not read)",
+                              hintZh: "这个文件可能不是文本文件，或是 lvzhi 无法自动识别的编码（如 UTF-32、不带 BOM 的 UTF-16）：在映射文件中用 encoding 写明编码（utf-8、utf-16、gb18030、gbk），或用 WPS/Excel 另存为“CSV UTF-8”。",
+                              hintEn: "The file may not be text, or be in an encoding lvzhi cannot tell (UTF-32, UTF-16 without a byte-order mark): declare the encoding in the mapping (utf-8, utf-16, gb18030, gbk), or save it again as CSV UTF-8.")
         case .unmappedColumn(_, let c, let m):
             return Diagnostic(id: id, location: loc, zh: "映射文件 \(m) 没有说明列“\(c)”", en: "the mapping \(m) does not say what column '\(c)' holds",
                               hintZh: "在映射文件的 columns 中写明它对应的字段，不需要的列写作“\(c): skip”。",
@@ -260,6 +276,36 @@ public enum IngestError: Error, Sendable, Equatable {
             return Diagnostic(id: id, location: loc, zh: "映射文件 \(m) 没有说明\(zhPlace)", en: "the mapping \(m) does not say what \(enPlace) holds",
                               hintZh: "在映射文件的 fields（或对应 people 项的 fields）中写明它对应的字段；不需要的写作 skip（路径相对于 record 元素；属性写作 @名称）。",
                               hintEn: "Map it under fields (or the people entry's fields), or write skip to ignore it (paths are relative to the record element; attributes as @name).")
+        }
+    }
+}
+
+/// What an XML file is refused for before or while it is parsed (I004).
+public enum XMLHazard: Sendable, Equatable {
+    /// A document type declaration (which could declare entities).
+    case doctype
+    /// A reference to an entity other than the predefined ones.
+    case entityReference
+    /// An element deeper than this many levels.
+    case nesting(Int)
+    /// An element with more than this many attributes (``XMLAttributeGuard``).
+    case attributes(Int)
+
+    public var zh: String {
+        switch self {
+        case .doctype: "文件中有 DOCTYPE（文档类型声明，可用来声明实体）"
+        case .entityReference: "文件中有实体引用（&名称;）；只允许 &amp;、&lt; 等预定义实体和 &#…; 字符引用"
+        case .nesting(let n): "元素嵌套超过 \(n) 层"
+        case .attributes(let n): "一个元素有超过 \(n) 个属性（没有解析这个元素）"
+        }
+    }
+
+    public var en: String {
+        switch self {
+        case .doctype: "DOCTYPE"
+        case .entityReference: "entity reference"
+        case .nesting(let n): "nesting deeper than \(n)"
+        case .attributes(let n): "an element with more than \(n) attributes (not parsed)"
         }
     }
 }

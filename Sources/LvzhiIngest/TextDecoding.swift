@@ -99,9 +99,10 @@ final class DecodingSource {
             }
             if from == nil, let nul = head.firstIndex(of: 0) {
                 // NUL bytes are never text: an encoding lvzhi cannot tell (UTF-32, UTF-16 of
-                // mostly non-Latin text) or not a text file. Refused with the encoding hint.
-                throw IngestError.undecodable(path: path, offset: nul, line: 1 + head[..<nul].count(where: { $0 == 0x0A }),
-                                              encoding: encoding == .auto ? "UTF-8" : encoding.rawValue.uppercased())
+                // mostly non-Latin text) or not a text file. Refused, saying it is a NUL (valid
+                // UTF-8, so not "undecodable"), with the encoding hint.
+                throw IngestError.nulByte(path: path, offset: nul, line: 1 + head[..<nul].count(where: { $0 == 0x0A }),
+                                          encoding: encoding == .auto ? "UTF-8" : encoding.rawValue.uppercased())
             }
             guard let from else { return n } // UTF-8: pass through from here on.
             let c = iconv_open("UTF-8", from)

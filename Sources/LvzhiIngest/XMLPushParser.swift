@@ -31,6 +31,8 @@ final class XMLPushParser {
     private let buffer: UnsafeMutablePointer<CChar>
     private static let chunk = 1 << 16
     private var markDepth = -1
+    /// Start tags with absurdly many attributes are refused before libxml2 sees them.
+    private var attributes = XMLAttributeGuard()
 
     /// Runs `work` with a parser whose elements go to `body`, on this thread (libxml2's generic
     /// errors are collected per thread).
@@ -69,12 +71,12 @@ final class XMLPushParser {
         sax.internalSubset = { ctx, _, _, _ in
             guard let ctx else { return }
             let s = Unmanaged<XMLRecordReader.SAXState>.fromOpaque(ctx).takeUnretainedValue()
-            s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: "DOCTYPE"))
+            s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: .doctype))
         }
         sax.reference = { ctx, _ in
             guard let ctx else { return }
             let s = Unmanaged<XMLRecordReader.SAXState>.fromOpaque(ctx).takeUnretainedValue()
-            s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: "entity reference"))
+            s.fail(IngestError.forbiddenXML(path: s.path, line: s.parserLine, what: .entityReference))
         }
         sax.serror = { ctx, error in
             guard let ctx, let error else { return }
@@ -85,6 +87,7 @@ final class XMLPushParser {
                 while m.hasSuffix("\n") { m.removeLast() }
                 s.message = m
                 s.line = Int(error.pointee.line)
+                s.code = Int(error.pointee.code)
                 if let c = s.ctxt { xmlStopParser(c) }
             }
         }
@@ -118,6 +121,13 @@ final class XMLPushParser {
                 throw IngestError.unreadable(path: state.path, reason: String(cString: strerror(errno)))
             }
             if n == 0 { break }
+            if let tag = attributes.scan(UnsafeRawBufferPointer(start: buffer, count: n), at: at) {
+                // libxml2 parses what comes before the tag (an earlier error is the one reported),
+                // never the tag itself: its check for repeated attributes is quadratic.
+                if tag > at { try check(xmlParseChunk(ctxt, buffer, Int32(tag - at), 0)) }
+                throw IngestError.forbiddenXML(path: state.path, line: attributes.line(of: tag, in: fd),
+                                               what: .attributes(attributes.limit))
+            }
             try check(xmlParseChunk(ctxt, buffer, Int32(n), 0))
             at += n
         }
@@ -138,7 +148,8 @@ final class XMLPushParser {
         if let failure = state.failure { throw failure }
         if rc != 0 || state.message != nil {
             let line = state.message != nil && state.line > 0 ? state.line : state.parserLine
-            throw IngestError.malformedXML(path: state.path, line: line, reason: state.message ?? state.genericError ?? "parse error")
+            throw IngestError.malformedXML(path: state.path, line: line, reason: state.message ?? state.genericError ?? "parse error",
+                                           code: state.message != nil ? state.code : 0)
         }
     }
 

@@ -50,6 +50,25 @@ public struct XMLRecordReader {
     final class ErrorBox {
         @exclusivity(unchecked) var message: String?
         @exclusivity(unchecked) var line = 0
+        @exclusivity(unchecked) var code = 0
+        /// The file libxml2 reads through ``read(into:capacity:)``, and the guard its bytes pass.
+        @exclusivity(unchecked) var fd: Int32 = -1
+        @exclusivity(unchecked) var offset = 0
+        @exclusivity(unchecked) var attributes = XMLAttributeGuard()
+        /// The start tag with too many attributes: libxml2 is given the bytes before it, then
+        /// an error instead of the tag.
+        @exclusivity(unchecked) var refusedTag: Int?
+        /// libxml2 was refused the tag (given -1), and whether it had reported an error before
+        /// (that error is the one reported, as without the guard).
+        @exclusivity(unchecked) var refused = false
+        @exclusivity(unchecked) var errorBeforeRefusal = false
+
+        /// The error for a refused tag, once libxml2 stopped (it may stop on the incomplete tag
+        /// without asking for more): `nil` when libxml2 reported an error before the tag.
+        func refusal(path: String) -> IngestError? {
+            guard let tag = refusedTag, refused ? !errorBeforeRefusal : message == nil else { return nil }
+            return .forbiddenXML(path: path, line: attributes.line(of: tag, in: fd), what: .attributes(attributes.limit))
+        }
         /// What libxml2 sent to its generic error handler (see shim.h), NUL-terminated.
         let generic: UnsafeMutablePointer<CChar> = {
             let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(LVZHI_GENERIC_ERROR_BYTES))
@@ -62,6 +81,31 @@ public struct XMLRecordReader {
         var genericError: String? {
             let first = String(cString: generic).split(separator: "\n").first.map { String($0).trimmingSpaces } ?? ""
             return first.isEmpty ? nil : first
+        }
+
+        /// libxml2's read callback: the file's next bytes, up to a start tag with too many
+        /// attributes; -1 (an I/O error) once libxml2 asks for that tag.
+        func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int32 {
+            if let tag = refusedTag, offset >= tag {
+                if !refused { refused = true; errorBeforeRefusal = message != nil }
+                return -1
+            }
+            while true {
+                let n = pread(fd, buffer, capacity, off_t(offset))
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { return -1 }
+                var given = n
+                if refusedTag == nil, let tag = attributes.scan(UnsafeRawBufferPointer(start: buffer, count: n), at: offset) {
+                    refusedTag = tag
+                    given = tag - offset
+                    if given == 0 {
+                        if !refused { refused = true; errorBeforeRefusal = message != nil }
+                        return -1
+                    }
+                }
+                offset += given
+                return Int32(given)
+            }
         }
     }
 
@@ -100,13 +144,18 @@ public struct XMLRecordReader {
         let fd = try InputFile.open(path)
         defer { close(fd) }
         LibXML2.ready
-        guard let reader = xmlReaderForFd(fd, path, encoding, options) else {
+        box.fd = fd
+        let unmanaged = Unmanaged.passRetained(box)
+        defer { unmanaged.release() }
+        // Read through the box, so that the attribute guard sees every byte first.
+        guard let reader = xmlReaderForIO({ ctx, buffer, len in
+            guard let ctx, let buffer, len > 0 else { return 0 }
+            return Unmanaged<ErrorBox>.fromOpaque(ctx).takeUnretainedValue().read(into: buffer, capacity: Int(len))
+        }, nil, unmanaged.toOpaque(), path, encoding, options) else {
             throw IngestError.unreadable(path: path, reason: box.genericError ?? "libxml2 could not open the file")
         }
         defer { xmlFreeTextReader(reader) }
 
-        let unmanaged = Unmanaged.passRetained(box)
-        defer { unmanaged.release() }
         xmlTextReaderSetStructuredErrorHandler(reader, { ctx, error in
             guard let ctx, let error else { return }
             let box = Unmanaged<ErrorBox>.fromOpaque(ctx).takeUnretainedValue()
@@ -116,6 +165,7 @@ public struct XMLRecordReader {
                 while m.hasSuffix("\n") { m.removeLast() }
                 box.message = m
                 box.line = Int(error.pointee.line)
+                box.code = Int(error.pointee.code)
             }
         }, unmanaged.toOpaque())
         return try body(reader, box)
@@ -197,6 +247,7 @@ public struct XMLRecordReader {
         @exclusivity(unchecked) var failure: Error?
         @exclusivity(unchecked) var message: String?
         @exclusivity(unchecked) var line = 0
+        @exclusivity(unchecked) var code = 0
         @exclusivity(unchecked) var names: [UnsafeBufferPointer<UInt8>] = []
         @exclusivity(unchecked) var values: [UnsafeBufferPointer<UInt8>] = []
         /// Attribute values with character references, decoded (see ``start``).
@@ -237,7 +288,7 @@ public struct XMLRecordReader {
             guard failure == nil else { return }
             let line = parserLine
             if depth > XMLRecordReader.maxDepth {
-                fail(IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(XMLRecordReader.maxDepth)"))
+                fail(IngestError.forbiddenXML(path: path, line: line, what: .nesting(XMLRecordReader.maxDepth)))
                 return
             }
             if let sink {
@@ -299,21 +350,23 @@ public struct XMLRecordReader {
             var values: [UnsafeBufferPointer<UInt8>] = []
             while true {
                 let r = xmlTextReaderRead(reader)
+                if r <= 0 || box.message != nil, let refused = box.refusal(path: path) { throw refused }
                 if r == 0 { break }
                 if r < 0 || box.message != nil {
                     let line = box.line > 0 ? box.line : Int(xmlTextReaderGetParserLineNumber(reader))
-                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? box.genericError ?? "parse error")
+                    throw IngestError.malformedXML(path: path, line: line, reason: box.message ?? box.genericError ?? "parse error",
+                                                   code: box.message != nil ? box.code : 0)
                 }
                 switch xmlTextReaderNodeType(reader) {
                 case 10, 17: // DOCUMENT_TYPE, ENTITY declaration
-                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "DOCTYPE")
+                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: .doctype)
                 case 5: // ENTITY_REFERENCE
-                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: "entity reference")
+                    throw IngestError.forbiddenXML(path: path, line: Int(xmlTextReaderGetParserLineNumber(reader)), what: .entityReference)
                 case 1: // ELEMENT
                     let depth = Int(xmlTextReaderDepth(reader))
                     let line = Self.elementLine(reader)
                     if depth > Self.maxDepth {
-                        throw IngestError.forbiddenXML(path: path, line: line, what: "nesting deeper than \(Self.maxDepth)")
+                        throw IngestError.forbiddenXML(path: path, line: line, what: .nesting(Self.maxDepth))
                     }
                     let name = Self.bytes(xmlTextReaderConstLocalName(reader))
                     let empty = xmlTextReaderIsEmptyElement(reader) == 1
@@ -333,8 +386,9 @@ public struct XMLRecordReader {
                     break
                 }
             }
+            if let refused = box.refusal(path: path) { throw refused }
             if let m = box.message {
-                throw IngestError.malformedXML(path: path, line: box.line, reason: m)
+                throw IngestError.malformedXML(path: path, line: box.line, reason: m, code: box.code)
             }
         }
     }
@@ -372,6 +426,10 @@ public enum XMLSchemaValidator {
             while m.hasSuffix("\n") { m.removeLast() }
             b.errors.append("line \(e.pointee.line): \(m)")
         }, u.toOpaque())
+        // An element with very many attributes would cost libxml2 quadratic time
+        // (``XMLAttributeGuard``): such a file is not validated but left to the reader, which
+        // refuses it (I004) with its line.
+        if XMLAttributeGuard.refuses(file: file) { return [] }
         let rc = xmlSchemaValidateFile(ctx, file, Int32(XML_PARSE_NONET.rawValue))
         if rc != 0 && box.errors.isEmpty { box.errors.append("validation failed (code \(rc))") }
         return box.errors

@@ -99,10 +99,7 @@ struct Diff: ParsableCommand {
             throw ValidationError(l.pick("无法识别的考核期间“\(period)”，应写作 2025、2025-Q1 或 2024-12-01..2025-11-30",
                                          "unrecognised period '\(period)'; write 2025, 2025-Q1 or 2024-12-01..2025-11-30"))
         }
-        if let runTime, RunTime.parse(runTime) == nil {
-            throw ValidationError(l.pick("无法识别的时间“\(runTime)”，应写作 ISO 8601，如 2025-12-31T09:00:00+08:00",
-                                         "unrecognised time '\(runTime)'; write ISO 8601, e.g. 2025-12-31T09:00:00+08:00"))
-        }
+        try RunTimeOption.validate(runTime, l)
     }
 
     func run() throws {

@@ -150,6 +150,11 @@ struct HistoryPublish: ParsableCommand {
     var supersede = false
     @OptionGroup var options: HistoryOptions
 
+    /// The publication time is now, or `SOURCE_DATE_EPOCH`: a bad value is refused (U002).
+    func validate() throws {
+        try RunTimeOption.validate(nil, options.lang)
+    }
+
     func run() throws {
         let store = try options.open()
         let lang = options.lang

@@ -56,6 +56,10 @@ struct Inspect: ParsableCommand {
                 throw ExitCode(Exit.badRules)
             }
         }
+        if let out, let problem = Self.draftFolderProblem(out, lang) {
+            printErr(problem)
+            throw ExitCode(Exit.usage)
+        }
         let context = InspectContext(members: roster, vocabulary: vocabulary)
         var failed = false
         for file in files {
@@ -74,13 +78,28 @@ struct Inspect: ParsableCommand {
             }
             print(inspection.render(lang))
             do {
-                try inspection.draft.write(toFile: draftPath, atomically: true, encoding: .utf8)
+                // Written beside and renamed over the draft, never through a symbolic link.
+                try SafeFile.replace(draftPath, with: Data(inspection.draft.utf8))
             } catch {
-                printErr(lang.pick("错误: 无法写入 \(draftPath)：\(error.localizedDescription)", "error: cannot write \(draftPath): \(error.localizedDescription)"))
+                let folder = (draftPath as NSString).deletingLastPathComponent
+                let why = Self.draftFolderProblem(folder.isEmpty ? "." : folder, lang, option: nil) ?? error.reason(lang)
+                printErr(lang.pick("错误: [U004] 无法写入映射草稿 \(shown(draftPath))：\(why)", "error: [U004] cannot write the draft mapping \(shown(draftPath)): \(why)"))
                 throw ExitCode(Exit.badInput)
             }
             print(lang.pick("  草稿：\(draftPath)", "  draft: \(draftPath)"))
         }
         if failed { throw ExitCode(Exit.badInput) }
+    }
+
+    /// Why drafts cannot be written into `folder` (missing, or not a folder); `nil` when they can
+    /// be tried. With `option`, the whole message (U003, naming the option); without, the reason.
+    static func draftFolderProblem(_ folder: String, _ lang: Language, option: String? = "--out") -> String? {
+        var isFolder: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder)
+        if exists && isFolder.boolValue { return nil }
+        let why = exists ? lang.pick("它不是文件夹", "it is not a folder") : lang.pick("这个文件夹不存在", "this folder does not exist")
+        guard let option else { return lang.pick("草稿所在的文件夹 \(shown(folder))：\(why)", "the folder \(shown(folder)) of the draft: \(why)") }
+        return lang.pick("错误: [U003] \(option) 给出的草稿文件夹 \(shown(folder))：\(why)\n  提示: 先建好这个文件夹，或去掉 \(option)（草稿写在各导出文件旁边）。",
+                         "error: [U003] the draft folder \(shown(folder)) given by \(option): \(why)\n  hint: create the folder first, or leave out \(option) (drafts are written next to each export).")
     }
 }

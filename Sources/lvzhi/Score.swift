@@ -129,10 +129,7 @@ struct Score: ParsableCommand {
         if let lock, LockMode(rawValue: lock) == nil {
             throw ValidationError(l.pick("--lock 只能是 wait 或 fail", "--lock must be wait or fail"))
         }
-        if let runTime, RunTime.parse(runTime) == nil {
-            throw ValidationError(l.pick("无法识别的时间“\(runTime)”，应写作 ISO 8601，如 2025-12-31T09:00:00+08:00",
-                                         "unrecognised time '\(runTime)'; write ISO 8601, e.g. 2025-12-31T09:00:00+08:00"))
-        }
+        try RunTimeOption.validate(runTime, l)
         for t in formatTokens where OutputFormats.resolve(t, available: ReportSet.outputNames) == nil {
             throw ValidationError(l.pick("未知的输出格式“\(t)”；可用：\(OutputFormats.tokens(available: ReportSet.outputNames).joined(separator: "、"))",
                                          "unknown output format '\(t)'; formats: \(OutputFormats.tokens(available: ReportSet.outputNames).joined(separator: ", "))"))

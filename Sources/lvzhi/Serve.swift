@@ -61,7 +61,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard Language(rawValue: lang) != nil else { throw ValidationError("--lang 只能是 zh 或 en (--lang must be zh or en)") }
         guard ConsoleRole(text: role) != nil else { throw ValidationError("--role 只能是 admin、staff 或 reviewer (--role must be admin, staff or reviewer)") }
-        if let runTime, RunTime.parse(runTime) == nil { throw ValidationError("无法识别的时间 --run-time \(runTime)") }
+        try RunTimeOption.validate(runTime, Language(rawValue: lang) ?? .zh)
         guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout 应为 1 到 3600 秒 (--idle-timeout must be 1 to 3600 seconds)") }
     }
 

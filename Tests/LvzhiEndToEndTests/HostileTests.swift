@@ -127,6 +127,57 @@ extension HostileTests {
         #expect(ok.status == 0, "\(ok.stderr)")
     }
 
+    /// `lvzhi inspect` on a FIFO (named .csv, .xml, or without an extension): refused at once
+    /// with I023 and exit 3, as `score` refuses it, instead of blocking for ever on the open.
+    @Test func inspectRefusesAFIFO() throws {
+        let s = Scratch()
+        for name in ["p.csv", "p.xml", "pipe"] {
+            #expect(mkfifo(s.file(name), 0o644) == 0)
+            let r = try runBounded(["inspect", s.file(name), "--out", s.path], seconds: 30)
+            #expect(!r.hung, "inspect \(name) hung")
+            #expect(r.status == 3 && r.stderr.contains("[I023]") && r.stderr.contains("命名管道"), "\(name): \(r.stderr)")
+        }
+    }
+
+    /// `inspect --out` naming a folder that does not exist: which path and why, in the
+    /// language asked for, before anything is inspected (exit 64), not Foundation's English.
+    @Test func inspectOutMissingFolderSaysWhich() throws {
+        let s = Scratch()
+        let csv = s.write("a.csv", activities)
+        let r = try lvzhi(["inspect", csv, "--out", s.file("missing-dir")])
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.contains("[U003] --out 给出的草稿文件夹 \(s.file("missing-dir"))：这个文件夹不存在"), "\(r.stderr)")
+        #expect(!r.stderr.contains("The operation could not be completed"))
+        let en = try lvzhi(["inspect", csv, "--out", csv, "--lang", "en"])
+        #expect(en.status == 64 && en.stderr.contains("[U003] the draft folder \(csv) given by --out: it is not a folder"), "\(en.stderr)")
+    }
+
+    /// Impossible run times and SOURCE_DATE_EPOCH values: exit 64 with the reason (U001/U002),
+    /// nothing written; never rolled over into another time nor silently ignored.
+    @Test func impossibleRunTimesAreUsageErrors() throws {
+        for t in ["2025-02-30T09:00:00+08:00", "2025-12-31T25:00:00+08:00", "2025-12-31T09:00:60+08:00",
+                  "2025-12-31T09:00:00+99:00", "2025-12-31T09:00:00+08:99"] {
+            let s = Scratch()
+            let r = try score(s, ["--no-history", "--run-time", t])
+            #expect(r.status == 64 && r.stderr.contains("[U001]") && r.stderr.contains(t), "\(t): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: s.file("out/scores.json")))
+        }
+        for e in ["abc", "99999999999999999999", "-1"] {
+            let s = Scratch()
+            let r = try score(s, ["--no-history", "--lang", "en"], env: ["SOURCE_DATE_EPOCH": e])
+            #expect(r.status == 64 && r.stderr.contains("[U002]") && r.stderr.contains("SOURCE_DATE_EPOCH"), "\(e): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: s.file("out/scores.json")))
+        }
+        // The flag wins over the environment, as before; a valid epoch still pins the time.
+        let s = Scratch()
+        #expect(try score(s, ["--no-history", "--run-time", "2025-12-31T09:00:00+08:00"], env: ["SOURCE_DATE_EPOCH": "abc"]).status == 0)
+        let pinned = Scratch()
+        #expect(try score(pinned, ["--no-history"], env: ["SOURCE_DATE_EPOCH": "1767196800"]).status == 0)
+        #expect(pinned.read("out/scores.json").contains("\"generated_at\":\"2026-01-01T00:00:00+08:00\""))
+        let publish = try lvzhi(["history", "publish", "1", "--history", Scratch().file("none.sqlite")], environment: ["SOURCE_DATE_EPOCH": "1e9"])
+        #expect(publish.status == 64 && publish.stderr.contains("[U002]"), "\(publish.stderr)")
+    }
+
     /// A folder where a file is expected: the documented exit code (3, an unreadable input),
     /// never a hang (a folder named like a workbook used to spin ZIPFoundation forever).
     @Test func aFolderWhereAFileIsExpectedExitsThree() throws {

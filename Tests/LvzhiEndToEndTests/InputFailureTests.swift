@@ -55,13 +55,13 @@ import Testing
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let r = try lvzhi(["score", "--rules", "Rules/fengjie.yaml", "--members", "Samples/members.csv", "--activities", path, "--out", s.file("out")])
         #expect(r.status == 3)
-        #expect(r.stderr.contains("enc.xml:3: 错误: [I003] XML 格式错误：input conversion failed"), "\(r.stderr)")
+        #expect(r.stderr.contains("enc.xml:3: 错误: [I003] XML 格式错误：文件中有不是声明编码的字节（编码不对，或文件已损坏）（libxml2：input conversion failed"), "\(r.stderr)")
         #expect(!r.stderr.contains("encoding error :") && !r.stderr.contains("I/O error"), "\(r.stderr)")
     }
 }
 
 /// No activity data at all used to give exit 0 and an all-red chart: an empty export folder, or
-/// the roster given as the activities, is I026 (exit 3, nothing written); files holding headers
+/// the roster given as the activities, is I027 (exit 3, nothing written); files holding headers
 /// only are scored with notice N006 saying so.
 @Suite struct NoActivityDataTests {
     @Test func noActivityFileIsAnInputError() throws {
@@ -72,7 +72,7 @@ import Testing
         for activities in ["empty", "m.csv"] {
             for verb in [["score", "--out", "o", "--no-history"], ["validate"]] {
                 let r = try lvzhi(verb + ["--rules", rules, "--members", "m.csv", "--activities", activities], directory: s.path)
-                #expect(r.status == 3 && r.stderr.contains("[I026] 没有找到活动记录文件"), "\(verb) \(activities): \(r.stderr)")
+                #expect(r.status == 3 && r.stderr.contains("[I027] 没有找到活动记录文件"), "\(verb) \(activities): \(r.stderr)")
             }
         }
         #expect(!FileManager.default.fileExists(atPath: s.file("o")))

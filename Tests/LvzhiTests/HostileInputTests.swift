@@ -89,11 +89,16 @@ import LvzhiRules
         #expect(rows.last == ["A1", "M1", "2025-01-08", "全体会议", "出席", "第一次会议"])
     }
 
+    /// Refused, and said to be a NUL (a control character that is valid UTF-8), not "invalid UTF-8".
     @Test func nulBytesWithoutAPatternAreRefused() throws {
         let p = temp("nul.csv", Array("a,b\n1,".utf8) + [0, 0, 0, 0x41] + Array("\n".utf8))
-        #expect(throws: IngestError.undecodable(path: p, offset: 6, line: 2, encoding: "UTF-8")) {
+        #expect(throws: IngestError.nulByte(path: p, offset: 6, line: 2, encoding: "UTF-8")) {
             try CSVReader(path: p).forEachRow { _ in }
         }
+        let d = IngestError.nulByte(path: p, offset: 6, line: 2, encoding: "UTF-8").diagnostic
+        #expect(d.id == "I026" && d.location?.line == 2)
+        #expect(d.message(.zh).contains("第 6 字节处是空字符（NUL，控制字符 0x00）") && !d.message(.zh).contains("不是有效的"), "\(d.message(.zh))")
+        #expect(d.message(.en).contains("offset 6 is a NUL"), "\(d.message(.en))")
     }
 
     // MARK: - Also

@@ -166,7 +166,7 @@ import Testing
         do {
             _ = try elements("<lvzhi>\n<activity title=\"&nbsp;\"/></lvzhi>")
             Issue.record("expected an error")
-        } catch let IngestError.malformedXML(_, line, reason) {
+        } catch let IngestError.malformedXML(_, line, reason, _) {
             #expect(line == 2)
             #expect(reason.contains("nbsp"))
         }
@@ -178,7 +178,7 @@ import Testing
         do {
             _ = try elements("<lvzhi>\n<activities>\n<activity activity_id=\"A1\"/>\n<activity activity_id=")
             Issue.record("expected an error")
-        } catch let IngestError.malformedXML(_, line, _) {
+        } catch let IngestError.malformedXML(_, line, _, _) {
             #expect(line >= 4)
         }
     }

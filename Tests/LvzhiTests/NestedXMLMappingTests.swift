@@ -281,7 +281,7 @@ func proposalExport(_ items: String...) -> [UInt8] {
             try ing.read(path: s.write("p.xml", bytes: cut), mapping: mapping)
             Issue.record("expected a malformed-XML error")
         } catch let e as IngestError {
-            guard case .malformedXML(_, let line, _) = e else { Issue.record("\(e)"); return }
+            guard case .malformedXML(_, let line, _, _) = e else { Issue.record("\(e)"); return }
             #expect(line >= 12)
         }
         #expect(ing.finish().store.records.count == 1, "the first item was complete")

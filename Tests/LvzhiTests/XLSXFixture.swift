@@ -21,6 +21,8 @@ struct XLSXFixture {
     /// Parts replaced or added verbatim (by name), and parts left out.
     var overrides: [String: [UInt8]] = [:]
     var omit: Set<String> = []
+    /// Entries written after all the parts, even under a name already written (a hostile package).
+    var extraEntries: [(String, [UInt8])] = []
     var compression: CompressionMethod = .deflate
 
     init(_ sheets: [SheetSpec] = []) { self.sheets = sheets }
@@ -94,7 +96,7 @@ struct XLSXFixture {
     func write(to path: String) throws -> String {
         try? FileManager.default.removeItem(atPath: path)
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
-        for (name, bytes) in parts() {
+        for (name, bytes) in parts() + extraEntries {
             let data = Data(bytes)
             try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: compression) { pos, size in
                 data.subdata(in: Int(pos)..<Int(pos) + size)

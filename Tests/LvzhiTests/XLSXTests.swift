@@ -335,11 +335,40 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         #expect(e?.id == "I017")
     }
 
+    /// Two entries under one name (repro: two xl/worksheets/sheet1.xml, the second holding
+    /// another record): lvzhi read the first, other tools the last. Refused as damaged (I017),
+    /// naming the entry; so are names that differ only in case (one part for OPC).
+    @Test(arguments: ["xl/worksheets/sheet1.xml", "XL/Worksheets/Sheet1.xml"])
+    func duplicateEntryNamesAreRefused(_ second: String) throws {
+        var f = simple
+        f.extraEntries = [(second, Array("""
+            <?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="\(XLSXFixture.main)"><sheetData>\(xlsxRow(1, ["evil"]))</sheetData></worksheet>
+            """.utf8))]
+        let p = try f.write(to: s.path + "/dup.xlsx")
+        let e = ingestError { _ = try xlsxRows(p) }
+        #expect(e == .notWorkbook(path: p, problem: .duplicateEntry(second)))
+        #expect(e?.id == "I017")
+        #expect(e?.diagnostic.message(.zh).contains("两个同名的条目 \(second)") == true, "\(String(describing: e?.diagnostic.message(.zh)))")
+        #expect(e?.diagnostic.message(.en).contains("two entries named \(second)") == true)
+    }
+
+    /// A cell with more attributes than any element may have: refused (I004) before libxml2
+    /// parses the tag (its repeated-attribute check is quadratic), as in XML exports.
+    @Test func aCellWithTooManyAttributesIsRefused() throws {
+        let attributes = (0..<(XMLAttributeGuard.maxAttributes + 1)).map { " z\($0)=\"1\"" }.joined()
+        let p = try XLSXFixture(rows: "<row r=\"1\"><c r=\"A1\"\(attributes)><v>1</v></c></row>").write(to: s.path + "/attrs.xlsx")
+        guard case .forbiddenXML(let label, _, .attributes(XMLAttributeGuard.maxAttributes))? = ingestError({ _ = try xlsxRows(p) }) else {
+            Issue.record("\(String(describing: ingestError({ _ = try xlsxRows(p) })))")
+            return
+        }
+        #expect(label == p + "(xl/worksheets/sheet1.xml)")
+    }
+
     @Test func malformedXMLNamesThePartAndLine() throws {
         var f = simple
         f.sheets[0].raw = "<?xml version=\"1.0\"?>\n<worksheet xmlns=\"\(XLSXFixture.main)\"><sheetData>\n<row r=\"1\">\n<c r=\"A1\"><v>1</v></row>\n</sheetData></worksheet>"
         let p = try f.write(to: s.path + "/bad.xlsx")
-        guard case .malformedXML(let label, let line, _)? = ingestError({ _ = try xlsxRows(p) }) else {
+        guard case .malformedXML(let label, let line, _, _)? = ingestError({ _ = try xlsxRows(p) }) else {
             Issue.record("expected malformed XML"); return
         }
         #expect(label == p + "(xl/worksheets/sheet1.xml)")
@@ -350,7 +379,7 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         // Truncated: the part just stops.
         f.sheets[0].raw = "<worksheet xmlns=\"\(XLSXFixture.main)\"><sheetData><row r=\"1\"><c r=\"A1\"><v>1"
         let q = try f.write(to: s.path + "/trunc.xlsx")
-        guard case .malformedXML(let label2, _, _)? = ingestError({ _ = try xlsxRows(q) }) else {
+        guard case .malformedXML(let label2, _, _, _)? = ingestError({ _ = try xlsxRows(q) }) else {
             Issue.record("expected malformed XML"); return
         }
         #expect(label2 == q + "(xl/worksheets/sheet1.xml)")
@@ -368,7 +397,7 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
         let p = try f.write(to: s.path + "/laughs.xlsx")
         // Refused while libxml2 reads the internal subset, or at the DOCTYPE node: never expanded.
         switch ingestError({ _ = try xlsxRows(p) }) {
-        case .forbiddenXML(let label, _, "DOCTYPE")?, .malformedXML(let label, _, _)?:
+        case .forbiddenXML(let label, _, .doctype)?, .malformedXML(let label, _, _, _)?:
             #expect(label == p + "(xl/sharedStrings.xml)")
         case let other:
             Issue.record("expected a refusal, got \(String(describing: other))")
@@ -380,7 +409,7 @@ func ingestError(_ body: () throws -> Void) -> IngestError? {
             <workbook xmlns="\(XLSXFixture.main)"/>
             """.utf8)
         let q = try g.write(to: s.path + "/dtd.xlsx")
-        guard case .forbiddenXML(let label, let line, "DOCTYPE")? = ingestError({ _ = try XLSXWorkbook(path: q) }) else {
+        guard case .forbiddenXML(let label, let line, .doctype)? = ingestError({ _ = try XLSXWorkbook(path: q) }) else {
             Issue.record("expected the DOCTYPE refused"); return
         }
         #expect(label == q + "(xl/workbook.xml)" && (2...3).contains(line))

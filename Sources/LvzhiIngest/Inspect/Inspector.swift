@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import LvzhiCore
 
@@ -40,6 +45,9 @@ public enum Inspector {
 
     /// - Throws: ``IngestError`` when the file cannot be read.
     public static func inspect(path: String, context: InspectContext = InspectContext()) throws -> Inspection {
+        // Only a regular file, as every reader: a FIFO would block the first read for ever, a
+        // device feed it for ever (I023). Checked before the name, so that `inspect pipe` says so.
+        try InputFile.requireRegular(path)
         guard let format = InputFormat(path: path) else { throw IngestError.unsupportedFormat(path: path) }
         var result = Inspection(path: path, format: format, encoding: "utf-8")
         switch format {
@@ -54,9 +62,7 @@ public enum Inspector {
 
     /// The encoding of a text file from its first bytes, as the CSV reader's `auto` decides it.
     static func detectEncoding(path: String) -> String {
-        guard let h = FileHandle(forReadingAtPath: path) else { return "utf-8" }
-        defer { try? h.close() }
-        let head = [UInt8](h.readData(ofLength: 1 << 19))
+        let head = self.head(path, count: 1 << 19)
         if head.starts(with: [0xEF, 0xBB, 0xBF]) { return "utf-8 (BOM)" }
         if head.starts(with: [0xFF, 0xFE]) { return "utf-16le" }
         if head.starts(with: [0xFE, 0xFF]) { return "utf-16be" }
@@ -295,11 +301,26 @@ public enum Inspector {
         r.titleText = parts.joined(separator: " ")
     }
 
+    /// The first `count` bytes of a regular file (opened as every input is, ``InputFile``:
+    /// never blocking on a FIFO); empty when it cannot be read, which the reader then reports.
+    static func head(_ path: String, count: Int) -> [UInt8] {
+        guard let fd = try? InputFile.open(path) else { return [] }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            got += n
+        }
+        bytes.removeLast(count - got)
+        return bytes
+    }
+
     /// The encoding named in the XML declaration, lower-cased.
     static func declaredEncoding(path: String) -> String? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        let head = String(decoding: h.readData(ofLength: 200).prefix { $0 != UInt8(ascii: ">") }, as: UTF8.self)
+        let head = String(decoding: self.head(path, count: 200).prefix { $0 != UInt8(ascii: ">") }, as: UTF8.self)
         guard head.hasPrefix("<?xml"), let r = head.range(of: "encoding=") else { return nil }
         let rest = head[r.upperBound...].dropFirst()
         return String(rest.prefix { $0 != "\"" && $0 != "'" }).lowercased()

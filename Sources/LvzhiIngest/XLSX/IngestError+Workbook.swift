@@ -12,6 +12,9 @@ public enum WorkbookProblem: Sendable, Equatable {
     case missingPart(String)
     /// A part does not decompress, fails its checksum, or is larger than its header says.
     case damagedPart(part: String, detail: String)
+    /// The ZIP package holds two entries with this name (or names that differ only in case):
+    /// which one is the part depends on the program that reads it.
+    case duplicateEntry(String)
     /// A relationship that points outside the package.
     case externalTarget(String)
     /// The chosen sheet is a chart or dialog sheet, not a table.
@@ -77,6 +80,10 @@ extension IngestError {
             case .damagedPart(let part, let detail):
                 return Diagnostic(id: id, location: nil, zh: "工作簿 \(p) 的部件 \(part) 已损坏（\(detail)）",
                                   en: "the part \(part) of the workbook \(p) is damaged (\(detail))",
+                                  hintZh: damagedHintZh, hintEn: damagedHintEn)
+            case .duplicateEntry(let entry):
+                return Diagnostic(id: id, location: nil, zh: "工作簿 \(p) 已损坏：ZIP 包中有两个同名的条目 \(entry)，不同的软件会读到不同的内容，拒绝读取",
+                                  en: "the workbook \(p) is damaged: its ZIP package holds two entries named \(entry), and programs differ on which one they read; refused",
                                   hintZh: damagedHintZh, hintEn: damagedHintEn)
             case .externalTarget(let target):
                 return Diagnostic(id: id, location: nil, zh: "工作簿 \(p) 的关系指向包外的“\(target)”，拒绝读取",

@@ -182,7 +182,38 @@ struct PartReader {
         let pipe: PartPipe
         @exclusivity(unchecked) var message: String?
         @exclusivity(unchecked) var line = 0
+        @exclusivity(unchecked) var code = 0
+        /// Start tags with absurdly many attributes are never given to libxml2 (``XMLAttributeGuard``).
+        @exclusivity(unchecked) var attributes = XMLAttributeGuard()
+        @exclusivity(unchecked) var offset = 0
+        @exclusivity(unchecked) var refusedTag: Int?
+        /// libxml2 asked for the refused tag and was given an error; `errorBefore`: it had
+        /// reported another error before (that one is reported).
+        @exclusivity(unchecked) var refused = false
+        @exclusivity(unchecked) var errorBefore = false
         init(pipe: PartPipe) { self.pipe = pipe }
+
+        func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int32 {
+            if refusedTag != nil {
+                if !refused { refused = true; errorBefore = message != nil }
+                return -1
+            }
+            let n = pipe.read(into: UnsafeMutableRawPointer(buffer), capacity: capacity)
+            guard n > 0 else { return Int32(n) }
+            if let tag = attributes.scan(UnsafeRawBufferPointer(start: buffer, count: n), at: offset) {
+                refusedTag = tag
+                let given = tag - offset
+                offset = tag
+                if given == 0 {
+                    refused = true
+                    errorBefore = message != nil
+                    return -1
+                }
+                return Int32(given)
+            }
+            offset += n
+            return Int32(n)
+        }
     }
 
     /// Parses the part that `inflater` produces, calling `body` for every element start, element
@@ -199,8 +230,7 @@ struct PartReader {
         LibXML2.ready
         guard let reader = xmlReaderForIO({ ctx, buffer, len in
             guard let ctx, let buffer, len > 0 else { return 0 }
-            let c = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
-            return Int32(c.pipe.read(into: UnsafeMutableRawPointer(buffer), capacity: Int(len)))
+            return Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue().read(into: buffer, capacity: Int(len))
         }, nil, unmanaged.toOpaque(), label, nil, options) else {
             throw IngestError.unreadable(path: label, reason: "libxml2 could not start reading")
         }
@@ -213,6 +243,7 @@ struct PartReader {
                 while m.hasSuffix("\n") { m.removeLast() }
                 c.message = m
                 c.line = Int(error.pointee.line)
+                c.code = Int(error.pointee.code)
             }
         }, unmanaged.toOpaque())
 
@@ -223,7 +254,11 @@ struct PartReader {
         func line() -> Int { Int(xmlTextReaderGetParserLineNumber(reader)) }
         func failure() -> Error {
             if let f = inflater.pipe.failure { return f }
-            return IngestError.malformedXML(path: label, line: context.line > 0 ? context.line : line(), reason: context.message ?? "parse error")
+            if context.refusedTag != nil, context.refused ? !context.errorBefore : context.message == nil {
+                return IngestError.forbiddenXML(path: label, line: line(), what: .attributes(context.attributes.limit))
+            }
+            return IngestError.malformedXML(path: label, line: context.line > 0 ? context.line : line(), reason: context.message ?? "parse error",
+                                            code: context.code)
         }
         let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         var scratch: [UInt8] = []
@@ -234,17 +269,17 @@ struct PartReader {
 
         while true {
             let r = xmlTextReaderRead(reader)
-            if r == 0 { break }
-            if r < 0 || context.message != nil || inflater.pipe.failure != nil { throw failure() }
+            if r == 0 && context.refusedTag == nil { break }
+            if r <= 0 || context.message != nil || inflater.pipe.failure != nil { throw failure() }
             switch xmlTextReaderNodeType(reader) {
             case 10, 17: // DOCUMENT_TYPE, ENTITY declaration
-                throw IngestError.forbiddenXML(path: label, line: line(), what: "DOCTYPE")
+                throw IngestError.forbiddenXML(path: label, line: line(), what: .doctype)
             case 5: // ENTITY_REFERENCE
-                throw IngestError.forbiddenXML(path: label, line: line(), what: "entity reference")
+                throw IngestError.forbiddenXML(path: label, line: line(), what: .entityReference)
             case 1: // ELEMENT
                 let depth = Int(xmlTextReaderDepth(reader))
                 if depth > Self.maxDepth {
-                    throw IngestError.forbiddenXML(path: label, line: line(), what: "nesting deeper than \(Self.maxDepth)")
+                    throw IngestError.forbiddenXML(path: label, line: line(), what: .nesting(Self.maxDepth))
                 }
                 let name = bytes(xmlTextReaderConstLocalName(reader))
                 let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1

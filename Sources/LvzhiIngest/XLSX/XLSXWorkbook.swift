@@ -89,8 +89,15 @@ public final class XLSXWorkbook: @unchecked Sendable {
             count += 1
             if count > limits.maxEntries { throw IngestError.workbookLimit(path: path, part: "", limit: .entries(limits.maxEntries)) }
             let name = e.path
-            if entries[name] == nil { entries[name] = e }
-            if lowercased[name.lowercased()] == nil { lowercased[name.lowercased()] = name }
+            // Two entries under one name (or names that differ only in case, which OPC treats as
+            // the same part): readers disagree on which one counts — lvzhi would read the first,
+            // Python's zipfile and others the last — so the records of one of them would be
+            // neither scored nor rejected. Refused as damaged, naming the entry.
+            if entries[name] != nil || lowercased[name.lowercased()] != nil {
+                throw IngestError.notWorkbook(path: path, problem: .duplicateEntry(name))
+            }
+            entries[name] = e
+            lowercased[name.lowercased()] = name
         }
         // The package's relationships name the workbook part.
         var workbookPart = "xl/workbook.xml"
