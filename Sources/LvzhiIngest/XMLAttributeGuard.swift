@@ -91,66 +91,112 @@ struct XMLAttributeGuard {
     }
 
     /// `p`: one byte per code unit; unit `i` starts at byte `base + i * unit`.
+    ///
+    /// Spans from one `<` to the next shorter than any tag over the limit are passed over with
+    /// one `memchr`; the states are scanned on local copies: a `switch` on a stored state for
+    /// every byte of every tag made the canonical XML's ingest a third slower (0.54 → 0.70 s at
+    /// 1M records).
     private mutating func scanNarrow(_ p: UnsafeBufferPointer<UInt8>, base: Int, unit: Int) -> Int? {
         guard let start = p.baseAddress else { return nil }
         let n = p.count
+        var state = self.state, count = self.count, quote = self.quote, run = self.run
+        var brackets = self.brackets, tagStart = self.tagStart
+        defer {
+            self.state = state; self.count = count; self.quote = quote; self.run = run
+            self.brackets = brackets; self.tagStart = tagStart
+        }
+        /// The index of the next `byte` from `i` (or `n`): a short loop first (values and text
+        /// between tags are mostly a few bytes), then `memchr`.
+        @inline(__always) func find(_ byte: UInt8, from i: Int) -> Int {
+            var j = i
+            let quick = min(n, i + 32)
+            while j < quick {
+                if start[j] == byte { return j }
+                j += 1
+            }
+            guard j < n, let hit = memchr(start + j, Int32(byte), n - j) else { return n }
+            return start.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
         var i = 0
         while i < n {
             switch state {
             case .content:
-                guard let lt = memchr(start + i, 0x3C, n - i) else { return nil }
-                i = start.distance(to: lt.assumingMemoryBound(to: UInt8.self))
-                tagStart = base + i * unit
+                let lt = find(0x3C, from: i)
+                if lt == n { return nil }
+                // A tag holds no other `<` (libxml2 refuses one in a value and stops the tag
+                // there), and each attribute takes at least 4 code units (` a=""` less one), so a
+                // tag with more than `limit` attributes runs at least 4 × limit units to the next
+                // `<`. Shorter spans are passed over whole, whatever they hold (a tag, a comment,
+                // text); a longer one, or one that runs past these bytes, is scanned exactly.
+                let reach = min(n - lt - 1, 4 * limit)
+                if reach > 0, let next = memchr(start + lt + 1, 0x3C, reach) {
+                    i = start.distance(to: next.assumingMemoryBound(to: UInt8.self))
+                    continue
+                }
+                tagStart = base + lt * unit
                 state = .open
-                i += 1
+                i = lt + 1
             case .open:
-                switch p[i] {
+                switch start[i] {
                 case 0x21: state = .bang; i += 1          // <!
                 case 0x3F: state = .pi; run = 0; i += 1  // <?
                 case 0x2F: state = .endTag; i += 1       // </
                 default: state = .tag; count = 0         // the name: read as part of the tag
                 }
             case .tag:
-                let c = p[i]
-                i += 1
-                if c == 0x22 || c == 0x27 {
+                // Names, `=` and spaces up to the next quote or `>`.
+                var j = i
+                while j < n {
+                    let c = start[j]
+                    if c == 0x22 || c == 0x27 || c == 0x3E { break }
+                    j += 1
+                }
+                if j == n { return nil }
+                let c = start[j]
+                i = j + 1
+                if c == 0x3E {
+                    state = .content
+                } else {
                     count += 1
                     if count > limit { return tagStart }
                     quote = c
-                    state = .value
-                } else if c == 0x3E {
-                    state = .content
+                    // The value, usually in this buffer.
+                    let q = find(quote, from: i)
+                    if q == n { state = .value; return nil }
+                    i = q + 1
                 }
             case .value:
-                guard let q = memchr(start + i, Int32(quote), n - i) else { return nil }
-                i = start.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
+                let q = find(quote, from: i)
+                if q == n { return nil }
+                i = q + 1
                 state = .tag
             case .endTag:
-                guard let gt = memchr(start + i, 0x3E, n - i) else { return nil }
-                i = start.distance(to: gt.assumingMemoryBound(to: UInt8.self)) + 1
+                let gt = find(0x3E, from: i)
+                if gt == n { return nil }
+                i = gt + 1
                 state = .content
             case .bang:
-                switch p[i] {
+                switch start[i] {
                 case 0x2D: state = .bangDash; i += 1      // <!-
                 case 0x5B: state = .cdata; run = 0; i += 1 // <![ (CDATA; a DTD's sections are refused anyway)
                 default: state = .declaration; brackets = 0
                 }
             case .bangDash:
-                state = p[i] == 0x2D ? .comment : .declaration
+                state = start[i] == 0x2D ? .comment : .declaration
                 run = 0
                 brackets = 0
                 i += 1
             case .comment, .cdata:
                 let mark: UInt8 = state == .comment ? 0x2D : 0x5D
-                let c = p[i]
+                let c = start[i]
                 i += 1
                 if c == 0x3E && run >= 2 { state = .content } else { run = c == mark ? run + 1 : 0 }
             case .pi:
-                let c = p[i]
+                let c = start[i]
                 i += 1
                 if c == 0x3E && run > 0 { state = .content } else { run = c == 0x3F ? 1 : 0 }
             case .declaration:
-                let c = p[i]
+                let c = start[i]
                 i += 1
                 switch c {
                 case 0x22, 0x27: quote = c; state = .declarationQuote
@@ -160,8 +206,9 @@ struct XMLAttributeGuard {
                 default: break
                 }
             case .declarationQuote:
-                guard let q = memchr(start + i, Int32(quote), n - i) else { return nil }
-                i = start.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
+                let q = find(quote, from: i)
+                if q == n { return nil }
+                i = q + 1
                 state = .declaration
             }
         }
