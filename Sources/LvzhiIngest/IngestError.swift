@@ -290,6 +290,8 @@ public enum XMLHazard: Sendable, Equatable {
     case nesting(Int)
     /// An element with more than this many attributes (``XMLAttributeGuard``).
     case attributes(Int)
+    /// An encoding whose markup the guard cannot see (EBCDIC).
+    case encoding(String)
 
     public var zh: String {
         switch self {
@@ -297,6 +299,7 @@ public enum XMLHazard: Sendable, Equatable {
         case .entityReference: "文件中有实体引用（&名称;）；只允许 &amp;、&lt; 等预定义实体和 &#…; 字符引用"
         case .nesting(let n): "元素嵌套超过 \(n) 层"
         case .attributes(let n): "一个元素有超过 \(n) 个属性（没有解析这个元素）"
+        case .encoding(let name): "文件使用 \(name) 编码，lvzhi 不读这种编码（请另存为 UTF-8）"
         }
     }
 
@@ -306,6 +309,7 @@ public enum XMLHazard: Sendable, Equatable {
         case .entityReference: "entity reference"
         case .nesting(let n): "nesting deeper than \(n)"
         case .attributes(let n): "an element with more than \(n) attributes (not parsed)"
+        case .encoding(let name): "the \(name) encoding, which lvzhi does not read (save the file as UTF-8)"
         }
     }
 }

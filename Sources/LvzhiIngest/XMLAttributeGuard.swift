@@ -30,6 +30,11 @@ struct XMLAttributeGuard {
     }
 
     let limit: Int
+    /// Why the offset ``scan(_:at:)`` returned is refused: too many attributes, a declaration too
+    /// long for any DOCTYPE lvzhi would read (`.doctype`), or an encoding the guard cannot follow.
+    private(set) var hazard = XMLHazard.attributes(XMLAttributeGuard.maxAttributes)
+    /// EBCDIC (told by `<?xm` in its bytes): libxml2 reads it, but no `<` appears in its bytes.
+    private var ebcdic = false
     private var state = State.content
     private var started = false
     private(set) var width = Width.one
@@ -45,7 +50,10 @@ struct XMLAttributeGuard {
     /// Offset (in the file or part) of the current start tag's `<`.
     private var tagStart = 0
 
-    init(limit: Int = Self.maxAttributes) { self.limit = limit }
+    init(limit: Int = Self.maxAttributes) {
+        self.limit = limit
+        hazard = .attributes(limit)
+    }
 
     /// Looks at the next bytes, which start at `offset` in the file (or part). Bytes must come in
     /// order, but may skip ahead between two calls that both stand between elements (the parts
@@ -58,6 +66,10 @@ struct XMLAttributeGuard {
         if !started {
             started = true
             if offset == 0 { detect(bytes) }
+            if ebcdic {
+                hazard = .encoding("EBCDIC")
+                return offset
+            }
         }
         if width == .one {
             return scanNarrow(bytes.bindMemory(to: UInt8.self), base: offset, unit: 1)
@@ -84,7 +96,8 @@ struct XMLAttributeGuard {
     /// UTF-16 and UTF-32 from a byte-order mark or from `<` (or `<?`) in their first bytes.
     private mutating func detect(_ b: UnsafeRawBufferPointer) {
         func starts(_ p: [UInt8]) -> Bool { b.count >= p.count && zip(b, p).allSatisfy { $0 == $1 } }
-        if starts([0x00, 0x00, 0xFE, 0xFF]) || starts([0x00, 0x00, 0x00, 0x3C]) { width = .four; bigEndian = true }
+        if starts([0x4C, 0x6F, 0xA7, 0x94]) { ebcdic = true }
+        else if starts([0x00, 0x00, 0xFE, 0xFF]) || starts([0x00, 0x00, 0x00, 0x3C]) { width = .four; bigEndian = true }
         else if starts([0xFF, 0xFE, 0x00, 0x00]) || starts([0x3C, 0x00, 0x00, 0x00]) { width = .four; bigEndian = false }
         else if starts([0xFE, 0xFF]) || starts([0x00, 0x3C]) { width = .two; bigEndian = true }
         else if starts([0xFF, 0xFE]) || starts([0x3C, 0x00]) { width = .two; bigEndian = false }
@@ -123,13 +136,14 @@ struct XMLAttributeGuard {
             case .content:
                 let lt = find(0x3C, from: i)
                 if lt == n { return nil }
-                // A tag holds no other `<` (libxml2 refuses one in a value and stops the tag
-                // there), and each attribute takes at least 4 code units (` a=""` less one), so a
-                // tag with more than `limit` attributes runs at least 4 × limit units to the next
-                // `<`. Shorter spans are passed over whole, whatever they hold (a tag, a comment,
-                // text); a longer one, or one that runs past these bytes, is scanned exactly.
+                // A start or end tag holds no other `<` (libxml2 refuses one in a value and stops
+                // the tag there), and each attribute takes at least 4 code units (` a=""` less
+                // one), so a tag with more than `limit` attributes runs at least 4 × limit units to
+                // the next `<`. Shorter spans from a tag are passed over whole; comments, CDATA,
+                // instructions and declarations (`<!`, `<?`: they may hold `<`) are always
+                // scanned exactly, as is a long span or one that runs past these bytes.
                 let reach = min(n - lt - 1, 4 * limit)
-                if reach > 0, let next = memchr(start + lt + 1, 0x3C, reach) {
+                if reach > 0, start[lt + 1] != 0x21, start[lt + 1] != 0x3F, let next = memchr(start + lt + 1, 0x3C, reach) {
                     i = start.distance(to: next.assumingMemoryBound(to: UInt8.self))
                     continue
                 }
@@ -196,6 +210,13 @@ struct XMLAttributeGuard {
                 i += 1
                 if c == 0x3E && run > 0 { state = .content } else { run = c == 0x3F ? 1 : 0 }
             case .declaration:
+                // A declaration longer than any tag over the limit (a DOCTYPE whose internal
+                // subset declares default attributes: libxml2 applies them with the same
+                // quadratic check) is refused here; lvzhi refuses every DOCTYPE anyway.
+                if base + i * unit - tagStart > 4 * limit * unit {
+                    hazard = .doctype
+                    return tagStart
+                }
                 let c = start[i]
                 i += 1
                 switch c {

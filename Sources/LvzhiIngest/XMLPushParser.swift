@@ -126,7 +126,7 @@ final class XMLPushParser {
                 // never the tag itself: its check for repeated attributes is quadratic.
                 if tag > at { try check(xmlParseChunk(ctxt, buffer, Int32(tag - at), 0)) }
                 throw IngestError.forbiddenXML(path: state.path, line: attributes.line(of: tag, in: fd),
-                                               what: .attributes(attributes.limit))
+                                               what: attributes.hazard)
             }
             try check(xmlParseChunk(ctxt, buffer, Int32(n), 0))
             at += n

@@ -67,7 +67,7 @@ public struct XMLRecordReader {
         /// without asking for more): `nil` when libxml2 reported an error before the tag.
         func refusal(path: String) -> IngestError? {
             guard let tag = refusedTag, refused ? !errorBeforeRefusal : message == nil else { return nil }
-            return .forbiddenXML(path: path, line: attributes.line(of: tag, in: fd), what: .attributes(attributes.limit))
+            return .forbiddenXML(path: path, line: attributes.line(of: tag, in: fd), what: attributes.hazard)
         }
         /// What libxml2 sent to its generic error handler (see shim.h), NUL-terminated.
         let generic: UnsafeMutablePointer<CChar> = {

@@ -182,3 +182,42 @@ import LvzhiRules
 
 /// The package root, from this file's location.
 let packageRootForTests: String = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+
+/// Three ways past the attribute guard found by a review of its first version: a `<` inside a
+/// comment made the span skip lose step with the markup; a DOCTYPE's default attributes are
+/// applied by libxml2 with the same quadratic check; EBCDIC has no `<` byte at all.
+@Suite struct AttributeGuardReviewTests {
+    static func flood(_ n: Int) -> String { "<e " + (0..<n).map { "a\($0)=\"\"" }.joined(separator: " ") + "/>" }
+
+    static func scan(_ text: [UInt8], chunk: Int = 1 << 16) -> (offset: Int?, hazard: XMLHazard) {
+        var g = XMLAttributeGuard()
+        var at = 0
+        while at < text.count {
+            let piece = Array(text[at..<min(text.count, at + chunk)])
+            if let hit = piece.withUnsafeBytes({ g.scan($0, at: at) }) { return (hit, g.hazard) }
+            at += piece.count
+        }
+        return (nil, g.hazard)
+    }
+
+    @Test func aLessThanInsideACommentDoesNotHideAFlood() {
+        let text = "<r><!-- <x y=' " + String(repeating: "x", count: 5_000) + " -->" + Self.flood(2_000) + "<!-- ' --></r>"
+        let r = Self.scan(Array(text.utf8))
+        #expect(r.offset != nil && r.hazard == .attributes(XMLAttributeGuard.maxAttributes))
+        // A long comment and CDATA holding `<` and quotes are not floods.
+        let calm = "<r><!-- <x y=' " + String(repeating: "\"x\" ", count: 3_000) + " --><![CDATA[ < " + String(repeating: "'q' ", count: 3_000)
+            + " ]]><e a=\"1\"/></r>"
+        #expect(Self.scan(Array(calm.utf8)).offset == nil)
+    }
+
+    @Test func aDoctypeDeclaringManyDefaultsIsRefusedBeforeLibxml2() {
+        let decl = "<!DOCTYPE r [<!ATTLIST r " + (0..<2_000).map { "a\($0) CDATA \"v\"" }.joined(separator: " ") + ">]><r/>"
+        let r = Self.scan(Array(decl.utf8), chunk: 997)
+        #expect(r.offset == 0 && r.hazard == .doctype)
+    }
+
+    @Test func ebcdicIsRefused() {
+        let r = Self.scan([0x4C, 0x6F, 0xA7, 0x94, 0x93, 0x40])
+        #expect(r.offset == 0 && r.hazard == .encoding("EBCDIC"))
+    }
+}

@@ -255,7 +255,7 @@ struct PartReader {
         func failure() -> Error {
             if let f = inflater.pipe.failure { return f }
             if context.refusedTag != nil, context.refused ? !context.errorBefore : context.message == nil {
-                return IngestError.forbiddenXML(path: label, line: line(), what: .attributes(context.attributes.limit))
+                return IngestError.forbiddenXML(path: label, line: line(), what: context.attributes.hazard)
             }
             return IngestError.malformedXML(path: label, line: context.line > 0 ? context.line : line(), reason: context.message ?? "parse error",
                                             code: context.code)
