@@ -78,4 +78,12 @@ extension Parameters {
         if text.contains("/") || text.contains("\\") || text.contains("\0") || text.contains("..") || text == "." { return nil }
         return text
     }
+
+    /// A parameter that names a value, not a file (a member id: looked up in the database, its
+    /// page file named by ``MemberPages/pageFileName(_:)``, which escapes every such byte), so
+    /// `2025/01`, `A\B` or `Z..1` are ids like any other; nil only for invalid encoding or NUL.
+    func decodedValue(_ name: String) -> String? {
+        guard let raw = get(name), let text = raw.removingPercentEncoding, !text.contains("\0") else { return nil }
+        return text
+    }
 }

@@ -148,7 +148,7 @@ public final class Console: Sendable {
             try await self.authed(req) { s in try self.memberSearch(s, run: req.uri.queryParameters.get("run", as: Int64.self), query: req.uri.queryParameters.get("q") ?? "") }
         }
         router.get("/runs/:id/members/:member") { req, ctx in
-            try await self.authed(req) { s in try self.memberPage(s, id: ctx.parameters.get("id", as: Int64.self), member: ctx.parameters.decoded("member") ?? "") }
+            try await self.authed(req) { s in try self.memberPage(s, id: ctx.parameters.get("id", as: Int64.self), member: ctx.parameters.decodedValue("member") ?? "") }
         }
         router.get("/runs/:id/publish") { req, ctx in try await self.authed(req) { s in try self.publishForm(s, id: ctx.parameters.get("id", as: Int64.self), error: nil) } }
         router.post("/runs/:id/publish") { req, ctx in try await self.publishPost(req, id: ctx.parameters.get("id", as: Int64.self)) }
@@ -176,7 +176,13 @@ public final class Console: Sendable {
     /// (or a removed account) ends the session; a new role applies at once.
     func session(_ req: Request) async -> ConsoleSession? {
         guard let id = req.cookies[Self.sessionCookie]?.value, var s = await sessions.find(id) else { return nil }
-        guard let current = try? store.credential(account: s.account), current.stamp == s.credential else {
+        let account: ConsoleStore.Credential?
+        do { account = try store.credential(account: s.account) } catch {
+            // The database could not be read (busy, locked): no answer is not a changed password.
+            // The request is refused (signed out for now), the session kept, nothing audited.
+            return nil
+        }
+        guard let current = account, current.stamp == s.credential else {
             await sessions.remove(id)
             store.audit(account: s.account, action: "session", detail: "ended: the account's password changed or the account is gone", ok: false)
             return nil

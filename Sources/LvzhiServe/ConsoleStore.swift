@@ -196,10 +196,12 @@ public final class ConsoleStore: Sendable {
         }
     }
 
-    /// `text` when it has at most `limit` characters, else its first `limit` and a mark.
+    /// `text` when it has at most `limit` Unicode scalars, else its first `limit` and a mark
+    /// (scalars, not characters: a letter with 20,000 combining marks is one character).
     static func cut(_ text: String, _ limit: Int) -> String {
-        guard text.count > limit else { return text }
-        return String(text.prefix(limit)) + "…[截断，共 \(text.count) 字符 / cut, \(text.count) characters]"
+        let scalars = text.unicodeScalars.count
+        guard scalars > limit else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))) + "…[截断，共 \(scalars) 字符 / cut, \(scalars) characters]"
     }
 
     /// The newest audit rows first, at most `limit`; with `before`, those older than that row.

@@ -79,9 +79,11 @@ actor LoginLimiter {
         self.window = window
     }
 
-    /// The key of a typed account name: lower case, at most 64 characters (the longest valid
-    /// name), so that made-up long names cannot grow the table.
-    static func key(_ name: String) -> String { String(name.lowercased().prefix(64)) }
+    /// The key of a typed account name: as typed (account names are matched exactly, so folding
+    /// case let one account's sign-in clear another's count), at most 64 Unicode scalars (the
+    /// longest valid name; not characters, which combining marks make unbounded), so that
+    /// made-up long names cannot grow the table.
+    static func key(_ name: String) -> String { String(String.UnicodeScalarView(name.unicodeScalars.prefix(64))) }
 
     /// Counts an attempt for `key` unless the limit is reached.
     /// - Returns: false when the name is blocked (nothing counted).

@@ -57,9 +57,10 @@ import Testing
             #expect(statuses.filter { $0 == .tooManyRequests }.count == 5, "\(statuses)")
             let right = try await Self.tryLogin(client, account: "chief", password: ConsoleFixture.password)
             #expect(right.status == .tooManyRequests)
-            // Case does not make another name.
+            // Account names match exactly: `CHIEF` is another (unknown) name with its own count,
+            // and no guess on it can sign in as `chief`.
             let upper = try await Self.tryLogin(client, account: "CHIEF", password: ConsoleFixture.password)
-            #expect(upper.status == .tooManyRequests)
+            #expect(upper.status == .unauthorized)
         }
     }
 
@@ -78,6 +79,12 @@ import Testing
         await limiter.purge(now: t0.addingTimeInterval(61))
         #expect(await limiter.trackedNames == 0)
         #expect(LoginLimiter.key(String(repeating: "X", count: 60_000)).count == 64)
+        // Combining marks make one character of any length: the key is cut by scalars.
+        let marks = "a" + String(repeating: "\u{301}", count: 20_000)
+        #expect(LoginLimiter.key(marks).unicodeScalars.count == 64 && LoginLimiter.key(marks).utf8.count < 200)
+        // Account names match exactly, so the limiter does not fold case: `Admin`'s sign-in
+        // must not clear `admin`'s count.
+        #expect(LoginLimiter.key("Admin") != LoginLimiter.key("admin"))
     }
 
     // MARK: 3. Sessions follow the account
@@ -188,6 +195,8 @@ import Testing
         #expect(row.account.hasPrefix(String(repeating: "名", count: 64) + "…[截断"))
         #expect(row.account.count < 120)
         #expect(row.detail.count < 600 && row.detail.contains("cut, 100000 characters"))
+        let marks = "a" + String(repeating: "\u{301}", count: 20_000)
+        #expect(ConsoleStore.cut(marks, 64).utf8.count < 300)
     }
 
     /// Made-up member links and wrong sign-ins: ten rows of each kind a minute, the rest summed
@@ -289,8 +298,8 @@ import Testing
             var m = MultipartBody()
             m.field("_csrf", b.csrf)
             m.field("rules", "fengjie.yaml")
-            m.file("members_upload", filename: "m.csv", Data("member_id,name,sector,committee,role,group,party,joined,left,ranked\n委员001,王芳,教育界,,,,,,,是\nM 002,李明,教育界,,,,,,,是\n".utf8))
-            m.file("activities_upload", filename: "a.csv", Data("activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title\nA0,委员001,2025-01-02,提案,立案,第一提案人,,,1,,t\nA1,M 002,2025-01-02,提案,立案,第一提案人,,,1,,t\n".utf8))
+            m.file("members_upload", filename: "m.csv", Data("member_id,name,sector,committee,role,group,party,joined,left,ranked\n委员001,王芳,教育界,,,,,,,是\nM 002,李明,教育界,,,,,,,是\n2025/01,赵强,教育界,,,,,,,是\n".utf8))
+            m.file("activities_upload", filename: "a.csv", Data("activity_id,member_id,date,kind,status,role,level,ref,quantity,marks,title\nA0,委员001,2025-01-02,提案,立案,第一提案人,,,1,,t\nA1,M 002,2025-01-02,提案,立案,第一提案人,,,1,,t\nA2,2025/01,2025-01-02,提案,立案,第一提案人,,,1,,t\n".utf8))
             let r = try await client.execute(uri: "/score", method: .post, headers: merged(b.headers, m.headers), body: m.buffer)
             let run = try #require(runID(try await settle(client, r, headers: b.headers)))
             let search = try await client.execute(uri: "/members?run=\(run)&q=%E5%A7%94", method: .get, headers: b.headers)
@@ -299,6 +308,9 @@ import Testing
             #expect(cn.status == .ok && cn.text.contains("王芳"))
             let space = try await client.execute(uri: "/runs/\(run)/members/M%20002", method: .get, headers: b.headers)
             #expect(space.status == .ok && space.text.contains("李明"))
+            // A member id is a value, not a file name: `/` in it is an id like any other.
+            let slash = try await client.execute(uri: "/runs/\(run)/members/2025%2F01", method: .get, headers: b.headers)
+            #expect(slash.status == .ok && slash.text.contains("赵强"))
         }
     }
 
