@@ -141,7 +141,7 @@ public enum RejectReason: Sendable, Hashable {
         case .outsidePeriod(let p): return lang.pick("日期不在考核期间 \(p) 内", "date outside the period \(p)")
         case .beforeJoined(let d): return lang.pick("日期早于该委员任职日期 \(d)", "dated before the member joined on \(d)")
         case .afterLeft(let d): return lang.pick("日期晚于该委员离任日期 \(d)", "dated after the member left on \(d)")
-        case .duplicate(let first): return lang.pick("记录编号重复，已按首次出现（\(first)）计分", "duplicate activity_id; counted once, as first seen at \(first)")
+        case .duplicate(let first): return lang.pick("记录编号与 \(first) 的记录重复（内容相同），这一条不另计分", "duplicate of the record at \(first) (same content); not counted again")
         case .duplicateMember(let first): return lang.pick("委员编号重复，已采用首次出现（\(first)）", "duplicate member_id; the first (\(first)) is used")
         case .wrongFieldCount(let e, let g): return lang.pick("列数不符：表头有 \(e) 列，这一行有 \(g) 列", "wrong number of fields: header has \(e), row has \(g)")
         case .unknownElement(let e): return lang.pick("未知的 XML 元素 <\(e)>", "unknown XML element <\(e)>")
