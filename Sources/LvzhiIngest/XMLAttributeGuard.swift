@@ -55,6 +55,15 @@ struct XMLAttributeGuard {
         hazard = .attributes(limit)
     }
 
+    /// The encoding a mapping names for the file (libxml2 is told to read it so): UTF-16 or
+    /// UTF-32 without a byte-order mark is then scanned by code unit too (big-endian unless the
+    /// name says LE, as libxml2 reads it). A byte-order mark at the start still decides.
+    mutating func assume(encoding: String?) {
+        guard let name = encoding?.uppercased().filter({ $0 != "-" && $0 != "_" }) else { return }
+        if name.hasPrefix("UTF16") || name.hasPrefix("UCS2") { width = .two } else if name.hasPrefix("UTF32") || name.hasPrefix("UCS4") { width = .four } else { return }
+        bigEndian = !name.hasSuffix("LE")
+    }
+
     /// Looks at the next bytes, which start at `offset` in the file (or part). Bytes must come in
     /// order, but may skip ahead between two calls that both stand between elements (the parts
     /// of ``XMLParts``).

@@ -145,6 +145,7 @@ public struct XMLRecordReader {
         defer { close(fd) }
         LibXML2.ready
         box.fd = fd
+        box.attributes.assume(encoding: encoding)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
         // Read through the box, so that the attribute guard sees every byte first.

@@ -216,6 +216,25 @@ let packageRootForTests: String = "/" + #filePath.split(separator: "/").dropLast
         #expect(r.offset == 0 && r.hazard == .doctype)
     }
 
+    /// UTF-16 without a byte-order mark, read through a mapping that names the encoding: scanned
+    /// by code unit, so an element named U+3E00 (whose low byte is `>`) cannot end a tag early.
+    @Test func utf16WithoutAMarkIsScannedAsTheMappingSays() {
+        let text = "\n<\u{3E00} " + (0..<2_000).map { "a\($0)=\"\"" }.joined(separator: " ") + "/>"
+        var le: [UInt8] = []
+        for u in text.utf16 { le += [UInt8(u & 0xFF), UInt8(u >> 8)] }
+        var g = XMLAttributeGuard()
+        g.assume(encoding: "utf-16le")
+        #expect(le.withUnsafeBytes { g.scan($0, at: 0) } != nil)
+        var be: [UInt8] = []
+        for u in text.utf16 { be += [UInt8(u >> 8), UInt8(u & 0xFF)] }
+        var h = XMLAttributeGuard()
+        h.assume(encoding: "UTF-16")
+        #expect(be.withUnsafeBytes { h.scan($0, at: 0) } != nil)
+        var plain = XMLAttributeGuard()
+        plain.assume(encoding: "GB18030")
+        #expect(Array("<e a=\"1\"/>".utf8).withUnsafeBytes { plain.scan($0, at: 0) } == nil)
+    }
+
     @Test func ebcdicIsRefused() {
         let r = Self.scan([0x4C, 0x6F, 0xA7, 0x94, 0x93, 0x40])
         #expect(r.offset == 0 && r.hazard == .encoding("EBCDIC"))
