@@ -416,22 +416,29 @@ public struct ActivityIngestor {
         if !qBytes.isEmpty {
             guard let q = Points.parse(qBytes), !q.isNegative, q.raw <= RejectReason.maxQuantity * Points.scale else { return nil }
         }
-        var marks = MarkSet()
+        // As for an accepted row, a mark first seen here is added, so that which of an item's
+        // rows comes first cannot change what the others match.
         let marksBytes = value(.marks)
-        if !marksBytes.isEmpty {
-            for part in text(marksBytes).split(whereSeparator: { ";；、|,，".contains($0) }) {
-                let m = part.trimmingSpaces
-                if m.isEmpty { continue }
-                if let i = markIndex[m] { marks.insert(i); continue }
-                // As for an accepted row: a mark first seen here is added, so that which of an
-                // item's rows comes first cannot change what the others match.
-                guard vocabulary.marks == nil, store.marks.count < 64 else { return nil }
-                markIndex[m] = store.marks.count
-                marks.insert(store.marks.count)
-                store.marks.append(m)
-            }
+        if marksBytes.isEmpty { return MarkSet() }
+        let parsed = parseMarks(marksBytes)
+        return parsed.refusal == nil ? parsed.marks : nil
+    }
+
+    /// The marks of a cell (split at `;；、|,，`): known ones by index, a new one added to the
+    /// table (at most 64) unless the rule file declares the marks; else the reason to refuse it.
+    private mutating func parseMarks(_ bytes: UnsafeBufferPointer<UInt8>) -> (marks: MarkSet, refusal: RejectReason?) {
+        var marks = MarkSet()
+        for part in text(bytes).split(whereSeparator: { ";；、|,，".contains($0) }) {
+            let m = part.trimmingSpaces
+            if m.isEmpty { continue }
+            if let i = markIndex[m] { marks.insert(i); continue }
+            if vocabulary.marks != nil { return (marks, .unknownMark(suggestion: closest(m, in: vocabulary.marks ?? []))) }
+            guard store.marks.count < 64 else { return (marks, .tooManyMarks) }
+            markIndex[m] = store.marks.count
+            marks.insert(store.marks.count)
+            store.marks.append(m)
         }
-        return marks
+        return (marks, nil)
     }
 
     /// The value of field `f` of the current record without surrounding spaces (ASCII and U+3000).
@@ -529,18 +536,9 @@ public struct ActivityIngestor {
         if !marksBytes.isEmpty, let one = knownSingleMark(marksBytes) {
             marks.insert(one)
         } else if !marksBytes.isEmpty {
-            for part in text(marksBytes).split(whereSeparator: { ";；、|,，".contains($0) }) {
-                let m = part.trimmingSpaces
-                if m.isEmpty { continue }
-                if let i = markIndex[m] { marks.insert(i); continue }
-                if vocabulary.marks != nil {
-                    return no(.marks, marksBytes, .unknownMark(suggestion: closest(m, in: vocabulary.marks ?? [])))
-                }
-                guard store.marks.count < 64 else { return no(.marks, marksBytes, .tooManyMarks) }
-                markIndex[m] = store.marks.count
-                marks.insert(store.marks.count)
-                store.marks.append(m)
-            }
+            let parsed = parseMarks(marksBytes)
+            if let refusal = parsed.refusal { return no(.marks, marksBytes, refusal) }
+            marks = parsed.marks
         }
         if !period.contains(date) { return no(.date, dateBytes, .outsidePeriod(period)) }
         let memberSlot = memberSlots.base + Int(member)
